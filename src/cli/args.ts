@@ -1,0 +1,40 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './errors.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Strict flag parsing: an unknown flag or a missing value becomes one UsageError line naming the valid flags. */
+export function parseFlags<O extends Options>(command: string, argv: readonly string[], options: O, allowPositionals = false) {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals });
+  } catch (error) {
+    const valid = Object.keys(options)
+      .map((k) => `--${k}`)
+      .join(', ');
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new UsageError(`hwnas ${command}: ${message.replace(/^TypeError \[[A-Z_]+\]: /, '')} (valid flags: ${valid})`);
+  }
+}
+
+/** A positive number from a flag, or a UsageError naming the flag. */
+export function numberFlag(name: string, value: string | undefined, fallback: number, opts: { integer?: boolean; min?: number } = {}): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  const min = opts.min ?? 0;
+  if (!Number.isFinite(n) || n < min || (opts.integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${name}: expected ${opts.integer ? 'an integer' : 'a number'} ≥ ${min}, got '${value}'`);
+  }
+  return n;
+}
+
+/** A value that must be one of `choices`, or a UsageError listing them. */
+export function choiceFlag<T extends string>(name: string, value: string | undefined, choices: readonly T[], fallback?: T): T {
+  if (value === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new UsageError(`--${name} is required; one of: ${choices.join(', ')}`);
+  }
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new UsageError(`--${name}: unknown '${value}'; valid: ${choices.join(', ')}`);
+  }
+  return value as T;
+}

@@ -1,0 +1,6 @@
+/** One `hwnas` sub-command. `run` returns the exit code; it throws UsageError for bad input. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  run(argv: readonly string[]): Promise<number>;
+}

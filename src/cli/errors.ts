@@ -1,0 +1,23 @@
+/**
+ * Bad input from outside (flags, files, rows): reported as one line naming what is wrong and where, exit code 2.
+ * Throw it before anything is written.
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Format a zod issue path as `field.sub[2].x` for messages. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(root)';
+}
+
+/** One line for a zod error: `<where>: <field>: <message>` for the first issue. */
+export function zodMessage(where: string, error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  const issue = error.issues[0];
+  return `${where}: ${formatPath(issue.path)}: ${issue.message}`;
+}

@@ -1,0 +1,39 @@
+import type { Command } from './command.js';
+import { UsageError } from './errors.js';
+
+/**
+ * Sub-commands, loaded lazily so that `hwnas analyze` does not pay for TensorFlow.js or SQLite start-up.
+ * Add a command: one file in commands/ exporting `command`, and one line here.
+ */
+const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+};
+
+function usage(): string {
+  return [
+    'hwnas — hardware-aware neural architecture search',
+    '',
+    'usage: hwnas <command> [flags]     (hwnas <command> --help for its flags)',
+    '',
+    'commands: ' + Object.keys(COMMANDS).join(', '),
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  const load = COMMANDS[name];
+  try {
+    if (!load) throw new UsageError(`hwnas: unknown command '${name}'; valid: ${Object.keys(COMMANDS).join(', ')}`);
+    const { command } = await load();
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,92 @@
+import type { Precision } from './precision.js';
+
+/** How one layer mixes information across tokens. */
+export type TokenMixer =
+  | { readonly kind: 'attention' }
+  /** Attention over the last `windowTokens` positions only (Mistral, Gemma local layers). */
+  | { readonly kind: 'sliding-window'; readonly windowTokens: number }
+  /**
+   * A linear-time mixer with a fixed-size recurrent state per head (Mamba2, DeltaNet, linear attention).
+   * `stateSize` is the state dimension per channel (Mamba2 d_state; for linear attention the key dimension).
+   */
+  | { readonly kind: 'linear'; readonly variant: LinearMixerVariant; readonly stateSize: number; readonly expand: number };
+
+export type LinearMixerVariant = 'mamba2' | 'deltanet' | 'linear-attention';
+
+export interface DenseMlp {
+  readonly kind: 'dense';
+  readonly intermediateSize: number;
+  /** Gated (SwiGLU: gate, up, down — three matrices) or plain (up, down). */
+  readonly gated: boolean;
+}
+
+export interface MoeMlp {
+  readonly kind: 'moe';
+  readonly experts: number;
+  readonly activeExperts: number;
+  readonly expertIntermediateSize: number;
+  /** Experts every token passes through (Qwen2-MoE, DeepSeek); 0 for Mixtral. */
+  readonly sharedExperts: number;
+  readonly sharedIntermediateSize: number;
+  readonly gated: boolean;
+}
+
+export type Mlp = DenseMlp | MoeMlp;
+
+/** One decoder layer: a token mixer and/or an MLP (hybrid models may have mixer-only or MLP-only layers). */
+export interface DecoderLayer {
+  readonly mixer: TokenMixer | null;
+  readonly mlp: boolean;
+}
+
+export interface TensorPrecisions {
+  readonly weights: Precision;
+  readonly activations: Precision;
+  readonly kvCache: Precision;
+}
+
+/** A decoder-only language model, described exactly enough to count every FLOP, parameter and byte. */
+export interface LlmArchitecture {
+  readonly family: 'llm';
+  readonly name?: string;
+  readonly vocabSize: number;
+  readonly hiddenSize: number;
+  readonly heads: number;
+  readonly kvHeads: number;
+  /** May differ from hiddenSize / heads (Qwen3). */
+  readonly headDim: number;
+  readonly mlp: Mlp;
+  readonly layers: readonly DecoderLayer[];
+  readonly tiedEmbeddings: boolean;
+  readonly qkvBias: boolean;
+  /** RMSNorm over q and k per head (Qwen3): two weight vectors of size headDim per attention layer. */
+  readonly qkNorm: boolean;
+  readonly precision: TensorPrecisions;
+}
+
+/** NAS-Bench-201 cell operations, coded as in the HELP data (0..4). */
+export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
+export type Nb201Op = (typeof NB201_OPS)[number];
+
+/** A NAS-Bench-201 cell: the operation on each of 6 edges, in the order 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2. */
+export interface Nb201Architecture {
+  readonly family: 'nb201';
+  readonly edges: readonly Nb201Op[];
+}
+
+/** FBNet blocks, coded as in the HELP data (0..8). */
+export const FBNET_BLOCKS = ['k3_e1', 'k3_e1_g2', 'k3_e3', 'k3_e6', 'k5_e1', 'k5_e1_g2', 'k5_e3', 'k5_e6', 'skip'] as const;
+export type FbnetBlock = (typeof FBNET_BLOCKS)[number];
+
+/** An FBNet network: one block per searchable layer (22). */
+export interface FbnetArchitecture {
+  readonly family: 'fbnet';
+  readonly blocks: readonly FbnetBlock[];
+}
+
+export type Architecture = LlmArchitecture | Nb201Architecture | FbnetArchitecture;
+
+/** Layers of a uniform model: every layer full attention with an MLP. */
+export function uniformLayers(count: number, mixer: TokenMixer = { kind: 'attention' }): DecoderLayer[] {
+  return Array.from({ length: count }, () => ({ mixer, mlp: true }));
+}

@@ -1,0 +1,22 @@
+/**
+ * The metrics evaluators produce, by name. Every objective and constraint refers to one of these.
+ * Units are in the names; `loss` is nats per token.
+ */
+export const METRICS = {
+  loss: 'predicted loss (nats/token)',
+  latencyMs: 'end-to-end latency for the workload: prefill + every decode step (ms)',
+  ttftMs: 'time to first token: the prefill (ms)',
+  decodeMsPerToken: 'mean time per decode step (ms)',
+  tokensPerS: 'decode throughput over the batch (tokens/s)',
+  memoryBytes: 'weights + KV cache + peak activations (bytes)',
+  weightsBytes: 'weights in memory (bytes)',
+  energyJ: 'energy per request (J)',
+  params: 'total parameters',
+  activeParams: 'parameters used per token (MoE: active experts only)',
+  flops: 'FLOPs for the whole workload',
+} as const;
+
+export type MetricName = keyof typeof METRICS | (string & {});
+
+/** What an evaluator returns for one candidate. */
+export type Metrics = Readonly<Record<string, number>>;

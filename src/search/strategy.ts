@@ -1,0 +1,41 @@
+import type { Genes, SearchSpace } from '../core/space.js';
+
+/** A candidate after evaluation, as a strategy sees it: minimisation objectives and constraint violation. */
+export interface Evaluated {
+  readonly genes: Genes;
+  /** One value per objective, every one to be minimised (maximised metrics are negated by the study). */
+  readonly objectives: readonly number[];
+  /** Total normalised constraint violation; 0 when feasible. */
+  readonly violation: number;
+  /** Every metric the evaluator produced (roofline-guided search reads its breakdown here). */
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+/**
+ * A search strategy behind ask/tell. It never performs I/O; its whole state is one plain JSON-serialisable object
+ * (population, archive, RNG state), so a study can checkpoint it and resume bit-for-bit.
+ */
+export interface Strategy<State = unknown> {
+  readonly id: string;
+  /** Up to `n` candidates to evaluate next; fewer (or none) when the strategy waits for results or is exhausted. */
+  ask(n: number): Genes[];
+  /** Results for candidates previously asked for, in any grouping. Failed candidates are not told. */
+  tell(results: readonly Evaluated[]): void;
+  /** True when the strategy has nothing left to propose (exhaustive search at the end of the space). */
+  done(): boolean;
+  state(): State;
+}
+
+export interface StrategyContext {
+  readonly space: SearchSpace;
+  readonly objectiveCount: number;
+  readonly seed: number;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export interface StrategyFactory<State = unknown> {
+  readonly id: string;
+  readonly description: string;
+  /** A new strategy, or one restored from a saved state. */
+  create(ctx: StrategyContext, state?: State): Strategy<State>;
+}
