@@ -13,7 +13,8 @@ export type OpKind =
   | 'lm-head'
   | 'pool';
 
-export type Phase = 'prefill' | 'decode';
+/** LLM inference phases; `forward` is one pass of a CNN over a batch of images. */
+export type Phase = 'prefill' | 'decode' | 'forward';
 
 /** Costs of one instance of an operator. Bytes are what crosses the memory bus (read + written). */
 export interface OpCost {

@@ -19,7 +19,12 @@ export interface Strategy<State = unknown> {
   readonly id: string;
   /** Up to `n` candidates to evaluate next; fewer (or none) when the strategy waits for results or is exhausted. */
   ask(n: number): Genes[];
-  /** Results for candidates previously asked for, in any grouping. Failed candidates are not told. */
+  /**
+   * Results for candidates previously asked for, in any grouping. Every asked candidate is told exactly once;
+   * one whose evaluation failed comes with every objective and the violation set to Infinity.
+   * `state()` may be taken between ask and tell: a strategy restored from it must accept the tell of the
+   * candidates asked before the state was taken (that is how a killed study resumes exactly).
+   */
   tell(results: readonly Evaluated[]): void;
   /** True when the strategy has nothing left to propose (exhaustive search at the end of the space). */
   done(): boolean;
