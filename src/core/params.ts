@@ -1,0 +1,86 @@
+import type { DecoderLayer, LlmArchitecture, Mlp, TokenMixer } from './architecture.js';
+
+/** Parameter counts of an LLM decoder. */
+export interface ParamCounts {
+  readonly total: number;
+  /** Input embedding plus an untied LM head. */
+  readonly embedding: number;
+  readonly nonEmbedding: number;
+  /** Parameters one token passes through: MoE counts only its active and shared experts (embeddings included). */
+  readonly activePerToken: number;
+  readonly activeNonEmbedding: number;
+}
+
+/** Inner width of a linear mixer: Mamba2 expands the model width; linear attention uses heads × headDim. */
+export function linearMixerInnerChannels(arch: LlmArchitecture, mixer: Extract<TokenMixer, { kind: 'linear' }>): number {
+  return mixer.variant === 'mamba2' ? mixer.expand * arch.hiddenSize : arch.heads * arch.headDim;
+}
+
+/** Mamba2 defaults (state-spaces/mamba): depthwise causal conv of width 4, one group of B/C projections. */
+export const MAMBA2_CONV_KERNEL = 4;
+export const SHORT_CONV_KERNEL = 4;
+
+export function mixerParams(arch: LlmArchitecture, mixer: TokenMixer): number {
+  const d = arch.hiddenSize;
+  if (mixer.kind === 'attention' || mixer.kind === 'sliding-window') {
+    const q = arch.heads * arch.headDim;
+    const kv = arch.kvHeads * arch.headDim;
+    const bias = arch.qkvBias ? q + 2 * kv : 0;
+    const qkNorm = arch.qkNorm ? 2 * arch.headDim : 0;
+    return d * (q + 2 * kv) + bias + q * d + qkNorm;
+  }
+  const inner = linearMixerInnerChannels(arch, mixer);
+  if (mixer.variant === 'mamba2') {
+    // in_proj → [z, x, B, C, dt]; conv1d over [x, B, C] with bias; A_log, D, dt_bias per head; gated RMSNorm; out_proj.
+    const ssmHeads = inner / arch.headDim;
+    const convChannels = inner + 2 * mixer.stateSize;
+    return d * (2 * inner + 2 * mixer.stateSize + ssmHeads) + convChannels * (MAMBA2_CONV_KERNEL + 1) + 3 * ssmHeads + inner + inner * d;
+  }
+  // Linear attention / DeltaNet: q, k, v, o projections (no GQA); DeltaNet adds a β projection, short convs on
+  // q, k, v and an output norm per head dimension.
+  const projections = 3 * d * inner + inner * d;
+  if (mixer.variant === 'deltanet') return projections + d * arch.heads + 3 * inner * SHORT_CONV_KERNEL + arch.headDim;
+  return projections;
+}
+
+function denseMlpParams(d: number, intermediate: number, gated: boolean): number {
+  return (gated ? 3 : 2) * d * intermediate;
+}
+
+export function mlpParams(d: number, mlp: Mlp): { total: number; active: number } {
+  if (mlp.kind === 'dense') {
+    const p = denseMlpParams(d, mlp.intermediateSize, mlp.gated);
+    return { total: p, active: p };
+  }
+  const expert = denseMlpParams(d, mlp.expertIntermediateSize, mlp.gated);
+  const shared = mlp.sharedExperts * denseMlpParams(d, mlp.sharedIntermediateSize, mlp.gated);
+  const router = d * mlp.experts;
+  return { total: router + mlp.experts * expert + shared, active: router + mlp.activeExperts * expert + shared };
+}
+
+/** RMSNorm weight vectors: one before the mixer and one before the MLP (each only when present). */
+function layerNormParams(d: number, layer: DecoderLayer): number {
+  return (layer.mixer ? d : 0) + (layer.mlp ? d : 0);
+}
+
+/** Exact parameter counts (checked against published totals in test/core/params.test.ts). */
+export function countParams(arch: LlmArchitecture): ParamCounts {
+  const d = arch.hiddenSize;
+  const mlp = mlpParams(d, arch.mlp);
+  let body = d; // final norm
+  let activeBody = d;
+  for (const layer of arch.layers) {
+    const mixer = layer.mixer ? mixerParams(arch, layer.mixer) : 0;
+    const norms = layerNormParams(d, layer);
+    body += mixer + norms + (layer.mlp ? mlp.total : 0);
+    activeBody += mixer + norms + (layer.mlp ? mlp.active : 0);
+  }
+  const embedding = arch.vocabSize * d * (arch.tiedEmbeddings ? 1 : 2);
+  return {
+    total: embedding + body,
+    embedding,
+    nonEmbedding: body,
+    activePerToken: embedding + activeBody,
+    activeNonEmbedding: activeBody,
+  };
+}
