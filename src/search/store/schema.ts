@@ -1,0 +1,62 @@
+/**
+ * The store's schema, as an ordered list of migrations. `PRAGMA user_version` holds the number of migrations
+ * applied; `PRAGMA application_id` marks the file as an hwnas database, so a foreign SQLite file is recognised
+ * and left alone. Add a migration by appending to MIGRATIONS; never edit one that has shipped.
+ */
+
+/** 'hwns' in ASCII: SQLite's documented slot for telling an application's files apart. */
+export const APPLICATION_ID = 0x68776e73;
+
+export const MIGRATIONS: readonly string[] = [
+  // v1: studies, candidates, the latest checkpoint of each study.
+  `
+  CREATE TABLE studies (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    config TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    space TEXT NOT NULL,
+    device TEXT NOT NULL,
+    objectives TEXT NOT NULL,
+    constraints TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'stopped', 'finished')),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    hwnas_version TEXT NOT NULL,
+    evaluations INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    summary TEXT NOT NULL DEFAULT '{}'
+  );
+  CREATE TABLE candidates (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    genes TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed')),
+    metrics TEXT,
+    objectives TEXT,
+    violation REAL,
+    error TEXT,
+    eval_ms REAL,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    UNIQUE (study_id, hash),
+    UNIQUE (study_id, seq)
+  );
+  CREATE INDEX candidates_status ON candidates (study_id, status);
+  CREATE TABLE checkpoints (
+    study_id INTEGER PRIMARY KEY REFERENCES studies(id) ON DELETE CASCADE,
+    generation INTEGER NOT NULL,
+    strategy_state TEXT NOT NULL,
+    loop_state TEXT NOT NULL,
+    batch TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,144 @@
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { APPLICATION_ID, SCHEMA_VERSION, SqliteStore, StoreError, contentHash, decodeJson, encodeJson } from '../../../src/search/store/index.js';
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'hwnas-store-'));
+  dirs.push(d);
+  return d;
+}
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+const study = (name = 's1') => ({
+  name,
+  config: { evaluations: 10, note: 'x' },
+  seed: 7,
+  space: 'toy',
+  device: 'dev',
+  objectives: ['loss', 'latencyMs'],
+  constraints: ['memoryBytes<=100'],
+  strategy: 'random',
+  hwnasVersion: '0.1.0',
+});
+const checkpoint = (generation: number, batch: string[]) => ({ generation, strategyState: { g: generation }, loopState: {}, batch });
+
+afterEach(() => {
+  dirs.length = 0;
+});
+
+describe('SqliteStore', () => {
+  it('creates a marked, versioned WAL database and reopens it', () => {
+    const path = join(tmp(), 'a.db');
+    const s = SqliteStore.open(path);
+    const rec = s.createStudy(study());
+    expect(rec.status).toBe('running');
+    expect(rec.config).toEqual({ evaluations: 10, note: 'x' });
+    s.close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+    const again = SqliteStore.open(path);
+    expect(again.listStudies().map((x) => x.name)).toEqual(['s1']);
+    expect(() => again.createStudy(study())).toThrow(/already exists/);
+    again.close();
+  });
+
+  it('refuses a text file, a foreign SQLite database and a newer schema, leaving each byte-identical', () => {
+    const d = tmp();
+    const text = join(d, 'notes.db');
+    writeFileSync(text, 'hello, this is not a database at all\n');
+    const foreign = join(d, 'foreign.db');
+    const f = new Database(foreign);
+    f.exec('CREATE TABLE people (name TEXT); INSERT INTO people VALUES (\'ada\')');
+    f.close();
+    const newer = join(d, 'newer.db');
+    SqliteStore.open(newer).close();
+    const n = new Database(newer);
+    n.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    n.pragma('journal_mode = DELETE');
+    n.close();
+    for (const [p, re] of [
+      [text, /not an hwnas database \(not an SQLite file\)/],
+      [foreign, /not an hwnas database \(an SQLite file of another application\)/],
+      [newer, /newer hwnas/],
+    ] as const) {
+      const before = sha(p);
+      expect(() => SqliteStore.open(p)).toThrow(re);
+      expect(() => SqliteStore.open(p, { readonly: true })).toThrow(StoreError);
+      expect(sha(p)).toBe(before);
+      expect(existsSync(`${p}-wal`)).toBe(false);
+    }
+  });
+
+  it('never creates a file when it must exist', () => {
+    const p = join(tmp(), 'missing.db');
+    expect(() => SqliteStore.open(p, { mustExist: true })).toThrow(/no such database/);
+    expect(() => SqliteStore.open(p, { readonly: true })).toThrow(/no such database/);
+    expect(existsSync(p)).toBe(false);
+  });
+
+  it('records a generation, de-duplicates by content hash and never counts a result twice', () => {
+    const s = SqliteStore.open(join(tmp(), 'b.db'));
+    const { id } = s.createStudy(study());
+    const h1 = contentHash('toy', '0.1');
+    const h2 = contentHash('toy', '1.0');
+    expect(h1).not.toBe(h2);
+    expect(h1).toBe(contentHash('toy', '0.1'));
+    s.beginGeneration(id, [
+      { seq: 0, hash: h1, genes: [0, 1], generation: 0 },
+      { seq: 1, hash: h2, genes: [1, 0], generation: 0 },
+    ], checkpoint(0, [h1, h2, h1]), {});
+    // The same genes again in the study: the unique (study, hash) index refuses it.
+    expect(() => s.beginGeneration(id, [{ seq: 2, hash: h1, genes: [0, 1], generation: 1 }], checkpoint(1, [h1]), {})).toThrow();
+    expect(s.checkpoint(id)).toEqual(checkpoint(0, [h1, h2, h1]));
+    expect(s.unfinished(id).map((c) => c.seq)).toEqual([0, 1]);
+    s.markRunning(id, [h1]);
+    expect(s.unfinished(id).map((c) => c.status)).toEqual(['running', 'pending']);
+    const r1 = { hash: h1, ok: true as const, metrics: { loss: 2.5, latencyMs: Infinity }, objectives: [2.5, Infinity], violation: 0, evalMs: 1 };
+    const r2 = { hash: h2, ok: false as const, error: 'boom', evalMs: 2 };
+    expect(s.recordResults(id, [r1, r2])).toBe(2);
+    expect(s.recordResults(id, [r1, r2])).toBe(0);
+    const st = s.getStudy('s1')!;
+    expect([st.evaluations, st.failed]).toEqual([2, 1]);
+    const c1 = s.candidate(id, h1)!;
+    expect(c1.metrics).toEqual({ loss: 2.5, latencyMs: Infinity });
+    expect(c1.objectives).toEqual([2.5, Infinity]);
+    const c2 = s.candidate(id, h2)!;
+    expect([c2.status, c2.error, c2.violation]).toEqual(['failed', 'boom', Infinity]);
+    expect([...s.candidates(id)].map((c) => c.seq)).toEqual([0, 1]);
+    expect(s.nextSeq(id)).toBe(2);
+    s.close();
+  });
+
+  it('lets a read-only connection read while a writer holds an open transaction', () => {
+    const path = join(tmp(), 'c.db');
+    const w = SqliteStore.open(path);
+    const { id } = w.createStudy(study());
+    const h = contentHash('toy', '3');
+    w.beginGeneration(id, [{ seq: 0, hash: h, genes: [3], generation: 0 }], checkpoint(0, [h]), {});
+    const r = SqliteStore.open(path, { readonly: true });
+    w.database.prepare('BEGIN IMMEDIATE').run();
+    w.database.prepare(`UPDATE studies SET evaluations = 99`).run();
+    // The reader sees the last committed state, without waiting for the writer.
+    expect(r.getStudy('s1')!.evaluations).toBe(0);
+    expect(() => r.createStudy(study('other'))).toThrow(/read-only/);
+    w.database.prepare('COMMIT').run();
+    expect(r.getStudy('s1')!.evaluations).toBe(99);
+    r.close();
+    w.close();
+  });
+
+  it('keeps non-finite numbers through JSON', () => {
+    const v = { a: [1, Infinity, -Infinity], b: { c: NaN }, d: 'x' };
+    const back = decodeJson<typeof v>(encodeJson(v));
+    expect(back.a).toEqual([1, Infinity, -Infinity]);
+    expect(Number.isNaN(back.b.c)).toBe(true);
+    expect(back.d).toBe('x');
+  });
+});
