@@ -1,0 +1,248 @@
+import type { FbnetArchitecture, FbnetBlock, Nb201Architecture } from './architecture.js';
+import type { Op, OpCost, OpKind } from './ops.js';
+import { BYTES_PER_ELEMENT, type Precision } from './precision.js';
+
+/**
+ * Lowering of the two CNN benchmark networks into forward-pass operators.
+ *
+ * Conventions (the same as NAS-Bench-201's counter, so its published numbers can be checked):
+ * - FLOPs = 2 × multiply-accumulates of convolutions and linear layers; pooling counts one FLOP per input
+ *   element read per output; residual and node sums one FLOP per element.
+ * - BatchNorm and ReLU are fused into the neighbouring convolution at inference: no FLOPs of their own, the folded
+ *   BN adds a bias of C_out to the convolution's weights in memory. `params` counts trainable parameters as the
+ *   training framework does (conv weights, BN scale and shift, linear weights and bias).
+ * - Bytes per op = weights + activations read + activations written, at the given precision (fp32 default).
+ */
+export interface CnnWorkload {
+  readonly batch: number;
+  readonly precision: Precision;
+}
+
+export const DEFAULT_CNN_WORKLOAD: CnnWorkload = { batch: 1, precision: 'fp32' };
+
+export interface LoweredCnn {
+  readonly ops: Op[];
+  /** Trainable parameters. */
+  readonly params: number;
+}
+
+interface Builder {
+  ops: Op[];
+  params: number;
+  readonly batch: number;
+  readonly bytesPerElement: number;
+}
+
+function newBuilder(w: CnnWorkload): Builder {
+  return { ops: [], params: 0, batch: w.batch, bytesPerElement: BYTES_PER_ELEMENT[w.precision] };
+}
+
+function push(b: Builder, name: string, kind: OpKind, cost: Omit<OpCost, 'kvBytesRead' | 'kvBytesWritten'>): void {
+  b.ops.push({ name, kind, phase: 'forward', count: 1, base: { ...cost, kvBytesRead: 0, kvBytesWritten: 0 } });
+}
+
+/** A convolution with folded BN (if `bn`) on an H×W input; returns the output side. */
+function conv(
+  b: Builder,
+  name: string,
+  o: { cin: number; cout: number; k: number; stride: number; hw: number; groups?: number; bn?: boolean; bias?: boolean },
+): number {
+  const groups = o.groups ?? 1;
+  const pad = Math.floor(o.k / 2);
+  const out = Math.floor((o.hw + 2 * pad - o.k) / o.stride) + 1;
+  const weights = (o.cin / groups) * o.cout * o.k * o.k;
+  const macs = b.batch * out * out * weights;
+  const bn = o.bn ?? true;
+  b.params += weights + (bn ? 2 * o.cout : 0) + (o.bias ? o.cout : 0);
+  const biasElems = bn || o.bias ? o.cout : 0;
+  push(b, name, 'conv', {
+    flops: 2 * macs,
+    weightBytes: (weights + biasElems) * b.bytesPerElement,
+    activationBytesRead: b.batch * o.cin * o.hw * o.hw * b.bytesPerElement,
+    activationBytesWritten: b.batch * o.cout * out * out * b.bytesPerElement,
+  });
+  return out;
+}
+
+function elementwise(b: Builder, name: string, elements: number, inputs: number, flopsPerElement: number): void {
+  push(b, name, 'elementwise', {
+    flops: flopsPerElement * elements * b.batch,
+    weightBytes: 0,
+    activationBytesRead: inputs * elements * b.batch * b.bytesPerElement,
+    activationBytesWritten: elements * b.batch * b.bytesPerElement,
+  });
+}
+
+/** k×k average pooling with padding k/2 (or none when pad = 0); one FLOP per window element. */
+function avgPool(b: Builder, name: string, c: number, hw: number, k: number, stride: number, pad: number): number {
+  const out = Math.floor((hw + 2 * pad - k) / stride) + 1;
+  push(b, name, 'pool', {
+    flops: b.batch * c * out * out * k * k,
+    weightBytes: 0,
+    activationBytesRead: b.batch * c * hw * hw * b.bytesPerElement,
+    activationBytesWritten: b.batch * c * out * out * b.bytesPerElement,
+  });
+  return out;
+}
+
+function globalPool(b: Builder, name: string, c: number, hw: number): void {
+  push(b, name, 'pool', {
+    flops: b.batch * c * hw * hw,
+    weightBytes: 0,
+    activationBytesRead: b.batch * c * hw * hw * b.bytesPerElement,
+    activationBytesWritten: b.batch * c * b.bytesPerElement,
+  });
+}
+
+function linear(b: Builder, name: string, inF: number, outF: number): void {
+  b.params += inF * outF + outF;
+  push(b, name, 'matmul', {
+    flops: 2 * b.batch * inF * outF,
+    weightBytes: (inF * outF + outF) * b.bytesPerElement,
+    activationBytesRead: b.batch * inF * b.bytesPerElement,
+    activationBytesWritten: b.batch * outF * b.bytesPerElement,
+  });
+}
+
+/** NAS-Bench-201's CIFAR network: the published configuration (C = 16, N = 5 cells per stage, 10 classes). */
+export const NB201_NETWORK = { inputSide: 32, stemChannels: 16, cellsPerStage: 5, stageChannels: [16, 32, 64], classes: 10 } as const;
+
+/**
+ * NAS-Bench-201 (Dong & Yang 2020): stem conv3×3 → 5 cells → residual reduction → 5 cells → reduction → 5 cells →
+ * BN-ReLU → global pool → linear. In a cell, node j sums its edges from earlier nodes; 'none' edges are dropped,
+ * conv edges are ReLU-Conv-BN, avg_pool_3x3 is stride-1 padded pooling, skip is free.
+ */
+export function lowerNb201(arch: Nb201Architecture, workload: CnnWorkload = DEFAULT_CNN_WORKLOAD): LoweredCnn {
+  if (arch.edges.length !== 6) throw new Error(`nb201: expected 6 edges, got ${arch.edges.length}`);
+  const n = NB201_NETWORK;
+  const b = newBuilder(workload);
+  let hw = conv(b, 'stem.conv3x3', { cin: 3, cout: n.stemChannels, k: 3, stride: 1, hw: n.inputSide });
+  let c = n.stemChannels;
+  const edgeFrom = [0, 0, 1, 0, 1, 2];
+  const edgeTo = [1, 2, 2, 3, 3, 3];
+  n.stageChannels.forEach((channels, stage) => {
+    if (stage > 0) {
+      // ResNetBasicblock: ReLU-Conv3x3(stride 2)-BN, ReLU-Conv3x3-BN, shortcut AvgPool2×2 + Conv1×1, add.
+      const p = `reduce${stage}`;
+      const out = conv(b, `${p}.conv_a`, { cin: c, cout: channels, k: 3, stride: 2, hw });
+      conv(b, `${p}.conv_b`, { cin: channels, cout: channels, k: 3, stride: 1, hw: out });
+      const pooled = avgPool(b, `${p}.shortcut.pool`, c, hw, 2, 2, 0);
+      conv(b, `${p}.shortcut.conv1x1`, { cin: c, cout: channels, k: 1, stride: 1, hw: pooled, bn: false });
+      elementwise(b, `${p}.add`, channels * out * out, 2, 1);
+      hw = out;
+      c = channels;
+    }
+    for (let cell = 0; cell < n.cellsPerStage; cell++) {
+      const p = `stage${stage}.cell${cell}`;
+      const inputsPerNode = [0, 0, 0, 0];
+      arch.edges.forEach((op, e) => {
+        const name = `${p}.edge${edgeTo[e]}_${edgeFrom[e]}.${op}`;
+        if (op === 'none') return;
+        inputsPerNode[edgeTo[e]]++;
+        if (op === 'nor_conv_3x3') conv(b, name, { cin: c, cout: c, k: 3, stride: 1, hw });
+        else if (op === 'nor_conv_1x1') conv(b, name, { cin: c, cout: c, k: 1, stride: 1, hw });
+        else if (op === 'avg_pool_3x3') avgPool(b, name, c, hw, 3, 1, 1);
+      });
+      for (let node = 1; node <= 3; node++) {
+        const m = inputsPerNode[node];
+        if (m > 1) elementwise(b, `${p}.node${node}.sum`, c * hw * hw, m, m - 1);
+      }
+    }
+  });
+  b.params += 2 * c; // final BN before ReLU and pooling
+  globalPool(b, 'head.global_pool', c, hw);
+  linear(b, 'head.classifier', c, n.classes);
+  return { ops: b.ops, params: b.params };
+}
+
+/** FBNet (Wu et al. 2019), ImageNet network: stages, channels and strides of the paper's search space. */
+export const FBNET_NETWORK = {
+  inputSide: 224,
+  stemChannels: 16,
+  stemStride: 2,
+  stageLayers: [1, 4, 4, 4, 4, 4, 1],
+  stageChannels: [16, 24, 32, 64, 112, 184, 352],
+  stageStrides: [1, 2, 2, 2, 1, 2, 1],
+  headChannels: 1984,
+  classes: 1000,
+} as const;
+
+export type FbnetNetwork = {
+  readonly inputSide: number;
+  readonly stemChannels: number;
+  readonly stemStride: number;
+  readonly stageLayers: readonly number[];
+  readonly stageChannels: readonly number[];
+  readonly stageStrides: readonly number[];
+  readonly headChannels: number;
+  readonly classes: number;
+};
+
+const BLOCK_SHAPES: Readonly<Record<Exclude<FbnetBlock, 'skip'>, { k: number; e: number; groups: number }>> = {
+  k3_e1: { k: 3, e: 1, groups: 1 },
+  k3_e1_g2: { k: 3, e: 1, groups: 2 },
+  k3_e3: { k: 3, e: 3, groups: 1 },
+  k3_e6: { k: 3, e: 6, groups: 1 },
+  k5_e1: { k: 5, e: 1, groups: 1 },
+  k5_e1_g2: { k: 5, e: 1, groups: 2 },
+  k5_e3: { k: 5, e: 3, groups: 1 },
+  k5_e6: { k: 5, e: 6, groups: 1 },
+};
+
+/**
+ * FBNet: stem conv3×3 → 22 searchable layers → conv1×1 head → global pool → linear. A block is an inverted
+ * residual: 1×1 (group) expansion, channel shuffle when grouped, k×k depthwise (stride of the stage's first layer),
+ * 1×1 (group) projection, and a residual add when shape is kept. 'skip' is the identity, or a strided 1×1
+ * conv where the shape changes (first layer of a stage).
+ */
+export function lowerFbnet(
+  arch: FbnetArchitecture,
+  workload: CnnWorkload = DEFAULT_CNN_WORKLOAD,
+  network: FbnetNetwork = FBNET_NETWORK,
+): LoweredCnn {
+  const total = network.stageLayers.reduce((s, x) => s + x, 0);
+  if (arch.blocks.length !== total) throw new Error(`fbnet: expected ${total} layers, got ${arch.blocks.length}`);
+  const b = newBuilder(workload);
+  let hw = conv(b, 'stem.conv3x3', { cin: 3, cout: network.stemChannels, k: 3, stride: network.stemStride, hw: network.inputSide });
+  let c = network.stemChannels;
+  let layer = 0;
+  network.stageLayers.forEach((count, stage) => {
+    for (let i = 0; i < count; i++, layer++) {
+      const block = arch.blocks[layer];
+      const cout = network.stageChannels[stage];
+      const stride = i === 0 ? network.stageStrides[stage] : 1;
+      const p = `layer${layer}.${block}`;
+      if (block === 'skip') {
+        if (stride !== 1 || c !== cout) hw = conv(b, `${p}.conv1x1`, { cin: c, cout, k: 1, stride, hw });
+      } else {
+        const { k, e, groups } = BLOCK_SHAPES[block];
+        const mid = c * e;
+        conv(b, `${p}.pw_expand`, { cin: c, cout: mid, k: 1, stride: 1, hw, groups });
+        if (groups > 1) elementwise(b, `${p}.shuffle`, mid * hw * hw, 1, 0);
+        const out = conv(b, `${p}.dw${k}x${k}`, { cin: mid, cout: mid, k, stride, hw, groups: mid });
+        conv(b, `${p}.pw_project`, { cin: mid, cout, k: 1, stride: 1, hw: out, groups });
+        if (stride === 1 && c === cout) elementwise(b, `${p}.residual`, cout * out * out, 2, 1);
+        hw = out;
+      }
+      c = cout;
+    }
+  });
+  hw = conv(b, 'head.conv1x1', { cin: c, cout: network.headChannels, k: 1, stride: 1, hw });
+  globalPool(b, 'head.global_pool', network.headChannels, hw);
+  linear(b, 'head.classifier', network.headChannels, network.classes);
+  return { ops: b.ops, params: b.params };
+}
+
+/** Totals over a lowered network. */
+export function cnnTotals(ops: readonly Op[]): { flops: number; bytes: number; weightBytes: number } {
+  let flops = 0;
+  let bytes = 0;
+  let weightBytes = 0;
+  for (const op of ops) {
+    const c = op.base;
+    flops += op.count * c.flops;
+    weightBytes += op.count * c.weightBytes;
+    bytes += op.count * (c.weightBytes + c.activationBytesRead + c.activationBytesWritten + c.kvBytesRead + c.kvBytesWritten);
+  }
+  return { flops, bytes, weightBytes };
+}

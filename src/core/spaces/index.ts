@@ -1,0 +1,16 @@
+import type { SearchSpace } from '../space.js';
+import { fbnetSpace } from './fbnet.js';
+import { nb201Space } from './nb201.js';
+
+/** Every built-in search space by id. */
+export const SPACES: Readonly<Record<string, SearchSpace>> = {
+  nb201: nb201Space,
+  fbnet: fbnetSpace,
+};
+
+/** The space with this id, or an Error listing the valid ids. */
+export function getSpace(id: string): SearchSpace {
+  const space = SPACES[id];
+  if (!space) throw new Error(`unknown search space '${id}'; valid: ${Object.keys(SPACES).join(', ')}`);
+  return space;
+}
