@@ -1,0 +1,201 @@
+/**
+ * The loss-law registry: built-in published laws, and laws from files (fitted by `hwnas fit`, or declared by a
+ * user with a formula).
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { ExpressionForm } from './expression.js';
+import { compileExpressionForm, expressionLaw } from './expression.js';
+import type { PowerSumForm } from './forms.js';
+import { BUILTIN_FORMS, powerSumLaw } from './forms.js';
+import type { InputName, InputRange, LossLaw } from './law.js';
+import { INPUT_NAMES } from './law.js';
+
+export type { LossInputs, LossLaw, InputName, InputRange } from './law.js';
+export { lossInputs } from './law.js';
+
+/** A form the fitter can fit: a built-in power sum, or a user formula. */
+export type LawForm = PowerSumForm | ExpressionForm;
+
+/** Published coefficients, one entry per built-in law, with its source and the range of its fitting data. */
+export const PUBLISHED_LAWS = {
+  codesign: {
+    source: 'Hardware co-design scaling laws via roofline modelling (arXiv 2602.10377), fitted loss law; papers.md §1',
+    coefficients: { A_l: 9.96, alpha_l: 1.63, A_moe: 0.031, p_rho: 1.09, p_r: 0.17, p_d: 0.33, A_d: 500, alpha_d: 0.97, A_kv: 0.2, alpha_kv: 0.05, E: 2.53 },
+    // The paper's search grid (papers.md §1); r from the FFN ratios 0.5–8 of its frontier; d_m from d/n_h (head
+    // dimension 64 assumed; the paper does not give n_h) to d. Validation loss after 10B training tokens.
+    fittedRange: {
+      depth: { min: 4, max: 32 },
+      width: { min: 768, max: 3072 },
+      ffnRatio: { min: 0.5, max: 8 },
+      kvDim: { min: 64, max: 3072 },
+      moeActivationRate: { min: 1 / 16, max: 1 },
+      trainingTokens: { min: 1e10, max: 1e10 },
+    },
+  },
+  chinchilla: {
+    source: 'Hoffmann et al. 2022, Training compute-optimal large language models, approach 3 (papers.md §4)',
+    coefficients: { E: 1.69, A: 406.4, alpha: 0.34, B: 410.7, beta: 0.28 },
+    // "over 400 language models ranging from 70 million to over 16 billion parameters on 5 to 500 billion
+    // tokens", all dense (ρ = 1).
+    fittedRange: {
+      activeParams: { min: 7e7, max: 1.6e10 },
+      trainingTokens: { min: 5e9, max: 5e11 },
+      moeActivationRate: { min: 1, max: 1 },
+    },
+  },
+  gemstones: {
+    source: 'McLeish et al. 2025, Gemstones (width/depth law; papers.md §4)',
+    coefficients: {
+      E: Math.exp(0.392),
+      A_w: Math.exp(1.452),
+      alpha_w: 0.245,
+      A_l: Math.exp(-0.078),
+      alpha_l: 0.387,
+      A_N: Math.exp(7.97),
+      alpha_N: 0.5,
+      A_D: Math.exp(10.06),
+      alpha_D: 0.476,
+    },
+    // Ranges of the released Gemstones checkpoints (../shared/data/scaling/gemstones), dense models.
+    fittedRange: {
+      width: { min: 256, max: 3072 },
+      depth: { min: 3, max: 80 },
+      activeParams: { min: 4.84e7, max: 2.01e9 },
+      trainingTokens: { min: 1e10, max: 1.1e11 },
+      moeActivationRate: { min: 1, max: 1 },
+    },
+  },
+} as const satisfies Record<string, { source: string; coefficients: Record<string, number>; fittedRange: Partial<Record<InputName, InputRange>> }>;
+
+/** Epoch AI's refit of Chinchilla's data (Besiroglu et al. 2024, 240 points) — for comparison, not a default. */
+export const EPOCH_CHINCHILLA_REPLICATION = { E: 1.82, A: 482.01, alpha: 0.3478, B: 2085.43, beta: 0.3658 } as const;
+
+/** Law ids with published coefficients. nemotron-flash is a form only: fit it (`hwnas fit --law nemotron-flash`). */
+export const BUILTIN_LAWS: Readonly<Record<string, LossLaw>> = Object.fromEntries(
+  Object.entries(PUBLISHED_LAWS).map(([id, p]) => [id, powerSumLaw(BUILTIN_FORMS[id], p.coefficients, { source: p.source, fittedRange: p.fittedRange })]),
+);
+
+export const BUILTIN_LAW_IDS = Object.keys(BUILTIN_FORMS);
+
+/** A built-in law by id, or an Error naming the valid ids. */
+export function getLaw(id: string): LossLaw {
+  const law = BUILTIN_LAWS[id];
+  if (law) return law;
+  if (id in BUILTIN_FORMS) {
+    throw new Error(`loss law '${id}' has no published coefficients in papers.md; fit it to your runs with 'hwnas fit --law ${id}'`);
+  }
+  throw new Error(`unknown loss law '${id}'; built in: ${Object.keys(BUILTIN_LAWS).join(', ')}, or a law file (.json/.yaml)`);
+}
+
+/** The file format `hwnas fit --out` writes and `loadLawFile` reads. */
+export const LAW_FILE_FORMAT = 'hwnas-loss-law/1';
+
+const rangeSchema = z.object({ min: z.number(), max: z.number() });
+const lawFileSchema = z
+  .object({
+    format: z.literal(LAW_FILE_FORMAT).optional(),
+    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case kebab-case id').optional(),
+    name: z.string().optional(),
+    source: z.string().optional(),
+    /** A built-in form id (chinchilla, codesign, gemstones, nemotron-flash). */
+    form: z.string().optional(),
+    /** A user formula over parameters and inputs (see expression.ts). */
+    formula: z.string().min(1).optional(),
+    /** Coefficient values: the law's coefficients, or for a formula to be fitted, its parameters' start values. */
+    coefficients: z.record(z.string(), z.number().refine(Number.isFinite, 'must be a finite number')).optional(),
+    parameters: z.record(z.string(), z.number().refine(Number.isFinite, 'must be a finite number')).optional(),
+    /** Starting grid for fitting a formula, in the formula's own parametrisation. */
+    startGrid: z.record(z.string(), z.array(z.number()).min(1)).optional(),
+    fittedRange: z.record(z.enum(INPUT_NAMES as [InputName, ...InputName[]]), rangeSchema).optional(),
+    fit: z.unknown().optional(),
+  })
+  .refine((v) => (v.form === undefined) !== (v.formula === undefined), { message: 'give exactly one of "form" (a built-in form id) or "formula"' });
+
+export type LawFile = z.infer<typeof lawFileSchema>;
+
+/** A law file parsed: its form, and its coefficients when it has them. */
+export interface LawSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly source: string;
+  readonly form: LawForm;
+  readonly coefficients: Readonly<Record<string, number>> | null;
+  readonly fittedRange: Readonly<Partial<Record<InputName, InputRange>>>;
+}
+
+/** The form (and published coefficients, if any) of a built-in law id. */
+export function builtinSpec(id: string): LawSpec {
+  const form = BUILTIN_FORMS[id];
+  if (!form) throw new Error(`unknown loss law '${id}'; built in: ${BUILTIN_LAW_IDS.join(', ')}`);
+  const published = (PUBLISHED_LAWS as Record<string, (typeof PUBLISHED_LAWS)[keyof typeof PUBLISHED_LAWS]>)[id];
+  return {
+    id,
+    name: form.name,
+    source: published?.source ?? 'form only (no published coefficients)',
+    form,
+    coefficients: published?.coefficients ?? null,
+    fittedRange: published?.fittedRange ?? {},
+  };
+}
+
+/** Parse a law file's text (JSON or YAML). Errors name the file and the field. */
+export function parseLawSpec(text: string, where: string): LawSpec {
+  let raw: unknown;
+  try {
+    raw = where.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new Error(`${where}: not valid ${where.endsWith('.json') ? 'JSON' : 'YAML'}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  const parsed = lawFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${where}: ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+  }
+  const file = parsed.data;
+  const coefficients = file.coefficients ?? file.parameters ?? null;
+  const fittedRange = (file.fittedRange ?? {}) as Partial<Record<InputName, InputRange>>;
+  if (file.form !== undefined) {
+    const form = BUILTIN_FORMS[file.form];
+    if (!form) throw new Error(`${where}: form: unknown '${file.form}'; built in: ${BUILTIN_LAW_IDS.join(', ')}`);
+    return { id: file.id ?? form.id, name: file.name ?? form.name, source: file.source ?? where, form, coefficients, fittedRange };
+  }
+  if (!coefficients) throw new Error(`${where}: parameters: a formula needs its parameters with values (start values for fitting)`);
+  const id = file.id ?? 'user-law';
+  let form: ExpressionForm;
+  try {
+    form = compileExpressionForm({ id, name: file.name, formula: file.formula as string, params: Object.keys(coefficients), startGrid: file.startGrid });
+  } catch (error) {
+    throw new Error(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { id, name: file.name ?? id, source: file.source ?? where, form, coefficients, fittedRange };
+}
+
+/** A law from a spec that has coefficients. */
+export function lawFromSpec(spec: LawSpec): LossLaw {
+  if (!spec.coefficients) throw new Error(`loss law '${spec.id}' has no coefficients; fit it first`);
+  const meta = { id: spec.id, name: spec.name, source: spec.source, fittedRange: spec.fittedRange };
+  return spec.form.kind === 'power-sum' ? powerSumLaw(spec.form, spec.coefficients, meta) : expressionLaw(spec.form, spec.coefficients, meta);
+}
+
+/** Load a law file written by `hwnas fit --out law.json`, or a user-declared law (JSON or YAML). */
+export function loadLawFile(path: string): LossLaw {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const spec = parseLawSpec(text, path);
+  try {
+    return lawFromSpec(spec);
+  } catch (error) {
+    throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** A built-in law id or a law file path. */
+export function resolveLaw(idOrPath: string): LossLaw {
+  return idOrPath in BUILTIN_FORMS ? getLaw(idOrPath) : loadLawFile(idOrPath);
+}
