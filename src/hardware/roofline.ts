@@ -1,0 +1,291 @@
+import type { LlmArchitecture } from '../core/architecture.js';
+import { lowerLlm } from '../core/lower-llm.js';
+import { costBytes, type Op, type OpCost, type OpKind, type Phase } from '../core/ops.js';
+import { countParams, linearMixerInnerChannels, MAMBA2_CONV_KERNEL, SHORT_CONV_KERNEL, type ParamCounts } from '../core/params.js';
+import { BYTES_PER_ELEMENT, computePrecision, type Precision } from '../core/precision.js';
+import type { Workload } from '../core/workload.js';
+import type { DeviceProfile } from './device.js';
+import { peakFlopsPerS } from './devices.js';
+
+/*
+ * The roofline: each operator takes max(FLOPs / attainable FLOP/s, bytes / attainable bandwidth) plus a fixed
+ * launch overhead. Attainable = peak × efficiency (both 1, and no overhead, in ideal mode).
+ * Energy: idle power for the whole time, plus (max − idle) power while the binding resource is busy.
+ */
+
+export type Bound = 'compute' | 'memory' | 'overhead';
+
+/** Attainable rates of one device for one operator precision. */
+interface Rates {
+  readonly flopsPerS: number;
+  readonly bytesPerS: number;
+  readonly overheadS: number;
+}
+
+export function deviceRates(device: DeviceProfile, precision: Precision, ideal = false): Rates {
+  return {
+    flopsPerS: peakFlopsPerS(device, precision) * (ideal ? 1 : device.computeEfficiency),
+    bytesPerS: device.memoryBandwidthBytesPerS * (ideal ? 1 : device.memoryEfficiency),
+    overheadS: ideal ? 0 : device.opOverheadS,
+  };
+}
+
+/** Time of one operator instance: max(compute, memory) + overhead. */
+export function opTimeS(c: OpCost, device: DeviceProfile, precision: Precision, ideal = false): number {
+  const r = deviceRates(device, precision, ideal);
+  return Math.max(c.flops / r.flopsPerS, costBytes(c) / r.bytesPerS) + r.overheadS;
+}
+
+/** Σ_{c=lo..hi} (α + β·c) */
+function sumAffine(alpha: number, beta: number, lo: number, hi: number): number {
+  if (hi < lo) return 0;
+  const n = hi - lo + 1;
+  return n * alpha + (beta * (lo + hi) * n) / 2;
+}
+
+/** Σ_{c=lo..hi} max(a + b·c, g + h·c), exactly, by splitting at the crossover. */
+export function sumMaxAffine(a: number, b: number, g: number, h: number, lo: number, hi: number): number {
+  if (hi < lo) return 0;
+  if (b === h) return sumAffine(Math.max(a, g), b, lo, hi);
+  const cross = (g - a) / (b - h); // f ≥ g for c ≥ cross when b > h
+  if (b > h) {
+    const first = Math.min(hi + 1, Math.max(lo, Math.ceil(cross)));
+    return sumAffine(g, h, lo, first - 1) + sumAffine(a, b, first, hi);
+  }
+  const last = Math.max(lo - 1, Math.min(hi, Math.floor(cross)));
+  return sumAffine(a, b, lo, last) + sumAffine(g, h, last + 1, hi);
+}
+
+/** Per-op totals over a phase (all `count` instances and, for decode, every step). */
+export interface OpTotals {
+  readonly flops: number;
+  readonly bytes: number;
+  readonly computeS: number;
+  readonly memoryS: number;
+  readonly overheadS: number;
+  /** Σ max(compute, memory) + overhead over instances and steps: the op's latency. */
+  readonly timeS: number;
+}
+
+function opPrecision(arch: LlmArchitecture, kind: OpKind): Precision {
+  const p = arch.precision;
+  if (kind === 'matmul' || kind === 'lm-head' || kind === 'router' || kind === 'conv') return computePrecision(p.weights, p.activations);
+  if (kind === 'attention-score' || kind === 'attention-context') return computePrecision(p.kvCache, p.activations);
+  return p.activations;
+}
+
+/**
+ * Totals of one op: prefill (one pass) or decode summed over the steps that attend to lo..hi positions,
+ * in closed form (the sum of a max of two affine functions splits at their crossover; a window caps growth).
+ */
+export function opTotals(op: Op, rates: Rates, lo: number, hi: number): OpTotals {
+  const base = op.base;
+  const baseBytes = costBytes(base);
+  const per = op.perContextToken;
+  const steps = op.phase === 'decode' ? hi - lo + 1 : 1;
+  if (!per) {
+    const computeS = base.flops / rates.flopsPerS;
+    const memoryS = baseBytes / rates.bytesPerS;
+    return scale(op.count, {
+      flops: base.flops * steps,
+      bytes: baseBytes * steps,
+      computeS: computeS * steps,
+      memoryS: memoryS * steps,
+      overheadS: rates.overheadS * steps,
+      timeS: (Math.max(computeS, memoryS) + rates.overheadS) * steps,
+    });
+  }
+  const perBytes = costBytes(per);
+  const a = base.flops / rates.flopsPerS;
+  const b = per.flops / rates.flopsPerS;
+  const g = baseBytes / rates.bytesPerS;
+  const h = perBytes / rates.bytesPerS;
+  const cap = op.contextCapTokens ?? Infinity;
+  const growHi = Math.min(hi, cap); // steps whose context is below the cap grow; the rest are flat at the cap
+  const flatSteps = Math.max(0, hi - Math.max(lo - 1, cap));
+  const ctxSum = (lo <= growHi ? ((lo + growHi) * (growHi - lo + 1)) / 2 : 0) + flatSteps * (Number.isFinite(cap) ? cap : 0);
+  const flatMax = flatSteps > 0 ? flatSteps * Math.max(a + b * cap, g + h * cap) : 0;
+  return scale(op.count, {
+    flops: base.flops * steps + per.flops * ctxSum,
+    bytes: baseBytes * steps + perBytes * ctxSum,
+    computeS: a * steps + b * ctxSum,
+    memoryS: g * steps + h * ctxSum,
+    overheadS: rates.overheadS * steps,
+    timeS: sumMaxAffine(a, b, g, h, lo, growHi) + flatMax + rates.overheadS * steps,
+  });
+}
+
+function scale(k: number, t: OpTotals): OpTotals {
+  if (k === 1) return t;
+  return { flops: t.flops * k, bytes: t.bytes * k, computeS: t.computeS * k, memoryS: t.memoryS * k, overheadS: t.overheadS * k, timeS: t.timeS * k };
+}
+
+export function boundOf(t: OpTotals): Bound {
+  if (t.overheadS > t.computeS && t.overheadS > t.memoryS) return 'overhead';
+  return t.computeS >= t.memoryS ? 'compute' : 'memory';
+}
+
+export interface OpReport {
+  readonly name: string;
+  readonly kind: OpKind;
+  readonly phase: Phase;
+  readonly count: number;
+  readonly flops: number;
+  readonly bytes: number;
+  readonly latencyMs: number;
+  /** FLOPs per byte moved. */
+  readonly arithmeticIntensity: number;
+  readonly bound: Bound;
+  /** Share of the end-to-end latency. */
+  readonly share: number;
+}
+
+export interface LlmAnalysis {
+  readonly mode: 'roofline' | 'ideal' | 'paper';
+  readonly params: ParamCounts;
+  readonly prefill: { readonly flops: number; readonly bytes: number; readonly latencyMs: number };
+  readonly decode: {
+    readonly steps: number;
+    readonly flops: number;
+    readonly bytes: number;
+    /** Mean bytes moved per decode step. */
+    readonly bytesPerToken: number;
+    readonly latencyMs: number;
+    /** Mean time per decode step. */
+    readonly latencyMsPerToken: number;
+    readonly firstStepMs: number;
+    readonly lastStepMs: number;
+    /** Generated tokens per second over the whole batch. */
+    readonly tokensPerS: number;
+  };
+  readonly ttftMs: number;
+  readonly totalLatencyMs: number;
+  readonly memory: {
+    readonly weightsBytes: number;
+    readonly kvCacheBytes: number;
+    readonly activationBytes: number;
+    readonly totalBytes: number;
+    readonly fits: boolean;
+  };
+  readonly energyJ: number;
+  readonly energyJPerToken: number;
+  /** Per operator, in lowering order (empty in paper mode). */
+  readonly ops: readonly OpReport[];
+}
+
+/** KV cache (attention) plus recurrent state (linear mixers) at the end of the workload. */
+export function kvCacheBytes(arch: LlmArchitecture, w: Workload): number {
+  const bk = BYTES_PER_ELEMENT[arch.precision.kvCache];
+  const context = w.promptTokens + w.generatedTokens;
+  let elements = 0;
+  for (const layer of arch.layers) {
+    const m = layer.mixer;
+    if (!m) continue;
+    if (m.kind === 'attention') elements += 2 * arch.kvHeads * arch.headDim * context;
+    else if (m.kind === 'sliding-window') elements += 2 * arch.kvHeads * arch.headDim * Math.min(context, m.windowTokens);
+    else {
+      const inner = linearMixerInnerChannels(arch, m);
+      const conv = m.variant === 'mamba2' ? (inner + 2 * m.stateSize) * (MAMBA2_CONV_KERNEL - 1) : m.variant === 'deltanet' ? 3 * inner * (SHORT_CONV_KERNEL - 1) : 0;
+      elements += inner * m.stateSize + conv;
+    }
+  }
+  return w.batch * elements * bk;
+}
+
+export interface AnalyzeOptions {
+  /** Efficiency 1 and no overhead: the pure roofline. */
+  readonly ideal?: boolean;
+  /** Skip the per-op report (the totals are identical); for sweeps that need only the metrics. */
+  readonly skipOpReports?: boolean;
+}
+
+/** Prices a lowered LLM on a device: latency per phase, memory, energy and the per-op roofline view. */
+export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: DeviceProfile, options: AnalyzeOptions = {}): LlmAnalysis {
+  const ideal = options.ideal ?? false;
+  const ops = lowerLlm(arch, workload);
+  const params = countParams(arch);
+  const lo = workload.promptTokens + 1;
+  const hi = workload.promptTokens + workload.generatedTokens;
+  const ratesByPrecision = new Map<Precision, Rates>();
+  const rates = (p: Precision) => {
+    let r = ratesByPrecision.get(p);
+    if (!r) ratesByPrecision.set(p, (r = deviceRates(device, p, ideal)));
+    return r;
+  };
+
+  let prefillFlops = 0, prefillBytes = 0, prefillS = 0;
+  let decodeFlops = 0, decodeBytes = 0, decodeS = 0, firstStepS = 0, lastStepS = 0;
+  let busyS = 0;
+  let activationBytes = 0;
+  const totals: OpTotals[] = new Array(ops.length);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    const r = rates(opPrecision(arch, op.kind));
+    const t = opTotals(op, r, lo, hi);
+    totals[i] = t;
+    busyS += Math.max(t.computeS, t.memoryS);
+    if (op.phase === 'prefill') {
+      prefillFlops += t.flops;
+      prefillBytes += t.bytes;
+      prefillS += t.timeS;
+      const act = op.base.activationBytesRead + op.base.activationBytesWritten;
+      if (act > activationBytes) activationBytes = act;
+    } else if (workload.generatedTokens > 0) {
+      decodeFlops += t.flops;
+      decodeBytes += t.bytes;
+      decodeS += t.timeS;
+      firstStepS += opTotals(op, r, lo, lo).timeS;
+      lastStepS += opTotals(op, r, hi, hi).timeS;
+    }
+  }
+  const totalS = prefillS + decodeS;
+  const steps = workload.generatedTokens;
+  const weightsBytes = params.total * BYTES_PER_ELEMENT[arch.precision.weights];
+  const kv = kvCacheBytes(arch, workload);
+  const memoryTotal = weightsBytes + kv + activationBytes;
+  const energyJ = device.idlePowerW * totalS + (device.maxPowerW - device.idlePowerW) * busyS;
+  const generated = workload.batch * Math.max(1, steps);
+
+  const opReports: OpReport[] = [];
+  if (!options.skipOpReports) {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      const t = totals[i];
+      opReports.push({
+        name: op.name,
+        kind: op.kind,
+        phase: op.phase,
+        count: op.count,
+        flops: t.flops,
+        bytes: t.bytes,
+        latencyMs: t.timeS * 1e3,
+        arithmeticIntensity: t.bytes > 0 ? t.flops / t.bytes : Infinity,
+        bound: boundOf(t),
+        share: totalS > 0 ? t.timeS / totalS : 0,
+      });
+    }
+  }
+
+  return {
+    mode: ideal ? 'ideal' : 'roofline',
+    params,
+    prefill: { flops: prefillFlops, bytes: prefillBytes, latencyMs: prefillS * 1e3 },
+    decode: {
+      steps,
+      flops: decodeFlops,
+      bytes: decodeBytes,
+      bytesPerToken: steps > 0 ? decodeBytes / steps : 0,
+      latencyMs: decodeS * 1e3,
+      latencyMsPerToken: steps > 0 ? (decodeS / steps) * 1e3 : 0,
+      firstStepMs: firstStepS * 1e3,
+      lastStepMs: lastStepS * 1e3,
+      tokensPerS: decodeS > 0 ? (workload.batch * steps) / decodeS : 0,
+    },
+    ttftMs: prefillS * 1e3,
+    totalLatencyMs: totalS * 1e3,
+    memory: { weightsBytes, kvCacheBytes: kv, activationBytes, totalBytes: memoryTotal, fits: memoryTotal <= device.memoryBytes },
+    energyJ,
+    energyJPerToken: energyJ / generated,
+    ops: opReports,
+  };
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { uniformLayers, type LlmArchitecture } from '../../src/core/architecture.js';
+import { lowerLlm } from '../../src/core/lower-llm.js';
+import { PRESETS } from '../../src/core/presets.js';
+import { PAPER_WORKLOAD } from '../../src/core/workload.js';
+import type { DeviceProfile } from '../../src/hardware/device.js';
+import { getDevice } from '../../src/hardware/devices.js';
+import { paperClosedForm } from '../../src/hardware/paper-closed-form.js';
+import { analyzeLlm, opTimeS, sumMaxAffine } from '../../src/hardware/roofline.js';
+import { TINY } from '../core/lower-llm.test.js';
+
+const TOY_DEVICE: DeviceProfile = {
+  id: 'toy', name: 'toy', kind: 'cpu', peakFlopsPerS: { fp16: 1000 }, memoryBandwidthBytesPerS: 100, memoryBytes: 1e6,
+  idlePowerW: 1, maxPowerW: 3, computeEfficiency: 0.5, memoryEfficiency: 0.5, opOverheadS: 0.01, source: 'test',
+};
+
+describe('roofline', () => {
+  it('one op: max(FLOPs / attainable, bytes / attainable) + overhead', () => {
+    const c = { flops: 1000, weightBytes: 20, activationBytesRead: 10, activationBytesWritten: 10, kvBytesRead: 0, kvBytesWritten: 0 };
+    expect(opTimeS(c, TOY_DEVICE, 'fp16')).toBeCloseTo(1000 / 500 + 0.01, 12); // compute: 2 s vs memory 0.8 s
+    expect(opTimeS(c, TOY_DEVICE, 'fp16', true)).toBeCloseTo(1, 12); // ideal: 1 s vs 0.4 s, no overhead
+    expect(opTimeS({ ...c, flops: 10 }, TOY_DEVICE, 'fp16')).toBeCloseTo(40 / 50 + 0.01, 12);
+  });
+
+  it('sums a max of affine functions exactly (against brute force)', () => {
+    for (const [a, b, g, h, lo, hi] of [[0, 1, 5, 0.5, 1, 20], [5, 0.5, 0, 1, 3, 30], [1, 1, 1, 1, 1, 4], [2, 0, 1, 0, 1, 9], [0, 2, 40, 0, 1, 10]]) {
+      let brute = 0;
+      for (let c = lo; c <= hi; c++) brute += Math.max(a + b * c, g + h * c);
+      expect(sumMaxAffine(a, b, g, h, lo, hi)).toBeCloseTo(brute, 9);
+    }
+  });
+
+  it('total decode time equals the step-by-step sum, windows included', () => {
+    const w = { batch: 2, promptTokens: 30, generatedTokens: 40 };
+    for (const layers of [uniformLayers(2), uniformLayers(2, { kind: 'sliding-window', windowTokens: 50 })]) {
+      const arch = { ...TINY, layers };
+      const total = analyzeLlm(arch, w, TOY_DEVICE).decode.latencyMs;
+      let stepByStep = 0;
+      for (let t = 1; t <= w.generatedTokens; t++) {
+        const c = w.promptTokens + t;
+        for (const op of lowerLlm(arch, w).filter((o) => o.phase === 'decode')) {
+          const per = op.perContextToken;
+          const ctx = Math.min(c, op.contextCapTokens ?? Infinity);
+          const cost = per ? Object.fromEntries(Object.entries(op.base).map(([k, v]) => [k, v + (per as unknown as Record<string, number>)[k] * ctx])) : op.base;
+          stepByStep += op.count * opTimeS(cost as typeof op.base, TOY_DEVICE, 'fp16');
+        }
+      }
+      expect(total).toBeCloseTo(stepByStep * 1e3, 6);
+    }
+  });
+
+  it('on Jetson AGX Orin a batch-1 decode step is memory-bound and a 1024-token prefill compute-bound', () => {
+    const a = analyzeLlm(PRESETS['qwen2.5-0.5b'], PAPER_WORKLOAD, getDevice('jetson-agx-orin'));
+    const matmuls = a.ops.filter((o) => o.kind === 'matmul');
+    for (const op of matmuls.filter((o) => o.phase === 'decode')) expect(op.bound, op.name).toBe('memory');
+    for (const op of matmuls.filter((o) => o.phase === 'prefill')) expect(op.bound, op.name).toBe('compute');
+    // A decode step must at least stream every weight once: bytes/bandwidth bounds it below.
+    const orin = getDevice('jetson-agx-orin');
+    expect(a.decode.latencyMsPerToken).toBeGreaterThan((a.memory.weightsBytes / orin.memoryBandwidthBytesPerS) * 1e3);
+    expect(a.totalLatencyMs).toBeCloseTo(a.ttftMs + a.decode.latencyMs, 9);
+    expect(a.ops.reduce((s, o) => s + o.share, 0)).toBeCloseTo(1, 9);
+    expect(a.memory.fits).toBe(true);
+  });
+
+  it('an 8x7B MoE does not fit a Jetson Orin Nano', () => {
+    expect(analyzeLlm(PRESETS['mixtral-8x7b'], PAPER_WORKLOAD, getDevice('jetson-orin-nano')).memory.fits).toBe(false);
+  });
+
+  it('energy is idle power for the whole time plus the dynamic share while busy', () => {
+    const a = analyzeLlm(TINY, { batch: 1, promptTokens: 3, generatedTokens: 2 }, TOY_DEVICE);
+    const ideal = analyzeLlm(TINY, { batch: 1, promptTokens: 3, generatedTokens: 2 }, TOY_DEVICE, { ideal: true });
+    expect(a.energyJ).toBeGreaterThan(TOY_DEVICE.idlePowerW * a.totalLatencyMs / 1e3);
+    expect(a.energyJ).toBeLessThan(TOY_DEVICE.maxPowerW * a.totalLatencyMs / 1e3);
+    // Ideal mode has no overhead: the device is busy the whole time, at max power.
+    expect(ideal.energyJ).toBeCloseTo(TOY_DEVICE.maxPowerW * ideal.totalLatencyMs / 1e3, 9);
+  });
+});
+
+describe('paper mode reproduces the closed forms of papers.md §1', () => {
+  // l = 2, d = 4, gqa = 2, r = 2: ξ_F = 4 + 2 + 12 = 18, ξ_W^dec = 2 + 1 + 6 = 9.
+  const arch: LlmArchitecture = { ...TINY, layers: uniformLayers(2) };
+  const w = { batch: 1, promptTokens: 3, generatedTokens: 2 };
+
+  it('by hand', () => {
+    const p = paperClosedForm(arch, w, TOY_DEVICE);
+    expect(p.prefill.flops).toBe(2 * 1 * 3 * 16 * 18);
+    expect(p.ttftMs).toBeCloseTo((1728 / 1000) * 1e3, 9); // peak, no efficiency
+    // S̄ = 3 + 3/2; T_dec = (l·S_out/β)·[9·d²·2 + 2·S̄·d·2/gqa] = (4/100)·(288 + 36)
+    expect(p.decode.latencyMs).toBeCloseTo(((2 * 2) / 100) * (288 + 36) * 1e3, 9);
+    expect(p.memory.weightsBytes).toBe(2 * 9 * 16 * 2);
+  });
+
+  it('agrees with the full model on the matmul weights it counts', () => {
+    const a = PRESETS['llama-3.2-1b']; // heads·headDim = d, no bias: the closed form's assumptions
+    const p = paperClosedForm(a, PAPER_WORKLOAD, getDevice('jetson-agx-orin'));
+    const step = lowerLlm(a, PAPER_WORKLOAD).filter((o) => o.phase === 'decode' && o.kind === 'matmul');
+    const weights = step.reduce((s, o) => s + o.base.weightBytes * o.count, 0);
+    const kvTerm = (16 * 16 * 2 * (1024 + 17 / 2) * 2048 * 2) / 4;
+    expect(weights * 16).toBeCloseTo(p.decode.bytes - kvTerm, 0);
+    // The full model counts more (embeddings, LM head, norms, scores): never less than the closed form.
+    const full = analyzeLlm(a, PAPER_WORKLOAD, getDevice('jetson-agx-orin'), { ideal: true });
+    expect(full.decode.bytes).toBeGreaterThan(p.decode.bytes);
+    expect(full.prefill.flops).toBeGreaterThan(p.prefill.flops);
+  });
+});
