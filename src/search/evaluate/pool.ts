@@ -1,0 +1,161 @@
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { Architecture } from '../../core/architecture.js';
+import type { EvaluationResult, Evaluator } from './evaluator.js';
+import type { PoolTask } from './pool-worker.js';
+import type { EvaluatorSpec } from './registry.js';
+
+export interface PoolOptions {
+  readonly spec: EvaluatorSpec;
+  /** Worker threads. */
+  readonly threads: number;
+  /** Candidates per task: one task pays piscina's ~50 µs overhead once for all of them. */
+  readonly chunkSize?: number;
+  /** Time allowed per candidate; a task gets chunk length × this before its worker is terminated. */
+  readonly timeoutMsPerCandidate?: number;
+}
+
+const here = import.meta.url;
+// Under tsx (tests, `node bin/hwnas.js`) the sources are .ts and a worker needs tsx registered itself.
+const runningFromTs = here.endsWith('.ts');
+const workerFile = new URL(runningFromTs ? './pool-worker.ts' : './pool-worker.js', here);
+
+function describeFailure(error: unknown, timeoutMs: number | undefined): string {
+  const e = error as { name?: string; message?: string } | undefined;
+  if (e?.name === 'AbortError' || /aborted/i.test(e?.message ?? '')) return `timed out after ${timeoutMs} ms`;
+  const message = e?.message ?? String(error);
+  return /exit|terminat/i.test(message) ? `worker died: ${message}` : message;
+}
+
+/**
+ * Evaluation in worker threads. A task that throws, times out or kills its worker is retried once candidate by
+ * candidate, so the failure lands on the candidates that cause it — and each candidate's outcome does not depend
+ * on which others shared its task (a resumed study chunks differently and must get the same results).
+ * Piscina replaces a worker that died or was terminated.
+ */
+export class PoolEvaluator implements Evaluator {
+  readonly id: string;
+  private readonly pool: Piscina;
+  private readonly chunkSize: number;
+  // Tasks in flight are capped at the thread count, so a task's timeout starts when a worker takes it, not
+  // while it waits in piscina's queue.
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly options: PoolOptions) {
+    this.id = `pool(${options.threads})`;
+    this.chunkSize = Math.max(1, options.chunkSize ?? 16);
+    this.pool = new Piscina({
+      filename: workerFile.href,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      idleTimeout: 60_000,
+      ...(runningFromTs ? { execArgv: ['--import', 'tsx'] } : {}),
+    });
+  }
+
+  get threads(): number {
+    return this.pool.threads.length;
+  }
+
+  private async slot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running >= this.options.threads) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await fn();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /**
+   * The clock starts when the worker picks the task up (it says so on a port), so neither the queue nor the
+   * start-up of a replacement worker counts against the candidate.
+   */
+  private async runTimed(task: PoolTask, timeoutMs: number): Promise<EvaluationResult[]> {
+    const controller = new AbortController();
+    const { port1, port2 } = new MessageChannel();
+    let timer: NodeJS.Timeout | undefined;
+    port1.once('message', () => {
+      timer = setTimeout(() => controller.abort(), timeoutMs);
+    });
+    try {
+      return (await this.pool.run({ ...task, started: port2 }, { signal: controller.signal, transferList: [port2] })) as EvaluationResult[];
+    } finally {
+      if (timer) clearTimeout(timer);
+      port1.close();
+    }
+  }
+
+  private async runTask(architectures: readonly Architecture[]): Promise<EvaluationResult[]> {
+    const limit = this.options.timeoutMsPerCandidate;
+    const timeoutMs = limit === undefined ? undefined : limit * architectures.length;
+    const task: PoolTask = { spec: this.options.spec, architectures };
+    try {
+      const results = await this.slot(() => (timeoutMs === undefined ? this.pool.run(task) : this.runTimed(task, timeoutMs)));
+      if (!Array.isArray(results) || results.length !== architectures.length) {
+        throw new Error(`evaluator returned ${Array.isArray(results) ? results.length : typeof results} results for ${architectures.length}`);
+      }
+      return results;
+    } catch (error) {
+      const reason = describeFailure(error, timeoutMs);
+      if (architectures.length === 1) return [{ ok: false, error: reason }];
+      return (await Promise.all(architectures.map((a) => this.runTask([a])))).flat();
+    }
+  }
+
+  async evaluate(architectures: readonly Architecture[]): Promise<EvaluationResult[]> {
+    const chunks: Architecture[][] = [];
+    // Spread work over every thread even when the batch is small.
+    const size = Math.max(1, Math.min(this.chunkSize, Math.ceil(architectures.length / this.options.threads)));
+    for (let i = 0; i < architectures.length; i += size) chunks.push(architectures.slice(i, i + size));
+    return (await Promise.all(chunks.map((c) => this.runTask(c)))).flat();
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+export function createPoolEvaluator(options: PoolOptions): PoolEvaluator {
+  return new PoolEvaluator(options);
+}
+
+/**
+ * In-process evaluation with the same failure isolation as the pool: a batch that throws is retried candidate by
+ * candidate, and a candidate that does not settle within the time limit is marked failed (its promise is
+ * abandoned; synchronous code cannot be interrupted in-process — use the pool for evaluators that may spin).
+ */
+export async function evaluateGuarded(
+  evaluator: Evaluator,
+  architectures: readonly Architecture[],
+  timeoutMsPerCandidate?: number,
+): Promise<EvaluationResult[]> {
+  const attempt = async (archs: readonly Architecture[]): Promise<EvaluationResult[]> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const work = evaluator.evaluate(archs);
+      const results =
+        timeoutMsPerCandidate === undefined
+          ? await work
+          : await Promise.race([
+              work,
+              new Promise<never>((_, reject) => {
+                timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMsPerCandidate * archs.length} ms`)), timeoutMsPerCandidate * archs.length);
+              }),
+            ]);
+      if (results.length !== archs.length) throw new Error(`evaluator returned ${results.length} results for ${archs.length}`);
+      return results;
+    } catch (error) {
+      if (archs.length === 1) return [{ ok: false, error: error instanceof Error ? error.message : String(error) }];
+      const out: EvaluationResult[] = [];
+      for (const a of archs) out.push(...(await attempt([a])));
+      return out;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  };
+  if (evaluator instanceof PoolEvaluator) return evaluator.evaluate(architectures);
+  return architectures.length === 0 ? [] : attempt(architectures);
+}
