@@ -28,6 +28,8 @@ export interface MoeMlp {
   /** Experts every token passes through (Qwen2-MoE, DeepSeek); 0 for Mixtral. */
   readonly sharedExperts: number;
   readonly sharedIntermediateSize: number;
+  /** Qwen2-MoE scales the shared expert by a sigmoid gate (a d×1 projection). */
+  readonly sharedExpertGate?: boolean;
   readonly gated: boolean;
 }
 

@@ -53,7 +53,7 @@ export function mlpParams(d: number, mlp: Mlp): { total: number; active: number 
     return { total: p, active: p };
   }
   const expert = denseMlpParams(d, mlp.expertIntermediateSize, mlp.gated);
-  const shared = mlp.sharedExperts * denseMlpParams(d, mlp.sharedIntermediateSize, mlp.gated);
+  const shared = mlp.sharedExperts * denseMlpParams(d, mlp.sharedIntermediateSize, mlp.gated) + (mlp.sharedExpertGate ? d : 0);
   const router = d * mlp.experts;
   return { total: router + mlp.experts * expert + shared, active: router + mlp.activeExperts * expert + shared };
 }

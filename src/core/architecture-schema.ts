@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { DecoderLayer, LlmArchitecture } from './architecture.js';
+import { PRECISIONS } from './precision.js';
+
+/*
+ * The JSON form of an LLM architecture that users write by hand. It is LlmArchitecture with conveniences:
+ * `layers` may be a count (with one `mixer` for all), `headDim` defaults to hiddenSize / heads, flags default off.
+ */
+
+const int = z.number().int().positive();
+const mixerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('attention') }).strict(),
+  z.object({ kind: z.literal('sliding-window'), windowTokens: int }).strict(),
+  z.object({ kind: z.literal('linear'), variant: z.enum(['mamba2', 'deltanet', 'linear-attention']), stateSize: int, expand: z.number().positive().default(2) }).strict(),
+]);
+const mlpSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('dense'), intermediateSize: int, gated: z.boolean().default(true) }).strict(),
+  z
+    .object({
+      kind: z.literal('moe'),
+      experts: int,
+      activeExperts: int,
+      expertIntermediateSize: int,
+      sharedExperts: z.number().int().nonnegative().default(0),
+      sharedIntermediateSize: z.number().int().nonnegative().default(0),
+      sharedExpertGate: z.boolean().optional(),
+      gated: z.boolean().default(true),
+    })
+    .strict()
+    .refine((m) => m.activeExperts <= m.experts, { message: 'activeExperts must be ≤ experts', path: ['activeExperts'] }),
+]);
+const precision = z.enum(PRECISIONS);
+
+export const llmArchitectureSchema = z
+  .object({
+    family: z.literal('llm').default('llm'),
+    name: z.string().optional(),
+    vocabSize: int,
+    hiddenSize: int,
+    heads: int,
+    kvHeads: int,
+    headDim: int.optional(),
+    mlp: mlpSchema,
+    layers: z.union([int, z.array(z.object({ mixer: mixerSchema.nullable(), mlp: z.boolean() }).strict()).min(1)]),
+    mixer: mixerSchema.optional(),
+    tiedEmbeddings: z.boolean().default(false),
+    qkvBias: z.boolean().default(false),
+    qkNorm: z.boolean().default(false),
+    precision: z
+      .object({ weights: precision.default('fp16'), activations: precision.default('fp16'), kvCache: precision.default('fp16') })
+      .strict()
+      .default({ weights: 'fp16', activations: 'fp16', kvCache: 'fp16' }),
+  })
+  .strict()
+  .refine((a) => a.heads % a.kvHeads === 0, { message: 'heads must be a multiple of kvHeads', path: ['kvHeads'] })
+  .refine((a) => a.headDim !== undefined || a.hiddenSize % a.heads === 0, { message: 'hiddenSize is not a multiple of heads: give headDim', path: ['headDim'] });
+
+export type LlmArchitectureInput = z.input<typeof llmArchitectureSchema>;
+
+/** Validates and normalises a user's architecture; `where` names the file for the message. */
+export function parseLlmArchitecture(data: unknown): { ok: true; arch: LlmArchitecture } | { ok: false; path: string; message: string } {
+  const r = llmArchitectureSchema.safeParse(data);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    return { ok: false, path: issue.path.map(String).join('.') || '(root)', message: issue.message };
+  }
+  const a = r.data;
+  const layers: DecoderLayer[] = typeof a.layers === 'number' ? Array.from({ length: a.layers }, () => ({ mixer: a.mixer ?? { kind: 'attention' }, mlp: true })) : a.layers;
+  return {
+    ok: true,
+    arch: {
+      family: 'llm',
+      ...(a.name ? { name: a.name } : {}),
+      vocabSize: a.vocabSize,
+      hiddenSize: a.hiddenSize,
+      heads: a.heads,
+      kvHeads: a.kvHeads,
+      headDim: a.headDim ?? a.hiddenSize / a.heads,
+      mlp: a.mlp,
+      layers,
+      tiedEmbeddings: a.tiedEmbeddings,
+      qkvBias: a.qkvBias,
+      qkNorm: a.qkNorm,
+      precision: a.precision,
+    },
+  };
+}
