@@ -1,0 +1,171 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseObjectives } from '../../src/core/objectives.js';
+import { nb201Space } from '../../src/core/spaces/nb201.js';
+import { createEvaluator } from '../../src/search/evaluate/registry.js';
+import type { SlowTestSpec } from '../../src/search/evaluate/slow-test.js';
+import { getStrategy } from '../../src/search/strategies/index.js';
+import { SqliteStore } from '../../src/search/store/index.js';
+import { runStudy, type Budget, type StudyEvent } from '../../src/search/study.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-study-'));
+const objectives = parseObjectives('loss,latency');
+
+async function start(opts: {
+  path: string;
+  name?: string;
+  strategy?: string;
+  budget?: Budget;
+  spec?: SlowTestSpec;
+  onEvent?: (e: StudyEvent) => void;
+  signal?: AbortSignal;
+  recordEvery?: number;
+}) {
+  const store = SqliteStore.open(opts.path);
+  const name = opts.name ?? 's';
+  const study =
+    store.getStudy(name) ??
+    store.createStudy({
+      name,
+      config: {},
+      seed: 11,
+      space: 'nb201',
+      device: 'none',
+      objectives: ['loss', 'latencyMs'],
+      constraints: [],
+      strategy: opts.strategy ?? 'nsga2',
+      hwnasVersion: 'test',
+    });
+  try {
+    return await runStudy({
+      store,
+      study,
+      space: nb201Space,
+      strategy: getStrategy(opts.strategy ?? 'nsga2'),
+      strategyOptions: { populationSize: 12 },
+      objectives,
+      constraints: [],
+      evaluator: await createEvaluator(opts.spec ?? { kind: 'slow-test', costMs: 0, faults: { throwRate: 0.05 } }),
+      budget: opts.budget ?? { evaluations: 90 },
+      batchSize: 12,
+      recordEvery: opts.recordEvery ?? 5,
+      onEvent: opts.onEvent,
+      signal: opts.signal,
+    });
+  } finally {
+    store.close();
+  }
+}
+
+/** Every recorded candidate in ask order, and the feasible non-dominated ones found by brute force. */
+function snapshot(path: string) {
+  const store = SqliteStore.open(path, { readonly: true });
+  const study = store.getStudy('s')!;
+  const all = [...store.candidates(study.id, ['pending', 'running', 'done', 'failed'])];
+  store.close();
+  const done = all.filter((c) => c.status === 'done');
+  const dominated = (a: readonly number[], b: readonly number[]) => b.every((v, j) => v <= a[j]) && b.some((v, j) => v < a[j]);
+  const frontier = done
+    .filter((c) => !done.some((d) => dominated(c.objectives!, d.objectives!)))
+    .map((c) => c.seq)
+    .sort((a, b) => a - b);
+  return {
+    study,
+    rows: all.map((c) => ({ seq: c.seq, genes: c.genes.join(''), generation: c.generation, status: c.status, metrics: c.metrics, error: c.error })),
+    frontier,
+  };
+}
+
+describe('study loop', () => {
+  it('records every candidate once, fails injected errors, and reports the brute-force frontier', async () => {
+    const path = join(tmp(), 'a.db');
+    const events: StudyEvent[] = [];
+    const outcome = await start({ path, onEvent: (e) => events.push(e) });
+    expect(outcome.reason).toBe('evaluations');
+    const snap = snapshot(path);
+    expect(snap.rows).toHaveLength(90);
+    expect(new Set(snap.rows.map((r) => r.genes)).size).toBe(90);
+    expect(snap.rows.every((r) => r.status === 'done' || r.status === 'failed')).toBe(true);
+    const failed = snap.rows.filter((r) => r.status === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((r) => r.error === 'slow-test: injected failure')).toBe(true);
+    expect([snap.study.evaluations, snap.study.failed, snap.study.status]).toEqual([90, failed.length, 'finished']);
+    expect(outcome.frontier.map((p) => p.seq).sort((a, b) => a - b)).toEqual(snap.frontier);
+    expect(snap.study.summary.frontierSize).toBe(snap.frontier.length);
+    // Events are plain data in order: started first, finished last, one failed-candidate per failure.
+    expect(events[0].type).toBe('started');
+    expect(events.at(-1)).toMatchObject({ type: 'finished', reason: 'evaluations', evaluations: 90 });
+    expect(events.filter((e) => e.type === 'failed-candidate')).toHaveLength(failed.length);
+    expect(JSON.parse(JSON.stringify(events.filter((e) => e.type !== 'hypervolume')))).toBeTruthy();
+  });
+
+  it('after crashes at many points and resumes, ends with the same candidates and frontier as an uninterrupted run', async () => {
+    const d = tmp();
+    const ref = join(d, 'ref.db');
+    await start({ path: ref });
+    const expected = snapshot(ref);
+    for (const killAt of [1, 7, 13, 30]) {
+      const path = join(d, `k${killAt}.db`);
+      let count = 0;
+      // A crash at the killAt-th event: the process state is lost; the store keeps what was committed.
+      const crash = (e: StudyEvent) => {
+        if (e.type !== 'started' && ++count === killAt) throw new Error('simulated crash');
+      };
+      await expect(start({ path, onEvent: crash })).rejects.toThrow('simulated crash');
+      count = -1e9;
+      // Resume twice more with crashes, then to the end.
+      let resumes = 0;
+      for (;;) {
+        let n = 0;
+        const again = (e: StudyEvent) => {
+          if (resumes < 2 && e.type === 'batch-evaluated' && ++n === 3) throw new Error('simulated crash');
+        };
+        try {
+          await start({ path, onEvent: again });
+          break;
+        } catch (error) {
+          expect((error as Error).message).toBe('simulated crash');
+          resumes++;
+        }
+      }
+      const got = snapshot(path);
+      expect(got.rows).toEqual(expected.rows);
+      expect(got.frontier).toEqual(expected.frontier);
+      expect(got.study.evaluations).toBe(90);
+    }
+  });
+
+  it('stops on the signal with status stopped, and resumes to the same result', async () => {
+    const d = tmp();
+    const ref = join(d, 'ref.db');
+    await start({ path: ref, strategy: 'random' });
+    const path = join(d, 'sig.db');
+    const controller = new AbortController();
+    const stopped = await start({
+      path,
+      strategy: 'random',
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'batch-evaluated' && e.totalEvaluations >= 20) controller.abort();
+      },
+    });
+    expect(stopped.status).toBe('stopped');
+    expect(snapshot(path).study.status).toBe('stopped');
+    const done = await start({ path, strategy: 'random' });
+    expect(done.status).toBe('finished');
+    expect(snapshot(path).rows).toEqual(snapshot(ref).rows);
+  });
+
+  it('stops after `patience` generations without hypervolume gain', async () => {
+    const events: StudyEvent[] = [];
+    const out = await start({ path: join(tmp(), 'p.db'), budget: { patience: 2, evaluations: 5000 }, onEvent: (e) => events.push(e) });
+    expect(out.reason).toBe('patience');
+    const hv = events.filter((e): e is Extract<StudyEvent, { type: 'hypervolume' }> => e.type === 'hypervolume');
+    expect(hv.slice(-2).every((e) => !e.improved)).toBe(true);
+    expect(hv.at(-3)!.improved).toBe(true);
+    // Hypervolume never decreases with a fixed reference point.
+    hv.slice(1).forEach((e, i) => expect(e.hypervolume).toBeGreaterThanOrEqual(hv[i].hypervolume));
+  });
+});
