@@ -1,0 +1,19 @@
+/** The strategies by id. Add one: a file in this folder exporting its StrategyFactory, and one line here. */
+import { UsageError } from '../../cli/errors.js';
+import type { StrategyFactory } from '../strategy.js';
+import { exhaustiveStrategy } from './exhaustive.js';
+import { nsga2Strategy } from './nsga2.js';
+import { randomStrategy } from './random.js';
+
+export const STRATEGIES: Readonly<Record<string, StrategyFactory<any>>> = {
+  random: randomStrategy,
+  exhaustive: exhaustiveStrategy,
+  nsga2: nsga2Strategy,
+};
+
+/** The factory for `id`, or a UsageError listing the valid ids. */
+export function getStrategy(id: string): StrategyFactory<any> {
+  const factory = Object.hasOwn(STRATEGIES, id) ? STRATEGIES[id] : undefined;
+  if (!factory) throw new UsageError(`unknown strategy '${id}'; valid: ${Object.keys(STRATEGIES).join(', ')}`);
+  return factory;
+}

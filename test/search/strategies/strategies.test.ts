@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/cli/errors.js';
+import { createRng } from '../../../src/core/rng.js';
+import { getStrategy, STRATEGIES } from '../../../src/search/strategies/index.js';
+import { survive } from '../../../src/search/strategies/nsga2.js';
+import { drive, exactFront, foundFront, toySpace, type Problem } from './toy.js';
+
+/** Two conflicting objectives; the front is x1 = x2 = 0, c = 1, every x0 (32 points of 32,768). */
+const frontSpace = toySpace([32, 16, 16], 4);
+const frontProblem: Problem = (g) => {
+  const pen = (g[3] === 1 ? 0 : 3) + g[1] + g[2] / 2;
+  return { objectives: [g[0] + pen, 31 - g[0] + pen], violation: 0 };
+};
+
+/** Minimise x0 and x1 subject to x0 + x1 ≥ 250: 15 feasible points of 16,384, 5 of them on the front. */
+const constrainedSpace = toySpace([128, 128]);
+const constrainedProblem: Problem = (g) => ({ objectives: [g[0], g[1]], violation: Math.max(0, 250 - g[0] - g[1]) / 250 });
+
+/** Small settings so that every strategy goes through several generations / cycles in a short test. */
+const OPTIONS: Record<string, Record<string, unknown>> = {
+  nsga2: { populationSize: 20 },
+  aging: { populationSize: 20, sampleSize: 5 },
+  mnas: { target: 20, populationSize: 20, sampleSize: 5 },
+  anneal: { chains: 4 },
+};
+
+describe('strategy registry', () => {
+  it('finds strategies by id and names the valid ids otherwise', () => {
+    expect(getStrategy('nsga2').id).toBe('nsga2');
+    expect(() => getStrategy('nsga3')).toThrow(UsageError);
+    expect(() => getStrategy('nsga3')).toThrow(/unknown strategy 'nsga3'; valid: random, exhaustive, nsga2/);
+    expect(() => getStrategy('toString')).toThrow(UsageError);
+    for (const [id, f] of Object.entries(STRATEGIES)) expect(f.id).toBe(id);
+  });
+});
+
+describe.each(Object.keys(STRATEGIES))('strategy %s', (id) => {
+  const factory = STRATEGIES[id];
+  const space = id === 'exhaustive' ? toySpace([16, 16]) : frontSpace;
+  const run = (seed: number, checkpoint: boolean) =>
+    drive(factory, space, frontProblem, { seed, evaluations: 300, objectiveCount: 2, options: OPTIONS[id], checkpoint });
+
+  it('is deterministic from its seed, and depends on it', () => {
+    const a = run(1, false);
+    expect(run(1, false).asked).toEqual(a.asked);
+    if (id !== 'exhaustive') expect(run(2, false).asked).not.toEqual(a.asked);
+  });
+
+  it('resumes bit-identically from JSON state taken at random points, even between ask and tell', () => {
+    const plain = run(3, false);
+    const resumed = run(3, true);
+    expect(resumed.restores).toBeGreaterThan(5);
+    expect(resumed.asked).toEqual(plain.asked);
+    expect(JSON.stringify(resumed.strategyState)).toEqual(JSON.stringify(plain.strategyState));
+  });
+});
+
+describe('exhaustive', () => {
+  it('hands out every candidate once, in batches, then is done', () => {
+    const space = toySpace([3, 4]);
+    const s = STRATEGIES.exhaustive.create({ space, objectiveCount: 1, seed: 0, options: {} });
+    const keys: string[] = [];
+    while (!s.done()) for (const g of s.ask(5)) keys.push(space.key(g));
+    expect(keys.length).toBe(12);
+    expect(new Set(keys).size).toBe(12);
+    expect(s.ask(5)).toEqual([]);
+    expect(s.state()).toEqual({ position: 12 });
+  });
+});
+
+describe('nsga2', () => {
+  it('finds the exact front of a known bi-objective problem', () => {
+    const exact = exactFront(frontSpace, frontProblem);
+    expect(exact.length).toBe(32);
+    const { evaluated, strategyState } = drive(STRATEGIES.nsga2, frontSpace, frontProblem, {
+      seed: 4,
+      evaluations: 2000,
+      objectiveCount: 2,
+      options: { populationSize: 40 },
+    });
+    expect(foundFront(frontSpace, evaluated)).toEqual(exact);
+    // The final population holds the whole front (front 0 fits: 32 ≤ 40).
+    const population = (strategyState as { population: { g: number[]; r: number }[] }).population;
+    const rank0 = population.filter((m) => m.r === 0).map((m) => m.g.join('.'));
+    expect(rank0.sort()).toEqual(exact);
+  });
+});
+
+describe.each(['nsga2', 'aging', 'mnas', 'anneal'].filter((id) => id in STRATEGIES))('constrained %s', (id) => {
+  it('moves from infeasible starts to the feasible region', () => {
+    const { evaluated } = drive(STRATEGIES[id], constrainedSpace, constrainedProblem, {
+      seed: 5,
+      evaluations: 300,
+      objectiveCount: 2,
+      options: OPTIONS[id],
+    });
+    expect(Math.min(...evaluated.slice(0, 20).map((e) => e.violation))).toBeGreaterThan(0);
+    // Uniform sampling would expect 300 · 15 / 16,384 ≈ 0.3 feasible candidates.
+    const feasible = new Set(evaluated.filter((e) => e.violation === 0).map((e) => constrainedSpace.key(e.genes)));
+    expect(feasible.size).toBeGreaterThanOrEqual(5);
+    expect(foundFront(constrainedSpace, evaluated).length).toBeGreaterThan(0);
+  });
+});
+
+describe('nsga2 survival', () => {
+  const ind = (objectives: number[], violation: number, i: number) => ({ genes: [i], key: String(i), objectives, violation });
+  const candidates = [
+    ind([1, 4], 0, 0),
+    ind([2, 2], 0, 1),
+    ind([4, 1], 0, 2),
+    ind([3, 3], 0, 3),
+    ind([5, 5], 0, 4),
+    ind([0, 0], 0.2, 5),
+    ind([9, 9], 0.1, 6),
+  ];
+  const keys = (size: number) => survive(candidates, size, createRng(1)).map((m) => m.key);
+
+  it('fills front by front, cuts the last front by crowding, then takes the least violating infeasible', () => {
+    expect(keys(4)).toEqual(['0', '1', '2', '3']);
+    // Front 0 cut to 2: the two boundary points (crowding Infinity) beat (2,2).
+    expect(keys(2).sort()).toEqual(['0', '2']);
+    expect(keys(6)).toEqual(['0', '1', '2', '3', '4', '6']);
+    const ranks = survive(candidates, 7, createRng(1)).map((m) => m.rank);
+    expect(ranks).toEqual([0, 0, 0, 1, 2, 3, 3]);
+  });
+});
