@@ -1,7 +1,10 @@
 /** The strategies by id. Add one: a file in this folder exporting its StrategyFactory, and one line here. */
 import { UsageError } from '../../cli/errors.js';
 import type { StrategyFactory } from '../strategy.js';
+import { agingStrategy } from './aging.js';
+import { annealStrategy } from './anneal.js';
 import { exhaustiveStrategy } from './exhaustive.js';
+import { mnasStrategy } from './mnas.js';
 import { nsga2Strategy } from './nsga2.js';
 import { randomStrategy } from './random.js';
 
@@ -9,6 +12,9 @@ export const STRATEGIES: Readonly<Record<string, StrategyFactory<any>>> = {
   random: randomStrategy,
   exhaustive: exhaustiveStrategy,
   nsga2: nsga2Strategy,
+  aging: agingStrategy,
+  mnas: mnasStrategy,
+  anneal: annealStrategy,
 };
 
 /** The factory for `id`, or a UsageError listing the valid ids. */

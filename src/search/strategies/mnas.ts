@@ -1,0 +1,69 @@
+/**
+ * MnasNet reward search (Tan et al. 2019): maximise the single reward ACC · (LAT / T)^w, with w = α when
+ * LAT ≤ T and w = β otherwise; soft constraint α = β = −0.07 (`mode: 'soft'`, default), hard constraint α = 0,
+ * β = −1 (`mode: 'hard'`); `alpha`/`beta` override either.
+ * - LAT is the metric named by `latencyMetric` (default latencyMs) and T is the option `target` (required, in that
+ *   metric's unit).
+ * - ACC: for the metric `loss` (nats per token) the quality score is exp(−loss), the geometric-mean probability the
+ *   model gives the next token, in (0, 1] and larger is better like accuracy; any other `qualityMetric` (e.g. an
+ *   accuracy) is used as it is.
+ * - Controller: not MnasNet's reinforcement-learning (PPO) controller but aging evolution (see aging.ts) on the
+ *   reward, which Real et al. 2019 found as good as RL on the same kind of space; it is deterministic from the
+ *   seed and its state is small. Options populationSize and sampleSize as for `aging`.
+ * The study's constraints still apply first: a feasible candidate beats an infeasible one whatever the reward.
+ * A candidate without the metrics, or with a non-positive quality or latency, counts as failed.
+ */
+import { UsageError } from '../../cli/errors.js';
+import type { StrategyFactory } from '../strategy.js';
+import { createAging, type AgingState } from './aging.js';
+import { numberOption } from './common.js';
+
+/** MnasNet's exponents (Tan et al. 2019, §3). */
+export const MNAS_EXPONENTS = {
+  soft: { alpha: -0.07, beta: -0.07 },
+  hard: { alpha: 0, beta: -1 },
+} as const;
+
+export interface MnasRewardOptions {
+  readonly target: number;
+  readonly alpha: number;
+  readonly beta: number;
+}
+
+/** ACC · (LAT/T)^w. */
+export function mnasReward(quality: number, latency: number, o: MnasRewardOptions): number {
+  const w = latency <= o.target ? o.alpha : o.beta;
+  return quality * Math.pow(latency / o.target, w);
+}
+
+/** Quality score from a metric value: exp(−loss) for loss, the value itself otherwise. */
+export function qualityScore(metric: string, value: number): number {
+  return metric === 'loss' ? Math.exp(-value) : value;
+}
+
+export const mnasStrategy: StrategyFactory<AgingState> = {
+  id: 'mnas',
+  description: 'MnasNet reward ACC·(LAT/T)^w (soft w = −0.07 or hard), maximised by aging evolution',
+  create(ctx, saved) {
+    const o = ctx.options;
+    if (o.target === undefined) {
+      throw new UsageError("strategy mnas needs option target: the latency target T in the latency metric's unit (e.g. target=100 for latencyMs)");
+    }
+    const target = numberOption(o, 'target', 0, Number.MIN_VALUE);
+    const mode = o.mode ?? 'soft';
+    if (mode !== 'soft' && mode !== 'hard') throw new UsageError(`option mode: expected 'soft' or 'hard', got ${JSON.stringify(mode)}`);
+    const alpha = numberOption(o, 'alpha', MNAS_EXPONENTS[mode].alpha);
+    const beta = numberOption(o, 'beta', MNAS_EXPONENTS[mode].beta);
+    const latencyMetric = typeof o.latencyMetric === 'string' ? o.latencyMetric : 'latencyMs';
+    const qualityMetric = typeof o.qualityMetric === 'string' ? o.qualityMetric : 'loss';
+    const reward = { target, alpha, beta };
+    return createAging('mnas', ctx, saved, 1, (r) => {
+      const latency = r.metrics[latencyMetric];
+      const raw = r.metrics[qualityMetric];
+      const quality = typeof raw === 'number' ? qualityScore(qualityMetric, raw) : NaN;
+      const value = typeof latency === 'number' && latency > 0 && quality > 0 ? mnasReward(quality, latency, reward) : NaN;
+      if (!Number.isFinite(value) || Number.isNaN(r.violation)) return { objectives: [Infinity], violation: Infinity };
+      return { objectives: [-value], violation: r.violation };
+    });
+  },
+};
