@@ -129,20 +129,13 @@ export const INITIAL_LOOP_STATE: LoopState = {
   elapsedMs: 0,
 };
 
-/** Feasible, finite points of `points` that no other dominates (first come kept among equals). */
+/** The feasible non-dominated points of frontier ∪ added, in ask order (equal points all kept, as paretoIndices does). */
 function mergeFrontier(frontier: readonly FrontierPoint[], added: readonly FrontierPoint[]): FrontierPoint[] {
   const all = [...frontier, ...added];
   if (all.length === 0) return [];
-  const keep = paretoIndices(all.map((p) => p.objectives));
-  const seen = new Set<string>();
-  const out: FrontierPoint[] = [];
-  for (const i of keep.sort((a, b) => all[a].seq - all[b].seq)) {
-    const key = all[i].objectives.join(',');
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(all[i]);
-  }
-  return out;
+  return paretoIndices(all.map((p) => p.objectives))
+    .map((i) => all[i])
+    .sort((a, b) => a.seq - b.seq);
 }
 
 function referenceFrom(points: readonly FrontierPoint[]): number[] {

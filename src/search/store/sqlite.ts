@@ -185,6 +185,7 @@ export class SqliteStore {
             recordFailed: p(`UPDATE candidates SET status = 'failed', metrics = NULL, objectives = NULL, violation = NULL, error = ?,
               eval_ms = ?, finished_at = ? WHERE study_id = ? AND hash = ? AND status IN ('pending', 'running')`),
             bumpCounts: p(`UPDATE studies SET evaluations = evaluations + ?, failed = failed + ?, updated_at = ? WHERE id = ?`),
+            setConfig: p(`UPDATE studies SET config = ?, updated_at = ? WHERE id = ?`),
             touch: p(`UPDATE studies SET summary = ?, updated_at = ? WHERE id = ?`),
           }),
       candidateByHash: p(`SELECT seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms
@@ -249,6 +250,11 @@ export class SqliteStore {
       hwnasVersion: study.hwnasVersion,
     });
     return this.getStudy(study.name)!;
+  }
+
+  /** Replaces a study's stored config (a resume that raises its budget). */
+  setConfig(studyId: number, config: unknown, now = Date.now()): void {
+    this.w('setConfig').run(encodeJson(config), now, studyId);
   }
 
   getStudy(name: string): StudyRecord | undefined {

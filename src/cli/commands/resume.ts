@@ -1,0 +1,53 @@
+import type { Command } from '../command.js';
+import { parseFlags } from '../args.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_DB } from '../../search/store/index.js';
+import { parseStudyConfig, resolveStudy } from '../../search/study-config.js';
+import { executeStudy, openStore } from './search.js';
+
+export const command: Command = {
+  name: 'resume',
+  summary: 'continue a stopped or killed study exactly where it was (optionally with a larger budget)',
+  async run(argv) {
+    const { values, positionals } = parseFlags(
+      'resume',
+      argv,
+      {
+        db: { type: 'string' },
+        evaluations: { type: 'string' },
+        'wall-time': { type: 'string' },
+        patience: { type: 'string' },
+        threads: { type: 'string' },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+      },
+      true,
+    );
+    if (positionals.length !== 1) throw new UsageError('usage: hwnas resume <study> [--db hwnas.db] [--evaluations N] [--wall-time 10m] [--patience G] [--threads T]');
+    const name = positionals[0];
+    const dbPath = values.db ?? DEFAULT_DB;
+    // Validate everything against a read-only connection first: a bad flag or an unknown study writes nothing.
+    const probe = openStore(dbPath, { readonly: true });
+    const found = probe.getStudy(name);
+    const names = probe.listStudies().map((s) => s.name);
+    probe.close();
+    if (!found) throw new UsageError(`unknown study '${name}' in ${dbPath}; studies: ${names.join(', ') || '(none)'}`);
+    const overrides: Record<string, string> = {};
+    if (values.evaluations !== undefined) overrides.evaluations = values.evaluations;
+    if (values['wall-time'] !== undefined) overrides.wallTime = values['wall-time'];
+    if (values.patience !== undefined) overrides.patience = values.patience;
+    if (values.threads !== undefined) overrides.threads = values.threads;
+    const stored = parseStudyConfig(found.config, { file: `${dbPath}: study '${name}' config` });
+    const sources = { flagKeys: new Set(Object.keys(overrides)) };
+    const config = parseStudyConfig({ ...stored, ...overrides }, sources);
+    const resolved = resolveStudy(config, sources);
+    const store = openStore(dbPath, { mustExist: true });
+    try {
+      const study = store.getStudy(name)!;
+      if (Object.keys(overrides).length > 0) store.setConfig(study.id, config);
+      return await executeStudy({ store, study, resolved, mode: values.json ? 'json' : values.quiet ? 'quiet' : 'text', out: config.out });
+    } finally {
+      store.close();
+    }
+  },
+};

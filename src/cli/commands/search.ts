@@ -1,0 +1,217 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { parse as parseYaml } from 'yaml';
+import type { Command } from '../command.js';
+import { parseFlags } from '../args.js';
+import { UsageError } from '../errors.js';
+import { createPoolEvaluator } from '../../search/evaluate/pool.js';
+import { createEvaluator } from '../../search/evaluate/registry.js';
+import type { Evaluator } from '../../search/evaluate/evaluator.js';
+import { DEFAULT_DB, SqliteStore, StoreError, contentHash, type StudyRecord } from '../../search/store/index.js';
+import { runStudy, type StudyEvent, type StudyOutcome } from '../../search/study.js';
+import {
+  parseStudyConfig,
+  resolveStudy,
+  studyConfigSchema,
+  type ResolvedStudy,
+  type StudyConfig,
+} from '../../search/study-config.js';
+
+export const HWNAS_VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+
+/** Opens a database for a command, turning a refused or missing file into a one-line usage error. */
+export function openStore(path: string, options: { mustExist?: boolean; readonly?: boolean } = {}): SqliteStore {
+  try {
+    return SqliteStore.open(path, options);
+  } catch (error) {
+    if (error instanceof StoreError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+const FLAGS = {
+  config: { type: 'string', short: 'c' },
+  name: { type: 'string' },
+  db: { type: 'string' },
+  space: { type: 'string' },
+  device: { type: 'string' },
+  objectives: { type: 'string' },
+  constraint: { type: 'string', multiple: true },
+  strategy: { type: 'string' },
+  'strategy-options': { type: 'string' },
+  seed: { type: 'string' },
+  evaluations: { type: 'string' },
+  'wall-time': { type: 'string' },
+  patience: { type: 'string' },
+  'generation-size': { type: 'string' },
+  evaluator: { type: 'string' },
+  'cost-ms': { type: 'string' },
+  threads: { type: 'string' },
+  'chunk-size': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  batch: { type: 'string' },
+  'prompt-tokens': { type: 'string' },
+  'generated-tokens': { type: 'string' },
+  'loss-law': { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`${path}: malformed YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`${path}: expected a mapping of study fields at the top level`);
+  return data as Record<string, unknown>;
+}
+
+/** Prints progress: JSON lines of events on stdout, or a short line per generation on stderr. */
+export function progressPrinter(mode: 'json' | 'text' | 'quiet'): (e: StudyEvent) => void {
+  if (mode === 'quiet') return () => {};
+  if (mode === 'json') return (e) => process.stdout.write(JSON.stringify(e) + '\n');
+  return (e) => {
+    if (e.type === 'started') console.error(`${e.resumed ? 'resuming' : 'starting'} study ${e.study} at generation ${e.generation} (${e.evaluations} evaluated)`);
+    else if (e.type === 'generation') console.error(`generation ${e.generation}: ${e.evaluations} evaluated, ${e.failed} failed`);
+    else if (e.type === 'failed-candidate') console.error(`  candidate ${e.seq} failed: ${e.error}`);
+  };
+}
+
+/** Runs a prepared study to its end or to a signal; SIGINT/SIGTERM stop it with a checkpoint (exit 0). */
+export async function executeStudy(opts: {
+  store: SqliteStore;
+  study: StudyRecord;
+  resolved: ResolvedStudy;
+  mode: 'json' | 'text' | 'quiet';
+  out?: string;
+}): Promise<number> {
+  const { store, study, resolved } = opts;
+  const c = resolved.config;
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  let evaluator: Evaluator | undefined;
+  let outcome: StudyOutcome;
+  try {
+    evaluator =
+      c.threads > 0
+        ? createPoolEvaluator({ spec: resolved.evaluator, threads: c.threads, chunkSize: c.chunkSize, timeoutMsPerCandidate: c.timeoutMs })
+        : await createEvaluator(resolved.evaluator);
+    outcome = await runStudy({
+      store,
+      study,
+      space: resolved.space,
+      strategy: resolved.strategy,
+      strategyOptions: c.strategyOptions,
+      objectives: resolved.objectives,
+      constraints: resolved.constraints,
+      evaluator,
+      budget: resolved.budget,
+      batchSize: c.generationSize,
+      recordEvery: c.chunkSize * Math.max(1, c.threads),
+      timeoutMsPerCandidate: c.timeoutMs,
+      onEvent: progressPrinter(opts.mode),
+      signal: controller.signal,
+    });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await evaluator?.close?.();
+  }
+  if (opts.out) {
+    const frontier = outcome.frontier.map((p) => {
+      const rec = store.candidate(study.id, contentHash(resolved.space.id, resolved.space.key(p.genes)));
+      return { seq: p.seq, genes: resolved.space.describe(p.genes), metrics: rec?.metrics ?? {} };
+    });
+    writeFileSync(opts.out, JSON.stringify({ study: study.name, status: outcome.status, reason: outcome.reason, frontier }, null, 2) + '\n');
+  }
+  if (opts.mode !== 'json') {
+    const line = `study ${study.name}: ${outcome.status} (${outcome.reason}); ${outcome.evaluations} evaluated, ${outcome.failed} failed, frontier of ${outcome.frontier.length}, hypervolume ${outcome.hypervolume.toPrecision(6)}`;
+    if (opts.mode === 'text') console.error(line);
+    else console.log(line);
+  }
+  return 0;
+}
+
+export const command: Command = {
+  name: 'search',
+  summary: 'search a space for the Pareto frontier, recorded as a resumable study',
+  async run(argv) {
+    const { values } = parseFlags('search', argv, FLAGS);
+    if (values.help) {
+      console.log(
+        [
+          'usage: hwnas search --space <id> [--device <id>] [--objectives loss,latency] [--constraint "decodeMsPerToken<=20"]...',
+          '         [--strategy nsga2] [--evaluations N] [--wall-time 10m] [--patience G] [--seed S] [--name <study>] [--db hwnas.db]',
+          '         [--evaluator <kind>] [--threads T] [--generation-size N] [--out frontier.json] [--json|--quiet]',
+          '       hwnas search -c study.yaml   (fields: ' + Object.keys(studyConfigSchema.shape).join(', ') + ')',
+        ].join('\n'),
+      );
+      return 0;
+    }
+    const fromFile = values.config ? readConfigFile(values.config) : {};
+    const flagged: Record<string, unknown> = {};
+    const workload: Record<string, unknown> = {};
+    for (const [flag, value] of Object.entries(values)) {
+      if (value === undefined || ['config', 'json', 'quiet', 'help'].includes(flag)) continue;
+      if (flag === 'constraint') flagged.constraints = value;
+      else if (flag === 'strategy-options') {
+        try {
+          flagged.strategyOptions = JSON.parse(value as string);
+        } catch {
+          throw new UsageError(`--strategy-options: expected a JSON object such as '{"populationSize":50}'`);
+        }
+      } else if (flag === 'batch' || flag === 'prompt-tokens' || flag === 'generated-tokens') workload[camel(flag)] = value;
+      else flagged[camel(flag)] = value;
+    }
+    const flagKeys = new Set(Object.keys(flagged));
+    if (Object.keys(workload).length > 0) {
+      const base = (fromFile.workload ?? {}) as Record<string, unknown>;
+      flagged.workload = { ...(typeof base === 'object' ? base : {}), ...workload };
+    }
+    if (!values.config && values.space === undefined) throw new UsageError('--space is required (or a config file with -c)');
+    const merged = { ...fromFile, ...flagged };
+    const sources = { file: values.config, flagKeys };
+    const config: StudyConfig = parseStudyConfig(merged, sources);
+    const resolved = resolveStudy(config, sources);
+    const dbPath = config.db ?? DEFAULT_DB;
+    // Check the name before creating anything: an existing database is opened read-only for it.
+    if (existsSync(dbPath)) {
+      const probe = openStore(dbPath, { readonly: false, mustExist: true });
+      const clash = probe.getStudy(resolved.name);
+      probe.close();
+      if (clash) throw new UsageError(`study '${resolved.name}' already exists in ${dbPath}; continue it with 'hwnas resume ${resolved.name}' or choose another --name`);
+    }
+    const store = openStore(dbPath);
+    try {
+      const study = store.createStudy({
+        name: resolved.name,
+        config,
+        seed: config.seed,
+        space: config.space,
+        device: config.device ?? '',
+        objectives: resolved.objectives.map((o) => `${o.direction}:${o.metric}`),
+        constraints: resolved.constraints.map((c) => c.text),
+        strategy: config.strategy,
+        hwnasVersion: HWNAS_VERSION,
+      });
+      return await executeStudy({ store, study, resolved, mode: values.json ? 'json' : values.quiet ? 'quiet' : 'text', out: config.out });
+    } finally {
+      store.close();
+    }
+  },
+};

@@ -1,0 +1,74 @@
+import type { Command } from '../command.js';
+import { parseFlags } from '../args.js';
+import { DEFAULT_DB } from '../../search/store/index.js';
+import { openStore } from './search.js';
+
+function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86400)}d`;
+}
+
+function fmt(v: number): string {
+  return Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : Number(v.toPrecision(5)).toString();
+}
+
+export const command: Command = {
+  name: 'studies',
+  summary: 'list the studies in a database: status, evaluations, best values, frontier size, age',
+  async run(argv) {
+    const { values } = parseFlags('studies', argv, { db: { type: 'string' }, json: { type: 'boolean' } });
+    // Read-only: listing works while a study writes, and never creates a database.
+    const store = openStore(values.db ?? DEFAULT_DB, { readonly: true });
+    try {
+      const studies = store.listStudies();
+      const now = Date.now();
+      if (values.json) {
+        for (const s of studies) {
+          console.log(
+            JSON.stringify({
+              name: s.name,
+              status: s.status,
+              evaluations: s.evaluations,
+              failed: s.failed,
+              best: s.summary.best ?? {},
+              frontierSize: s.summary.frontierSize ?? 0,
+              hypervolume: s.summary.hypervolume ?? 0,
+              space: s.space,
+              device: s.device,
+              strategy: s.strategy,
+              createdAt: new Date(s.createdAt).toISOString(),
+              updatedAt: new Date(s.updatedAt).toISOString(),
+            }),
+          );
+        }
+        return 0;
+      }
+      if (studies.length === 0) {
+        console.log(`no studies in ${store.path}`);
+        return 0;
+      }
+      const rows = studies.map((s) => [
+        s.name,
+        s.status + (s.summary.stopReason ? ` (${s.summary.stopReason})` : ''),
+        String(s.evaluations),
+        String(s.failed),
+        String(s.summary.frontierSize ?? 0),
+        Object.entries(s.summary.best ?? {})
+          .map(([k, v]) => `${k}=${fmt(v)}`)
+          .join(' '),
+        `${s.space}/${s.device || '-'}/${s.strategy}`,
+        age(now - s.createdAt),
+        age(now - s.updatedAt),
+      ]);
+      const head = ['study', 'status', 'evaluated', 'failed', 'frontier', 'best', 'space/device/strategy', 'age', 'updated'];
+      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+      for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+};

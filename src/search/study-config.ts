@@ -1,0 +1,162 @@
+/**
+ * A study's configuration: one zod schema shared by the `hwnas search` flags and `hwnas search -c study.yaml`,
+ * and the validated, resolved form the study loop runs from. The stored config (plain data) is what
+ * `hwnas resume` and `hwnas export` read back.
+ */
+import { z } from 'zod';
+import { UsageError, formatPath } from '../cli/errors.js';
+import { parseConstraints, parseObjectives, type Constraint, type Objective } from '../core/objectives.js';
+import type { SearchSpace } from '../core/space.js';
+import { getSpace, SPACES } from '../core/spaces/index.js';
+import { EVALUATOR_KINDS, type EvaluatorSpec } from './evaluate/registry.js';
+import { getStrategy } from './strategies/index.js';
+import type { StrategyFactory } from './strategy.js';
+import type { Budget } from './study.js';
+
+/** `90`, `90s`, `1500ms`, `10m`, `2h` → milliseconds (a bare number is seconds). */
+export function parseDurationMs(value: number | string): number {
+  if (typeof value === 'number') return value * 1000;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!m) throw new Error(`expected a duration such as 90s, 10m or 2h, got '${value}'`);
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * scale;
+}
+
+const positiveInt = z.coerce.number().int().min(1);
+
+/** Every field a study accepts; keys are the flags in camelCase (`--wall-time` → wallTime). */
+export const studyConfigSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1–64 letters, digits, dots, dashes or underscores')
+    .optional(),
+  /** The database file (default hwnas.db in the working directory). */
+  db: z.string().min(1).optional(),
+  space: z.string().min(1),
+  device: z.string().min(1).optional(),
+  objectives: z.string().min(1).default('loss,latency'),
+  constraints: z.array(z.string().min(1)).default([]),
+  strategy: z.string().min(1).default('nsga2'),
+  strategyOptions: z.record(z.string(), z.unknown()).default({}),
+  seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0),
+  evaluations: positiveInt.default(1000),
+  wallTime: z
+    .union([z.number().positive(), z.string()])
+    .refine((v) => {
+      try {
+        return parseDurationMs(v) > 0;
+      } catch {
+        return false;
+      }
+    }, 'expected a duration such as 90s, 10m or 2h')
+    .optional(),
+  patience: positiveInt.optional(),
+  generationSize: positiveInt.default(64),
+  evaluator: z.string().optional(),
+  /** Slow test evaluator: CPU time per candidate. */
+  costMs: z.coerce.number().min(0).default(10),
+  /** Slow test evaluator: share of candidates that throw, hang or crash their worker (for tests and demos). */
+  testFaults: z
+    .strictObject({ throwRate: z.number().min(0).max(1).optional(), hangRate: z.number().min(0).max(1).optional(), crashRate: z.number().min(0).max(1).optional() })
+    .optional(),
+  /** Worker threads; 0 evaluates in-process. */
+  threads: z.coerce.number().int().min(0).max(256).default(0),
+  chunkSize: positiveInt.default(16),
+  timeoutMs: z.coerce.number().positive().optional(),
+  workload: z
+    .strictObject({ batch: positiveInt.default(1), promptTokens: positiveInt.default(1024), generatedTokens: positiveInt.default(16) })
+    .default({ batch: 1, promptTokens: 1024, generatedTokens: 16 }),
+  lossLaw: z.string().min(1).optional(),
+  out: z.string().min(1).optional(),
+});
+
+export type StudyConfigInput = z.input<typeof studyConfigSchema>;
+export type StudyConfig = z.output<typeof studyConfigSchema>;
+
+/** Where a config value came from, for error messages: a flag, or a field of a file. */
+export interface ConfigSources {
+  readonly file?: string;
+  /** Keys given as flags (they override the file). */
+  readonly flagKeys?: ReadonlySet<string>;
+}
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Validates a config; a bad value throws one UsageError line naming the flag or the file and field. */
+export function parseStudyConfig(input: unknown, sources: ConfigSources = {}): StudyConfig {
+  const result = studyConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const key = String(issue.path[0] ?? '');
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(studyConfigSchema.shape).join(', ')}`;
+  if (key && sources.flagKeys?.has(key) && issue.path.length === 1) throw new UsageError(`--${kebab(key)}: ${message}`);
+  const where = sources.file ?? 'hwnas search';
+  throw new UsageError(`${where}: ${formatPath(issue.path)}: ${message}`);
+}
+
+/** Everything the loop needs, resolved and checked before any file is written. */
+export interface ResolvedStudy {
+  readonly config: StudyConfig;
+  readonly name: string;
+  readonly space: SearchSpace;
+  readonly strategy: StrategyFactory;
+  readonly objectives: Objective[];
+  readonly constraints: Constraint[];
+  readonly evaluator: EvaluatorSpec;
+  readonly budget: Budget;
+}
+
+/** The default study name: what was searched, how and with which seed. */
+export function defaultStudyName(c: StudyConfig): string {
+  return `${c.space}-${c.device ?? 'nodevice'}-${c.strategy}-s${c.seed}`;
+}
+
+/** The evaluator kind used when the config names none: analytic when available, else the slow test one. */
+export function defaultEvaluatorKind(): string {
+  return (EVALUATOR_KINDS as readonly string[]).includes('analytic') ? 'analytic' : EVALUATOR_KINDS[0];
+}
+
+function evaluatorSpecOf(c: StudyConfig, where: string): EvaluatorSpec {
+  const kind = c.evaluator ?? defaultEvaluatorKind();
+  if (!(EVALUATOR_KINDS as readonly string[]).includes(kind)) {
+    throw new UsageError(`${where}unknown evaluator '${kind}'; valid: ${EVALUATOR_KINDS.join(', ')}`);
+  }
+  switch (kind) {
+    case 'slow-test':
+      return { kind: 'slow-test', costMs: c.costMs, ...(c.testFaults ? { faults: c.testFaults } : {}) };
+    default:
+      throw new UsageError(`${where}evaluator '${kind}' cannot be configured from a study config`);
+  }
+}
+
+/** Resolves ids (space, strategy, metrics) and checks the strategy accepts its options. Writes nothing. */
+export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}): ResolvedStudy {
+  const where = (key: string) => (sources.flagKeys?.has(key) || !sources.file ? `--${kebab(key)}: ` : `${sources.file}: ${key}: `);
+  let space: SearchSpace;
+  try {
+    space = getSpace(c.space);
+  } catch {
+    throw new UsageError(`${where('space')}unknown search space '${c.space}'; valid: ${Object.keys(SPACES).join(', ')}`);
+  }
+  const rethrow = <T>(key: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new UsageError(`${where(key)}${message}`);
+    }
+  };
+  const strategy = rethrow('strategy', () => getStrategy(c.strategy));
+  const objectives = rethrow('objectives', () => parseObjectives(c.objectives));
+  const constraints = rethrow('constraints', () => parseConstraints(c.constraints));
+  // Bad strategy options surface now, not after the database was created.
+  rethrow('strategyOptions', () => strategy.create({ space, objectiveCount: objectives.length, seed: c.seed, options: c.strategyOptions }));
+  const evaluator = evaluatorSpecOf(c, where('evaluator'));
+  const budget: Budget = {
+    evaluations: c.evaluations,
+    ...(c.wallTime !== undefined ? { wallTimeMs: parseDurationMs(c.wallTime) } : {}),
+    ...(c.patience !== undefined ? { patience: c.patience } : {}),
+  };
+  return { config: c, name: c.name ?? defaultStudyName(c), space, strategy, objectives, constraints, evaluator, budget };
+}
