@@ -6,6 +6,14 @@ import { UsageError } from './errors.js';
  * Add a command: one file in commands/ exporting `command`, and one line here.
  */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  analyze: () => import('./commands/analyze.js'),
+  devices: () => import('./commands/devices.js'),
+  models: () => import('./commands/models.js'),
+  fit: () => import('./commands/fit.js'),
+  search: () => import('./commands/search.js'),
+  studies: () => import('./commands/studies.js'),
+  resume: () => import('./commands/resume.js'),
+  export: () => import('./commands/export.js'),
 };
 
 function usage(): string {
