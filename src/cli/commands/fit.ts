@@ -1,0 +1,177 @@
+/**
+ * `hwnas fit`: fit a loss law to a team's training runs and write it as a law file for `--loss-law`.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRng } from '../../core/rng.js';
+import { DataError, defaultColumnMap, filterRows, MAP_FIELDS, parseTable, tableToFitData, type ColumnMap } from '../../predictors/loss/data.js';
+import type { Holdout } from '../../predictors/loss/fit.js';
+import { fitLayout } from '../../predictors/loss/fit.js';
+import { BUILTIN_LAW_IDS, builtinSpec, parseLawSpec, type LawSpec } from '../../predictors/loss/index.js';
+import type { InputName } from '../../predictors/loss/law.js';
+import { runFit, sizeInput } from '../../predictors/loss/report.js';
+import { choiceFlag, numberFlag, parseFlags } from '../args.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+
+const HELP = `hwnas fit --data runs.csv|runs.json --law ${BUILTIN_LAW_IDS.join('|')}|<law.json|law.yaml>
+          [--map mapping.json | --col-N <col> --col-D <col> --col-loss <col> --col-weight <col> --col <field>=<col> ...]
+          [--where <col>=<value> ...] [--holdout kfold:5|largest:0.2[:field]] [--bootstrap N] [--seed S]
+          [--delta 1e-3] [--residuals log|linear] [--starts K] --out law.json [--json]
+
+Fits the law by L-BFGS from a grid of starts (Hoffmann's 4,500 for chinchilla; --starts K keeps K of them) on
+the Huber loss (δ = --delta) of log residuals, summed. Fields a column can map to: ${MAP_FIELDS.join(', ')}.
+Without a mapping, columns named like the fields (or N, D, loss) are used.`;
+
+function readText(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--${flag}: cannot read '${path}' (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
+function parseHoldout(value: string | undefined, inputs: readonly InputName[]): Holdout | undefined {
+  if (value === undefined) return undefined;
+  const kfold = /^kfold:(\d+)$/.exec(value);
+  if (kfold) {
+    const k = Number(kfold[1]);
+    if (k < 2) throw new UsageError(`--holdout: kfold needs k ≥ 2, got '${value}'`);
+    return { kind: 'kfold', k };
+  }
+  const largest = /^largest:([0-9.]+)(?::([A-Za-z]+))?$/.exec(value);
+  if (largest) {
+    const fraction = Number(largest[1]);
+    if (!(fraction > 0 && fraction < 1)) throw new UsageError(`--holdout: largest needs a fraction in (0, 1), got '${value}'`);
+    const by = (largest[2] ?? sizeInput(inputs)) as InputName;
+    if (!inputs.includes(by)) throw new UsageError(`--holdout: the law does not read '${by}'; it reads ${inputs.join(', ')}`);
+    return { kind: 'largest', fraction, by };
+  }
+  throw new UsageError(`--holdout: expected kfold:<k> or largest:<fraction>[:<field>], got '${value}'`);
+}
+
+function columnMap(values: { map?: string; 'col-N'?: string; 'col-D'?: string; 'col-loss'?: string; 'col-weight'?: string; col?: string[] }, header: readonly string[]): ColumnMap {
+  let map: Record<string, string> = {};
+  if (values.map !== undefined) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readText(values.map, 'map'));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new UsageError(`--map: '${values.map}' is not valid JSON`);
+    }
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`--map: '${values.map}': expected an object {field: column}`);
+    for (const [field, col] of Object.entries(raw)) {
+      if (!MAP_FIELDS.includes(field)) throw new UsageError(`--map: '${values.map}': unknown field '${field}'; fields: ${MAP_FIELDS.join(', ')}`);
+      if (typeof col !== 'string') throw new UsageError(`--map: '${values.map}': field '${field}': expected a column name`);
+      map[field] = col;
+    }
+  } else {
+    map = { ...(defaultColumnMap(header) as Record<string, string>) };
+  }
+  if (values['col-N'] !== undefined) map.params = values['col-N'];
+  if (values['col-D'] !== undefined) map.trainingTokens = values['col-D'];
+  if (values['col-loss'] !== undefined) map.loss = values['col-loss'];
+  if (values['col-weight'] !== undefined) map.weight = values['col-weight'];
+  for (const pair of values.col ?? []) {
+    const m = /^([A-Za-z]+)=(.+)$/.exec(pair);
+    if (!m || !MAP_FIELDS.includes(m[1])) throw new UsageError(`--col: expected <field>=<column> with a field among ${MAP_FIELDS.join(', ')}, got '${pair}'`);
+    map[m[1]] = m[2];
+  }
+  return map;
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(4) : v.toPrecision(5);
+}
+
+export const command: Command = {
+  name: 'fit',
+  summary: 'fit a loss law (chinchilla, codesign, gemstones, nemotron-flash or a formula) to training runs',
+  async run(argv) {
+    const { values } = parseFlags('fit', argv, {
+      data: { type: 'string' },
+      law: { type: 'string' },
+      map: { type: 'string' },
+      'col-N': { type: 'string' },
+      'col-D': { type: 'string' },
+      'col-loss': { type: 'string' },
+      'col-weight': { type: 'string' },
+      col: { type: 'string', multiple: true },
+      where: { type: 'string', multiple: true },
+      holdout: { type: 'string' },
+      bootstrap: { type: 'string' },
+      seed: { type: 'string' },
+      delta: { type: 'string' },
+      starts: { type: 'string' },
+      residuals: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (values.data === undefined) throw new UsageError('hwnas fit: --data is required (a CSV or JSON file of training runs)');
+    if (values.law === undefined) throw new UsageError(`hwnas fit: --law is required; one of: ${BUILTIN_LAW_IDS.join(', ')}, or a law file`);
+    if (values.out === undefined && !values.json) throw new UsageError('hwnas fit: --out <law.json> is required (or --json to print the fit)');
+    const bootstrapCount = numberFlag('bootstrap', values.bootstrap, 0, { integer: true, min: 0 });
+    const seed = numberFlag('seed', values.seed, 0, { integer: true, min: 0 });
+    const delta = numberFlag('delta', values.delta, 1e-3, { min: 0 });
+    if (!(delta > 0)) throw new UsageError(`--delta: expected a number > 0, got '${values.delta}'`);
+    const space = choiceFlag('residuals', values.residuals, ['log', 'linear'] as const, 'log');
+    const maxStarts = values.starts === undefined ? undefined : numberFlag('starts', values.starts, 1, { integer: true, min: 1 });
+
+    let spec: LawSpec;
+    if (BUILTIN_LAW_IDS.includes(values.law)) spec = builtinSpec(values.law);
+    else if (/\.(json|ya?ml)$/i.test(values.law)) {
+      try {
+        spec = parseLawSpec(readText(values.law, 'law'), values.law);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        throw new UsageError(`--law: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    } else throw new UsageError(`--law: unknown '${values.law}'; valid: ${BUILTIN_LAW_IDS.join(', ')}, or a .json/.yaml law file`);
+
+    const layout = fitLayout(spec.form);
+    let report;
+    try {
+      const table = filterRows(
+        parseTable(readText(values.data, 'data'), values.data),
+        values.data,
+        (values.where ?? []).map((w) => {
+          const m = /^([^=]+)=(.*)$/.exec(w);
+          if (!m) throw new UsageError(`--where: expected <column>=<value>, got '${w}'`);
+          return { column: m[1], value: m[2] };
+        }),
+      );
+      const data = tableToFitData(table, values.data, columnMap(values, table.header), layout.inputs, layout.names.length + 1);
+      const holdout = parseHoldout(values.holdout, layout.inputs);
+      report = runFit(spec, data, createRng(seed), { fit: { delta, maxStarts, space }, bootstrapCount, holdout, dataSource: values.data });
+    } catch (error) {
+      if (error instanceof DataError) throw new UsageError(error.message);
+      throw error;
+    }
+
+    if (values.out !== undefined) writeFileSync(values.out, JSON.stringify(report.file, null, 2) + '\n');
+    if (values.json) {
+      console.log(JSON.stringify(report.file));
+      return 0;
+    }
+    const { fit } = report;
+    console.log(`${report.spec.id}: ${report.spec.form.formula}`);
+    console.log(`${fit.points} points, ${fit.starts} starts, Huber δ=${fit.delta}, objective ${fmt(fit.objective)} (${fit.status})`);
+    for (const name of fit.paramNames) {
+      const ci = report.bootstrap?.ci[name];
+      console.log(`  ${name.padEnd(10)} ${fmt(fit.coefficients[name]).padStart(12)}${ci ? `   ${Math.round(report.bootstrap!.level * 100)}% CI [${fmt(ci[0])}, ${fmt(ci[1])}]` : ''}`);
+    }
+    console.log(`R² loss ${fit.r2Loss.toFixed(4)}, RMSE loss ${fmt(fit.rmseLoss)}; R² log-loss ${fit.r2LogLoss.toFixed(4)}, RMSE log-loss ${fmt(fit.rmseLogLoss)}`);
+    if (report.holdout) {
+      const h = report.holdout;
+      console.log(`held out (${h.split}): RMSE loss ${fmt(h.rmseLoss)}, mean |error| ${(h.meanAbsRelError * 100).toFixed(2)}%, max ${(h.maxAbsRelError * 100).toFixed(2)}%`);
+    }
+    if (values.out !== undefined) console.log(`wrote ${values.out}`);
+    return 0;
+  },
+};
