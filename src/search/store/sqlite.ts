@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { StoreError } from './errors.js';
 import { decodeJson, encodeJson } from './json.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
@@ -57,25 +58,53 @@ function inspect(path: string, mustExist: boolean): 'new' | 'existing' {
     throw new StoreError(`${path}: cannot read (${(error as Error).message})`);
   }
   if (header.toString('latin1') !== SQLITE_MAGIC) throw new StoreError(`${path}: not an hwnas database (not an SQLite file)`);
-  let probe: Database.Database | undefined;
+  // Without a WAL file the main file's first page is current: read the marks from its bytes, so that probing a
+  // file creates nothing beside it. With one, a read-only connection sees the committed state.
+  let appId: number;
+  let version: number;
+  let hasTables: boolean;
+  if (!existsSync(`${path}-wal`)) {
+    const page = Buffer.alloc(112);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, page, 0, 112, 0);
+    } finally {
+      closeSync(fd);
+    }
+    version = page.readUInt32BE(60);
+    appId = page.readUInt32BE(68);
+    // sqlite_schema's root is page 1; its b-tree header starts at byte 100: type (13 = leaf), cell count at +3.
+    hasTables = page[100] !== 13 || page.readUInt16BE(103) > 0;
+  } else {
+    let probe: Database.Database | undefined;
+    try {
+      probe = new Database(path, { readonly: true, fileMustExist: true });
+      appId = probe.pragma('application_id', { simple: true }) as number;
+      version = probe.pragma('user_version', { simple: true }) as number;
+      hasTables = (probe.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'`).get() as { n: number }).n > 0;
+    } catch (error) {
+      throw new StoreError(`${path}: unreadable database (${(error as Error).message})`);
+    } finally {
+      probe?.close();
+    }
+  }
+  if (appId !== APPLICATION_ID) {
+    if (hasTables || version > 0) throw new StoreError(`${path}: not an hwnas database (an SQLite file of another application)`);
+    return 'new';
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new StoreError(`${path}: written by a newer hwnas (schema v${version}; this hwnas reads up to v${SCHEMA_VERSION}); upgrade hwnas`);
+  }
+  return 'existing';
+}
+
+function writable(path: string): boolean {
   try {
-    probe = new Database(path, { readonly: true, fileMustExist: true });
-    const appId = probe.pragma('application_id', { simple: true }) as number;
-    const version = probe.pragma('user_version', { simple: true }) as number;
-    const tables = (probe.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'`).get() as { n: number }).n;
-    if (appId !== APPLICATION_ID) {
-      if (tables > 0 || version > 0) throw new StoreError(`${path}: not an hwnas database (an SQLite file of another application)`);
-      return 'new';
-    }
-    if (version > SCHEMA_VERSION) {
-      throw new StoreError(`${path}: written by a newer hwnas (schema v${version}; this hwnas reads up to v${SCHEMA_VERSION}); upgrade hwnas`);
-    }
-    return 'existing';
-  } catch (error) {
-    if (error instanceof StoreError) throw error;
-    throw new StoreError(`${path}: unreadable database (${(error as Error).message})`);
-  } finally {
-    probe?.close();
+    accessSync(path, constants.W_OK);
+    accessSync(dirname(path), constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -202,8 +231,16 @@ export class SqliteStore {
     const ro = options.readonly ?? false;
     const kind = inspect(path, options.mustExist ?? ro);
     let db: Database.Database;
+    // A read-only connection to an idle database would leave empty -wal and -shm files behind; a read-write
+    // connection in query-only mode reads the same and removes them when it closes.
+    const quietReader = ro && kind === 'existing' && !existsSync(`${path}-wal`) && writable(path);
     try {
-      db = new Database(path, { readonly: ro, fileMustExist: kind === 'existing' || ro, timeout: options.busyTimeoutMs ?? 5000 });
+      db = new Database(path, {
+        readonly: ro && !quietReader,
+        fileMustExist: kind === 'existing' || ro,
+        timeout: options.busyTimeoutMs ?? 5000,
+      });
+      if (quietReader) db.pragma('query_only = ON');
     } catch (error) {
       throw new StoreError(`${path}: cannot open (${(error as Error).message})`);
     }

@@ -1,0 +1,138 @@
+import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { SqliteStore } from '../../src/search/store/index.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-cli-'));
+let errors: string[] = [];
+let logs: string[] = [];
+beforeEach(() => {
+  errors = [];
+  logs = [];
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void logs.push(a.join(' ')));
+});
+afterEach(() => vi.restoreAllMocks());
+
+const quick = ['--space', 'nb201', '--evaluator', 'slow-test', '--cost-ms', '0', '--evaluations', '40', '--generation-size', '10', '--strategy', 'random', '--quiet'];
+
+/** A bad input: exit 2, exactly one line, and the directory unchanged. */
+async function refused(dir: string, argv: string[], pattern: RegExp) {
+  const before = readdirSync(dir).sort();
+  const code = await main(argv);
+  expect(code).toBe(2);
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).not.toContain('\n');
+  expect(errors[0]).toMatch(pattern);
+  expect(readdirSync(dir).sort()).toEqual(before);
+  errors = [];
+}
+
+describe('hwnas search / studies / resume / export: bad input', () => {
+  it('refuses bad flags and configs with one line, exit 2, and no database file', async () => {
+    const d = tmp();
+    const db = join(d, 'x.db');
+    await refused(d, ['search', ...quick, '--db', db, '--bogus'], /bogus/);
+    await refused(d, ['search', '--db', db, '--evaluations', '10'], /--space is required/);
+    await refused(d, ['search', ...quick, '--db', db, '--space', 'nope'], /--space: unknown search space 'nope'; valid: .*nb201/);
+    await refused(d, ['search', ...quick, '--db', db, '--evaluations', 'lots'], /^--evaluations: /);
+    await refused(d, ['search', ...quick, '--db', db, '--seed=-3'], /^--seed: /);
+    await refused(d, ['search', ...quick, '--db', db, '--strategy', 'magic'], /unknown strategy 'magic'/);
+    await refused(d, ['search', ...quick, '--db', db, '--objectives', 'loss,speed'], /unknown metric 'speed'/);
+    await refused(d, ['search', ...quick, '--db', db, '--evaluator', 'oracle'], /--evaluator: unknown evaluator 'oracle'/);
+    await refused(d, ['search', ...quick, '--db', db, '--wall-time', 'soon'], /--wall-time: expected a duration/);
+    await refused(d, ['search', ...quick, '--db', db, '--strategy-options', '{nope'], /--strategy-options: expected a JSON object/);
+    const yaml = join(d, 'study.yaml');
+    writeFileSync(yaml, 'space: nb201\nevaluator: slow-test\ncostMs: 0\nevaluatons: 20\n');
+    await refused(d, ['search', '-c', yaml, '--db', db], /study\.yaml: .*unknown key 'evaluatons'/);
+    writeFileSync(yaml, 'space: nb201\nevaluator: slow-test\nworkload: {batch: 0}\n');
+    await refused(d, ['search', '-c', yaml, '--db', db], /study\.yaml: workload\.batch: /);
+    writeFileSync(yaml, 'space: [nb201\n');
+    await refused(d, ['search', '-c', yaml, '--db', db], /study\.yaml: malformed YAML/);
+    await refused(d, ['search', '-c', join(d, 'missing.yaml'), '--db', db], /missing\.yaml: cannot read \(ENOENT\)/);
+    await refused(d, ['studies', '--db', db], /x\.db: no such database/);
+    await refused(d, ['resume', 'any', '--db', db], /x\.db: no such database/);
+    await refused(d, ['export', 'any', '--format', 'json', '--out', join(d, 'o.json'), '--db', db], /x\.db: no such database/);
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it('refuses a foreign file, an unknown study and a taken name, leaving the database byte-identical', async () => {
+    const d = tmp();
+    const notes = join(d, 'notes.txt');
+    writeFileSync(notes, 'not a database\n');
+    await refused(d, ['search', ...quick, '--db', notes], /notes\.txt: not an hwnas database/);
+    const foreign = join(d, 'f.db');
+    const f = new Database(foreign);
+    f.exec('CREATE TABLE t (x)');
+    f.close();
+    await refused(d, ['studies', '--db', foreign], /not an hwnas database/);
+    const db = join(d, 'h.db');
+    expect(await main(['search', ...quick, '--db', db, '--name', 'one'])).toBe(0);
+    const sqlite = new Database(db);
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    sqlite.close();
+    const sha = () => createHash('sha256').update(readFileSync(db)).digest('hex');
+    const before = sha();
+    errors = [];
+    await refused(d, ['search', ...quick, '--db', db, '--name', 'one'], /study 'one' already exists in .*; continue it with 'hwnas resume one'/);
+    await refused(d, ['resume', 'two', '--db', db], /unknown study 'two' in .*; studies: one/);
+    await refused(d, ['resume', 'one', '--db', db, '--evaluations', '0'], /^--evaluations: /);
+    await refused(d, ['export', 'two', '--format', 'csv', '--out', join(d, 'o.csv'), '--db', db], /unknown study 'two'/);
+    await refused(d, ['export', 'one', '--format', 'xml', '--out', join(d, 'o.xml'), '--db', db], /--format: unknown 'xml'; valid: json, csv/);
+    await refused(d, ['export', 'one', '--format', 'csv', '--db', db], /--out is required/);
+    expect(sha()).toBe(before);
+  });
+
+  it('uses hwnas.db in the working directory by default', () => {
+    const d = tmp();
+    const bin = resolve('bin/hwnas.js');
+    const r = spawnSync(process.execPath, [bin, 'search', ...quick, '--name', 'here'], { cwd: d, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(existsSync(join(d, 'hwnas.db'))).toBe(true);
+    const l = spawnSync(process.execPath, [bin, 'studies'], { cwd: d, encoding: 'utf8' });
+    expect(l.stdout).toMatch(/here\s+finished \(evaluations\)\s+40/);
+  });
+});
+
+describe('hwnas export', () => {
+  it('writes the frontier (or all candidates) with genes, architecture, metrics and provenance', async () => {
+    const d = tmp();
+    const db = join(d, 'e.db');
+    expect(await main(['search', ...quick, '--db', db, '--name', 'e', '--seed', '5', '--constraint', 'memoryBytes<=6e6'])).toBe(0);
+    const jsonPath = join(d, 'front.json');
+    expect(await main(['export', 'e', '--format', 'json', '--out', jsonPath, '--db', db])).toBe(0);
+    const doc = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    expect(doc.provenance).toMatchObject({ study: 'e', seed: 5, space: 'nb201', strategy: 'random', constraints: ['memoryBytes<=6e6'] });
+    expect(doc.provenance.config).toMatchObject({ evaluations: 40, evaluator: 'slow-test', costMs: 0 });
+    // Recompute the constrained frontier by hand from every stored candidate.
+    const store = SqliteStore.open(db, { readonly: true });
+    const all = [...store.candidates(store.getStudy('e')!.id)];
+    store.close();
+    const ok = all.filter((c) => c.status === 'done' && c.metrics!.memoryBytes <= 6e6);
+    const dom = (a: Record<string, number>, b: Record<string, number>) =>
+      b.loss <= a.loss && b.latencyMs <= a.latencyMs && (b.loss < a.loss || b.latencyMs < a.latencyMs);
+    const front = ok.filter((c) => !ok.some((o) => dom(c.metrics!, o.metrics!))).map((c) => c.seq);
+    expect(doc.candidates.map((c: { seq: number }) => c.seq)).toEqual(front);
+    const first = doc.candidates[0];
+    expect(first.isPareto).toBe(true);
+    expect(first.architecture.family).toBe('nb201');
+    expect(Object.keys(first.genes)).toEqual(['edge_1_0', 'edge_2_0', 'edge_2_1', 'edge_3_0', 'edge_3_1', 'edge_3_2']);
+    expect(first.architecture.edges).toEqual(Object.values(first.genes));
+    expect(Object.keys(first.metrics).sort()).toEqual(['latencyMs', 'loss', 'memoryBytes']);
+    const csvPath = join(d, 'all.csv');
+    expect(await main(['export', 'e', '--format', 'csv', '--out', csvPath, '--all', '--db', db])).toBe(0);
+    const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
+    const head = lines[0].split(',');
+    expect(lines).toHaveLength(1 + 40);
+    expect(head.slice(0, 5)).toEqual(['seq', 'hash', 'generation', 'status', 'is_pareto']);
+    for (const col of ['gene_edge_1_0', 'loss', 'latencyMs', 'memoryBytes', 'architecture', 'seed', 'device_profile', 'loss_law', 'config']) expect(head).toContain(col);
+    const paretoCol = head.indexOf('is_pareto');
+    const seqs = lines.slice(1).filter((l) => l.split(',')[paretoCol] === '1').map((l) => Number(l.split(',')[0]));
+    expect(seqs).toEqual(front);
+  });
+});
