@@ -42,14 +42,19 @@ export function causalPairs(s: number, window = Infinity): number {
   return (window * (window + 1)) / 2 + (s - window) * window;
 }
 
+/** A readable key per layer type, e.g. `attention+mlp`, `swa1024`, `mamba2-s128x2`, `mlp`. */
 function layerKey(layer: DecoderLayer): string {
   const m = layer.mixer;
-  const mixer = !m ? '-' : m.kind === 'attention' ? 'a' : m.kind === 'sliding-window' ? `w${m.windowTokens}` : `l${m.variant}${m.stateSize}x${m.expand}`;
-  return layer.mlp ? `${mixer}+mlp` : mixer;
+  const mixer = !m ? '' : m.kind === 'attention' ? 'attention' : m.kind === 'sliding-window' ? `swa${m.windowTokens}` : `${m.variant}-s${m.stateSize}x${m.expand}`;
+  return layer.mlp ? (mixer ? `${mixer}+mlp` : 'mlp') : mixer;
 }
 
 /** Groups identical layers so that a uniform model lowers one layer and counts it `layers` times. */
 export function layerGroups(layers: readonly DecoderLayer[]): { layer: DecoderLayer; count: number }[] {
+  const first = layers[0];
+  let uniform = true;
+  for (let i = 1; i < layers.length && uniform; i++) uniform = layers[i].mixer === first.mixer && layers[i].mlp === first.mlp;
+  if (uniform) return layers.length ? [{ layer: first, count: layers.length }] : [];
   const groups = new Map<string, { layer: DecoderLayer; count: number }>();
   for (const layer of layers) {
     const key = layerKey(layer);
@@ -70,20 +75,18 @@ export function lowerLlm(arch: LlmArchitecture, workload: Workload): Op[] {
 function lowerPhase(arch: LlmArchitecture, w: Workload, phase: Phase, ops: Op[]): void {
   const bw = BYTES_PER_ELEMENT[arch.precision.weights];
   const ba = BYTES_PER_ELEMENT[arch.precision.activations];
-  const bk = BYTES_PER_ELEMENT[arch.precision.kvCache];
   const d = arch.hiddenSize;
   const B = w.batch;
   const prefill = phase === 'prefill';
   const seq = prefill ? w.promptTokens : 1;
   const n = B * seq; // tokens processed in this pass
-  const add = (name: string, kind: OpKind, count: number, base: OpCost, perContextToken?: OpCost, contextCapTokens?: number) => {
-    ops.push({ name, kind, phase, count, base, ...(perContextToken ? { perContextToken } : {}), ...(contextCapTokens !== undefined ? { contextCapTokens } : {}) });
-  };
+  const add = emitter(ops, phase);
 
   add('embedding', 'embedding', 1, cost(0, Math.min(n, arch.vocabSize) * d * bw, 0, n * d * ba));
 
-  for (const { layer, count } of layerGroups(arch.layers)) {
-    const prefix = layerKey(layer);
+  const groups = layerGroups(arch.layers);
+  for (const { layer, count } of groups) {
+    const prefix = groups.length === 1 ? 'layer' : `layer[${layerKey(layer)}]`;
     if (layer.mixer) {
       // First norm of a layer also adds the previous residual (fused add + RMSNorm).
       add(`${prefix}.mixer_norm`, 'norm', count, cost(5 * n * d, d * bw, 2 * n * d * ba, n * d * ba));
@@ -102,6 +105,14 @@ function lowerPhase(arch: LlmArchitecture, w: Workload, phase: Phase, ops: Op[])
 }
 
 type AddOp = (name: string, kind: OpKind, count: number, base: OpCost, perContextToken?: OpCost, contextCapTokens?: number) => void;
+
+function emitter(ops: Op[], phase: Phase): AddOp {
+  return function add(name, kind, count, base, perContextToken, contextCapTokens) {
+    // Softmax and context run inside the fused attention kernel that the score op launches.
+    const fused = kind === 'softmax' || kind === 'attention-context';
+    ops.push({ name, kind, phase, count, base, perContextToken, contextCapTokens, fused });
+  };
+}
 
 function lowerMixer(arch: LlmArchitecture, mixer: TokenMixer, w: Workload, phase: Phase, count: number, prefix: string, add: AddOp): void {
   const bw = BYTES_PER_ELEMENT[arch.precision.weights];
@@ -175,13 +186,13 @@ function lowerMixer(arch: LlmArchitecture, mixer: TokenMixer, w: Workload, phase
 function lowerMlp(arch: LlmArchitecture, n: number, count: number, prefix: string, add: AddOp, bw: number, ba: number): void {
   const d = arch.hiddenSize;
   const mlp = arch.mlp;
-  const denseMlp = (name: string, tokens: number, intermediate: number, gated: boolean, copies: number) => {
+  function denseMlp(name: string, tokens: number, intermediate: number, gated: boolean, copies: number) {
     // `copies` distinct weight sets are read (experts touched); `tokens` token-rows flow through them in total.
     const upWidth = (gated ? 2 : 1) * intermediate;
     add(`${name}.${gated ? 'gate_up_proj' : 'up_proj'}`, 'matmul', count, cost(2 * tokens * d * upWidth, copies * d * upWidth * bw, tokens * d * ba, tokens * upWidth * ba));
     add(`${name}.act`, 'elementwise', count, cost((gated ? 5 : 4) * tokens * intermediate, 0, tokens * upWidth * ba, tokens * intermediate * ba));
     add(`${name}.down_proj`, 'matmul', count, cost(2 * tokens * intermediate * d, copies * intermediate * d * bw, tokens * intermediate * ba, tokens * d * ba));
-  };
+  }
   if (mlp.kind === 'dense') {
     denseMlp(`${prefix}.mlp`, n, mlp.intermediateSize, mlp.gated, 1);
     return;

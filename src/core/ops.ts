@@ -39,9 +39,11 @@ export interface Op {
   readonly phase: Phase;
   readonly count: number;
   readonly base: OpCost;
-  readonly perContextToken?: OpCost;
+  readonly perContextToken?: OpCost | undefined;
   /** Attention over a sliding window stops growing at the window. */
-  readonly contextCapTokens?: number;
+  readonly contextCapTokens?: number | undefined;
+  /** Runs inside the previous op's kernel (fused attention): no launch overhead of its own. */
+  readonly fused?: boolean;
 }
 
 export const ZERO_COST: OpCost = {

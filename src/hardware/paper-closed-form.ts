@@ -79,6 +79,10 @@ export function paperClosedForm(arch: LlmArchitecture, w: Workload, device: Devi
     memory: { weightsBytes, kvCacheBytes: kv, activationBytes: 0, totalBytes: weightsBytes + kv, fits: weightsBytes + kv <= device.memoryBytes },
     energyJ,
     energyJPerToken: energyJ / (w.batch * Math.max(1, Sout)),
+    breakdown: {
+      prefill: { computeMs: tPre * 1e3, memoryMs: 0, overheadMs: 0 },
+      decode: { computeMs: 0, memoryMs: tDec * 1e3, overheadMs: 0 },
+    },
     ops: [],
   };
 }

@@ -83,6 +83,7 @@ export function opTotals(op: Op, rates: Rates, lo: number, hi: number): OpTotals
   const baseBytes = costBytes(base);
   const per = op.perContextToken;
   const steps = op.phase === 'decode' ? hi - lo + 1 : 1;
+  const overheadS = op.fused ? 0 : rates.overheadS;
   if (!per) {
     const computeS = base.flops / rates.flopsPerS;
     const memoryS = baseBytes / rates.bytesPerS;
@@ -91,8 +92,8 @@ export function opTotals(op: Op, rates: Rates, lo: number, hi: number): OpTotals
       bytes: baseBytes * steps,
       computeS: computeS * steps,
       memoryS: memoryS * steps,
-      overheadS: rates.overheadS * steps,
-      timeS: (Math.max(computeS, memoryS) + rates.overheadS) * steps,
+      overheadS: overheadS * steps,
+      timeS: (Math.max(computeS, memoryS) + overheadS) * steps,
     });
   }
   const perBytes = costBytes(per);
@@ -110,9 +111,18 @@ export function opTotals(op: Op, rates: Rates, lo: number, hi: number): OpTotals
     bytes: baseBytes * steps + perBytes * ctxSum,
     computeS: a * steps + b * ctxSum,
     memoryS: g * steps + h * ctxSum,
-    overheadS: rates.overheadS * steps,
-    timeS: sumMaxAffine(a, b, g, h, lo, growHi) + flatMax + rates.overheadS * steps,
+    overheadS: overheadS * steps,
+    timeS: sumMaxAffine(a, b, g, h, lo, growHi) + flatMax + overheadS * steps,
   });
+}
+
+/** Time of one instance of a decode op at a step attending to `context` positions. */
+function stepTimeS(op: Op, rates: Rates, context: number): number {
+  const per = op.perContextToken;
+  const c = per ? Math.min(context, op.contextCapTokens ?? Infinity) : 0;
+  const flops = op.base.flops + (per ? per.flops * c : 0);
+  const bytes = costBytes(op.base) + (per ? costBytes(per) * c : 0);
+  return Math.max(flops / rates.flopsPerS, bytes / rates.bytesPerS) + (op.fused ? 0 : rates.overheadS);
 }
 
 function scale(k: number, t: OpTotals): OpTotals {
@@ -169,6 +179,11 @@ export interface LlmAnalysis {
   };
   readonly energyJ: number;
   readonly energyJPerToken: number;
+  /**
+   * Where the time goes, per phase: Σ compute time, Σ memory time and Σ overhead over the ops (each op costs the
+   * max of the first two plus the third). Roofline-guided search reads it to know which resource binds.
+   */
+  readonly breakdown: { readonly prefill: PhaseBreakdown; readonly decode: PhaseBreakdown };
   /** Per operator, in lowering order (empty in paper mode). */
   readonly ops: readonly OpReport[];
 }
@@ -190,6 +205,12 @@ export function kvCacheBytes(arch: LlmArchitecture, w: Workload): number {
     }
   }
   return w.batch * elements * bk;
+}
+
+export interface PhaseBreakdown {
+  readonly computeMs: number;
+  readonly memoryMs: number;
+  readonly overheadMs: number;
 }
 
 export interface AnalyzeOptions {
@@ -217,6 +238,7 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
   let decodeFlops = 0, decodeBytes = 0, decodeS = 0, firstStepS = 0, lastStepS = 0;
   let busyS = 0;
   let activationBytes = 0;
+  const sums = { prefill: [0, 0, 0], decode: [0, 0, 0] };
   const totals: OpTotals[] = new Array(ops.length);
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
@@ -224,6 +246,10 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
     const t = opTotals(op, r, lo, hi);
     totals[i] = t;
     busyS += Math.max(t.computeS, t.memoryS);
+    const phaseSums = op.phase === 'prefill' ? sums.prefill : sums.decode;
+    phaseSums[0] += t.computeS;
+    phaseSums[1] += t.memoryS;
+    phaseSums[2] += t.overheadS;
     if (op.phase === 'prefill') {
       prefillFlops += t.flops;
       prefillBytes += t.bytes;
@@ -234,8 +260,8 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
       decodeFlops += t.flops;
       decodeBytes += t.bytes;
       decodeS += t.timeS;
-      firstStepS += opTotals(op, r, lo, lo).timeS;
-      lastStepS += opTotals(op, r, hi, hi).timeS;
+      firstStepS += op.count * stepTimeS(op, r, lo);
+      lastStepS += op.count * stepTimeS(op, r, hi);
     }
   }
   const totalS = prefillS + decodeS;
@@ -286,6 +312,44 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
     memory: { weightsBytes, kvCacheBytes: kv, activationBytes, totalBytes: memoryTotal, fits: memoryTotal <= device.memoryBytes },
     energyJ,
     energyJPerToken: energyJ / generated,
+    breakdown: {
+      prefill: { computeMs: sums.prefill[0] * 1e3, memoryMs: sums.prefill[1] * 1e3, overheadMs: sums.prefill[2] * 1e3 },
+      decode: { computeMs: sums.decode[0] * 1e3, memoryMs: sums.decode[1] * 1e3, overheadMs: sums.decode[2] * 1e3 },
+    },
     ops: opReports,
+  };
+}
+
+export interface ForwardAnalysis {
+  readonly flops: number;
+  readonly bytes: number;
+  readonly latencyMs: number;
+  readonly energyJ: number;
+  readonly ops: readonly OpReport[];
+}
+
+/** Prices one forward pass (CNN ops, phase 'forward') at a single precision. */
+export function analyzeForward(ops: readonly Op[], device: DeviceProfile, precision: Precision, ideal = false): ForwardAnalysis {
+  const rates = deviceRates(device, precision, ideal);
+  const totals = ops.map((op) => opTotals(op, rates, 0, 0));
+  const timeS = totals.reduce((s, t) => s + t.timeS, 0);
+  const busyS = totals.reduce((s, t) => s + Math.max(t.computeS, t.memoryS), 0);
+  return {
+    flops: totals.reduce((s, t) => s + t.flops, 0),
+    bytes: totals.reduce((s, t) => s + t.bytes, 0),
+    latencyMs: timeS * 1e3,
+    energyJ: device.idlePowerW * timeS + (device.maxPowerW - device.idlePowerW) * busyS,
+    ops: ops.map((op, i) => ({
+      name: op.name,
+      kind: op.kind,
+      phase: op.phase,
+      count: op.count,
+      flops: totals[i].flops,
+      bytes: totals[i].bytes,
+      latencyMs: totals[i].timeS * 1e3,
+      arithmeticIntensity: totals[i].bytes > 0 ? totals[i].flops / totals[i].bytes : Infinity,
+      bound: boundOf(totals[i]),
+      share: timeS > 0 ? totals[i].timeS / timeS : 0,
+    })),
   };
 }

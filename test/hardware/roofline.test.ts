@@ -42,7 +42,7 @@ describe('roofline', () => {
           const per = op.perContextToken;
           const ctx = Math.min(c, op.contextCapTokens ?? Infinity);
           const cost = per ? Object.fromEntries(Object.entries(op.base).map(([k, v]) => [k, v + (per as unknown as Record<string, number>)[k] * ctx])) : op.base;
-          stepByStep += op.count * opTimeS(cost as typeof op.base, TOY_DEVICE, 'fp16');
+          stepByStep += op.count * (opTimeS(cost as typeof op.base, TOY_DEVICE, 'fp16') - (op.fused ? TOY_DEVICE.opOverheadS : 0));
         }
       }
       expect(total).toBeCloseTo(stepByStep * 1e3, 6);

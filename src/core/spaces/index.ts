@@ -1,9 +1,13 @@
 import type { SearchSpace } from '../space.js';
 import { fbnetSpace } from './fbnet.js';
+import { llmCodesignSpace } from './llm-codesign.js';
+import { llmHybridSpace } from './llm-hybrid.js';
 import { nb201Space } from './nb201.js';
 
 /** Every built-in search space by id. */
 export const SPACES: Readonly<Record<string, SearchSpace>> = {
+  'llm-codesign': llmCodesignSpace,
+  'llm-hybrid': llmHybridSpace,
   nb201: nb201Space,
   fbnet: fbnetSpace,
 };

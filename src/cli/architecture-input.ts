@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import type { LlmArchitecture, TensorPrecisions } from '../core/architecture.js';
+import { parseLlmArchitecture } from '../core/architecture-schema.js';
+import { fromHfConfig, HfConfigError } from '../core/hf-config.js';
+import { isPrecision, PRECISIONS, type Precision } from '../core/precision.js';
+import { PRESET_IDS, PRESETS } from '../core/presets.js';
+import type { Workload } from '../core/workload.js';
+import { DeviceError, getDevice } from '../hardware/devices.js';
+import type { DeviceProfile } from '../hardware/device.js';
+import { numberFlag } from './args.js';
+import { UsageError } from './errors.js';
+
+/** An architecture from `--model <preset>` or `--config <file>` (hwnas JSON or a Hugging Face config.json). */
+export function readArchitecture(model: string | undefined, config: string | undefined): LlmArchitecture {
+  if (model && config) throw new UsageError('give --model or --config, not both');
+  if (model) {
+    const arch = PRESETS[model];
+    if (!arch) throw new UsageError(`--model: unknown '${model}'; valid: ${PRESET_IDS.join(', ')}`);
+    return arch;
+  }
+  if (!config) throw new UsageError(`--model <preset> or --config <file> is required; presets: ${PRESET_IDS.join(', ')}`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(config, 'utf8'));
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new UsageError(`${config}: ${e.code ? `cannot read (${e.code})` : `not valid JSON (${e.message})`}`);
+  }
+  if (data && typeof data === 'object' && 'model_type' in data) {
+    try {
+      return fromHfConfig(data as Record<string, unknown>);
+    } catch (error) {
+      if (error instanceof HfConfigError) throw new UsageError(`${config}: ${error.message}`);
+      throw error;
+    }
+  }
+  const parsed = parseLlmArchitecture(data);
+  if (!parsed.ok) throw new UsageError(`${config}: ${parsed.path}: ${parsed.message}`);
+  return parsed.arch;
+}
+
+export function readDevice(idOrPath: string | undefined, fallback?: string): DeviceProfile {
+  const value = idOrPath ?? fallback;
+  if (!value) throw new UsageError('--device is required');
+  try {
+    return getDevice(value);
+  } catch (error) {
+    if (error instanceof DeviceError) throw new UsageError(`--device: ${error.message}`);
+    throw error;
+  }
+}
+
+function precisionFlag(name: string, value: string | undefined): Precision | undefined {
+  if (value === undefined) return undefined;
+  if (!isPrecision(value)) throw new UsageError(`--${name}: unknown precision '${value}'; valid: ${PRECISIONS.join(', ')}`);
+  return value;
+}
+
+/** Applies --weights / --activations / --kv overrides to an architecture's precisions. */
+export function withPrecisionFlags(arch: LlmArchitecture, flags: { weights?: string; activations?: string; kv?: string }): LlmArchitecture {
+  const p: TensorPrecisions = {
+    weights: precisionFlag('weights', flags.weights) ?? arch.precision.weights,
+    activations: precisionFlag('activations', flags.activations) ?? arch.precision.activations,
+    kvCache: precisionFlag('kv', flags.kv) ?? arch.precision.kvCache,
+  };
+  return { ...arch, precision: p };
+}
+
+export const WORKLOAD_FLAGS = {
+  batch: { type: 'string' },
+  prompt: { type: 'string' },
+  generate: { type: 'string' },
+} as const;
+
+export const PRECISION_FLAGS = {
+  weights: { type: 'string' },
+  activations: { type: 'string' },
+  kv: { type: 'string' },
+} as const;
+
+/** The workload from --batch --prompt --generate; defaults are the co-design paper's (1, 1024, 16). */
+export function readWorkload(flags: { batch?: string; prompt?: string; generate?: string }): Workload {
+  return {
+    batch: numberFlag('batch', flags.batch, 1, { integer: true, min: 1 }),
+    promptTokens: numberFlag('prompt', flags.prompt, 1024, { integer: true, min: 1 }),
+    generatedTokens: numberFlag('generate', flags.generate, 16, { integer: true, min: 0 }),
+  };
+}

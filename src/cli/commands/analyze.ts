@@ -1,0 +1,86 @@
+import { paperClosedForm } from '../../hardware/paper-closed-form.js';
+import { analyzeLlm, type LlmAnalysis } from '../../hardware/roofline.js';
+import { resolveLaw } from '../../predictors/loss/index.js';
+import { lossInputs, type LossLaw } from '../../predictors/loss/law.js';
+import { DEFAULT_TRAINING_TOKENS } from '../../search/evaluate/analytic.js';
+import { numberFlag, parseFlags } from '../args.js';
+import { PRECISION_FLAGS, readArchitecture, readDevice, readWorkload, withPrecisionFlags, WORKLOAD_FLAGS } from '../architecture-input.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { bytesText, ms, si, table } from '../format.js';
+
+const FLAGS = {
+  model: { type: 'string' },
+  config: { type: 'string' },
+  device: { type: 'string' },
+  ...WORKLOAD_FLAGS,
+  ...PRECISION_FLAGS,
+  ideal: { type: 'boolean' },
+  paper: { type: 'boolean' },
+  'loss-law': { type: 'string' },
+  'training-tokens': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const HELP = `hwnas analyze --model <preset> | --config <file>  --device <id|file.json>
+  [--batch 1 --prompt 1024 --generate 16] [--weights --activations --kv fp32|bf16|fp16|int8|int4]
+  [--ideal | --paper] [--loss-law codesign|chinchilla|…|law.json] [--training-tokens 1e10] [--json]
+
+Prices one architecture on one device: per-operator roofline table and totals.
+  --ideal   efficiency 1 and no per-operator overhead (the pure roofline)
+  --paper   the co-design paper's closed forms (papers.md §1)`;
+
+export function loadLaw(idOrPath: string): LossLaw {
+  try {
+    return resolveLaw(idOrPath);
+  } catch (error) {
+    throw new UsageError(`--loss-law: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+export const command: Command = {
+  name: 'analyze',
+  summary: 'price one architecture on one device (per-operator roofline, memory, energy, loss)',
+  async run(argv) {
+    const { values: f } = parseFlags('analyze', argv, FLAGS);
+    if (f.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (f.ideal && f.paper) throw new UsageError('give --ideal or --paper, not both');
+    const arch = withPrecisionFlags(readArchitecture(f.model, f.config), f);
+    const device = readDevice(f.device);
+    const workload = readWorkload(f);
+    const law = loadLaw(f['loss-law'] ?? 'codesign');
+    const trainingTokens = numberFlag('training-tokens', f['training-tokens'], DEFAULT_TRAINING_TOKENS, { min: 1 });
+
+    const a: LlmAnalysis = f.paper ? paperClosedForm(arch, workload, device) : analyzeLlm(arch, workload, device, { ideal: f.ideal ?? false });
+    const inputs = lossInputs(arch, trainingTokens);
+    const loss = { law: law.id, predicted: law.predict(inputs), warnings: law.outOfRange(inputs) };
+
+    if (f.json) {
+      console.log(JSON.stringify({ model: arch.name ?? f.config, device: device.id, workload, precision: arch.precision, ...a, loss }));
+      return 0;
+    }
+    console.log(`${arch.name ?? f.config} on ${device.name} — B=${workload.batch}, prompt ${workload.promptTokens}, generate ${workload.generatedTokens}, ` + `weights ${arch.precision.weights}, activations ${arch.precision.activations}, KV ${arch.precision.kvCache}, mode ${a.mode}\n`);
+    if (a.ops.length > 0) {
+      const rows = a.ops.map((o) => [o.name, o.phase, String(o.count), si(o.flops, 'FLOP'), bytesText(o.bytes), ms(o.latencyMs), o.arithmeticIntensity.toFixed(1), o.bound, `${(o.share * 100).toFixed(1)}%`]);
+      console.log(table(['op', 'phase', 'count', 'FLOPs', 'bytes', 'latency', 'FLOP/B', 'bound', 'share'], rows));
+      console.log('');
+    }
+    const p = a.params;
+    console.log(
+      [
+        `params          ${si(p.total)} total, ${si(p.embedding)} embedding, ${si(p.nonEmbedding)} non-embedding, ${si(p.activePerToken)} active per token`,
+        `prefill         ${si(a.prefill.flops, 'FLOP')}, ${ms(a.prefill.latencyMs)} (time to first token)`,
+        `decode          ${bytesText(a.decode.bytesPerToken)} per step, ${ms(a.decode.latencyMsPerToken)} per token (first ${ms(a.decode.firstStepMs)}, last ${ms(a.decode.lastStepMs)}), ${a.decode.tokensPerS.toFixed(1)} tokens/s`,
+        `end to end      ${ms(a.totalLatencyMs)}`,
+        `memory          ${bytesText(a.memory.totalBytes)} = weights ${bytesText(a.memory.weightsBytes)} + KV ${bytesText(a.memory.kvCacheBytes)} + activations ${bytesText(a.memory.activationBytes)} — ${a.memory.fits ? 'fits' : 'does NOT fit'} in ${bytesText(device.memoryBytes)}`,
+        `energy          ${a.energyJ.toPrecision(4)} J per request, ${a.energyJPerToken.toPrecision(4)} J per generated token`,
+        `loss (${law.id})  ${loss.predicted.toFixed(4)} nats/token${loss.warnings.length ? `  — warning: ${loss.warnings.join('; ')}` : ''}`,
+      ].join('\n'),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,79 @@
+import type { LlmArchitecture, Mlp, TensorPrecisions } from '../architecture.js';
+import { uniformLayers } from '../architecture.js';
+import { defineGridSpace } from '../space.js';
+
+/*
+ * The co-design paper's grid (papers.md §1): depth, width, (experts, active), KV heads, FFN ratio, precision.
+ * Choices the paper leaves open, fixed here and stated: head_dim 64 (heads = d / 64); a KV-head choice that does
+ * not divide the heads becomes the largest divisor below it; vocabulary 151,936 with tied embeddings, as
+ * Qwen2.5-0.5B, the paper's baseline; SwiGLU MLPs. For MoE, the FFN ratio counts the activated width K·r_expert,
+ * so each expert is r·d / K wide. Precision: fp16 = W16A16; int8 = W8A8 (INT8 tensor-core peak, as the paper's
+ * INT8 setting); int4 = W4A16 (weight-only, fp16 compute). The KV cache stays fp16.
+ */
+
+export const CODESIGN_HEAD_DIM = 64;
+export const CODESIGN_VOCAB = 151936;
+
+const PRECISIONS: Readonly<Record<string, TensorPrecisions>> = {
+  fp16: { weights: 'fp16', activations: 'fp16', kvCache: 'fp16' },
+  int8: { weights: 'int8', activations: 'int8', kvCache: 'fp16' },
+  int4: { weights: 'int4', activations: 'fp16', kvCache: 'fp16' },
+};
+
+function largestDivisorAtMost(n: number, k: number): number {
+  for (let v = Math.min(n, k); v > 1; v--) if (n % v === 0) return v;
+  return 1;
+}
+
+/** Builds one architecture of the co-design grid (exported for presets, tests and experiments). */
+export function codesignArchitecture(p: { layers: number; width: number; experts: number; activeExperts: number; kvHeads: number | 'nh'; ffnRatio: number; precision: string }): LlmArchitecture {
+  const heads = p.width / CODESIGN_HEAD_DIM;
+  const kvHeads = p.kvHeads === 'nh' ? heads : largestDivisorAtMost(heads, p.kvHeads);
+  const activated = Math.round(p.ffnRatio * p.width);
+  const mlp: Mlp =
+    p.experts === 1
+      ? { kind: 'dense', intermediateSize: activated, gated: true }
+      : { kind: 'moe', experts: p.experts, activeExperts: p.activeExperts, expertIntermediateSize: Math.round(activated / p.activeExperts), sharedExperts: 0, sharedIntermediateSize: 0, gated: true };
+  return {
+    family: 'llm',
+    name: `codesign-l${p.layers}-d${p.width}-e${p.experts}k${p.activeExperts}-kv${kvHeads}-r${p.ffnRatio}-${p.precision}`,
+    vocabSize: CODESIGN_VOCAB,
+    hiddenSize: p.width,
+    heads,
+    kvHeads,
+    headDim: CODESIGN_HEAD_DIM,
+    mlp,
+    layers: uniformLayers(p.layers),
+    tiedEmbeddings: true,
+    qkvBias: false,
+    qkNorm: false,
+    precision: PRECISIONS[p.precision],
+  };
+}
+
+const MOE_CHOICES = ['1x1', '8x1', '8x2', '16x1', '16x2'] as const;
+
+export const llmCodesignSpace = defineGridSpace<LlmArchitecture>({
+  id: 'llm-codesign',
+  description: 'LLM decoders on the co-design paper grid: depth 4–32, width 768–3072, MoE (E,K), KV heads, FFN ratio 0.5–8, fp16/int8/int4',
+  genes: [
+    { name: 'layers', choices: [4, 8, 12, 16, 20, 24, 28, 32], ordinal: true },
+    { name: 'width', choices: [768, 1024, 1280, 1536, 1792, 2048, 2304, 2560, 3072], ordinal: true },
+    { name: 'moe', choices: MOE_CHOICES, ordinal: false },
+    { name: 'kvHeads', choices: [1, 2, 4, 8, 'nh'], ordinal: true },
+    { name: 'ffnRatio', choices: [0.5, 1, 2, 3, 4, 6, 8], ordinal: true },
+    { name: 'precision', choices: ['fp16', 'int8', 'int4'], ordinal: true },
+  ],
+  decode(v) {
+    const [experts, active] = String(v.moe).split('x').map(Number);
+    return codesignArchitecture({
+      layers: v.layers as number,
+      width: v.width as number,
+      experts,
+      activeExperts: active,
+      kvHeads: v.kvHeads === 'nh' ? 'nh' : (v.kvHeads as number),
+      ffnRatio: v.ffnRatio as number,
+      precision: v.precision as string,
+    });
+  },
+});

@@ -1,0 +1,56 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '../../bin/hwnas.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+describe('hwnas analyze', () => {
+  it('prints the documented JSON fields', () => {
+    const out = JSON.parse(execFileSync(process.execPath, [BIN, 'analyze', '--model', 'llama-3.2-1b', '--device', 'jetson-agx-orin', '--json'], { encoding: 'utf8' }));
+    expect(out.params.total).toBe(1_235_814_400);
+    for (const key of ['embedding', 'nonEmbedding', 'activePerToken']) expect(out.params[key]).toBeGreaterThan(0);
+    expect(out.prefill.flops).toBeGreaterThan(0);
+    expect(out.decode.bytesPerToken).toBeGreaterThan(out.memory.weightsBytes * 0.9);
+    expect(out.totalLatencyMs).toBeCloseTo(out.prefill.latencyMs + out.decode.latencyMsPerToken * 16, 6);
+    expect(out.memory.fits).toBe(true);
+    expect(out.loss.predicted).toBeGreaterThan(2.5);
+    expect(out.ops[0]).toMatchObject({ name: 'embedding', kind: 'embedding', phase: 'prefill' });
+    for (const op of out.ops) expect(['compute', 'memory', 'overhead']).toContain(op.bound);
+  });
+
+  it('reads a Hugging Face config.json and a hwnas architecture file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-analyze-'));
+    const hf = join(dir, 'config.json');
+    writeFileSync(hf, JSON.stringify({ model_type: 'qwen2', hidden_size: 896, intermediate_size: 4864, num_attention_heads: 14, num_hidden_layers: 24, num_key_value_heads: 2, tie_word_embeddings: true, vocab_size: 151936 }));
+    expect(JSON.parse(run('analyze', '--config', hf, '--device', 'rtx-4090', '--json').stdout).params.total).toBe(494_032_768);
+    const own = join(dir, 'arch.json');
+    writeFileSync(own, JSON.stringify({ vocabSize: 1000, hiddenSize: 256, heads: 4, kvHeads: 2, layers: 4, mlp: { kind: 'dense', intermediateSize: 1024 } }));
+    expect(run('analyze', '--config', own, '--device', 'raspberry-pi-5').status).toBe(0);
+    writeFileSync(own, JSON.stringify({ vocabSize: 1000, hiddenSize: 256, heads: 4, kvHeads: 3, layers: 4, mlp: { kind: 'dense', intermediateSize: 1024 } }));
+    const bad = run('analyze', '--config', own, '--device', 'raspberry-pi-5');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe(`${own}: kvHeads: heads must be a multiple of kvHeads`);
+  });
+
+  it('bad input: one line naming the valid choices, exit 2', () => {
+    for (const args of [['--model', 'gpt-5', '--device', 'rtx-4090'], ['--model', 'qwen2.5-0.5b', '--device', 'tpu'], ['--model', 'qwen2.5-0.5b', '--device', 'rtx-4090', '--weights', 'fp8'], ['--model', 'qwen2.5-0.5b', '--device', 'rtx-4090', '--frobnicate']]) {
+      const r = run('analyze', ...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stdout).toBe('');
+    }
+    expect(run('analyze', '--model', 'gpt-5', '--device', 'rtx-4090').stderr).toMatch(/valid: .*qwen2\.5-0\.5b/);
+  });
+
+  it('a bad device file names the field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-device-'));
+    const file = join(dir, 'dev.json');
+    writeFileSync(file, JSON.stringify({ id: 'my-board', name: 'x', kind: 'soc', peakFlopsPerS: { fp16: 1e12 }, memoryBandwidthBytesPerS: -5, memoryBytes: 8e9, idlePowerW: 1, maxPowerW: 5, computeEfficiency: 0.5, memoryEfficiency: 0.5, opOverheadS: 0, source: 'me' }));
+    const r = run('analyze', '--model', 'smollm2-135m', '--device', file);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/memoryBandwidthBytesPerS/);
+  });
+});
