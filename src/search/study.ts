@@ -215,6 +215,8 @@ export async function runStudy(run: StudyRun): Promise<StudyOutcome> {
     const reused = records.size - todo.length;
     const step = Math.max(1, run.recordEvery ?? todo.length);
     for (let i = 0; i < todo.length; i += step) {
+      // Let the event loop turn: an in-process evaluator may never yield, and signals arrive as events.
+      await new Promise((r) => setImmediate(r));
       if (run.signal?.aborted) return false;
       const part = todo.slice(i, i + step);
       store.markRunning(study.id, part.map((r) => r.hash));
