@@ -117,7 +117,7 @@ export function lowerNb201(arch: Nb201Architecture, workload: CnnWorkload = DEFA
   const n = NB201_NETWORK;
   const b = newBuilder(workload);
   let hw = conv(b, 'stem.conv3x3', { cin: 3, cout: n.stemChannels, k: 3, stride: 1, hw: n.inputSide });
-  let c = n.stemChannels;
+  let c: number = n.stemChannels;
   const edgeFrom = [0, 0, 1, 0, 1, 2];
   const edgeTo = [1, 2, 2, 3, 3, 3];
   n.stageChannels.forEach((channels, stage) => {
@@ -204,7 +204,7 @@ export function lowerFbnet(
   if (arch.blocks.length !== total) throw new Error(`fbnet: expected ${total} layers, got ${arch.blocks.length}`);
   const b = newBuilder(workload);
   let hw = conv(b, 'stem.conv3x3', { cin: 3, cout: network.stemChannels, k: 3, stride: network.stemStride, hw: network.inputSide });
-  let c = network.stemChannels;
+  let c: number = network.stemChannels;
   let layer = 0;
   network.stageLayers.forEach((count, stage) => {
     for (let i = 0; i < count; i++, layer++) {

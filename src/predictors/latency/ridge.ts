@@ -1,0 +1,55 @@
+/**
+ * The closed-form part of adaptation: ridge regression of normalised latency on the low-dimensional tail of the
+ * encoding (per-choice counts and the source devices' lookup-table features). With 10 samples this pins down how a
+ * new device weighs the source devices; the meta-learned network then predicts what the ridge misses.
+ */
+import type { LatencySpaceId } from './data.js';
+import { choicesPerGene, genesPerArch } from './encode.js';
+import { choleskySolve } from './luts.js';
+
+/** Where ψ starts in an encoded row and how long it is: counts (n), skipping the 4 roofline features, then LUTs. */
+export function ridgeLayout(space: LatencySpaceId, inputSize: number): { countsAt: number; counts: number; lutsAt: number; luts: number } {
+  const n = choicesPerGene(space);
+  const countsAt = genesPerArch(space) * n;
+  const lutsAt = countsAt + n + 4;
+  return { countsAt, counts: n, lutsAt, luts: inputSize - lutsAt };
+}
+
+function psi(x: Float32Array, row: number, inputSize: number, layout: ReturnType<typeof ridgeLayout>): number[] {
+  const base = row * inputSize;
+  const out = [1];
+  for (let j = 0; j < layout.counts; j++) out.push(x[base + layout.countsAt + j]);
+  for (let j = 0; j < layout.luts; j++) out.push(x[base + layout.lutsAt + j]);
+  return out;
+}
+
+/** Ridge weights [intercept, counts…, luts…]; the intercept is not penalised. */
+export function fitRidge(space: LatencySpaceId, x: Float32Array, inputSize: number, z: ArrayLike<number>, lambda: number): number[] {
+  const layout = ridgeLayout(space, inputSize);
+  const k = 1 + layout.counts + layout.luts;
+  const ata = new Float64Array(k * k);
+  const aty = new Float64Array(k);
+  for (let r = 0; r < z.length; r++) {
+    const a = psi(x, r, inputSize, layout);
+    for (let i = 0; i < k; i++) {
+      aty[i] += a[i] * z[r];
+      for (let j = 0; j < k; j++) ata[i * k + j] += a[i] * a[j];
+    }
+  }
+  // A tiny ridge on the intercept too keeps the system positive definite.
+  for (let i = 0; i < k; i++) ata[i * k + i] += i === 0 ? 1e-9 : lambda;
+  return Array.from(choleskySolve(ata, aty, k));
+}
+
+export function applyRidge(space: LatencySpaceId, x: Float32Array, inputSize: number, w: readonly number[]): Float64Array {
+  const layout = ridgeLayout(space, inputSize);
+  const rows = x.length / inputSize;
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const a = psi(x, r, inputSize, layout);
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i] * w[i];
+    out[r] = s;
+  }
+  return out;
+}
