@@ -135,6 +135,7 @@ export const command: Command = {
     } else throw new UsageError(`--law: unknown '${values.law}'; valid: ${BUILTIN_LAW_IDS.join(', ')}, or a .json/.yaml law file`);
 
     const layout = fitLayout(spec.form);
+    const holdout = parseHoldout(values.holdout, layout.inputs);
     let report;
     try {
       const table = filterRows(
@@ -147,7 +148,6 @@ export const command: Command = {
         }),
       );
       const data = tableToFitData(table, values.data, columnMap(values, table.header), layout.inputs, layout.names.length + 1);
-      const holdout = parseHoldout(values.holdout, layout.inputs);
       report = runFit(spec, data, createRng(seed), { fit: { delta, maxStarts, space }, bootstrapCount, holdout, dataSource: values.data });
     } catch (error) {
       if (error instanceof DataError) throw new UsageError(error.message);

@@ -6,7 +6,8 @@
  * few elementary functions. Anything else (assignments, function definitions, matrices, units, strings, access
  * to mathjs's own functions such as `import` or `evaluate`) is refused with the offending piece named.
  */
-import { parse, type MathNode } from 'mathjs';
+import { createRequire } from 'node:module';
+import type { MathNode } from 'mathjs';
 import type { InputName, InputRange, LossInputs, LossLaw } from './law.js';
 import { INPUT_NAMES, rangeWarnings } from './law.js';
 
@@ -15,6 +16,16 @@ export const INPUT_ALIASES: Readonly<Record<string, InputName>> = {
   N: 'activeParams',
   D: 'trainingTokens',
 };
+
+/**
+ * mathjs, loaded on first use: it takes ~0.5 s (seconds on a busy machine) to import, and only user formulas
+ * need it — not every `hwnas` command that imports the law registry.
+ */
+let mathjs: typeof import('mathjs') | undefined;
+function parse(text: string): MathNode {
+  mathjs ??= createRequire(import.meta.url)('mathjs') as typeof import('mathjs');
+  return mathjs.parse(text);
+}
 
 const FUNCTIONS = new Set(['exp', 'log', 'log10', 'log2', 'sqrt', 'abs', 'min', 'max', 'pow']);
 const OPERATORS = new Set(['add', 'subtract', 'multiply', 'divide', 'pow', 'unaryMinus', 'unaryPlus']);

@@ -108,7 +108,7 @@ const lawFileSchema = z
     parameters: z.record(z.string(), z.number().refine(Number.isFinite, 'must be a finite number')).optional(),
     /** Starting grid for fitting a formula, in the formula's own parametrisation. */
     startGrid: z.record(z.string(), z.array(z.number()).min(1)).optional(),
-    fittedRange: z.record(z.enum(INPUT_NAMES as [InputName, ...InputName[]]), rangeSchema).optional(),
+    fittedRange: z.partialRecord(z.enum(INPUT_NAMES as [InputName, ...InputName[]]), rangeSchema).optional(),
     fit: z.unknown().optional(),
   })
   .refine((v) => (v.form === undefined) !== (v.formula === undefined), { message: 'give exactly one of "form" (a built-in form id) or "formula"' });
