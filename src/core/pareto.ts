@@ -381,7 +381,11 @@ export function hypervolume(points: readonly Vector[], reference: Vector): numbe
   const inside = insideReference(points, reference);
   if (inside.length === 0) return 0;
   const m = reference.length;
-  if (m === 1) return reference[0] - Math.min(...inside.map((p) => p[0]));
+  if (m === 1) {
+    let best = Infinity;
+    for (const p of inside) if (p[0] < best) best = p[0];
+    return reference[0] - best;
+  }
   if (m === 2) return hv2(inside, reference[0], reference[1]);
   if (m === 3) return hv3(inside, reference);
   return wfg(nondominatedUnique(inside), reference);

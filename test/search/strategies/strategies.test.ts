@@ -5,7 +5,7 @@ import { createRng } from '../../../src/core/rng.js';
 import { MNAS_EXPONENTS, mnasReward, qualityScore } from '../../../src/search/strategies/mnas.js';
 import { getStrategy, STRATEGIES } from '../../../src/search/strategies/index.js';
 import { survive } from '../../../src/search/strategies/nsga2.js';
-import { drive, exactFront, foundFront, toySpace, type Problem } from './toy.js';
+import { drive, evaluate, exactFront, foundFront, toySpace, type Problem } from './toy.js';
 
 /** Two conflicting objectives; the front is x1 = x2 = 0, c = 1, every x0 (32 points of 32,768). */
 const frontSpace = toySpace([32, 16, 16], 4);
@@ -166,5 +166,34 @@ describe('mnas', () => {
     const best = Math.max(...[...space.enumerate!()].map(reward));
     const { evaluated } = drive(STRATEGIES.mnas, space, problem, { seed: 8, evaluations: 300, objectiveCount: 2, options });
     expect(Math.max(...evaluated.map((e) => reward(e.genes)))).toBe(best);
+  });
+});
+
+describe('aging queue and annealing archive', () => {
+  it('aging keeps exactly the last P consumed candidates, oldest first', () => {
+    const space = toySpace([32, 16, 16], 4);
+    const s = STRATEGIES.aging.create({ space, objectiveCount: 2, seed: 3, options: { populationSize: 5, sampleSize: 2 } });
+    const consumed: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const [g] = s.ask(1);
+      consumed.push(space.key(g));
+      s.tell([evaluate(frontProblem, g)]);
+    }
+    const population = (s.state() as { population: { g: number[] }[] }).population.map((m) => space.key(m.g));
+    expect(population).toEqual(consumed.slice(-5));
+  });
+
+  it('anneal archives exactly the non-dominated objective vectors it has seen', () => {
+    const s = STRATEGIES.anneal.create({ space: frontSpace, objectiveCount: 2, seed: 2, options: {} });
+    const points: number[][] = [];
+    for (let round = 0; round < 60; round++) {
+      // Told in reverse order: consumption still follows ask order.
+      const told = s.ask(8).map((g) => evaluate(frontProblem, g)).reverse();
+      s.tell(told);
+      points.push(...told.map((e) => e.objectives.slice()));
+    }
+    const archive = (s.state() as { archive: { f: number[] }[] }).archive.map((a) => a.f.join(',')).sort();
+    const front = [...new Set(paretoIndices(points).map((i) => points[i].join(',')))].sort();
+    expect(archive).toEqual(front);
   });
 });
