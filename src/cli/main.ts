@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   analyze: () => import('./commands/analyze.js'),
   devices: () => import('./commands/devices.js'),
   models: () => import('./commands/models.js'),
+  sweep: () => import('./commands/sweep.js'),
   fit: () => import('./commands/fit.js'),
   search: () => import('./commands/search.js'),
   studies: () => import('./commands/studies.js'),

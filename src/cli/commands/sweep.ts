@@ -1,0 +1,107 @@
+import { renameSync, writeFileSync } from 'node:fs';
+import type { Architecture } from '../../core/architecture.js';
+import { parseConstraints, parseObjectives, scoreMetrics } from '../../core/objectives.js';
+import { paretoIndices } from '../../core/pareto.js';
+import { SPACES } from '../../core/spaces/index.js';
+import { analyticMetrics, DEFAULT_TRAINING_TOKENS, type AnalyticSpec } from '../../search/evaluate/analytic.js';
+import { choiceFlag, numberFlag, parseFlags } from '../args.js';
+import { PRECISION_FLAGS, readDevice, readWorkload, withPrecisionFlags, WORKLOAD_FLAGS } from '../architecture-input.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { loadLaw } from './analyze.js';
+
+const FLAGS = {
+  space: { type: 'string' },
+  device: { type: 'string' },
+  ...WORKLOAD_FLAGS,
+  ...PRECISION_FLAGS,
+  ideal: { type: 'boolean' },
+  paper: { type: 'boolean' },
+  'loss-law': { type: 'string' },
+  'training-tokens': { type: 'string' },
+  objectives: { type: 'string' },
+  constraint: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const HELP = `hwnas sweep --space <id> --device <id|file.json> --out <file.csv|file.jsonl>
+  [--batch --prompt --generate] [--weights --activations --kv] [--ideal | --paper] [--loss-law id|file]
+  [--objectives loss,latency] [--constraint "decodeMsPerToken<=20" ...]
+
+Evaluates every candidate of a finite space with the analytic evaluator; one row per candidate with its genes,
+every metric and is_pareto (feasible and non-dominated for the objectives).`;
+
+/** Largest space a sweep enumerates; beyond it, search instead. */
+const MAX_SWEEP = 2_000_000;
+
+function csvCell(v: unknown): string {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export const command: Command = {
+  name: 'sweep',
+  summary: 'evaluate every candidate of a finite space and mark the Pareto frontier',
+  async run(argv) {
+    const { values: f } = parseFlags('sweep', argv, FLAGS);
+    if (f.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const spaceId = choiceFlag('space', f.space, Object.keys(SPACES));
+    const space = SPACES[spaceId];
+    if (!space.enumerate || space.size() > MAX_SWEEP) throw new UsageError(`--space ${spaceId}: ${space.size().toExponential(2)} candidates is too many to sweep (limit ${MAX_SWEEP}); use hwnas search`);
+    if (!f.out) throw new UsageError('--out <file.csv|file.jsonl> is required');
+    const format = f.out.endsWith('.csv') ? 'csv' : f.out.endsWith('.jsonl') ? 'jsonl' : null;
+    if (!format) throw new UsageError(`--out: '${f.out}' must end in .csv or .jsonl`);
+    if (f.ideal && f.paper) throw new UsageError('give --ideal or --paper, not both');
+    const lawId = f['loss-law'] ?? 'codesign';
+    const law = loadLaw(lawId);
+    const spec: AnalyticSpec = {
+      kind: 'analytic',
+      device: readDevice(f.device),
+      workload: readWorkload(f),
+      mode: f.paper ? 'paper' : f.ideal ? 'ideal' : 'roofline',
+      law: lawId,
+      trainingTokens: numberFlag('training-tokens', f['training-tokens'], DEFAULT_TRAINING_TOKENS, { min: 1 }),
+    };
+    const first = space.decode(space.enumerate()[Symbol.iterator]().next().value as number[]);
+    const objectives = parseObjectives(f.objectives ?? (first.family === 'llm' ? 'loss,latency' : 'latency,params'));
+    const constraints = parseConstraints(f.constraint ?? []);
+    const overrides = f.weights || f.activations || f.kv ? f : null;
+
+    const t0 = performance.now();
+    const rows: { genes: Record<string, number | string>; name?: string; metrics: Record<string, number> }[] = [];
+    const points: number[][] = [];
+    const violations: number[] = [];
+    for (const genes of space.enumerate()) {
+      let arch: Architecture = space.decode(genes);
+      if (overrides && arch.family === 'llm') arch = withPrecisionFlags(arch, overrides);
+      const metrics = analyticMetrics(arch, spec, law);
+      const score = scoreMetrics(metrics, objectives, constraints);
+      rows.push({ genes: space.describe(genes), ...(arch.family === 'llm' && arch.name ? { name: arch.name } : {}), metrics });
+      points.push(score.objectives);
+      violations.push(score.violation);
+    }
+    const pareto = new Set(paretoIndices(points, violations));
+    const seconds = (performance.now() - t0) / 1e3;
+
+    // Write beside the target, then rename: a failed run leaves no half-written file.
+    const tmp = `${f.out}.tmp-${process.pid}`;
+    const geneNames = space.genes.map((g) => g.name);
+    const metricNames = Object.keys(rows[0].metrics);
+    let text: string;
+    if (format === 'csv') {
+      const lines = [[...geneNames, 'name', ...metricNames, 'is_pareto'].join(',')];
+      rows.forEach((r, i) => lines.push([...geneNames.map((g) => csvCell(r.genes[g])), csvCell(r.name ?? ''), ...metricNames.map((m) => String(r.metrics[m])), pareto.has(i) ? '1' : '0'].join(',')));
+      text = lines.join('\n') + '\n';
+    } else {
+      text = rows.map((r, i) => JSON.stringify({ ...r, is_pareto: pareto.has(i) })).join('\n') + '\n';
+    }
+    writeFileSync(tmp, text);
+    renameSync(tmp, f.out);
+    console.log(`${rows.length} candidates of ${spaceId} on ${spec.device.id} in ${seconds.toFixed(2)} s (${Math.round(rows.length / seconds)} candidates/s); ${pareto.size} on the frontier of ${objectives.map((o) => o.metric).join(' vs ')}${constraints.length ? ` under ${constraints.map((c) => c.text).join(', ')}` : ''} → ${f.out}`);
+    return 0;
+  },
+};
