@@ -8,6 +8,9 @@ import { UsageError, formatPath } from '../cli/errors.js';
 import { parseConstraints, parseObjectives, type Constraint, type Objective } from '../core/objectives.js';
 import type { SearchSpace } from '../core/space.js';
 import { getSpace, SPACES } from '../core/spaces/index.js';
+import { deviceIds, getDevice } from '../hardware/devices.js';
+import { resolveLaw } from '../predictors/loss/index.js';
+import { DEFAULT_TRAINING_TOKENS } from './evaluate/analytic.js';
 import { EVALUATOR_KINDS, type EvaluatorSpec } from './evaluate/registry.js';
 import { getStrategy } from './strategies/index.js';
 import type { StrategyFactory } from './strategy.js';
@@ -66,7 +69,12 @@ export const studyConfigSchema = z.strictObject({
   workload: z
     .strictObject({ batch: positiveInt.default(1), promptTokens: positiveInt.default(1024), generatedTokens: positiveInt.default(16) })
     .default({ batch: 1, promptTokens: 1024, generatedTokens: 16 }),
-  lossLaw: z.string().min(1).optional(),
+  /** Analytic evaluator: a built-in loss law id or a law file (`hwnas fit --out`). */
+  lossLaw: z.string().min(1).default('codesign'),
+  /** Analytic evaluator: the roofline with the device's efficiencies, the ideal roofline, or the paper's closed forms. */
+  mode: z.enum(['roofline', 'ideal', 'paper']).default('roofline'),
+  /** Analytic evaluator: training tokens D for laws that read it. */
+  trainingTokens: z.coerce.number().positive().default(DEFAULT_TRAINING_TOKENS),
   out: z.string().min(1).optional(),
 });
 
@@ -117,7 +125,7 @@ export function defaultEvaluatorKind(): string {
   return (EVALUATOR_KINDS as readonly string[]).includes('analytic') ? 'analytic' : EVALUATOR_KINDS[0];
 }
 
-function evaluatorSpecOf(c: StudyConfig, where: string): EvaluatorSpec {
+function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => string): EvaluatorSpec {
   const kind = c.evaluator ?? defaultEvaluatorKind();
   if (!(EVALUATOR_KINDS as readonly string[]).includes(kind)) {
     throw new UsageError(`${where}unknown evaluator '${kind}'; valid: ${EVALUATOR_KINDS.join(', ')}`);
@@ -125,6 +133,21 @@ function evaluatorSpecOf(c: StudyConfig, where: string): EvaluatorSpec {
   switch (kind) {
     case 'slow-test':
       return { kind: 'slow-test', costMs: c.costMs, ...(c.testFaults ? { faults: c.testFaults } : {}) };
+    case 'analytic': {
+      if (c.device === undefined) throw new UsageError(`${at('device')}required by the analytic evaluator; one of ${deviceIds().join(', ')} or a device .json file`);
+      let device;
+      try {
+        device = getDevice(c.device);
+      } catch (error) {
+        throw new UsageError(`${at('device')}${(error as Error).message}`);
+      }
+      try {
+        resolveLaw(c.lossLaw);
+      } catch (error) {
+        throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
+      }
+      return { kind: 'analytic', device, workload: c.workload, mode: c.mode, law: c.lossLaw, trainingTokens: c.trainingTokens };
+    }
     default:
       throw new UsageError(`${where}evaluator '${kind}' cannot be configured from a study config`);
   }
@@ -152,7 +175,7 @@ export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}): Resol
   const constraints = rethrow('constraints', () => parseConstraints(c.constraints));
   // Bad strategy options surface now, not after the database was created.
   rethrow('strategyOptions', () => strategy.create({ space, objectiveCount: objectives.length, seed: c.seed, options: c.strategyOptions }));
-  const evaluator = evaluatorSpecOf(c, where('evaluator'));
+  const evaluator = evaluatorSpecOf(c, where('evaluator'), where);
   const budget: Budget = {
     evaluations: c.evaluations,
     ...(c.wallTime !== undefined ? { wallTimeMs: parseDurationMs(c.wallTime) } : {}),

@@ -24,6 +24,7 @@ const quick = ['--space', 'nb201', '--evaluator', 'slow-test', '--cost-ms', '0',
 /** A bad input: exit 2, exactly one line, and the directory unchanged. */
 async function refused(dir: string, argv: string[], pattern: RegExp) {
   const before = readdirSync(dir).sort();
+  errors = [];
   const code = await main(argv);
   expect(code).toBe(2);
   expect(errors).toHaveLength(1);
@@ -100,6 +101,28 @@ describe('hwnas search / studies / resume / export: bad input', () => {
 });
 
 describe('hwnas export', () => {
+  it('records the analytic evaluator with its device profile and loss law, and exports them', async () => {
+    const d = tmp();
+    const db = join(d, 'a.db');
+    const argv = ['search', '--space', 'llm-codesign', '--device', 'jetson-agx-orin', '--evaluations', '30', '--generation-size', '10', '--strategy', 'random'];
+    expect(await main([...argv, '--db', db, '--name', 'a', '--quiet', '--constraint', 'decodeMsPerToken<=20'])).toBe(0);
+    const out = join(d, 'a.json');
+    expect(await main(['export', 'a', '--format', 'json', '--out', out, '--db', db])).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    expect(doc.provenance.lossLaw).toBe('codesign');
+    expect(doc.provenance.deviceProfile).toMatchObject({ id: 'jetson-agx-orin' });
+    expect(doc.provenance.evaluator).toMatchObject({ kind: 'analytic', mode: 'roofline', workload: { batch: 1, promptTokens: 1024, generatedTokens: 16 } });
+    expect(doc.candidates.length).toBeGreaterThan(0);
+    for (const c of doc.candidates) {
+      expect(c.architecture.family).toBe('llm');
+      expect(c.metrics.decodeMsPerToken).toBeLessThanOrEqual(20);
+      expect(c.violation).toBe(0);
+    }
+    await refused(d, [...argv, '--db', join(d, 'b.db'), '--device', 'toaster'], /^--device: unknown device 'toaster'/);
+    await refused(d, [...argv, '--db', join(d, 'b.db'), '--loss-law', 'nolaw'], /^--loss-law: /);
+    await refused(d, ['search', '--space', 'nb201', '--device', 'jetson-agx-orin', '--db', join(d, 'b.db')], /gives no loss for space nb201/);
+  });
+
   it('writes the frontier (or all candidates) with genes, architecture, metrics and provenance', async () => {
     const d = tmp();
     const db = join(d, 'e.db');

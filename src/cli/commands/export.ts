@@ -39,15 +39,16 @@ export const command: Command = {
       }
       const config = parseStudyConfig(study.config, { file: `${dbPath}: study '${name}' config` });
       const space = getSpace(study.space);
-      let device: unknown = null;
-      if (study.device) {
+      const spec = study.evaluator as { kind?: string; device?: unknown; law?: string } | undefined;
+      let device: unknown = spec?.device ?? null;
+      if (device === null && study.device) {
         try {
           device = getDevice(study.device);
         } catch (error) {
           device = { id: study.device, error: `profile not available: ${(error as Error).message}` };
         }
       }
-      const lossLaw = config.lossLaw ?? null;
+      const lossLaw = spec?.law ?? null;
       const rows: CandidateRecord[] = [...store.candidates(study.id, ['done', 'failed'])];
       const points = rows.map((r) => (r.status === 'done' ? r.objectives! : r.objectives ?? new Array<number>(study.objectives.length).fill(Infinity)));
       const violations = rows.map((r) => (r.status === 'done' ? r.violation! : Infinity));
@@ -61,6 +62,7 @@ export const command: Command = {
         device: study.device || null,
         deviceProfile: device,
         lossLaw,
+        evaluator: spec ?? null,
         objectives: study.objectives,
         constraints: study.constraints,
         strategy: study.strategy,

@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_DB } from '../../search/store/index.js';
+import type { EvaluatorSpec } from '../../search/evaluate/registry.js';
 import { parseStudyConfig, resolveStudy } from '../../search/study-config.js';
 import { executeStudy, openStore } from './search.js';
 
@@ -40,7 +41,8 @@ export const command: Command = {
     const stored = parseStudyConfig(found.config, { file: `${dbPath}: study '${name}' config` });
     const sources = { flagKeys: new Set(Object.keys(overrides)) };
     const config = parseStudyConfig({ ...stored, ...overrides }, sources);
-    const resolved = resolveStudy(config, sources);
+    // Price the rest of the study exactly as it began: with the evaluator spec recorded then (device profile inline).
+    const resolved = { ...resolveStudy(config, sources), ...(found.evaluator ? { evaluator: found.evaluator as EvaluatorSpec } : {}) };
     const store = openStore(dbPath, { mustExist: true });
     try {
       const study = store.getStudy(name)!;

@@ -4,7 +4,9 @@ import { parse as parseYaml } from 'yaml';
 import type { Command } from '../command.js';
 import { parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
-import { createPoolEvaluator } from '../../search/evaluate/pool.js';
+import { missingMetrics } from '../../core/objectives.js';
+import { createRng } from '../../core/rng.js';
+import { createPoolEvaluator, evaluateGuarded } from '../../search/evaluate/pool.js';
 import { createEvaluator } from '../../search/evaluate/registry.js';
 import type { Evaluator } from '../../search/evaluate/evaluator.js';
 import { DEFAULT_DB, SqliteStore, StoreError, contentHash, type StudyRecord } from '../../search/store/index.js';
@@ -50,9 +52,12 @@ const FLAGS = {
   'chunk-size': { type: 'string' },
   'timeout-ms': { type: 'string' },
   batch: { type: 'string' },
-  'prompt-tokens': { type: 'string' },
-  'generated-tokens': { type: 'string' },
+  prompt: { type: 'string' },
+  generate: { type: 'string' },
   'loss-law': { type: 'string' },
+  'training-tokens': { type: 'string' },
+  ideal: { type: 'boolean' },
+  paper: { type: 'boolean' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
@@ -147,6 +152,27 @@ export async function executeStudy(opts: {
   return 0;
 }
 
+/**
+ * Prices one sample candidate before anything is written, so that an objective or constraint on a metric the
+ * evaluator does not produce (loss for a CNN space, say) is one clear line instead of a study of failures.
+ */
+async function checkMetrics(resolved: ResolvedStudy): Promise<void> {
+  const evaluator = await createEvaluator(resolved.evaluator);
+  try {
+    const genes = resolved.space.sample(createRng(resolved.config.seed));
+    const [result] = await evaluateGuarded(evaluator, [resolved.space.decode(genes)], resolved.config.timeoutMs);
+    if (!result.ok) return;
+    const missing = missingMetrics(result.metrics, resolved.objectives, resolved.constraints);
+    if (missing.length > 0) {
+      throw new UsageError(
+        `--objectives/--constraint: the ${resolved.evaluator.kind} evaluator gives no ${missing.join(', ')} for space ${resolved.space.id}; it gives: ${Object.keys(result.metrics).join(', ')}`,
+      );
+    }
+  } finally {
+    await evaluator.close?.();
+  }
+}
+
 export const command: Command = {
   name: 'search',
   summary: 'search a space for the Pareto frontier, recorded as a resumable study',
@@ -157,7 +183,8 @@ export const command: Command = {
         [
           'usage: hwnas search --space <id> [--device <id>] [--objectives loss,latency] [--constraint "decodeMsPerToken<=20"]...',
           '         [--strategy nsga2] [--evaluations N] [--wall-time 10m] [--patience G] [--seed S] [--name <study>] [--db hwnas.db]',
-          '         [--evaluator <kind>] [--threads T] [--generation-size N] [--out frontier.json] [--json|--quiet]',
+          '         [--evaluator analytic|slow-test] [--batch 1 --prompt 1024 --generate 16] [--loss-law codesign] [--ideal|--paper]',
+          '         [--threads T] [--generation-size N] [--out frontier.json] [--json|--quiet]',
           '       hwnas search -c study.yaml   (fields: ' + Object.keys(studyConfigSchema.shape).join(', ') + ')',
         ].join('\n'),
       );
@@ -175,11 +202,17 @@ export const command: Command = {
         } catch {
           throw new UsageError(`--strategy-options: expected a JSON object such as '{"populationSize":50}'`);
         }
-      } else if (flag === 'batch' || flag === 'prompt-tokens' || flag === 'generated-tokens') workload[camel(flag)] = value;
-      else flagged[camel(flag)] = value;
+      } else if (flag === 'batch') workload.batch = value;
+      else if (flag === 'prompt') workload.promptTokens = value;
+      else if (flag === 'generate') workload.generatedTokens = value;
+      else if (flag === 'ideal' || flag === 'paper') {
+        if (values.ideal && values.paper) throw new UsageError('--ideal and --paper exclude each other');
+        flagged.mode = flag;
+      } else flagged[camel(flag)] = value;
     }
     const flagKeys = new Set(Object.keys(flagged));
     if (Object.keys(workload).length > 0) {
+      flagKeys.add('workload');
       const base = (fromFile.workload ?? {}) as Record<string, unknown>;
       flagged.workload = { ...(typeof base === 'object' ? base : {}), ...workload };
     }
@@ -188,6 +221,7 @@ export const command: Command = {
     const sources = { file: values.config, flagKeys };
     const config: StudyConfig = parseStudyConfig(merged, sources);
     const resolved = resolveStudy(config, sources);
+    await checkMetrics(resolved);
     const dbPath = config.db ?? DEFAULT_DB;
     // Check the name before creating anything: an existing database is opened read-only for it.
     if (existsSync(dbPath)) {
@@ -208,6 +242,7 @@ export const command: Command = {
         constraints: resolved.constraints.map((c) => c.text),
         strategy: config.strategy,
         hwnasVersion: HWNAS_VERSION,
+        evaluator: resolved.evaluator,
       });
       return await executeStudy({ store, study, resolved, mode: values.json ? 'json' : values.quiet ? 'quiet' : 'text', out: config.out });
     } finally {

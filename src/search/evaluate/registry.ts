@@ -1,11 +1,12 @@
 import type { Evaluator } from './evaluator.js';
+import { createAnalyticEvaluator, type AnalyticSpec } from './analytic.js';
 import { createSlowTestEvaluator, type SlowTestSpec } from './slow-test.js';
 
 /**
  * How to build an evaluator, as plain serialisable data: a study records it, and a worker thread rebuilds the
  * evaluator from it. Add a kind: one member here and one entry in BUILDERS.
  */
-export type EvaluatorSpec = SlowTestSpec;
+export type EvaluatorSpec = AnalyticSpec | SlowTestSpec;
 
 export type EvaluatorKind = EvaluatorSpec['kind'];
 
@@ -14,6 +15,7 @@ type Builder<K extends EvaluatorKind> = (spec: Extract<EvaluatorSpec, { kind: K 
 // Static imports: under tsx on Node 20 a worker thread shares the main thread's loader hooks for its static
 // import graph, but a dynamic import of a .ts file inside the worker fails. Keep builders light to import.
 const BUILDERS: { [K in EvaluatorKind]: Builder<K> } = {
+  analytic: async (spec) => createAnalyticEvaluator(spec),
   'slow-test': async (spec) => createSlowTestEvaluator(spec),
 };
 

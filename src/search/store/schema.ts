@@ -57,6 +57,8 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // v2: the evaluator spec a study was priced with (device profile inline), for exact resume and provenance.
+  `ALTER TABLE studies ADD COLUMN evaluator TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -122,6 +122,7 @@ interface StudyRow {
   created_at: number;
   updated_at: number;
   hwnas_version: string;
+  evaluator: string | null;
   evaluations: number;
   failed: number;
   summary: string;
@@ -155,6 +156,7 @@ function toStudy(r: StudyRow): StudyRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     hwnasVersion: r.hwnas_version,
+    ...(r.evaluator !== null ? { evaluator: decodeJson(r.evaluator) } : {}),
     evaluations: r.evaluations,
     failed: r.failed,
     summary: decodeJson<StudySummary>(r.summary),
@@ -199,8 +201,8 @@ export class SqliteStore {
         ? {}
         : {
             insertStudy: p(`INSERT INTO studies (name, config, seed, space, device, objectives, constraints, strategy, status,
-              created_at, updated_at, hwnas_version) VALUES (@name, @config, @seed, @space, @device, @objectives, @constraints,
-              @strategy, 'running', @now, @now, @hwnasVersion)`),
+              created_at, updated_at, hwnas_version, evaluator) VALUES (@name, @config, @seed, @space, @device, @objectives, @constraints,
+              @strategy, 'running', @now, @now, @hwnasVersion, @evaluator)`),
             setStatus: p(`UPDATE studies SET status = ?, summary = ?, updated_at = ? WHERE id = ?`),
             insertCandidate: p(`INSERT INTO candidates (study_id, seq, hash, genes, generation, status, created_at)
               VALUES (?, ?, ?, ?, ?, 'pending', ?)`),
@@ -285,6 +287,7 @@ export class SqliteStore {
       strategy: study.strategy,
       now,
       hwnasVersion: study.hwnasVersion,
+      evaluator: study.evaluator === undefined ? null : encodeJson(study.evaluator),
     });
     return this.getStudy(study.name)!;
   }

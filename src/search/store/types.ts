@@ -24,6 +24,8 @@ export interface NewStudy {
   readonly constraints: readonly string[];
   readonly strategy: string;
   readonly hwnasVersion: string;
+  /** The evaluator spec (plain data) the study's candidates are priced with. */
+  readonly evaluator?: unknown;
 }
 
 export interface StudyRecord extends NewStudy {

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../../src/search/store/schema.js';
 import { APPLICATION_ID, SCHEMA_VERSION, SqliteStore, StoreError, contentHash, decodeJson, encodeJson } from '../../../src/search/store/index.js';
 
 const dirs: string[] = [];
@@ -132,6 +133,27 @@ describe('SqliteStore', () => {
     expect(r.getStudy('s1')!.evaluations).toBe(99);
     r.close();
     w.close();
+  });
+
+  it('migrates a v1 database to the current schema, keeping its studies', () => {
+    const path = join(tmp(), 'v1.db');
+    const raw = new Database(path);
+    raw.exec(MIGRATIONS[0]);
+    raw.pragma(`application_id = ${APPLICATION_ID}`);
+    raw.pragma('user_version = 1');
+    raw.prepare(`INSERT INTO studies (name, config, seed, space, device, objectives, constraints, strategy, status, created_at, updated_at, hwnas_version)
+      VALUES ('old', '{}', 1, 'nb201', '', '[]', '[]', 'random', 'stopped', 0, 0, '0.0.1')`).run();
+    raw.close();
+    const s = SqliteStore.open(path);
+    expect(s.getStudy('old')).toMatchObject({ name: 'old', status: 'stopped', hwnasVersion: '0.0.1' });
+    expect(s.getStudy('old')!.evaluator).toBeUndefined();
+    const rec = s.createStudy({ ...study('new'), evaluator: { kind: 'slow-test', costMs: 1 } });
+    expect(rec.evaluator).toEqual({ kind: 'slow-test', costMs: 1 });
+    s.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    check.close();
+    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(2);
   });
 
   it('keeps non-finite numbers through JSON', () => {
