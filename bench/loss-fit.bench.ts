@@ -1,0 +1,53 @@
+/**
+ * Loss-law fitting speed: the full Hoffmann grid (4,500 L-BFGS starts) of the Chinchilla form on the Chinchilla
+ * points of Epoch's extraction — the 240 they fit (the 245 less their 5 outliers, which move β from 0.37 to 0.45)
+ * — and 1,000 bootstrap refits. Target: the grid fit under 5 s on one core.
+ * Times are wall-clock and this thread's CPU time (the latter is steadier on a shared machine).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRng } from '../src/core/rng.js';
+import { parseCsv, tableToFitData } from '../src/predictors/loss/data.js';
+import { bootstrap, fitForm } from '../src/predictors/loss/fit.js';
+import { CHINCHILLA_FORM } from '../src/predictors/loss/forms.js';
+import type { BenchResult } from './types.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const file = resolve(repoRoot, '../shared/data/scaling/chinchilla_epoch_clean_N_D_C_loss.csv');
+
+function timed<T>(fn: () => T): { value: T; wallMs: number; cpuMs: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = fn();
+  const wallMs = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { value, wallMs, cpuMs: (c.user + c.system) / 1000 };
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const all = parseCsv(readFileSync(file, 'utf8'), file);
+  const keep = all.rows.map((r) => r[all.header.indexOf('excluded_by_epoch_top5_loss')] === '0');
+  const table = { ...all, rows: all.rows.filter((_, i) => keep[i]), labels: all.labels.filter((_, i) => keep[i]), rowIds: all.rowIds.filter((_, i) => keep[i]) };
+  const data = tableToFitData(table, file, { params: 'N_params', trainingTokens: 'D_tokens', loss: 'loss' }, ['activeParams', 'trainingTokens'], 6);
+  const points = data.loss.length;
+  // Warm up the JIT on a few starts.
+  fitForm(CHINCHILLA_FORM, data, { maxStarts: 50 });
+  const fit = timed(() => fitForm(CHINCHILLA_FORM, data, { delta: 1e-3 }));
+  const boot = timed(() => bootstrap(CHINCHILLA_FORM, data, fit.value, createRng(1), { count: 1000 }));
+  const c = fit.value.coefficients;
+  return [
+    { name: `chinchilla fit, Hoffmann grid (${fit.value.starts} starts, ${points} points), wall`, value: fit.wallMs, unit: 'ms' },
+    { name: `chinchilla fit, Hoffmann grid (${fit.value.starts} starts, ${points} points), cpu`, value: fit.cpuMs, unit: 'ms' },
+    { name: 'chinchilla fit, starts per second (wall)', value: (fit.value.starts / fit.wallMs) * 1000, unit: 'starts/s' },
+    { name: 'bootstrap, 1000 resamples (refit from the optimum), wall', value: boot.wallMs, unit: 'ms' },
+    { name: 'bootstrap, 1000 resamples (refit from the optimum), cpu', value: boot.cpuMs, unit: 'ms' },
+    { name: `fitted E (${points} points; Epoch: 1.82)`, value: c.E, unit: 'nats' },
+    { name: 'fitted A (Epoch: 482.01)', value: c.A, unit: '' },
+    { name: 'fitted alpha (Epoch: 0.3478)', value: c.alpha, unit: '' },
+    { name: 'fitted B (Epoch: 2085.43)', value: c.B, unit: '' },
+    { name: 'fitted beta (Epoch: 0.3658)', value: c.beta, unit: '' },
+    { name: 'objective (summed Huber, delta 1e-3)', value: fit.value.objective, unit: '' },
+    { name: 'bootstrap 95% CI width of alpha', value: boot.value.ci.alpha[1] - boot.value.ci.alpha[0], unit: '' },
+  ];
+}
