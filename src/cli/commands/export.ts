@@ -25,11 +25,17 @@ export const command: Command = {
       { db: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, all: { type: 'boolean' } },
       true,
     );
-    if (positionals.length !== 1) throw new UsageError('usage: hwnas export <study> --format json|csv --out <path> [--all] [--db hwnas.db]');
-    const format = choiceFlag('format', values.format, ['json', 'csv'] as const);
+    if (positionals.length !== 1) throw new UsageError('usage: hwnas export <study> --format json|csv|hf --out <path> [--all] [--db hwnas.db]');
+    const format = choiceFlag('format', values.format, ['json', 'csv', 'hf'] as const);
     if (!values.out) throw new UsageError('--out is required: the file to write');
     const name = positionals[0];
     const dbPath = values.db ?? DEFAULT_DB;
+    // Hugging Face configs and cards, one folder per frontier architecture (src/cli/report/hf.ts).
+    if (format === 'hf') {
+      if (values.all) throw new UsageError('--all: the hf format exports the frontier only');
+      await (await import('../report/hf.js')).runHfExport({ dbPath, name, out: values.out });
+      return 0;
+    }
     const store = openStore(dbPath, { readonly: true });
     let text: string;
     try {

@@ -1,0 +1,234 @@
+/**
+ * `hwnas export --format hf`: for each frontier architecture of an LLM study, a Hugging Face config.json in the
+ * transformers family the architecture needs (core/hf-config.ts) and a card.md with its predicted loss, latency
+ * breakdown, memory, device, workload and the study's provenance. Architectures no transformers family can
+ * express (hybrid SSM layers, say) get a card that says why and no config.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LlmArchitecture } from '../../core/architecture.js';
+import { HfConfigError, toHfConfig } from '../../core/hf-config.js';
+import { countParams } from '../../core/params.js';
+import { analyzeLlm, type LlmAnalysis } from '../../hardware/roofline.js';
+import type { CandidateRecord } from '../../search/store/index.js';
+import { UsageError } from '../errors.js';
+import { formatBytes, formatCount, markdownTable, ms } from './format.js';
+import type { StudyData } from './study-data.js';
+
+export interface HfExportEntry {
+  readonly seq: number;
+  readonly dir: string;
+  /** The transformers model_type written, or null when skipped. */
+  readonly modelType: string | null;
+  readonly skipped?: string;
+}
+
+export interface HfExportResult {
+  readonly outDir: string;
+  readonly entries: readonly HfExportEntry[];
+}
+
+/** The roofline analysis of a candidate on the study's device and workload, or null without them. */
+export function analyzeCandidate(data: StudyData, arch: LlmArchitecture): LlmAnalysis | null {
+  const { device, workload, mode } = data.evaluator;
+  if (!device || !workload) return null;
+  return analyzeLlm(arch, workload, device, { ideal: mode === 'ideal' });
+}
+
+function archSummary(arch: LlmArchitecture): string[][] {
+  const mixers = new Map<string, number>();
+  for (const l of arch.layers) {
+    const k = l.mixer ? (l.mixer.kind === 'linear' ? `linear (${l.mixer.variant})` : l.mixer.kind === 'sliding-window' ? `sliding-window ${l.mixer.windowTokens}` : 'attention') : 'none';
+    mixers.set(k, (mixers.get(k) ?? 0) + 1);
+  }
+  const p = countParams(arch);
+  const mlp = arch.mlp.kind === 'dense' ? `dense, intermediate ${arch.mlp.intermediateSize}` : `MoE ${arch.mlp.experts} experts, ${arch.mlp.activeExperts} active, expert intermediate ${arch.mlp.expertIntermediateSize}${arch.mlp.sharedExperts ? `, ${arch.mlp.sharedExperts} shared (${arch.mlp.sharedIntermediateSize})` : ''}`;
+  return [
+    ['layers', String(arch.layers.length)],
+    ['token mixers', [...mixers].map(([k, n]) => `${n}× ${k}`).join(', ')],
+    ['hidden size', String(arch.hiddenSize)],
+    ['attention heads / KV heads / head dim', `${arch.heads} / ${arch.kvHeads} / ${arch.headDim}`],
+    ['MLP', mlp],
+    ['vocabulary', String(arch.vocabSize)],
+    ['tied embeddings', String(arch.tiedEmbeddings)],
+    ['precision (weights / activations / KV cache)', `${arch.precision.weights} / ${arch.precision.activations} / ${arch.precision.kvCache}`],
+    ['parameters (total / active per token)', `${formatCount(p.total)} / ${formatCount(p.activePerToken)}`],
+  ];
+}
+
+/** The card of one frontier candidate, in Markdown. */
+export function candidateCard(data: StudyData, c: CandidateRecord, arch: LlmArchitecture, hf: { modelType: string | null; skipped?: string }, exporterVersion: string): string {
+  const { study, config, evaluator } = data;
+  const m = c.metrics ?? {};
+  const genes = data.space.describe(c.genes);
+  const a = analyzeCandidate(data, arch);
+  const lines: string[] = [];
+  lines.push(`# ${study.name} · frontier candidate ${c.seq}`, '');
+  lines.push(
+    hf.modelType
+      ? `\`config.json\` is a transformers \`${hf.modelType}\` config (untrained weights: this is an architecture to train, not a checkpoint).`
+      : `No config.json: ${hf.skipped}.`,
+    '',
+  );
+  if (arch.precision.weights === 'int8' || arch.precision.weights === 'int4') {
+    lines.push(`The search priced ${arch.precision.weights} weights: train in bf16 (\`torch_dtype\` in config.json) and quantise to ${arch.precision.weights} for deployment.`, '');
+  }
+  lines.push('## Genes', '', markdownTable(['gene', 'value'], Object.entries(genes).map(([k, v]) => [k, String(v)])), '');
+  lines.push('## Architecture', '', markdownTable(['', ''], archSummary(arch)), '');
+  lines.push('## Predicted metrics', '');
+  const rows: string[][] = [];
+  if (m.loss !== undefined) rows.push(['loss (nats/token)', m.loss.toFixed(4), `law \`${evaluator.law ?? '?'}\`${evaluator.trainingTokens ? ` at ${formatCount(evaluator.trainingTokens)} training tokens` : ''}`]);
+  if (m.latencyMs !== undefined) rows.push(['end-to-end latency', ms(m.latencyMs), 'prefill + every decode step']);
+  if (m.ttftMs !== undefined) rows.push(['time to first token', ms(m.ttftMs), 'prefill']);
+  if (m.decodeMsPerToken !== undefined) rows.push(['decode', `${ms(m.decodeMsPerToken)} / token`, m.tokensPerS !== undefined ? `${m.tokensPerS.toFixed(1)} tokens/s` : '']);
+  if (m.memoryBytes !== undefined) rows.push(['memory', formatBytes(m.memoryBytes), `weights ${formatBytes(m.weightsBytes ?? 0)}, KV cache ${formatBytes(m.kvCacheBytes ?? 0)}${m.fitsMemory === 0 ? ' — does NOT fit the device' : ''}`]);
+  if (m.energyJ !== undefined) rows.push(['energy per request', `${m.energyJ.toPrecision(4)} J`, m.energyJPerToken !== undefined ? `${m.energyJPerToken.toPrecision(4)} J/token` : '']);
+  lines.push(markdownTable(['metric', 'value', 'note'], rows), '');
+  if (a) {
+    lines.push('## Latency breakdown (roofline)', '');
+    lines.push(
+      markdownTable(
+        ['phase', 'latency', 'Σ compute', 'Σ memory', 'Σ overhead'],
+        [
+          ['prefill', ms(a.prefill.latencyMs), ms(a.breakdown.prefill.computeMs), ms(a.breakdown.prefill.memoryMs), ms(a.breakdown.prefill.overheadMs)],
+          [`decode (${a.decode.steps} steps)`, ms(a.decode.latencyMs), ms(a.breakdown.decode.computeMs), ms(a.breakdown.decode.memoryMs), ms(a.breakdown.decode.overheadMs)],
+        ],
+      ),
+      '',
+    );
+    const top = [...a.ops].sort((x, y) => y.latencyMs - x.latencyMs).slice(0, 12);
+    lines.push(
+      'Operators by time (top 12):',
+      '',
+      markdownTable(
+        ['operator', 'phase', 'count', 'latency', 'share', 'bound', 'FLOP/byte'],
+        top.map((o) => [o.name, o.phase, String(o.count), ms(o.latencyMs), `${(o.share * 100).toFixed(1)}%`, o.bound, Number.isFinite(o.arithmeticIntensity) ? o.arithmeticIntensity.toFixed(1) : '∞']),
+      ),
+      '',
+    );
+  }
+  lines.push('## Device and workload', '');
+  const d = evaluator.device;
+  const w = evaluator.workload;
+  lines.push(
+    markdownTable(
+      ['', ''],
+      [
+        ['device', d ? `${d.name} (\`${d.id}\`)` : study.device || '—'],
+        ['memory / bandwidth', d ? `${formatBytes(d.memoryBytes)} / ${formatBytes(d.memoryBandwidthBytesPerS)}/s` : '—'],
+        ['device profile source', d?.source ?? '—'],
+        ['workload', w ? `batch ${w.batch}, prompt ${w.promptTokens} tokens, ${w.generatedTokens} generated tokens` : '—'],
+        ['pricing', `${evaluator.kind} evaluator, ${evaluator.mode ?? '—'} mode`],
+      ],
+    ),
+    '',
+  );
+  lines.push('## Provenance', '');
+  lines.push(
+    markdownTable(
+      ['', ''],
+      [
+        ['study', `${study.name} (${study.status}, ${study.evaluations} evaluated, created ${new Date(study.createdAt).toISOString()})`],
+        ['space / strategy / seed', `${study.space} / ${study.strategy} / ${study.seed}`],
+        ['objectives / constraints', `${study.objectives.join(', ')} / ${study.constraints.join(', ') || 'none'}`],
+        ['loss law', evaluator.law ?? '—'],
+        ['candidate', `seq ${c.seq}, generation ${c.generation}, content hash ${c.hash}`],
+        ['hwnas version', `${study.hwnasVersion} (study), ${exporterVersion} (export)`],
+      ],
+    ),
+    '',
+    'Study config:',
+    '',
+    '```json',
+    JSON.stringify(config, null, 2),
+    '```',
+    '',
+    'Device profile:',
+    '',
+    '```json',
+    JSON.stringify(d, null, 2),
+    '```',
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** Writes one folder per frontier candidate under `outDir`, plus an index (summary.json, README.md). */
+export function exportHf(data: StudyData, outDir: string, exporterVersion: string): HfExportResult {
+  const entries: HfExportEntry[] = [];
+  const files: { path: string; text: string }[] = [];
+  for (const c of data.frontier) {
+    const arch = data.space.decode(c.genes);
+    const dir = `candidate-${c.seq}`;
+    if (arch.family !== 'llm') {
+      entries.push({ seq: c.seq, dir, modelType: null, skipped: `a ${arch.family} architecture has no Hugging Face causal-LM config` });
+      continue;
+    }
+    let config: Record<string, unknown> | null = null;
+    let skipped: string | undefined;
+    try {
+      config = toHfConfig(arch);
+    } catch (error) {
+      if (!(error instanceof HfConfigError)) throw error;
+      skipped = error.message;
+    }
+    const modelType = config ? String(config.model_type) : null;
+    if (config) files.push({ path: join(dir, 'config.json'), text: JSON.stringify(config, null, 2) + '\n' });
+    files.push({ path: join(dir, 'card.md'), text: candidateCard(data, c, arch, { modelType, ...(skipped ? { skipped } : {}) }, exporterVersion) });
+    entries.push({ seq: c.seq, dir, modelType, ...(skipped ? { skipped } : {}) });
+  }
+  const metricNames = data.objectives.map((o) => o.metric);
+  const index = [
+    `# ${data.study.name}: Hugging Face export of the frontier`,
+    '',
+    `${entries.length} frontier candidates of ${data.study.space} on ${data.study.device || '—'}; ${entries.filter((e) => e.modelType).length} with a config.json.`,
+    '',
+    markdownTable(
+      ['folder', 'model_type', ...metricNames, 'note'],
+      entries.map((e) => {
+        const c = data.frontier.find((f) => f.seq === e.seq)!;
+        return [e.dir, e.modelType ?? '—', ...metricNames.map((m) => (c.metrics?.[m] !== undefined ? c.metrics[m].toPrecision(5) : '—')), e.skipped ? `skipped: ${e.skipped}` : ''];
+      }),
+    ),
+    '',
+  ].join('\n');
+  // Everything is rendered before the first write: a failure above leaves nothing half-written.
+  try {
+    mkdirSync(outDir, { recursive: true });
+    for (const f of files) {
+      mkdirSync(join(outDir, f.path, '..'), { recursive: true });
+      writeFileSync(join(outDir, f.path), f.text);
+    }
+    writeFileSync(join(outDir, 'README.md'), index);
+    writeFileSync(join(outDir, 'summary.json'), JSON.stringify({ study: data.study.name, space: data.study.space, device: data.study.device, entries }, null, 2) + '\n');
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`--out: cannot write ${outDir} (${e.code ?? e.message})`), { code: e.code });
+  }
+  return { outDir, entries };
+}
+
+/** The `hwnas export <study> --format hf --out <dir>` path: reads the study read-only, writes the folder. */
+export async function runHfExport(opts: { dbPath: string; name: string; out: string; quiet?: boolean }): Promise<HfExportResult> {
+  const { openStore, HWNAS_VERSION } = await import('../commands/search.js');
+  const { loadStudyData } = await import('./study-data.js');
+  const store = openStore(opts.dbPath, { readonly: true });
+  let data: StudyData;
+  try {
+    data = loadStudyData(store, opts.name);
+  } finally {
+    store.close();
+  }
+  if (data.frontier.length === 0) throw new UsageError(`study '${opts.name}' has no feasible frontier candidate to export yet`);
+  let result: HfExportResult;
+  try {
+    result = exportHf(data, opts.out, HWNAS_VERSION);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (!opts.quiet) {
+    const written = result.entries.filter((e) => e.modelType).length;
+    console.error(`wrote ${opts.out}: ${written} config.json + card.md${result.entries.length > written ? `, ${result.entries.length - written} skipped (see README.md)` : ''}`);
+  }
+  return result;
+}

@@ -1,0 +1,145 @@
+/**
+ * The state a study's progress view shows, folded from the study's plain-data events. Pure (the clock is passed
+ * in), so the live terminal view, the plain line printer and the tests share one reading of the events.
+ */
+import type { Budget, FrontierPoint, StopReason, StudyEvent } from '../../search/study.js';
+
+export interface HypervolumeSample {
+  readonly evaluations: number;
+  readonly hypervolume: number;
+}
+
+export interface ProgressState {
+  readonly study: string;
+  readonly resumed: boolean;
+  readonly budget: Budget;
+  readonly generation: number;
+  /** Distinct candidates evaluated over the whole study (done or failed). */
+  readonly evaluations: number;
+  readonly failed: number;
+  readonly lastError?: string;
+  /** Evaluations and wall clock when this session started, for the rate. */
+  readonly sessionStart: { readonly evaluations: number; readonly atMs: number } | null;
+  /** Study time over all sessions, from the last event that carried it. */
+  readonly elapsedMs: number;
+  readonly lastEventAtMs: number;
+  /** Candidates per second over this session. */
+  readonly candidatesPerS: number;
+  readonly hypervolume: number;
+  readonly hypervolumeHistory: readonly HypervolumeSample[];
+  readonly frontier: readonly FrontierPoint[];
+  /** Sequence numbers of the frontier points added by the latest frontier change. */
+  readonly newest: ReadonlySet<number>;
+  readonly finished?: { readonly reason: StopReason; readonly status: 'finished' | 'stopped' };
+}
+
+export function initialProgress(study = ''): ProgressState {
+  return {
+    study,
+    resumed: false,
+    budget: {},
+    generation: 0,
+    evaluations: 0,
+    failed: 0,
+    sessionStart: null,
+    elapsedMs: 0,
+    lastEventAtMs: 0,
+    candidatesPerS: 0,
+    hypervolume: 0,
+    hypervolumeHistory: [],
+    frontier: [],
+    newest: new Set(),
+  };
+}
+
+const HISTORY_LIMIT = 2000;
+
+function rate(s: ProgressState, evaluations: number, nowMs: number): number {
+  if (!s.sessionStart) return s.candidatesPerS;
+  const dt = nowMs - s.sessionStart.atMs;
+  const n = evaluations - s.sessionStart.evaluations;
+  return dt > 0 && n > 0 ? (n * 1000) / dt : s.candidatesPerS;
+}
+
+/** Folds one event into the state; `nowMs` is the wall clock when it arrived. */
+export function reduceProgress(s: ProgressState, e: StudyEvent, nowMs: number): ProgressState {
+  const base = { ...s, lastEventAtMs: nowMs };
+  switch (e.type) {
+    case 'started':
+      return {
+        ...base,
+        study: e.study,
+        resumed: e.resumed,
+        budget: e.budget,
+        generation: e.generation,
+        evaluations: e.evaluations,
+        sessionStart: { evaluations: e.evaluations, atMs: nowMs },
+        finished: undefined,
+      };
+    case 'batch-evaluated': {
+      const evaluations = Math.max(s.evaluations, e.totalEvaluations);
+      return { ...base, generation: e.generation, evaluations, elapsedMs: e.elapsedMs, candidatesPerS: rate(s, evaluations, nowMs) };
+    }
+    case 'generation': {
+      const evaluations = Math.max(s.evaluations, e.evaluations);
+      return { ...base, generation: e.generation + 1, evaluations, failed: e.failed, candidatesPerS: rate(s, evaluations, nowMs) };
+    }
+    case 'hypervolume': {
+      const sample = { evaluations: s.evaluations, hypervolume: e.hypervolume };
+      const history = [...s.hypervolumeHistory, sample];
+      // Long studies: keep every other sample of the older half rather than grow without bound.
+      const trimmed = history.length > HISTORY_LIMIT ? [...history.slice(0, HISTORY_LIMIT / 2).filter((_, i) => i % 2 === 0), ...history.slice(HISTORY_LIMIT / 2)] : history;
+      return { ...base, hypervolume: e.hypervolume, hypervolumeHistory: trimmed };
+    }
+    case 'frontier-changed': {
+      const before = new Set(s.frontier.map((p) => p.seq));
+      return { ...base, frontier: e.frontier, newest: new Set(e.frontier.filter((p) => !before.has(p.seq)).map((p) => p.seq)) };
+    }
+    case 'failed-candidate':
+      return { ...base, lastError: `candidate ${e.seq}: ${e.error}` };
+    case 'finished':
+      return {
+        ...base,
+        generation: e.generation,
+        evaluations: e.evaluations,
+        failed: e.failed,
+        hypervolume: e.hypervolume,
+        elapsedMs: e.elapsedMs,
+        finished: { reason: e.reason, status: e.status },
+      };
+  }
+}
+
+/** Share of the budget spent, 0..1, from evaluations or wall time (whichever is further along); null without a budget. */
+export function budgetFraction(s: ProgressState): number | null {
+  const parts: number[] = [];
+  if (s.budget.evaluations) parts.push(s.evaluations / s.budget.evaluations);
+  if (s.budget.wallTimeMs) parts.push(s.elapsedMs / s.budget.wallTimeMs);
+  if (parts.length === 0) return null;
+  return Math.min(1, Math.max(0, ...parts));
+}
+
+/** Time left until a budget is spent at the current rate; null when unknown. */
+export function etaMs(s: ProgressState): number | null {
+  if (s.finished) return 0;
+  const etas: number[] = [];
+  if (s.budget.evaluations && s.candidatesPerS > 0) etas.push(((s.budget.evaluations - s.evaluations) / s.candidatesPerS) * 1000);
+  if (s.budget.wallTimeMs) etas.push(s.budget.wallTimeMs - s.elapsedMs);
+  if (etas.length === 0) return null;
+  return Math.max(0, Math.min(...etas));
+}
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '--';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** A number with ~4 significant digits, exponent form for very large or small magnitudes. */
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-3)) return v.toExponential(2);
+  return Number(v.toPrecision(4)).toString();
+}
