@@ -206,32 +206,37 @@ export function paretoIndices(points: readonly Vector[], violations?: ArrayLike<
 }
 
 /**
- * Crowding distance of the points `front` (indices into `points`), as pymoo computes it: fewer than three points
- * all get Infinity; exact duplicates after the first get 0 and are left out of the computation; per objective
- * the boundary points get Infinity and the others the gap between their neighbours over the objective's range;
- * an objective with zero (or non-finite) range contributes nothing; the sum is divided by the objective count.
+ * Crowding distance of the points `front` (indices into `points`), as pymoo 0.6.2 computes it for NSGA-II (`cd`):
+ * fewer than three points all get Infinity; per objective the points are sorted (stable), the first and last get
+ * Infinity and the others the gap between their neighbours over the objective's range; an objective with zero (or
+ * non-finite) range contributes nothing; the sum is divided by the number of objectives. Equal points are
+ * treated like any others (pymoo's `cd` does not filter them); with `filterDuplicates` every copy after the first
+ * gets 0 and is left out, as pymoo's other diversity measures do.
  */
-export function crowdingDistance(points: readonly Vector[], front: readonly number[]): Float64Array {
+export function crowdingDistance(points: readonly Vector[], front: readonly number[], opts: { filterDuplicates?: boolean } = {}): Float64Array {
   const n = front.length;
   const out = new Float64Array(n);
   if (n <= 2) return out.fill(Infinity);
   const m = points[front[0]].length;
-  // Unique rows: the first of each group of equal vectors.
   const flat = flatten(points, m, front);
-  const lex = lexOrder(flat, n, m);
-  const isDuplicate = new Uint8Array(n);
-  for (let s = 1; s < n; s++) {
-    const p = lex[s - 1];
-    const q = lex[s];
-    let same = true;
-    for (let j = 0; j < m && same; j++) same = flat[p * m + j] === flat[q * m + j];
-    if (same) isDuplicate[q] = 1;
+  const rows: number[] = [];
+  if (opts.filterDuplicates) {
+    // lexOrder breaks ties by row, so the first of each group of equal vectors is its lowest row: it stays.
+    const lex = lexOrder(flat, n, m);
+    const isDuplicate = new Uint8Array(n);
+    for (let s = 1; s < n; s++) {
+      const p = lex[s - 1];
+      const q = lex[s];
+      let same = true;
+      for (let j = 0; j < m && same; j++) same = flat[p * m + j] === flat[q * m + j];
+      if (same) isDuplicate[q] = 1;
+    }
+    for (let r = 0; r < n; r++) if (!isDuplicate[r]) rows.push(r);
+  } else {
+    for (let r = 0; r < n; r++) rows.push(r);
   }
-  // lexOrder breaks ties by row, so the first of an equal group is the lowest row: it stays unique.
-  const unique: number[] = [];
-  for (let r = 0; r < n; r++) if (!isDuplicate[r]) unique.push(r);
-  const u = unique.length;
-  const order = unique.slice();
+  const u = rows.length;
+  const order = rows.slice();
   for (let j = 0; j < m; j++) {
     order.sort((a, b) => flat[a * m + j] - flat[b * m + j] || a - b);
     const lo = flat[order[0] * m + j];
@@ -244,7 +249,7 @@ export function crowdingDistance(points: readonly Vector[], front: readonly numb
       out[order[s]] += (flat[order[s + 1] * m + j] - flat[order[s - 1] * m + j]) / range;
     }
   }
-  for (const r of unique) out[r] /= m;
+  for (const r of rows) out[r] /= m;
   return out;
 }
 

@@ -131,7 +131,7 @@ describe('crowding distance', () => {
     expect(Array.from(crowdingDistance(pts, [0, 1, 2, 3]))).toEqual([Infinity, 0.625, 0.625, Infinity]);
   });
 
-  it('gives later duplicates 0 and small fronts Infinity', () => {
+  it('treats duplicates like other points (pymoo cd), or gives later copies 0 when filtering; small fronts Infinity', () => {
     const pts = [
       [0, 4],
       [1, 2],
@@ -139,7 +139,10 @@ describe('crowding distance', () => {
       [4, 0],
       [1, 2],
     ];
-    expect(Array.from(crowdingDistance(pts, [0, 1, 2, 3, 4]))).toEqual([Infinity, 0.625, 0.625, Infinity, 0]);
+    // Unfiltered: f1 order 0,1,4,2,3 and f2 order 3,2,1,4,0 (stable): row 1 gets (1−0)/4 + (2−1)/4, row 4 gets
+    // (2−1)/4 + (4−2)/4, row 2 gets (4−1)/4 + (2−0)/4, each halved.
+    expect(Array.from(crowdingDistance(pts, [0, 1, 2, 3, 4]))).toEqual([Infinity, 0.25, 0.625, Infinity, 0.375]);
+    expect(Array.from(crowdingDistance(pts, [0, 1, 2, 3, 4], { filterDuplicates: true }))).toEqual([Infinity, 0.625, 0.625, Infinity, 0]);
     expect(Array.from(crowdingDistance(pts, [1, 2]))).toEqual([Infinity, Infinity]);
   });
 });
