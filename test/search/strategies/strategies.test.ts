@@ -55,6 +55,18 @@ describe.each(Object.keys(STRATEGIES))('strategy %s', (id) => {
     expect(resumed.asked).toEqual(plain.asked);
     expect(JSON.stringify(resumed.strategyState)).toEqual(JSON.stringify(plain.strategyState));
   });
+
+  it('handles three objectives, failed evaluations and constraints, and still resumes exactly', () => {
+    // Every seventh candidate fails (Infinity everywhere); a third objective and a constraint on top.
+    const problem: Problem = (g) =>
+      (g[0] + g[1]) % 7 === 3
+        ? { objectives: [Infinity, Infinity, Infinity], violation: Infinity }
+        : { objectives: [g[0], 31 - g[0] + g[1], (g[2] - 8) ** 2], violation: Math.max(0, (g[1] - 10) / 10) };
+    const go = (checkpoint: boolean) =>
+      drive(factory, space, problem, { seed: 9, evaluations: 200, objectiveCount: 3, options: OPTIONS[id], checkpoint });
+    const plain = go(false);
+    expect(go(true).asked).toEqual(plain.asked);
+  });
 });
 
 describe('exhaustive', () => {
