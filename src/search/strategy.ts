@@ -36,6 +36,10 @@ export interface StrategyContext {
   readonly objectiveCount: number;
   readonly seed: number;
   readonly options: Readonly<Record<string, unknown>>;
+  /** The metric behind each objective and its direction (strategies that model metrics read them). */
+  readonly objectives?: readonly { readonly metric: string; readonly direction: 'min' | 'max' }[];
+  /** The study's constraints, as budgets on metrics. */
+  readonly constraints?: readonly { readonly metric: string; readonly op: '<=' | '>='; readonly budget: number }[];
 }
 
 export interface StrategyFactory<State = unknown> {

@@ -7,6 +7,7 @@ import { exhaustiveStrategy } from './exhaustive.js';
 import { mnasStrategy } from './mnas.js';
 import { nsga2Strategy } from './nsga2.js';
 import { randomStrategy } from './random.js';
+import { rooflineStrategy } from './roofline.js';
 
 export const STRATEGIES: Readonly<Record<string, StrategyFactory<any>>> = {
   random: randomStrategy,
@@ -15,6 +16,7 @@ export const STRATEGIES: Readonly<Record<string, StrategyFactory<any>>> = {
   aging: agingStrategy,
   mnas: mnasStrategy,
   anneal: annealStrategy,
+  roofline: rooflineStrategy,
 };
 
 /** The factory for `id`, or a UsageError listing the valid ids. */
