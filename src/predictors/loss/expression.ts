@@ -1,10 +1,12 @@
 /**
  * User-declared law formulas in a safe expression language.
  *
- * Parsing and evaluation are mathjs's (well kept, typed, no `eval`/`Function` on user text). On top of that the
- * parsed tree is checked against a whitelist: numbers, parameter and input names, + − * / ^, parentheses, and a
- * few elementary functions. Anything else (assignments, function definitions, matrices, units, strings, access
- * to mathjs's own functions such as `import` or `evaluate`) is refused with the offending piece named.
+ * Parsing is mathjs's (mathjs 15, number-only build: well kept, typed, its parser never hands user text to
+ * `eval`/`Function`). The parsed tree is then checked against a whitelist: numbers, parameter and input names,
+ * + − * / ^, parentheses, and a few elementary functions. Anything else (assignments, function definitions,
+ * matrices, units, strings, access to mathjs's own functions such as `import` or `evaluate`) is refused with
+ * the offending piece named. The checked tree is turned into plain closures over a Float64Array of variables
+ * (no mathjs at evaluation time): a fit evaluates the formula millions of times.
  */
 import { createRequire } from 'node:module';
 import type { MathNode } from 'mathjs';
@@ -18,13 +20,88 @@ export const INPUT_ALIASES: Readonly<Record<string, InputName>> = {
 };
 
 /**
- * mathjs, loaded on first use: it takes ~0.5 s (seconds on a busy machine) to import, and only user formulas
- * need it — not every `hwnas` command that imports the law registry.
+ * mathjs's parser, loaded on first use: importing mathjs takes ~0.5 s (seconds on a busy machine) and only user
+ * formulas need it — not every `hwnas` command that imports the law registry.
  */
-let mathjs: typeof import('mathjs') | undefined;
+let mathjs: { parse(text: string): MathNode } | undefined;
 function parse(text: string): MathNode {
-  mathjs ??= createRequire(import.meta.url)('mathjs') as typeof import('mathjs');
+  mathjs ??= createRequire(import.meta.url)('mathjs/number') as { parse(text: string): MathNode };
   return mathjs.parse(text);
+}
+
+type Compiled = (v: Float64Array) => number;
+
+const UNARY: Readonly<Record<string, (x: number) => number>> = {
+  exp: Math.exp,
+  log: Math.log,
+  log10: Math.log10,
+  log2: Math.log2,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+};
+
+/** A whitelisted tree → closures reading variables by slot. */
+function toClosure(node: MathNode, slot: (name: string) => number): Compiled {
+  const n = node as unknown as { type: string; value?: number; name?: string; fn?: string | MathNode; args?: MathNode[]; content?: MathNode };
+  switch (n.type) {
+    case 'ConstantNode': {
+      const v = n.value as number;
+      return () => v;
+    }
+    case 'SymbolNode': {
+      const i = slot(n.name as string);
+      return (vars) => vars[i];
+    }
+    case 'ParenthesisNode':
+      return toClosure(n.content as MathNode, slot);
+    case 'OperatorNode': {
+      const args = (n.args as MathNode[]).map((a) => toClosure(a, slot));
+      const [a, b] = args;
+      switch (n.fn as string) {
+        case 'add':
+          return (v) => a(v) + b(v);
+        case 'subtract':
+          return (v) => a(v) - b(v);
+        case 'multiply':
+          return (v) => a(v) * b(v);
+        case 'divide':
+          return (v) => a(v) / b(v);
+        case 'pow':
+          return (v) => Math.pow(a(v), b(v));
+        case 'unaryMinus':
+          return (v) => -a(v);
+        default:
+          return a;
+      }
+    }
+    case 'FunctionNode': {
+      const name = ((n.fn as MathNode) as unknown as { name: string }).name;
+      const args = (n.args as MathNode[]).map((a) => toClosure(a, slot));
+      const arity = (k: number) => {
+        if (args.length !== k) throw new Error(`formula: ${name} takes ${k} argument(s), got ${args.length}`);
+      };
+      if (name === 'pow') {
+        arity(2);
+        const [a, b] = args;
+        return (v) => Math.pow(a(v), b(v));
+      }
+      if (name === 'min' || name === 'max') {
+        if (args.length === 0) throw new Error(`formula: ${name} needs arguments`);
+        const f = name === 'min' ? Math.min : Math.max;
+        return (v) => f(...args.map((a) => a(v)));
+      }
+      if (name === 'log' && args.length === 2) {
+        const [a, b] = args;
+        return (v) => Math.log(a(v)) / Math.log(b(v));
+      }
+      arity(1);
+      const [a] = args;
+      const f = UNARY[name];
+      return (v) => f(a(v));
+    }
+    default:
+      throw new Error(`formula: '${node.toString()}' (${n.type}) is not allowed`);
+  }
 }
 
 const FUNCTIONS = new Set(['exp', 'log', 'log10', 'log2', 'sqrt', 'abs', 'min', 'max', 'pow']);
@@ -106,15 +183,16 @@ export function compileExpressionForm(spec: {
   const unused = spec.params.filter((p) => !formulaUses(root, p));
   if (unused.length > 0) throw new Error(`formula does not use parameter(s) ${unused.join(', ')}`);
 
-  const code = root.compile();
   const paramList = [...spec.params];
   const symbolEntries = Object.entries(symbols);
-  const scope = new Map<string, number>();
+  // Variable slots: parameters first, then input symbols.
+  const slots = [...paramList, ...symbolEntries.map(([sym]) => sym)];
+  const code = toClosure(root, (name) => slots.indexOf(name));
+  const vars = new Float64Array(slots.length);
   const evaluate = (theta: ArrayLike<number>, x: Partial<LossInputs>): number => {
-    for (let i = 0; i < paramList.length; i++) scope.set(paramList[i], theta[i]);
-    for (const [sym, input] of symbolEntries) scope.set(sym, x[input] as number);
-    const v: unknown = code.evaluate(scope);
-    return typeof v === 'number' ? v : NaN; // complex (negative base) or other types: not a loss
+    for (let i = 0; i < paramList.length; i++) vars[i] = theta[i];
+    for (let k = 0; k < symbolEntries.length; k++) vars[paramList.length + k] = x[symbolEntries[k][1]] as number;
+    return code(vars); // NaN for a negative base to a fractional power: not a loss
   };
   const startGrid = spec.startGrid ?? {};
   for (const name of Object.keys(startGrid)) {

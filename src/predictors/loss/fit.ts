@@ -169,8 +169,21 @@ export function compileObjective(form: FitForm, data: FitData, delta: number, in
       sc.fill(c0);
       for (const k of varying) {
         const zk = Z[k];
-        zk.fill(theta[termCoef[k]]);
-        for (let q = factorStart[k]; q < factorStart[k + 1]; q++) {
+        const c0k = theta[termCoef[k]];
+        const q0 = factorStart[k];
+        if (factorStart[k + 1] - q0 === 1) {
+          // One factor (every built-in term but co-design's): one fused pass.
+          const c = factorSign[q0] * theta[factorParam[q0]];
+          const lx = logXCol[factorInput[q0]];
+          for (let j = 0; j < m; j++) {
+            const e = Math.exp(c0k + c * lx[j]);
+            zk[j] = e;
+            sc[j] += e;
+          }
+          continue;
+        }
+        zk.fill(c0k);
+        for (let q = q0; q < factorStart[k + 1]; q++) {
           const c = factorSign[q] * theta[factorParam[q]];
           const lx = logXCol[factorInput[q]];
           for (let j = 0; j < m; j++) zk[j] += c * lx[j];
@@ -210,6 +223,20 @@ export function compileObjective(form: FitForm, data: FitData, delta: number, in
       for (const k of constants) grad[termCoef[k]] += constExp[k] * sumSc;
       for (const k of varying) {
         const zk = Z[k];
+        const q0 = factorStart[k];
+        if (factorStart[k + 1] - q0 === 1) {
+          const lx = logXCol[factorInput[q0]];
+          let gc = 0;
+          let gp = 0;
+          for (let j = 0; j < m; j++) {
+            const v = sc[j] * zk[j];
+            gc += v;
+            gp += v * lx[j];
+          }
+          grad[termCoef[k]] += gc;
+          grad[factorParam[q0]] += factorSign[q0] * gp;
+          continue;
+        }
         let gc = 0;
         for (let j = 0; j < m; j++) {
           const v = sc[j] * zk[j];
@@ -217,7 +244,7 @@ export function compileObjective(form: FitForm, data: FitData, delta: number, in
           gc += v;
         }
         grad[termCoef[k]] += gc;
-        for (let q = factorStart[k]; q < factorStart[k + 1]; q++) {
+        for (let q = q0; q < factorStart[k + 1]; q++) {
           const lx = logXCol[factorInput[q]];
           let gp = 0;
           for (let j = 0; j < m; j++) gp += zk[j] * lx[j];

@@ -74,6 +74,21 @@ describe('hwnas fit', () => {
     expect(law.predict({ params: 1e9, activeParams: 1e9, trainingTokens: 2e10 } as never)).toBeCloseTo(1.8 + 400 / 1e9 ** 0.3 + 2000 / 2e10 ** 0.35, 5);
   });
 
+  it('fits a user formula declared in YAML (start values from its parameters) and writes it back as a formula law', async () => {
+    const lawPath = join(dir, 'mine.yaml');
+    writeFileSync(lawPath, ['id: shared-exponent', 'formula: "E + A / N^a + B / D^b"', 'parameters: {E: 2, A: 300, a: 0.25, B: 1500, b: 0.3}'].join('\n'));
+    const out = join(dir, 'mine-fit.json');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const code = await command.run(['--data', csv, '--law', lawPath, '--col-N', 'N_params', '--col-D', 'tokens', '--col-loss', 'val_loss', '--out', out]);
+    log.mockRestore();
+    expect(code).toBe(0);
+    const file = JSON.parse(readFileSync(out, 'utf8'));
+    expect(file.formula).toBe('E + A / N^a + B / D^b');
+    expect(file.coefficients.a).toBeCloseTo(0.3, 3);
+    expect(file.coefficients.b).toBeCloseTo(0.35, 3);
+    expect(loadLawFile(out).id).toBe('shared-exponent-fit');
+  });
+
   it('bad data or flags: a UsageError naming the row/column or flag, and nothing written', async () => {
     const badCsv = join(dir, 'bad.csv');
     writeFileSync(badCsv, lines.map((l, i) => (i === 5 ? l.replace(/,[^,]+$/, ',0') : l)).join('\n'));

@@ -91,15 +91,17 @@ describe('Gemstones’ width/depth law (the built-in gemstones form), Huber δ =
     10,
   );
 
-  it('our objective at their published parameters is their 1.11878e-4; our fit goes lower (the law is poorly identified)', () => {
+  it('our objective at their published parameters is their 1.11878e-4; L-BFGS from there goes lower (a flat, poorly identified optimum)', () => {
     // parameters_delta-4/approach_3_width_depth_parameters_grid_search_0_hot.json, in the form's layout order
     // (E, A_w, alpha_w, A_l, alpha_l, A_N, alpha_N, A_D, alpha_D), coefficients as logs.
     const published = Float64Array.from([0.39245797, 1.4520106404, 0.2446914313, -0.0781020281, 0.3871516764, 7.9700333376, 0.5000838843, 10.0594263846, 0.4761055541]);
     const obj = compileObjective(GEMSTONES_FORM, data, 1e-4);
     const atPublished = obj.f(published, new Float64Array(9));
     expect(atPublished).toBeCloseTo(0.000111878, 9);
-    const fit = fitForm(GEMSTONES_FORM, data, { delta: 1e-4, maxStarts: 128 });
-    expect(fit.objective).toBeLessThanOrEqual(atPublished);
+    // Their point is not a minimum of their own objective (SciPy stopped early); the built-in 512-point grid
+    // finds 1.1140e-4 (bench-sized; here one start from their point reaches it).
+    const fit = fitForm(GEMSTONES_FORM, data, { delta: 1e-4, starts: [Array.from(published)] });
+    expect(fit.objective).toBeLessThan(atPublished * 0.998);
     expect(fit.r2LogLoss).toBeGreaterThan(0.98);
   });
 });
