@@ -1,10 +1,4 @@
-/**
- * Bad input from outside (flags, files, rows): reported as one line naming what is wrong and where, exit code 2.
- * Throw it before anything is written.
- */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError } from '../core/usage-error.js';
 
 /** Format a zod issue path as `field.sub[2].x` for messages. */
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -3,8 +3,7 @@
  * `max:tokensPerS`, `decodeMsPerToken<=20`, `memory<=8GB`) and turning a Metrics record into what a strategy
  * sees — a minimisation vector and a total normalised constraint violation.
  */
-// UsageError lives in cli/errors (the CLI maps it to exit code 2); it has no dependencies of its own.
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from './usage-error.js';
 import { METRICS, type Metrics } from './metrics.js';
 
 export type Direction = 'min' | 'max';

@@ -2,8 +2,7 @@
  * Pieces the strategies share: a JSON-safe number codec (Infinity, NaN and −0 survive a round trip), the saved form
  * of an evaluated individual, and the tracker of asked-but-not-told candidates.
  */
-// UsageError lives in cli/errors (exit code 2); it has no dependencies, so importing it here pulls in no CLI code.
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../core/usage-error.js';
 import type { Genes, SearchSpace } from '../../core/space.js';
 import type { Evaluated } from '../strategy.js';
 

@@ -1,5 +1,5 @@
 /** The strategies by id. Add one: a file in this folder exporting its StrategyFactory, and one line here. */
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../core/usage-error.js';
 import type { StrategyFactory } from '../strategy.js';
 import { agingStrategy } from './aging.js';
 import { annealStrategy } from './anneal.js';

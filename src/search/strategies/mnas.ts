@@ -13,7 +13,7 @@
  * The study's constraints still apply first: a feasible candidate beats an infeasible one whatever the reward.
  * A candidate without the metrics, or with a non-positive quality or latency, counts as failed.
  */
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../core/usage-error.js';
 import type { StrategyFactory } from '../strategy.js';
 import { createAging, type AgingState } from './aging.js';
 import { numberOption } from './common.js';

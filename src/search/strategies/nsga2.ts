@@ -31,7 +31,7 @@ import {
   type SavedNumber,
   type SavedPending,
 } from './common.js';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../core/usage-error.js';
 
 /** A population member with its survival rank and crowding distance. */
 interface Member extends Individual {
