@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   studies: () => import('./commands/studies.js'),
   resume: () => import('./commands/resume.js'),
   export: () => import('./commands/export.js'),
+  predictor: () => import('./commands/predictor.js'),
 };
 
 function usage(): string {
