@@ -176,16 +176,32 @@ interface Task {
   readonly device: string;
   readonly hw: tf.Tensor2D;
   readonly z: Float32Array;
+  /** Features seen in this task: the device's own lookup-table column is zeroed (see maskOwnLut). */
+  readonly x: Float32Array;
 }
 
-function makeTask(table: LatencyTable, device: string, referenceRows: readonly number[]): Task {
+/**
+ * A meta-training device must not see its own lookup table among the features: that column would predict it almost
+ * exactly, the ridge would leave nothing to learn, and nothing would transfer to an unseen device, which never has
+ * its own table. Its column is zeroed (the features are centred on the reference architectures, so 0 is neutral).
+ */
+function maskOwnLut(features: PreparedFeatures, device: string): Float32Array {
+  const j = features.luts.findIndex((l) => l.device === device);
+  if (j < 0) return features.x;
+  const x = features.x.slice();
+  const col = features.inputSize - features.luts.length + j;
+  for (let r = 0; r < features.rows; r++) x[r * features.inputSize + col] = 0;
+  return x;
+}
+
+function makeTask(table: LatencyTable, features: PreparedFeatures, device: string, referenceRows: readonly number[]): Task {
   const lat = table.latencyMs[device];
   if (!lat) throw new Error(`unknown device '${device}' in ${table.file}; valid: ${table.devices.join(', ')}`);
   const ref = referenceRows.map((r) => lat[r]);
   const norm = deviceNormalisation(ref);
   const z = new Float32Array(lat.length);
   for (let i = 0; i < lat.length; i++) z[i] = normaliseLatency(lat[i], norm);
-  return { device, hw: tf.tensor2d(hardwareEmbedding(ref, norm), [1, HW_EMBEDDING_SIZE]), z };
+  return { device, hw: tf.tensor2d(hardwareEmbedding(ref, norm), [1, HW_EMBEDDING_SIZE]), z, x: maskOwnLut(features, device) };
 }
 
 /** Inner loop: `steps` steps of θ ← θ − α ⊙ ∇L_support(θ). Returns the adapted θ and the sum of the gradients. */
@@ -234,14 +250,13 @@ export function metaTrain(input: MetaTrainInput): HelpModel {
   const shape = helpShape(features.inputSize);
   const specs = paramSpecs(shape);
   const width = features.inputSize;
-  const tasks = input.trainDevices.map((d) => makeTask(table, d, referenceRows));
-  const validTasks = input.validDevices.map((d) => makeTask(table, d, referenceRows));
+  const tasks = input.trainDevices.map((d) => makeTask(table, features, d, referenceRows));
+  const validTasks = input.validDevices.map((d) => makeTask(table, features, d, referenceRows));
   const refSet = new Set(referenceRows);
   const pool = Array.from({ length: table.genes.length }, (_, i) => i).filter((i) => !refSet.has(i));
   const validRows = shuffled(pool, rng).slice(0, Math.min(cfg.validArchs, pool.length));
-  const refXs = selectRows(features.x, width, referenceRows);
-  const refX = tf.tensor2d(refXs, [referenceRows.length, width]);
   const validXs = selectRows(features.x, width, validRows);
+  const validRefXs = selectRows(features.x, width, referenceRows);
 
   const theta = toTensors(specs, initParams(shape, rng)).map((t, i) => tf.variable(t, true, `help_theta_${uid}_${i}`));
   const alpha = specs.map((p, i) => tf.variable(tf.fill(p.shape as number[], cfg.innerLr), true, `help_alpha_${uid}_${i}`));
@@ -253,8 +268,8 @@ export function metaTrain(input: MetaTrainInput): HelpModel {
     const rhos = validTasks.map((task) =>
       tf.tidy(() => {
         const zv = validRows.map((r) => task.z[r]);
-        const t = residualTargets(table.space, cfg.ridgeLambda, refXs, referenceRows.map((r) => task.z[r]), width, [{ x: validXs, z: zv }]);
-        const { adapted } = innerLoop(theta, alpha, refX, task.hw, tf.tensor1d(t.support), cfg.innerSteps);
+        const t = residualTargets(table.space, cfg.ridgeLambda, validRefXs, referenceRows.map((r) => task.z[r]), width, [{ x: validXs, z: zv }]);
+        const { adapted } = innerLoop(theta, alpha, tf.tensor2d(validRefXs, [referenceRows.length, width]), task.hw, tf.tensor1d(t.support), cfg.innerSteps);
         const nn = forward(adapted, tf.tensor2d(validXs, [validRows.length, width]), task.hw).dataSync();
         // prediction = ridge + network = (z − residual) + network
         const pred = zv.map((z, i) => z - t.others[0][i] + nn[i]);
@@ -264,6 +279,17 @@ export function metaTrain(input: MetaTrainInput): HelpModel {
     return rhos.reduce((s, v) => s + v, 0) / rhos.length;
   };
 
+  const snapshot = (iteration: number, rho: number) => ({
+    iteration,
+    rho,
+    theta: theta.map((t) => t.dataSync().slice() as Float32Array),
+    alpha: alpha.map((t) => t.dataSync().slice() as Float32Array),
+  });
+  if (validTasks.length > 0 && cfg.validEvery > 0) {
+    const rho = validate();
+    input.log?.(`iteration 0: meta-valid mean Spearman ${rho.toFixed(4)}`);
+    best = snapshot(0, rho);
+  }
   for (let it = 0; it < cfg.iterations; it++) {
     const chosen = shuffled(tasks, rng).slice(0, Math.min(cfg.tasksPerIteration, tasks.length));
     const gTheta = theta.map((p) => tf.zerosLike(p));
@@ -271,11 +297,11 @@ export function metaTrain(input: MetaTrainInput): HelpModel {
     for (const task of chosen) {
       const supportRows = cfg.supportMode === 'reference' ? referenceRows : shuffled(pool, rng).slice(0, HW_EMBEDDING_SIZE);
       const queryRows = shuffled(pool, rng).slice(0, cfg.querySize);
-      const xsJs = cfg.supportMode === 'reference' ? refXs : selectRows(features.x, width, supportRows);
-      const xqJs = selectRows(features.x, width, queryRows);
+      const xsJs = selectRows(task.x, width, supportRows);
+      const xqJs = selectRows(task.x, width, queryRows);
       const t = residualTargets(table.space, cfg.ridgeLambda, xsJs, supportRows.map((r) => task.z[r]), width, [{ x: xqJs, z: queryRows.map((r) => task.z[r]) }]);
       tf.tidy(() => {
-        const xs = cfg.supportMode === 'reference' ? refX : tf.tensor2d(xsJs, [supportRows.length, width]);
+        const xs = tf.tensor2d(xsJs, [supportRows.length, width]);
         const { adapted, gradSum } = innerLoop(theta, alpha, xs, task.hw, tf.tensor1d(t.support), cfg.innerSteps);
         const gq = lossGrads(adapted, tf.tensor2d(xqJs, [queryRows.length, width]), task.hw, tf.tensor1d(t.others[0]));
         gq.forEach((g, i) => {
@@ -303,13 +329,12 @@ export function metaTrain(input: MetaTrainInput): HelpModel {
     if (validTasks.length > 0 && cfg.validEvery > 0 && ((it + 1) % cfg.validEvery === 0 || last)) {
       const rho = validate();
       input.log?.(`iteration ${it + 1}: meta-valid mean Spearman ${rho.toFixed(4)}`);
-      if (rho > best.rho) best = { iteration: it + 1, rho, theta: theta.map((t) => t.dataSync().slice() as Float32Array), alpha: alpha.map((t) => t.dataSync().slice() as Float32Array) };
+      if (rho > best.rho) best = snapshot(it + 1, rho);
     }
   }
-  if (best.iteration < 0) best = { iteration: cfg.iterations, rho: -Infinity, theta: theta.map((t) => t.dataSync().slice() as Float32Array), alpha: alpha.map((t) => t.dataSync().slice() as Float32Array) };
+  if (best.iteration < 0) best = snapshot(cfg.iterations, -Infinity);
   [...theta, ...alpha].forEach((t) => t.dispose());
   optimizer.dispose();
-  refX.dispose();
   [...tasks, ...validTasks].forEach((t) => t.hw.dispose());
 
   return {

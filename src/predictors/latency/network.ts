@@ -51,7 +51,9 @@ export function initParams(s: NetworkShape, rng: Rng): Float32Array[] {
   return paramSpecs(s).map((p) => {
     const size = p.shape.reduce((a, b) => a * b, 1);
     const out = new Float32Array(size);
-    if (p.shape.length === 2 && !p.name.startsWith('skip/')) {
+    // The output layer and the skip start at zero, so the untrained network adds nothing to the ridge head and
+    // meta-validation can keep "no correction" when training does not help.
+    if (p.shape.length === 2 && !p.name.startsWith('skip/') && !p.name.startsWith('out/')) {
       const limit = Math.sqrt(6 / (p.shape[0] + p.shape[1]));
       for (let i = 0; i < size; i++) out[i] = (2 * rng.next() - 1) * limit;
     }

@@ -1,0 +1,193 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Genes } from '../../core/space.js';
+import { getDevice } from '../../hardware/devices.js';
+import { describeBackend, initTf } from '../../hardware/tf-backend.js';
+import { LATENCY_SPACES, LatencyDataError, loadHelpLatencyTable, loadHelpMeta, loadLatencySamples, rowsOfIndices, type HelpSpaceMeta, type LatencySpaceId, type LatencyTable } from '../../predictors/latency/data.js';
+import { ROOFLINE_REFERENCE_DEVICE } from '../../predictors/latency/encode.js';
+import { evaluateDevices, METHODS } from '../../predictors/latency/evaluation.js';
+import { loadModel, saveModel } from '../../predictors/latency/io.js';
+import { adapt, computeRoofline, featurize, metaTrain, prepareFeatures, type HelpModel } from '../../predictors/latency/model.js';
+import { LatencyPredictorRegistry } from '../../predictors/latency/registry.js';
+import { choiceFlag, numberFlag, parseFlags } from '../args.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+
+const USAGE = `usage:
+  hwnas predictor meta-train --space nb201|fbnet --data <csv> --out <dir> [--meta <json>] [--devices a,b] [--valid-devices c,d] [--iterations 200] [--seed 0] [--json]
+  hwnas predictor adapt --predictor <dir> --device <name> --samples <csv> [--steps n] [--json]
+      (samples CSV: columns arch_str, latency_ms; must include the 10 reference architectures of the predictor)
+  hwnas predictor eval --predictor <dir> --data <csv> [--meta <json>] [--devices a,b] [--json]`;
+
+/** Turns data errors into one-line usage errors (exit 2, nothing written). */
+function guard<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    if (error instanceof LatencyDataError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function list(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function defaultMeta(data: string, explicit: string | undefined, space: LatencySpaceId): HelpSpaceMeta | undefined {
+  const file = explicit ?? join(dirname(data), 'help_latency_meta.json');
+  if (!explicit && !existsSync(file)) return undefined;
+  return guard(() => loadHelpMeta(file, space));
+}
+
+function checkDevices(table: LatencyTable, devices: readonly string[], flag: string): void {
+  for (const d of devices) if (!table.latencyMs[d]) throw new UsageError(`--${flag}: unknown device '${d}' in ${table.file}; valid: ${table.devices.join(', ')}`);
+}
+
+function referenceRowsOf(table: LatencyTable, genes: readonly Genes[]): number[] {
+  const byKey = new Map<string, number>();
+  table.genes.forEach((g, i) => byKey.has(g.join('.')) || byKey.set(g.join('.'), i));
+  return genes.map((g) => {
+    const row = byKey.get(g.join('.'));
+    if (row === undefined) throw new UsageError(`${table.file}: reference architecture ${g.join('.')} of the predictor is not in the data`);
+    return row;
+  });
+}
+
+async function metaTrainCmd(argv: readonly string[]): Promise<number> {
+  const { values } = parseFlags('predictor meta-train', argv, {
+    space: { type: 'string' },
+    data: { type: 'string' },
+    meta: { type: 'string' },
+    devices: { type: 'string' },
+    'valid-devices': { type: 'string' },
+    iterations: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const space = choiceFlag('space', values.space, LATENCY_SPACES);
+  if (!values.data) throw new UsageError('--data <csv> is required (e.g. ../shared/data/latency/nb201_help_latency.csv)');
+  if (!values.out) throw new UsageError('--out <dir> is required');
+  const iterations = numberFlag('iterations', values.iterations, 200, { integer: true, min: 1 });
+  const seed = numberFlag('seed', values.seed, 0, { integer: true, min: 0 });
+  const table = guard(() => loadHelpLatencyTable(values.data!, space));
+  const meta = defaultMeta(values.data, values.meta, space);
+  const trainDevices = list(values.devices) ?? meta?.split.metaTrain;
+  if (!trainDevices || trainDevices.length === 0) throw new UsageError('--devices is required when no help_latency_meta.json is beside the data (or given with --meta)');
+  const validDevices = list(values['valid-devices']) ?? meta?.split.metaValid ?? [];
+  checkDevices(table, trainDevices, 'devices');
+  checkDevices(table, validDevices, 'valid-devices');
+  const referenceRows = meta ? guard(() => rowsOfIndices(table, meta.referenceIndices)) : table.flaggedReferenceRows;
+  if (referenceRows.length !== 10) throw new UsageError(`${values.data}: expected 10 reference architectures (is_help_reference_arch = 1), found ${referenceRows.length}`);
+  const backend = await initTf();
+  if (!values.json) console.log(describeBackend(backend));
+  const features = prepareFeatures(table, getDevice(ROOFLINE_REFERENCE_DEVICE), { referenceRows, lutDevices: trainDevices });
+  const model = metaTrain({
+    table,
+    features,
+    referenceRows,
+    trainDevices,
+    validDevices,
+    rooflineDevice: ROOFLINE_REFERENCE_DEVICE,
+    config: { seed, iterations },
+    log: values.json ? undefined : (line) => console.log(line),
+  });
+  saveModel(values.out, model);
+  const t = model.meta.training;
+  if (values.json) console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, out: values.out, space, trainDevices, validDevices, ...t }));
+  else console.log(`meta-trained ${space} predictor on ${trainDevices.length} devices in ${t.wallS.toFixed(1)} s (first-order Meta-SGD, best meta-valid iteration ${t.bestIteration}${t.bestValidSpearman === null ? '' : `, ρ ${t.bestValidSpearman.toFixed(3)}`}) → ${values.out}`);
+  return 0;
+}
+
+async function adaptCmd(argv: readonly string[]): Promise<number> {
+  const { values } = parseFlags('predictor adapt', argv, {
+    predictor: { type: 'string' },
+    device: { type: 'string' },
+    samples: { type: 'string' },
+    steps: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (!values.predictor) throw new UsageError('--predictor <dir> is required (from hwnas predictor meta-train)');
+  if (!values.device) throw new UsageError('--device <name> is required');
+  if (!values.samples) throw new UsageError('--samples <csv> is required (columns arch_str, latency_ms)');
+  const model: HelpModel = guard(() => loadModel(values.predictor!));
+  const steps = numberFlag('steps', values.steps, model.meta.config.innerSteps, { integer: true, min: 0 });
+  const samples = guard(() => loadLatencySamples(values.samples!, model.meta.space));
+  const firstRow = new Map<string, number>();
+  samples.genes.forEach((g, i) => firstRow.has(g.join('.')) || firstRow.set(g.join('.'), i));
+  const referenceLatencyMs = model.meta.referenceGenes.map((g) => {
+    const row = firstRow.get(g.join('.'));
+    if (row === undefined) {
+      const arch = samples.space === 'nb201' ? g.join(',') : g.join('-');
+      throw new UsageError(`${values.samples}: missing reference architecture (genes ${arch}); the hardware embedding needs all 10 reference architectures measured`);
+    }
+    return samples.latencyMs[row];
+  });
+  const backend = await initTf();
+  const roofline = computeRoofline(model.meta.space, samples.genes, getDevice(model.meta.rooflineDevice));
+  const x = featurize(model.meta.space, samples.genes, roofline, model.meta.featureStats, model.meta.sourceLuts);
+  const adapted = adapt(model, { device: values.device, referenceLatencyMs, x, latencyMs: samples.latencyMs, steps });
+  const dir = guard(() => new LatencyPredictorRegistry().save(values.predictor!, adapted));
+  if (values.json) console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, device: values.device, samples: samples.genes.length, steps, out: dir }));
+  else {
+    console.log(describeBackend(backend));
+    console.log(`adapted to ${values.device} from ${samples.genes.length} measured architectures (${steps} Meta-SGD steps + ridge head) → ${dir}`);
+  }
+  return 0;
+}
+
+async function evalCmd(argv: readonly string[]): Promise<number> {
+  const { values } = parseFlags('predictor eval', argv, {
+    predictor: { type: 'string' },
+    data: { type: 'string' },
+    meta: { type: 'string' },
+    devices: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (!values.predictor) throw new UsageError('--predictor <dir> is required');
+  if (!values.data) throw new UsageError('--data <csv> is required');
+  const model: HelpModel = guard(() => loadModel(values.predictor!));
+  const space = model.meta.space;
+  const table = guard(() => loadHelpLatencyTable(values.data!, space));
+  const meta = defaultMeta(values.data, values.meta, space);
+  const devices = list(values.devices) ?? meta?.split.metaTest;
+  if (!devices || devices.length === 0) throw new UsageError('--devices is required when no help_latency_meta.json is beside the data');
+  checkDevices(table, devices, 'devices');
+  const referenceRows = referenceRowsOf(table, model.meta.referenceGenes);
+  const backend = await initTf();
+  const features = prepareFeatures(table, getDevice(model.meta.rooflineDevice), { referenceRows, lutDevices: [], stats: model.meta.featureStats, luts: model.meta.sourceLuts });
+  const sourceDevices = [...model.meta.sourceDevices, ...model.meta.validDevices].filter((d) => table.latencyMs[d]);
+  const scores = evaluateDevices({ table, features, referenceRows, testDevices: devices, sourceDevices, model, seed: model.meta.config.seed, methods: METHODS });
+  if (values.json) {
+    console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, space, scores }));
+    return 0;
+  }
+  console.log(describeBackend(backend));
+  console.log(`Spearman ρ / MAPE % / within ±10%, 10 adaptation samples (the reference architectures), scored on the other ${table.genes.length - 10} architectures`);
+  const header = ['method'.padEnd(22), ...devices.map((d) => d.padStart(22))].join(' ');
+  console.log(header);
+  for (const m of METHODS) {
+    const cells = devices.map((d) => {
+      const s = scores.find((x) => x.method === m && x.device === d);
+      return (s ? `${s.spearman.toFixed(3)} / ${s.mapePct.toFixed(1)} / ${(100 * s.within10).toFixed(0)}%` : '–').padStart(22);
+    });
+    console.log([m.padEnd(22), ...cells].join(' '));
+  }
+  return 0;
+}
+
+export const command: Command = {
+  name: 'predictor',
+  summary: 'meta-train, adapt and evaluate the HELP-style latency predictor (nb201, fbnet)',
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      console.log(USAGE);
+      return sub === undefined ? 2 : 0;
+    }
+    if (sub === 'meta-train') return metaTrainCmd(rest);
+    if (sub === 'adapt') return adaptCmd(rest);
+    if (sub === 'eval') return evalCmd(rest);
+    throw new UsageError(`hwnas predictor: unknown sub-command '${sub}'; valid: meta-train, adapt, eval`);
+  },
+};
