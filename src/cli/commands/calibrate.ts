@@ -1,0 +1,103 @@
+import { renameSync, writeFileSync } from 'node:fs';
+import { createRng } from '../../core/rng.js';
+import { analyzeLlm } from '../../hardware/roofline.js';
+import { calibrateFromMicro, fitToNetworks, localSpecProfile, ratesOf, type FitSample } from '../../hardware/measure/calibrate.js';
+import { llmLocalSpace, LOCAL_WORKLOAD } from '../../hardware/measure/llm-local.js';
+import { measureArchitecture } from '../../hardware/measure/measure.js';
+import { DEFAULT_MICRO_PLAN, runMicroBenchmarks, TINY_MICRO_PLAN } from '../../hardware/measure/micro.js';
+import { describeMachine, machineInfo, type TimingOptions } from '../../hardware/measure/timer.js';
+import { describeBackend, initTf } from '../../hardware/tf-backend.js';
+import { numberFlag, parseFlags } from '../args.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { si, table } from '../format.js';
+
+const FLAGS = {
+  'device-name': { type: 'string' },
+  out: { type: 'string' },
+  refine: { type: 'string' },
+  seed: { type: 'string' },
+  runs: { type: 'string' },
+  'max-spread': { type: 'string' },
+  'max-rounds': { type: 'string' },
+  quick: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const HELP = `hwnas calibrate [--device-name local] [--out device.json] [--refine N] [--seed S]
+  [--runs 7] [--max-spread 0.1] [--max-rounds 4] [--quick] [--json]
+
+Runs operator micro-benchmarks on this machine with TensorFlow.js (matmuls → attainable FLOP/s, memory-bound ops →
+attainable bandwidth, a chain of tiny ops → per-operator overhead) and writes a device profile in the built-in
+format, starting from this CPU's spec sheet, with every measurement kept beside it under "calibration".
+--refine N also measures N decoder stacks of the llm-local space and refines the three rates on them.
+Use the profile with: hwnas search --latency calibrated --device-file device.json, or --device device.json.`;
+
+export const command: Command = {
+  name: 'calibrate',
+  summary: 'measure this machine and write a calibrated device profile',
+  async run(argv) {
+    const { values: f } = parseFlags('calibrate', argv, FLAGS);
+    if (f.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const id = f['device-name'] ?? 'local';
+    if (!/^[a-z0-9][a-z0-9.-]*$/.test(id)) throw new UsageError(`--device-name: '${id}' must be lower-case kebab-case (a-z, 0-9, '.', '-')`);
+    const out = f.out ?? 'device.json';
+    if (!out.endsWith('.json')) throw new UsageError(`--out: '${out}' must end in .json`);
+    const refine = numberFlag('refine', f.refine, 0, { integer: true });
+    const seed = numberFlag('seed', f.seed, 0, { integer: true });
+    const timing: Partial<TimingOptions> = {
+      runs: numberFlag('runs', f.runs, f.quick ? 3 : 7, { integer: true, min: 1 }),
+      maxSpread: numberFlag('max-spread', f['max-spread'], 0.1),
+      maxRounds: numberFlag('max-rounds', f['max-rounds'], f.quick ? 2 : 4, { integer: true, min: 1 }),
+      ...(f.quick ? { warmup: 1 } : {}),
+    };
+    const log = f.json ? undefined : (line: string) => console.log(`  ${line}`);
+
+    const backend = await initTf();
+    const machine = machineInfo(backend);
+    if (!f.json) {
+      console.log(describeBackend(backend));
+      console.log(`machine: ${describeMachine(machine)}`);
+      console.log('micro-benchmarks:');
+    }
+    const spec = localSpecProfile(id);
+    const micro = await runMicroBenchmarks(f.quick ? TINY_MICRO_PLAN : DEFAULT_MICRO_PLAN, timing, log);
+    let profile = calibrateFromMicro(spec, micro, machine, { id });
+    if (refine > 0) {
+      const rng = createRng(seed);
+      const samples: FitSample[] = [];
+      if (!f.json) console.log(`refining on ${refine} measured llm-local stacks (prompt ${LOCAL_WORKLOAD.promptTokens}, ${LOCAL_WORKLOAD.generatedTokens} generated):`);
+      for (let i = 0; i < refine; i++) {
+        const arch = llmLocalSpace.decode(llmLocalSpace.sample(rng));
+        const m = await measureArchitecture(arch, rng, { workload: LOCAL_WORKLOAD, timing, backend });
+        log?.(`${arch.name}: ${m.latencyMs.toFixed(1)} ms`);
+        samples.push({ measuredMs: m.latencyMs, predictMs: (p) => analyzeLlm(arch, LOCAL_WORKLOAD, p, { skipOpReports: true }).totalLatencyMs });
+      }
+      profile = fitToNetworks(profile, samples);
+    }
+    const tmp = `${out}.tmp-${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(profile, null, 2) + '\n');
+    renameSync(tmp, out);
+    if (f.json) {
+      console.log(JSON.stringify(profile));
+      return 0;
+    }
+    const before = ratesOf(spec);
+    const after = ratesOf(profile);
+    console.log(
+      table(
+        ['attainable', 'FLOP/s', 'bandwidth', 'per-op overhead'],
+        [
+          ['spec sheet × default efficiencies (uncalibrated)', si(before.flopsPerS, 'FLOP/s'), si(before.bytesPerS, 'B/s'), `${(before.opOverheadS * 1e6).toFixed(1)} µs`],
+          ['calibrated', si(after.flopsPerS, 'FLOP/s'), si(after.bytesPerS, 'B/s'), `${(after.opOverheadS * 1e6).toFixed(1)} µs`],
+        ],
+      ),
+    );
+    console.log(`wrote ${out} (device id '${profile.id}'; computeEfficiency ${profile.computeEfficiency.toPrecision(3)}, memoryEfficiency ${profile.memoryEfficiency.toPrecision(3)})`);
+    return 0;
+  },
+};

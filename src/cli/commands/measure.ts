@@ -1,0 +1,163 @@
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { countParams } from '../../core/params.js';
+import type { Genes, SearchSpace } from '../../core/space.js';
+import { SPACES } from '../../core/spaces/index.js';
+import { formatFbnetArchStr } from '../../core/spaces/fbnet.js';
+import { formatNb201ArchStr } from '../../core/spaces/nb201.js';
+import { createRng } from '../../core/rng.js';
+import type { Workload } from '../../core/workload.js';
+import { llmLocalSpace, LOCAL_WORKLOAD } from '../../hardware/measure/llm-local.js';
+import { measureArchitecture, unsupportedReason, type Measurement } from '../../hardware/measure/measure.js';
+import { describeMachine, machineInfo, type TimingOptions } from '../../hardware/measure/timer.js';
+import { describeBackend, initTf } from '../../hardware/tf-backend.js';
+import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices, type LatencySpaceId } from '../../predictors/latency/data.js';
+import { loadModel } from '../../predictors/latency/io.js';
+import { numberFlag, parseFlags } from '../args.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+
+const FLAGS = {
+  space: { type: 'string' },
+  sample: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  reference: { type: 'string' },
+  prompt: { type: 'string' },
+  generate: { type: 'string' },
+  runs: { type: 'string' },
+  warmup: { type: 'string' },
+  'max-spread': { type: 'string' },
+  'max-rounds': { type: 'string' },
+  'max-params': { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const HELP = `hwnas measure --space <id> --sample N --seed S --out measured.csv [--reference help|<predictor dir>]
+  [--prompt 64 --generate 8] [--runs 7] [--warmup 2] [--max-spread 0.1] [--max-rounds 4] [--max-params 2e8] [--quiet]
+
+Builds N random architectures of a space as TensorFlow.js models with random weights and times them on this machine,
+one at a time (warm-up, repeated runs, median; a run whose inter-quartile spread exceeds --max-spread is measured
+again, up to --max-rounds, and the quietest round is kept). Spaces: nb201, fbnet, llm-local (decoders scaled to a
+small CPU), and the LLM spaces when their models fit (--max-params). --reference help adds HELP's 10 hardware-
+embedding architectures first (nb201, fbnet), as \`hwnas predictor adapt\` needs; --reference <dir> takes them from
+a trained predictor. The CSV has arch_str and latency_ms (the columns \`hwnas predictor adapt --samples\` reads),
+then the spread, rounds, stability and the backend, threads and machine of every figure.`;
+
+const MEASURABLE: Readonly<Record<string, SearchSpace>> = { ...SPACES, 'llm-local': llmLocalSpace };
+
+/** ../shared/data/latency beside the repository. */
+function helpDataDir(): string {
+  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+  return resolve(repoRoot, '../shared/data/latency');
+}
+
+function helpReferenceGenes(space: LatencySpaceId): Genes[] {
+  const dir = helpDataDir();
+  const metaFile = resolve(dir, 'help_latency_meta.json');
+  if (!existsSync(metaFile)) throw new UsageError(`--reference help: ${metaFile} not found (HELP's data); give --reference <predictor dir> instead`);
+  const meta = loadHelpMeta(metaFile, space);
+  const table = loadHelpLatencyTable(resolve(dir, meta.file), space);
+  return rowsOfIndices(table, meta.referenceIndices).map((r) => table.genes[r].slice());
+}
+
+function csvCell(v: unknown): string {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export const command: Command = {
+  name: 'measure',
+  summary: 'measure architectures of a space on this machine with TensorFlow.js (CSV for predictor adapt)',
+  async run(argv) {
+    const { values: f } = parseFlags('measure', argv, FLAGS);
+    if (f.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (!f.space) throw new UsageError(`--space is required; one of: ${Object.keys(MEASURABLE).join(', ')}`);
+    const space = MEASURABLE[f.space];
+    if (!space) throw new UsageError(`--space: unknown '${f.space}'; valid: ${Object.keys(MEASURABLE).join(', ')}`);
+    const n = numberFlag('sample', f.sample, 10, { integer: true });
+    const seed = numberFlag('seed', f.seed, 0, { integer: true });
+    if (!f.out) throw new UsageError('--out <file.csv> is required');
+    if (!f.out.endsWith('.csv')) throw new UsageError(`--out: '${f.out}' must end in .csv`);
+    const isLlm = space.id.startsWith('llm');
+    const workload: Workload = isLlm
+      ? { batch: 1, promptTokens: numberFlag('prompt', f.prompt, LOCAL_WORKLOAD.promptTokens, { integer: true, min: 1 }), generatedTokens: numberFlag('generate', f.generate, LOCAL_WORKLOAD.generatedTokens, { integer: true }) }
+      : { batch: 1, promptTokens: 0, generatedTokens: 0 };
+    const timing: Partial<TimingOptions> = {
+      runs: numberFlag('runs', f.runs, 7, { integer: true, min: 1 }),
+      warmup: numberFlag('warmup', f.warmup, 2, { integer: true }),
+      maxSpread: numberFlag('max-spread', f['max-spread'], 0.1),
+      maxRounds: numberFlag('max-rounds', f['max-rounds'], 4, { integer: true, min: 1 }),
+    };
+    const maxParams = numberFlag('max-params', f['max-params'], 2e8);
+
+    const genes: Genes[] = [];
+    if (f.reference !== undefined) {
+      if (space.id !== 'nb201' && space.id !== 'fbnet') throw new UsageError(`--reference: only for nb201 and fbnet (HELP's spaces), not ${space.id}`);
+      if (f.reference === 'help') genes.push(...helpReferenceGenes(space.id));
+      else {
+        let model;
+        try {
+          model = loadModel(f.reference);
+        } catch (error) {
+          throw new UsageError(`--reference: ${(error as Error).message}`);
+        }
+        if (model.meta.space !== space.id) throw new UsageError(`--reference: the predictor in ${f.reference} is for ${model.meta.space}, not ${space.id}`);
+        genes.push(...model.meta.referenceGenes.map((g) => g.slice()));
+      }
+    }
+    const rng = createRng(seed);
+    for (let i = 0; i < n; i++) genes.push(space.sample(rng));
+    // Check every candidate before measuring anything.
+    const archs = genes.map((g) => space.decode(g));
+    archs.forEach((a, i) => {
+      const why = unsupportedReason(a, workload);
+      if (why) throw new UsageError(`--space ${space.id}: candidate ${i + 1} (${space.key(genes[i])}): ${why}`);
+    });
+
+    const backend = await initTf();
+    const log = f.quiet ? () => {} : (line: string) => console.log(line);
+    log(describeBackend(backend));
+    log(`machine: ${describeMachine(machineInfo(backend))}`);
+    const archStr = (g: Genes) => (space.id === 'nb201' ? formatNb201ArchStr(g) : space.id === 'fbnet' ? formatFbnetArchStr(g) : space.key(g));
+    const geneNames = space.genes.map((g) => g.name);
+    const header = ['arch_str', 'latency_ms', ...(isLlm ? ['ttft_ms', 'decode_ms_per_token', 'prompt_tokens', 'generated_tokens', ...geneNames] : []), 'spread', 'runs', 'rounds', 'stable', 'params', 'backend', 'threads', 'cpu', 'logical_cpus'];
+    const rows: string[] = [header.join(',')];
+    const weightRng = createRng(`${seed}-weights`);
+    for (let i = 0; i < archs.length; i++) {
+      const arch = archs[i];
+      if (arch.family === 'llm') {
+        const p = countParams(arch).total;
+        if (p > maxParams) throw new UsageError(`--space ${space.id}: candidate ${i + 1} (${space.key(genes[i])}) has ${p.toExponential(2)} parameters, above --max-params ${maxParams.toExponential(2)}; use llm-local or raise --max-params`);
+      }
+      const m: Measurement = await measureArchitecture(arch, weightRng, { workload, timing, backend });
+      const described = space.describe(genes[i]);
+      const cells: unknown[] = [
+        archStr(genes[i]),
+        m.latencyMs.toFixed(4),
+        ...(isLlm ? [(m.ttftMs ?? 0).toFixed(4), (m.decodeMsPerToken ?? 0).toFixed(4), workload.promptTokens, workload.generatedTokens, ...geneNames.map((g) => described[g])] : []),
+        m.timing.spread.toFixed(4),
+        m.timing.runs,
+        m.timing.rounds,
+        m.timing.stable ? 1 : 0,
+        m.paramCount,
+        m.machine.backend,
+        m.machine.threads,
+        m.machine.cpuModel,
+        m.machine.logicalCpus,
+      ];
+      rows.push(cells.map(csvCell).join(','));
+      log(`[${i + 1}/${archs.length}] ${archStr(genes[i])}: ${m.latencyMs.toFixed(2)} ms (spread ${(m.timing.spread * 100).toFixed(1)}%, ${m.timing.rounds} round(s)${m.timing.stable ? '' : ', unstable'})`);
+    }
+    const tmp = `${f.out}.tmp-${process.pid}`;
+    writeFileSync(tmp, rows.join('\n') + '\n');
+    renameSync(tmp, f.out);
+    log(`wrote ${archs.length} measurements to ${f.out}`);
+    return 0;
+  },
+};

@@ -1,0 +1,201 @@
+/**
+ * The two CNN benchmark networks as real TensorFlow.js graphs with random weights (NHWC, batch 1 unless told,
+ * fp32), matching the operators of core/lower-cnn.ts: BatchNorm folded into the convolution's bias and ReLU fused
+ * where the runtime fuses it, as at inference.
+ */
+import { FBNET_NETWORK, NB201_NETWORK, type FbnetNetwork } from '../../core/lower-cnn.js';
+import type { FbnetArchitecture, FbnetBlock, Nb201Architecture } from '../../core/architecture.js';
+import type { Rng } from '../../core/rng.js';
+import { tf } from '../tf-backend.js';
+
+type T4 = tf.Tensor4D;
+
+export interface TfCnn {
+  /** One forward pass; returns when the logits are on the host. */
+  forward(): void;
+  readonly paramCount: number;
+  dispose(): void;
+}
+
+interface Weights {
+  readonly all: tf.Tensor[];
+  params: number;
+  conv(k: number, cin: number, cout: number): { filter: T4; bias: tf.Tensor1D };
+  depthwise(k: number, c: number): { filter: T4; bias: tf.Tensor1D };
+}
+
+function weights(rng: Rng): Weights {
+  const all: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor>(t: T): T => (all.push(t), t);
+  const w: Weights = {
+    all,
+    params: 0,
+    conv(k, cin, cout) {
+      w.params += k * k * cin * cout + cout;
+      return {
+        filter: keep(tf.randomNormal([k, k, cin, cout], 0, Math.sqrt(2 / (k * k * cin)), 'float32', rng.int(2 ** 31)) as T4),
+        bias: keep(tf.randomNormal([cout], 0, 0.1, 'float32', rng.int(2 ** 31)) as tf.Tensor1D),
+      };
+    },
+    depthwise(k, c) {
+      w.params += k * k * c + c;
+      return {
+        filter: keep(tf.randomNormal([k, k, c, 1], 0, Math.sqrt(2 / (k * k)), 'float32', rng.int(2 ** 31)) as T4),
+        bias: keep(tf.randomNormal([c], 0, 0.1, 'float32', rng.int(2 ** 31)) as tf.Tensor1D),
+      };
+    },
+  };
+  return w;
+}
+
+const conv = (x: T4, p: { filter: T4; bias: tf.Tensor1D }, stride: number, relu: boolean): T4 =>
+  tf.fused.conv2d({ x, filter: p.filter, bias: p.bias, strides: stride, pad: 'same', activation: relu ? 'relu' : 'linear' });
+
+/** NAS-Bench-201's CIFAR network for one cell (lower-cnn.ts: lowerNb201). */
+export function buildNb201(arch: Nb201Architecture, rng: Rng, batch = 1): TfCnn {
+  if (arch.edges.length !== 6) throw new Error(`nb201: expected 6 edges, got ${arch.edges.length}`);
+  const n = NB201_NETWORK;
+  const w = weights(rng);
+  const edgeFrom = [0, 0, 1, 0, 1, 2];
+  const edgeTo = [1, 2, 2, 3, 3, 3];
+  const stem = w.conv(3, 3, n.stemChannels);
+  type CellW = (ReturnType<Weights['conv']> | null)[];
+  const stages: { reduce?: { a: ReturnType<Weights['conv']>; b: ReturnType<Weights['conv']>; short: ReturnType<Weights['conv']> }; cells: CellW[] }[] = [];
+  let c: number = n.stemChannels;
+  n.stageChannels.forEach((channels, stage) => {
+    const reduce = stage > 0 ? { a: w.conv(3, c, channels), b: w.conv(3, channels, channels), short: w.conv(1, c, channels) } : undefined;
+    c = channels;
+    const cells = Array.from({ length: n.cellsPerStage }, () => arch.edges.map((op) => (op === 'nor_conv_3x3' ? w.conv(3, c, c) : op === 'nor_conv_1x1' ? w.conv(1, c, c) : null)));
+    stages.push({ ...(reduce ? { reduce } : {}), cells });
+  });
+  const classifier = { w: tf.randomNormal([c, n.classes], 0, 0.1, 'float32', rng.int(2 ** 31)) as tf.Tensor2D, b: tf.zeros([n.classes]) as tf.Tensor1D };
+  w.all.push(classifier.w, classifier.b);
+  w.params += c * n.classes + n.classes;
+  const input = tf.randomNormal([batch, n.inputSide, n.inputSide, 3], 0, 1, 'float32', rng.int(2 ** 31)) as T4;
+  w.all.push(input);
+
+  return {
+    paramCount: w.params,
+    forward() {
+      tf.tidy(() => {
+        let x = conv(input, stem, 1, false);
+        for (const stage of stages) {
+          if (stage.reduce) {
+            const r = stage.reduce;
+            const a = conv(tf.relu(x), r.a, 2, true); // ReLU-Conv-BN, then the next block's ReLU fused here
+            const b = conv(a, r.b, 1, false);
+            const s = conv(tf.avgPool(x, 2, 2, 'valid'), r.short, 1, false);
+            x = tf.add(b, s);
+          }
+          for (const cell of stage.cells) {
+            const nodes: (T4 | null)[] = [x, null, null, null];
+            const relu0: (T4 | null)[] = [null, null, null, null];
+            for (let to = 1; to <= 3; to++) {
+              const terms: T4[] = [];
+              arch.edges.forEach((op, e) => {
+                if (edgeTo[e] !== to || op === 'none') return;
+                const src = nodes[edgeFrom[e]] ?? (tf.zerosLike(x) as T4);
+                if (op === 'skip_connect') terms.push(src);
+                else if (op === 'avg_pool_3x3') terms.push(tf.avgPool(src, 3, 1, 'same'));
+                else {
+                  const from = edgeFrom[e];
+                  relu0[from] ??= tf.relu(src);
+                  terms.push(conv(relu0[from] as T4, cell[e] as ReturnType<Weights['conv']>, 1, false));
+                }
+              });
+              nodes[to] = terms.length === 0 ? null : terms.length === 1 ? terms[0] : (tf.addN(terms) as T4);
+            }
+            x = nodes[3] ?? (tf.zerosLike(x) as T4);
+          }
+        }
+        const pooled = tf.mean(tf.relu(x), [1, 2]) as tf.Tensor2D;
+        tf.add(tf.matMul(pooled, classifier.w), classifier.b).dataSync();
+      });
+    },
+    dispose: () => w.all.forEach((t) => t.dispose()),
+  };
+}
+
+const BLOCK_SHAPES: Readonly<Record<Exclude<FbnetBlock, 'skip'>, { k: number; e: number; groups: number }>> = {
+  k3_e1: { k: 3, e: 1, groups: 1 },
+  k3_e1_g2: { k: 3, e: 1, groups: 2 },
+  k3_e3: { k: 3, e: 3, groups: 1 },
+  k3_e6: { k: 3, e: 6, groups: 1 },
+  k5_e1: { k: 5, e: 1, groups: 1 },
+  k5_e1_g2: { k: 5, e: 1, groups: 2 },
+  k5_e3: { k: 5, e: 3, groups: 1 },
+  k5_e6: { k: 5, e: 6, groups: 1 },
+};
+
+/**
+ * FBNet (lower-cnn.ts: lowerFbnet). tfjs has no grouped convolution: a 2-group 1×1 conv runs as two convs on the
+ * channel halves, concatenated; the channel shuffle is a reshape-transpose-reshape.
+ */
+export function buildFbnet(arch: FbnetArchitecture, rng: Rng, batch = 1, network: FbnetNetwork = FBNET_NETWORK): TfCnn {
+  const total = network.stageLayers.reduce((s, x) => s + x, 0);
+  if (arch.blocks.length !== total) throw new Error(`fbnet: expected ${total} layers, got ${arch.blocks.length}`);
+  const w = weights(rng);
+  type Conv = ReturnType<Weights['conv']>;
+  type Step = (x: T4) => T4;
+  const steps: Step[] = [];
+  const stem = w.conv(3, 3, network.stemChannels);
+  steps.push((x) => conv(x, stem, network.stemStride, true));
+  const grouped = (cin: number, cout: number, groups: number): Conv[] => Array.from({ length: groups }, () => w.conv(1, cin / groups, cout / groups));
+  const applyGrouped = (x: T4, parts: Conv[], relu: boolean): T4 => {
+    if (parts.length === 1) return conv(x, parts[0], 1, relu);
+    const xs = tf.split(x, parts.length, 3);
+    return tf.concat(xs.map((xi, i) => conv(xi as T4, parts[i], 1, relu)), 3);
+  };
+  let c: number = network.stemChannels;
+  let layer = 0;
+  network.stageLayers.forEach((count, stage) => {
+    for (let i = 0; i < count; i++, layer++) {
+      const block = arch.blocks[layer];
+      const cout = network.stageChannels[stage];
+      const stride = i === 0 ? network.stageStrides[stage] : 1;
+      if (block === 'skip') {
+        if (stride !== 1 || c !== cout) {
+          const p = w.conv(1, c, cout);
+          steps.push((x) => conv(x, p, stride, false));
+        }
+      } else {
+        const { k, e, groups } = BLOCK_SHAPES[block];
+        const mid = c * e;
+        const expand = grouped(c, mid, groups);
+        const dw = w.depthwise(k, mid);
+        const project = grouped(mid, cout, groups);
+        const residual = stride === 1 && c === cout;
+        steps.push((x) => {
+          let h = applyGrouped(x, expand, true);
+          if (groups > 1) {
+            const [b, hh, ww] = h.shape;
+            h = h.reshape([b, hh, ww, groups, mid / groups]).transpose([0, 1, 2, 4, 3]).reshape([b, hh, ww, mid]) as T4;
+          }
+          h = tf.fused.depthwiseConv2d({ x: h, filter: dw.filter, bias: dw.bias, strides: stride, pad: 'same', activation: 'relu' });
+          h = applyGrouped(h, project, false);
+          return residual ? tf.add(h, x) : h;
+        });
+      }
+      c = cout;
+    }
+  });
+  const headConv = w.conv(1, c, network.headChannels);
+  const classifier = { w: tf.randomNormal([network.headChannels, network.classes], 0, 0.05, 'float32', rng.int(2 ** 31)) as tf.Tensor2D, b: tf.zeros([network.classes]) as tf.Tensor1D };
+  w.all.push(classifier.w, classifier.b);
+  w.params += network.headChannels * network.classes + network.classes;
+  const input = tf.randomNormal([batch, network.inputSide, network.inputSide, 3], 0, 1, 'float32', rng.int(2 ** 31)) as T4;
+  w.all.push(input);
+  return {
+    paramCount: w.params,
+    forward() {
+      tf.tidy(() => {
+        let x = input;
+        for (const step of steps) x = step(x);
+        x = conv(x, headConv, 1, true);
+        const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D;
+        tf.add(tf.matMul(pooled, classifier.w), classifier.b).dataSync();
+      });
+    },
+    dispose: () => w.all.forEach((t) => t.dispose()),
+  };
+}
