@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   resume: () => import('./commands/resume.js'),
   export: () => import('./commands/export.js'),
   predictor: () => import('./commands/predictor.js'),
+  calibrate: () => import('./commands/calibrate.js'),
+  measure: () => import('./commands/measure.js'),
 };
 
 function usage(): string {
