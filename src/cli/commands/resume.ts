@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_DB } from '../../search/store/index.js';
 import type { EvaluatorSpec } from '../../search/evaluate/registry.js';
 import { parseStudyConfig, resolveStudy } from '../../search/study-config.js';
-import { executeStudy, openStore } from './search.js';
+import { executeStudy, openStore, progressMode } from './search.js';
 
 export const command: Command = {
   name: 'resume',
@@ -21,6 +21,7 @@ export const command: Command = {
         threads: { type: 'string' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
+        plain: { type: 'boolean' },
       },
       true,
     );
@@ -47,7 +48,7 @@ export const command: Command = {
     try {
       const study = store.getStudy(name)!;
       if (Object.keys(overrides).length > 0) store.setConfig(study.id, config);
-      return await executeStudy({ store, study, resolved, mode: values.json ? 'json' : values.quiet ? 'quiet' : 'text', out: config.out });
+      return await executeStudy({ store, study, resolved, mode: progressMode(values), out: config.out });
     } finally {
       store.close();
     }

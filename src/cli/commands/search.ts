@@ -4,6 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import type { Command } from '../command.js';
 import { parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
+import { plainPrinter } from '../ui/plain.js';
+import { interactiveTerminal } from '../ui/terminal.js';
 import { missingMetrics } from '../../core/objectives.js';
 import { createRng } from '../../core/rng.js';
 import { createPoolEvaluator, evaluateGuarded } from '../../search/evaluate/pool.js';
@@ -61,8 +63,18 @@ const FLAGS = {
   out: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  plain: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+export type ProgressMode = 'json' | 'text' | 'quiet' | 'tui';
+
+/** --json, --quiet, --plain, or the live terminal view when a terminal is attached (not CI). */
+export function progressMode(values: { json?: boolean; quiet?: boolean; plain?: boolean }): ProgressMode {
+  if (values.json) return 'json';
+  if (values.quiet) return 'quiet';
+  return values.plain || !interactiveTerminal() ? 'text' : 'tui';
+}
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -88,11 +100,7 @@ function readConfigFile(path: string): Record<string, unknown> {
 export function progressPrinter(mode: 'json' | 'text' | 'quiet'): (e: StudyEvent) => void {
   if (mode === 'quiet') return () => {};
   if (mode === 'json') return (e) => process.stdout.write(JSON.stringify(e) + '\n');
-  return (e) => {
-    if (e.type === 'started') console.error(`${e.resumed ? 'resuming' : 'starting'} study ${e.study} at generation ${e.generation} (${e.evaluations} evaluated)`);
-    else if (e.type === 'generation') console.error(`generation ${e.generation}: ${e.evaluations} evaluated, ${e.failed} failed`);
-    else if (e.type === 'failed-candidate') console.error(`  candidate ${e.seq} failed: ${e.error}`);
-  };
+  return plainPrinter();
 }
 
 /** Runs a prepared study to its end or to a signal; SIGINT/SIGTERM stop it with a checkpoint (exit 0). */
@@ -100,7 +108,7 @@ export async function executeStudy(opts: {
   store: SqliteStore;
   study: StudyRecord;
   resolved: ResolvedStudy;
-  mode: 'json' | 'text' | 'quiet';
+  mode: ProgressMode;
   out?: string;
 }): Promise<number> {
   const { store, study, resolved } = opts;
@@ -111,11 +119,14 @@ export async function executeStudy(opts: {
   process.on('SIGTERM', stop);
   let evaluator: Evaluator | undefined;
   let outcome: StudyOutcome;
+  // The live terminal view (src/cli/ui): its keys pause the evaluator and stop the study through the same signal.
+  const live = opts.mode === 'tui' ? await (await import('../ui/live.js')).attachLiveView({ study, resolved, dbPath: store.path, abort: stop }) : undefined;
   try {
     evaluator =
       c.threads > 0
         ? createPoolEvaluator({ spec: resolved.evaluator, threads: c.threads, chunkSize: c.chunkSize, timeoutMsPerCandidate: c.timeoutMs })
         : await createEvaluator(resolved.evaluator);
+    if (live) evaluator = live.wrap(evaluator);
     outcome = await runStudy({
       store,
       study,
@@ -129,10 +140,15 @@ export async function executeStudy(opts: {
       batchSize: c.generationSize,
       recordEvery: c.chunkSize * Math.max(1, c.threads),
       timeoutMsPerCandidate: c.timeoutMs,
-      onEvent: progressPrinter(opts.mode),
+      onEvent: live
+        ? live.onEvent
+        : opts.mode === 'text'
+          ? plainPrinter({ objectives: resolved.objectives, describe: (g) => resolved.space.describe(g) })
+          : progressPrinter(opts.mode === 'tui' ? 'quiet' : opts.mode),
       signal: controller.signal,
     });
   } finally {
+    await live?.close();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await evaluator?.close?.();
@@ -184,7 +200,7 @@ export const command: Command = {
           'usage: hwnas search --space <id> [--device <id>] [--objectives loss,latency] [--constraint "decodeMsPerToken<=20"]...',
           '         [--strategy nsga2] [--evaluations N] [--wall-time 10m] [--patience G] [--seed S] [--name <study>] [--db hwnas.db]',
           '         [--evaluator analytic|slow-test] [--batch 1 --prompt 1024 --generate 16] [--loss-law codesign] [--ideal|--paper]',
-          '         [--threads T] [--generation-size N] [--out frontier.json] [--json|--quiet]',
+          '         [--threads T] [--generation-size N] [--out frontier.json] [--json|--quiet|--plain]',
           '       hwnas search -c study.yaml   (fields: ' + Object.keys(studyConfigSchema.shape).join(', ') + ')',
         ].join('\n'),
       );
@@ -194,7 +210,7 @@ export const command: Command = {
     const flagged: Record<string, unknown> = {};
     const workload: Record<string, unknown> = {};
     for (const [flag, value] of Object.entries(values)) {
-      if (value === undefined || ['config', 'json', 'quiet', 'help'].includes(flag)) continue;
+      if (value === undefined || ['config', 'json', 'quiet', 'plain', 'help'].includes(flag)) continue;
       if (flag === 'constraint') flagged.constraints = value;
       else if (flag === 'strategy-options') {
         try {
@@ -244,7 +260,7 @@ export const command: Command = {
         hwnasVersion: HWNAS_VERSION,
         evaluator: resolved.evaluator,
       });
-      return await executeStudy({ store, study, resolved, mode: values.json ? 'json' : values.quiet ? 'quiet' : 'text', out: config.out });
+      return await executeStudy({ store, study, resolved, mode: progressMode(values), out: config.out });
     } finally {
       store.close();
     }

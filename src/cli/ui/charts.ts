@@ -47,8 +47,10 @@ function cellOf(v: number, lo: number, hi: number, n: number): number {
  * A scatter plot `width` × `height` characters overall (labels included), y growing upwards. A cell with both an
  * old and a newest point shows the newest.
  */
-export function scatterChart(points: readonly ScatterPoint[], width: number, height: number): Chart {
-  const [xlo, xhi] = range(points.map((p) => p.x));
+export function scatterChart(points: readonly ScatterPoint[], width: number, height: number, options: { logX?: boolean } = {}): Chart {
+  // A log x axis spreads latencies that span orders of magnitude; labels stay in the metric's own units.
+  const tx = options.logX ? Math.log10 : (v: number) => v;
+  const [xlo, xhi] = range(points.map((p) => tx(p.x)));
   const [ylo, yhi] = range(points.map((p) => p.y));
   const lw = labelWidth(ylo, yhi);
   const plotW = Math.max(2, width - lw - 2);
@@ -56,7 +58,7 @@ export function scatterChart(points: readonly ScatterPoint[], width: number, hei
   const grid: Mark[][] = Array.from({ length: plotH }, () => new Array<Mark>(plotW).fill(' '));
   for (const p of points) {
     if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
-    const c = cellOf(p.x, xlo, xhi, plotW);
+    const c = cellOf(tx(p.x), xlo, xhi, plotW);
     const r = plotH - 1 - cellOf(p.y, ylo, yhi, plotH);
     if (p.newest) grid[r][c] = 'new';
     else if (grid[r][c] === ' ') grid[r][c] = 'old';
@@ -65,10 +67,17 @@ export function scatterChart(points: readonly ScatterPoint[], width: number, hei
     const label = r === 0 ? formatNumber(yhi) : r === plotH - 1 ? formatNumber(ylo) : '';
     return { label: label.padStart(lw) + ' │', cells };
   });
-  const left = formatNumber(xlo);
-  const right = formatNumber(xhi);
+  const left = formatNumber(options.logX ? 10 ** xlo : xlo);
+  const right = formatNumber(options.logX ? 10 ** xhi : xhi) + (options.logX ? ' (log)' : '');
   const gap = Math.max(1, plotW - left.length - right.length);
   return { rows, xAxis: ' '.repeat(lw + 2) + left + ' '.repeat(gap) + right };
+}
+
+/** Whether a log axis suits these values: all positive and spanning more than a factor `ratio`. */
+export function wantsLogScale(values: readonly number[], ratio = 20): boolean {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length < 2 || finite.some((v) => v <= 0)) return false;
+  return Math.max(...finite) / Math.min(...finite) > ratio;
 }
 
 const BLOCKS = ' ▁▂▃▄▅▆▇█';
@@ -79,8 +88,8 @@ const BLOCKS = ' ▁▂▃▄▅▆▇█';
  */
 export function stepChart(values: readonly number[], width: number, height: number): string[] {
   if (values.length === 0) return [];
-  const [lo0, hi] = range(values);
-  const lo = Math.min(lo0, 0) === 0 && lo0 >= 0 ? 0 : lo0;
+  // The range of the series itself (not from zero): hypervolume gains late in a study are small but matter.
+  const [lo, hi] = range(values);
   const lw = labelWidth(lo, hi);
   const plotW = Math.max(1, width - lw - 2);
   // Resample: column c shows the last value at or before its share of the series.
@@ -90,7 +99,8 @@ export function stepChart(values: readonly number[], width: number, height: numb
     cols.push(values[Math.min(values.length - 1, Math.max(0, i))]);
   }
   const levels = height * 8;
-  const filled = cols.map((v) => (hi > lo ? Math.round(((v - lo) / (hi - lo)) * levels) : levels));
+  // The lowest value still shows as one eighth, so the column is never blank.
+  const filled = cols.map((v) => 1 + Math.round(((v - lo) / (hi - lo)) * (levels - 1)));
   const rows: string[] = [];
   for (let r = 0; r < height; r++) {
     const floor = (height - 1 - r) * 8;

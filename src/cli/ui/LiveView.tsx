@@ -1,0 +1,177 @@
+/**
+ * The live view of a running study: progress bar (evaluations, rate, ETA), generation, hypervolume over time,
+ * the frontier as a terminal scatter plot with the newest points marked, the best candidates, failures, keys.
+ * Presentational: everything comes in through props, sized to the width and height given.
+ */
+import { Box, Text } from 'ink';
+import React from 'react';
+import type { Objective } from '../../core/objectives.js';
+import type { Genes } from '../../core/space.js';
+import type { FrontierPoint } from '../../search/study.js';
+import { MARK_CHAR, scatterChart, stepChart, wantsLogScale, type Mark } from './charts.js';
+import { budgetFraction, etaMs, formatDuration, formatNumber, type ProgressState } from './progress.js';
+
+export interface LiveViewProps {
+  readonly state: ProgressState;
+  /** What is searched, e.g. "llm-codesign on jetson-agx-orin · nsga2". */
+  readonly subtitle: string;
+  readonly objectives: readonly Objective[];
+  readonly describe: (genes: Genes) => Record<string, number | string>;
+  readonly paused: boolean;
+  readonly stopping?: boolean;
+  readonly message?: string;
+  readonly showHelp?: boolean;
+  /** Footer text for a finished study (the launcher offers more keys than `hwnas search`). */
+  readonly finishedKeys?: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The metric value of objective j of a frontier point, in the metric's own sign. */
+export function objectiveValue(p: FrontierPoint, objectives: readonly Objective[], j: number): number {
+  const v = p.objectives[j];
+  return objectives[j]?.direction === 'max' ? -v : v;
+}
+
+function bar(fraction: number | null, width: number): string {
+  if (fraction === null) return '';
+  const full = Math.round(fraction * width);
+  return '█'.repeat(full) + '░'.repeat(Math.max(0, width - full));
+}
+
+function statusText(p: LiveViewProps): { text: string; color: string } {
+  const f = p.state.finished;
+  if (f) return { text: `${f.status} (${f.reason})`, color: f.status === 'finished' ? 'green' : 'yellow' };
+  if (p.stopping) return { text: 'stopping…', color: 'yellow' };
+  if (p.paused) return { text: 'paused', color: 'yellow' };
+  return { text: 'running', color: 'cyan' };
+}
+
+function ScatterRows({ rows }: { rows: readonly { label: string; cells: readonly Mark[] }[] }) {
+  return (
+    <>
+      {rows.map((row, r) => {
+        // Runs of equal marks become one Text each, so the newest points can be coloured.
+        const runs: { mark: Mark; n: number }[] = [];
+        for (const m of row.cells) {
+          const last = runs[runs.length - 1];
+          if (last && last.mark === m) last.n++;
+          else runs.push({ mark: m, n: 1 });
+        }
+        return (
+          <Text key={r} wrap="truncate">
+            <Text dimColor>{row.label}</Text>
+            {runs.map((run, i) => (
+              <Text key={i} color={run.mark === 'new' ? 'magentaBright' : run.mark === 'old' ? 'cyan' : undefined} bold={run.mark === 'new'}>
+                {MARK_CHAR[run.mark].repeat(run.n)}
+              </Text>
+            ))}
+          </Text>
+        );
+      })}
+    </>
+  );
+}
+
+const HELP = [
+  'p  pause / resume evaluation (the candidates in flight finish first)',
+  'q  stop: finish the batch in flight, checkpoint, exit (resume later with hwnas resume <study>)',
+  'e  export the current frontier (JSON, and Hugging Face configs for LLM spaces)',
+  '?  show / hide this help',
+];
+
+/** Rows of the best-candidates table: frontier points spread over the x objective, newest marked. */
+function tableRows(p: LiveViewProps, maxRows: number): { head: string; lines: { text: string; isNew: boolean }[] } {
+  const { objectives, state } = p;
+  const x = objectives.length > 1 ? 1 : 0;
+  const sorted = [...state.frontier].sort((a, b) => objectiveValue(a, objectives, x) - objectiveValue(b, objectives, x));
+  const picked: FrontierPoint[] = [];
+  if (sorted.length <= maxRows) picked.push(...sorted);
+  else for (let i = 0; i < maxRows; i++) picked.push(sorted[Math.round((i * (sorted.length - 1)) / Math.max(1, maxRows - 1))]);
+  const geneNames = picked.length > 0 ? Object.keys(p.describe(picked[0].genes)) : [];
+  const cols = ['seq', ...geneNames, ...objectives.map((o) => o.metric)];
+  const cells = picked.map((pt) => {
+    const d = p.describe(pt.genes);
+    return [String(pt.seq), ...geneNames.map((g) => String(d[g])), ...objectives.map((_, j) => formatNumber(objectiveValue(pt, objectives, j)))];
+  });
+  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padStart(widths[i])).join('  ');
+  return { head: '  ' + fmt(cols), lines: cells.map((r, i) => ({ text: (state.newest.has(picked[i].seq) ? '◆ ' : '  ') + fmt(r), isNew: state.newest.has(picked[i].seq) })) };
+}
+
+export function LiveView(p: LiveViewProps) {
+  const { state, width, objectives } = p;
+  const w = Math.max(40, width);
+  const status = statusText(p);
+  const fraction = budgetFraction(state);
+  const budgetText = state.budget.evaluations ? `${state.evaluations}/${state.budget.evaluations}` : String(state.evaluations);
+  const stats = `${budgetText} evaluated · ${formatNumber(state.candidatesPerS)}/s · ETA ${formatDuration(etaMs(state))} · gen ${state.generation} · elapsed ${formatDuration(state.elapsedMs)}`;
+  const barWidth = Math.max(10, Math.min(40, w - stats.length - 8));
+
+  // Height budget: header 2, hv title 1 + chart, frontier title 1 + plot + axis 1, table head 1 + rows, failure 1, keys 1.
+  const fixed = 2 + 1 + 1 + 1 + 1 + 1 + 1 + (p.showHelp ? HELP.length : 0);
+  let free = Math.max(6, p.height - fixed - 1);
+  const hvRows = free >= 24 ? 4 : free >= 14 ? 2 : 0;
+  free -= hvRows;
+  const tableMax = Math.min(8, Math.max(2, Math.floor(free / 3)));
+  const table = tableRows(p, Math.min(tableMax, Math.max(0, state.frontier.length)));
+  free -= Math.min(tableMax, table.lines.length);
+  const plotRows = Math.max(4, free);
+
+  const xi = objectives.length > 1 ? 1 : 0;
+  const points = state.frontier.map((pt) => ({
+    x: objectiveValue(pt, objectives, xi),
+    y: objectiveValue(pt, objectives, 0),
+    newest: state.newest.has(pt.seq),
+  }));
+  const chart = scatterChart(points, w - 1, plotRows, { logX: wantsLogScale(points.map((pt) => pt.x)) });
+  const hv = hvRows > 0 && state.hypervolumeHistory.length > 0 ? stepChart(state.hypervolumeHistory.map((h) => h.hypervolume), w - 1, hvRows) : [];
+  const finished = state.finished !== undefined;
+
+  return (
+    <Box flexDirection="column" width={w}>
+      <Text wrap="truncate">
+        <Text bold>hwnas</Text> · study <Text bold>{state.study}</Text> · {p.subtitle} · <Text color={status.color}>{status.text}</Text>
+      </Text>
+      <Text wrap="truncate">
+        <Text color="green">{bar(fraction, barWidth)}</Text> {fraction === null ? '' : `${Math.floor(fraction * 100)}% `}
+        {stats}
+      </Text>
+      <Text wrap="truncate">
+        hypervolume <Text bold>{formatNumber(state.hypervolume)}</Text> · frontier {state.frontier.length} points
+      </Text>
+      {hv.map((line, i) => (
+        <Text key={`hv${i}`} wrap="truncate" color="green">
+          {line}
+        </Text>
+      ))}
+      <Text wrap="truncate">
+        frontier: <Text bold>{objectives[0]?.metric ?? ''}</Text> (y) vs <Text bold>{objectives[xi]?.metric ?? ''}</Text> (x) ·{' '}
+        <Text color="cyan">{MARK_CHAR.old}</Text> frontier <Text color="magentaBright">{MARK_CHAR.new}</Text> new in the last change
+      </Text>
+      {state.frontier.length === 0 ? <Text dimColor>(no feasible candidate yet)</Text> : <ScatterRows rows={chart.rows} />}
+      {state.frontier.length > 0 && (
+        <Text dimColor wrap="truncate">
+          {chart.xAxis}
+        </Text>
+      )}
+      <Text bold wrap="truncate">
+        {table.head}
+      </Text>
+      {table.lines.map((l, i) => (
+        <Text key={`t${i}`} wrap="truncate" color={l.isNew ? 'magentaBright' : undefined}>
+          {l.text}
+        </Text>
+      ))}
+      <Text wrap="truncate" color={state.failed > 0 ? 'red' : undefined}>
+        failed {state.failed}
+        {state.lastError ? ` · last error: ${state.lastError}` : ''}
+      </Text>
+      {p.showHelp && HELP.map((h) => <Text key={h} wrap="truncate">{h}</Text>)}
+      <Text wrap="truncate" dimColor={!p.message}>
+        {finished ? (p.finishedKeys ?? 'e export · q quit') : 'p pause · q stop (checkpoint) · e export · ? help'}
+        {p.message ? ` │ ${p.message}` : ''}
+      </Text>
+    </Box>
+  );
+}
