@@ -15,7 +15,7 @@ import { UsageError } from '../errors.js';
 
 const HELP = `hwnas fit --data runs.csv|runs.json --law ${BUILTIN_LAW_IDS.join('|')}|<law.json|law.yaml>
           [--map mapping.json | --col-N <col> --col-D <col> --col-loss <col> --col-weight <col> --col <field>=<col> ...]
-          [--where <col>=<value> ...] [--holdout kfold:5|largest:0.2[:field]] [--bootstrap N] [--seed S]
+          [--where <col>=<value> ...] [--holdout kfold:5|largest:0.2[:field]|group] [--bootstrap N] [--seed S]
           [--delta 1e-3] [--residuals log|linear] [--starts K] --out law.json [--json]
 
 Fits the law by L-BFGS from a grid of starts (Hoffmann's 4,500 for chinchilla; --starts K keeps K of them) on
@@ -32,6 +32,7 @@ function readText(path: string, flag: string): string {
 
 function parseHoldout(value: string | undefined, inputs: readonly InputName[]): Holdout | undefined {
   if (value === undefined) return undefined;
+  if (value === 'group') return { kind: 'group' };
   const kfold = /^kfold:(\d+)$/.exec(value);
   if (kfold) {
     const k = Number(kfold[1]);
@@ -46,7 +47,7 @@ function parseHoldout(value: string | undefined, inputs: readonly InputName[]): 
     if (!inputs.includes(by)) throw new UsageError(`--holdout: the law does not read '${by}'; it reads ${inputs.join(', ')}`);
     return { kind: 'largest', fraction, by };
   }
-  throw new UsageError(`--holdout: expected kfold:<k> or largest:<fraction>[:<field>], got '${value}'`);
+  throw new UsageError(`--holdout: expected kfold:<k>, largest:<fraction>[:<field>] or group, got '${value}'`);
 }
 
 function columnMap(values: { map?: string; 'col-N'?: string; 'col-D'?: string; 'col-loss'?: string; 'col-weight'?: string; col?: string[] }, header: readonly string[]): ColumnMap {
@@ -148,6 +149,7 @@ export const command: Command = {
         }),
       );
       const data = tableToFitData(table, values.data, columnMap(values, table.header), layout.inputs, layout.names.length + 1);
+      if (holdout?.kind === 'group' && !data.groups) throw new UsageError('--holdout group: map a column to the group field (--col group=<column>)');
       report = runFit(spec, data, createRng(seed), { fit: { delta, maxStarts, space }, bootstrapCount, holdout, dataSource: values.data });
     } catch (error) {
       if (error instanceof DataError) throw new UsageError(error.message);
@@ -170,6 +172,7 @@ export const command: Command = {
     if (report.holdout) {
       const h = report.holdout;
       console.log(`held out (${h.split}): RMSE loss ${fmt(h.rmseLoss)}, mean |error| ${(h.meanAbsRelError * 100).toFixed(2)}%, max ${(h.maxAbsRelError * 100).toFixed(2)}%`);
+      for (const f of h.folds) if (f.group !== undefined) console.log(`  ${f.group}: ${f.test} points, mean |error| ${(f.meanAbsRelError * 100).toFixed(2)}%`);
     }
     if (values.out !== undefined) console.log(`wrote ${values.out}`);
     return 0;

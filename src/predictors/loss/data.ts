@@ -112,10 +112,10 @@ export function parseTable(text: string, where: string): Table {
   return where.toLowerCase().endsWith('.json') ? parseJsonRecords(text, where) : parseCsv(text, where);
 }
 
-/** What each FitData field is read from: LossInputs names, plus `loss` and `weight`. */
-export type ColumnMap = Readonly<Partial<Record<InputName | 'loss' | 'weight', string>>>;
+/** What each FitData field is read from: LossInputs names, plus `loss`, `weight` and `group` (a data-set label). */
+export type ColumnMap = Readonly<Partial<Record<InputName | 'loss' | 'weight' | 'group', string>>>;
 
-export const MAP_FIELDS: readonly string[] = [...INPUT_NAMES, 'loss', 'weight'];
+export const MAP_FIELDS: readonly string[] = [...INPUT_NAMES, 'loss', 'weight', 'group'];
 
 /** Default mapping: columns named like the fields, or N / D / loss. */
 export function defaultColumnMap(header: readonly string[]): ColumnMap {
@@ -185,7 +185,16 @@ export function tableToFitData(table: Table, where: string, map: ColumnMap, need
     });
     columns[field] = out;
   }
+  let groups: string[] | undefined;
+  if (resolved.group) {
+    const c = columnOf('group');
+    groups = table.rows.map((r, i) => {
+      const g = r[c].trim();
+      if (g === '') throw new DataError(`${where}: ${table.labels[i]}, column '${table.header[c]}' (group): empty`);
+      return g;
+    });
+  }
   const inputs: Partial<Record<InputName, Float64Array>> = {};
   for (const name of needed) inputs[name] = columns[name];
-  return { inputs, loss: columns.loss, weight: columns.weight, rows: table.rowIds };
+  return { inputs, loss: columns.loss, weight: columns.weight, rows: table.rowIds, groups };
 }

@@ -21,6 +21,8 @@ export interface FitData {
   readonly weight?: Float64Array;
   /** Source row label of each point (e.g. CSV line number). */
   readonly rows?: readonly number[];
+  /** Group of each point (e.g. the data set), for leave-one-group-out evaluation. */
+  readonly groups?: readonly string[];
 }
 
 export interface FitOptions {
@@ -495,9 +497,15 @@ export function bootstrap(form: FitForm, data: FitData, fit: FitResult, rng: Rng
   return { count: options.count, level, ci, sd };
 }
 
-export type Holdout = { readonly kind: 'kfold'; readonly k: number } | { readonly kind: 'largest'; readonly fraction: number; readonly by: InputName };
+export type Holdout =
+  | { readonly kind: 'kfold'; readonly k: number }
+  | { readonly kind: 'largest'; readonly fraction: number; readonly by: InputName }
+  /** Each group (data set) held out in turn, fitted on the others. */
+  | { readonly kind: 'group' };
 
 export interface HoldoutFold {
+  /** The held-out group, for leave-one-group-out. */
+  readonly group?: string;
   readonly train: number;
   readonly test: number;
   readonly rmseLoss: number;
@@ -529,6 +537,14 @@ export function holdoutEvaluation(form: FitForm, data: FitData, holdout: Holdout
       const train = order.filter((_, i) => i % holdout.k !== f);
       splits.push({ train, test });
     }
+  } else if (holdout.kind === 'group') {
+    const groups = data.groups;
+    if (!groups) throw new Error('holdout: the data has no group column');
+    const names = [...new Set(groups)];
+    if (names.length < 2) throw new Error(`holdout: leave-one-group-out needs at least 2 groups, found ${names.length}`);
+    for (const g of names) {
+      splits.push({ train: groups.flatMap((x, i) => (x === g ? [] : [i])), test: groups.flatMap((x, i) => (x === g ? [i] : [])) });
+    }
   } else {
     const col = data.inputs[holdout.by];
     if (!col) throw new Error(`holdout: data has no '${holdout.by}' column`);
@@ -558,12 +574,12 @@ export function holdoutEvaluation(form: FitForm, data: FitData, holdout: Holdout
       fRel += r;
       if (r > fMax) fMax = r;
     });
-    folds.push({ train: split.train.length, test: split.test.length, rmseLoss: Math.sqrt(fSq / split.test.length), meanAbsRelError: fRel / split.test.length, maxAbsRelError: fMax });
+    folds.push({ ...(holdout.kind === 'group' && data.groups ? { group: data.groups[split.test[0]] } : {}), train: split.train.length, test: split.test.length, rmseLoss: Math.sqrt(fSq / split.test.length), meanAbsRelError: fRel / split.test.length, maxAbsRelError: fMax });
     sq += fSq;
     rel += fRel;
     maxRel = Math.max(maxRel, fMax);
     count += split.test.length;
   }
-  const split = holdout.kind === 'kfold' ? `kfold:${holdout.k}` : `largest:${holdout.fraction} by ${holdout.by}`;
+  const split = holdout.kind === 'kfold' ? `kfold:${holdout.k}` : holdout.kind === 'group' ? 'group (leave one group out)' : `largest:${holdout.fraction} by ${holdout.by}`;
   return { split, folds, rmseLoss: Math.sqrt(sq / count), meanAbsRelError: rel / count, maxAbsRelError: maxRel };
 }

@@ -137,4 +137,16 @@ describe('fitting', () => {
     expect(kfold.meanAbsRelError).toBeGreaterThan(0);
     expect(kfold.meanAbsRelError).toBeLessThan(0.03);
   });
+
+  it('leave-one-group-out holds out each data set in turn', () => {
+    const data = synthetic();
+    const grouped = { ...data, groups: Array.from({ length: 36 }, (_, i) => (i % 2 === 0 ? 'pile' : 'c4')) };
+    const h = holdoutEvaluation(CHINCHILLA_FORM, grouped, { kind: 'group' }, createRng(1), { maxStarts: 60 });
+    expect(h.folds.map((f) => [f.group, f.test, f.train])).toEqual([
+      ['pile', 18, 18],
+      ['c4', 18, 18],
+    ]);
+    expect(h.maxAbsRelError).toBeLessThan(1e-4);
+    expect(() => holdoutEvaluation(CHINCHILLA_FORM, data, { kind: 'group' }, createRng(1))).toThrow(/no group column/);
+  });
 });
