@@ -1,0 +1,222 @@
+/**
+ * `hwnas report`: one self-contained HTML page for a study — the frontier plot coloured by a chosen gene, the
+ * hypervolume over evaluations, the frontier table, and the per-operator roofline breakdown of one frontier
+ * point — with every plot inline as SVG (no scripts, no network).
+ */
+import type { Architecture } from '../../core/architecture.js';
+import { HfConfigError, toHfConfig } from '../../core/hf-config.js';
+import { DEFAULT_CNN_WORKLOAD, lowerFbnet, lowerNb201 } from '../../core/lower-cnn.js';
+import { analyzeForward, analyzeLlm, type OpReport } from '../../hardware/roofline.js';
+import type { CandidateRecord } from '../../search/store/index.js';
+import { escapeHtml, formatBytes, formatCount } from './format.js';
+import { frontierSpec, hypervolumeSpec, operatorSpec, renderSvg, type FrontierPlotPoint, type VlSpec } from './plots.js';
+import type { StudyData } from './study-data.js';
+
+export interface ReportOptions {
+  /** Gene whose value colours the frontier points (default: the space's first gene). */
+  readonly colorBy?: string;
+  /** Sequence number of the frontier point to break down (default: the knee of the frontier). */
+  readonly pointSeq?: number;
+  readonly exporterVersion: string;
+  /** Most background (non-frontier) points drawn; more are thinned evenly. */
+  readonly maxBackgroundPoints?: number;
+}
+
+export interface Report {
+  readonly html: string;
+  readonly svgs: Readonly<Record<'frontier' | 'hypervolume' | 'operators', string | null>>;
+  readonly specs: Readonly<Record<'frontier' | 'hypervolume' | 'operators', VlSpec | null>>;
+  readonly chosenSeq: number | null;
+  readonly colorBy: string;
+}
+
+/** The frontier point nearest the ideal corner once both plotted objectives are scaled to [0, 1]. */
+export function kneePoint(frontier: readonly CandidateRecord[]): CandidateRecord | undefined {
+  if (frontier.length === 0) return undefined;
+  const m = frontier[0].objectives!.length;
+  const lo = Array.from({ length: m }, (_, j) => Math.min(...frontier.map((c) => c.objectives![j])));
+  const hi = Array.from({ length: m }, (_, j) => Math.max(...frontier.map((c) => c.objectives![j])));
+  let best = frontier[0];
+  let bestD = Infinity;
+  for (const c of frontier) {
+    let d = 0;
+    for (let j = 0; j < m; j++) d += hi[j] > lo[j] ? ((c.objectives![j] - lo[j]) / (hi[j] - lo[j])) ** 2 : 0;
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** Per-operator roofline report of an architecture on the study's device and workload. */
+export function operatorBreakdown(data: StudyData, arch: Architecture): { ops: readonly OpReport[]; totalMs: number; phases: { phase: string; latencyMs: number; computeMs: number; memoryMs: number; overheadMs: number }[] } | null {
+  const { device, workload, mode } = data.evaluator;
+  if (!device) return null;
+  const ideal = mode === 'ideal';
+  if (arch.family === 'llm') {
+    if (!workload) return null;
+    const a = analyzeLlm(arch, workload, device, { ideal });
+    return {
+      ops: a.ops,
+      totalMs: a.totalLatencyMs,
+      phases: [
+        { phase: 'prefill', latencyMs: a.prefill.latencyMs, ...a.breakdown.prefill },
+        { phase: `decode (${a.decode.steps} steps)`, latencyMs: a.decode.latencyMs, ...a.breakdown.decode },
+      ],
+    };
+  }
+  const batch = workload?.batch ?? DEFAULT_CNN_WORKLOAD.batch;
+  const lowered = arch.family === 'nb201' ? lowerNb201(arch, { ...DEFAULT_CNN_WORKLOAD, batch }) : lowerFbnet(arch, { ...DEFAULT_CNN_WORKLOAD, batch });
+  const f = analyzeForward(lowered.ops, device, DEFAULT_CNN_WORKLOAD.precision, mode !== 'roofline');
+  return { ops: f.ops, totalMs: f.latencyMs, phases: [] };
+}
+
+function fmt(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '—';
+  if (v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-3)) return v.toExponential(3);
+  return Number(v.toPrecision(5)).toString();
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[], highlight?: (i: number) => boolean): string {
+  return `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r, i) => `<tr${highlight?.(i) ? ' class="chosen"' : ''}>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+/** Metric shown on the x axis next to the first objective: the second objective, else latency, else parameters. */
+function axisMetrics(data: StudyData): { y: string; x: string } {
+  const y = data.objectives[0].metric;
+  const x = data.objectives[1]?.metric ?? (y !== 'latencyMs' ? 'latencyMs' : 'params');
+  return { y, x };
+}
+
+const STYLE = `
+body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;margin:24px auto;max-width:1280px;color:#222;padding:0 16px}
+h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.meta{color:#555;font-size:14px}.grid{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
+table{border-collapse:collapse;font-size:12.5px;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 7px;text-align:right}
+th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}tr.chosen td{background:#fde8e8;font-weight:bold}
+pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:8px;font-size:11.5px;overflow:auto;max-height:360px}
+.kv td:first-child{color:#555}.note{color:#666;font-size:13px}figure{margin:0}`;
+
+export async function buildReport(data: StudyData, options: ReportOptions): Promise<Report> {
+  const { study, space, frontier } = data;
+  const geneNames = space.genes.map((g) => g.name);
+  const colorBy = options.colorBy ?? geneNames[0];
+  const { x: xMetric, y: yMetric } = axisMetrics(data);
+  const chosen = options.pointSeq !== undefined ? frontier.find((c) => c.seq === options.pointSeq) : kneePoint(frontier);
+  const frontierSeqs = new Set(frontier.map((c) => c.seq));
+  const colorGene = space.genes.find((g) => g.name === colorBy)!;
+
+  // Background points: every feasible evaluated candidate, thinned evenly beyond the limit.
+  const done = data.candidates.filter((c) => c.status === 'done' && c.metrics && Number.isFinite(c.metrics[xMetric]) && Number.isFinite(c.metrics[yMetric]));
+  const limit = options.maxBackgroundPoints ?? 4000;
+  const stride = Math.max(1, Math.ceil(done.length / limit));
+  const plotted = done.filter((c, i) => frontierSeqs.has(c.seq) || i % stride === 0);
+  const points: FrontierPlotPoint[] = plotted.map((c) => ({
+    seq: c.seq,
+    x: c.metrics![xMetric],
+    y: c.metrics![yMetric],
+    color: space.describe(c.genes)[colorBy],
+    onFrontier: frontierSeqs.has(c.seq),
+    chosen: chosen?.seq === c.seq,
+  }));
+  // Frontier points in x order so the step line is drawn left to right.
+  points.sort((a, b) => a.x - b.x);
+  const xs = points.map((p) => p.x);
+  const logX = xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) > 20;
+  const specs: Record<'frontier' | 'hypervolume' | 'operators', VlSpec | null> = {
+    frontier: points.length > 0 ? frontierSpec(points, { xTitle: xMetric, yTitle: yMetric, colorTitle: colorBy, colorOrder: colorGene.choices, logX }) : null,
+    hypervolume: data.hypervolumeCurve.length > 0 ? hypervolumeSpec(data.hypervolumeCurve) : null,
+    operators: null,
+  };
+
+  let chosenArch: Architecture | undefined;
+  let breakdown: ReturnType<typeof operatorBreakdown> = null;
+  if (chosen) {
+    chosenArch = space.decode(chosen.genes);
+    breakdown = operatorBreakdown(data, chosenArch);
+    if (breakdown) {
+      const top = [...breakdown.ops].sort((a, b) => b.latencyMs - a.latencyMs).slice(0, 20);
+      specs.operators = operatorSpec(
+        top.map((o) => ({ op: o.name, phase: o.phase, latencyMs: o.latencyMs, bound: o.bound })),
+        `Candidate ${chosen.seq}: operators by latency (top ${top.length} of ${breakdown.ops.length})`,
+      );
+    }
+  }
+  const svgs = {
+    frontier: specs.frontier ? await renderSvg(specs.frontier) : null,
+    hypervolume: specs.hypervolume ? await renderSvg(specs.hypervolume) : null,
+    operators: specs.operators ? await renderSvg(specs.operators) : null,
+  };
+
+  const metricCols = [...new Set([yMetric, xMetric, ...data.objectives.map((o) => o.metric), 'params', 'memoryBytes', 'ttftMs', 'decodeMsPerToken'])].filter((m) => frontier.some((c) => c.metrics?.[m] !== undefined));
+  const hfType = (c: CandidateRecord): string => {
+    const arch = space.decode(c.genes);
+    if (arch.family !== 'llm') return '—';
+    try {
+      return String(toHfConfig(arch).model_type);
+    } catch (error) {
+      if (error instanceof HfConfigError) return 'none';
+      throw error;
+    }
+  };
+  const isLlm = study.space.startsWith('llm') || (frontier[0] && space.decode(frontier[0].genes).family === 'llm');
+  const frontierRows = frontier.map((c) => {
+    const d = space.describe(c.genes);
+    return [String(c.seq), ...geneNames.map((g) => String(d[g])), ...metricCols.map((m) => (m === 'memoryBytes' ? formatBytes(c.metrics![m]) : m === 'params' ? formatCount(c.metrics![m]) : fmt(c.metrics?.[m]))), ...(isLlm ? [hfType(c)] : [])];
+  });
+  const dev = data.evaluator.device;
+  const w = data.evaluator.workload;
+  const kv = (rows: [string, string][]) => `<table class="kv"><tbody>${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</tbody></table>`;
+  const last = data.hypervolumeCurve[data.hypervolumeCurve.length - 1];
+  const parts: string[] = [];
+  parts.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>hwnas report: ${escapeHtml(study.name)}</title><style>${STYLE}</style></head><body>`);
+  parts.push(`<h1>hwnas study <code>${escapeHtml(study.name)}</code></h1>`);
+  parts.push(
+    `<p class="meta">${escapeHtml(`${study.space} on ${dev?.name ?? (study.device || '—')} · ${study.strategy} · seed ${study.seed} · ${study.status}${study.summary.stopReason ? ` (${study.summary.stopReason})` : ''} · ${study.evaluations} evaluated, ${study.failed} failed · frontier of ${frontier.length} · hypervolume ${fmt(last?.hypervolume)}`)}</p>`,
+  );
+  parts.push(`<h2>Frontier</h2><p class="note">Grey: every evaluated candidate${stride > 1 ? ` (1 in ${stride} shown)` : ''}; coloured: the feasible Pareto frontier (colour = gene <b>${escapeHtml(colorBy)}</b>); ringed: the point broken down below.</p>`);
+  parts.push(`<div class="grid"><figure>${svgs.frontier ?? '<p>No feasible candidate yet.</p>'}</figure><figure>${svgs.hypervolume ?? ''}</figure></div>`);
+  parts.push(`<h2>Frontier table</h2>`);
+  parts.push(table(['seq', ...geneNames, ...metricCols, ...(isLlm ? ['HF model_type'] : [])], frontierRows, (i) => frontier[i].seq === chosen?.seq));
+  if (chosen && chosenArch) {
+    parts.push(`<h2>Roofline breakdown of candidate ${chosen.seq}</h2>`);
+    const d = space.describe(chosen.genes);
+    parts.push(`<p class="meta">${escapeHtml(Object.entries(d).map(([k, v]) => `${k} ${v}`).join(' · '))}${options.pointSeq === undefined ? ' — the knee of the frontier (choose another with --point &lt;seq&gt;)' : ''}</p>`);
+    if (breakdown) {
+      if (breakdown.phases.length > 0) {
+        parts.push(table(['phase', 'latency ms', 'Σ compute ms', 'Σ memory ms', 'Σ overhead ms'], breakdown.phases.map((p) => [p.phase, fmt(p.latencyMs), fmt(p.computeMs), fmt(p.memoryMs), fmt(p.overheadMs)])));
+      }
+      parts.push(`<div class="grid"><figure>${svgs.operators ?? ''}</figure><div>`);
+      const ops = [...breakdown.ops].sort((a, b) => b.latencyMs - a.latencyMs);
+      parts.push(
+        table(
+          ['operator', 'phase', 'count', 'latency ms', 'share', 'bound', 'GFLOP', 'MB moved', 'FLOP/byte'],
+          ops.map((o) => [o.name, o.phase, String(o.count), fmt(o.latencyMs), `${(o.share * 100).toFixed(1)}%`, o.bound, fmt(o.flops / 1e9), fmt(o.bytes / 1e6), Number.isFinite(o.arithmeticIntensity) ? o.arithmeticIntensity.toFixed(1) : '∞']),
+        ),
+      );
+      parts.push(`</div></div>`);
+    } else {
+      parts.push(`<p>No device profile recorded with this study: no roofline breakdown.</p>`);
+    }
+  }
+  parts.push(`<h2>Provenance</h2>`);
+  parts.push(
+    kv([
+      ['study', `${study.name} (created ${new Date(study.createdAt).toISOString()}, updated ${new Date(study.updatedAt).toISOString()})`],
+      ['space / strategy / seed', `${study.space} / ${study.strategy} / ${study.seed}`],
+      ['objectives / constraints', `${study.objectives.join(', ')} / ${study.constraints.join(', ') || 'none'}`],
+      ['evaluator', `${data.evaluator.kind}${data.evaluator.mode ? `, ${data.evaluator.mode} mode` : ''}`],
+      ['loss law', data.evaluator.law ?? '—'],
+      ['device', dev ? `${dev.name} (${dev.id}) — ${dev.source}` : study.device || '—'],
+      ['workload', w ? `batch ${w.batch}, prompt ${w.promptTokens}, generated ${w.generatedTokens}` : '—'],
+      ['hwnas version', `${study.hwnasVersion} (study), ${options.exporterVersion} (report)`],
+    ]),
+  );
+  parts.push(`<h3>Study config</h3><pre>${escapeHtml(JSON.stringify(data.config, null, 2))}</pre>`);
+  if (dev) parts.push(`<h3>Device profile</h3><pre>${escapeHtml(JSON.stringify(dev, null, 2))}</pre>`);
+  parts.push(`<p class="note">Generated by hwnas ${escapeHtml(options.exporterVersion)}.</p></body></html>`);
+  return { html: parts.join('\n'), svgs, specs, chosenSeq: chosen?.seq ?? null, colorBy };
+}
