@@ -90,5 +90,6 @@ export type Architecture = LlmArchitecture | Nb201Architecture | FbnetArchitectu
 
 /** Layers of a uniform model: every layer full attention with an MLP. */
 export function uniformLayers(count: number, mixer: TokenMixer = { kind: 'attention' }): DecoderLayer[] {
-  return Array.from({ length: count }, () => ({ mixer, mlp: true }));
+  // One shared (immutable) layer object: lowering recognises a uniform stack by identity.
+  return new Array<DecoderLayer>(count).fill({ mixer, mlp: true });
 }

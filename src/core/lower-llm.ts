@@ -53,7 +53,7 @@ function layerKey(layer: DecoderLayer): string {
 export function layerGroups(layers: readonly DecoderLayer[]): { layer: DecoderLayer; count: number }[] {
   const first = layers[0];
   let uniform = true;
-  for (let i = 1; i < layers.length && uniform; i++) uniform = layers[i].mixer === first.mixer && layers[i].mlp === first.mlp;
+  for (let i = 1; i < layers.length && uniform; i++) uniform = layers[i] === first || (layers[i].mixer === first.mixer && layers[i].mlp === first.mlp);
   if (uniform) return layers.length ? [{ layer: first, count: layers.length }] : [];
   const groups = new Map<string, { layer: DecoderLayer; count: number }>();
   for (const layer of layers) {
@@ -80,41 +80,45 @@ function lowerPhase(arch: LlmArchitecture, w: Workload, phase: Phase, ops: Op[])
   const prefill = phase === 'prefill';
   const seq = prefill ? w.promptTokens : 1;
   const n = B * seq; // tokens processed in this pass
-  const add = emitter(ops, phase);
+  const sink = new OpSink(ops, phase);
 
-  add('embedding', 'embedding', 1, cost(0, Math.min(n, arch.vocabSize) * d * bw, 0, n * d * ba));
+  sink.add('embedding', 'embedding', 1, cost(0, Math.min(n, arch.vocabSize) * d * bw, 0, n * d * ba));
 
   const groups = layerGroups(arch.layers);
   for (const { layer, count } of groups) {
     const prefix = groups.length === 1 ? 'layer' : `layer[${layerKey(layer)}]`;
     if (layer.mixer) {
       // First norm of a layer also adds the previous residual (fused add + RMSNorm).
-      add(`${prefix}.mixer_norm`, 'norm', count, cost(5 * n * d, d * bw, 2 * n * d * ba, n * d * ba));
-      lowerMixer(arch, layer.mixer, w, phase, count, prefix, add);
+      sink.add(`${prefix}.mixer_norm`, 'norm', count, cost(5 * n * d, d * bw, 2 * n * d * ba, n * d * ba));
+      lowerMixer(arch, layer.mixer, w, phase, count, prefix, sink);
     }
     if (layer.mlp) {
-      add(`${prefix}.mlp_norm`, 'norm', count, cost(5 * n * d, d * bw, 2 * n * d * ba, n * d * ba));
-      lowerMlp(arch, n, count, prefix, add, bw, ba);
+      sink.add(`${prefix}.mlp_norm`, 'norm', count, cost(5 * n * d, d * bw, 2 * n * d * ba, n * d * ba));
+      lowerMlp(arch, n, count, prefix, sink, bw, ba);
     }
   }
 
-  add('final_norm', 'norm', 1, cost(5 * n * d, d * bw, 2 * n * d * ba, n * d * ba));
+  sink.add('final_norm', 'norm', 1, cost(5 * n * d, d * bw, 2 * n * d * ba, n * d * ba));
   // Logits for the last position of each sequence only; written in fp32 for sampling.
   const V = arch.vocabSize;
-  add('lm_head', 'lm-head', 1, cost(2 * B * d * V, d * V * bw, B * d * ba, B * V * 4));
+  sink.add('lm_head', 'lm-head', 1, cost(2 * B * d * V, d * V * bw, B * d * ba, B * V * 4));
 }
 
-type AddOp = (name: string, kind: OpKind, count: number, base: OpCost, perContextToken?: OpCost, contextCapTokens?: number) => void;
+/** Collects the ops of one phase. A class, not a closure: lowering runs tens of thousands of times a second. */
+class OpSink {
+  constructor(
+    readonly ops: Op[],
+    readonly phase: Phase,
+  ) {}
 
-function emitter(ops: Op[], phase: Phase): AddOp {
-  return function add(name, kind, count, base, perContextToken, contextCapTokens) {
+  add(name: string, kind: OpKind, count: number, base: OpCost, perContextToken?: OpCost, contextCapTokens?: number): void {
     // Softmax and context run inside the fused attention kernel that the score op launches.
     const fused = kind === 'softmax' || kind === 'attention-context';
-    ops.push({ name, kind, phase, count, base, perContextToken, contextCapTokens, fused });
-  };
+    this.ops.push({ name, kind, phase: this.phase, count, base, perContextToken, contextCapTokens, fused });
+  }
 }
 
-function lowerMixer(arch: LlmArchitecture, mixer: TokenMixer, w: Workload, phase: Phase, count: number, prefix: string, add: AddOp): void {
+function lowerMixer(arch: LlmArchitecture, mixer: TokenMixer, w: Workload, phase: Phase, count: number, prefix: string, sink: OpSink): void {
   const bw = BYTES_PER_ELEMENT[arch.precision.weights];
   const ba = BYTES_PER_ELEMENT[arch.precision.activations];
   const bk = BYTES_PER_ELEMENT[arch.precision.kvCache];
@@ -131,27 +135,27 @@ function lowerMixer(arch: LlmArchitecture, mixer: TokenMixer, w: Workload, phase
     const q = H * hd;
     const kv = arch.kvHeads * hd;
     const qkvOut = q + 2 * kv;
-    add(
+    sink.add(
       `${prefix}.qkv_proj`,
       'matmul',
       count,
       cost(2 * n * d * qkvOut + (arch.qkvBias ? n * qkvOut : 0), (d * qkvOut + (arch.qkvBias ? qkvOut : 0)) * bw, n * d * ba, n * q * ba, 0, n * 2 * kv * bk),
     );
-    if (arch.qkNorm) add(`${prefix}.qk_norm`, 'norm', count, cost(4 * n * (q + kv), 2 * hd * bw, n * (q + kv) * ba, n * (q + kv) * ba));
-    add(`${prefix}.rope`, 'elementwise', count, cost(3 * n * (q + kv), 0, n * (q + kv) * ba, n * (q + kv) * ba));
+    if (arch.qkNorm) sink.add(`${prefix}.qk_norm`, 'norm', count, cost(4 * n * (q + kv), 2 * hd * bw, n * (q + kv) * ba, n * (q + kv) * ba));
+    sink.add(`${prefix}.rope`, 'elementwise', count, cost(3 * n * (q + kv), 0, n * (q + kv) * ba, n * (q + kv) * ba));
     if (prefill) {
       const pairs = B * causalPairs(S, window); // (query, key) pairs per head
-      add(`${prefix}.attn_score`, 'attention-score', count, cost(2 * H * hd * pairs, 0, n * q * ba, 0, B * Math.min(S, window) * kv * bk, 0));
-      add(`${prefix}.attn_softmax`, 'softmax', count, cost(5 * H * pairs, 0, 0, 0));
-      add(`${prefix}.attn_context`, 'attention-context', count, cost(2 * H * hd * pairs, 0, 0, n * q * ba, B * Math.min(S, window) * kv * bk, 0));
+      sink.add(`${prefix}.attn_score`, 'attention-score', count, cost(2 * H * hd * pairs, 0, n * q * ba, 0, B * Math.min(S, window) * kv * bk, 0));
+      sink.add(`${prefix}.attn_softmax`, 'softmax', count, cost(5 * H * pairs, 0, 0, 0));
+      sink.add(`${prefix}.attn_context`, 'attention-context', count, cost(2 * H * hd * pairs, 0, 0, n * q * ba, B * Math.min(S, window) * kv * bk, 0));
     } else {
       const cap = Number.isFinite(window) ? window : undefined;
       // Per decode step: one query per sequence against c cached positions (c grows; capped by the window).
-      add(`${prefix}.attn_score`, 'attention-score', count, cost(0, 0, B * q * ba, 0), cost(2 * B * H * hd, 0, 0, 0, B * kv * bk, 0), cap);
-      add(`${prefix}.attn_softmax`, 'softmax', count, ZERO, cost(5 * B * H, 0, 0, 0), cap);
-      add(`${prefix}.attn_context`, 'attention-context', count, cost(0, 0, 0, B * q * ba), cost(2 * B * H * hd, 0, 0, 0, B * kv * bk, 0), cap);
+      sink.add(`${prefix}.attn_score`, 'attention-score', count, cost(0, 0, B * q * ba, 0), cost(2 * B * H * hd, 0, 0, 0, B * kv * bk, 0), cap);
+      sink.add(`${prefix}.attn_softmax`, 'softmax', count, ZERO, cost(5 * B * H, 0, 0, 0), cap);
+      sink.add(`${prefix}.attn_context`, 'attention-context', count, cost(0, 0, 0, B * q * ba), cost(2 * B * H * hd, 0, 0, 0, B * kv * bk, 0), cap);
     }
-    add(`${prefix}.o_proj`, 'matmul', count, cost(2 * n * q * d, q * d * bw, n * q * ba, n * d * ba));
+    sink.add(`${prefix}.o_proj`, 'matmul', count, cost(2 * n * q * d, q * d * bw, n * q * ba, n * d * ba));
     return;
   }
 
@@ -163,44 +167,45 @@ function lowerMixer(arch: LlmArchitecture, mixer: TokenMixer, w: Workload, phase
     const projOut = 2 * inner + 2 * mixer.stateSize + ssmHeads;
     const convChannels = inner + 2 * mixer.stateSize;
     const convState = B * convChannels * (MAMBA2_CONV_KERNEL - 1) * bk;
-    add(`${prefix}.in_proj`, 'matmul', count, cost(2 * n * d * projOut, d * projOut * bw, n * d * ba, n * projOut * ba));
-    add(`${prefix}.conv1d`, 'conv', count, cost(2 * n * convChannels * MAMBA2_CONV_KERNEL, convChannels * (MAMBA2_CONV_KERNEL + 1) * bw, n * convChannels * ba, n * convChannels * ba, prefill ? 0 : convState, convState));
-    add(`${prefix}.ssm_scan`, 'ssm-scan', count, cost(5 * n * stateElements, 3 * ssmHeads * bw, n * (inner + 2 * mixer.stateSize + ssmHeads) * ba, n * inner * ba, prefill ? 0 : B * stateElements * bk, B * stateElements * bk));
-    add(`${prefix}.gated_norm`, 'norm', count, cost(6 * n * inner, inner * bw, 2 * n * inner * ba, n * inner * ba));
-    add(`${prefix}.out_proj`, 'matmul', count, cost(2 * n * inner * d, inner * d * bw, n * inner * ba, n * d * ba));
+    sink.add(`${prefix}.in_proj`, 'matmul', count, cost(2 * n * d * projOut, d * projOut * bw, n * d * ba, n * projOut * ba));
+    sink.add(`${prefix}.conv1d`, 'conv', count, cost(2 * n * convChannels * MAMBA2_CONV_KERNEL, convChannels * (MAMBA2_CONV_KERNEL + 1) * bw, n * convChannels * ba, n * convChannels * ba, prefill ? 0 : convState, convState));
+    sink.add(`${prefix}.ssm_scan`, 'ssm-scan', count, cost(5 * n * stateElements, 3 * ssmHeads * bw, n * (inner + 2 * mixer.stateSize + ssmHeads) * ba, n * inner * ba, prefill ? 0 : B * stateElements * bk, B * stateElements * bk));
+    sink.add(`${prefix}.gated_norm`, 'norm', count, cost(6 * n * inner, inner * bw, 2 * n * inner * ba, n * inner * ba));
+    sink.add(`${prefix}.out_proj`, 'matmul', count, cost(2 * n * inner * d, inner * d * bw, n * inner * ba, n * d * ba));
     return;
   }
   const deltanet = mixer.variant === 'deltanet';
   const projOut = 3 * inner + (deltanet ? arch.heads : 0);
-  add(`${prefix}.qkv_proj`, 'matmul', count, cost(2 * n * d * projOut, d * projOut * bw, n * d * ba, n * projOut * ba));
+  sink.add(`${prefix}.qkv_proj`, 'matmul', count, cost(2 * n * d * projOut, d * projOut * bw, n * d * ba, n * projOut * ba));
   if (deltanet) {
     const convState = B * 3 * inner * (SHORT_CONV_KERNEL - 1) * bk;
-    add(`${prefix}.short_conv`, 'conv', count, cost(2 * n * 3 * inner * SHORT_CONV_KERNEL, 3 * inner * SHORT_CONV_KERNEL * bw, n * 3 * inner * ba, n * 3 * inner * ba, prefill ? 0 : convState, convState));
+    sink.add(`${prefix}.short_conv`, 'conv', count, cost(2 * n * 3 * inner * SHORT_CONV_KERNEL, 3 * inner * SHORT_CONV_KERNEL * bw, n * 3 * inner * ba, n * 3 * inner * ba, prefill ? 0 : convState, convState));
   }
   const flopsPerState = deltanet ? 6 : 4;
-  add(`${prefix}.linear_scan`, 'ssm-scan', count, cost(flopsPerState * n * stateElements, 0, n * 3 * inner * ba, n * inner * ba, prefill ? 0 : B * stateElements * bk, B * stateElements * bk));
-  if (deltanet) add(`${prefix}.out_norm`, 'norm', count, cost(4 * n * inner, arch.headDim * bw, n * inner * ba, n * inner * ba));
-  add(`${prefix}.o_proj`, 'matmul', count, cost(2 * n * inner * d, inner * d * bw, n * inner * ba, n * d * ba));
+  sink.add(`${prefix}.linear_scan`, 'ssm-scan', count, cost(flopsPerState * n * stateElements, 0, n * 3 * inner * ba, n * inner * ba, prefill ? 0 : B * stateElements * bk, B * stateElements * bk));
+  if (deltanet) sink.add(`${prefix}.out_norm`, 'norm', count, cost(4 * n * inner, arch.headDim * bw, n * inner * ba, n * inner * ba));
+  sink.add(`${prefix}.o_proj`, 'matmul', count, cost(2 * n * inner * d, inner * d * bw, n * inner * ba, n * d * ba));
 }
 
-function lowerMlp(arch: LlmArchitecture, n: number, count: number, prefix: string, add: AddOp, bw: number, ba: number): void {
+function lowerMlp(arch: LlmArchitecture, n: number, count: number, prefix: string, sink: OpSink, bw: number, ba: number): void {
   const d = arch.hiddenSize;
   const mlp = arch.mlp;
-  function denseMlp(name: string, tokens: number, intermediate: number, gated: boolean, copies: number) {
-    // `copies` distinct weight sets are read (experts touched); `tokens` token-rows flow through them in total.
-    const upWidth = (gated ? 2 : 1) * intermediate;
-    add(`${name}.${gated ? 'gate_up_proj' : 'up_proj'}`, 'matmul', count, cost(2 * tokens * d * upWidth, copies * d * upWidth * bw, tokens * d * ba, tokens * upWidth * ba));
-    add(`${name}.act`, 'elementwise', count, cost((gated ? 5 : 4) * tokens * intermediate, 0, tokens * upWidth * ba, tokens * intermediate * ba));
-    add(`${name}.down_proj`, 'matmul', count, cost(2 * tokens * intermediate * d, copies * intermediate * d * bw, tokens * intermediate * ba, tokens * d * ba));
-  }
   if (mlp.kind === 'dense') {
-    denseMlp(`${prefix}.mlp`, n, mlp.intermediateSize, mlp.gated, 1);
+    denseMlp(sink, d, count, bw, ba, `${prefix}.mlp`, n, mlp.intermediateSize, mlp.gated, 1);
     return;
   }
   const E = mlp.experts;
   const K = mlp.activeExperts;
   // Router logits, softmax and top-k (≈ 5 FLOPs per logit beyond the matmul).
-  add(`${prefix}.router`, 'router', count, cost(2 * n * d * E + 5 * n * E, d * E * bw, n * d * ba, n * K * 8));
-  denseMlp(`${prefix}.experts`, n * K, mlp.expertIntermediateSize, mlp.gated, expectedExpertsTouched(E, K, n));
-  if (mlp.sharedExperts > 0) denseMlp(`${prefix}.shared_experts`, n * mlp.sharedExperts, mlp.sharedIntermediateSize, mlp.gated, mlp.sharedExperts);
+  sink.add(`${prefix}.router`, 'router', count, cost(2 * n * d * E + 5 * n * E, d * E * bw, n * d * ba, n * K * 8));
+  denseMlp(sink, d, count, bw, ba, `${prefix}.experts`, n * K, mlp.expertIntermediateSize, mlp.gated, expectedExpertsTouched(E, K, n));
+  if (mlp.sharedExperts > 0) denseMlp(sink, d, count, bw, ba, `${prefix}.shared_experts`, n * mlp.sharedExperts, mlp.sharedIntermediateSize, mlp.gated, mlp.sharedExperts);
+}
+
+/** A (gated) MLP: `copies` distinct weight sets are read (experts touched); `tokens` rows flow through them. */
+function denseMlp(sink: OpSink, d: number, count: number, bw: number, ba: number, name: string, tokens: number, intermediate: number, gated: boolean, copies: number): void {
+  const upWidth = (gated ? 2 : 1) * intermediate;
+  sink.add(`${name}.${gated ? 'gate_up_proj' : 'up_proj'}`, 'matmul', count, cost(2 * tokens * d * upWidth, copies * d * upWidth * bw, tokens * d * ba, tokens * upWidth * ba));
+  sink.add(`${name}.act`, 'elementwise', count, cost((gated ? 5 : 4) * tokens * intermediate, 0, tokens * upWidth * ba, tokens * intermediate * ba));
+  sink.add(`${name}.down_proj`, 'matmul', count, cost(2 * tokens * intermediate * d, copies * intermediate * d * bw, tokens * intermediate * ba, tokens * d * ba));
 }

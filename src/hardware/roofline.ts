@@ -67,9 +67,13 @@ export interface OpTotals {
   readonly timeS: number;
 }
 
+function isMatmulKind(kind: OpKind): boolean {
+  return kind === 'matmul' || kind === 'lm-head' || kind === 'router' || kind === 'conv';
+}
+
 function opPrecision(arch: LlmArchitecture, kind: OpKind): Precision {
   const p = arch.precision;
-  if (kind === 'matmul' || kind === 'lm-head' || kind === 'router' || kind === 'conv') return computePrecision(p.weights, p.activations);
+  if (isMatmulKind(kind)) return computePrecision(p.weights, p.activations);
   if (kind === 'attention-score' || kind === 'attention-context') return computePrecision(p.kvCache, p.activations);
   return p.activations;
 }
@@ -227,12 +231,10 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
   const params = countParams(arch);
   const lo = workload.promptTokens + 1;
   const hi = workload.promptTokens + workload.generatedTokens;
-  const ratesByPrecision = new Map<Precision, Rates>();
-  const rates = (p: Precision) => {
-    let r = ratesByPrecision.get(p);
-    if (!r) ratesByPrecision.set(p, (r = deviceRates(device, p, ideal)));
-    return r;
-  };
+  // Three precisions at most per model (matmul, attention, elementwise): rates computed once each.
+  const matmulRates = deviceRates(device, opPrecision(arch, 'matmul'), ideal);
+  const attentionRates = deviceRates(device, opPrecision(arch, 'attention-score'), ideal);
+  const elementwiseRates = deviceRates(device, opPrecision(arch, 'norm'), ideal);
 
   let prefillFlops = 0, prefillBytes = 0, prefillS = 0;
   let decodeFlops = 0, decodeBytes = 0, decodeS = 0, firstStepS = 0, lastStepS = 0;
@@ -242,7 +244,7 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
   const totals: OpTotals[] = new Array(ops.length);
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
-    const r = rates(opPrecision(arch, op.kind));
+    const r = isMatmulKind(op.kind) ? matmulRates : op.kind === 'attention-score' || op.kind === 'attention-context' ? attentionRates : elementwiseRates;
     const t = opTotals(op, r, lo, hi);
     totals[i] = t;
     busyS += Math.max(t.computeS, t.memoryS);
