@@ -1,0 +1,46 @@
+/**
+ * HELP latency predictor: predictions per second in batch on one core (network only, and genes → latency including
+ * lowering and features), and meta-training wall time per iteration on NAS-Bench-201.
+ */
+import { resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getDevice } from '../src/hardware/devices.js';
+import { initTf } from '../src/hardware/tf-backend.js';
+import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices } from '../src/predictors/latency/data.js';
+import { ROOFLINE_REFERENCE_DEVICE } from '../src/predictors/latency/encode.js';
+import { predictGenesMs } from '../src/predictors/latency/evaluator.js';
+import { adapt, metaTrain, predictMs, prepareFeatures, selectRows } from '../src/predictors/latency/model.js';
+import type { BenchResult } from './types.js';
+
+const dataDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/data/latency');
+
+export async function run(): Promise<BenchResult[]> {
+  const backend = await initTf({ threads: 1 });
+  const table = loadHelpLatencyTable(resolve(dataDir, 'nb201_help_latency.csv'), 'nb201');
+  const meta = loadHelpMeta(resolve(dataDir, 'help_latency_meta.json'), 'nb201');
+  const ref = rowsOfIndices(table, meta.referenceIndices);
+  let t = performance.now();
+  const features = prepareFeatures(table, getDevice(ROOFLINE_REFERENCE_DEVICE), { referenceRows: ref, lutDevices: meta.split.metaTrain });
+  const featureS = (performance.now() - t) / 1000;
+  const iterations = 40;
+  const model = metaTrain({ table, features, referenceRows: ref, trainDevices: meta.split.metaTrain, validDevices: meta.split.metaValid, rooflineDevice: ROOFLINE_REFERENCE_DEVICE, config: { iterations, validEvery: 0 } });
+  const refLat = ref.map((r) => table.latencyMs.pixel2[r]);
+  const adapted = adapt(model, { device: 'pixel2', referenceLatencyMs: refLat, x: selectRows(features.x, features.inputSize, ref), latencyMs: refLat });
+  predictMs(adapted, features.x); // warm-up
+  t = performance.now();
+  const reps = 5;
+  for (let i = 0; i < reps; i++) predictMs(adapted, features.x);
+  const netPerS = (reps * table.genes.length) / ((performance.now() - t) / 1000);
+  const genes = table.genes.slice(0, 2000);
+  t = performance.now();
+  predictGenesMs(adapted, genes);
+  const fullPerS = genes.length / ((performance.now() - t) / 1000);
+  const tag = `[${backend.choice}, ${backend.threads} thread]`;
+  return [
+    { name: `nb201 predictions/s, batch 15,615, network + ridge ${tag}`, value: netPerS, unit: 'arch/s' },
+    { name: `nb201 predictions/s, batch 2,000, genes → lowering → features → latency ${tag}`, value: fullPerS, unit: 'arch/s' },
+    { name: `nb201 meta-training per iteration (4 devices, 2 inner steps, query 64) ${tag}`, value: model.meta.training.wallS / iterations, unit: 's' },
+    { name: `nb201 meta-training wall time, ${iterations} iterations ${tag}`, value: model.meta.training.wallS, unit: 's' },
+    { name: 'nb201 features for 15,625 cells (lowering, roofline, source tables)', value: featureS, unit: 's' },
+  ];
+}
