@@ -7,8 +7,10 @@ import { z } from 'zod';
 import { UsageError, formatPath } from '../cli/errors.js';
 import { parseConstraints, parseObjectives, type Constraint, type Objective } from '../core/objectives.js';
 import type { SearchSpace } from '../core/space.js';
-import { getSpace, SPACES } from '../core/spaces/index.js';
-import { deviceIds, getDevice } from '../hardware/devices.js';
+import { resolveSpace } from './space-file.js';
+import type { DeviceProfile } from '../hardware/device.js';
+import { deviceIds, getDevice, loadDeviceFile } from '../hardware/devices.js';
+import { localSpecProfile } from '../hardware/measure/calibrate.js';
 import { resolveLaw } from '../predictors/loss/index.js';
 import { DEFAULT_TRAINING_TOKENS } from './evaluate/analytic.js';
 import { EVALUATOR_KINDS, type EvaluatorSpec } from './evaluate/registry.js';
@@ -76,6 +78,10 @@ export const studyConfigSchema = z.strictObject({
   /** Analytic evaluator: training tokens D for laws that read it. */
   trainingTokens: z.coerce.number().positive().default(DEFAULT_TRAINING_TOKENS),
   out: z.string().min(1).optional(),
+  /** Latency from the roofline on `device`, from the roofline on a calibrated profile (`deviceFile`), or measured here. */
+  latency: z.enum(['analytic', 'calibrated', 'measured']).optional(),
+  /** A device profile file (e.g. written by `hwnas calibrate`). */
+  deviceFile: z.string().min(1).optional(),
 });
 
 export type StudyConfigInput = z.input<typeof studyConfigSchema>;
@@ -126,6 +132,7 @@ export function defaultEvaluatorKind(): string {
 }
 
 function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => string): EvaluatorSpec {
+  if (c.latency === 'calibrated' || c.latency === 'measured' || c.evaluator === 'measured' || c.deviceFile !== undefined) return latencySpecOf(c, at);
   const kind = c.evaluator ?? defaultEvaluatorKind();
   if (!(EVALUATOR_KINDS as readonly string[]).includes(kind)) {
     throw new UsageError(`${where}unknown evaluator '${kind}'; valid: ${EVALUATOR_KINDS.join(', ')}`);
@@ -153,14 +160,50 @@ function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => str
   }
 }
 
+/**
+ * --latency calibrated|measured and --device-file: the analytic evaluator on a calibrated profile, or the measured
+ * evaluator (latency timed on this machine; the other metrics analytic on the device, by default this CPU's spec
+ * sheet). Measurements must not overlap, so a measured study runs in-process or in one worker thread.
+ */
+function latencySpecOf(c: StudyConfig, at: (key: string) => string): EvaluatorSpec {
+  const latency = c.latency ?? (c.evaluator === 'measured' ? 'measured' : 'analytic');
+  if (c.evaluator !== undefined && c.evaluator !== 'analytic' && c.evaluator !== latency) throw new UsageError(`${at('evaluator')}--latency ${latency} chooses the evaluator; drop --evaluator ${c.evaluator}`);
+  let device: DeviceProfile;
+  if (c.deviceFile !== undefined) {
+    try {
+      device = loadDeviceFile(c.deviceFile);
+    } catch (error) {
+      throw new UsageError(`${at('deviceFile')}${(error as Error).message}`);
+    }
+  } else if (latency === 'calibrated') {
+    throw new UsageError(`${at('latency')}calibrated latency needs --device-file device.json (written by hwnas calibrate)`);
+  } else if (c.device !== undefined) {
+    try {
+      device = getDevice(c.device);
+    } catch (error) {
+      throw new UsageError(`${at('device')}${(error as Error).message}`);
+    }
+  } else if (latency === 'measured') device = localSpecProfile();
+  else throw new UsageError(`${at('device')}required by the analytic evaluator; one of ${deviceIds().join(', ')} or a device .json file`);
+  try {
+    resolveLaw(c.lossLaw);
+  } catch (error) {
+    throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
+  }
+  const base = { device, workload: c.workload, mode: c.mode, law: c.lossLaw, trainingTokens: c.trainingTokens };
+  if (latency !== 'measured') return { kind: 'analytic', ...base };
+  if (c.threads > 1) throw new UsageError(`${at('threads')}measured latency runs one measurement at a time: use --threads 0 (in-process) or 1`);
+  return { kind: 'measured', ...base, seed: c.seed };
+}
+
 /** Resolves ids (space, strategy, metrics) and checks the strategy accepts its options. Writes nothing. */
 export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}): ResolvedStudy {
   const where = (key: string) => (sources.flagKeys?.has(key) || !sources.file ? `--${kebab(key)}: ` : `${sources.file}: ${key}: `);
   let space: SearchSpace;
   try {
-    space = getSpace(c.space);
-  } catch {
-    throw new UsageError(`${where('space')}unknown search space '${c.space}'; valid: ${Object.keys(SPACES).join(', ')}`);
+    space = resolveSpace(c.space);
+  } catch (error) {
+    throw new UsageError(`${where('space')}${error instanceof Error ? error.message : String(error)}`);
   }
   const rethrow = <T>(key: string, fn: () => T): T => {
     try {
@@ -174,7 +217,7 @@ export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}): Resol
   const objectives = rethrow('objectives', () => parseObjectives(c.objectives));
   const constraints = rethrow('constraints', () => parseConstraints(c.constraints));
   // Bad strategy options surface now, not after the database was created.
-  rethrow('strategyOptions', () => strategy.create({ space, objectiveCount: objectives.length, seed: c.seed, options: c.strategyOptions }));
+  rethrow('strategyOptions', () => strategy.create({ space, objectiveCount: objectives.length, seed: c.seed, options: c.strategyOptions, objectives, constraints }));
   const evaluator = evaluatorSpecOf(c, where('evaluator'), where);
   const budget: Budget = {
     evaluations: c.evaluations,

@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 import { choiceFlag, parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
 import { paretoIndices } from '../../core/pareto.js';
-import { getSpace } from '../../core/spaces/index.js';
+import { resolveSpace } from '../../search/space-file.js';
 import { getDevice } from '../../hardware/devices.js';
 import { DEFAULT_DB, type CandidateRecord } from '../../search/store/index.js';
 import { parseStudyConfig } from '../../search/study-config.js';
@@ -44,7 +44,7 @@ export const command: Command = {
         throw new UsageError(`unknown study '${name}' in ${dbPath}; studies: ${store.listStudies().map((s) => s.name).join(', ') || '(none)'}`);
       }
       const config = parseStudyConfig(study.config, { file: `${dbPath}: study '${name}' config` });
-      const space = getSpace(study.space);
+      const space = resolveSpace(study.space);
       const spec = study.evaluator as { kind?: string; device?: unknown; law?: string } | undefined;
       let device: unknown = spec?.device ?? null;
       if (device === null && study.device) {

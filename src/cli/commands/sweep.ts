@@ -4,7 +4,8 @@ import { parseConstraints, parseObjectives, scoreMetrics } from '../../core/obje
 import { paretoIndices } from '../../core/pareto.js';
 import { SPACES } from '../../core/spaces/index.js';
 import { analyticMetrics, DEFAULT_TRAINING_TOKENS, type AnalyticSpec } from '../../search/evaluate/analytic.js';
-import { choiceFlag, numberFlag, parseFlags } from '../args.js';
+import { numberFlag, parseFlags } from '../args.js';
+import { resolveSpace } from '../../search/space-file.js';
 import { PRECISION_FLAGS, readDevice, readWorkload, withPrecisionFlags, WORKLOAD_FLAGS } from '../architecture-input.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -32,6 +33,16 @@ const HELP = `hwnas sweep --space <id> --device <id|file.json> --out <file.csv|f
 Evaluates every candidate of a finite space with the analytic evaluator; one row per candidate with its genes,
 every metric and is_pareto (feasible and non-dominated for the objectives).`;
 
+/** Prefixes a UsageError's message with the flag it came from. */
+function withFlag<T>(flag: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`--${flag}: ${error.message}`);
+    throw error;
+  }
+}
+
 /** Largest space a sweep enumerates; beyond it, search instead. */
 const MAX_SWEEP = 2_000_000;
 
@@ -49,8 +60,9 @@ export const command: Command = {
       console.log(HELP);
       return 0;
     }
-    const spaceId = choiceFlag('space', f.space, Object.keys(SPACES));
-    const space = SPACES[spaceId];
+    if (!f.space) throw new UsageError(`--space is required; one of: ${Object.keys(SPACES).join(', ')}, or a space file`);
+    const spaceId = f.space;
+    const space = withFlag('space', () => resolveSpace(spaceId));
     if (!space.enumerate || space.size() > MAX_SWEEP) throw new UsageError(`--space ${spaceId}: ${space.size().toExponential(2)} candidates is too many to sweep (limit ${MAX_SWEEP}); use hwnas search`);
     if (!f.out) throw new UsageError('--out <file.csv|file.jsonl> is required');
     const format = f.out.endsWith('.csv') ? 'csv' : f.out.endsWith('.jsonl') ? 'jsonl' : null;

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { SearchSpace } from '../core/space.js';
+import { getSpace, SPACES } from '../core/spaces/index.js';
+import { userSpace } from '../core/spaces/user-space.js';
+import { UsageError } from '../core/usage-error.js';
+
+const SPACE_FILE = /\.(json|ya?ml)$/;
+
+/** A built-in space by id, or a user's space file (.json, .yaml, .yml; see core/spaces/user-space.ts). */
+export function resolveSpace(idOrPath: string): SearchSpace {
+  if (!SPACE_FILE.test(idOrPath)) {
+    if (!SPACES[idOrPath]) throw new UsageError(`unknown search space '${idOrPath}'; valid: ${Object.keys(SPACES).join(', ')}, or a space file (.json/.yaml)`);
+    return getSpace(idOrPath);
+  }
+  let text: string;
+  try {
+    text = readFileSync(idOrPath, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${idOrPath}: cannot read space file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let data: unknown;
+  try {
+    data = idOrPath.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`${idOrPath}: not valid ${idOrPath.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]})`);
+  }
+  return userSpace(data, idOrPath);
+}
