@@ -7,7 +7,7 @@ import { FBNET_BLOCKS, NB201_OPS, type FbnetArchitecture, type Nb201Architecture
 import { cnnTotals, lowerFbnet, lowerNb201 } from '../../core/lower-cnn.js';
 import type { Op } from '../../core/ops.js';
 import type { Genes } from '../../core/space.js';
-import { peakFlopsPerS } from '../../hardware/devices.js';
+import { opTimeS } from '../../hardware/roofline.js';
 import type { DeviceProfile } from '../../hardware/device.js';
 import type { LatencySpaceId } from './data.js';
 
@@ -34,16 +34,10 @@ export function lowerArch(space: LatencySpaceId, g: Genes): Op[] {
   return arch.family === 'nb201' ? lowerNb201(arch).ops : lowerFbnet(arch as FbnetArchitecture).ops;
 }
 
-/** Ideal roofline time of one operator list (no efficiency factors, no launch overhead). */
+/** Ideal roofline time of one operator list: Σ max(FLOPs / peak, bytes / bandwidth), no efficiencies or overhead. */
 export function rooflineTimeS(ops: readonly Op[], device: DeviceProfile): number {
-  const peak = peakFlopsPerS(device, 'fp32');
-  const bw = device.memoryBandwidthBytesPerS;
   let t = 0;
-  for (const op of ops) {
-    const c = op.base;
-    const bytes = c.weightBytes + c.activationBytesRead + c.activationBytesWritten + c.kvBytesRead + c.kvBytesWritten;
-    t += op.count * Math.max(c.flops / peak, bytes / bw);
-  }
+  for (const op of ops) t += op.count * opTimeS(op.base, device, 'fp32', true);
   return t;
 }
 
