@@ -31,6 +31,12 @@ export async function run(): Promise<BenchResult[]> {
   const table = { ...all, rows: all.rows.filter((_, i) => keep[i]), labels: all.labels.filter((_, i) => keep[i]), rowIds: all.rowIds.filter((_, i) => keep[i]) };
   const data = tableToFitData(table, file, { params: 'N_params', trainingTokens: 'D_tokens', loss: 'loss' }, ['activeParams', 'trainingTokens'], 6);
   const points = data.loss.length;
+  // Calibration: this machine's Math.exp speed now (a shared machine under load is several times slower).
+  const exp = timed(() => {
+    let acc = 0;
+    for (let i = 0; i < 1e7; i++) acc += Math.exp(-1e-7 * i);
+    return acc;
+  });
   // Warm up the JIT on a few starts.
   fitForm(CHINCHILLA_FORM, data, { maxStarts: 50 });
   const fit = timed(() => fitForm(CHINCHILLA_FORM, data, { delta: 1e-3 }));
@@ -40,6 +46,9 @@ export async function run(): Promise<BenchResult[]> {
     { name: `chinchilla fit, Hoffmann grid (${fit.value.starts} starts, ${points} points), wall`, value: fit.wallMs, unit: 'ms' },
     { name: `chinchilla fit, Hoffmann grid (${fit.value.starts} starts, ${points} points), cpu`, value: fit.cpuMs, unit: 'ms' },
     { name: 'chinchilla fit, starts per second (wall)', value: (fit.value.starts / fit.wallMs) * 1000, unit: 'starts/s' },
+    { name: 'chinchilla fit, objective+gradient evaluations', value: fit.value.evaluations, unit: 'evals' },
+    { name: 'chinchilla fit, cpu per evaluation', value: (fit.cpuMs * 1000) / fit.value.evaluations, unit: 'µs' },
+    { name: 'calibration: Math.exp, cpu per call', value: (exp.cpuMs * 1e6) / 1e7, unit: 'ns' },
     { name: 'bootstrap, 1000 resamples (refit from the optimum), wall', value: boot.wallMs, unit: 'ms' },
     { name: 'bootstrap, 1000 resamples (refit from the optimum), cpu', value: boot.cpuMs, unit: 'ms' },
     { name: `fitted E (${points} points; Epoch: 1.82)`, value: c.E, unit: 'nats' },

@@ -70,6 +70,8 @@ export interface FitResult {
   readonly starts: number;
   /** How the winning start stopped. */
   readonly status: LbfgsStatus;
+  /** Objective evaluations over all starts and the polish. */
+  readonly evaluations: number;
   readonly r2Loss: number;
   readonly rmseLoss: number;
   readonly r2LogLoss: number;
@@ -331,20 +333,26 @@ export function startGrid(form: FitForm, fallback?: Readonly<Record<string, numb
 }
 
 /** Run L-BFGS from every start; the lowest objective wins (the first on ties). */
-export function multiStart(objective: CompiledObjective, starts: readonly (readonly number[])[], lbfgs?: LbfgsOptions): { theta: Float64Array; f: number; status: LbfgsStatus } {
+export function multiStart(
+  objective: CompiledObjective,
+  starts: readonly (readonly number[])[],
+  lbfgs?: LbfgsOptions,
+): { theta: Float64Array; f: number; status: LbfgsStatus; evaluations: number } {
   const ws = new LbfgsWorkspace(objective.n, lbfgs?.memory ?? 10);
   const best = new Float64Array(objective.n);
   let bestF = Infinity;
   let bestStatus: LbfgsStatus = 'non-finite';
+  let evaluations = 0;
   for (const start of starts) {
     const r = minimizeLbfgs(objective.f, start, lbfgs, ws);
+    evaluations += r.evaluations;
     if (r.f < bestF) {
       bestF = r.f;
       best.set(r.x);
       bestStatus = r.status;
     }
   }
-  return { theta: best, f: bestF, status: bestStatus };
+  return { theta: best, f: bestF, status: bestStatus, evaluations };
 }
 
 function stats(logPred: Float64Array, data: FitData, idx: ArrayLike<number>) {
@@ -407,7 +415,8 @@ export function fitForm(form: FitForm, data: FitData, options: FitOptions = {}, 
   if (options.polish ?? true) {
     const polished = multiStart(objective, [Array.from(best.theta)], { ...options.lbfgs, ...TIGHT_LBFGS });
     // Keep the winner's stopping status: the polish always ends on a line search at machine precision.
-    if (polished.f <= best.f) best = { ...polished, status: best.status };
+    const evaluations = best.evaluations + polished.evaluations;
+    best = polished.f <= best.f ? { ...polished, status: best.status, evaluations } : { ...best, evaluations };
   }
   const logPred = new Float64Array(idx.length);
   objective.logPredict(best.theta, logPred);
@@ -427,6 +436,7 @@ export function fitForm(form: FitForm, data: FitData, options: FitOptions = {}, 
     points: idx.length,
     starts: starts.length,
     status: best.status,
+    evaluations: best.evaluations,
     ...stats(logPred, data, idx),
     residuals,
     fittedRange: dataRange(form, data, idx),
