@@ -15,7 +15,7 @@ export interface StudyControlOptions {
   /** Exports the current frontier; resolves to a one-line message for the view. */
   readonly exportNow?: () => Promise<string>;
   readonly now?: () => number;
-  /** Least time between two redraws caused by progress events (default 100 ms; 0 redraws on every event). */
+  /** Least time between two redraws caused by progress events (default 200 ms; 0 redraws on every event). */
   readonly minNotifyMs?: number;
 }
 
@@ -35,7 +35,7 @@ export class StudyControl {
     this.state = initialProgress(options.study);
     this.published = this.state;
     this.now = options.now ?? Date.now;
-    this.minNotifyMs = options.minNotifyMs ?? 100;
+    this.minNotifyMs = options.minNotifyMs ?? 200;
   }
 
   /** Feed for runStudy's onEvent. */

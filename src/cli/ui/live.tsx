@@ -30,6 +30,12 @@ export async function exportFrontierNow(dbPath: string, study: string, llm: bool
   return `exported ${file} and ${dir}/ (${r.entries.filter((e) => e.modelType).length} configs)`;
 }
 
+/**
+ * Process-wide view settings: the launcher keeps a finished study on screen until a key is pressed, while a
+ * plain `hwnas search` gives the terminal back at once (its last frame stays).
+ */
+export const liveViewSettings = { holdWhenFinished: false };
+
 export function subtitleOf(study: StudyRecord): string {
   return `${study.space}${study.device ? ` on ${study.device}` : ''} · ${study.strategy}`;
 }
@@ -39,7 +45,13 @@ export async function attachLiveView(opts: { study: StudyRecord; resolved: Resol
   const llm = study.space.startsWith('llm');
   const control = new StudyControl({ study: study.name, abort: opts.abort, exportNow: () => exportFrontierNow(opts.dbPath, study.name, llm) });
   const instance = render(
-    <LiveApp control={control} subtitle={subtitleOf(study)} objectives={resolved.objectives} describe={(g) => resolved.space.describe(g)} />,
+    <LiveApp
+      control={control}
+      subtitle={subtitleOf(study)}
+      objectives={resolved.objectives}
+      describe={(g) => resolved.space.describe(g)}
+      {...(liveViewSettings.holdWhenFinished ? { finishedKeys: 'e export · q/enter back to the launcher' } : {})}
+    />,
     { exitOnCtrlC: false },
   );
   return {
@@ -48,6 +60,10 @@ export async function attachLiveView(opts: { study: StudyRecord; resolved: Resol
     async close() {
       // One more turn so the final state is drawn, then unmount: the last frame stays on the screen.
       await new Promise((r) => setTimeout(r, 50));
+      if (liveViewSettings.holdWhenFinished && !control.isStopping()) {
+        await instance.waitUntilExit().catch(() => {});
+        return;
+      }
       instance.unmount();
       await instance.waitUntilExit().catch(() => {});
     },

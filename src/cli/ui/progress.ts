@@ -18,12 +18,14 @@ export interface ProgressState {
   readonly evaluations: number;
   readonly failed: number;
   readonly lastError?: string;
-  /** Evaluations and wall clock when this session started, for the rate. */
+  /** Evaluations and wall clock when this session started. */
   readonly sessionStart: { readonly evaluations: number; readonly atMs: number } | null;
+  /** Recent (wall clock, evaluations) samples: the rate is taken over the last RATE_WINDOW_MS, so a pause ages out. */
+  readonly rateSamples: readonly { readonly atMs: number; readonly evaluations: number }[];
   /** Study time over all sessions, from the last event that carried it. */
   readonly elapsedMs: number;
   readonly lastEventAtMs: number;
-  /** Candidates per second over this session. */
+  /** Candidates per second over the last RATE_WINDOW_MS. */
   readonly candidatesPerS: number;
   readonly hypervolume: number;
   readonly hypervolumeHistory: readonly HypervolumeSample[];
@@ -42,6 +44,7 @@ export function initialProgress(study = ''): ProgressState {
     evaluations: 0,
     failed: 0,
     sessionStart: null,
+    rateSamples: [],
     elapsedMs: 0,
     lastEventAtMs: 0,
     candidatesPerS: 0,
@@ -54,11 +57,19 @@ export function initialProgress(study = ''): ProgressState {
 
 const HISTORY_LIMIT = 2000;
 
-function rate(s: ProgressState, evaluations: number, nowMs: number): number {
-  if (!s.sessionStart) return s.candidatesPerS;
-  const dt = nowMs - s.sessionStart.atMs;
-  const n = evaluations - s.sessionStart.evaluations;
-  return dt > 0 && n > 0 ? (n * 1000) / dt : s.candidatesPerS;
+export const RATE_WINDOW_MS = 15_000;
+
+/** New samples and the rate over the window: evaluations gained since the oldest sample kept, per second. */
+function withRate(s: ProgressState, evaluations: number, nowMs: number): Pick<ProgressState, 'rateSamples' | 'candidatesPerS'> {
+  const samples = [...s.rateSamples, { atMs: nowMs, evaluations }];
+  // Keep the newest sample older than the window as the baseline, drop the rest of the old ones.
+  let first = 0;
+  while (first + 1 < samples.length && nowMs - samples[first + 1].atMs >= RATE_WINDOW_MS) first++;
+  const kept = samples.slice(first);
+  const base = kept[0];
+  const dt = nowMs - base.atMs;
+  const n = evaluations - base.evaluations;
+  return { rateSamples: kept, candidatesPerS: dt > 0 && n > 0 ? (n * 1000) / dt : s.candidatesPerS };
 }
 
 /** Folds one event into the state; `nowMs` is the wall clock when it arrived. */
@@ -74,15 +85,17 @@ export function reduceProgress(s: ProgressState, e: StudyEvent, nowMs: number): 
         generation: e.generation,
         evaluations: e.evaluations,
         sessionStart: { evaluations: e.evaluations, atMs: nowMs },
+        rateSamples: [{ atMs: nowMs, evaluations: e.evaluations }],
+        candidatesPerS: 0,
         finished: undefined,
       };
     case 'batch-evaluated': {
       const evaluations = Math.max(s.evaluations, e.totalEvaluations);
-      return { ...base, generation: e.generation, evaluations, elapsedMs: e.elapsedMs, candidatesPerS: rate(s, evaluations, nowMs) };
+      return { ...base, generation: e.generation, evaluations, elapsedMs: e.elapsedMs, ...withRate(s, evaluations, nowMs) };
     }
     case 'generation': {
       const evaluations = Math.max(s.evaluations, e.evaluations);
-      return { ...base, generation: e.generation + 1, evaluations, failed: e.failed, candidatesPerS: rate(s, evaluations, nowMs) };
+      return { ...base, generation: e.generation + 1, evaluations, failed: e.failed, ...withRate(s, evaluations, nowMs) };
     }
     case 'hypervolume': {
       const sample = { evaluations: s.evaluations, hypervolume: e.hypervolume };

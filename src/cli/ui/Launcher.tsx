@@ -1,0 +1,201 @@
+/**
+ * `hwnas` with no arguments on a terminal: start a search from a form with sensible defaults (the co-design
+ * space on Jetson AGX Orin, loss vs end-to-end latency), or browse the studies of the database and resume,
+ * export or report one. The launcher only builds the arguments of the ordinary commands and hands them back:
+ * every action runs through the same command code as when typed.
+ */
+import { Box, Text, useApp, useInput } from 'ink';
+import React, { useState } from 'react';
+import { useTerminalSize } from './LiveApp.js';
+import { formatNumber } from './progress.js';
+
+export interface StudyRow {
+  readonly name: string;
+  readonly status: string;
+  readonly evaluations: number;
+  readonly failed: number;
+  readonly frontierSize: number;
+  readonly best: Readonly<Record<string, number>>;
+  readonly space: string;
+  readonly device: string;
+  readonly strategy: string;
+  readonly updatedAt: number;
+}
+
+export interface FormField {
+  readonly key: string;
+  readonly label: string;
+  readonly choices: readonly string[];
+  /** What each choice means, shown next to the selected one. */
+  readonly hints?: readonly string[];
+  readonly initial: number;
+}
+
+/** What the user chose; the caller runs it and comes back. */
+export type LauncherAction =
+  | { readonly kind: 'search'; readonly values: Readonly<Record<string, string>> }
+  | { readonly kind: 'resume'; readonly study: string }
+  | { readonly kind: 'export'; readonly study: string }
+  | { readonly kind: 'report'; readonly study: string }
+  | { readonly kind: 'quit' };
+
+export interface LauncherProps {
+  readonly fields: readonly FormField[];
+  readonly studies: readonly StudyRow[];
+  readonly dbPath: string;
+  readonly message?: string;
+  readonly initialScreen?: 'menu' | 'new' | 'studies';
+  readonly onAction: (action: LauncherAction) => void;
+  readonly size?: { readonly columns: number; readonly rows: number };
+}
+
+const MENU = [
+  { id: 'new', label: 'New search', hint: 'pick space, device, workload, objectives, constraints, strategy, budget' },
+  { id: 'studies', label: 'Studies', hint: 'browse; resume, export or report one' },
+  { id: 'quit', label: 'Quit', hint: '' },
+] as const;
+
+function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86400)}d`;
+}
+
+export function Launcher(props: LauncherProps) {
+  const { exit } = useApp();
+  const size = useTerminalSize(props.size);
+  const [screen, setScreen] = useState<'menu' | 'new' | 'studies'>(props.initialScreen ?? 'menu');
+  const [menuIndex, setMenuIndex] = useState(0);
+  const [fieldIndex, setFieldIndex] = useState(props.fields.length); // the Start button
+  const [picks, setPicks] = useState<number[]>(() => props.fields.map((f) => f.initial));
+  const [studyIndex, setStudyIndex] = useState(0);
+
+  const act = (action: LauncherAction) => {
+    props.onAction(action);
+    exit();
+  };
+
+  useInput((input, key) => {
+    if (screen === 'menu') {
+      if (key.upArrow) setMenuIndex((i) => (i + MENU.length - 1) % MENU.length);
+      else if (key.downArrow) setMenuIndex((i) => (i + 1) % MENU.length);
+      else if (input === 'q' || key.escape) act({ kind: 'quit' });
+      else if (input === 'n') setScreen('new');
+      else if (input === 's') setScreen('studies');
+      else if (key.return) {
+        const id = MENU[menuIndex].id;
+        if (id === 'quit') act({ kind: 'quit' });
+        else setScreen(id);
+      }
+      return;
+    }
+    if (screen === 'new') {
+      const n = props.fields.length;
+      if (key.escape) setScreen('menu');
+      else if (key.upArrow) setFieldIndex((i) => (i + n) % (n + 1));
+      else if (key.downArrow || key.tab) setFieldIndex((i) => (i + 1) % (n + 1));
+      else if ((key.leftArrow || key.rightArrow) && fieldIndex < n) {
+        const k = props.fields[fieldIndex].choices.length;
+        setPicks((p) => p.map((v, i) => (i === fieldIndex ? (v + (key.rightArrow ? 1 : k - 1)) % k : v)));
+      } else if (key.return) {
+        const values: Record<string, string> = {};
+        props.fields.forEach((f, i) => (values[f.key] = f.choices[picks[i]]));
+        act({ kind: 'search', values });
+      }
+      return;
+    }
+    // studies
+    const n = props.studies.length;
+    if (key.escape || input === 'b') setScreen('menu');
+    else if (input === 'q') act({ kind: 'quit' });
+    else if (n === 0) return;
+    else if (key.upArrow) setStudyIndex((i) => (i + n - 1) % n);
+    else if (key.downArrow) setStudyIndex((i) => (i + 1) % n);
+    else if (input === 'r' || key.return) act({ kind: 'resume', study: props.studies[studyIndex].name });
+    else if (input === 'e') act({ kind: 'export', study: props.studies[studyIndex].name });
+    else if (input === 'h') act({ kind: 'report', study: props.studies[studyIndex].name });
+  });
+
+  const width = Math.max(40, size.columns);
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text>
+        <Text bold color="cyan">
+          hwnas
+        </Text>{' '}
+        — hardware-aware neural architecture search · database <Text bold>{props.dbPath}</Text>
+      </Text>
+      {props.message && (
+        <Text color="yellow" wrap="truncate-end">
+          {props.message}
+        </Text>
+      )}
+      <Text> </Text>
+      {screen === 'menu' &&
+        MENU.map((m, i) => (
+          <Text key={m.id} wrap="truncate">
+            <Text color={i === menuIndex ? 'cyan' : undefined} bold={i === menuIndex}>
+              {i === menuIndex ? '❯ ' : '  '}
+              {m.label}
+            </Text>
+            <Text dimColor>{m.hint ? `  ${m.hint}` : ''}</Text>
+          </Text>
+        ))}
+      {screen === 'new' && (
+        <>
+          <Text bold>New search</Text>
+          {props.fields.map((f, i) => {
+            const sel = i === fieldIndex;
+            const hint = f.hints?.[picks[i]];
+            return (
+              <Text key={f.key} wrap="truncate">
+                <Text color={sel ? 'cyan' : undefined}>{sel ? '❯ ' : '  '}</Text>
+                <Text>{f.label.padEnd(13)}</Text>
+                <Text color={sel ? 'cyan' : 'white'} bold>
+                  {sel ? '‹ ' : '  '}
+                  {f.choices[picks[i]]}
+                  {sel ? ' ›' : ''}
+                </Text>
+                <Text dimColor>{hint ? `  ${hint}` : ''}</Text>
+              </Text>
+            );
+          })}
+          <Text> </Text>
+          <Text color={fieldIndex === props.fields.length ? 'green' : undefined} bold={fieldIndex === props.fields.length}>
+            {fieldIndex === props.fields.length ? '❯ ' : '  '}[ Start search ]
+          </Text>
+          <Text> </Text>
+          <Text dimColor>↑↓ field · ←→ change · enter start · esc back</Text>
+        </>
+      )}
+      {screen === 'studies' && (
+        <>
+          <Text bold>Studies</Text>
+          {props.studies.length === 0 && <Text dimColor>(no studies yet — start one from New search)</Text>}
+          {props.studies.slice(0, Math.max(3, size.rows - 8)).map((s, i) => {
+            const sel = i === studyIndex;
+            const best = Object.entries(s.best)
+              .map(([k, v]) => `${k}=${formatNumber(v)}`)
+              .join(' ');
+            return (
+              <Text key={s.name} wrap="truncate" color={sel ? 'cyan' : undefined} bold={sel}>
+                {sel ? '❯ ' : '  '}
+                {s.name.padEnd(28)} {s.status.padEnd(22)} {String(s.evaluations).padStart(7)} evaluated {String(s.failed).padStart(4)} failed · frontier {String(s.frontierSize).padStart(3)} · {best} · {s.space}/{s.device || '-'}/{s.strategy} · {age(Date.now() - s.updatedAt)} ago
+              </Text>
+            );
+          })}
+          <Text> </Text>
+          <Text dimColor>↑↓ select · r/enter resume · e export (JSON + Hugging Face) · h HTML report · b back · q quit</Text>
+        </>
+      )}
+      {screen === 'menu' && (
+        <>
+          <Text> </Text>
+          <Text dimColor>↑↓ move · enter choose · n new search · s studies · q quit</Text>
+        </>
+      )}
+    </Box>
+  );
+}
