@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   studies: () => import('./commands/studies.js'),
   resume: () => import('./commands/resume.js'),
   export: () => import('./commands/export.js'),
+  report: () => import('./commands/report.js'),
   predictor: () => import('./commands/predictor.js'),
   calibrate: () => import('./commands/calibrate.js'),
   measure: () => import('./commands/measure.js'),
@@ -32,6 +33,10 @@ function usage(): string {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // No arguments on a terminal: the interactive launcher (src/cli/ui); otherwise, or in CI, the usage.
+  if (name === undefined && (await import('./ui/terminal.js')).interactiveTerminal()) {
+    return (await import('./ui/run-launcher.js')).runLauncher();
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return 0;
