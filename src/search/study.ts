@@ -17,7 +17,7 @@ import type { Evaluator } from './evaluate/evaluator.js';
 import { evaluateGuarded } from './evaluate/pool.js';
 import type { SqliteStore } from './store/sqlite.js';
 import { contentHash } from './store/hash.js';
-import type { CandidateRecord, CandidateResult, NewCandidate, StudyRecord, StudySummary } from './store/types.js';
+import type { CandidateRecord, CandidateResult, StudyRecord, StudySummary } from './store/types.js';
 import type { Evaluated, Strategy, StrategyFactory } from './strategy.js';
 
 export interface Budget {
@@ -175,7 +175,7 @@ export async function runStudy(run: StudyRun): Promise<StudyOutcome> {
   const { store, study, space, objectives, constraints, budget } = run;
   const emit = run.onEvent ?? (() => {});
   const started = performance.now();
-  const ctx = { space, objectiveCount: objectives.length, seed: study.seed, options: run.strategyOptions ?? {} };
+  const ctx = { space, objectiveCount: objectives.length, seed: study.seed, options: run.strategyOptions ?? {}, objectives, constraints };
   const checkpoint = store.checkpoint(study.id);
   let strategy: Strategy;
   let loop: LoopState;
@@ -219,7 +219,7 @@ export async function runStudy(run: StudyRun): Promise<StudyOutcome> {
       await new Promise((r) => setImmediate(r));
       if (run.signal?.aborted) return false;
       const part = todo.slice(i, i + step);
-      store.markRunning(study.id, part.map((r) => r.hash));
+      store.markRunning(study.id, part[0].seq, part[part.length - 1].seq);
       const t0 = performance.now();
       const archs = part.map((r) => space.decode(r.genes));
       const results = await evaluateGuarded(run.evaluator, archs, run.timeoutMsPerCandidate);
@@ -258,12 +258,12 @@ export async function runStudy(run: StudyRun): Promise<StudyOutcome> {
   };
 
   /** Finishes generation `loop.generation` whose asked hashes are `hashes`; false when stopped midway. */
-  const completeGeneration = async (hashes: readonly string[]): Promise<boolean> => {
+  const completeGeneration = async (hashes: readonly string[], known?: ReadonlyMap<string, CandidateRecord>): Promise<boolean> => {
     const generation = loop.generation;
     const records = new Map<string, CandidateRecord>();
     for (const h of hashes) {
       if (records.has(h)) continue;
-      const rec = store.candidate(study.id, h);
+      const rec = known?.get(h) ?? store.candidate(study.id, h);
       if (!rec) throw new Error(`study '${study.name}': checkpoint names candidate ${h}, which is not in the store`);
       records.set(h, rec);
     }
@@ -321,24 +321,23 @@ export async function runStudy(run: StudyRun): Promise<StudyOutcome> {
     const asked = strategy.ask(n);
     if (asked.length === 0) return finish('exhausted');
     const hashes = asked.map((g) => contentHash(space.id, space.key(g)));
-    const fresh: NewCandidate[] = [];
+    const proposals: { hash: string; genes: Genes }[] = [];
     const seen = new Set<string>();
-    let nextSeq = loop.nextSeq;
     asked.forEach((genes, i) => {
-      const h = hashes[i];
-      if (seen.has(h)) return;
-      seen.add(h);
-      if (store.candidate(study.id, h)) return;
-      fresh.push({ seq: nextSeq++, hash: h, genes: genes.slice(), generation: loop.generation });
+      if (seen.has(hashes[i])) return;
+      seen.add(hashes[i]);
+      proposals.push({ hash: hashes[i], genes: genes.slice() });
     });
-    // The checkpoint keeps the loop as before this generation, with the sequence numbers it just took.
-    loop = { ...loop, nextSeq, elapsedMs: elapsed() };
-    store.beginGeneration(
-      study.id,
-      fresh,
-      { generation: loop.generation, strategyState: strategy.state(), loopState: loop, batch: hashes },
-      summaryOf(loop, objectives),
-    );
-    if (!(await completeGeneration(hashes))) return finish('signal');
+    // One transaction: the new candidates, and the checkpoint keeping the loop as before this generation with
+    // the sequence numbers it just took.
+    const fresh = store.beginGeneration(study.id, proposals, loop.generation, loop.nextSeq, (inserted) => {
+      loop = { ...loop, nextSeq: loop.nextSeq + inserted.length, elapsedMs: elapsed() };
+      return {
+        checkpoint: { generation: loop.generation, strategyState: strategy.state(), loopState: loop, batch: hashes },
+        summary: summaryOf(loop, objectives),
+      };
+    });
+    const known = new Map<string, CandidateRecord>(fresh.map((c) => [c.hash, { ...c, status: 'pending' as const }]));
+    if (!(await completeGeneration(hashes, known))) return finish('signal');
   }
 }

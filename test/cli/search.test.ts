@@ -97,7 +97,7 @@ describe('hwnas search / studies / resume / export: bad input', () => {
     expect(existsSync(join(d, 'hwnas.db'))).toBe(true);
     const l = spawnSync(process.execPath, [bin, 'studies'], { cwd: d, encoding: 'utf8' });
     expect(l.stdout).toMatch(/here\s+finished \(evaluations\)\s+40/);
-  });
+  }, 120_000);
 });
 
 describe('hwnas export', () => {

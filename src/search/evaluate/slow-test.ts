@@ -11,8 +11,13 @@ import type { EvaluationResult, Evaluator } from './evaluator.js';
  */
 export interface SlowTestSpec {
   readonly kind: 'slow-test';
-  /** CPU time burnt per candidate (busy arithmetic, not sleep, so threads compete for cores as real work does). */
+  /** Wall time burnt per candidate (busy arithmetic, not sleep, so threads compete for cores as real work does). */
   readonly costMs: number;
+  /**
+   * Instead of a time, a fixed amount of arithmetic per candidate (square roots): the same work however busy the
+   * machine is, which is what a speedup measurement needs.
+   */
+  readonly iterations?: number;
   /** Share of candidates (chosen by hash, so always the same ones) that throw, hang forever, or kill their thread. */
   readonly faults?: { readonly throwRate?: number; readonly hangRate?: number; readonly crashRate?: number };
 }
@@ -21,6 +26,13 @@ export interface SlowTestSpec {
 function hash01(text: string, salt: string): number {
   const h = createHash('sha256').update(salt).update('\0').update(text).digest();
   return h.readUInt32BE(0) / 2 ** 32;
+}
+
+/** `n` square roots, whose sum is used so that they cannot be optimised away. */
+function work(n: number): number {
+  let acc = 0;
+  for (let i = 1; i <= n; i++) acc += Math.sqrt(i);
+  return acc;
 }
 
 /** Burns `ms` of CPU on arithmetic whose result is used, so it cannot be optimised away. */
@@ -58,7 +70,7 @@ export function createSlowTestEvaluator(spec: SlowTestSpec): Evaluator {
   const faults = spec.faults ?? {};
   let sink = 0;
   return {
-    id: `slow-test(${spec.costMs}ms)`,
+    id: spec.iterations !== undefined ? `slow-test(${spec.iterations} iterations)` : `slow-test(${spec.costMs}ms)`,
     async evaluate(architectures: readonly Architecture[]): Promise<EvaluationResult[]> {
       const out: EvaluationResult[] = [];
       for (const arch of architectures) {
@@ -70,7 +82,7 @@ export function createSlowTestEvaluator(spec: SlowTestSpec): Evaluator {
           continue;
         }
         if (fault === 'hang') await new Promise<never>(() => {});
-        sink += burn(spec.costMs);
+        sink += spec.iterations !== undefined ? work(spec.iterations) : burn(spec.costMs);
         if (fault === 'throw') {
           out.push({ ok: false, error: 'slow-test: injected failure' });
           continue;

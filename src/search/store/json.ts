@@ -4,13 +4,28 @@
  */
 const TAG = '__num__';
 
+/** True when some number inside is Infinity or NaN (plain arrays and objects only, as JSON has). */
+function hasNonFinite(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (hasNonFinite(x)) return true;
+    return false;
+  }
+  for (const k in v) if (hasNonFinite((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
 export function encodeJson(value: unknown): string {
+  // Fast path: a replacer costs a call per key, and most records hold only finite numbers.
+  if (!hasNonFinite(value)) return JSON.stringify(value);
   return JSON.stringify(value, (_key, v: unknown) =>
     typeof v === 'number' && !Number.isFinite(v) ? { [TAG]: String(v) } : v,
   );
 }
 
 export function decodeJson<T = unknown>(text: string): T {
+  if (!text.includes(TAG)) return JSON.parse(text) as T;
   return JSON.parse(text, (_key, v: unknown) => {
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const tagged = (v as Record<string, unknown>)[TAG];

@@ -59,6 +59,12 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // v2: the evaluator spec a study was priced with (device profile inline), for exact resume and provenance.
   `ALTER TABLE studies ADD COLUMN evaluator TEXT;`,
+  // v3: index only the unfinished candidates (a handful at any time) instead of every row's status, which cost
+  // two index updates per candidate.
+  `
+  DROP INDEX candidates_status;
+  CREATE INDEX candidates_unfinished ON candidates (study_id, seq) WHERE status IN ('pending', 'running');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -122,7 +122,7 @@ interface StudyRow {
   created_at: number;
   updated_at: number;
   hwnas_version: string;
-  evaluator: string | null;
+  evaluator?: string | null;
   evaluations: number;
   failed: number;
   summary: string;
@@ -156,7 +156,8 @@ function toStudy(r: StudyRow): StudyRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     hwnasVersion: r.hwnas_version,
-    ...(r.evaluator !== null ? { evaluator: decodeJson(r.evaluator) } : {}),
+    // Absent in a v1 database read without migrating.
+    ...(r.evaluator != null ? { evaluator: decodeJson(r.evaluator) } : {}),
     evaluations: r.evaluations,
     failed: r.failed,
     summary: decodeJson<StudySummary>(r.summary),
@@ -205,12 +206,12 @@ export class SqliteStore {
               @strategy, 'running', @now, @now, @hwnasVersion, @evaluator)`),
             setStatus: p(`UPDATE studies SET status = ?, summary = ?, updated_at = ? WHERE id = ?`),
             insertCandidate: p(`INSERT INTO candidates (study_id, seq, hash, genes, generation, status, created_at)
-              VALUES (?, ?, ?, ?, ?, 'pending', ?)`),
+              VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (study_id, hash) DO NOTHING`),
             upsertCheckpoint: p(`INSERT INTO checkpoints (study_id, generation, strategy_state, loop_state, batch, created_at)
               VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (study_id) DO UPDATE SET generation = excluded.generation,
               strategy_state = excluded.strategy_state, loop_state = excluded.loop_state, batch = excluded.batch,
               created_at = excluded.created_at`),
-            markRunning: p(`UPDATE candidates SET status = 'running', started_at = ? WHERE study_id = ? AND hash = ? AND status = 'pending'`),
+            markRunning: p(`UPDATE candidates SET status = 'running', started_at = ? WHERE study_id = ? AND seq BETWEEN ? AND ? AND status = 'pending'`),
             recordDone: p(`UPDATE candidates SET status = 'done', metrics = ?, objectives = ?, violation = ?, error = NULL, eval_ms = ?,
               finished_at = ? WHERE study_id = ? AND hash = ? AND status IN ('pending', 'running')`),
             recordFailed: p(`UPDATE candidates SET status = 'failed', metrics = NULL, objectives = NULL, violation = NULL, error = ?,
@@ -219,6 +220,7 @@ export class SqliteStore {
             setConfig: p(`UPDATE studies SET config = ?, updated_at = ? WHERE id = ?`),
             touch: p(`UPDATE studies SET summary = ?, updated_at = ? WHERE id = ?`),
           }),
+      exists: p(`SELECT 1 FROM candidates WHERE study_id = ? AND hash = ?`).pluck(),
       candidateByHash: p(`SELECT seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms
         FROM candidates WHERE study_id = ? AND hash = ?`),
       checkpoint: p(`SELECT * FROM checkpoints WHERE study_id = ?`),
@@ -252,6 +254,10 @@ export class SqliteStore {
         // NORMAL in WAL mode: a power cut may lose the last transactions but never corrupts; a killed process loses nothing.
         db.pragma('synchronous = NORMAL');
         db.pragma('foreign_keys = ON');
+        // 64 MiB page cache: the (study, hash) index of a million-candidate study stays in memory.
+        db.pragma('cache_size = -65536');
+        // Checkpoint the WAL into the database every ~16 MiB rather than every 4 MiB: fewer, larger copies.
+        db.pragma('wal_autocheckpoint = 4000');
         migrate(db);
       } else if ((db.pragma('user_version', { simple: true }) as number) === 0) {
         throw new StoreError(`${path}: empty database (no study recorded yet)`);
@@ -311,15 +317,32 @@ export class SqliteStore {
   }
 
   /**
-   * Starts a generation in one transaction: the new candidates as pending, and the checkpoint taken after the
-   * ask. A kill after this commit resumes from here; a kill before it resumes from the previous generation.
+   * Starts a generation in one transaction: the proposed candidates not yet in the study are inserted as pending
+   * (numbered from `firstSeq` in proposal order; the content hash's unique index finds the repeats), then the
+   * checkpoint that `build` makes from them. A kill after this commit resumes from here; a kill before it
+   * resumes from the previous generation. Returns the candidates inserted.
    */
-  beginGeneration(studyId: number, candidates: readonly NewCandidate[], checkpoint: Checkpoint, summary: StudySummary, now = Date.now()): void {
+  beginGeneration(
+    studyId: number,
+    proposals: readonly { readonly hash: string; readonly genes: readonly number[] }[],
+    generation: number,
+    firstSeq: number,
+    build: (fresh: readonly NewCandidate[]) => { checkpoint: Checkpoint; summary: StudySummary },
+    now = Date.now(),
+  ): NewCandidate[] {
     const insert = this.w('insertCandidate');
     const upsert = this.w('upsertCheckpoint');
     const touch = this.w('touch');
-    this.db.transaction(() => {
-      for (const c of candidates) insert.run(studyId, c.seq, c.hash, JSON.stringify(c.genes), c.generation, now);
+    return this.db.transaction(() => {
+      const fresh: NewCandidate[] = [];
+      let seq = firstSeq;
+      for (const p of proposals) {
+        if (insert.run(studyId, seq, p.hash, JSON.stringify(p.genes), generation, now).changes === 1) {
+          fresh.push({ seq, hash: p.hash, genes: p.genes, generation });
+          seq++;
+        }
+      }
+      const { checkpoint, summary } = build(fresh);
       upsert.run(
         studyId,
         checkpoint.generation,
@@ -329,14 +352,13 @@ export class SqliteStore {
         now,
       );
       touch.run(encodeJson(summary), now, studyId);
+      return fresh;
     })();
   }
 
-  markRunning(studyId: number, hashes: readonly string[], now = Date.now()): void {
-    const s = this.w('markRunning');
-    this.db.transaction(() => {
-      for (const h of hashes) s.run(now, studyId, h);
-    })();
+  /** Marks the pending candidates with seq in [fromSeq, toSeq] as running (one statement). */
+  markRunning(studyId: number, fromSeq: number, toSeq: number, now = Date.now()): void {
+    this.w('markRunning').run(now, studyId, fromSeq, toSeq);
   }
 
   /** Records results in one transaction; a result for a candidate already finished is ignored (never counted twice). */
@@ -354,6 +376,11 @@ export class SqliteStore {
       if (ok + bad > 0) bump.run(ok + bad, bad, now, studyId);
       return ok + bad;
     })();
+  }
+
+  /** Whether a candidate with this content hash is recorded in the study (an index probe, nothing decoded). */
+  has(studyId: number, hash: string): boolean {
+    return this.stmts.exists.get(studyId, hash) !== undefined;
   }
 
   candidate(studyId: number, hash: string): CandidateRecord | undefined {

@@ -55,7 +55,7 @@ describe('pool evaluator', () => {
     } finally {
       await pool.close();
     }
-  });
+  }, 180_000);
 
   it('in-process guard isolates a throwing batch and times out a hanging candidate', async () => {
     const faults = { throwRate: 0.1, hangRate: 0.1, crashRate: 0.1 };

@@ -91,16 +91,22 @@ describe('SqliteStore', () => {
     const h2 = contentHash('toy', '1.0');
     expect(h1).not.toBe(h2);
     expect(h1).toBe(contentHash('toy', '0.1'));
-    s.beginGeneration(id, [
-      { seq: 0, hash: h1, genes: [0, 1], generation: 0 },
-      { seq: 1, hash: h2, genes: [1, 0], generation: 0 },
-    ], checkpoint(0, [h1, h2, h1]), {});
-    // The same genes again in the study: the unique (study, hash) index refuses it.
-    expect(() => s.beginGeneration(id, [{ seq: 2, hash: h1, genes: [0, 1], generation: 1 }], checkpoint(1, [h1]), {})).toThrow();
+    const cp0 = checkpoint(0, [h1, h2, h1]);
+    const fresh = s.beginGeneration(id, [{ hash: h1, genes: [0, 1] }, { hash: h2, genes: [1, 0] }], 0, 0, (f) => {
+      expect(f.map((c) => c.seq)).toEqual([0, 1]);
+      return { checkpoint: cp0, summary: {} };
+    });
+    expect(fresh.map((c) => c.hash)).toEqual([h1, h2]);
+    // The same genes again in the study: the unique (study, hash) index skips it, and the numbering goes on.
+    const h3 = contentHash('toy', '1.1');
+    const again = s.beginGeneration(id, [{ hash: h1, genes: [0, 1] }, { hash: h3, genes: [1, 1] }], 1, 2, () => ({ checkpoint: cp0, summary: {} }));
+    expect(again).toEqual([{ seq: 2, hash: h3, genes: [1, 1], generation: 1 }]);
     expect(s.checkpoint(id)).toEqual(checkpoint(0, [h1, h2, h1]));
-    expect(s.unfinished(id).map((c) => c.seq)).toEqual([0, 1]);
-    s.markRunning(id, [h1]);
-    expect(s.unfinished(id).map((c) => c.status)).toEqual(['running', 'pending']);
+    expect(s.unfinished(id).map((c) => c.seq)).toEqual([0, 1, 2]);
+    expect(s.has(id, h1)).toBe(true);
+    expect(s.has(id, contentHash('toy', '9'))).toBe(false);
+    s.markRunning(id, 0, 0);
+    expect(s.unfinished(id).map((c) => c.status)).toEqual(['running', 'pending', 'pending']);
     const r1 = { hash: h1, ok: true as const, metrics: { loss: 2.5, latencyMs: Infinity }, objectives: [2.5, Infinity], violation: 0, evalMs: 1 };
     const r2 = { hash: h2, ok: false as const, error: 'boom', evalMs: 2 };
     expect(s.recordResults(id, [r1, r2])).toBe(2);
@@ -113,7 +119,8 @@ describe('SqliteStore', () => {
     const c2 = s.candidate(id, h2)!;
     expect([c2.status, c2.error, c2.violation]).toEqual(['failed', 'boom', Infinity]);
     expect([...s.candidates(id)].map((c) => c.seq)).toEqual([0, 1]);
-    expect(s.nextSeq(id)).toBe(2);
+    expect(s.unfinished(id).map((c) => c.seq)).toEqual([2]);
+    expect(s.nextSeq(id)).toBe(3);
     s.close();
   });
 
@@ -122,7 +129,7 @@ describe('SqliteStore', () => {
     const w = SqliteStore.open(path);
     const { id } = w.createStudy(study());
     const h = contentHash('toy', '3');
-    w.beginGeneration(id, [{ seq: 0, hash: h, genes: [3], generation: 0 }], checkpoint(0, [h]), {});
+    w.beginGeneration(id, [{ hash: h, genes: [3] }], 0, 0, () => ({ checkpoint: checkpoint(0, [h]), summary: {} }));
     const r = SqliteStore.open(path, { readonly: true });
     w.database.prepare('BEGIN IMMEDIATE').run();
     w.database.prepare(`UPDATE studies SET evaluations = 99`).run();
@@ -144,6 +151,11 @@ describe('SqliteStore', () => {
     raw.prepare(`INSERT INTO studies (name, config, seed, space, device, objectives, constraints, strategy, status, created_at, updated_at, hwnas_version)
       VALUES ('old', '{}', 1, 'nb201', '', '[]', '[]', 'random', 'stopped', 0, 0, '0.0.1')`).run();
     raw.close();
+    // Read-only, an old database is read as it is (no migration, nothing written).
+    const ro = SqliteStore.open(path, { readonly: true });
+    expect(ro.listStudies().map((x) => [x.name, x.evaluator])).toEqual([['old', undefined]]);
+    expect(ro.unfinished(1)).toEqual([]);
+    ro.close();
     const s = SqliteStore.open(path);
     expect(s.getStudy('old')).toMatchObject({ name: 'old', status: 'stopped', hwnasVersion: '0.0.1' });
     expect(s.getStudy('old')!.evaluator).toBeUndefined();
