@@ -1,22 +1,40 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { Evaluator } from './evaluator.js';
 import { createAnalyticEvaluator, type AnalyticSpec } from './analytic.js';
+import type { MeasuredSpec } from './measured.js';
 import { createSlowTestEvaluator, type SlowTestSpec } from './slow-test.js';
 
 /**
  * How to build an evaluator, as plain serialisable data: a study records it, and a worker thread rebuilds the
  * evaluator from it. Add a kind: one member here and one entry in BUILDERS.
  */
-export type EvaluatorSpec = AnalyticSpec | SlowTestSpec;
+export type EvaluatorSpec = AnalyticSpec | SlowTestSpec | MeasuredSpec;
 
 export type EvaluatorKind = EvaluatorSpec['kind'];
 
 type Builder<K extends EvaluatorKind> = (spec: Extract<EvaluatorSpec, { kind: K }>) => Promise<Evaluator>;
 
-// Static imports: under tsx on Node 20 a worker thread shares the main thread's loader hooks for its static
-// import graph, but a dynamic import of a .ts file inside the worker fails. Keep builders light to import.
+/**
+ * A sibling module loaded on first use. Under tsx on Node 20 a worker thread loads its modules through tsx's
+ * require hook, and a dynamic import() of a .ts file there fails with ERR_UNKNOWN_FILE_EXTENSION: then require it.
+ */
+async function sibling<T>(name: string): Promise<T> {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const url = new URL(`./${name}${ext}`, import.meta.url);
+  try {
+    return (await import(url.href)) as T;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+    return createRequire(import.meta.url)(fileURLToPath(url)) as T;
+  }
+}
+
 const BUILDERS: { [K in EvaluatorKind]: Builder<K> } = {
   analytic: async (spec) => createAnalyticEvaluator(spec),
   'slow-test': async (spec) => createSlowTestEvaluator(spec),
+  // TensorFlow.js is loaded only by studies that measure.
+  measured: async (spec) => (await sibling<typeof import('./measured.js')>('measured')).createMeasuredEvaluator(spec),
 };
 
 export const EVALUATOR_KINDS = Object.keys(BUILDERS) as EvaluatorKind[];
