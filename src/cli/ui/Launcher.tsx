@@ -5,7 +5,7 @@
  * every action runs through the same command code as when typed.
  */
 import { Box, Text, useApp, useInput } from 'ink';
-import React, { useState } from 'react';
+import React, { useRef, useState } from 'react';
 import { useTerminalSize } from './LiveApp.js';
 import { formatNumber } from './progress.js';
 
@@ -72,50 +72,64 @@ export function Launcher(props: LauncherProps) {
   const [picks, setPicks] = useState<number[]>(() => props.fields.map((f) => f.initial));
   const [studyIndex, setStudyIndex] = useState(0);
 
+  // Keys read and write the state through a ref: two keys can arrive before React has re-rendered (and before
+  // ink has subscribed the re-rendered handler), and each must see the effect of the one before.
+  const cur = useRef({ screen, menuIndex, fieldIndex, picks, studyIndex, done: false });
+  const set = {
+    screen: (v: 'menu' | 'new' | 'studies') => setScreen((cur.current.screen = v)),
+    menuIndex: (v: number) => setMenuIndex((cur.current.menuIndex = v)),
+    fieldIndex: (v: number) => setFieldIndex((cur.current.fieldIndex = v)),
+    picks: (v: number[]) => setPicks((cur.current.picks = v)),
+    studyIndex: (v: number) => setStudyIndex((cur.current.studyIndex = v)),
+  };
   const act = (action: LauncherAction) => {
+    if (cur.current.done) return;
+    cur.current.done = true;
     props.onAction(action);
     exit();
   };
 
   useInput((input, key) => {
-    if (screen === 'menu') {
-      if (key.upArrow) setMenuIndex((i) => (i + MENU.length - 1) % MENU.length);
-      else if (key.downArrow) setMenuIndex((i) => (i + 1) % MENU.length);
+    const c = cur.current;
+    if (c.done) return;
+    if (c.screen === 'menu') {
+      if (key.upArrow) set.menuIndex((c.menuIndex + MENU.length - 1) % MENU.length);
+      else if (key.downArrow) set.menuIndex((c.menuIndex + 1) % MENU.length);
       else if (input === 'q' || key.escape) act({ kind: 'quit' });
-      else if (input === 'n') setScreen('new');
-      else if (input === 's') setScreen('studies');
+      else if (input === 'n') set.screen('new');
+      else if (input === 's') set.screen('studies');
       else if (key.return) {
-        const id = MENU[menuIndex].id;
+        const id = MENU[c.menuIndex].id;
         if (id === 'quit') act({ kind: 'quit' });
-        else setScreen(id);
+        else set.screen(id);
       }
       return;
     }
-    if (screen === 'new') {
+    if (c.screen === 'new') {
       const n = props.fields.length;
-      if (key.escape) setScreen('menu');
-      else if (key.upArrow) setFieldIndex((i) => (i + n) % (n + 1));
-      else if (key.downArrow || key.tab) setFieldIndex((i) => (i + 1) % (n + 1));
-      else if ((key.leftArrow || key.rightArrow) && fieldIndex < n) {
-        const k = props.fields[fieldIndex].choices.length;
-        setPicks((p) => p.map((v, i) => (i === fieldIndex ? (v + (key.rightArrow ? 1 : k - 1)) % k : v)));
+      if (key.escape) set.screen('menu');
+      else if (key.upArrow) set.fieldIndex((c.fieldIndex + n) % (n + 1));
+      else if (key.downArrow || key.tab) set.fieldIndex((c.fieldIndex + 1) % (n + 1));
+      else if ((key.leftArrow || key.rightArrow) && c.fieldIndex < n) {
+        const k = props.fields[c.fieldIndex].choices.length;
+        set.picks(c.picks.map((v, i) => (i === c.fieldIndex ? (v + (key.rightArrow ? 1 : k - 1)) % k : v)));
       } else if (key.return) {
         const values: Record<string, string> = {};
-        props.fields.forEach((f, i) => (values[f.key] = f.choices[picks[i]]));
+        props.fields.forEach((f, i) => (values[f.key] = f.choices[c.picks[i]]));
         act({ kind: 'search', values });
       }
       return;
     }
     // studies
     const n = props.studies.length;
-    if (key.escape || input === 'b') setScreen('menu');
+    if (key.escape || input === 'b') set.screen('menu');
     else if (input === 'q') act({ kind: 'quit' });
     else if (n === 0) return;
-    else if (key.upArrow) setStudyIndex((i) => (i + n - 1) % n);
-    else if (key.downArrow) setStudyIndex((i) => (i + 1) % n);
-    else if (input === 'r' || key.return) act({ kind: 'resume', study: props.studies[studyIndex].name });
-    else if (input === 'e') act({ kind: 'export', study: props.studies[studyIndex].name });
-    else if (input === 'h') act({ kind: 'report', study: props.studies[studyIndex].name });
+    else if (key.upArrow) set.studyIndex((c.studyIndex + n - 1) % n);
+    else if (key.downArrow) set.studyIndex((c.studyIndex + 1) % n);
+    else if (input === 'r' || key.return) act({ kind: 'resume', study: props.studies[c.studyIndex].name });
+    else if (input === 'e') act({ kind: 'export', study: props.studies[c.studyIndex].name });
+    else if (input === 'h') act({ kind: 'report', study: props.studies[c.studyIndex].name });
   });
 
   const width = Math.max(40, size.columns);
@@ -182,7 +196,7 @@ export function Launcher(props: LauncherProps) {
             return (
               <Text key={s.name} wrap="truncate" color={sel ? 'cyan' : undefined} bold={sel}>
                 {sel ? '❯ ' : '  '}
-                {s.name.padEnd(28)} {s.status.padEnd(22)} {String(s.evaluations).padStart(7)} evaluated {String(s.failed).padStart(4)} failed · frontier {String(s.frontierSize).padStart(3)} · {best} · {s.space}/{s.device || '-'}/{s.strategy} · {age(Date.now() - s.updatedAt)} ago
+                {s.name.padEnd(24)} {s.status.padEnd(22)} {String(s.evaluations).padStart(7)} evaluated · frontier {String(s.frontierSize).padStart(3)} · {best || '—'} · {s.failed} failed · {s.space}/{s.device || '-'}/{s.strategy} · {age(Date.now() - s.updatedAt)} ago
               </Text>
             );
           })}

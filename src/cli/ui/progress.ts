@@ -62,9 +62,9 @@ export const RATE_WINDOW_MS = 15_000;
 /** New samples and the rate over the window: evaluations gained since the oldest sample kept, per second. */
 function withRate(s: ProgressState, evaluations: number, nowMs: number): Pick<ProgressState, 'rateSamples' | 'candidatesPerS'> {
   const samples = [...s.rateSamples, { atMs: nowMs, evaluations }];
-  // Keep the newest sample older than the window as the baseline, drop the rest of the old ones.
+  // Drop samples older than the window, but keep two (slow evaluators report less often than the window).
   let first = 0;
-  while (first + 1 < samples.length && nowMs - samples[first + 1].atMs >= RATE_WINDOW_MS) first++;
+  while (first < samples.length - 2 && nowMs - samples[first].atMs >= RATE_WINDOW_MS) first++;
   const kept = samples.slice(first);
   const base = kept[0];
   const dt = nowMs - base.atMs;

@@ -1,0 +1,134 @@
+import { render } from 'ink-testing-library';
+import React from 'react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StudyControl } from '../../../src/cli/ui/control.js';
+import { LiveApp } from '../../../src/cli/ui/LiveApp.js';
+import { parseObjectives } from '../../../src/core/objectives.js';
+import type { Evaluator } from '../../../src/search/evaluate/evaluator.js';
+import type { StudyEvent } from '../../../src/search/study.js';
+
+const tick = (ms = 120) => new Promise((r) => setTimeout(r, ms));
+/** Waits until the frame satisfies `ok` (ink redraws at most 30 times a second; this machine may be loaded). */
+async function until(ok: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+const objectives = parseObjectives('loss,latency');
+const describeGenes = (g: readonly number[]) => ({ layers: 4 * (g[0] + 1), width: 256 * (g[1] + 1) });
+const point = (seq: number, loss: number, latencyMs: number) => ({ seq, genes: [seq % 8, seq % 3], objectives: [loss, latencyMs] });
+
+function feed(control: StudyControl, events: StudyEvent[]) {
+  for (const e of events) control.onEvent(e);
+}
+
+const EVENTS: StudyEvent[] = [
+  { type: 'started', study: 'demo', resumed: false, generation: 0, evaluations: 0, budget: { evaluations: 100 } },
+  { type: 'failed-candidate', generation: 0, seq: 3, genes: [3, 0], error: 'boom' },
+  { type: 'generation', generation: 0, asked: 50, evaluations: 50, failed: 1 },
+  { type: 'hypervolume', generation: 0, hypervolume: 12.5, improved: true, staleGenerations: 0 },
+  { type: 'frontier-changed', generation: 0, frontier: [point(1, 4.0, 10), point(2, 3.5, 40)] },
+  { type: 'generation', generation: 1, asked: 0, evaluations: 50, failed: 1 },
+  { type: 'hypervolume', generation: 1, hypervolume: 20, improved: true, staleGenerations: 0 },
+  { type: 'frontier-changed', generation: 1, frontier: [point(1, 4.0, 10), point(2, 3.5, 40), point(9, 3.0, 300)] },
+];
+
+function setup(size = { columns: 80, rows: 30 }) {
+  const abort = vi.fn();
+  const exportNow = vi.fn(async () => 'exported demo-frontier.json');
+  const control = new StudyControl({ study: 'demo', abort, exportNow, minNotifyMs: 0 });
+  const ui = render(<LiveApp control={control} subtitle="llm-codesign on jetson-agx-orin · nsga2" objectives={objectives} describe={describeGenes} size={size} />);
+  return { control, abort, exportNow, ui };
+}
+
+let cleanup: (() => void) | undefined;
+afterEach(() => cleanup?.());
+
+describe('live study view', () => {
+  it('shows progress, hypervolume, the frontier with its newest point, the best candidates and the last error', async () => {
+    const { control, ui } = setup();
+    cleanup = ui.unmount;
+    feed(control, EVENTS);
+    await tick();
+    const frame = ui.lastFrame()!;
+    expect(frame).toContain('study demo');
+    expect(frame).toContain('50/100 evaluated');
+    expect(frame).toContain('50%');
+    expect(frame).toContain('gen 2');
+    expect(frame).toContain('hypervolume 20');
+    expect(frame).toContain('frontier 3 points');
+    expect(frame).toContain('failed 1 · last error: candidate 3: boom');
+    // The point the last change added is marked in the plot and in the table; older ones are not.
+    expect(frame).toContain('◆');
+    const rows = frame.split('\n');
+    const row9 = rows.find((l) => /^◆\s+9\s/.test(l));
+    expect(row9).toBeDefined();
+    expect(row9!.trim().split(/\s+/).slice(1)).toEqual(['9', '8', '256', '3', '300']);
+    expect(rows.some((l) => /^\s+1\s+8\s+512\s+4\s+10$/.test(l))).toBe(true);
+  });
+
+  it('fits the terminal: no line wider than the columns, no more lines than the rows', async () => {
+    for (const size of [
+      { columns: 60, rows: 20 },
+      { columns: 120, rows: 40 },
+    ]) {
+      const { control, ui } = setup(size);
+      feed(control, EVENTS);
+      await tick();
+      const lines = ui.lastFrame()!.split('\n');
+      ui.unmount();
+      expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(size.columns);
+      expect(lines.length).toBeLessThanOrEqual(size.rows);
+    }
+  });
+
+  it('p pauses the evaluator (nothing new starts) and resumes it; ? shows help; e exports', async () => {
+    const { control, exportNow, ui } = setup();
+    cleanup = ui.unmount;
+    feed(control, EVENTS.slice(0, 1));
+    let calls = 0;
+    const inner: Evaluator = { id: 'x', evaluate: async (a) => (calls++, a.map(() => ({ ok: true as const, metrics: {} }))) };
+    const gated = control.wrap(inner);
+    await tick();
+    ui.stdin.write('p');
+    await until(() => ui.lastFrame()!.includes('paused'));
+    expect(control.isPaused()).toBe(true);
+    expect(ui.lastFrame()).toContain('paused');
+    let done = false;
+    const pending = gated.evaluate([]).then(() => (done = true));
+    await tick(60);
+    expect(done).toBe(false);
+    expect(calls).toBe(0);
+    ui.stdin.write('p');
+    await pending;
+    expect(calls).toBe(1);
+    await until(() => ui.lastFrame()!.includes('running'));
+    expect(ui.lastFrame()).toContain('running');
+    ui.stdin.write('?');
+    await until(() => ui.lastFrame()!.includes('q  stop'));
+    expect(ui.lastFrame()).toContain('q  stop: finish the batch in flight, checkpoint');
+    ui.stdin.write('e');
+    await until(() => ui.lastFrame()!.includes('exported'));
+    expect(exportNow).toHaveBeenCalledTimes(1);
+    expect(ui.lastFrame()).toContain('exported demo-frontier.json');
+  });
+
+  it('q stops with the study signal, releasing a paused evaluator', async () => {
+    const { control, abort, ui } = setup();
+    cleanup = ui.unmount;
+    feed(control, EVENTS.slice(0, 1));
+    const gated = control.wrap({ id: 'x', evaluate: async () => [] });
+    await tick();
+    ui.stdin.write('p');
+    await tick();
+    const pending = gated.evaluate([]);
+    ui.stdin.write('q');
+    await pending;
+    expect(abort).toHaveBeenCalledTimes(1);
+    expect(control.isPaused()).toBe(false);
+    await until(() => ui.lastFrame()!.includes('stopping…'));
+    expect(ui.lastFrame()).toContain('stopping…');
+    control.onEvent({ type: 'finished', reason: 'signal', status: 'stopped', generation: 0, evaluations: 0, failed: 0, frontierSize: 0, hypervolume: 0, elapsedMs: 5 });
+    await until(() => ui.lastFrame()!.includes('stopped (signal)'));
+    expect(ui.lastFrame()).toContain('stopped (signal)');
+  });
+});
