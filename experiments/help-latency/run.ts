@@ -48,7 +48,7 @@ interface SpaceResult {
   space: LatencySpaceId;
   devices: string[];
   scores: (DeviceScore & { seed: number })[];
-  training: { seed: number; wallS: number; bestIteration: number; bestValidSpearman: number | null }[];
+  training: { seed: number; wallS: number; bestIteration: number; bestValidSpearman: number | null; ridgeLambda: number }[];
   featureS: number;
 }
 
@@ -63,15 +63,16 @@ for (const space of spaces) {
   const common = { table, features, referenceRows: ref, testDevices: meta.split.metaTest, sourceDevices: [...meta.split.metaTrain, ...meta.split.metaValid] };
   const scores: SpaceResult['scores'] = [];
   // Seed-independent methods once.
-  for (const s of evaluateDevices({ ...common, seed: 0, methods: ['ridge-only', 'flops', 'roofline', 'most-similar-device'] })) {
+  for (const s of evaluateDevices({ ...common, seed: 0, methods: ['flops', 'roofline', 'most-similar-device'] })) {
     for (let seed = 0; seed < seeds; seed++) scores.push({ ...s, seed });
   }
   const training: SpaceResult['training'] = [];
   for (let seed = 0; seed < seeds; seed++) {
     const model = metaTrain({ table, features, referenceRows: ref, trainDevices: meta.split.metaTrain, validDevices: meta.split.metaValid, rooflineDevice: ROOFLINE_REFERENCE_DEVICE, config: { seed, iterations } });
-    training.push({ seed, wallS: model.meta.training.wallS, bestIteration: model.meta.training.bestIteration, bestValidSpearman: model.meta.training.bestValidSpearman });
-    for (const s of evaluateDevices({ ...common, seed, model, methods: ['help-meta-sgd', 'plain-mlp'], plainSteps: 200 })) scores.push({ ...s, seed });
-    console.log(`${space} seed ${seed}: meta-training ${model.meta.training.wallS.toFixed(1)} s, best iteration ${model.meta.training.bestIteration}`);
+    training.push({ seed, wallS: model.meta.training.wallS, bestIteration: model.meta.training.bestIteration, bestValidSpearman: model.meta.training.bestValidSpearman, ridgeLambda: model.meta.config.ridgeLambda });
+    for (const s of evaluateDevices({ ...common, seed, model, methods: ['help-meta-sgd', 'ridge-only', 'plain-mlp'], plainSteps: 200 })) scores.push({ ...s, seed });
+    const ours = scores.filter((x) => x.seed === seed && x.method === 'help-meta-sgd').map((x) => `${x.device} ${x.spearman.toFixed(3)}`);
+    console.log(`${space} seed ${seed}: meta-training ${model.meta.training.wallS.toFixed(1)} s, best iteration ${model.meta.training.bestIteration}, ridge λ ${model.meta.config.ridgeLambda}; ρ ${ours.join(', ')}`);
   }
   results.push({ space, devices: [...meta.split.metaTest], scores, training, featureS });
 }
@@ -108,7 +109,7 @@ for (const r of results) {
   const chosen = r.scores.filter((s) => s.method === 'most-similar-device' && s.seed === 0).map((s) => `${s.device} → ${s.chosen}`);
   const wall = meanStd(r.training.map((t) => t.wallS));
   lines.push('', `Most similar source device chosen: ${chosen.join(', ')}.`);
-  lines.push(`Meta-training wall time: ${wall.mean.toFixed(1)} ± ${wall.std.toFixed(1)} s per seed; best meta-valid iterations: ${r.training.map((t) => t.bestIteration).join(', ')}; features (lowering + roofline + lookup tables): ${r.featureS.toFixed(1)} s.`, '');
+  lines.push(`Meta-training wall time: ${wall.mean.toFixed(1)} ± ${wall.std.toFixed(1)} s per seed; best meta-valid iterations: ${r.training.map((t) => t.bestIteration).join(', ')}; ridge penalty chosen on meta-valid: ${[...new Set(r.training.map((t) => t.ridgeLambda))].join(', ')}; features (lowering + roofline + lookup tables): ${r.featureS.toFixed(1)} s.`, '');
 }
 mkdirSync(values.out!, { recursive: true });
 writeFileSync(join(values.out!, 'help-latency.md'), lines.join('\n'));

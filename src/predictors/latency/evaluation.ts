@@ -76,7 +76,7 @@ export function evaluateDevices(input: EvaluateInput): DeviceScore[] {
       } else if (method === 'ridge-only') {
         // Ablation: the closed-form head alone, without the meta-learned network.
         const norm = deviceNormalisation(refLat);
-        const w = fitRidge(table.space, xRef, features.inputSize, refLat.map((v) => normaliseLatency(v, norm)), input.ridgeLambda ?? 0.1);
+        const w = fitRidge(table.space, xRef, features.inputSize, refLat.map((v) => normaliseLatency(v, norm)), input.ridgeLambda ?? input.model?.meta.config.ridgeLambda ?? 0.1);
         out.push(score(method, device, Array.from(applyRidge(table.space, xTest, features.inputSize, w), (z) => denormaliseLatency(z, norm)), actual));
       } else if (method === 'flops') proxy(method, (r) => features.roofline[r].flops);
       else if (method === 'roofline') proxy(method, (r) => features.roofline[r].rooflineS);

@@ -39,6 +39,11 @@ export interface MetaTrainConfig {
   readonly validArchs: number;
   /** Ridge penalty of the closed-form head (ridge.ts); 0 turns the head off (plain Meta-SGD). */
   readonly ridgeLambda: number;
+  /**
+   * Candidates for the ridge penalty, chosen by the mean Spearman ρ of the ridge head alone on the meta-validation
+   * devices before the network is trained (empty, or no validation devices: keep ridgeLambda).
+   */
+  readonly ridgeLambdaGrid: readonly number[];
 }
 
 export const DEFAULT_META_CONFIG: MetaTrainConfig = {
@@ -53,6 +58,7 @@ export const DEFAULT_META_CONFIG: MetaTrainConfig = {
   validEvery: 100,
   validArchs: 1000,
   ridgeLambda: 0.1,
+  ridgeLambdaGrid: [0.01, 0.03, 0.1, 0.3, 1, 3],
 };
 
 export interface AdaptedDevice {
@@ -242,7 +248,7 @@ export interface MetaTrainInput {
  * −∇L_query ⊙ Σ∇L_support (the exact α-gradient when the Hessian terms are dropped). Adam on both.
  */
 export function metaTrain(input: MetaTrainInput): HelpModel {
-  const cfg: MetaTrainConfig = { ...DEFAULT_META_CONFIG, ...input.config };
+  let cfg: MetaTrainConfig = { ...DEFAULT_META_CONFIG, ...input.config };
   const { table, features, referenceRows } = input;
   if (referenceRows.length !== HW_EMBEDDING_SIZE) throw new Error(`expected ${HW_EMBEDDING_SIZE} reference architectures, got ${referenceRows.length}`);
   const started = performance.now();
@@ -257,6 +263,18 @@ export function metaTrain(input: MetaTrainInput): HelpModel {
   const validRows = shuffled(pool, rng).slice(0, Math.min(cfg.validArchs, pool.length));
   const validXs = selectRows(features.x, width, validRows);
   const validRefXs = selectRows(features.x, width, referenceRows);
+  if (validTasks.length > 0 && cfg.ridgeLambda > 0 && cfg.ridgeLambdaGrid.length > 0) {
+    const ridgeRho = (lambda: number) =>
+      validTasks.reduce((sum, task) => {
+        const zv = validRows.map((r) => task.z[r]);
+        const t = residualTargets(table.space, lambda, validRefXs, referenceRows.map((r) => task.z[r]), width, [{ x: validXs, z: zv }]);
+        return sum + spearman(zv.map((z, i) => z - t.others[0][i]), zv);
+      }, 0) / validTasks.length;
+    const scored = cfg.ridgeLambdaGrid.map((lambda) => ({ lambda, rho: ridgeRho(lambda) }));
+    const chosen = scored.reduce((a, b) => (b.rho > a.rho ? b : a));
+    input.log?.(`ridge penalty ${chosen.lambda} (meta-valid ρ of the ridge head: ${scored.map((x) => `${x.lambda}: ${x.rho.toFixed(4)}`).join(', ')})`);
+    cfg = { ...cfg, ridgeLambda: chosen.lambda };
+  }
 
   const theta = toTensors(specs, initParams(shape, rng)).map((t, i) => tf.variable(t, true, `help_theta_${uid}_${i}`));
   const alpha = specs.map((p, i) => tf.variable(tf.fill(p.shape as number[], cfg.innerLr), true, `help_alpha_${uid}_${i}`));
