@@ -1,0 +1,132 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { HF_MODEL_TYPES, fromHfConfig } from '../../src/core/hf-config.js';
+import { countParams } from '../../src/core/params.js';
+import { getSpace } from '../../src/core/spaces/index.js';
+import { SqliteStore } from '../../src/search/store/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-hf-'));
+const db = join(dir, 'hf.db');
+let errors: string[] = [];
+beforeEach(() => {
+  errors = [];
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+});
+afterEach(() => vi.restoreAllMocks());
+
+beforeAll(async () => {
+  vi.spyOn(console, 'error').mockImplementation(() => {});
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  const common = ['--device', 'jetson-agx-orin', '--generation-size', '50', '--db', db, '--quiet'];
+  expect(await main(['search', '--space', 'llm-codesign', '--evaluations', '250', '--seed', '3', '--name', 'dense', ...common])).toBe(0);
+  expect(await main(['search', '--space', 'llm-hybrid', '--evaluations', '150', '--seed', '1', '--name', 'hybrid', ...common])).toBe(0);
+  vi.restoreAllMocks();
+});
+
+/** The frontier's metrics by seq, read straight from the store (independent of the export code). */
+function storedMetrics(study: string): Map<number, { genes: readonly number[]; metrics: Record<string, number> }> {
+  const store = SqliteStore.open(db, { readonly: true });
+  try {
+    const s = store.getStudy(study)!;
+    return new Map([...store.candidates(s.id, ['done'])].map((c) => [c.seq, { genes: c.genes, metrics: { ...c.metrics! } }]));
+  } finally {
+    store.close();
+  }
+}
+
+describe('hwnas export --format hf', () => {
+  it('writes a transformers config per frontier architecture whose parameter count round-trips exactly', async () => {
+    const out = join(dir, 'dense-hf');
+    expect(await main(['export', 'dense', '--format', 'hf', '--out', out, '--db', db])).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { entries: { seq: number; dir: string; modelType: string | null }[] };
+    // The frontier of `export --format json` is the same set of candidates.
+    const jsonOut = join(dir, 'dense.json');
+    expect(await main(['export', 'dense', '--format', 'json', '--out', jsonOut, '--db', db])).toBe(0);
+    const frontierSeqs = (JSON.parse(readFileSync(jsonOut, 'utf8')) as { candidates: { seq: number }[] }).candidates.map((c) => c.seq).sort((a, b) => a - b);
+    expect(summary.entries.map((e) => e.seq).sort((a, b) => a - b)).toEqual(frontierSeqs);
+    expect(summary.entries.length).toBeGreaterThan(3);
+
+    const stored = storedMetrics('dense');
+    const space = getSpace('llm-codesign');
+    for (const e of summary.entries) {
+      // Every co-design architecture has a transformers family (dense → llama/qwen, MoE → mixtral/qwen2-moe).
+      expect(e.modelType).not.toBeNull();
+      const cfg = JSON.parse(readFileSync(join(out, e.dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+      expect(HF_MODEL_TYPES).toContain(cfg.model_type);
+      expect(Array.isArray(cfg.architectures)).toBe(true);
+      const back = fromHfConfig(cfg);
+      const rec = stored.get(e.seq)!;
+      const original = space.decode(rec.genes);
+      if (original.family !== 'llm') throw new Error('expected an LLM');
+      const p = countParams(back);
+      expect(p.total).toBe(countParams(original).total);
+      expect(p.activePerToken).toBe(countParams(original).activePerToken);
+      // …and agrees with the parameter count the study recorded when it priced the candidate.
+      expect(p.total).toBe(rec.metrics.params);
+      expect(back.layers).toHaveLength(original.layers.length);
+    }
+  });
+
+  it('writes a card with the predicted metrics, latency breakdown, device, workload and provenance', () => {
+    const out = join(dir, 'dense-hf');
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { entries: { seq: number; dir: string }[] };
+    const stored = storedMetrics('dense');
+    const e = summary.entries[0];
+    const card = readFileSync(join(out, e.dir, 'card.md'), 'utf8');
+    const m = stored.get(e.seq)!.metrics;
+    expect(card).toContain(`| loss (nats/token) | ${m.loss.toFixed(4)} | law \`codesign\``);
+    expect(card).toContain(`| end-to-end latency | ${Number(m.latencyMs.toPrecision(4))} ms |`);
+    expect(card).toContain('## Latency breakdown (roofline)');
+    expect(card).toMatch(/\| prefill \| [\d.]+ ms \|/);
+    expect(card).toContain('| device | NVIDIA Jetson AGX Orin');
+    expect(card).toContain('| workload | batch 1, prompt 1024 tokens, 16 generated tokens |');
+    expect(card).toContain('| space / strategy / seed | llm-codesign / nsga2 / 3 |');
+    expect(card).toMatch(/\| hwnas version \| \d+\.\d+\.\d+ \(study\)/);
+    expect(card).toContain('"memoryBandwidthBytesPerS"');
+  });
+
+  it('skips hybrid SSM architectures with the reason, and still round-trips the ones it writes', async () => {
+    const out = join(dir, 'hybrid-hf');
+    expect(await main(['export', 'hybrid', '--format', 'hf', '--out', out, '--db', db])).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { entries: { seq: number; dir: string; modelType: string | null; skipped?: string }[] };
+    const stored = storedMetrics('hybrid');
+    const space = getSpace('llm-hybrid');
+    const skipped = summary.entries.filter((e) => e.modelType === null);
+    expect(skipped.length).toBeGreaterThan(0);
+    for (const e of summary.entries) {
+      const arch = space.decode(stored.get(e.seq)!.genes);
+      if (arch.family !== 'llm') throw new Error('expected an LLM');
+      const hasLinear = arch.layers.some((l) => l.mixer?.kind === 'linear');
+      const files = readdirSync(join(out, e.dir));
+      if (e.modelType === null) {
+        expect(files).toEqual(['card.md']);
+        expect(readFileSync(join(out, e.dir, 'card.md'), 'utf8')).toContain(`No config.json: ${e.skipped}`);
+        // Linear mixers, or MLP-only / mixer-only layers, have no transformers family.
+        expect(e.skipped).toMatch(/linear-time mixers|layers without a mixer or an MLP/);
+      } else {
+        expect(hasLinear).toBe(false);
+        expect(countParams(fromHfConfig(JSON.parse(readFileSync(join(out, e.dir, 'config.json'), 'utf8')))).total).toBe(countParams(arch).total);
+      }
+    }
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toMatch(/\| skipped: /);
+  });
+
+  it('refuses bad input with one line, exit 2, nothing written', async () => {
+    const out = join(dir, 'never');
+    for (const [argv, pattern] of [
+      [['export', 'nope', '--format', 'hf', '--out', out, '--db', db], /unknown study 'nope'.*dense/],
+      [['export', 'dense', '--format', 'hf', '--out', out, '--all', '--db', db], /--all: the hf format exports the frontier only/],
+      [['export', 'dense', '--format', 'onnx', '--out', out, '--db', db], /--format: unknown 'onnx'; valid: json, csv, hf/],
+    ] as [string[], RegExp][]) {
+      errors = [];
+      expect(await main(argv)).toBe(2);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(pattern);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+});
