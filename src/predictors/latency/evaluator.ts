@@ -8,6 +8,7 @@ import type { Genes } from '../../core/space.js';
 import { getDevice } from '../../hardware/devices.js';
 import { initTf } from '../../hardware/tf-backend.js';
 import { computeRoofline, featurize, predictMs, type HelpModel } from './model.js';
+import { LatencyPredictorRegistry } from './registry.js';
 
 export type LatencyEvaluation = { readonly ok: true; readonly metrics: Readonly<Record<string, number>> } | { readonly ok: false; readonly error: string };
 
@@ -54,4 +55,12 @@ export function createLatencyEvaluator(model: HelpModel) {
       return out;
     },
   };
+}
+
+/**
+ * The evaluator of the predictor adapted to `device` under a meta-trained predictor directory. Its arguments are
+ * plain strings, so a worker thread of the evaluation pool can build its own copy.
+ */
+export function loadLatencyEvaluator(predictorDir: string, device: string) {
+  return createLatencyEvaluator(LatencyPredictorRegistry.load(predictorDir).get(device));
 }

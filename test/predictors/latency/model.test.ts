@@ -9,7 +9,7 @@ import { getDevice } from '../../../src/hardware/devices.js';
 import { initTf, tf } from '../../../src/hardware/tf-backend.js';
 import type { LatencyTable } from '../../../src/predictors/latency/data.js';
 import { evaluateDevices } from '../../../src/predictors/latency/evaluation.js';
-import { createLatencyEvaluator, predictGenesMs } from '../../../src/predictors/latency/evaluator.js';
+import { createLatencyEvaluator, loadLatencyEvaluator, predictGenesMs } from '../../../src/predictors/latency/evaluator.js';
 import { loadModel, saveModel } from '../../../src/predictors/latency/io.js';
 import { fitLut, lutPredictMs } from '../../../src/predictors/latency/luts.js';
 import { adapt, metaTrain, prepareFeatures, selectRows, type HelpModel } from '../../../src/predictors/latency/model.js';
@@ -96,6 +96,7 @@ describe('meta-learned latency predictor', () => {
     expect(Array.from(predictGenesMs(loaded.get('e'), genes))).toEqual(Array.from(predictGenesMs(adapted, genes)));
     expect(loadModel(dir).meta.adapted).toBeUndefined();
     expect(() => loaded.get('pixel9')).toThrow(/no adapted predictor for device 'pixel9'; registered: e/);
+    expect(loadLatencyEvaluator(dir, 'e').id).toBe('help-latency:nb201:e');
   });
 
   it('serves as a batched search evaluator of latencyMs', async () => {
