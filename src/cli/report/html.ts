@@ -98,6 +98,7 @@ h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;margin-top:32px;border-bot
 table{border-collapse:collapse;font-size:12.5px;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 7px;text-align:right}
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}tr.chosen td{background:#fde8e8;font-weight:bold}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:8px;font-size:11.5px;overflow:auto;max-height:360px}
+.scroll{max-height:460px;overflow:auto;display:inline-block;border:1px solid #eee}.scroll table{margin:0}
 .kv td:first-child{color:#555}.note{color:#666;font-size:13px}figure{margin:0}`;
 
 export async function buildReport(data: StudyData, options: ReportOptions): Promise<Report> {
@@ -180,7 +181,9 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
   parts.push(`<h2>Frontier</h2><p class="note">Grey: every evaluated candidate${stride > 1 ? ` (1 in ${stride} shown)` : ''}; coloured: the feasible Pareto frontier (colour = gene <b>${escapeHtml(colorBy)}</b>); ringed: the point broken down below.</p>`);
   parts.push(`<div class="grid"><figure>${svgs.frontier ?? '<p>No feasible candidate yet.</p>'}</figure><figure>${svgs.hypervolume ?? ''}</figure></div>`);
   parts.push(`<h2>Frontier table</h2>`);
-  parts.push(table(['seq', ...geneNames, ...metricCols, ...(isLlm ? ['HF model_type'] : [])], frontierRows, (i) => frontier[i].seq === chosen?.seq));
+  parts.push(`<p class="note">${frontier.length} candidates, by ${escapeHtml(xMetric)}; the highlighted row is the point broken down below.</p>`);
+  // A long frontier scrolls inside its box, so the breakdown below stays near the plots.
+  parts.push(`<div class="scroll">${table(['seq', ...geneNames, ...metricCols, ...(isLlm ? ['HF model_type'] : [])], frontierRows, (i) => frontier[i].seq === chosen?.seq)}</div>`);
   if (chosen && chosenArch) {
     parts.push(`<h2>Roofline breakdown of candidate ${chosen.seq}</h2>`);
     const d = space.describe(chosen.genes);
