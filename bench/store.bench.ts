@@ -18,6 +18,7 @@ import { createAnalyticEvaluator, DEFAULT_TRAINING_TOKENS, type AnalyticSpec } f
 import { getStrategy } from '../src/search/strategies/index.js';
 import { SqliteStore, contentHash } from '../src/search/store/index.js';
 import { runStudy } from '../src/search/study.js';
+import type { Genes } from '../src/core/space.js';
 import type { Evaluated } from '../src/search/strategy.js';
 import type { BenchResult } from './types.js';
 
@@ -52,27 +53,30 @@ async function timed(fn: () => Promise<void>): Promise<Timing> {
 async function withoutStore(evaluations: number, seed: number): Promise<Timing> {
   const evaluator = createAnalyticEvaluator(spec);
   const strategy = getStrategy('nsga2').create({ space, objectiveCount: 2, seed, options: strategyOptions });
-  const seen = new Set<string>();
+  // Every result by key, in memory: what the store provides for repeats, without the store.
+  const results = new Map<string, Evaluated>();
   let done = 0;
+  let barren = 0;
   return timed(async () => {
-  while (done < evaluations) {
+  while (done < evaluations && barren < 50) {
     const asked = strategy.ask(Math.min(GENERATION, evaluations - done));
-    const fresh = asked.filter((g) => {
+    const fresh: Genes[] = [];
+    const keys = new Set<string>();
+    for (const g of asked) {
       const k = space.key(g);
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    });
-    const results = await evaluator.evaluate(fresh.map((g) => space.decode(g)));
-    const byKey = new Map<string, Evaluated>();
+      if (results.has(k) || keys.has(k)) continue;
+      keys.add(k);
+      fresh.push(g);
+    }
+    const out = await evaluator.evaluate(fresh.map((g) => space.decode(g)));
     fresh.forEach((g, i) => {
-      const r = results[i];
+      const r = out[i];
       const s = r.ok ? scoreMetrics(r.metrics, objectives, []) : { objectives: [Infinity, Infinity], violation: Infinity };
-      byKey.set(space.key(g), { genes: g, ...s, metrics: r.ok ? r.metrics : {} });
+      results.set(space.key(g), { genes: g, ...s, metrics: r.ok ? r.metrics : {} });
     });
-    // Repeats of older candidates are told again, as the study does (it reads them back from the store).
-    strategy.tell(asked.map((g) => byKey.get(space.key(g)) ?? { genes: g, objectives: [1, 1], violation: 0, metrics: {} }));
+    strategy.tell(asked.map((g) => results.get(space.key(g))!));
     done += fresh.length;
+    barren = fresh.length === 0 ? barren + 1 : 0;
   }
   });
 }

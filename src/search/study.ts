@@ -115,6 +115,7 @@ export interface StudyOutcome {
 }
 
 const BARREN_LIMIT = 50;
+const RECENT_LIMIT = 20_000;
 
 export const INITIAL_LOOP_STATE: LoopState = {
   generation: 0,
@@ -209,6 +210,16 @@ export async function runStudy(run: StudyRun): Promise<StudyOutcome> {
     return outcome;
   };
 
+  // Finished candidates kept in memory (most recent first out last): strategies often ask again for candidates
+  // of recent generations, and reading them back from the store costs a query and a JSON decode each. The store
+  // stays the truth: a resumed study starts with an empty cache and reads the same values.
+  const recent = new Map<string, CandidateRecord>();
+  const remember = (r: CandidateRecord) => {
+    recent.delete(r.hash);
+    recent.set(r.hash, r);
+    if (recent.size > RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+  };
+
   /** Evaluates what is still pending in the generation; false when stopped by the signal midway. */
   const evaluatePending = async (generation: number, records: Map<string, CandidateRecord>): Promise<boolean> => {
     const todo = [...records.values()].filter((r) => r.status === 'pending' || r.status === 'running').sort((a, b) => a.seq - b.seq);
@@ -263,7 +274,7 @@ export async function runStudy(run: StudyRun): Promise<StudyOutcome> {
     const records = new Map<string, CandidateRecord>();
     for (const h of hashes) {
       if (records.has(h)) continue;
-      const rec = known?.get(h) ?? store.candidate(study.id, h);
+      const rec = known?.get(h) ?? recent.get(h) ?? store.candidate(study.id, h);
       if (!rec) throw new Error(`study '${study.name}': checkpoint names candidate ${h}, which is not in the store`);
       records.set(h, rec);
     }
@@ -279,6 +290,7 @@ export async function runStudy(run: StudyRun): Promise<StudyOutcome> {
       };
     });
     strategy.tell(told);
+    for (const r of records.values()) if (r.status === 'done' || r.status === 'failed') remember(r);
     // Count only the candidates this generation introduced: repeats of older ones were counted then.
     const fresh = [...records.values()].filter((r) => r.generation === generation);
     const failed = fresh.filter((r) => r.status === 'failed').length;
