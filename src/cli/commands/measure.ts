@@ -39,12 +39,14 @@ const HELP = `hwnas measure --space <id> --sample N --seed S --out measured.csv 
   [--prompt 64 --generate 8] [--runs 7] [--warmup 2] [--max-spread 0.1] [--max-rounds 4] [--max-params 2e8] [--quiet]
 
 Builds N random architectures of a space as TensorFlow.js models with random weights and times them on this machine,
-one at a time (warm-up, repeated runs, median; a run whose inter-quartile spread exceeds --max-spread is measured
+one at a time (warm-up, repeated runs, median; on the process's CPU clock when the backend computes on this
+thread — wasm with one thread, cpu — so that other programs' load does not enter the figure; a run whose inter-quartile spread exceeds --max-spread is measured
 again, up to --max-rounds, and the quietest round is kept). Spaces: nb201, fbnet, llm-local (decoders scaled to a
 small CPU), and the LLM spaces when their models fit (--max-params). --reference help adds HELP's 10 hardware-
 embedding architectures first (nb201, fbnet), as \`hwnas predictor adapt\` needs; --reference <dir> takes them from
 a trained predictor. The CSV has arch_str and latency_ms (the columns \`hwnas predictor adapt --samples\` reads),
-then the spread, rounds, stability and the backend, threads and machine of every figure.`;
+then the spread, rounds, stability and the backend, threads and machine of every figure. TensorFlow.js runs
+fp32: LLM candidates are measured in fp32 whatever precision they declare.`;
 
 const MEASURABLE: Readonly<Record<string, SearchSpace>> = { ...SPACES, 'llm-local': llmLocalSpace };
 
@@ -118,6 +120,10 @@ export const command: Command = {
     archs.forEach((a, i) => {
       const why = unsupportedReason(a, workload);
       if (why) throw new UsageError(`--space ${space.id}: candidate ${i + 1} (${space.key(genes[i])}): ${why}`);
+      if (a.family === 'llm') {
+        const p = countParams(a).total;
+        if (p > maxParams) throw new UsageError(`--space ${space.id}: candidate ${i + 1} (${space.key(genes[i])}) has ${p.toExponential(2)} parameters, above --max-params ${maxParams.toExponential(2)}; use llm-local or raise --max-params`);
+      }
     });
 
     const backend = await initTf();
@@ -126,15 +132,11 @@ export const command: Command = {
     log(`machine: ${describeMachine(machineInfo(backend))}`);
     const archStr = (g: Genes) => (space.id === 'nb201' ? formatNb201ArchStr(g) : space.id === 'fbnet' ? formatFbnetArchStr(g) : space.key(g));
     const geneNames = space.genes.map((g) => g.name);
-    const header = ['arch_str', 'latency_ms', ...(isLlm ? ['ttft_ms', 'decode_ms_per_token', 'prompt_tokens', 'generated_tokens', ...geneNames] : []), 'spread', 'runs', 'rounds', 'stable', 'params', 'backend', 'threads', 'cpu', 'logical_cpus'];
+    const header = ['arch_str', 'latency_ms', ...(isLlm ? ['ttft_ms', 'decode_ms_per_token', 'prompt_tokens', 'generated_tokens', ...geneNames] : []), 'spread', 'runs', 'rounds', 'stable', 'clock', 'wall_ms', 'params', 'backend', 'threads', 'cpu', 'logical_cpus'];
     const rows: string[] = [header.join(',')];
     const weightRng = createRng(`${seed}-weights`);
     for (let i = 0; i < archs.length; i++) {
       const arch = archs[i];
-      if (arch.family === 'llm') {
-        const p = countParams(arch).total;
-        if (p > maxParams) throw new UsageError(`--space ${space.id}: candidate ${i + 1} (${space.key(genes[i])}) has ${p.toExponential(2)} parameters, above --max-params ${maxParams.toExponential(2)}; use llm-local or raise --max-params`);
-      }
       const m: Measurement = await measureArchitecture(arch, weightRng, { workload, timing, backend });
       const described = space.describe(genes[i]);
       const cells: unknown[] = [
@@ -145,6 +147,8 @@ export const command: Command = {
         m.timing.runs,
         m.timing.rounds,
         m.timing.stable ? 1 : 0,
+        m.timing.clock,
+        m.timing.wallMedianMs.toFixed(4),
         m.paramCount,
         m.machine.backend,
         m.machine.threads,

@@ -52,8 +52,8 @@ export interface LlmRunTiming {
 }
 
 export interface TfLlm {
-  /** One full request: prefill + every decode step; resolves when the last token is on the host. */
-  generate(): LlmRunTiming;
+  /** One full request: prefill + every decode step, done when the last token is on the host; timed on `clock` (ms). */
+  generate(clock?: () => number): LlmRunTiming;
   /** Prefill only (time to first token). */
   prefill(): void;
   readonly paramCount: number;
@@ -221,12 +221,20 @@ export function buildLlm(arch: LlmArchitecture, workload: Workload, rng: Rng): T
         const old = caches[li];
         let kT = old ? tf.concat([old.kT, kNew], 2) : kNew;
         let vc = old ? tf.concat([old.v, vNew], 1) : vNew;
+        let cachedK = kT;
+        let cachedV = vc;
         if (lw.window !== undefined && kT.shape[2] > lw.window) {
+          // A sliding window keeps the last `window` positions; the prefill still attends over the whole prompt
+          // (its mask limits each query to its window), a decode step over the kept positions only.
           const drop = kT.shape[2] - lw.window;
-          kT = kT.slice([0, 0, drop], [-1, -1, -1]);
-          vc = vc.slice([0, drop, 0], [-1, -1, -1]);
+          cachedK = kT.slice([0, 0, drop], [-1, -1, -1]);
+          cachedV = vc.slice([0, drop, 0], [-1, -1, -1]);
+          if (n === 1) {
+            kT = cachedK;
+            vc = cachedV;
+          }
         }
-        caches[li] = { kT: tf.keep(kT), v: tf.keep(vc) };
+        caches[li] = { kT: tf.keep(cachedK), v: tf.keep(cachedV) };
         const T = kT.shape[2];
         let scores: tf.Tensor = tf.mul(tf.matMul(qh, kT), 1 / Math.sqrt(hd)); // [KV, g·n, T]
         if (n > 1) scores = tf.add(scores.reshape([KV, g, n, T]), lw.window !== undefined && lw.window < n ? windowMask(lw.window) : mask).reshape([KV, g * n, T]);
@@ -255,11 +263,11 @@ export function buildLlm(arch: LlmArchitecture, workload: Workload, rng: Rng): T
       runPrefill(caches);
       disposeCaches(caches);
     },
-    generate() {
+    generate(clock = () => performance.now()) {
       const caches: (Cache | undefined)[] = layers.map(() => undefined);
-      const t0 = performance.now();
+      const t0 = clock();
       let token = runPrefill(caches);
-      const t1 = performance.now();
+      const t1 = clock();
       for (let step = 0; step < workload.generatedTokens; step++) {
         const before = caches.slice();
         token = tf.tidy(() => nextToken(pass(tf.tensor1d([token % arch.vocabSize], 'int32'), S + step, caches)));
@@ -267,7 +275,7 @@ export function buildLlm(arch: LlmArchitecture, workload: Workload, rng: Rng): T
           if (c && caches[i] !== c) (c.kT.dispose(), c.v.dispose());
         });
       }
-      const t2 = performance.now();
+      const t2 = clock();
       disposeCaches(caches);
       return { prefillMs: t1 - t0, decodeMs: t2 - t1 };
     },

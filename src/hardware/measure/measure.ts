@@ -8,7 +8,7 @@ import type { Workload } from '../../core/workload.js';
 import { initTf, tf, type TfBackendInfo } from '../tf-backend.js';
 import { buildFbnet, buildNb201 } from './cnn-model.js';
 import { buildLlm, unsupportedLlm } from './llm-model.js';
-import { machineInfo, timeIt, type MachineInfo, type Timing, type TimingOptions } from './timer.js';
+import { clockMs, defaultClock, machineInfo, timeIt, type MachineInfo, type Timing, type TimingOptions } from './timer.js';
 
 export interface Measurement {
   /** Median end-to-end latency (LLM: prefill + every decode step; CNN: one forward pass), ms. */
@@ -43,16 +43,18 @@ export function unsupportedReason(arch: Architecture, workload: Workload): strin
 export async function measureArchitecture(arch: Architecture, rng: Rng, options: MeasureOptions): Promise<Measurement> {
   const backend = options.backend ?? (await initTf());
   const machine = machineInfo(backend);
+  const timingOptions: Partial<TimingOptions> = { clock: defaultClock(backend), ...options.timing };
+  const clock = clockMs(timingOptions.clock ?? 'wall');
   if (arch.family === 'llm') {
     const model = buildLlm(arch, options.workload, rng);
     try {
       const prefill: number[] = [];
       const decode: number[] = [];
       const timing = await timeIt(() => {
-        const r = model.generate();
+        const r = model.generate(clock);
         prefill.push(r.prefillMs);
         decode.push(r.decodeMs);
-      }, options.timing);
+      }, timingOptions);
       const steps = options.workload.generatedTokens;
       return {
         latencyMs: timing.medianMs,
@@ -69,7 +71,7 @@ export async function measureArchitecture(arch: Architecture, rng: Rng, options:
   const batch = options.workload.batch;
   const model = arch.family === 'nb201' ? buildNb201(arch, rng, batch) : buildFbnet(arch, rng, batch);
   try {
-    const timing = await timeIt(() => model.forward(), options.timing);
+    const timing = await timeIt(() => model.forward(), timingOptions);
     return { latencyMs: timing.medianMs, timing, paramCount: model.paramCount, machine };
   } finally {
     model.dispose();

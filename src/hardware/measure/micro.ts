@@ -7,8 +7,8 @@
  * Each figure is timed with timer.ts (rounds, quietest kept) and the one read-back of each run is priced by the
  * overhead benchmark and subtracted, so that rates are not diluted by synchronisation.
  */
-import { tf } from '../tf-backend.js';
-import { timeIt, type Timing, type TimingOptions } from './timer.js';
+import { initTf, tf } from '../tf-backend.js';
+import { defaultClock, timeIt, type Timing, type TimingOptions } from './timer.js';
 
 export type MicroKind = 'matmul' | 'matvec' | 'elementwise' | 'overhead' | 'sync';
 
@@ -71,7 +71,8 @@ export const TINY_MICRO_PLAN: MicroPlan = {
   repeat: 2,
 };
 
-export async function runMicroBenchmarks(plan: MicroPlan = DEFAULT_MICRO_PLAN, timing: Partial<TimingOptions> = {}, log?: (line: string) => void): Promise<MicroResult[]> {
+export async function runMicroBenchmarks(plan: MicroPlan = DEFAULT_MICRO_PLAN, timingIn: Partial<TimingOptions> = {}, log?: (line: string) => void): Promise<MicroResult[]> {
+  const timing: Partial<TimingOptions> = { clock: defaultClock(await initTf()), ...timingIn };
   const out: MicroResult[] = [];
   const push = (r: MicroResult) => {
     out.push(r);

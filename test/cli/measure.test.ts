@@ -1,0 +1,63 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { loadDeviceFile } from '../../src/hardware/devices.js';
+import { loadLatencySamples } from '../../src/predictors/latency/data.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-measure-'));
+let errors: string[] = [];
+beforeEach(() => {
+  errors = [];
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+});
+afterEach(() => vi.restoreAllMocks());
+
+const FAST = ['--runs', '1', '--warmup', '0', '--max-rounds', '1', '--quiet'];
+
+describe('hwnas measure / calibrate', () => {
+  it('measure writes the CSV that predictor adapt reads (arch_str, latency_ms), with the machine of every figure', async () => {
+    const d = tmp();
+    const out = join(d, 'measured.csv');
+    expect(await main(['measure', '--space', 'nb201', '--sample', '3', '--seed', '5', '--out', out, ...FAST])).toBe(0);
+    const samples = loadLatencySamples(out, 'nb201');
+    expect(samples.genes).toHaveLength(3);
+    for (const v of samples.latencyMs) expect(v).toBeGreaterThan(0);
+    const header = readFileSync(out, 'utf8').split('\n')[0].split(',');
+    expect(header).toEqual(expect.arrayContaining(['arch_str', 'latency_ms', 'spread', 'rounds', 'stable', 'backend', 'threads', 'cpu']));
+    const out2 = join(d, 'llm.csv');
+    expect(await main(['measure', '--space', 'llm-local', '--sample', '1', '--seed', '1', '--prompt', '8', '--generate', '2', '--out', out2, ...FAST])).toBe(0);
+    expect(readFileSync(out2, 'utf8').split('\n')[0]).toMatch(/^arch_str,latency_ms,ttft_ms,decode_ms_per_token/);
+  });
+
+  it('bad input: one line, exit 2, nothing written', async () => {
+    const d = tmp();
+    for (const argv of [
+      ['measure', '--space', 'bogus', '--out', join(d, 'x.csv')],
+      ['measure', '--space', 'nb201', '--out', join(d, 'x.txt')],
+      ['measure', '--space', 'nb201', '--sample', '-1', '--out', join(d, 'x.csv')],
+      ['measure', '--space', 'llm-local', '--reference', 'help', '--out', join(d, 'x.csv')],
+      ['measure', '--space', 'llm-codesign', '--sample', '1', '--max-params', '1000', '--out', join(d, 'x.csv')],
+      ['calibrate', '--device-name', 'Bad Name', '--out', join(d, 'd.json')],
+    ]) {
+      errors = [];
+      expect(await main(argv)).toBe(2);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).not.toContain('\n');
+    }
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('calibrate --quick writes a device profile that loads as a device file', async () => {
+    const d = tmp();
+    const out = join(d, 'device.json');
+    expect(await main(['calibrate', '--quick', '--device-name', 'my-box', '--out', out, '--json'])).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    const p = loadDeviceFile(out);
+    expect(p.id).toBe('my-box');
+    expect(p.computeEfficiency).toBeGreaterThan(0);
+    expect(p.opOverheadS).toBeGreaterThan(0);
+  });
+});

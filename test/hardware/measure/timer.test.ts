@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { quantile, timeIt } from '../../../src/hardware/measure/timer.js';
+
+/** A clock that advances by the scripted duration of each call of the timed function. */
+function scripted(durationsMs: number[]) {
+  let now = 0;
+  let calls = 0;
+  const fn = () => {
+    now += durationsMs[calls++] ?? 1;
+  };
+  return { fn, clock: () => now, calls: () => calls };
+}
+
+describe('timer', () => {
+  it('quantiles interpolate linearly', () => {
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantile([1, 2, 3, 4, 5], 0.25)).toBe(2);
+    expect(quantile([10], 0.75)).toBe(10);
+  });
+
+  it('a quiet round: median, quartiles, spread, no re-measure', async () => {
+    // warm-up 9 (ignored), then 5 runs 10, 11, 10, 12, 10 → sorted 10 10 10 11 12: median 10, p25 10, p75 11.
+    const s = scripted([9, 10, 11, 10, 12, 10]);
+    const t = await timeIt(s.fn, { warmup: 1, runs: 5, maxSpread: 0.15, maxRounds: 3 }, s.clock);
+    expect(t.medianMs).toBe(10);
+    expect(t.minMs).toBe(10);
+    expect(t.spread).toBeCloseTo(0.1, 12);
+    expect(t.rounds).toBe(1);
+    expect(t.stable).toBe(true);
+    expect(s.calls()).toBe(6);
+  });
+
+  it('a disturbed round is measured again and the quietest round is kept', async () => {
+    // Round 1 (10, 30, 12, 40, 11): median 12, IQR 30 − 11 = 19 → spread 1.58 > 0.1: again.
+    // Round 2 (20, 21, 20, 20, 22): median 20, spread 1/20 = 0.05 → stable, stop. Round 1 has the lower median
+    // (interference only adds time), so it is kept, and the figure is flagged unstable (its spread is too wide).
+    const s = scripted([10, 30, 12, 40, 11, 20, 21, 20, 20, 22]);
+    const t = await timeIt(s.fn, { warmup: 0, runs: 5, maxSpread: 0.1, maxRounds: 4 }, s.clock);
+    expect(t.rounds).toBe(2);
+    expect(t.roundMediansMs).toEqual([12, 20]);
+    expect(t.medianMs).toBe(12);
+    expect(t.stable).toBe(false);
+  });
+
+  it('stops at maxRounds and keeps the lowest median', async () => {
+    const s = scripted([10, 20, 30, 5, 15, 25, 8, 16, 40]);
+    const t = await timeIt(s.fn, { warmup: 0, runs: 3, maxSpread: 0.01, maxRounds: 3 }, s.clock);
+    expect(t.rounds).toBe(3);
+    expect(t.roundMediansMs).toEqual([20, 15, 16]);
+    expect(t.medianMs).toBe(15);
+    expect(t.p25Ms).toBe(10);
+    expect(t.p75Ms).toBe(20);
+  });
+});
