@@ -58,6 +58,8 @@ const FLAGS = {
   generate: { type: 'string' },
   'loss-law': { type: 'string' },
   'training-tokens': { type: 'string' },
+  latency: { type: 'string' },
+  'device-file': { type: 'string' },
   ideal: { type: 'boolean' },
   paper: { type: 'boolean' },
   out: { type: 'string' },
@@ -201,6 +203,7 @@ export const command: Command = {
           '         [--strategy nsga2] [--evaluations N] [--wall-time 10m] [--patience G] [--seed S] [--name <study>] [--db hwnas.db]',
           '         [--evaluator analytic|slow-test] [--batch 1 --prompt 1024 --generate 16] [--loss-law codesign] [--ideal|--paper]',
           '         [--threads T] [--generation-size N] [--out frontier.json] [--json|--quiet|--plain]',
+          '         [--latency analytic|calibrated|measured] [--device-file device.json]   (calibrated: a profile from hwnas calibrate; measured: timed here, one at a time)',
           '       hwnas search -c study.yaml   (fields: ' + Object.keys(studyConfigSchema.shape).join(', ') + ')',
         ].join('\n'),
       );
