@@ -173,6 +173,14 @@ export function compileObjective(form: FitForm, data: FitData, delta: number, in
     // or underflow of every term gives a non-finite objective, which the line search treats as "too far";
     // every start of the built-in grids has |z| < 100.
     const logXCol = inputs.map((_, k) => Float64Array.from({ length: m }, (_, j) => logX[j * nIn + k]));
+    // Training records repeat inputs (one model at several token counts, one budget for many models): a
+    // single-factor term then needs one exp per distinct value, gathered per point.
+    const distinct = logXCol.map((col) => {
+      const values = [...new Set(col)];
+      if (values.length > 0.75 * m) return null;
+      const at = new Map(values.map((v, u) => [v, u]));
+      return { values: Float64Array.from(values), index: Int32Array.from(col, (v) => at.get(v) as number), exps: new Float64Array(values.length) };
+    });
     const varying: number[] = [];
     const constants: number[] = [];
     for (let k = 0; k < K; k++) (factorStart[k + 1] > factorStart[k] ? varying : constants).push(k);
@@ -193,6 +201,17 @@ export function compileObjective(form: FitForm, data: FitData, delta: number, in
         if (factorStart[k + 1] - q0 === 1) {
           // One factor (every built-in term but co-design's): one fused pass.
           const c = factorSign[q0] * theta[factorParam[q0]];
+          const d = distinct[factorInput[q0]];
+          if (d) {
+            const { values, index, exps } = d;
+            for (let u = 0; u < values.length; u++) exps[u] = Math.exp(c0k + c * values[u]);
+            for (let j = 0; j < m; j++) {
+              const e = exps[index[j]];
+              zk[j] = e;
+              sc[j] += e;
+            }
+            continue;
+          }
           const lx = logXCol[factorInput[q0]];
           for (let j = 0; j < m; j++) {
             const e = Math.exp(c0k + c * lx[j]);
