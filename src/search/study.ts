@@ -13,7 +13,9 @@ import type { Constraint, Objective } from '../core/objectives.js';
 import { scoreMetrics } from '../core/objectives.js';
 import { hypervolume, paretoIndices } from '../core/pareto.js';
 import type { Genes, SearchSpace } from '../core/space.js';
+import { UsageError } from '../cli/errors.js';
 import type { Evaluator } from './evaluate/evaluator.js';
+import { StudyLock } from './store/lock.js';
 import { evaluateGuarded } from './evaluate/pool.js';
 import type { SqliteStore } from './store/sqlite.js';
 import { contentHash } from './store/hash.js';
@@ -173,6 +175,20 @@ function summaryOf(loop: LoopState, objectives: readonly Objective[], stopReason
 
 /** Runs (or resumes) a study until a budget is spent, the strategy is exhausted or the signal aborts. */
 export async function runStudy(run: StudyRun): Promise<StudyOutcome> {
+  // Two processes running one study would each tell the strategy the other's results: refuse the second.
+  const lockPath = `${run.store.path}.study-${run.study.id}.lock`;
+  const lock = run.store.path === ':memory:' ? undefined : StudyLock.acquire(lockPath);
+  if (lock && !(lock instanceof StudyLock)) {
+    throw new UsageError(`study '${run.study.name}' is running in process ${lock.heldBy} (lock ${lockPath}); wait for it or stop it first`);
+  }
+  try {
+    return await runLocked(run);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function runLocked(run: StudyRun): Promise<StudyOutcome> {
   const { store, study, space, objectives, constraints, budget } = run;
   const emit = run.onEvent ?? (() => {});
   const started = performance.now();

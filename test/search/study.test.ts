@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -156,6 +156,24 @@ describe('study loop', () => {
     const done = await start({ path, strategy: 'random' });
     expect(done.status).toBe('finished');
     expect(snapshot(path).rows).toEqual(snapshot(ref).rows);
+  });
+
+  it('refuses a second process (here: a second run) on a study that is running, and takes over a stale lock', async () => {
+    const path = join(tmp(), 'l.db');
+    let second: Promise<unknown> | undefined;
+    const first = start({
+      path,
+      spec: { kind: 'slow-test', costMs: 1 },
+      onEvent: (e) => {
+        if (e.type === 'batch-evaluated' && !second) second = start({ path }).catch((error: unknown) => error);
+      },
+    });
+    await first;
+    expect(String(await second)).toMatch(/study 's' is running in process \d+/);
+    // A lock left by a dead process (pid 2^22 + 1 is above Linux's pid range) does not block a resume.
+    writeFileSync(`${path}.study-1.lock`, String(2 ** 22 + 1));
+    const out = await start({ path, budget: { evaluations: 100 } });
+    expect(out.evaluations).toBe(100);
   });
 
   it('stops after `patience` generations without hypervolume gain', async () => {

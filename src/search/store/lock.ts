@@ -1,0 +1,53 @@
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+
+/**
+ * One running process per study: a lock file beside the database holding the owner's pid, created atomically.
+ * A lock left by a killed process (its pid no longer alive) is taken over, so a SIGKILLed study resumes.
+ */
+export class StudyLock {
+  private constructor(readonly path: string) {}
+
+  /** Takes the lock, or returns the pid of the live process holding it. */
+  static acquire(path: string): StudyLock | { readonly heldBy: number } {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fd = openSync(path, 'wx');
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        return new StudyLock(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      let pid = NaN;
+      try {
+        pid = Number(readFileSync(path, 'utf8').trim());
+      } catch {
+        continue; // released meanwhile
+      }
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) return { heldBy: pid };
+      try {
+        unlinkSync(path);
+      } catch {
+        // another process took it over first; try again
+      }
+    }
+    return { heldBy: NaN };
+  }
+
+  release(): void {
+    try {
+      if (Number(readFileSync(this.path, 'utf8').trim()) === process.pid) unlinkSync(this.path);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
