@@ -117,8 +117,17 @@ export async function executeStudy(opts: {
   const c = resolved.config;
   const controller = new AbortController();
   const stop = () => controller.abort();
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  // First signal: finish the evaluator call in flight, checkpoint, exit 0. A second one (an evaluator that does
+  // not return) exits at once: every transaction is atomic, so resume continues from the last commit.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      console.error(`hwnas: second ${signal}, exiting now; 'hwnas resume ${study.name}' continues from the last checkpoint`);
+      process.exit(130);
+    }
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let evaluator: Evaluator | undefined;
   let outcome: StudyOutcome;
   // The live terminal view (src/cli/ui): its keys pause the evaluator and stop the study through the same signal.
@@ -151,8 +160,8 @@ export async function executeStudy(opts: {
     });
   } finally {
     await live?.close();
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await evaluator?.close?.();
   }
   if (opts.out) {
