@@ -36,13 +36,12 @@ export function useTerminalSize(fixed?: { columns: number; rows: number }): { co
 export function LiveApp(props: LiveAppProps) {
   const { control } = props;
   const { exit } = useApp();
-  const state = useSyncExternalStore(
+  // One subscription: the snapshot carries the progress and the pause/stop flags, replaced on each notification.
+  const snap = useSyncExternalStore(
     (l) => control.subscribe(l),
     () => control.snapshot(),
   );
-  // Pause and stop change no progress event; read them on every render through a version counter.
-  const [, bump] = useState(0);
-  useEffect(() => control.subscribe(() => bump((v) => v + 1)), [control]);
+  const state = snap.progress;
   const [help, setHelp] = useState(false);
   const [message, setMessage] = useState<string | undefined>(undefined);
   const size = useTerminalSize(props.size);
@@ -66,8 +65,8 @@ export function LiveApp(props: LiveAppProps) {
       subtitle={props.subtitle}
       objectives={props.objectives}
       describe={props.describe}
-      paused={control.isPaused()}
-      stopping={control.isStopping()}
+      paused={snap.paused}
+      stopping={snap.stopping}
       {...(message !== undefined ? { message } : {})}
       showHelp={help}
       {...(props.finishedKeys ? { finishedKeys: props.finishedKeys } : {})}

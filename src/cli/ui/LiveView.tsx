@@ -47,28 +47,32 @@ function statusText(p: LiveViewProps): { text: string; color: string } {
   return { text: 'running', color: 'cyan' };
 }
 
+// Plot cells are coloured with ANSI codes inside one string per row: a Text node per run of marks would cost
+// the layout engine hundreds of nodes per frame, which a fast study feels.
+const ANSI: Record<Mark, [string, string]> = { ' ': ['', ''], old: ['\u001b[36m', '\u001b[39m'], new: ['\u001b[95;1m', '\u001b[39;22m'] };
+
+export function scatterRowText(cells: readonly Mark[]): string {
+  let out = '';
+  let i = 0;
+  while (i < cells.length) {
+    const m = cells[i];
+    let j = i;
+    while (j < cells.length && cells[j] === m) j++;
+    out += ANSI[m][0] + MARK_CHAR[m].repeat(j - i) + ANSI[m][1];
+    i = j;
+  }
+  return out;
+}
+
 function ScatterRows({ rows }: { rows: readonly { label: string; cells: readonly Mark[] }[] }) {
   return (
     <>
-      {rows.map((row, r) => {
-        // Runs of equal marks become one Text each, so the newest points can be coloured.
-        const runs: { mark: Mark; n: number }[] = [];
-        for (const m of row.cells) {
-          const last = runs[runs.length - 1];
-          if (last && last.mark === m) last.n++;
-          else runs.push({ mark: m, n: 1 });
-        }
-        return (
-          <Text key={r} wrap="truncate">
-            <Text dimColor>{row.label}</Text>
-            {runs.map((run, i) => (
-              <Text key={i} color={run.mark === 'new' ? 'magentaBright' : run.mark === 'old' ? 'cyan' : undefined} bold={run.mark === 'new'}>
-                {MARK_CHAR[run.mark].repeat(run.n)}
-              </Text>
-            ))}
-          </Text>
-        );
-      })}
+      {rows.map((row, r) => (
+        <Text key={r} wrap="truncate">
+          <Text dimColor>{row.label}</Text>
+          {scatterRowText(row.cells)}
+        </Text>
+      ))}
     </>
   );
 }

@@ -15,13 +15,19 @@ export interface StudyControlOptions {
   /** Exports the current frontier; resolves to a one-line message for the view. */
   readonly exportNow?: () => Promise<string>;
   readonly now?: () => number;
-  /** Least time between two redraws caused by progress events (default 200 ms; 0 redraws on every event). */
+  /** Least time between two redraws caused by progress events (default 250 ms; 0 redraws on every event). */
   readonly minNotifyMs?: number;
+}
+
+export interface ViewSnapshot {
+  readonly progress: ProgressState;
+  readonly paused: boolean;
+  readonly stopping: boolean;
 }
 
 export class StudyControl {
   private state: ProgressState;
-  private published: ProgressState;
+  private published: ViewSnapshot;
   private readonly listeners = new Set<() => void>();
   private paused = false;
   private stopping = false;
@@ -33,9 +39,9 @@ export class StudyControl {
 
   constructor(private readonly options: StudyControlOptions) {
     this.state = initialProgress(options.study);
-    this.published = this.state;
+    this.published = { progress: this.state, paused: false, stopping: false };
     this.now = options.now ?? Date.now;
-    this.minNotifyMs = options.minNotifyMs ?? 200;
+    this.minNotifyMs = options.minNotifyMs ?? 250;
   }
 
   /** Feed for runStudy's onEvent. */
@@ -58,8 +64,8 @@ export class StudyControl {
     return this.state;
   }
 
-  /** The state as of the last notification: what a view draws (stable between notifications). */
-  snapshot(): ProgressState {
+  /** What a view draws, as of the last notification (the same object between notifications). */
+  snapshot(): ViewSnapshot {
     return this.published;
   }
 
@@ -80,7 +86,7 @@ export class StudyControl {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.lastNotifyAt = this.now();
-    this.published = this.state;
+    this.published = { progress: this.state, paused: this.paused, stopping: this.stopping };
     for (const l of this.listeners) l();
   }
 
