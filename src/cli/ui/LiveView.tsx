@@ -51,6 +51,8 @@ function statusText(p: LiveViewProps): { text: string; color: string } {
 // the layout engine hundreds of nodes per frame, which a fast study feels.
 const ANSI: Record<Mark, [string, string]> = { ' ': ['', ''], old: ['\u001b[36m', '\u001b[39m'], new: ['\u001b[95;1m', '\u001b[39;22m'] };
 
+const NO_COLOR = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+
 export function scatterRowText(cells: readonly Mark[]): string {
   let out = '';
   let i = 0;
@@ -58,7 +60,7 @@ export function scatterRowText(cells: readonly Mark[]): string {
     const m = cells[i];
     let j = i;
     while (j < cells.length && cells[j] === m) j++;
-    out += ANSI[m][0] + MARK_CHAR[m].repeat(j - i) + ANSI[m][1];
+    out += NO_COLOR ? MARK_CHAR[m].repeat(j - i) : ANSI[m][0] + MARK_CHAR[m].repeat(j - i) + ANSI[m][1];
     i = j;
   }
   return out;

@@ -76,7 +76,8 @@ describe('live study view', () => {
       await tick();
       const lines = ui.lastFrame()!.split('\n');
       ui.unmount();
-      expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(size.columns);
+      // Visible width: colour codes take no columns.
+      expect(Math.max(...lines.map((l) => [...l.replace(/\u001b\[[0-9;]*m/g, '')].length))).toBeLessThanOrEqual(size.columns);
       expect(lines.length).toBeLessThanOrEqual(size.rows);
     }
   });
