@@ -24,6 +24,7 @@ beforeAll(async () => {
   const common = ['--device', 'jetson-agx-orin', '--generation-size', '50', '--db', db, '--quiet'];
   expect(await main(['search', '--space', 'llm-codesign', '--evaluations', '250', '--seed', '3', '--name', 'dense', ...common])).toBe(0);
   expect(await main(['search', '--space', 'llm-hybrid', '--evaluations', '150', '--seed', '1', '--name', 'hybrid', ...common])).toBe(0);
+  expect(await main(['search', '--space', 'nb201', '--objectives', 'latency,params', '--evaluations', '40', '--name', 'cnn', ...common])).toBe(0);
   vi.restoreAllMocks();
 });
 
@@ -121,6 +122,7 @@ describe('hwnas export --format hf', () => {
       [['export', 'nope', '--format', 'hf', '--out', out, '--db', db], /unknown study 'nope'.*dense/],
       [['export', 'dense', '--format', 'hf', '--out', out, '--all', '--db', db], /--all: the hf format exports the frontier only/],
       [['export', 'dense', '--format', 'onnx', '--out', out, '--db', db], /--format: unknown 'onnx'; valid: json, csv, hf/],
+      [['export', 'cnn', '--format', 'hf', '--out', out, '--db', db], /--format hf: study 'cnn' searched nb201 \(nb201 architectures\)/],
     ] as [string[], RegExp][]) {
       errors = [];
       expect(await main(argv)).toBe(2);

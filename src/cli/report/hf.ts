@@ -220,6 +220,8 @@ export async function runHfExport(opts: { dbPath: string; name: string; out: str
     store.close();
   }
   if (data.frontier.length === 0) throw new UsageError(`study '${opts.name}' has no feasible frontier candidate to export yet`);
+  const family = data.space.decode(data.frontier[0].genes).family;
+  if (family !== 'llm') throw new UsageError(`--format hf: study '${opts.name}' searched ${data.study.space} (${family} architectures); Hugging Face configs are for LLM spaces — use --format json or csv`);
   let result: HfExportResult;
   try {
     result = exportHf(data, opts.out, HWNAS_VERSION);
