@@ -67,10 +67,11 @@ describe('hwnas report', () => {
     expect(await main(['report', 'rep', '--out', out, '--db', db, '--color-by', 'precision'])).toBe(0);
     const html = readFileSync(out, 'utf8');
     expect(html).not.toMatch(/<script|<link|<img|src="http|href="http|@import/);
-    expect(html.match(/<svg/g)).toHaveLength(3);
+    expect(html.match(/<svg/g)).toHaveLength(4);
     expect(html).toContain('Frontier: loss vs latencyMs');
     expect(html).toContain('Hypervolume over evaluations');
     expect(html).toMatch(/Candidate \d+: operators by latency/);
+    expect(html).toMatch(/Candidate \d+: roofline \(NVIDIA Jetson AGX Orin/);
     // The colour legend is the chosen gene.
     expect(html).toMatch(/<text[^>]*>precision<\/text>/);
     // One table row per frontier candidate, the same set `hwnas export --format json` writes.
@@ -92,7 +93,7 @@ describe('hwnas report', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).toContain(`<h2>Roofline breakdown of candidate ${seq}</h2>`);
     expect(html).toMatch(new RegExp(`<tr class="chosen"><td>${seq}</td>`));
-    for (const name of ['frontier', 'hypervolume', 'operators']) {
+    for (const name of ['frontier', 'hypervolume', 'operators', 'roofline']) {
       const png = readFileSync(join(dir, 'p', `r-${name}.png`));
       expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
     }

@@ -9,7 +9,8 @@ import { DEFAULT_CNN_WORKLOAD, lowerFbnet, lowerNb201 } from '../../core/lower-c
 import { analyzeForward, analyzeLlm, type OpReport } from '../../hardware/roofline.js';
 import type { CandidateRecord } from '../../search/store/index.js';
 import { escapeHtml, formatBytes, formatCount } from './format.js';
-import { frontierSpec, hypervolumeSpec, operatorSpec, renderSvg, type FrontierPlotPoint, type VlSpec } from './plots.js';
+import { frontierSpec, hypervolumeSpec, operatorSpec, renderSvg, rooflineSpec, type FrontierPlotPoint, type VlSpec } from './plots.js';
+import { deviceRates } from '../../hardware/roofline.js';
 import type { StudyData } from './study-data.js';
 
 export interface ReportOptions {
@@ -22,10 +23,12 @@ export interface ReportOptions {
   readonly maxBackgroundPoints?: number;
 }
 
+export type PlotName = 'frontier' | 'hypervolume' | 'operators' | 'roofline';
+
 export interface Report {
   readonly html: string;
-  readonly svgs: Readonly<Record<'frontier' | 'hypervolume' | 'operators', string | null>>;
-  readonly specs: Readonly<Record<'frontier' | 'hypervolume' | 'operators', VlSpec | null>>;
+  readonly svgs: Readonly<Record<PlotName, string | null>>;
+  readonly specs: Readonly<Record<PlotName, VlSpec | null>>;
   readonly chosenSeq: number | null;
   readonly colorBy: string;
 }
@@ -127,10 +130,11 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
   points.sort((a, b) => a.x - b.x);
   const xs = points.map((p) => p.x);
   const logX = xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) > 20;
-  const specs: Record<'frontier' | 'hypervolume' | 'operators', VlSpec | null> = {
+  const specs: Record<PlotName, VlSpec | null> = {
     frontier: points.length > 0 ? frontierSpec(points, { xTitle: xMetric, yTitle: yMetric, colorTitle: colorBy, colorOrder: colorGene.choices, logX }) : null,
     hypervolume: data.hypervolumeCurve.length > 0 ? hypervolumeSpec(data.hypervolumeCurve) : null,
     operators: null,
+    roofline: null,
   };
 
   let chosenArch: Architecture | undefined;
@@ -144,12 +148,23 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
         top.map((o) => ({ op: o.name, phase: o.phase, latencyMs: o.latencyMs, bound: o.bound })),
         `Candidate ${chosen.seq}: operators by latency (top ${top.length} of ${breakdown.ops.length})`,
       );
+      const dev = data.evaluator.device!;
+      // The roof at the activations' precision (what the matmuls of an fp16/bf16 model run at).
+      const precision = chosenArch.family === 'llm' ? chosenArch.precision.activations : 'fp32';
+      const rates = deviceRates(dev, precision, data.evaluator.mode === 'ideal');
+      const pts = breakdown.ops
+        .filter((o) => o.flops > 0 && o.latencyMs > 0 && Number.isFinite(o.arithmeticIntensity) && o.arithmeticIntensity > 0)
+        .map((o) => ({ op: o.name, phase: o.phase, intensity: o.arithmeticIntensity, flopsPerS: o.flops / (o.latencyMs / 1e3), bound: o.bound }));
+      if (pts.length > 0) {
+        specs.roofline = rooflineSpec(pts, { peakFlopsPerS: rates.flopsPerS, bytesPerS: rates.bytesPerS, label: `${dev.id} ${precision} roof` }, `Candidate ${chosen.seq}: roofline (${dev.name})`);
+      }
     }
   }
   const svgs = {
     frontier: specs.frontier ? await renderSvg(specs.frontier) : null,
     hypervolume: specs.hypervolume ? await renderSvg(specs.hypervolume) : null,
     operators: specs.operators ? await renderSvg(specs.operators) : null,
+    roofline: specs.roofline ? await renderSvg(specs.roofline) : null,
   };
 
   const metricCols = [...new Set([yMetric, xMetric, ...data.objectives.map((o) => o.metric), 'params', 'memoryBytes', 'ttftMs', 'decodeMsPerToken'])].filter((m) => frontier.some((c) => c.metrics?.[m] !== undefined));
@@ -192,7 +207,7 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
       if (breakdown.phases.length > 0) {
         parts.push(table(['phase', 'latency ms', 'Σ compute ms', 'Σ memory ms', 'Σ overhead ms'], breakdown.phases.map((p) => [p.phase, fmt(p.latencyMs), fmt(p.computeMs), fmt(p.memoryMs), fmt(p.overheadMs)])));
       }
-      parts.push(`<div class="grid"><figure>${svgs.operators ?? ''}</figure><div>`);
+      parts.push(`<div class="grid"><figure>${svgs.operators ?? ''}</figure><figure>${svgs.roofline ?? ''}</figure></div><div>`);
       const ops = [...breakdown.ops].sort((a, b) => b.latencyMs - a.latencyMs);
       parts.push(
         table(
@@ -200,7 +215,7 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
           ops.map((o) => [o.name, o.phase, String(o.count), fmt(o.latencyMs), `${(o.share * 100).toFixed(1)}%`, o.bound, fmt(o.flops / 1e9), fmt(o.bytes / 1e6), Number.isFinite(o.arithmeticIntensity) ? o.arithmeticIntensity.toFixed(1) : '∞']),
         ),
       );
-      parts.push(`</div></div>`);
+      parts.push(`</div>`);
     } else {
       parts.push(`<p>No device profile recorded with this study: no roofline breakdown.</p>`);
     }

@@ -134,3 +134,54 @@ export function svgToPng(svg: string, scale = 2): Buffer {
   });
   return Buffer.from(resvg.render().asPng());
 }
+
+export interface RooflineOp {
+  readonly op: string;
+  readonly phase: string;
+  /** FLOP per byte moved. */
+  readonly intensity: number;
+  /** FLOPs over the operator's own time. */
+  readonly flopsPerS: number;
+  readonly bound: string;
+}
+
+/**
+ * The roofline of the chosen point: every operator at its arithmetic intensity and attained FLOP/s (log–log),
+ * under the device's roof min(peak, intensity × bandwidth) for the precision given.
+ */
+export function rooflineSpec(ops: readonly RooflineOp[], roof: { peakFlopsPerS: number; bytesPerS: number; label: string }, title: string): VlSpec {
+  const ais = ops.map((o) => o.intensity);
+  const lo = Math.min(...ais, roof.peakFlopsPerS / roof.bytesPerS) / 2;
+  const hi = Math.max(...ais, roof.peakFlopsPerS / roof.bytesPerS) * 2;
+  const roofPoints = Array.from({ length: 64 }, (_, i) => {
+    const ai = lo * (hi / lo) ** (i / 63);
+    return { intensity: ai, flopsPerS: Math.min(roof.peakFlopsPerS, ai * roof.bytesPerS) };
+  });
+  const x = { field: 'intensity', type: 'quantitative', title: 'arithmetic intensity (FLOP/byte)', scale: { type: 'log' } };
+  const y = { field: 'flopsPerS', type: 'quantitative', title: 'attained FLOP/s', scale: { type: 'log' }, axis: { format: '~s' } };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    width: 480,
+    height: 300,
+    title,
+    layer: [
+      { data: { values: roofPoints }, mark: { type: 'line', color: '#444', strokeDash: [4, 3] }, encoding: { x, y } },
+      {
+        data: { values: [roofPoints[roofPoints.length - 1]] },
+        mark: { type: 'text', align: 'right', dy: -8, color: '#444' },
+        encoding: { x, y, text: { value: roof.label } },
+      },
+      {
+        data: { values: ops },
+        mark: { type: 'point', filled: true, size: 60, opacity: 0.85 },
+        encoding: {
+          x,
+          y,
+          color: { field: 'bound', type: 'nominal', title: 'bound', scale: { domain: ['compute', 'memory', 'overhead'], range: ['#1f77b4', '#ff7f0e', '#7f7f7f'] } },
+          shape: { field: 'phase', type: 'nominal', title: 'phase' },
+        },
+      },
+    ],
+    ...FONT,
+  };
+}
