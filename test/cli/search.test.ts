@@ -89,14 +89,15 @@ describe('hwnas search / studies / resume / export: bad input', () => {
     expect(sha()).toBe(before);
   });
 
-  it('uses hwnas.db in the working directory by default', () => {
+  it('uses hwnas.db in the working directory by default (and runs its worker threads from any directory)', () => {
     const d = tmp();
     const bin = resolve('bin/hwnas.js');
-    const r = spawnSync(process.execPath, [bin, 'search', ...quick, '--name', 'here'], { cwd: d, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bin, 'search', ...quick, '--name', 'here', '--threads', '1'], { cwd: d, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(existsSync(join(d, 'hwnas.db'))).toBe(true);
     const l = spawnSync(process.execPath, [bin, 'studies'], { cwd: d, encoding: 'utf8' });
-    expect(l.stdout).toMatch(/here\s+finished \(evaluations\)\s+40/);
+    expect(l.stdout).toMatch(/here\s+finished \(evaluations\)\s+40\s+0\s/);
   }, 120_000);
 });
 

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Architecture } from '../../core/architecture.js';
@@ -19,6 +21,8 @@ const here = import.meta.url;
 // Under tsx (tests, `node bin/hwnas.js`) the sources are .ts and a worker needs tsx registered itself.
 const runningFromTs = here.endsWith('.ts');
 const workerFile = new URL(runningFromTs ? './pool-worker.ts' : './pool-worker.js', here);
+/** tsx for the workers, resolved from this file: a bare '--import tsx' would resolve from the working directory. */
+const tsxLoader = () => pathToFileURL(createRequire(here).resolve('tsx')).href;
 
 function describeFailure(error: unknown, timeoutMs: number | undefined): string {
   const e = error as { name?: string; message?: string } | undefined;
@@ -40,6 +44,7 @@ export class PoolEvaluator implements Evaluator {
   // Tasks in flight are capped at the thread count, so a task's timeout starts when a worker takes it, not
   // while it waits in piscina's queue.
   private running = 0;
+  private startError: string | undefined;
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: PoolOptions) {
@@ -50,8 +55,17 @@ export class PoolEvaluator implements Evaluator {
       minThreads: options.threads,
       maxThreads: options.threads,
       idleTimeout: 60_000,
-      ...(runningFromTs ? { execArgv: ['--import', 'tsx'] } : {}),
+      ...(runningFromTs ? { execArgv: ['--import', tsxLoader()] } : {}),
     });
+    // A worker that cannot start fails the tasks given to it; without a listener the error would end the process.
+    this.pool.on('error', (error: unknown) => {
+      this.startError = error instanceof Error ? error.message : String(error);
+    });
+  }
+
+  /** The last error a worker reported outside any task (e.g. one that could not start), for diagnostics. */
+  get lastWorkerError(): string | undefined {
+    return this.startError;
   }
 
   get threads(): number {
