@@ -220,6 +220,7 @@ export class SqliteStore {
             setConfig: p(`UPDATE studies SET config = ?, updated_at = ? WHERE id = ?`),
             touch: p(`UPDATE studies SET summary = ?, updated_at = ? WHERE id = ?`),
           }),
+      genesBySeq: p(`SELECT genes FROM candidates WHERE study_id = ? AND seq = ?`).pluck(),
       exists: p(`SELECT 1 FROM candidates WHERE study_id = ? AND hash = ?`).pluck(),
       candidateByHash: p(`SELECT seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms
         FROM candidates WHERE study_id = ? AND hash = ?`),
@@ -376,6 +377,16 @@ export class SqliteStore {
       if (ok + bad > 0) bump.run(ok + bad, bad, now, studyId);
       return ok + bad;
     })();
+  }
+
+  /** The genes of the candidates with these sequence numbers (those that exist). */
+  genesBySeq(studyId: number, seqs: readonly number[]): Map<number, number[]> {
+    const out = new Map<number, number[]>();
+    for (const seq of seqs) {
+      const text = this.stmts.genesBySeq.get(studyId, seq) as string | undefined;
+      if (text !== undefined) out.set(seq, JSON.parse(text) as number[]);
+    }
+    return out;
   }
 
   /** Whether a candidate with this content hash is recorded in the study (an index probe, nothing decoded). */
