@@ -8,6 +8,9 @@ import { UsageError, formatPath } from '../cli/errors.js';
 import { parseConstraints, parseObjectives, type Constraint, type Objective } from '../core/objectives.js';
 import type { SearchSpace } from '../core/space.js';
 import { resolveSpace } from './space-file.js';
+import { existsSync } from 'node:fs';
+import { adaptedDir } from '../predictors/latency/registry.js';
+import type { PredictedSpec } from './evaluate/predicted.js';
 import type { DeviceProfile } from '../hardware/device.js';
 import { deviceIds, getDevice, loadDeviceFile } from '../hardware/devices.js';
 import { localSpecProfile } from '../hardware/measure/calibrate.js';
@@ -79,7 +82,10 @@ export const studyConfigSchema = z.strictObject({
   trainingTokens: z.coerce.number().positive().default(DEFAULT_TRAINING_TOKENS),
   out: z.string().min(1).optional(),
   /** Latency from the roofline on `device`, from the roofline on a calibrated profile (`deviceFile`), or measured here. */
-  latency: z.enum(['analytic', 'calibrated', 'measured']).optional(),
+  latency: z.enum(['analytic', 'calibrated', 'measured', 'predicted']).optional(),
+  /** Predicted latency: the meta-trained predictor directory, and the device name it was adapted to. */
+  predictor: z.string().min(1).optional(),
+  predictorDevice: z.string().min(1).optional(),
   /** A device profile file (e.g. written by `hwnas calibrate`). */
   deviceFile: z.string().min(1).optional(),
 });
@@ -132,7 +138,7 @@ export function defaultEvaluatorKind(): string {
 }
 
 function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => string): EvaluatorSpec {
-  if (c.latency === 'calibrated' || c.latency === 'measured' || c.evaluator === 'measured' || c.deviceFile !== undefined) return latencySpecOf(c, at);
+  if (c.latency === 'calibrated' || c.latency === 'measured' || c.latency === 'predicted' || c.evaluator === 'measured' || c.deviceFile !== undefined) return latencySpecOf(c, at);
   const kind = c.evaluator ?? defaultEvaluatorKind();
   if (!(EVALUATOR_KINDS as readonly string[]).includes(kind)) {
     throw new UsageError(`${where}unknown evaluator '${kind}'; valid: ${EVALUATOR_KINDS.join(', ')}`);
@@ -191,9 +197,20 @@ function latencySpecOf(c: StudyConfig, at: (key: string) => string): EvaluatorSp
     throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
   }
   const base = { device, workload: c.workload, mode: c.mode, law: c.lossLaw, trainingTokens: c.trainingTokens };
+  if (latency === 'predicted') return predictedSpecOf(c, base, at);
   if (latency !== 'measured') return { kind: 'analytic', ...base };
   if (c.threads > 1) throw new UsageError(`${at('threads')}measured latency runs one measurement at a time: use --threads 0 (in-process) or 1`);
   return { kind: 'measured', ...base, seed: c.seed };
+}
+
+/** --latency predicted --predictor <dir> --predictor-device <name>: checks the adapted predictor exists now. */
+function predictedSpecOf(c: StudyConfig, base: Omit<PredictedSpec, 'kind' | 'predictorDir' | 'predictorDevice'>, at: (key: string) => string): PredictedSpec {
+  if (c.predictor === undefined) throw new UsageError(`${at('latency')}predicted latency needs --predictor <dir> (written by hwnas predictor meta-train)`);
+  const predictorDevice = c.predictorDevice ?? c.device;
+  if (predictorDevice === undefined) throw new UsageError(`${at('predictorDevice')}name the device the predictor was adapted to (hwnas predictor adapt --device)`);
+  const adapted = adaptedDir(c.predictor, predictorDevice);
+  if (!existsSync(adapted)) throw new UsageError(`${at('predictorDevice')}no predictor adapted to '${predictorDevice}' under ${c.predictor} (run hwnas predictor adapt --predictor ${c.predictor} --device ${predictorDevice} --samples <csv>)`);
+  return { kind: 'predicted', ...base, predictorDir: c.predictor, predictorDevice };
 }
 
 /** Resolves ids (space, strategy, metrics) and checks the strategy accepts its options. Writes nothing. */

@@ -60,6 +60,8 @@ const FLAGS = {
   'training-tokens': { type: 'string' },
   latency: { type: 'string' },
   'device-file': { type: 'string' },
+  predictor: { type: 'string' },
+  'predictor-device': { type: 'string' },
   ideal: { type: 'boolean' },
   paper: { type: 'boolean' },
   out: { type: 'string' },
@@ -213,6 +215,7 @@ export const command: Command = {
           '         [--evaluator analytic|slow-test] [--batch 1 --prompt 1024 --generate 16] [--loss-law codesign] [--ideal|--paper]',
           '         [--threads T] [--generation-size N] [--out frontier.json] [--json|--quiet|--plain]',
           '         [--latency analytic|calibrated|measured] [--device-file device.json]   (calibrated: a profile from hwnas calibrate; measured: timed here, one at a time)',
+          '         [--latency predicted --predictor <dir> --predictor-device <name>]   (nb201/fbnet: a HELP-style predictor adapted with hwnas predictor adapt)',
           '       hwnas search -c study.yaml   (fields: ' + Object.keys(studyConfigSchema.shape).join(', ') + ')',
         ].join('\n'),
       );

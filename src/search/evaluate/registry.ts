@@ -3,13 +3,14 @@ import { fileURLToPath } from 'node:url';
 import type { Evaluator } from './evaluator.js';
 import { createAnalyticEvaluator, type AnalyticSpec } from './analytic.js';
 import type { MeasuredSpec } from './measured.js';
+import type { PredictedSpec } from './predicted.js';
 import { createSlowTestEvaluator, type SlowTestSpec } from './slow-test.js';
 
 /**
  * How to build an evaluator, as plain serialisable data: a study records it, and a worker thread rebuilds the
  * evaluator from it. Add a kind: one member here and one entry in BUILDERS.
  */
-export type EvaluatorSpec = AnalyticSpec | SlowTestSpec | MeasuredSpec;
+export type EvaluatorSpec = AnalyticSpec | SlowTestSpec | MeasuredSpec | PredictedSpec;
 
 export type EvaluatorKind = EvaluatorSpec['kind'];
 
@@ -35,6 +36,7 @@ const BUILDERS: { [K in EvaluatorKind]: Builder<K> } = {
   'slow-test': async (spec) => createSlowTestEvaluator(spec),
   // TensorFlow.js is loaded only by studies that measure.
   measured: async (spec) => (await sibling<typeof import('./measured.js')>('measured')).createMeasuredEvaluator(spec),
+  predicted: async (spec) => (await sibling<typeof import('./predicted.js')>('predicted')).createPredictedEvaluator(spec),
 };
 
 export const EVALUATOR_KINDS = Object.keys(BUILDERS) as EvaluatorKind[];

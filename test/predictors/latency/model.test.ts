@@ -15,6 +15,8 @@ import { fitLut, lutPredictMs } from '../../../src/predictors/latency/luts.js';
 import { adapt, metaTrain, prepareFeatures, selectRows, type HelpModel } from '../../../src/predictors/latency/model.js';
 import { LatencyPredictorRegistry } from '../../../src/predictors/latency/registry.js';
 import type { Evaluator } from '../../../src/search/evaluate/evaluator.js';
+import { createEvaluator } from '../../../src/search/evaluate/registry.js';
+import { PAPER_WORKLOAD } from '../../../src/core/workload.js';
 
 /**
  * A synthetic nb201 table whose latencies are additive over edges, as on real devices: each device's op costs are
@@ -117,5 +119,23 @@ describe('meta-learned latency predictor', () => {
       expect(results[0].metrics.latencyMs).toBeLessThan(12.1 * 1.2);
     }
     expect(results[2]).toEqual({ ok: false, error: 'predictor is for nb201, got a fbnet architecture' });
+  });
+
+  it('prices a search candidate: predicted latency, every other metric analytic (the search evaluator kind "predicted")', async () => {
+    const features = prepareFeatures(table, getDevice('raspberry-pi-5'), { referenceRows: REF, lutDevices: [], stats: model.meta.featureStats, luts: model.meta.sourceLuts });
+    const refLat = REF.map((r) => table.latencyMs.e[r]);
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-help-search-'));
+    saveModel(dir, model);
+    new LatencyPredictorRegistry().save(dir, adapt(model, { device: 'e', referenceLatencyMs: refLat, x: selectRows(features.x, features.inputSize, REF), latencyMs: refLat }));
+    const evaluator = await createEvaluator({ kind: 'predicted', predictorDir: dir, predictorDevice: 'e', device: getDevice('raspberry-pi-5'), workload: PAPER_WORKLOAD, mode: 'roofline', law: 'codesign', trainingTokens: 10e9 });
+    const [r] = await evaluator.evaluate([nb201Space.decode([3, 3, 3, 3, 3, 3])]);
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.metrics.latencyMs).toBeGreaterThan(12.1 * 0.8); // the device's own latency, not the roofline's
+      expect(r.metrics.latencyMs).toBeLessThan(12.1 * 1.2);
+      expect(r.metrics.rooflineLatencyMs).toBeGreaterThan(0);
+      expect(r.metrics.rooflineLatencyMs).not.toBeCloseTo(r.metrics.latencyMs, 3);
+      expect(r.metrics.params).toBeGreaterThan(0);
+    }
   });
 });
