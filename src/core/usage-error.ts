@@ -5,3 +5,13 @@
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** Format a zod issue path as `field.sub[2].x` for messages. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(root)';
+}

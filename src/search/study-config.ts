@@ -4,7 +4,7 @@
  * `hwnas resume` and `hwnas export` read back.
  */
 import { z } from 'zod';
-import { UsageError, formatPath } from '../cli/errors.js';
+import { UsageError, formatPath } from '../core/usage-error.js';
 import { parseConstraints, parseObjectives, type Constraint, type Objective } from '../core/objectives.js';
 import type { SearchSpace } from '../core/space.js';
 import { resolveSpace } from './space-file.js';
