@@ -2,5 +2,7 @@
 export interface Command {
   readonly name: string;
   readonly summary: string;
+  /** Printed for `--help` by commands that do not handle it themselves. */
+  readonly usage?: string;
   run(argv: readonly string[]): Promise<number>;
 }

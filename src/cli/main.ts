@@ -45,6 +45,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     if (!load) throw new UsageError(`hwnas: unknown command '${name}'; valid: ${Object.keys(COMMANDS).join(', ')}`);
     const { command } = await load();
+    if (command.usage && (rest.includes('--help') || rest.includes('-h'))) {
+      console.log(`${command.usage}\n\n${command.summary}`);
+      return 0;
+    }
     return await command.run(rest);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -6,6 +6,7 @@ import { bytesText, si, table } from '../format.js';
 export const command: Command = {
   name: 'devices',
   summary: 'list the built-in device profiles',
+  usage: 'usage: hwnas devices [--json]',
   async run(argv) {
     const { values } = parseFlags('devices', argv, { json: { type: 'boolean' } });
     const devices = [...builtinDevices().values()];

@@ -18,6 +18,7 @@ function csvCell(v: unknown): string {
 export const command: Command = {
   name: 'export',
   summary: 'write a study\'s frontier (or every candidate with --all) as JSON or CSV, with full provenance',
+  usage: 'usage: hwnas export <study> --format json|csv|hf --out <path> [--all] [--db hwnas.db]',
   async run(argv) {
     const { values, positionals } = parseFlags(
       'export',

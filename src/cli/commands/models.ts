@@ -7,6 +7,7 @@ import { si, table } from '../format.js';
 export const command: Command = {
   name: 'models',
   summary: 'list the built-in model presets',
+  usage: 'usage: hwnas models [--json]',
   async run(argv) {
     const { values } = parseFlags('models', argv, { json: { type: 'boolean' } });
     if (values.json) {

@@ -9,6 +9,7 @@ import { executeStudy, openStore, progressMode } from './search.js';
 export const command: Command = {
   name: 'resume',
   summary: 'continue a stopped or killed study exactly where it was (optionally with a larger budget)',
+  usage: 'usage: hwnas resume <study> [--db hwnas.db] [--evaluations N] [--wall-time 10m] [--patience G] [--threads T] [--json|--quiet|--plain]',
   async run(argv) {
     const { values, positionals } = parseFlags(
       'resume',

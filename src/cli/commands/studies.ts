@@ -18,6 +18,7 @@ function fmt(v: number): string {
 export const command: Command = {
   name: 'studies',
   summary: 'list the studies in a database: status, evaluations, best values, frontier size, age',
+  usage: 'usage: hwnas studies [--db hwnas.db] [--json]',
   async run(argv) {
     const { values } = parseFlags('studies', argv, { db: { type: 'string' }, json: { type: 'boolean' } });
     // Read-only: listing works while a study writes, and never creates a database.
