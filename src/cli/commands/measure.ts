@@ -31,17 +31,19 @@ const FLAGS = {
   'max-spread': { type: 'string' },
   'max-rounds': { type: 'string' },
   'max-params': { type: 'string' },
+  passes: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 const HELP = `hwnas measure --space <id> --sample N --seed S --out measured.csv [--reference help|<predictor dir>]
-  [--prompt 64 --generate 8] [--runs 7] [--warmup 2] [--max-spread 0.1] [--max-rounds 4] [--max-params 2e8] [--quiet]
+  [--prompt 64 --generate 8] [--runs 7] [--warmup 2] [--max-spread 0.1] [--max-rounds 4] [--passes 1] [--max-params 2e8] [--quiet]
 
 Builds N random architectures of a space as TensorFlow.js models with random weights and times them on this machine,
 one at a time (warm-up, repeated runs, median; on the process's CPU clock when the backend computes on this
 thread — wasm with one thread, cpu — so that other programs' load does not enter the figure; a run whose inter-quartile spread exceeds --max-spread is measured
-again, up to --max-rounds, and the quietest round is kept). Spaces: nb201, fbnet, llm-local (decoders scaled to a
+again, up to --max-rounds, and the quietest round is kept; --passes P measures the whole sample P times, one pass
+after another, and keeps each architecture's lowest median, so that bursts of load hit different ones). Spaces: nb201, fbnet, llm-local (decoders scaled to a
 small CPU), and the LLM spaces when their models fit (--max-params). --reference help adds HELP's 10 hardware-
 embedding architectures first (nb201, fbnet), as \`hwnas predictor adapt\` needs; --reference <dir> takes them from
 a trained predictor. The CSV has arch_str and latency_ms (the columns \`hwnas predictor adapt --samples\` reads),
@@ -97,6 +99,7 @@ export const command: Command = {
       maxRounds: numberFlag('max-rounds', f['max-rounds'], 4, { integer: true, min: 1 }),
     };
     const maxParams = numberFlag('max-params', f['max-params'], 2e8);
+    const passes = numberFlag('passes', f.passes, 1, { integer: true, min: 1 });
 
     const genes: Genes[] = [];
     if (f.reference !== undefined) {
@@ -135,9 +138,16 @@ export const command: Command = {
     const header = ['arch_str', 'latency_ms', ...(isLlm ? ['ttft_ms', 'decode_ms_per_token', 'prompt_tokens', 'generated_tokens', ...geneNames] : []), 'spread', 'runs', 'rounds', 'stable', 'clock', 'wall_ms', 'params', 'backend', 'threads', 'cpu', 'logical_cpus'];
     const rows: string[] = [header.join(',')];
     const weightRng = createRng(`${seed}-weights`);
+    const kept: Measurement[] = [];
+    for (let pass = 0; pass < passes; pass++) {
+      for (let i = 0; i < archs.length; i++) {
+        const m = await measureArchitecture(archs[i], weightRng, { workload, timing, backend });
+        if (pass === 0 || m.latencyMs < kept[i].latencyMs) kept[i] = m;
+        log(`${passes > 1 ? `pass ${pass + 1}/${passes} ` : ''}[${i + 1}/${archs.length}] ${archStr(genes[i])}: ${m.latencyMs.toFixed(2)} ms (spread ${(m.timing.spread * 100).toFixed(1)}%, ${m.timing.rounds} round(s)${m.timing.stable ? '' : ', unstable'}, ${m.timing.clock} clock)`);
+      }
+    }
     for (let i = 0; i < archs.length; i++) {
-      const arch = archs[i];
-      const m: Measurement = await measureArchitecture(arch, weightRng, { workload, timing, backend });
+      const m = kept[i];
       const described = space.describe(genes[i]);
       const cells: unknown[] = [
         archStr(genes[i]),
@@ -156,7 +166,6 @@ export const command: Command = {
         m.machine.logicalCpus,
       ];
       rows.push(cells.map(csvCell).join(','));
-      log(`[${i + 1}/${archs.length}] ${archStr(genes[i])}: ${m.latencyMs.toFixed(2)} ms (spread ${(m.timing.spread * 100).toFixed(1)}%, ${m.timing.rounds} round(s)${m.timing.stable ? '' : ', unstable'})`);
     }
     const tmp = `${f.out}.tmp-${process.pid}`;
     writeFileSync(tmp, rows.join('\n') + '\n');
