@@ -66,16 +66,19 @@ export function withPrecisionFlags(arch: LlmArchitecture, flags: { weights?: str
   return { ...arch, precision: p };
 }
 
-export const WORKLOAD_FLAGS = {
+/** Flags of every command that prices architectures analytically: device, workload, precision, mode, loss law. */
+export const PRICING_FLAGS = {
+  device: { type: 'string' },
   batch: { type: 'string' },
   prompt: { type: 'string' },
   generate: { type: 'string' },
-} as const;
-
-export const PRECISION_FLAGS = {
   weights: { type: 'string' },
   activations: { type: 'string' },
   kv: { type: 'string' },
+  ideal: { type: 'boolean' },
+  paper: { type: 'boolean' },
+  'loss-law': { type: 'string' },
+  'training-tokens': { type: 'string' },
 } as const;
 
 /** The workload from --batch --prompt --generate; defaults are the co-design paper's (1, 1024, 16). */

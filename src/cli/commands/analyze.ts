@@ -4,7 +4,7 @@ import { resolveLaw } from '../../predictors/loss/index.js';
 import { lossInputs, type LossLaw } from '../../predictors/loss/law.js';
 import { DEFAULT_TRAINING_TOKENS } from '../../search/evaluate/analytic.js';
 import { numberFlag, parseFlags } from '../args.js';
-import { PRECISION_FLAGS, readArchitecture, readDevice, readWorkload, withPrecisionFlags, WORKLOAD_FLAGS } from '../architecture-input.js';
+import { PRICING_FLAGS, readArchitecture, readDevice, readWorkload, withPrecisionFlags } from '../architecture-input.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { bytesText, ms, si, table } from '../format.js';
@@ -12,13 +12,7 @@ import { bytesText, ms, si, table } from '../format.js';
 const FLAGS = {
   model: { type: 'string' },
   config: { type: 'string' },
-  device: { type: 'string' },
-  ...WORKLOAD_FLAGS,
-  ...PRECISION_FLAGS,
-  ideal: { type: 'boolean' },
-  paper: { type: 'boolean' },
-  'loss-law': { type: 'string' },
-  'training-tokens': { type: 'string' },
+  ...PRICING_FLAGS,
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -6,20 +6,14 @@ import { SPACES } from '../../core/spaces/index.js';
 import { analyticMetrics, DEFAULT_TRAINING_TOKENS, type AnalyticSpec } from '../../search/evaluate/analytic.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { resolveSpace } from '../../search/space-file.js';
-import { PRECISION_FLAGS, readDevice, readWorkload, withPrecisionFlags, WORKLOAD_FLAGS } from '../architecture-input.js';
+import { PRICING_FLAGS, readDevice, readWorkload, withPrecisionFlags } from '../architecture-input.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { loadLaw } from './analyze.js';
 
 const FLAGS = {
   space: { type: 'string' },
-  device: { type: 'string' },
-  ...WORKLOAD_FLAGS,
-  ...PRECISION_FLAGS,
-  ideal: { type: 'boolean' },
-  paper: { type: 'boolean' },
-  'loss-law': { type: 'string' },
-  'training-tokens': { type: 'string' },
+  ...PRICING_FLAGS,
   objectives: { type: 'string' },
   constraint: { type: 'string', multiple: true },
   out: { type: 'string' },
