@@ -7,7 +7,7 @@
 import { createRng } from '../src/core/rng.js';
 import { nb201Space } from '../src/core/spaces/nb201.js';
 import { attainedRates } from '../src/hardware/measure/calibrate.js';
-import { llmLocalSpace, LOCAL_WORKLOAD } from '../src/hardware/measure/llm-local.js';
+import { llmLocalSpace, LOCAL_WORKLOAD } from '../src/core/spaces/llm-local.js';
 import { measureArchitecture } from '../src/hardware/measure/measure.js';
 import { DEFAULT_MICRO_PLAN, runMicroBenchmarks } from '../src/hardware/measure/micro.js';
 import { initTf } from '../src/hardware/tf-backend.js';

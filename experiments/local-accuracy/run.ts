@@ -22,7 +22,7 @@ import { formatNb201ArchStr, nb201Space } from '../../src/core/spaces/nb201.js';
 import type { DeviceProfile } from '../../src/hardware/device.js';
 import { getDevice } from '../../src/hardware/devices.js';
 import { calibrateFromMicro, fitToNetworks, localSpecProfile, ratesOf, type FitSample } from '../../src/hardware/measure/calibrate.js';
-import { llmLocalSpace, LOCAL_WORKLOAD } from '../../src/hardware/measure/llm-local.js';
+import { llmLocalSpace, LOCAL_WORKLOAD } from '../../src/core/spaces/llm-local.js';
 import { measureArchitecture, type Measurement } from '../../src/hardware/measure/measure.js';
 import { DEFAULT_MICRO_PLAN, runMicroBenchmarks } from '../../src/hardware/measure/micro.js';
 import { describeMachine, machineInfo, type TimingOptions } from '../../src/hardware/measure/timer.js';

@@ -178,7 +178,8 @@ export type FbnetNetwork = {
   readonly classes: number;
 };
 
-const BLOCK_SHAPES: Readonly<Record<Exclude<FbnetBlock, 'skip'>, { k: number; e: number; groups: number }>> = {
+/** Kernel size, expansion and 1×1 groups of each FBNet block. */
+export const FBNET_BLOCK_SHAPES: Readonly<Record<Exclude<FbnetBlock, 'skip'>, { k: number; e: number; groups: number }>> = {
   k3_e1: { k: 3, e: 1, groups: 1 },
   k3_e1_g2: { k: 3, e: 1, groups: 2 },
   k3_e3: { k: 3, e: 3, groups: 1 },
@@ -215,7 +216,7 @@ export function lowerFbnet(
       if (block === 'skip') {
         if (stride !== 1 || c !== cout) hw = conv(b, `${p}.conv1x1`, { cin: c, cout, k: 1, stride, hw });
       } else {
-        const { k, e, groups } = BLOCK_SHAPES[block];
+        const { k, e, groups } = FBNET_BLOCK_SHAPES[block];
         const mid = c * e;
         conv(b, `${p}.pw_expand`, { cin: c, cout: mid, k: 1, stride: 1, hw, groups });
         if (groups > 1) elementwise(b, `${p}.shuffle`, mid * hw * hw, 1, 0);

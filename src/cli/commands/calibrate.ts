@@ -2,7 +2,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { createRng } from '../../core/rng.js';
 import { analyzeLlm } from '../../hardware/roofline.js';
 import { calibrateFromMicro, fitToNetworks, localSpecProfile, ratesOf, type FitSample } from '../../hardware/measure/calibrate.js';
-import { llmLocalSpace, LOCAL_WORKLOAD } from '../../hardware/measure/llm-local.js';
+import { llmLocalSpace, LOCAL_WORKLOAD } from '../../core/spaces/llm-local.js';
 import { measureArchitecture } from '../../hardware/measure/measure.js';
 import { DEFAULT_MICRO_PLAN, runMicroBenchmarks, TINY_MICRO_PLAN } from '../../hardware/measure/micro.js';
 import { describeMachine, machineInfo, type TimingOptions } from '../../hardware/measure/timer.js';

@@ -2,13 +2,13 @@ import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { countParams } from '../../core/params.js';
-import type { Genes, SearchSpace } from '../../core/space.js';
+import type { Genes } from '../../core/space.js';
 import { SPACES } from '../../core/spaces/index.js';
 import { formatFbnetArchStr } from '../../core/spaces/fbnet.js';
 import { formatNb201ArchStr } from '../../core/spaces/nb201.js';
 import { createRng } from '../../core/rng.js';
 import type { Workload } from '../../core/workload.js';
-import { llmLocalSpace, LOCAL_WORKLOAD } from '../../hardware/measure/llm-local.js';
+import { LOCAL_WORKLOAD } from '../../core/spaces/llm-local.js';
 import { measureArchitecture, unsupportedReason, type Measurement } from '../../hardware/measure/measure.js';
 import { describeMachine, machineInfo, type TimingOptions } from '../../hardware/measure/timer.js';
 import { describeBackend, initTf } from '../../hardware/tf-backend.js';
@@ -50,7 +50,6 @@ a trained predictor. The CSV has arch_str and latency_ms (the columns \`hwnas pr
 then the spread, rounds, stability and the backend, threads and machine of every figure. TensorFlow.js runs
 fp32: LLM candidates are measured in fp32 whatever precision they declare.`;
 
-const MEASURABLE: Readonly<Record<string, SearchSpace>> = { ...SPACES, 'llm-local': llmLocalSpace };
 
 /** ../shared/data/latency beside the repository. */
 function helpDataDir(): string {
@@ -81,9 +80,9 @@ export const command: Command = {
       console.log(HELP);
       return 0;
     }
-    if (!f.space) throw new UsageError(`--space is required; one of: ${Object.keys(MEASURABLE).join(', ')}`);
-    const space = MEASURABLE[f.space];
-    if (!space) throw new UsageError(`--space: unknown '${f.space}'; valid: ${Object.keys(MEASURABLE).join(', ')}`);
+    if (!f.space) throw new UsageError(`--space is required; one of: ${Object.keys(SPACES).join(', ')}`);
+    const space = SPACES[f.space];
+    if (!space) throw new UsageError(`--space: unknown '${f.space}'; valid: ${Object.keys(SPACES).join(', ')}`);
     const n = numberFlag('sample', f.sample, 10, { integer: true });
     const seed = numberFlag('seed', f.seed, 0, { integer: true });
     if (!f.out) throw new UsageError('--out <file.csv> is required');

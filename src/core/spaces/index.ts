@@ -2,12 +2,14 @@ import type { SearchSpace } from '../space.js';
 import { fbnetSpace } from './fbnet.js';
 import { llmCodesignSpace } from './llm-codesign.js';
 import { llmHybridSpace } from './llm-hybrid.js';
+import { llmLocalSpace } from './llm-local.js';
 import { nb201Space } from './nb201.js';
 
 /** Every built-in search space by id. */
 export const SPACES: Readonly<Record<string, SearchSpace>> = {
   'llm-codesign': llmCodesignSpace,
   'llm-hybrid': llmHybridSpace,
+  'llm-local': llmLocalSpace,
   nb201: nb201Space,
   fbnet: fbnetSpace,
 };

@@ -25,9 +25,27 @@ function largestDivisorAtMost(n: number, k: number): number {
   return 1;
 }
 
-/** Builds one architecture of the co-design grid (exported for presets, tests and experiments). */
-export function codesignArchitecture(p: { layers: number; width: number; experts: number; activeExperts: number; kvHeads: number | 'nh'; ffnRatio: number; precision: string }): LlmArchitecture {
-  const heads = p.width / CODESIGN_HEAD_DIM;
+/** The fixed parts of a grid decoder: what the genes do not choose. */
+export interface GridShape {
+  readonly namePrefix: string;
+  readonly vocabSize: number;
+  readonly headDim: number;
+  readonly tiedEmbeddings: boolean;
+}
+
+export interface GridGenes {
+  readonly layers: number;
+  readonly width: number;
+  readonly experts: number;
+  readonly activeExperts: number;
+  readonly kvHeads: number | 'nh';
+  readonly ffnRatio: number;
+  readonly precision: TensorPrecisions;
+}
+
+/** A uniform SwiGLU decoder from grid genes; the FFN ratio counts the activated width K·r_expert. */
+export function gridArchitecture(p: GridGenes, shape: GridShape, nameSuffix = ''): LlmArchitecture {
+  const heads = p.width / shape.headDim;
   const kvHeads = p.kvHeads === 'nh' ? heads : largestDivisorAtMost(heads, p.kvHeads);
   const activated = Math.round(p.ffnRatio * p.width);
   const mlp: Mlp =
@@ -36,19 +54,26 @@ export function codesignArchitecture(p: { layers: number; width: number; experts
       : { kind: 'moe', experts: p.experts, activeExperts: p.activeExperts, expertIntermediateSize: Math.round(activated / p.activeExperts), sharedExperts: 0, sharedIntermediateSize: 0, gated: true };
   return {
     family: 'llm',
-    name: `codesign-l${p.layers}-d${p.width}-e${p.experts}k${p.activeExperts}-kv${kvHeads}-r${p.ffnRatio}-${p.precision}`,
-    vocabSize: CODESIGN_VOCAB,
+    name: `${shape.namePrefix}-l${p.layers}-d${p.width}-e${p.experts}k${p.activeExperts}-kv${kvHeads}-r${p.ffnRatio}${nameSuffix}`,
+    vocabSize: shape.vocabSize,
     hiddenSize: p.width,
     heads,
     kvHeads,
-    headDim: CODESIGN_HEAD_DIM,
+    headDim: shape.headDim,
     mlp,
     layers: uniformLayers(p.layers),
-    tiedEmbeddings: true,
+    tiedEmbeddings: shape.tiedEmbeddings,
     qkvBias: false,
     qkNorm: false,
-    precision: PRECISIONS[p.precision],
+    precision: p.precision,
   };
+}
+
+const CODESIGN_SHAPE: GridShape = { namePrefix: 'codesign', vocabSize: CODESIGN_VOCAB, headDim: CODESIGN_HEAD_DIM, tiedEmbeddings: true };
+
+/** Builds one architecture of the co-design grid (exported for presets, tests and experiments). */
+export function codesignArchitecture(p: Omit<GridGenes, 'precision'> & { precision: string }): LlmArchitecture {
+  return gridArchitecture({ ...p, precision: PRECISIONS[p.precision] }, CODESIGN_SHAPE, `-${p.precision}`);
 }
 
 const MOE_CHOICES = ['1x1', '8x1', '8x2', '16x1', '16x2'] as const;

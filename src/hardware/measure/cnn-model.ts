@@ -3,7 +3,7 @@
  * fp32), matching the operators of core/lower-cnn.ts: BatchNorm folded into the convolution's bias and ReLU fused
  * where the runtime fuses it, as at inference.
  */
-import { FBNET_NETWORK, NB201_NETWORK, type FbnetNetwork } from '../../core/lower-cnn.js';
+import { FBNET_BLOCK_SHAPES, FBNET_NETWORK, NB201_NETWORK, type FbnetNetwork } from '../../core/lower-cnn.js';
 import type { FbnetArchitecture, FbnetBlock, Nb201Architecture } from '../../core/architecture.js';
 import type { Rng } from '../../core/rng.js';
 import { tf } from '../tf-backend.js';
@@ -116,16 +116,6 @@ export function buildNb201(arch: Nb201Architecture, rng: Rng, batch = 1): TfCnn 
   };
 }
 
-const BLOCK_SHAPES: Readonly<Record<Exclude<FbnetBlock, 'skip'>, { k: number; e: number; groups: number }>> = {
-  k3_e1: { k: 3, e: 1, groups: 1 },
-  k3_e1_g2: { k: 3, e: 1, groups: 2 },
-  k3_e3: { k: 3, e: 3, groups: 1 },
-  k3_e6: { k: 3, e: 6, groups: 1 },
-  k5_e1: { k: 5, e: 1, groups: 1 },
-  k5_e1_g2: { k: 5, e: 1, groups: 2 },
-  k5_e3: { k: 5, e: 3, groups: 1 },
-  k5_e6: { k: 5, e: 6, groups: 1 },
-};
 
 /**
  * FBNet (lower-cnn.ts: lowerFbnet). tfjs has no grouped convolution: a 2-group 1×1 conv runs as two convs on the
@@ -159,7 +149,7 @@ export function buildFbnet(arch: FbnetArchitecture, rng: Rng, batch = 1, network
           steps.push((x) => conv(x, p, stride, false));
         }
       } else {
-        const { k, e, groups } = BLOCK_SHAPES[block];
+        const { k, e, groups } = FBNET_BLOCK_SHAPES[block];
         const mid = c * e;
         const expand = grouped(c, mid, groups);
         const dw = w.depthwise(k, mid);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceProfile } from '../../../src/hardware/device.js';
 import { parseDeviceProfile } from '../../../src/hardware/devices.js';
 import { attainedRates, fitToNetworks, flopsPerCycle, ratesOf, withRates, type FitSample } from '../../../src/hardware/measure/calibrate.js';
-import { llmLocalSpace, LOCAL_WORKLOAD } from '../../../src/hardware/measure/llm-local.js';
+import { llmLocalSpace, LOCAL_WORKLOAD } from '../../../src/core/spaces/llm-local.js';
 import type { MicroResult } from '../../../src/hardware/measure/micro.js';
 import type { Timing } from '../../../src/hardware/measure/timer.js';
 import { analyzeLlm } from '../../../src/hardware/roofline.js';
