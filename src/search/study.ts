@@ -1,13 +1,13 @@
 /**
  * The study loop: ask → evaluate → tell → record, durable in the store and resumable exactly.
  *
- * Exact resume. Each generation starts with one transaction holding the new candidates (pending) and a
- * checkpoint: the strategy's state taken right after its ask, the loop's counters as they were before the
- * generation, and the content hashes asked, in order. Results are recorded in batched transactions as they come.
- * After a kill at any moment the study restores that checkpoint, evaluates only the candidates still pending
- * (results already recorded are reused, never counted twice), tells the strategy the whole generation in ask
- * order — exactly what the uninterrupted run told it — and goes on. The strategy contract allows a restored
- * strategy to accept the tell of candidates asked before its state was taken.
+ * Exact resume. Each generation starts with one transaction holding a checkpoint: the strategy's state taken
+ * right after its ask, the loop's counters as they were before the generation (with the sequence numbers its new
+ * candidates take), and the hashes and genes asked, in order. A candidate is written once, with its result, in
+ * batched transactions as results come. After a kill at any moment the study restores that checkpoint, reuses
+ * the results already recorded (never counted twice), evaluates the asked candidates that have none, tells the
+ * strategy the whole generation in ask order — exactly what the uninterrupted run told it — and goes on. The
+ * strategy contract allows a restored strategy to accept the tell of candidates asked before its state was taken.
  */
 import type { Constraint, Objective } from '../core/objectives.js';
 import { scoreMetrics } from '../core/objectives.js';
@@ -19,7 +19,7 @@ import { StudyLock } from './store/lock.js';
 import { evaluateGuarded } from './evaluate/pool.js';
 import type { SqliteStore } from './store/sqlite.js';
 import { contentHash } from './store/hash.js';
-import type { CandidateRecord, CandidateResult, StudyRecord, StudySummary } from './store/types.js';
+import type { CandidateRecord, Checkpoint, FinishedCandidate, StudyRecord, StudySummary } from './store/types.js';
 import type { Evaluated, Strategy, StrategyFactory } from './strategy.js';
 
 export interface Budget {
@@ -101,6 +101,12 @@ export interface StudyRun {
   /** Candidates per evaluator call and per results transaction (default: the whole generation). */
   readonly recordEvery?: number;
   readonly timeoutMsPerCandidate?: number;
+  /**
+   * Results and checkpoints are written in one transaction at most this often (default COMMIT_EVERY_MS): a fast
+   * evaluator's generations share a commit, a slow one commits after every evaluator call. A kill loses at most
+   * this much evaluation work; the resume is exact either way.
+   */
+  readonly commitEveryMs?: number;
   readonly onEvent?: (event: StudyEvent) => void;
   /** Aborting it stops the study after the evaluator call in flight, with a checkpoint to resume from. */
   readonly signal?: AbortSignal;
@@ -136,7 +142,25 @@ function restoreLoop(saved: SavedLoopState, store: SqliteStore, studyId: number)
   };
 }
 
+/** One distinct candidate of a generation while it runs. */
+interface Entry {
+  readonly hash: string;
+  genes: Genes | undefined;
+  /** Ask sequence number; -1 until numbered. */
+  seq: number;
+  /** Its row: finished (done/failed), or pending/running as older versions wrote them; undefined until recorded. */
+  record: CandidateRecord | undefined;
+  /** What the strategy is told, built once however often the generation asked for it. */
+  evaluated: Evaluated | undefined;
+}
+
 const BARREN_LIMIT = 50;
+/** Long enough that a commit (one transaction, one checkpoint) is a small share of a fast study, short enough to lose little. */
+export const COMMIT_EVERY_MS = 50;
+/** Hashes of one session kept in memory to spare the store a query for every new candidate (~50 MB at the limit). */
+const SESSION_HASHES_LIMIT = 1_000_000;
+/** Rows held for one commit at most, whatever the time. */
+const COMMIT_MAX_ROWS = 10_000;
 const RECENT_LIMIT = 20_000;
 
 export const INITIAL_LOOP_STATE: LoopState = {
@@ -216,21 +240,31 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
   const checkpoint = store.checkpoint(study.id);
   let strategy: Strategy;
   let loop: LoopState;
-  let batch: readonly string[] | undefined;
   if (checkpoint) {
     strategy = run.strategy.create(ctx, checkpoint.strategyState);
     loop = restoreLoop(checkpoint.loopState as SavedLoopState, store, study.id);
-    batch = checkpoint.batch;
   } else {
     strategy = run.strategy.create(ctx);
     loop = INITIAL_LOOP_STATE;
   }
   const sessionStartElapsed = loop.elapsedMs;
   const elapsed = () => sessionStartElapsed + (performance.now() - started);
-  emit({ type: 'started', study: study.name, resumed: checkpoint !== undefined, generation: loop.generation, evaluations: loop.evaluations, budget });
+  emit({ type: 'started', study: study.name, resumed: checkpoint !== undefined || study.evaluations > 0, generation: loop.generation, evaluations: loop.evaluations, budget });
   store.setStatus(study.id, 'running', summaryOf(loop, objectives));
 
+  // The generation asked and not yet told, if any: what a checkpoint taken now must name.
+  let inFlight: { readonly hashes: readonly string[]; readonly asked: readonly Genes[] } | undefined;
   const finish = (reason: StopReason): StudyOutcome => {
+    // A last checkpoint, so that readers (report's hypervolume reference) and a resume start from here. Between
+    // generations it holds the strategy after its tell and an empty batch; stopped inside a generation, the
+    // strategy is still as right after its ask (nothing told), so it is that generation's checkpoint.
+    commit({
+      generation: loop.generation,
+      strategyState: strategy.state(),
+      loopState: saveLoop(loop),
+      batch: inFlight?.hashes ?? [],
+      genes: inFlight?.asked ?? [],
+    });
     const status = reason === 'signal' ? 'stopped' : 'finished';
     store.setStatus(study.id, status, summaryOf(loop, objectives, reason));
     const outcome = {
@@ -247,7 +281,7 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
   };
 
   // Finished candidates kept in memory (most recent first out last): strategies often ask again for candidates
-  // of recent generations, and reading them back from the store costs a query and a JSON decode each. The store
+  // of recent generations, and reading them back from the store costs a query and a decode each. The store
   // stays the truth: a resumed study starts with an empty cache and reads the same values.
   const recent = new Map<string, CandidateRecord>();
   const remember = (r: CandidateRecord) => {
@@ -256,47 +290,107 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
     if (recent.size > RECENT_LIMIT) recent.delete(recent.keys().next().value!);
   };
 
-  /** Evaluates what is still pending in the generation; false when stopped by the signal midway. */
-  const evaluatePending = async (generation: number, records: Map<string, CandidateRecord>): Promise<boolean> => {
-    const todo = [...records.values()].filter((r) => r.status === 'pending' || r.status === 'running').sort((a, b) => a.seq - b.seq);
-    const reused = records.size - todo.length;
+  // What is evaluated but not yet committed. The store's invariant: every candidate of a generation before the
+  // stored checkpoint's is recorded. Rows may run ahead of the checkpoint: a resume replays the generations after
+  // it, deterministically, and finds those rows as results of the very generation that asks them.
+  const commitEveryMs = run.commitEveryMs ?? COMMIT_EVERY_MS;
+  let uncommitted: FinishedCandidate[] = [];
+  const uncommittedByHash = new Map<string, CandidateRecord>();
+  let lastCommit = performance.now();
+  // A study with nothing recorded before this session holds only what this session recorded: a hash missed by
+  // the caches above and not in `recorded` is new, with no query. Past SESSION_HASHES_LIMIT, ask the store.
+  const recorded = new Set<string>();
+  let probeStore = checkpoint !== undefined || store.nextSeq(study.id) > 0;
+  const commit = (cp?: Checkpoint) => {
+    if (uncommitted.length === 0 && !cp) return;
+    store.record(study.id, uncommitted, cp && { checkpoint: cp, summary: summaryOf(loop, objectives) });
+    uncommitted = [];
+    uncommittedByHash.clear();
+    lastCommit = performance.now();
+  };
+  const due = () => performance.now() - lastCommit >= commitEveryMs || uncommitted.length >= COMMIT_MAX_ROWS;
+
+  /**
+   * The distinct candidates of a generation in ask order, each with its record when one is in the store
+   * (recent ones from memory, the others in one query). `genesAt(i)` gives the genes asked at position i, when
+   * known (always in a live generation; from the checkpoint on resume).
+   */
+  const planGeneration = (hashes: readonly string[], genesAt: (i: number) => Genes | undefined): Entry[] => {
+    const byHash = new Map<string, Entry>();
+    const entries: Entry[] = [];
+    const misses: string[] = [];
+    for (let i = 0; i < hashes.length; i++) {
+      const h = hashes[i];
+      if (byHash.has(h)) continue;
+      const record = recent.get(h) ?? uncommittedByHash.get(h);
+      const e: Entry = { hash: h, genes: record?.genes ?? genesAt(i), seq: record?.seq ?? -1, record, evaluated: undefined };
+      byHash.set(h, e);
+      entries.push(e);
+      if (!record && (probeStore || recorded.has(h))) misses.push(h);
+    }
+    if (misses.length > 0) {
+      for (const [h, record] of store.candidatesByHash(study.id, misses)) {
+        const e = byHash.get(h)!;
+        e.record = record;
+        e.genes = record.genes;
+        e.seq = record.seq;
+      }
+    }
+    return entries;
+  };
+
+  /** Evaluates the candidates of `todo` in order; false when stopped by the signal midway. */
+  const evaluateAll = async (generation: number, todo: readonly Entry[], reused: number, doneBefore: number): Promise<boolean> => {
     const step = Math.max(1, run.recordEvery ?? todo.length);
+    let finished = doneBefore;
     for (let i = 0; i < todo.length; i += step) {
       // Let the event loop turn: an in-process evaluator may never yield, and signals arrive as events.
       await new Promise((r) => setImmediate(r));
       if (run.signal?.aborted) return false;
       const part = todo.slice(i, i + step);
-      store.markRunning(study.id, part[0].seq, part[part.length - 1].seq);
       const t0 = performance.now();
-      const archs = part.map((r) => space.decode(r.genes));
+      const archs = part.map((e) => space.decode(e.genes!));
       const results = await evaluateGuarded(run.evaluator, archs, run.timeoutMsPerCandidate);
       const ms = performance.now() - t0;
-      const perCandidateMs = ms / part.length;
-      const rows: CandidateResult[] = part.map((r, k) => {
-        const res = results[k];
-        if (!res.ok) return { hash: r.hash, ok: false, error: res.error, evalMs: perCandidateMs };
-        const score = scoreMetrics(res.metrics, objectives, constraints);
-        return { hash: r.hash, ok: true, metrics: res.metrics, objectives: score.objectives, violation: score.violation, evalMs: perCandidateMs };
-      });
-      store.recordResults(study.id, rows);
+      const evalMs = ms / part.length;
+      const rows: FinishedCandidate[] = [];
       let failed = 0;
-      rows.forEach((row, k) => {
-        const rec = part[k];
-        if (row.ok) {
-          records.set(rec.hash, { ...rec, status: 'done', metrics: row.metrics, objectives: row.objectives, violation: row.violation, evalMs: row.evalMs });
+      for (let k = 0; k < part.length; k++) {
+        const e = part[k];
+        const res = results[k];
+        // Literal objects of one shape (object spread here cost more than the store's insert).
+        if (res.ok) {
+          const score = scoreMetrics(res.metrics, objectives, constraints);
+          rows.push({ seq: e.seq, hash: e.hash, genes: e.genes!, generation, status: 'done', metrics: res.metrics, objectives: score.objectives, violation: score.violation, error: undefined, evalMs });
         } else {
           failed++;
-          records.set(rec.hash, { ...rec, status: 'failed', error: row.error, evalMs: row.evalMs });
-          emit({ type: 'failed-candidate', generation, seq: rec.seq, genes: rec.genes, error: row.error });
+          rows.push({ seq: e.seq, hash: e.hash, genes: e.genes!, generation, status: 'failed', metrics: undefined, objectives: undefined, violation: undefined, error: res.error, evalMs });
         }
-      });
+      }
+      for (let k = 0; k < part.length; k++) {
+        const e = part[k];
+        const row = rows[k];
+        e.record = row;
+        uncommitted.push(row);
+        uncommittedByHash.set(row.hash, row);
+        if (!probeStore) {
+          recorded.add(row.hash);
+          if (recorded.size > SESSION_HASHES_LIMIT) {
+            probeStore = true;
+            recorded.clear();
+          }
+        }
+        if (row.status === 'failed') emit({ type: 'failed-candidate', generation, seq: e.seq, genes: e.genes!, error: row.error! });
+      }
+      if (due()) commit();
+      finished += part.length;
       emit({
         type: 'batch-evaluated',
         generation,
         evaluated: part.length,
         failed,
         reused,
-        totalEvaluations: loop.evaluations + [...records.values()].filter((r) => r.generation === generation && (r.status === 'done' || r.status === 'failed')).length,
+        totalEvaluations: loop.evaluations + finished,
         candidatesPerS: ms > 0 ? (part.length * 1000) / ms : Infinity,
         elapsedMs: elapsed(),
       });
@@ -304,35 +398,57 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
     return true;
   };
 
-  /** Finishes generation `loop.generation` whose asked hashes are `hashes`; false when stopped midway. */
-  const completeGeneration = async (hashes: readonly string[], known?: ReadonlyMap<string, CandidateRecord>): Promise<boolean> => {
+  /**
+   * Finishes generation `loop.generation`: `hashes` in ask order, `entries` its distinct candidates (planned, with
+   * their sequence numbers). Evaluates those without a result, tells the strategy every asked candidate in ask
+   * order, and moves the loop on. False when stopped midway.
+   */
+  const completeGeneration = async (hashes: readonly string[], entries: readonly Entry[]): Promise<boolean> => {
     const generation = loop.generation;
-    const records = new Map<string, CandidateRecord>();
-    for (const h of hashes) {
-      if (records.has(h)) continue;
-      const rec = known?.get(h) ?? recent.get(h) ?? store.candidate(study.id, h);
-      if (!rec) throw new Error(`study '${study.name}': checkpoint names candidate ${h}, which is not in the store`);
-      records.set(h, rec);
+    const todo: Entry[] = [];
+    let fresh = 0;
+    let doneBefore = 0;
+    for (const e of entries) {
+      const status = e.record?.status;
+      if (status === 'done' || status === 'failed') {
+        if (e.record!.generation === generation) {
+          fresh++;
+          doneBefore++;
+        }
+      } else {
+        fresh++;
+        todo.push(e);
+      }
     }
-    if (!(await evaluatePending(generation, records))) return false;
-    const told: Evaluated[] = hashes.map((h) => {
-      const r = records.get(h)!;
-      const ok = r.status === 'done';
-      return {
-        genes: r.genes,
-        objectives: ok ? r.objectives! : new Array<number>(objectives.length).fill(Infinity),
-        violation: ok ? r.violation! : Infinity,
-        metrics: r.metrics ?? {},
-      };
-    });
+    if (!(await evaluateAll(generation, todo, entries.length - todo.length, doneBefore))) return false;
+    const byHash = new Map<string, Entry>();
+    for (const e of entries) byHash.set(e.hash, e);
+    const told: Evaluated[] = new Array(hashes.length);
+    for (let i = 0; i < hashes.length; i++) {
+      const e = byHash.get(hashes[i])!;
+      if (e.evaluated === undefined) {
+        const r = e.record!;
+        const ok = r.status === 'done';
+        e.evaluated = {
+          genes: r.genes,
+          objectives: ok ? r.objectives! : new Array<number>(objectives.length).fill(Infinity),
+          violation: ok ? r.violation! : Infinity,
+          metrics: r.metrics ?? {},
+        };
+      }
+      told[i] = e.evaluated;
+    }
     strategy.tell(told);
-    for (const r of records.values()) if (r.status === 'done' || r.status === 'failed') remember(r);
     // Count only the candidates this generation introduced: repeats of older ones were counted then.
-    const fresh = [...records.values()].filter((r) => r.generation === generation);
-    const failed = fresh.filter((r) => r.status === 'failed').length;
-    const feasible: FrontierPoint[] = fresh
-      .filter((r) => r.status === 'done' && r.violation === 0 && r.objectives!.every(Number.isFinite))
-      .map((r) => ({ seq: r.seq, genes: r.genes, objectives: r.objectives! }));
+    let failed = 0;
+    const feasible: FrontierPoint[] = [];
+    for (const e of entries) {
+      const r = e.record!;
+      remember(r);
+      if (r.generation !== generation) continue;
+      if (r.status === 'failed') failed++;
+      else if (r.violation === 0 && r.objectives!.every(Number.isFinite)) feasible.push({ seq: r.seq, genes: r.genes, objectives: r.objectives! });
+    }
     const frontier = feasible.length > 0 ? mergeFrontier(loop.frontier, feasible) : loop.frontier;
     const reference = loop.reference ?? (frontier.length > 0 ? referenceFrom(frontier) : null);
     const hv = reference ? hypervolume(frontier.map((p) => p.objectives), reference) : 0;
@@ -341,13 +457,13 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
     loop = {
       ...loop,
       generation: generation + 1,
-      evaluations: loop.evaluations + fresh.length,
+      evaluations: loop.evaluations + fresh,
       failed: loop.failed + failed,
       staleGenerations: improved ? 0 : loop.staleGenerations + 1,
       hypervolume: hv,
       reference,
       frontier,
-      barrenGenerations: fresh.length === 0 ? loop.barrenGenerations + 1 : 0,
+      barrenGenerations: fresh === 0 ? loop.barrenGenerations + 1 : 0,
       elapsedMs: elapsed(),
     };
     emit({ type: 'generation', generation, asked: hashes.length, evaluations: loop.evaluations, failed: loop.failed });
@@ -356,36 +472,66 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
     return true;
   };
 
-  if (batch) {
-    if (!(await completeGeneration(batch))) return finish('signal');
-  }
-  for (;;) {
-    if (run.signal?.aborted) return finish('signal');
-    if (budget.evaluations !== undefined && loop.evaluations >= budget.evaluations) return finish('evaluations');
-    if (budget.patience !== undefined && loop.staleGenerations >= budget.patience) return finish('patience');
-    if (budget.wallTimeMs !== undefined && elapsed() >= budget.wallTimeMs) return finish('wall-time');
-    if (strategy.done() || loop.barrenGenerations >= BARREN_LIMIT) return finish('exhausted');
-    const n = Math.min(run.batchSize, (budget.evaluations ?? Infinity) - loop.evaluations);
-    const asked = strategy.ask(n);
-    if (asked.length === 0) return finish('exhausted');
-    const hashes = asked.map((g) => contentHash(space.id, space.key(g)));
-    const proposals: { hash: string; genes: Genes }[] = [];
-    const seen = new Set<string>();
-    asked.forEach((genes, i) => {
-      if (seen.has(hashes[i])) return;
-      seen.add(hashes[i]);
-      proposals.push({ hash: hashes[i], genes: genes.slice() });
-    });
-    // One transaction: the new candidates, and the checkpoint keeping the loop as before this generation with
-    // the sequence numbers it just took.
-    const fresh = store.beginGeneration(study.id, proposals, loop.generation, loop.nextSeq, (inserted) => {
-      loop = { ...loop, nextSeq: loop.nextSeq + inserted.length, elapsedMs: elapsed() };
-      return {
-        checkpoint: { generation: loop.generation, strategyState: strategy.state(), loopState: saveLoop(loop), batch: hashes },
-        summary: summaryOf(loop, objectives),
-      };
-    });
-    const known = new Map<string, CandidateRecord>(fresh.map((c) => [c.hash, { ...c, status: 'pending' as const }]));
-    if (!(await completeGeneration(hashes, known))) return finish('signal');
+  /**
+   * Numbers the candidates new to the study (no record, or one of this very generation recorded before a kill)
+   * from `firstSeq` in ask order, as the uninterrupted run did; returns how many there are.
+   */
+  const numberFresh = (entries: readonly Entry[], generation: number, firstSeq: number): number => {
+    let seq = firstSeq;
+    for (const e of entries) {
+      if (e.record && e.record.generation !== generation) continue;
+      if (e.seq < 0) e.seq = seq;
+      seq++;
+    }
+    return seq - firstSeq;
+  };
+
+  try {
+    // An empty batch: the study ended between generations (its last checkpoint, taken after the tell).
+    if (checkpoint && checkpoint.batch.length > 0) {
+      // The generation in flight when the study stopped: the checkpoint's loop already counts its new candidates
+      // in nextSeq; those recorded before the stop are reused, the others evaluated now.
+      const cpGenes = checkpoint.genes;
+      const entries = planGeneration(checkpoint.batch, (i) => cpGenes?.[i]);
+      const fresh = entries.filter((e) => !e.record || e.record.generation === loop.generation).length;
+      numberFresh(entries, loop.generation, loop.nextSeq - fresh);
+      for (const e of entries) {
+        if (!e.genes) throw new Error(`study '${study.name}': checkpoint names candidate ${e.hash}, which is not in the store`);
+      }
+      inFlight = { hashes: checkpoint.batch, asked: entries.map((e) => e.genes!) };
+      if (!(await completeGeneration(checkpoint.batch, entries))) return finish('signal');
+      inFlight = undefined;
+    }
+    for (;;) {
+      if (run.signal?.aborted) return finish('signal');
+      if (budget.evaluations !== undefined && loop.evaluations >= budget.evaluations) return finish('evaluations');
+      if (budget.patience !== undefined && loop.staleGenerations >= budget.patience) return finish('patience');
+      if (budget.wallTimeMs !== undefined && elapsed() >= budget.wallTimeMs) return finish('wall-time');
+      if (strategy.done() || loop.barrenGenerations >= BARREN_LIMIT) return finish('exhausted');
+      const n = Math.min(run.batchSize, (budget.evaluations ?? Infinity) - loop.evaluations);
+      const asked = strategy.ask(n);
+      if (asked.length === 0) return finish('exhausted');
+      const hashes = asked.map((g) => contentHash(space.id, space.key(g)));
+      // Copies: the strategy may reuse its arrays.
+      const entries = planGeneration(hashes, (i) => asked[i].slice());
+      const fresh = numberFresh(entries, loop.generation, loop.nextSeq);
+      loop = { ...loop, nextSeq: loop.nextSeq + fresh, elapsedMs: elapsed() };
+      // The checkpoint keeps the loop as before this generation, with the sequence numbers it takes, the strategy
+      // right after its ask, and the asked hashes and genes; committed with every row held so far.
+      if (due()) {
+        commit({ generation: loop.generation, strategyState: strategy.state(), loopState: saveLoop(loop), batch: hashes, genes: asked });
+      }
+      inFlight = { hashes, asked };
+      if (!(await completeGeneration(hashes, entries))) return finish('signal');
+      inFlight = undefined;
+    }
+  } catch (error) {
+    // A crash that reaches here (not a kill) still keeps what was evaluated: the rows held are consistent.
+    try {
+      commit();
+    } catch {
+      // the store itself failed; the error that matters is the first one
+    }
+    throw error;
   }
 }

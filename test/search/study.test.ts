@@ -22,6 +22,7 @@ async function start(opts: {
   onEvent?: (e: StudyEvent) => void;
   signal?: AbortSignal;
   recordEvery?: number;
+  commitEveryMs?: number;
 }) {
   const store = SqliteStore.open(opts.path);
   const name = opts.name ?? 's';
@@ -51,6 +52,7 @@ async function start(opts: {
       budget: opts.budget ?? { evaluations: 90 },
       batchSize: 12,
       recordEvery: opts.recordEvery ?? 5,
+      commitEveryMs: opts.commitEveryMs,
       onEvent: opts.onEvent,
       signal: opts.signal,
     });
@@ -185,5 +187,36 @@ describe('study loop', () => {
     expect(hv.at(-3)!.improved).toBe(true);
     // Hypervolume never decreases with a fixed reference point.
     hv.slice(1).forEach((e, i) => expect(e.hypervolume).toBeGreaterThanOrEqual(hv[i].hypervolume));
+  });
+
+  it('resumes exactly whether every evaluator call commits with a checkpoint or many generations share one commit', async () => {
+    const d = tmp();
+    const ref = join(d, 'ref.db');
+    await start({ path: ref });
+    const expected = snapshot(ref);
+    // 0: a commit (and a checkpoint) at every chance. 1e9: nothing committed before a crash but what the crash
+    // handler saves, so resumes replay generations from the start over rows recorded ahead of any checkpoint.
+    for (const commitEveryMs of [0, 1e9]) {
+      const path = join(d, `c${commitEveryMs}.db`);
+      let crashes = 0;
+      for (;;) {
+        let n = 0;
+        const crash = (e: StudyEvent) => {
+          if (crashes < 3 && e.type === 'batch-evaluated' && ++n === 4) throw new Error('simulated crash');
+        };
+        try {
+          await start({ path, onEvent: crash, commitEveryMs });
+          break;
+        } catch (error) {
+          expect((error as Error).message).toBe('simulated crash');
+          crashes++;
+        }
+      }
+      expect(crashes).toBe(3);
+      const got = snapshot(path);
+      expect(got.rows).toEqual(expected.rows);
+      expect(got.frontier).toEqual(expected.frontier);
+      expect([got.study.evaluations, got.study.failed]).toEqual([expected.study.evaluations, expected.study.failed]);
+    }
   });
 });

@@ -17,8 +17,10 @@ function hasNonFinite(v: unknown): boolean {
 }
 
 export function encodeJson(value: unknown): string {
-  // Fast path: a replacer costs a call per key, and most records hold only finite numbers.
-  if (!hasNonFinite(value)) return JSON.stringify(value);
+  // Fast path: JSON writes a non-finite number as null, so text without 'null' needs no second look. A replacer
+  // costs a call per key, and walking the value first cost as much as writing it.
+  const plain = JSON.stringify(value);
+  if (plain === undefined || !plain.includes('null') || !hasNonFinite(value)) return plain;
   return JSON.stringify(value, (_key, v: unknown) =>
     typeof v === 'number' && !Number.isFinite(v) ? { [TAG]: String(v) } : v,
   );

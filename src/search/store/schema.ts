@@ -65,6 +65,15 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX candidates_status;
   CREATE INDEX candidates_unfinished ON candidates (study_id, seq) WHERE status IN ('pending', 'running');
   `,
+  // v4: a candidate is written once, with its result (no pending row, no status updates): the checkpoint lists
+  // the generation's asked hashes and genes. Metrics and objectives of new rows are little-endian float64 blobs
+  // in the existing columns (TEXT affinity keeps a blob as it is); the metric names behind a blob are stored once
+  // in metric_keys. Rows of older versions keep their JSON and are read as before.
+  `
+  CREATE TABLE metric_keys (id INTEGER PRIMARY KEY, names TEXT NOT NULL UNIQUE);
+  ALTER TABLE candidates ADD COLUMN metric_keys INTEGER;
+  ALTER TABLE checkpoints ADD COLUMN genes TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from './errors.js';
+import { FloatPacker, unpackFloats } from './floats.js';
 import { decodeJson, encodeJson } from './json.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import type {
@@ -9,6 +10,7 @@ import type {
   CandidateResult,
   CandidateStatus,
   Checkpoint,
+  FinishedCandidate,
   NewCandidate,
   NewStudy,
   StudyRecord,
@@ -134,11 +136,18 @@ interface CandidateRow {
   genes: string;
   generation: number;
   status: CandidateStatus;
-  metrics: string | null;
-  objectives: string | null;
+  /** JSON text (rows written before schema v4) or a float64 blob whose names are metric_keys' row. */
+  metrics: string | Buffer | null;
+  metric_keys: number | null;
+  objectives: string | Buffer | null;
   violation: number | null;
   error: string | null;
   eval_ms: number | null;
+}
+
+/** Schema v4 added candidates.metric_keys and checkpoints.genes; a read-only connection reads older files as they are. */
+function candidateColumns(version: number): string {
+  return `seq, hash, genes, generation, status, metrics, ${version >= 4 ? 'metric_keys' : 'NULL AS metric_keys'}, objectives, violation, error, eval_ms`;
 }
 
 function toStudy(r: StudyRow): StudyRecord {
@@ -164,37 +173,37 @@ function toStudy(r: StudyRow): StudyRecord {
   };
 }
 
-function toCandidate(r: CandidateRow): CandidateRecord {
-  const failed = r.status === 'failed';
-  return {
-    seq: r.seq,
-    hash: r.hash,
-    genes: JSON.parse(r.genes) as number[],
-    generation: r.generation,
-    status: r.status,
-    ...(r.metrics !== null ? { metrics: decodeJson<Record<string, number>>(r.metrics) } : {}),
-    ...(r.objectives !== null ? { objectives: decodeJson<number[]>(r.objectives) } : {}),
-    ...(r.violation !== null ? { violation: r.violation } : failed ? { violation: Infinity } : {}),
-    ...(r.error !== null ? { error: r.error } : {}),
-    ...(r.eval_ms !== null ? { evalMs: r.eval_ms } : {}),
-  };
-}
 
 /**
  * A study database in one SQLite file: WAL journal (readers never block the writer), a busy timeout for
  * competing writers, and every multi-row change in one transaction.
+ *
+ * A candidate is written once, when its result is known (`recordCandidates`): one insert into the table and its
+ * two indexes, metrics as a float64 blob. Rows written by older versions (pending rows updated in place, JSON
+ * metrics) are still read and still completed.
  */
 export class SqliteStore {
   readonly path: string;
   readonly readonly: boolean;
   private readonly db: Database.Database;
+  private readonly version: number;
   private readonly stmts;
+  private readonly packer = new FloatPacker();
+  private readonly objectivesPacker = new FloatPacker();
+  /** metric_keys rows seen by this connection: names by id, and id by the names' JSON. */
+  private readonly namesById = new Map<number, readonly string[]>();
+  private readonly idByNames = new Map<string, number>();
+  /** The last metric names written and their id: an evaluator gives the same names for every candidate. */
+  private lastNames: readonly string[] = [];
+  private lastNamesId = -1;
 
   private constructor(path: string, db: Database.Database, readonly: boolean) {
     this.path = path;
     this.db = db;
     this.readonly = readonly;
+    this.version = db.pragma('user_version', { simple: true }) as number;
     const p = (sql: string) => db.prepare(sql);
+    const cols = candidateColumns(this.version);
     this.stmts = {
       studyByName: p(`SELECT * FROM studies WHERE name = ?`),
       studies: p(`SELECT * FROM studies ORDER BY created_at, id`),
@@ -207,27 +216,38 @@ export class SqliteStore {
             setStatus: p(`UPDATE studies SET status = ?, summary = ?, updated_at = ? WHERE id = ?`),
             insertCandidate: p(`INSERT INTO candidates (study_id, seq, hash, genes, generation, status, created_at)
               VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (study_id, hash) DO NOTHING`),
-            upsertCheckpoint: p(`INSERT INTO checkpoints (study_id, generation, strategy_state, loop_state, batch, created_at)
-              VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (study_id) DO UPDATE SET generation = excluded.generation,
+            upsertCheckpoint: p(`INSERT INTO checkpoints (study_id, generation, strategy_state, loop_state, batch, genes, created_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (study_id) DO UPDATE SET generation = excluded.generation,
               strategy_state = excluded.strategy_state, loop_state = excluded.loop_state, batch = excluded.batch,
-              created_at = excluded.created_at`),
+              genes = excluded.genes, created_at = excluded.created_at`),
             markRunning: p(`UPDATE candidates SET status = 'running', started_at = ? WHERE study_id = ? AND seq BETWEEN ? AND ? AND status = 'pending'`),
-            recordDone: p(`UPDATE candidates SET status = 'done', metrics = ?, objectives = ?, violation = ?, error = NULL, eval_ms = ?,
-              finished_at = ? WHERE study_id = ? AND hash = ? AND status IN ('pending', 'running')`),
-            recordFailed: p(`UPDATE candidates SET status = 'failed', metrics = NULL, objectives = NULL, violation = NULL, error = ?,
+            // A finished candidate in one statement; a pending row of an older version is completed in place, and a
+            // candidate already finished is left as it is (never counted twice).
+            finish: p(`INSERT INTO candidates (study_id, seq, hash, genes, generation, status, metrics, metric_keys, objectives, violation,
+              error, eval_ms, created_at, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              ON CONFLICT (study_id, hash) DO UPDATE SET status = excluded.status, metrics = excluded.metrics,
+              metric_keys = excluded.metric_keys, objectives = excluded.objectives, violation = excluded.violation,
+              error = excluded.error, eval_ms = excluded.eval_ms, finished_at = excluded.finished_at
+              WHERE candidates.status IN ('pending', 'running')`),
+            recordDone: p(`UPDATE candidates SET status = 'done', metrics = ?, metric_keys = ?, objectives = ?, violation = ?, error = NULL,
               eval_ms = ?, finished_at = ? WHERE study_id = ? AND hash = ? AND status IN ('pending', 'running')`),
+            recordFailed: p(`UPDATE candidates SET status = 'failed', metrics = NULL, metric_keys = NULL, objectives = NULL, violation = NULL,
+              error = ?, eval_ms = ?, finished_at = ? WHERE study_id = ? AND hash = ? AND status IN ('pending', 'running')`),
             bumpCounts: p(`UPDATE studies SET evaluations = evaluations + ?, failed = failed + ?, updated_at = ? WHERE id = ?`),
             setConfig: p(`UPDATE studies SET config = ?, updated_at = ? WHERE id = ?`),
             touch: p(`UPDATE studies SET summary = ?, updated_at = ? WHERE id = ?`),
+            addNames: p(`INSERT INTO metric_keys (names) VALUES (?) ON CONFLICT (names) DO NOTHING`),
+            namesId: p(`SELECT id FROM metric_keys WHERE names = ?`).pluck(),
           }),
+      namesOf: this.version >= 4 ? p(`SELECT names FROM metric_keys WHERE id = ?`).pluck() : undefined,
       genesBySeq: p(`SELECT genes FROM candidates WHERE study_id = ? AND seq = ?`).pluck(),
       exists: p(`SELECT 1 FROM candidates WHERE study_id = ? AND hash = ?`).pluck(),
-      candidateByHash: p(`SELECT seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms
-        FROM candidates WHERE study_id = ? AND hash = ?`),
+      candidateByHash: p(`SELECT ${cols} FROM candidates WHERE study_id = ? AND hash = ?`),
+      // Many hashes in one statement: one index probe each inside SQLite, one call from JavaScript.
+      candidatesByHash: p(`SELECT ${cols} FROM candidates WHERE study_id = ? AND hash IN (SELECT value FROM json_each(?))`),
       checkpoint: p(`SELECT * FROM checkpoints WHERE study_id = ?`),
       maxSeq: p(`SELECT coalesce(max(seq), -1) AS s FROM candidates WHERE study_id = ?`),
-      unfinished: p(`SELECT seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms
-        FROM candidates WHERE study_id = ? AND status IN ('pending', 'running') ORDER BY seq`),
+      unfinished: p(`SELECT ${cols} FROM candidates WHERE study_id = ? AND status IN ('pending', 'running') ORDER BY seq`),
     };
   }
 
@@ -318,10 +338,30 @@ export class SqliteStore {
   }
 
   /**
-   * Starts a generation in one transaction: the proposed candidates not yet in the study are inserted as pending
-   * (numbered from `firstSeq` in proposal order; the content hash's unique index finds the repeats), then the
-   * checkpoint that `build` makes from them. A kill after this commit resumes from here; a kill before it
-   * resumes from the previous generation. Returns the candidates inserted.
+   * Saves the latest checkpoint of a study and its listing summary in one transaction. A kill after this commit
+   * resumes from it; a kill before it resumes from the previous one.
+   */
+  saveCheckpoint(studyId: number, checkpoint: Checkpoint, summary: StudySummary, now = Date.now()): void {
+    this.record(studyId, [], { checkpoint, summary }, now);
+  }
+
+  private upsertCheckpoint(upsert: Database.Statement, studyId: number, checkpoint: Checkpoint, now: number): void {
+    upsert.run(
+      studyId,
+      checkpoint.generation,
+      encodeJson(checkpoint.strategyState),
+      encodeJson(checkpoint.loopState),
+      JSON.stringify(checkpoint.batch),
+      checkpoint.genes === undefined ? null : JSON.stringify(checkpoint.genes),
+      now,
+    );
+  }
+
+  /**
+   * Starts a generation the way versions before schema v4 did: the proposed candidates not yet in the study are
+   * inserted as pending (numbered from `firstSeq` in proposal order; the content hash's unique index finds the
+   * repeats), then the checkpoint that `build` makes from them, in one transaction. The study loop now writes
+   * each candidate once, finished (`recordCandidates`); this stays for tools that want rows in flight visible.
    */
   beginGeneration(
     studyId: number,
@@ -344,14 +384,7 @@ export class SqliteStore {
         }
       }
       const { checkpoint, summary } = build(fresh);
-      upsert.run(
-        studyId,
-        checkpoint.generation,
-        encodeJson(checkpoint.strategyState),
-        encodeJson(checkpoint.loopState),
-        JSON.stringify(checkpoint.batch),
-        now,
-      );
+      this.upsertCheckpoint(upsert, studyId, checkpoint, now);
       touch.run(encodeJson(summary), now, studyId);
       return fresh;
     })();
@@ -362,21 +395,163 @@ export class SqliteStore {
     this.w('markRunning').run(now, studyId, fromSeq, toSeq);
   }
 
-  /** Records results in one transaction; a result for a candidate already finished is ignored (never counted twice). */
+  /**
+   * The id of a list of metric names in metric_keys, added if new. Called inside the recording transaction; if
+   * that transaction rolls back, `forgetNames` drops what this connection cached from it.
+   */
+  private namesId(names: readonly string[]): number {
+    const text = JSON.stringify(names);
+    let id = this.idByNames.get(text);
+    if (id === undefined) {
+      this.w('addNames').run(text);
+      id = this.w('namesId').get(text) as number;
+      this.idByNames.set(text, id);
+      this.namesById.set(id, names);
+    }
+    return id;
+  }
+
+  private forgetNames(): void {
+    this.idByNames.clear();
+    this.namesById.clear();
+    this.lastNames = [];
+    this.lastNamesId = -1;
+  }
+
+  /** Packs metrics into the packer's blob; returns the id of their names. */
+  private packMetrics(metrics: Readonly<Record<string, number>>): { id: number; blob: Buffer } {
+    // Same names in the same order as the last candidate (the usual case): no allocation, no lookup.
+    let names = this.lastNames;
+    let n = 0;
+    let same = true;
+    for (const k in metrics) {
+      if (same && names[n] !== k) same = false;
+      n++;
+    }
+    if (!same || n !== names.length) {
+      names = Object.keys(metrics);
+      this.lastNamesId = this.namesId(names);
+      this.lastNames = names;
+    }
+    const f = this.packer.values(n);
+    for (let i = 0; i < n; i++) f[i] = metrics[names[i]];
+    return { id: this.lastNamesId, blob: this.packer.blob(n) };
+  }
+
+  /**
+   * Writes finished candidates (status done or failed) in one transaction, each as one row with its result, and
+   * adds them to the study's counts. A candidate already finished in the study is left as it is and not counted
+   * again; a pending row left by an older version is completed. Returns the number of candidates recorded.
+   */
+  recordCandidates(studyId: number, candidates: readonly FinishedCandidate[], now = Date.now()): number {
+    return this.record(studyId, candidates, undefined, now);
+  }
+
+  /**
+   * One transaction: finished candidates (as `recordCandidates`), then the study's checkpoint and summary when
+   * given. Returns the number of candidates recorded.
+   */
+  record(
+    studyId: number,
+    candidates: readonly FinishedCandidate[],
+    checkpoint?: { readonly checkpoint: Checkpoint; readonly summary: StudySummary },
+    now = Date.now(),
+  ): number {
+    if (candidates.length === 0 && !checkpoint) return 0;
+    const finish = this.w('finish');
+    const bump = this.w('bumpCounts');
+    const upsert = this.w('upsertCheckpoint');
+    const touch = this.w('touch');
+    try {
+      return this.db.transaction(() => {
+        let ok = 0;
+        let bad = 0;
+        for (const c of candidates) {
+          const genes = JSON.stringify(c.genes);
+          const started = Math.round(now - (c.evalMs ?? 0));
+          if (c.status === 'done') {
+            const m = this.packMetrics(c.metrics ?? {});
+            const o = c.objectives ? this.objectivesPacker.pack(c.objectives) : null;
+            ok += finish.run(studyId, c.seq, c.hash, genes, c.generation, 'done', m.blob, m.id, o, c.violation ?? 0, null, c.evalMs ?? null, now, started, now).changes;
+          } else {
+            bad += finish.run(studyId, c.seq, c.hash, genes, c.generation, 'failed', null, null, null, null, c.error ?? 'failed', c.evalMs ?? null, now, started, now).changes;
+          }
+        }
+        if (ok + bad > 0) bump.run(ok + bad, bad, now, studyId);
+        if (checkpoint) {
+          this.upsertCheckpoint(upsert, studyId, checkpoint.checkpoint, now);
+          touch.run(encodeJson(checkpoint.summary), now, studyId);
+        }
+        return ok + bad;
+      })();
+    } catch (error) {
+      this.forgetNames();
+      throw error;
+    }
+  }
+
+  /**
+   * Records results of pending rows (written by `beginGeneration`) in one transaction; a result for a candidate
+   * already finished is ignored (never counted twice).
+   */
   recordResults(studyId: number, results: readonly CandidateResult[], now = Date.now()): number {
     const done = this.w('recordDone');
     const failed = this.w('recordFailed');
     const bump = this.w('bumpCounts');
-    return this.db.transaction(() => {
-      let ok = 0;
-      let bad = 0;
-      for (const r of results) {
-        if (r.ok) ok += done.run(encodeJson(r.metrics), encodeJson(r.objectives), r.violation, r.evalMs, now, studyId, r.hash).changes;
-        else bad += failed.run(r.error, r.evalMs, now, studyId, r.hash).changes;
-      }
-      if (ok + bad > 0) bump.run(ok + bad, bad, now, studyId);
-      return ok + bad;
-    })();
+    try {
+      return this.db.transaction(() => {
+        let ok = 0;
+        let bad = 0;
+        for (const r of results) {
+          if (r.ok) {
+            const m = this.packMetrics(r.metrics);
+            ok += done.run(m.blob, m.id, this.objectivesPacker.pack(r.objectives), r.violation, r.evalMs, now, studyId, r.hash).changes;
+          } else bad += failed.run(r.error, r.evalMs, now, studyId, r.hash).changes;
+        }
+        if (ok + bad > 0) bump.run(ok + bad, bad, now, studyId);
+        return ok + bad;
+      })();
+    } catch (error) {
+      this.forgetNames();
+      throw error;
+    }
+  }
+
+  private metricNames(id: number): readonly string[] {
+    let names = this.namesById.get(id);
+    if (names === undefined) {
+      const text = this.stmts.namesOf?.get(id) as string | undefined;
+      if (text === undefined) throw new StoreError(`${this.path}: candidate metrics name metric_keys row ${id}, which is missing`);
+      names = JSON.parse(text) as string[];
+      this.namesById.set(id, names);
+    }
+    return names;
+  }
+
+  private toCandidate(r: CandidateRow): CandidateRecord {
+    const failed = r.status === 'failed';
+    let metrics: Record<string, number> | undefined;
+    if (typeof r.metrics === 'string') metrics = decodeJson<Record<string, number>>(r.metrics);
+    else if (r.metrics !== null) {
+      const names = this.metricNames(r.metric_keys ?? -1);
+      const values = unpackFloats(r.metrics);
+      metrics = {};
+      for (let i = 0; i < names.length; i++) metrics[names[i]] = values[i];
+    }
+    const objectives =
+      r.objectives === null ? undefined : typeof r.objectives === 'string' ? decodeJson<number[]>(r.objectives) : unpackFloats(r.objectives);
+    return {
+      seq: r.seq,
+      hash: r.hash,
+      genes: JSON.parse(r.genes) as number[],
+      generation: r.generation,
+      status: r.status,
+      ...(metrics !== undefined ? { metrics } : {}),
+      ...(objectives !== undefined ? { objectives } : {}),
+      ...(r.violation !== null ? { violation: r.violation } : failed ? { violation: Infinity } : {}),
+      ...(r.error !== null ? { error: r.error } : {}),
+      ...(r.eval_ms !== null ? { evalMs: r.eval_ms } : {}),
+    };
   }
 
   /** The genes of the candidates with these sequence numbers (those that exist). */
@@ -396,12 +571,22 @@ export class SqliteStore {
 
   candidate(studyId: number, hash: string): CandidateRecord | undefined {
     const row = this.stmts.candidateByHash.get(studyId, hash) as CandidateRow | undefined;
-    return row ? toCandidate(row) : undefined;
+    return row ? this.toCandidate(row) : undefined;
   }
 
-  /** Candidates not yet evaluated (pending or running when the process stopped), in ask order. */
+  /** The recorded candidates among these content hashes, by hash (one statement for all of them). */
+  candidatesByHash(studyId: number, hashes: readonly string[]): Map<string, CandidateRecord> {
+    const out = new Map<string, CandidateRecord>();
+    if (hashes.length === 0) return out;
+    for (const row of this.stmts.candidatesByHash.all(studyId, JSON.stringify(hashes)) as CandidateRow[]) {
+      out.set(row.hash, this.toCandidate(row));
+    }
+    return out;
+  }
+
+  /** Candidates not yet evaluated (pending or running rows of older versions or of `beginGeneration`), in ask order. */
   unfinished(studyId: number): CandidateRecord[] {
-    return (this.stmts.unfinished.all(studyId) as CandidateRow[]).map(toCandidate);
+    return (this.stmts.unfinished.all(studyId) as CandidateRow[]).map((r) => this.toCandidate(r));
   }
 
   /** The next free ask sequence number. */
@@ -411,7 +596,7 @@ export class SqliteStore {
 
   checkpoint(studyId: number): Checkpoint | undefined {
     const row = this.stmts.checkpoint.get(studyId) as
-      | { generation: number; strategy_state: string; loop_state: string; batch: string }
+      | { generation: number; strategy_state: string; loop_state: string; batch: string; genes?: string | null }
       | undefined;
     if (!row) return undefined;
     return {
@@ -419,17 +604,15 @@ export class SqliteStore {
       strategyState: decodeJson(row.strategy_state),
       loopState: decodeJson(row.loop_state),
       batch: JSON.parse(row.batch) as string[],
+      ...(row.genes != null ? { genes: JSON.parse(row.genes) as number[][] } : {}),
     };
   }
 
   /** Every candidate of a study in ask order, streamed (a study may hold millions). */
   *candidates(studyId: number, statuses: readonly CandidateStatus[] = ['done', 'failed']): Generator<CandidateRecord> {
     const marks = statuses.map(() => '?').join(', ');
-    const stmt = this.db.prepare(
-      `SELECT seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms
-       FROM candidates WHERE study_id = ? AND status IN (${marks}) ORDER BY seq`,
-    );
-    for (const row of stmt.iterate(studyId, ...statuses) as IterableIterator<CandidateRow>) yield toCandidate(row);
+    const stmt = this.db.prepare(`SELECT ${candidateColumns(this.version)} FROM candidates WHERE study_id = ? AND status IN (${marks}) ORDER BY seq`);
+    for (const row of stmt.iterate(studyId, ...statuses) as IterableIterator<CandidateRow>) yield this.toCandidate(row);
   }
 
   /** Raw access for bulk tools (benchmarks synthesising rows); not for ordinary use. */

@@ -57,6 +57,9 @@ export interface CandidateRecord extends NewCandidate {
   readonly evalMs?: number;
 }
 
+/** A candidate with its result, written once (`recordCandidates`). */
+export type FinishedCandidate = CandidateRecord & { readonly status: 'done' | 'failed' };
+
 export type CandidateResult =
   | {
       readonly hash: string;
@@ -77,4 +80,9 @@ export interface Checkpoint {
   readonly loopState: unknown;
   /** Content hashes of the candidates asked in this generation, in ask order (repeats included). */
   readonly batch: readonly string[];
+  /**
+   * The genes asked in this generation, in ask order (parallel to `batch`): what a resume evaluates for a
+   * candidate with no row yet. Absent in checkpoints before schema v4, whose asked candidates all had rows.
+   */
+  readonly genes?: readonly (readonly number[])[];
 }

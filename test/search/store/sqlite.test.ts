@@ -175,4 +175,59 @@ describe('SqliteStore', () => {
     expect(Number.isNaN(back.b.c)).toBe(true);
     expect(back.d).toBe('x');
   });
+
+  it('writes finished candidates once, metrics exact as float64 blobs, and reads rows of older versions as JSON', () => {
+    const s = SqliteStore.open(join(tmp(), 'e.db'));
+    const { id } = s.createStudy(study());
+    const h = (k: string) => contentHash('toy', k);
+    const done = (seq: number, metrics: Record<string, number>) => ({
+      seq,
+      hash: h(String(seq)),
+      genes: [seq, 1],
+      generation: 0,
+      status: 'done' as const,
+      metrics,
+      objectives: [metrics.loss ?? 0, Infinity],
+      violation: 0.5,
+      evalMs: 2,
+    });
+    const rows = [
+      done(0, { loss: 0.1, latencyMs: Infinity, odd: NaN }),
+      done(1, { loss: 1 / 3, latencyMs: -0 }),
+      { seq: 2, hash: h('2'), genes: [2, 2], generation: 1, status: 'failed' as const, error: 'boom', evalMs: 1 },
+      done(3, { latencyMs: 7, loss: 2 ** -1074 }),
+    ];
+    expect(s.recordCandidates(id, rows)).toBe(4);
+    // Already finished: neither written again nor counted twice.
+    expect(s.recordCandidates(id, [done(0, { loss: 9, latencyMs: 9 })])).toBe(0);
+    expect([s.getStudy('s1')!.evaluations, s.getStudy('s1')!.failed]).toEqual([4, 1]);
+    // A row as schema v3 wrote it: JSON text, Infinity tagged.
+    s.database
+      .prepare(`INSERT INTO candidates (study_id, seq, hash, genes, generation, status, metrics, objectives, violation, eval_ms, created_at)
+        VALUES (?, 4, ?, '[4,4]', 1, 'done', ?, ?, 0, 3, 0)`)
+      .run(id, h('4'), encodeJson({ loss: 4, latencyMs: Infinity }), encodeJson([4, Infinity]));
+    const got = [...s.candidates(id)];
+    expect(got.map((c) => c.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(got[0].metrics!.loss).toBe(0.1);
+    expect(got[0].metrics!.latencyMs).toBe(Infinity);
+    expect(Number.isNaN(got[0].metrics!.odd)).toBe(true);
+    expect(Object.is(got[1].metrics!.latencyMs, -0)).toBe(true);
+    expect(got[1].metrics!.loss).toBe(1 / 3);
+    expect(Object.keys(got[3].metrics!)).toEqual(['latencyMs', 'loss']);
+    expect(got[3].metrics!.loss).toBe(2 ** -1074);
+    expect(got[0].objectives).toEqual([0.1, Infinity]);
+    expect([got[0].violation, got[0].evalMs, got[0].genes]).toEqual([0.5, 2, [0, 1]]);
+    expect([got[2].status, got[2].error, got[2].violation, got[2].metrics]).toEqual(['failed', 'boom', Infinity, undefined]);
+    expect(got[4]).toMatchObject({ metrics: { loss: 4, latencyMs: Infinity }, objectives: [4, Infinity], genes: [4, 4] });
+    expect([...s.candidatesByHash(id, [h('1'), h('4'), h('none')]).keys()].sort()).toEqual([h('1'), h('4')].sort());
+    s.close();
+    // Another connection (no names cached) reads the same.
+    const r = SqliteStore.open(s.path, { readonly: true });
+    expect(r.candidate(id, h('3'))!.metrics).toEqual({ latencyMs: 7, loss: 2 ** -1074 });
+    r.close();
+  });
+
+  it('hashes as sha256 of space and key, truncated to 64 bits (the digest older databases hold)', () => {
+    expect(contentHash('nb201', '0.1.2')).toBe(createHash('sha256').update('nb201').update('\0').update('0.1.2').digest('hex').slice(0, 16));
+  });
 });
