@@ -74,6 +74,36 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE candidates ADD COLUMN metric_keys INTEGER;
   ALTER TABLE checkpoints ADD COLUMN genes TEXT;
   `,
+  // v5: candidates keyed by (study, seq) in a WITHOUT ROWID table: the row and its order are one b-tree instead
+  // of a rowid table plus a (study, seq) index, a third less work per candidate written. Rows are copied over.
+  `
+  CREATE TABLE candidates_v5 (
+    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    genes TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed')),
+    metrics TEXT,
+    metric_keys INTEGER,
+    objectives TEXT,
+    violation REAL,
+    error TEXT,
+    eval_ms REAL,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    PRIMARY KEY (study_id, seq),
+    UNIQUE (study_id, hash)
+  ) WITHOUT ROWID;
+  INSERT INTO candidates_v5 (study_id, seq, hash, genes, generation, status, metrics, metric_keys, objectives, violation, error,
+    eval_ms, created_at, started_at, finished_at)
+  SELECT study_id, seq, hash, genes, generation, status, metrics, metric_keys, objectives, violation, error, eval_ms, created_at,
+    started_at, finished_at FROM candidates;
+  DROP TABLE candidates;
+  ALTER TABLE candidates_v5 RENAME TO candidates;
+  CREATE INDEX candidates_unfinished ON candidates (study_id, seq) WHERE status IN ('pending', 'running');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -230,4 +230,33 @@ describe('SqliteStore', () => {
   it('hashes as sha256 of space and key, truncated to 64 bits (the digest older databases hold)', () => {
     expect(contentHash('nb201', '0.1.2')).toBe(createHash('sha256').update('nb201').update('\0').update('0.1.2').digest('hex').slice(0, 16));
   });
+
+  it('migrates a v3 database with candidates: rows kept and readable, a pending row completed once', () => {
+    const path = join(tmp(), 'v3.db');
+    const raw = new Database(path);
+    for (const m of MIGRATIONS.slice(0, 3)) raw.exec(m);
+    raw.pragma(`application_id = ${APPLICATION_ID}`);
+    raw.pragma('user_version = 3');
+    raw.prepare(`INSERT INTO studies (name, config, seed, space, device, objectives, constraints, strategy, status, created_at, updated_at, hwnas_version, evaluations)
+      VALUES ('old', '{}', 1, 'toy', '', '[]', '[]', 'random', 'stopped', 0, 0, '0.0.1', 1)`).run();
+    const add = raw.prepare(`INSERT INTO candidates (study_id, seq, hash, genes, generation, status, metrics, objectives, violation, created_at)
+      VALUES (1, ?, ?, ?, 0, ?, ?, ?, ?, 0)`);
+    add.run(0, contentHash('toy', 'a'), '[0]', 'done', encodeJson({ loss: 1, latencyMs: Infinity }), encodeJson([1, Infinity]), 0);
+    add.run(1, contentHash('toy', 'b'), '[1]', 'pending', null, null, null);
+    raw.close();
+    const s = SqliteStore.open(path);
+    expect([...s.candidates(1)]).toMatchObject([{ seq: 0, genes: [0], metrics: { loss: 1, latencyMs: Infinity }, objectives: [1, Infinity] }]);
+    expect(s.unfinished(1).map((c) => c.seq)).toEqual([1]);
+    const finished = { seq: 1, hash: contentHash('toy', 'b'), genes: [1], generation: 0, status: 'done' as const, metrics: { loss: 2 }, objectives: [2], violation: 0, evalMs: 1 };
+    expect(s.recordCandidates(1, [finished])).toBe(1);
+    expect(s.recordCandidates(1, [finished])).toBe(0);
+    expect(s.unfinished(1)).toEqual([]);
+    expect([...s.candidates(1)].map((c) => [c.seq, c.status, c.metrics])).toEqual([
+      [0, 'done', { loss: 1, latencyMs: Infinity }],
+      [1, 'done', { loss: 2 }],
+    ]);
+    expect(s.getStudy('old')!.evaluations).toBe(2);
+    expect(s.nextSeq(1)).toBe(2);
+    s.close();
+  });
 });
