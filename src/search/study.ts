@@ -1,13 +1,18 @@
 /**
  * The study loop: ask → evaluate → tell → record, durable in the store and resumable exactly.
  *
- * Exact resume. Each generation starts with one transaction holding a checkpoint: the strategy's state taken
- * right after its ask, the loop's counters as they were before the generation (with the sequence numbers its new
- * candidates take), and the hashes and genes asked, in order. A candidate is written once, with its result, in
- * batched transactions as results come. After a kill at any moment the study restores that checkpoint, reuses
- * the results already recorded (never counted twice), evaluates the asked candidates that have none, tells the
- * strategy the whole generation in ask order — exactly what the uninterrupted run told it — and goes on. The
- * strategy contract allows a restored strategy to accept the tell of candidates asked before its state was taken.
+ * Exact resume. A checkpoint holds the strategy's state taken right after an ask, the loop's counters as they
+ * were before that generation (with the sequence numbers its new candidates take), and the hashes and genes
+ * asked, in order. A candidate is written once, with its result. Rows and checkpoints go to the store in group
+ * commits (one transaction at most every `commitEveryMs`, with the latest checkpoint when one is due at a
+ * generation's start), so a fast evaluator's generations share a transaction and a slow one commits after every
+ * evaluator call. The invariant: every candidate of a generation before the stored checkpoint's is recorded;
+ * rows may run ahead of it. After a kill at any moment the study restores that checkpoint (or starts afresh if
+ * there is none), and replays: each generation's asked candidates already recorded are reused (never counted
+ * twice, numbered as before), the others are evaluated, the strategy is told the whole generation in ask order —
+ * exactly what the uninterrupted run told it — and the study goes on. A kill loses about `commitEveryMs` of
+ * evaluations at most (or the evaluator call in flight, if longer). The strategy contract allows a restored strategy to accept the tell of candidates asked before
+ * its state was taken.
  */
 import type { Constraint, Objective } from '../core/objectives.js';
 import { scoreMetrics } from '../core/objectives.js';
@@ -297,6 +302,9 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
   let uncommitted: FinishedCandidate[] = [];
   const uncommittedByHash = new Map<string, CandidateRecord>();
   let lastCommit = performance.now();
+  // Checkpoints keep their own clock: a slow evaluator commits rows after every call, and its resume should still
+  // replay no more than about commitEveryMs of generations.
+  let lastCheckpoint = lastCommit;
   // A study with nothing recorded before this session holds only what this session recorded: a hash missed by
   // the caches above and not in `recorded` is new, with no query. Past SESSION_HASHES_LIMIT, ask the store.
   const recorded = new Set<string>();
@@ -307,7 +315,9 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
     uncommitted = [];
     uncommittedByHash.clear();
     lastCommit = performance.now();
+    if (cp) lastCheckpoint = lastCommit;
   };
+  const checkpointDue = () => due() || performance.now() - lastCheckpoint >= commitEveryMs;
   const due = () => performance.now() - lastCommit >= commitEveryMs || uncommitted.length >= COMMIT_MAX_ROWS;
 
   /**
@@ -509,16 +519,16 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
       if (budget.wallTimeMs !== undefined && elapsed() >= budget.wallTimeMs) return finish('wall-time');
       if (strategy.done() || loop.barrenGenerations >= BARREN_LIMIT) return finish('exhausted');
       const n = Math.min(run.batchSize, (budget.evaluations ?? Infinity) - loop.evaluations);
-      const asked = strategy.ask(n);
+      // Copies: the strategy may reuse its arrays, and the checkpoint may be written after its next tell.
+      const asked = strategy.ask(n).map((g) => g.slice());
       if (asked.length === 0) return finish('exhausted');
       const hashes = asked.map((g) => contentHash(space.id, space.key(g)));
-      // Copies: the strategy may reuse its arrays.
-      const entries = planGeneration(hashes, (i) => asked[i].slice());
+      const entries = planGeneration(hashes, (i) => asked[i]);
       const fresh = numberFresh(entries, loop.generation, loop.nextSeq);
       loop = { ...loop, nextSeq: loop.nextSeq + fresh, elapsedMs: elapsed() };
       // The checkpoint keeps the loop as before this generation, with the sequence numbers it takes, the strategy
       // right after its ask, and the asked hashes and genes; committed with every row held so far.
-      if (due()) {
+      if (checkpointDue()) {
         commit({ generation: loop.generation, strategyState: strategy.state(), loopState: saveLoop(loop), batch: hashes, genes: asked });
       }
       inFlight = { hashes, asked };
