@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from './errors.js';
+import { BatchWriter, decodeBatch } from './batch.js';
 import { FloatPacker, unpackFloats } from './floats.js';
 import { decodeJson, encodeJson } from './json.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
@@ -178,9 +179,10 @@ function toStudy(r: StudyRow): StudyRecord {
  * A study database in one SQLite file: WAL journal (readers never block the writer), a busy timeout for
  * competing writers, and every multi-row change in one transaction.
  *
- * A candidate is written once, when its result is known (`recordCandidates`): one insert into the table and its
- * two indexes, metrics as a float64 blob. Rows written by older versions (pending rows updated in place, JSON
- * metrics) are still read and still completed.
+ * A candidate is written once, when its result is known (`recordCandidates`), packed with the others of its
+ * transaction into one batch row (batch.ts); repeats are found in an in-memory map from content hash to batch
+ * row, rebuilt from the batches' hashes when a connection first needs it. Rows written by older versions in
+ * the candidates table (pending rows updated in place, JSON metrics) are still read and still completed.
  */
 export class SqliteStore {
   readonly path: string;
@@ -196,6 +198,11 @@ export class SqliteStore {
   /** The last metric names written and their id: an evaluator gives the same names for every candidate. */
   private lastNames: readonly string[] = [];
   private lastNamesId = -1;
+  private readonly batchWriter = new BatchWriter();
+  /** Per study: the batch row holding each content hash, up to batch row `seen` (refreshed by one query per use). */
+  private readonly hashIndexes = new Map<number, { readonly map: Map<string, number>; seen: number }>();
+  /** The last batch rows decoded (repeats of old candidates, frontier genes on resume). */
+  private readonly decoded = new Map<number, { readonly records: CandidateRecord[]; byHash?: Map<string, CandidateRecord> }>();
 
   private constructor(path: string, db: Database.Database, readonly: boolean) {
     this.path = path;
@@ -204,6 +211,7 @@ export class SqliteStore {
     this.version = db.pragma('user_version', { simple: true }) as number;
     const p = (sql: string) => db.prepare(sql);
     const cols = candidateColumns(this.version);
+    const batches = this.version >= 6;
     this.stmts = {
       studyByName: p(`SELECT * FROM studies WHERE name = ?`),
       studies: p(`SELECT * FROM studies ORDER BY created_at, id`),
@@ -238,11 +246,22 @@ export class SqliteStore {
             touch: p(`UPDATE studies SET summary = ?, updated_at = ? WHERE id = ?`),
             addNames: p(`INSERT INTO metric_keys (names) VALUES (?) ON CONFLICT (names) DO NOTHING`),
             namesId: p(`SELECT id FROM metric_keys WHERE names = ?`).pluck(),
+            insertBatch: p(`INSERT INTO candidate_batches (study_id, min_seq, max_seq, count, hashes, data, errors, created_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
           }),
+      ...(batches
+        ? {
+            batchHashesSince: p(`SELECT id, hashes FROM candidate_batches WHERE study_id = ? AND id > ? ORDER BY id`),
+            batchById: p(`SELECT hashes, data, errors FROM candidate_batches WHERE id = ?`),
+            batchesBelowSeq: p(`SELECT id, max_seq FROM candidate_batches WHERE study_id = ? AND min_seq <= ? ORDER BY min_seq DESC`),
+            batchMaxSeq: p(`SELECT coalesce(max(max_seq), -1) FROM candidate_batches WHERE study_id = ?`).pluck(),
+            batchesInOrder: p(`SELECT id, min_seq, hashes, data, errors FROM candidate_batches WHERE study_id = ? ORDER BY min_seq, id`),
+          }
+        : {}),
+      legacyAny: p(`SELECT EXISTS (SELECT 1 FROM candidates WHERE study_id = ?)`).pluck(),
       namesOf: this.version >= 4 ? p(`SELECT names FROM metric_keys WHERE id = ?`).pluck() : undefined,
       genesBySeq: p(`SELECT genes FROM candidates WHERE study_id = ? AND seq = ?`).pluck(),
       exists: p(`SELECT 1 FROM candidates WHERE study_id = ? AND hash = ?`).pluck(),
-      candidateByHash: p(`SELECT ${cols} FROM candidates WHERE study_id = ? AND hash = ?`),
       // Many hashes in one statement: one index probe each inside SQLite, one call from JavaScript.
       candidatesByHash: p(`SELECT ${cols} FROM candidates WHERE study_id = ? AND hash IN (SELECT value FROM json_each(?))`),
       checkpoint: p(`SELECT * FROM checkpoints WHERE study_id = ?`),
@@ -299,6 +318,62 @@ export class SqliteStore {
     const s = (this.stmts as Record<string, Database.Statement | undefined>)[key];
     if (!s) throw new StoreError(`${this.path}: opened read-only`);
     return s;
+  }
+
+  /** A statement of schema v6's batch table; undefined on a read-only connection to an older file. */
+  private b(key: 'batchHashesSince' | 'batchById' | 'batchesBelowSeq' | 'batchMaxSeq' | 'batchesInOrder'): Database.Statement | undefined {
+    return (this.stmts as Record<string, Database.Statement | undefined>)[key];
+  }
+
+  /**
+   * The batch row of every content hash the study's batches hold, brought up to date with one query (rows written
+   * since the last use, by this connection or another). Built in full on first use: a resume of a study of a million
+   * candidates reads their hashes once.
+   */
+  private hashIndex(studyId: number): { readonly map: Map<string, number>; seen: number } {
+    let ix = this.hashIndexes.get(studyId);
+    if (!ix) {
+      ix = { map: new Map(), seen: 0 };
+      this.hashIndexes.set(studyId, ix);
+    }
+    const since = this.b('batchHashesSince');
+    if (since) {
+      for (const row of since.iterate(studyId, ix.seen) as IterableIterator<{ id: number; hashes: string }>) {
+        const hashes = JSON.parse(row.hashes) as string[];
+        for (const h of hashes) if (!ix.map.has(h)) ix.map.set(h, row.id);
+        ix.seen = row.id;
+      }
+    }
+    return ix;
+  }
+
+  /** The candidates of one batch row, decoded once and kept among the last few. */
+  private batchRecords(id: number): { readonly records: CandidateRecord[]; byHash?: Map<string, CandidateRecord> } {
+    let d = this.decoded.get(id);
+    if (d) {
+      this.decoded.delete(id);
+      this.decoded.set(id, d);
+      return d;
+    }
+    const row = this.b('batchById')?.get(id) as { hashes: string; data: Buffer; errors: string | null } | undefined;
+    if (!row) throw new StoreError(`${this.path}: candidate batch ${id} is missing`);
+    d = { records: decodeBatch(row.hashes, row.data, row.errors, (k) => this.metricNames(k)) };
+    this.decoded.set(id, d);
+    if (this.decoded.size > 8) this.decoded.delete(this.decoded.keys().next().value!);
+    return d;
+  }
+
+  private fromBatch(id: number, hash: string): CandidateRecord | undefined {
+    const d = this.batchRecords(id);
+    if (!d.byHash) {
+      d.byHash = new Map();
+      for (const r of d.records) d.byHash.set(r.hash, r);
+    }
+    return d.byHash.get(hash);
+  }
+
+  private hasLegacy(studyId: number): boolean {
+    return this.stmts.legacyAny.get(studyId) === 1;
   }
 
   createStudy(study: NewStudy, now = Date.now()): StudyRecord {
@@ -377,7 +452,9 @@ export class SqliteStore {
     return this.db.transaction(() => {
       const fresh: NewCandidate[] = [];
       let seq = firstSeq;
+      const inBatches = this.hashIndex(studyId).map;
       for (const p of proposals) {
+        if (inBatches.has(p.hash)) continue;
         if (insert.run(studyId, seq, p.hash, JSON.stringify(p.genes), generation, now).changes === 1) {
           fresh.push({ seq, hash: p.hash, genes: p.genes, generation });
           seq++;
@@ -416,6 +493,23 @@ export class SqliteStore {
     this.namesById.clear();
     this.lastNames = [];
     this.lastNamesId = -1;
+  }
+
+  /** The names of these metrics in order (`lastNamesId` is then their id); the same array while they do not change. */
+  private metricKeys(metrics: Readonly<Record<string, number>>): readonly string[] {
+    let names = this.lastNames;
+    let n = 0;
+    let same = true;
+    for (const k in metrics) {
+      if (same && names[n] !== k) same = false;
+      n++;
+    }
+    if (!same || n !== names.length) {
+      names = Object.keys(metrics);
+      this.lastNamesId = this.namesId(names);
+      this.lastNames = names;
+    }
+    return names;
   }
 
   /** Packs metrics into the packer's blob; returns the id of their names. */
@@ -459,22 +553,52 @@ export class SqliteStore {
   ): number {
     if (candidates.length === 0 && !checkpoint) return 0;
     const finish = this.w('finish');
+    const insertBatch = this.w('insertBatch');
+    const exists = this.stmts.exists;
     const bump = this.w('bumpCounts');
     const upsert = this.w('upsertCheckpoint');
     const touch = this.w('touch');
+    const writer = this.batchWriter;
     try {
       return this.db.transaction(() => {
         let ok = 0;
         let bad = 0;
-        for (const c of candidates) {
-          const genes = JSON.stringify(c.genes);
-          const started = Math.round(now - (c.evalMs ?? 0));
-          if (c.status === 'done') {
-            const m = this.packMetrics(c.metrics ?? {});
-            const o = c.objectives ? this.objectivesPacker.pack(c.objectives) : null;
-            ok += finish.run(studyId, c.seq, c.hash, genes, c.generation, 'done', m.blob, m.id, o, c.violation ?? 0, null, c.evalMs ?? null, now, started, now).changes;
-          } else {
-            bad += finish.run(studyId, c.seq, c.hash, genes, c.generation, 'failed', null, null, null, null, c.error ?? 'failed', c.evalMs ?? null, now, started, now).changes;
+        if (candidates.length > 0) {
+          const ix = this.hashIndex(studyId);
+          // Rows of older versions (or of beginGeneration): a pending one is completed in place, a finished one kept.
+          const legacy = this.hasLegacy(studyId);
+          const added: string[] = [];
+          for (const c of candidates) {
+            if (ix.map.has(c.hash)) continue;
+            if (legacy && exists.get(studyId, c.hash) !== undefined) {
+              const genes = JSON.stringify(c.genes);
+              const started = Math.round(now - (c.evalMs ?? 0));
+              if (c.status === 'done') {
+                const m = this.packMetrics(c.metrics ?? {});
+                const o = c.objectives ? this.objectivesPacker.pack(c.objectives) : null;
+                ok += finish.run(studyId, c.seq, c.hash, genes, c.generation, 'done', m.blob, m.id, o, c.violation ?? 0, null, c.evalMs ?? null, now, started, now).changes;
+              } else {
+                bad += finish.run(studyId, c.seq, c.hash, genes, c.generation, 'failed', null, null, null, null, c.error ?? 'failed', c.evalMs ?? null, now, started, now).changes;
+              }
+              continue;
+            }
+            if (c.status === 'done') {
+              const names = this.metricKeys(c.metrics ?? {});
+              writer.add(c, names, this.lastNamesId);
+              ok++;
+            } else {
+              writer.add(c, undefined, -1);
+              bad++;
+            }
+            ix.map.set(c.hash, -1);
+            added.push(c.hash);
+          }
+          if (writer.size > 0) {
+            const count = writer.size;
+            const b = writer.take();
+            const id = Number(insertBatch.run(studyId, b.minSeq, b.maxSeq, count, b.hashes, b.data, b.errors, now).lastInsertRowid);
+            for (const h of added) ix.map.set(h, id);
+            ix.seen = id;
           }
         }
         if (ok + bad > 0) bump.run(ok + bad, bad, now, studyId);
@@ -485,6 +609,8 @@ export class SqliteStore {
         return ok + bad;
       })();
     } catch (error) {
+      writer.clear();
+      this.hashIndexes.delete(studyId);
       this.forgetNames();
       throw error;
     }
@@ -559,26 +685,48 @@ export class SqliteStore {
     const out = new Map<number, number[]>();
     for (const seq of seqs) {
       const text = this.stmts.genesBySeq.get(studyId, seq) as string | undefined;
-      if (text !== undefined) out.set(seq, JSON.parse(text) as number[]);
+      if (text !== undefined) {
+        out.set(seq, JSON.parse(text) as number[]);
+        continue;
+      }
+      // The batch whose seq range holds it: batches rarely overlap, so the first one looked at usually has it.
+      for (const row of (this.b('batchesBelowSeq')?.all(studyId, seq) ?? []) as { id: number; max_seq: number }[]) {
+        if (row.max_seq < seq) continue;
+        const found = this.batchRecords(row.id).records.find((r) => r.seq === seq);
+        if (found) {
+          out.set(seq, found.genes as number[]);
+          break;
+        }
+      }
     }
     return out;
   }
 
   /** Whether a candidate with this content hash is recorded in the study (an index probe, nothing decoded). */
   has(studyId: number, hash: string): boolean {
-    return this.stmts.exists.get(studyId, hash) !== undefined;
+    return this.hashIndex(studyId).map.has(hash) || this.stmts.exists.get(studyId, hash) !== undefined;
   }
 
   candidate(studyId: number, hash: string): CandidateRecord | undefined {
-    const row = this.stmts.candidateByHash.get(studyId, hash) as CandidateRow | undefined;
-    return row ? this.toCandidate(row) : undefined;
+    return this.candidatesByHash(studyId, [hash]).get(hash);
   }
 
   /** The recorded candidates among these content hashes, by hash (one statement for all of them). */
   candidatesByHash(studyId: number, hashes: readonly string[]): Map<string, CandidateRecord> {
     const out = new Map<string, CandidateRecord>();
     if (hashes.length === 0) return out;
-    for (const row of this.stmts.candidatesByHash.all(studyId, JSON.stringify(hashes)) as CandidateRow[]) {
+    let rest: string[] = [];
+    if (this.b('batchById')) {
+      const ix = this.hashIndex(studyId).map;
+      for (const h of hashes) {
+        const id = ix.get(h);
+        const r = id === undefined ? undefined : this.fromBatch(id, h);
+        if (r) out.set(h, r);
+        else rest.push(h);
+      }
+    } else rest = hashes.slice();
+    if (rest.length === 0 || !this.hasLegacy(studyId)) return out;
+    for (const row of this.stmts.candidatesByHash.all(studyId, JSON.stringify(rest)) as CandidateRow[]) {
       out.set(row.hash, this.toCandidate(row));
     }
     return out;
@@ -591,7 +739,9 @@ export class SqliteStore {
 
   /** The next free ask sequence number. */
   nextSeq(studyId: number): number {
-    return (this.stmts.maxSeq.get(studyId) as { s: number }).s + 1;
+    const rows = (this.stmts.maxSeq.get(studyId) as { s: number }).s;
+    const batched = (this.b('batchMaxSeq')?.get(studyId) as number | undefined) ?? -1;
+    return Math.max(rows, batched) + 1;
   }
 
   checkpoint(studyId: number): Checkpoint | undefined {
@@ -612,7 +762,44 @@ export class SqliteStore {
   *candidates(studyId: number, statuses: readonly CandidateStatus[] = ['done', 'failed']): Generator<CandidateRecord> {
     const marks = statuses.map(() => '?').join(', ');
     const stmt = this.db.prepare(`SELECT ${candidateColumns(this.version)} FROM candidates WHERE study_id = ? AND status IN (${marks}) ORDER BY seq`);
-    for (const row of stmt.iterate(studyId, ...statuses) as IterableIterator<CandidateRow>) yield this.toCandidate(row);
+    const rows = stmt.iterate(studyId, ...statuses) as IterableIterator<CandidateRow>;
+    const batched = this.batchedInOrder(studyId, new Set(statuses));
+    // Two streams in seq order (rows of older versions, batches), merged.
+    let a = rows.next();
+    let b = batched.next();
+    while (!a.done || !b.done) {
+      if (b.done || (!a.done && a.value.seq < b.value.seq)) {
+        yield this.toCandidate(a.value as CandidateRow);
+        a = rows.next();
+      } else {
+        yield b.value;
+        b = batched.next();
+      }
+    }
+  }
+
+  /**
+   * The batched candidates of a study in seq order, one batch decoded at a time. Batches come by their lowest seq;
+   * a candidate held back is given out once the next batch starts above it (batches of a study rarely overlap).
+   */
+  private *batchedInOrder(studyId: number, statuses: ReadonlySet<string>): Generator<CandidateRecord> {
+    const stmt = this.b('batchesInOrder');
+    if (!stmt) return;
+    let held: CandidateRecord[] = [];
+    type Row = { id: number; min_seq: number; hashes: string; data: Buffer; errors: string | null };
+    for (const row of stmt.iterate(studyId) as IterableIterator<Row>) {
+      let k = 0;
+      while (k < held.length && held[k].seq < row.min_seq) yield held[k++];
+      const records = decodeBatch(row.hashes, row.data, row.errors, (id) => this.metricNames(id)).filter((r) => statuses.has(r.status));
+      held = k === held.length ? records : held.slice(k).concat(records);
+      for (let i = 1; i < held.length; i++) {
+        if (held[i].seq < held[i - 1].seq) {
+          held.sort((x, y) => x.seq - y.seq);
+          break;
+        }
+      }
+    }
+    yield* held;
   }
 
   /** Raw access for bulk tools (benchmarks synthesising rows); not for ordinary use. */
