@@ -18,6 +18,8 @@ export interface EncodedBatch {
   readonly minSeq: number;
   readonly maxSeq: number;
   readonly hashes: string;
+  /** The hashes as 8 bytes each, when all are 16 lowercase hex digits (what the hash index is rebuilt from). */
+  readonly keys: Buffer | null;
   readonly data: Buffer;
   readonly errors: string | null;
 }
@@ -27,6 +29,8 @@ export class BatchWriter {
   private f = new Float64Array(4096);
   private n = 0;
   private hashes: string[] = [];
+  private keys = Buffer.alloc(8 * 1024);
+  private keysOk = true;
   private errors: string[] = [];
   private minSeq = Infinity;
   private maxSeq = -Infinity;
@@ -70,7 +74,17 @@ export class BatchWriter {
     } else this.errors.push(c.error ?? 'failed');
     if (c.evalMs != null) f[i++] = c.evalMs;
     this.n = i;
-    this.hashes.push(c.hash);
+    const h = c.hash;
+    const at = this.hashes.length * 8;
+    if (this.keysOk) {
+      if (at + 8 > this.keys.length) {
+        const k = Buffer.alloc(this.keys.length * 2);
+        this.keys.copy(k);
+        this.keys = k;
+      }
+      if (h.length !== 16 || this.keys.write(h, at, 'hex') !== 8 || h !== h.toLowerCase()) this.keysOk = false;
+    }
+    this.hashes.push(h);
     if (c.seq < this.minSeq) this.minSeq = c.seq;
     if (c.seq > this.maxSeq) this.maxSeq = c.seq;
   }
@@ -88,6 +102,7 @@ export class BatchWriter {
       minSeq: this.minSeq,
       maxSeq: this.maxSeq,
       hashes: JSON.stringify(this.hashes),
+      keys: this.keysOk ? Buffer.from(this.keys.subarray(0, this.hashes.length * 8)) : null,
       data,
       errors: this.errors.length > 0 ? JSON.stringify(this.errors) : null,
     };
@@ -98,6 +113,7 @@ export class BatchWriter {
   clear(): void {
     this.n = 0;
     this.hashes = [];
+    this.keysOk = true;
     this.errors = [];
     this.minSeq = Infinity;
     this.maxSeq = -Infinity;
@@ -116,40 +132,90 @@ function floats(blob: Uint8Array): Float64Array {
   return out;
 }
 
-/** The candidates of a batch row, in the order written. `names` resolves a metric_keys id. */
-export function decodeBatch(
-  hashesText: string,
-  data: Uint8Array,
-  errorsText: string | null,
-  names: (id: number) => readonly string[],
-): CandidateRecord[] {
-  const hashes = JSON.parse(hashesText) as string[];
-  const errors = errorsText === null ? [] : (JSON.parse(errorsText) as string[]);
-  const f = floats(data);
-  const out: CandidateRecord[] = new Array(hashes.length);
-  let i = 0;
-  let e = 0;
-  for (let c = 0; c < hashes.length; c++) {
+/**
+ * One batch row, read: its candidates are decoded one at a time, on demand (a lookup of one candidate, or of the
+ * genes of one seq, walks the floats without building the others).
+ */
+export class BatchReader {
+  readonly hashes: string[];
+  private readonly f: Float64Array;
+  private readonly errorsText: string | null;
+  private errors: string[] | undefined;
+  /** Where each candidate starts in the floats, and how many failed candidates come before it. */
+  private readonly offsets: Int32Array;
+  private readonly failedBefore: Int32Array;
+  private byHash: Map<string, number> | undefined;
+
+  constructor(hashesText: string, data: Uint8Array, errorsText: string | null) {
+    this.hashes = JSON.parse(hashesText) as string[];
+    this.errorsText = errorsText;
+    const f = floats(data);
+    this.f = f;
+    const n = this.hashes.length;
+    this.offsets = new Int32Array(n);
+    this.failedBefore = new Int32Array(n);
+    let i = 0;
+    let failed = 0;
+    for (let c = 0; c < n; c++) {
+      this.offsets[c] = i;
+      this.failedBefore[c] = failed;
+      const flags = f[i + 2];
+      i += 4 + f[i + 3];
+      if (flags & FAILED) failed++;
+      else {
+        i += 2 + f[i + 1];
+        const nObj = f[i];
+        i += 1 + (nObj > 0 ? nObj : 0) + 1;
+      }
+      if (flags & HAS_EVAL_MS) i++;
+    }
+  }
+
+  get size(): number {
+    return this.hashes.length;
+  }
+
+  seqAt(c: number): number {
+    return this.f[this.offsets[c]];
+  }
+
+  indexOfHash(hash: string): number {
+    if (!this.byHash) {
+      this.byHash = new Map();
+      for (let c = 0; c < this.hashes.length; c++) if (!this.byHash.has(this.hashes[c])) this.byHash.set(this.hashes[c], c);
+    }
+    return this.byHash.get(hash) ?? -1;
+  }
+
+  indexOfSeq(seq: number): number {
+    for (let c = 0; c < this.offsets.length; c++) if (this.f[this.offsets[c]] === seq) return c;
+    return -1;
+  }
+
+  genesAt(c: number): number[] {
+    const f = this.f;
+    let i = this.offsets[c] + 3;
+    const n = f[i++];
+    const genes = new Array<number>(n);
+    for (let k = 0; k < n; k++) genes[k] = f[i++];
+    return genes;
+  }
+
+  /** Candidate c as a record; `names` resolves a metric_keys id. */
+  record(c: number, names: (id: number) => readonly string[]): CandidateRecord {
+    const f = this.f;
+    let i = this.offsets[c];
     const seq = f[i++];
     const generation = f[i++];
     const flags = f[i++];
-    const nGenes = f[i++];
-    const genes = new Array<number>(nGenes);
-    for (let k = 0; k < nGenes; k++) genes[k] = f[i++];
+    const genes = this.genesAt(c);
+    i += 1 + genes.length;
+    const hash = this.hashes[c];
     if (flags & FAILED) {
-      const error = errors[e++];
+      this.errors ??= this.errorsText === null ? [] : (JSON.parse(this.errorsText) as string[]);
+      const error = this.errors[this.failedBefore[c]];
       const evalMs = flags & HAS_EVAL_MS ? f[i++] : undefined;
-      out[c] = {
-        seq,
-        hash: hashes[c],
-        genes,
-        generation,
-        status: 'failed',
-        violation: Infinity,
-        error,
-        ...(evalMs !== undefined ? { evalMs } : {}),
-      };
-      continue;
+      return { seq, hash, genes, generation, status: 'failed', violation: Infinity, error, ...(evalMs !== undefined ? { evalMs } : {}) };
     }
     const keys = names(f[i++]);
     const nMetrics = f[i++];
@@ -163,9 +229,9 @@ export function decodeBatch(
     }
     const violation = f[i++];
     const evalMs = flags & HAS_EVAL_MS ? f[i++] : undefined;
-    out[c] = {
+    return {
       seq,
-      hash: hashes[c],
+      hash,
       genes,
       generation,
       status: 'done',
@@ -175,5 +241,4 @@ export function decodeBatch(
       ...(evalMs !== undefined ? { evalMs } : {}),
     };
   }
-  return out;
 }

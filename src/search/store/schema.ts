@@ -106,7 +106,8 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // v6: finished candidates many to a row, one row per group commit (batch.ts): a row and a random-key index entry
   // per candidate cost 8–15 µs each. Duplicates are found in memory from the batches' hashes. Rows in
-  // candidates (older versions, pending rows of beginGeneration) stay and are read with the batches.
+  // candidates (older versions, pending rows of beginGeneration) stay and are read with the batches. The packed
+  // hashes come first in the row: an index rebuild reads them without walking the larger columns' pages.
   `
   CREATE TABLE candidate_batches (
     id INTEGER PRIMARY KEY,
@@ -114,10 +115,11 @@ export const MIGRATIONS: readonly string[] = [
     min_seq INTEGER NOT NULL,
     max_seq INTEGER NOT NULL,
     count INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    keys BLOB,
     hashes TEXT NOT NULL,
-    data BLOB NOT NULL,
     errors TEXT,
-    created_at INTEGER NOT NULL
+    data BLOB NOT NULL
   );
   CREATE INDEX candidate_batches_study ON candidate_batches (study_id);
   CREATE INDEX candidate_batches_seq ON candidate_batches (study_id, min_seq);

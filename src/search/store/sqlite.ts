@@ -2,8 +2,9 @@ import Database from 'better-sqlite3';
 import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from './errors.js';
-import { BatchWriter, decodeBatch } from './batch.js';
+import { BatchReader, BatchWriter } from './batch.js';
 import { FloatPacker, unpackFloats } from './floats.js';
+import { HashIndex } from './hash-index.js';
 import { decodeJson, encodeJson } from './json.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import type {
@@ -200,9 +201,9 @@ export class SqliteStore {
   private lastNamesId = -1;
   private readonly batchWriter = new BatchWriter();
   /** Per study: the batch row holding each content hash, up to batch row `seen` (refreshed by one query per use). */
-  private readonly hashIndexes = new Map<number, { readonly map: Map<string, number>; seen: number }>();
+  private readonly hashIndexes = new Map<number, { readonly index: HashIndex; seen: number }>();
   /** The last batch rows decoded (repeats of old candidates, frontier genes on resume). */
-  private readonly decoded = new Map<number, { readonly records: CandidateRecord[]; byHash?: Map<string, CandidateRecord> }>();
+  private readonly decoded = new Map<number, BatchReader>();
 
   private constructor(path: string, db: Database.Database, readonly: boolean) {
     this.path = path;
@@ -246,14 +247,16 @@ export class SqliteStore {
             touch: p(`UPDATE studies SET summary = ?, updated_at = ? WHERE id = ?`),
             addNames: p(`INSERT INTO metric_keys (names) VALUES (?) ON CONFLICT (names) DO NOTHING`),
             namesId: p(`SELECT id FROM metric_keys WHERE names = ?`).pluck(),
-            insertBatch: p(`INSERT INTO candidate_batches (study_id, min_seq, max_seq, count, hashes, data, errors, created_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+            insertBatch: p(`INSERT INTO candidate_batches (study_id, min_seq, max_seq, count, hashes, keys, data, errors, created_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
           }),
       ...(batches
         ? {
-            batchHashesSince: p(`SELECT id, hashes FROM candidate_batches WHERE study_id = ? AND id > ? ORDER BY id`),
+            batchHashesSince: p(`SELECT id, keys, CASE WHEN keys IS NULL THEN hashes END AS hashes FROM candidate_batches
+              WHERE study_id = ? AND id > ? ORDER BY id`),
             batchById: p(`SELECT hashes, data, errors FROM candidate_batches WHERE id = ?`),
             batchesBelowSeq: p(`SELECT id, max_seq FROM candidate_batches WHERE study_id = ? AND min_seq <= ? ORDER BY min_seq DESC`),
+            batchCount: p(`SELECT coalesce(sum(count), 0) FROM candidate_batches WHERE study_id = ?`).pluck(),
             batchMaxSeq: p(`SELECT coalesce(max(max_seq), -1) FROM candidate_batches WHERE study_id = ?`).pluck(),
             batchesInOrder: p(`SELECT id, min_seq, hashes, data, errors FROM candidate_batches WHERE study_id = ? ORDER BY min_seq, id`),
           }
@@ -321,7 +324,7 @@ export class SqliteStore {
   }
 
   /** A statement of schema v6's batch table; undefined on a read-only connection to an older file. */
-  private b(key: 'batchHashesSince' | 'batchById' | 'batchesBelowSeq' | 'batchMaxSeq' | 'batchesInOrder'): Database.Statement | undefined {
+  private b(key: 'batchCount' | 'batchHashesSince' | 'batchById' | 'batchesBelowSeq' | 'batchMaxSeq' | 'batchesInOrder'): Database.Statement | undefined {
     return (this.stmts as Record<string, Database.Statement | undefined>)[key];
   }
 
@@ -330,25 +333,32 @@ export class SqliteStore {
    * since the last use, by this connection or another). Built in full on first use: a resume of a study of a million
    * candidates reads their hashes once.
    */
-  private hashIndex(studyId: number): { readonly map: Map<string, number>; seen: number } {
+  private hashIndex(studyId: number): { readonly index: HashIndex; seen: number } {
     let ix = this.hashIndexes.get(studyId);
     if (!ix) {
-      ix = { map: new Map(), seen: 0 };
+      ix = { index: new HashIndex(), seen: 0 };
+      ix.index.reserve((this.b('batchCount')?.get(studyId) as number | undefined) ?? 0);
       this.hashIndexes.set(studyId, ix);
     }
     const since = this.b('batchHashesSince');
     if (since) {
-      for (const row of since.iterate(studyId, ix.seen) as IterableIterator<{ id: number; hashes: string }>) {
-        const hashes = JSON.parse(row.hashes) as string[];
-        for (const h of hashes) if (!ix.map.has(h)) ix.map.set(h, row.id);
+      for (const row of since.iterate(studyId, ix.seen) as IterableIterator<{ id: number; keys: Buffer | null; hashes: string | null }>) {
+        if (row.keys !== null) ix.index.addKeys(row.keys, row.id);
+        else for (const h of JSON.parse(row.hashes!) as string[]) ix.index.set(h, row.id);
         ix.seen = row.id;
       }
     }
     return ix;
   }
 
-  /** The candidates of one batch row, decoded once and kept among the last few. */
-  private batchRecords(id: number): { readonly records: CandidateRecord[]; byHash?: Map<string, CandidateRecord> } {
+  /** Whether a batch of the study holds this hash (the index's hit checked against the batch). */
+  private inBatches(index: HashIndex, hash: string): boolean {
+    const id = index.get(hash);
+    return id !== undefined && this.batchHolds(id, hash);
+  }
+
+  /** One batch row, read once and kept among the last few. */
+  private batchReader(id: number): BatchReader {
     let d = this.decoded.get(id);
     if (d) {
       this.decoded.delete(id);
@@ -357,19 +367,21 @@ export class SqliteStore {
     }
     const row = this.b('batchById')?.get(id) as { hashes: string; data: Buffer; errors: string | null } | undefined;
     if (!row) throw new StoreError(`${this.path}: candidate batch ${id} is missing`);
-    d = { records: decodeBatch(row.hashes, row.data, row.errors, (k) => this.metricNames(k)) };
+    d = new BatchReader(row.hashes, row.data, row.errors);
     this.decoded.set(id, d);
     if (this.decoded.size > 8) this.decoded.delete(this.decoded.keys().next().value!);
     return d;
   }
 
   private fromBatch(id: number, hash: string): CandidateRecord | undefined {
-    const d = this.batchRecords(id);
-    if (!d.byHash) {
-      d.byHash = new Map();
-      for (const r of d.records) d.byHash.set(r.hash, r);
-    }
-    return d.byHash.get(hash);
+    const d = this.batchReader(id);
+    const c = d.indexOfHash(hash);
+    return c < 0 ? undefined : d.record(c, (k) => this.metricNames(k));
+  }
+
+  /** Whether batch row `id` holds this hash (no candidate decoded). */
+  private batchHolds(id: number, hash: string): boolean {
+    return this.batchReader(id).indexOfHash(hash) >= 0;
   }
 
   private hasLegacy(studyId: number): boolean {
@@ -452,9 +464,9 @@ export class SqliteStore {
     return this.db.transaction(() => {
       const fresh: NewCandidate[] = [];
       let seq = firstSeq;
-      const inBatches = this.hashIndex(studyId).map;
+      const index = this.hashIndex(studyId).index;
       for (const p of proposals) {
-        if (inBatches.has(p.hash)) continue;
+        if (this.inBatches(index, p.hash)) continue;
         if (insert.run(studyId, seq, p.hash, JSON.stringify(p.genes), generation, now).changes === 1) {
           fresh.push({ seq, hash: p.hash, genes: p.genes, generation });
           seq++;
@@ -567,9 +579,9 @@ export class SqliteStore {
           const ix = this.hashIndex(studyId);
           // Rows of older versions (or of beginGeneration): a pending one is completed in place, a finished one kept.
           const legacy = this.hasLegacy(studyId);
-          const added: string[] = [];
+          const added = new Set<string>();
           for (const c of candidates) {
-            if (ix.map.has(c.hash)) continue;
+            if (added.has(c.hash) || this.inBatches(ix.index, c.hash)) continue;
             if (legacy && exists.get(studyId, c.hash) !== undefined) {
               const genes = JSON.stringify(c.genes);
               const started = Math.round(now - (c.evalMs ?? 0));
@@ -590,14 +602,14 @@ export class SqliteStore {
               writer.add(c, undefined, -1);
               bad++;
             }
-            ix.map.set(c.hash, -1);
-            added.push(c.hash);
+            added.add(c.hash);
           }
           if (writer.size > 0) {
             const count = writer.size;
             const b = writer.take();
-            const id = Number(insertBatch.run(studyId, b.minSeq, b.maxSeq, count, b.hashes, b.data, b.errors, now).lastInsertRowid);
-            for (const h of added) ix.map.set(h, id);
+            const id = Number(insertBatch.run(studyId, b.minSeq, b.maxSeq, count, b.hashes, b.keys, b.data, b.errors, now).lastInsertRowid);
+            if (b.keys) ix.index.addKeys(b.keys, id);
+            else for (const h of added) ix.index.set(h, id);
             ix.seen = id;
           }
         }
@@ -692,9 +704,10 @@ export class SqliteStore {
       // The batch whose seq range holds it: batches rarely overlap, so the first one looked at usually has it.
       for (const row of (this.b('batchesBelowSeq')?.all(studyId, seq) ?? []) as { id: number; max_seq: number }[]) {
         if (row.max_seq < seq) continue;
-        const found = this.batchRecords(row.id).records.find((r) => r.seq === seq);
-        if (found) {
-          out.set(seq, found.genes as number[]);
+        const d = this.batchReader(row.id);
+        const c = d.indexOfSeq(seq);
+        if (c >= 0) {
+          out.set(seq, d.genesAt(c));
           break;
         }
       }
@@ -704,7 +717,7 @@ export class SqliteStore {
 
   /** Whether a candidate with this content hash is recorded in the study (an index probe, nothing decoded). */
   has(studyId: number, hash: string): boolean {
-    return this.hashIndex(studyId).map.has(hash) || this.stmts.exists.get(studyId, hash) !== undefined;
+    return this.inBatches(this.hashIndex(studyId).index, hash) || this.stmts.exists.get(studyId, hash) !== undefined;
   }
 
   candidate(studyId: number, hash: string): CandidateRecord | undefined {
@@ -717,7 +730,7 @@ export class SqliteStore {
     if (hashes.length === 0) return out;
     let rest: string[] = [];
     if (this.b('batchById')) {
-      const ix = this.hashIndex(studyId).map;
+      const ix = this.hashIndex(studyId).index;
       for (const h of hashes) {
         const id = ix.get(h);
         const r = id === undefined ? undefined : this.fromBatch(id, h);
@@ -790,7 +803,12 @@ export class SqliteStore {
     for (const row of stmt.iterate(studyId) as IterableIterator<Row>) {
       let k = 0;
       while (k < held.length && held[k].seq < row.min_seq) yield held[k++];
-      const records = decodeBatch(row.hashes, row.data, row.errors, (id) => this.metricNames(id)).filter((r) => statuses.has(r.status));
+      const d = new BatchReader(row.hashes, row.data, row.errors);
+      const records: CandidateRecord[] = [];
+      for (let c = 0; c < d.size; c++) {
+        const r = d.record(c, (id) => this.metricNames(id));
+        if (statuses.has(r.status)) records.push(r);
+      }
       held = k === held.length ? records : held.slice(k).concat(records);
       for (let i = 1; i < held.length; i++) {
         if (held[i].seq < held[i - 1].seq) {

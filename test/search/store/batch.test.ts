@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HashIndex } from '../../../src/search/store/hash-index.js';
 import { MIGRATIONS } from '../../../src/search/store/schema.js';
 import { APPLICATION_ID, SCHEMA_VERSION, SqliteStore, contentHash } from '../../../src/search/store/index.js';
 import type { FinishedCandidate } from '../../../src/search/store/types.js';
@@ -32,6 +33,22 @@ const done = (seq: number, generation = 0): FinishedCandidate => ({
   evalMs: 0.25,
 });
 const failed = (seq: number): FinishedCandidate => ({ seq, hash: h(seq), genes: [seq], generation: 1, status: 'failed', error: `bad ${seq}` });
+
+describe('HashIndex', () => {
+  it('finds the batch of each hash through growth; hashes sharing 52 bits and odd hashes kept apart', () => {
+    const ix = new HashIndex();
+    const hs = Array.from({ length: 70_000 }, (_, i) => h(i));
+    hs.forEach((x, i) => ix.set(x, i % 1000));
+    ix.set('aaaaaaaaaaaaa000', 1);
+    ix.set('aaaaaaaaaaaaa001', 2);
+    ix.set('h1', 3);
+    ix.set('AAAAAAAAAAAAA000', 4);
+    expect(hs.every((x, i) => ix.get(x) === i % 1000)).toBe(true);
+    expect([ix.get('aaaaaaaaaaaaa000'), ix.get('aaaaaaaaaaaaa001'), ix.get('h1'), ix.get('AAAAAAAAAAAAA000')]).toEqual([1, 2, 3, 4]);
+    expect([ix.get(h('none')), ix.get('h2'), ix.get('zzzzzzzzzzzzzzzz')]).toEqual([undefined, undefined, undefined]);
+    expect(ix.size).toBe(70_004);
+  });
+});
 
 describe('SqliteStore batches (schema v6)', () => {
   it('keeps each commit as one batch row, reads candidates back exactly and in seq order, never counts a repeat', () => {
