@@ -2,14 +2,7 @@ import type { Command } from '../command.js';
 import { parseFlags } from '../args.js';
 import { DEFAULT_DB } from '../../search/store/index.js';
 import { openStore } from './search.js';
-
-function age(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172800) return `${Math.round(s / 3600)}h`;
-  return `${Math.round(s / 86400)}d`;
-}
+import { ageText } from '../format.js';
 
 function fmt(v: number): string {
   return Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : Number(v.toPrecision(5)).toString();
@@ -61,8 +54,8 @@ export const command: Command = {
           .map(([k, v]) => `${k}=${fmt(v)}`)
           .join(' '),
         `${s.space}/${s.device || '-'}/${s.strategy}`,
-        age(now - s.createdAt),
-        age(now - s.updatedAt),
+        ageText(now - s.createdAt),
+        ageText(now - s.updatedAt),
       ]);
       const head = ['study', 'status', 'evaluated', 'failed', 'frontier', 'best', 'space/device/strategy', 'age', 'updated'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -8,6 +8,7 @@ import { Box, Text, useApp, useInput } from 'ink';
 import React, { useRef, useState } from 'react';
 import { useTerminalSize } from './LiveApp.js';
 import { formatNumber } from './progress.js';
+import { ageText } from '../format.js';
 
 export interface StudyRow {
   readonly name: string;
@@ -54,14 +55,6 @@ const MENU = [
   { id: 'studies', label: 'Studies', hint: 'browse; resume, export or report one' },
   { id: 'quit', label: 'Quit', hint: '' },
 ] as const;
-
-function age(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172800) return `${Math.round(s / 3600)}h`;
-  return `${Math.round(s / 86400)}d`;
-}
 
 export function Launcher(props: LauncherProps) {
   const { exit } = useApp();
@@ -196,7 +189,7 @@ export function Launcher(props: LauncherProps) {
             return (
               <Text key={s.name} wrap="truncate" color={sel ? 'cyan' : undefined} bold={sel}>
                 {sel ? '❯ ' : '  '}
-                {s.name.padEnd(24)} {s.status.padEnd(22)} {String(s.evaluations).padStart(7)} evaluated · frontier {String(s.frontierSize).padStart(3)} · {best || '—'} · {s.failed} failed · {s.space}/{s.device || '-'}/{s.strategy} · {age(Date.now() - s.updatedAt)} ago
+                {s.name.padEnd(24)} {s.status.padEnd(22)} {String(s.evaluations).padStart(7)} evaluated · frontier {String(s.frontierSize).padStart(3)} · {best || '—'} · {s.failed} failed · {s.space}/{s.device || '-'}/{s.strategy} · {ageText(Date.now() - s.updatedAt)} ago
               </Text>
             );
           })}
