@@ -21,7 +21,7 @@ export async function run(): Promise<BenchResult[]> {
     for (const g of genes) {
       const arch = llmCodesignSpace.decode(g);
       const a = analyzeLlm(arch, PAPER_WORKLOAD, device, { skipOpReports });
-      checksum += a.totalLatencyMs + law.predict(lossInputs(arch, 10e9)) + a.ops.length;
+      checksum += a.totalLatencyMs + law.predict(lossInputs(arch, 10e9, a.params)) + a.ops.length;
     }
     if (!Number.isFinite(checksum)) throw new Error('non-finite analysis');
     const used = process.cpuUsage(t0);

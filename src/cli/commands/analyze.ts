@@ -50,7 +50,7 @@ export const command: Command = {
     const trainingTokens = numberFlag('training-tokens', f['training-tokens'], DEFAULT_TRAINING_TOKENS, { min: 1 });
 
     const a: LlmAnalysis = f.paper ? paperClosedForm(arch, workload, device) : analyzeLlm(arch, workload, device, { ideal: f.ideal ?? false });
-    const inputs = lossInputs(arch, trainingTokens);
+    const inputs = lossInputs(arch, trainingTokens, a.params);
     const loss = { law: law.id, predicted: law.predict(inputs), warnings: law.outOfRange(inputs) };
 
     if (f.json) {

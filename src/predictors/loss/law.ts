@@ -5,7 +5,7 @@
  * search candidate or a row of a team's training records. Laws are pure: no I/O, no clocks.
  */
 import type { LlmArchitecture } from '../../core/architecture.js';
-import { countParams } from '../../core/params.js';
+import { countParams, type ParamCounts } from '../../core/params.js';
 
 /** Everything a built-in or user law may depend on. Counts are plain numbers (parameters, tokens). */
 export interface LossInputs {
@@ -113,8 +113,8 @@ function fmt(v: number): string {
  * activated width K·expertIntermediate (+ shared experts' width) over d, as papers.md §1 defines r.
  * depth: every decoder layer counts, whatever its mixer (hybrids included).
  */
-export function lossInputs(arch: LlmArchitecture, trainingTokens: number): LossInputs {
-  const p = countParams(arch);
+export function lossInputs(arch: LlmArchitecture, trainingTokens: number, params: ParamCounts = countParams(arch)): LossInputs {
+  const p = params;
   const d = arch.hiddenSize;
   let ffnRatio: number;
   let moeActivationRate: number;

@@ -56,7 +56,8 @@ export function llmMetrics(a: LlmAnalysis, loss: number): Metrics {
 export function analyticMetrics(arch: Architecture, spec: AnalyticSpec, law: LossLaw): Metrics {
   if (arch.family === 'llm') {
     const a = spec.mode === 'paper' ? paperClosedForm(arch, spec.workload, spec.device) : analyzeLlm(arch, spec.workload, spec.device, { ideal: spec.mode === 'ideal', skipOpReports: true });
-    return llmMetrics(a, law.predict(lossInputs(arch, spec.trainingTokens)));
+    // The analysis already counted the parameters: pass them on rather than count again on this hot path.
+    return llmMetrics(a, law.predict(lossInputs(arch, spec.trainingTokens, a.params)));
   }
   const lowered = arch.family === 'nb201' ? lowerNb201(arch, { ...DEFAULT_CNN_WORKLOAD, batch: spec.workload.batch }) : lowerFbnet(arch, { ...DEFAULT_CNN_WORKLOAD, batch: spec.workload.batch });
   const f = analyzeForward(lowered.ops, spec.device, DEFAULT_CNN_WORKLOAD.precision, spec.mode !== 'roofline');

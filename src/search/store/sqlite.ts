@@ -527,18 +527,8 @@ export class SqliteStore {
   /** Packs metrics into the packer's blob; returns the id of their names. */
   private packMetrics(metrics: Readonly<Record<string, number>>): { id: number; blob: Buffer } {
     // Same names in the same order as the last candidate (the usual case): no allocation, no lookup.
-    let names = this.lastNames;
-    let n = 0;
-    let same = true;
-    for (const k in metrics) {
-      if (same && names[n] !== k) same = false;
-      n++;
-    }
-    if (!same || n !== names.length) {
-      names = Object.keys(metrics);
-      this.lastNamesId = this.namesId(names);
-      this.lastNames = names;
-    }
+    const names = this.metricKeys(metrics);
+    const n = names.length;
     const f = this.packer.values(n);
     for (let i = 0; i < n; i++) f[i] = metrics[names[i]];
     return { id: this.lastNamesId, blob: this.packer.blob(n) };
