@@ -73,6 +73,24 @@ describe('the fitting objective', () => {
     numericGradient(obj.f, theta).forEach((v, i) => expect(g[i]).toBeCloseTo(v, 5));
   });
 
+  it('weights each point’s Huber loss, and agrees with the law’s own evaluation at every point', () => {
+    const base = synthetic(0.02);
+    const weight = Float64Array.from({ length: base.loss.length }, (_, i) => 0.5 + (i % 3));
+    const data: FitData = { ...base, weight };
+    const theta = Float64Array.from([0.4, 6.5, 0.3, 6.2, 0.3]);
+    const coef = { E: Math.exp(0.4), A: Math.exp(6.5), alpha: 0.3, B: Math.exp(6.2), beta: 0.3 };
+    let expected = 0;
+    for (let i = 0; i < data.loss.length; i++) {
+      const pred = evaluatePowerSum(CHINCHILLA_FORM, coef, { activeParams: data.inputs.activeParams![i], trainingTokens: data.inputs.trainingTokens![i] });
+      const r = Math.abs(Math.log(pred / data.loss[i]));
+      expected += weight[i] * (r <= 1e-3 ? 0.5 * r * r : 1e-3 * (r - 0.5e-3));
+    }
+    const obj = compileObjective(CHINCHILLA_FORM, data, 1e-3);
+    const g = new Float64Array(5);
+    expect(obj.f(theta, g)).toBeCloseTo(expected, 12);
+    numericGradient(obj.f, theta).forEach((v, i) => expect(g[i]).toBeCloseTo(v, 6));
+  });
+
   it('is the summed Huber loss of log residuals: hand-worked for two points', () => {
     // Law L̂ = E only (A, B → 0): residuals log(2) − log(2.001) and log(2) − log(1.5).
     const data: FitData = { inputs: { activeParams: Float64Array.of(1e9, 1e9), trainingTokens: Float64Array.of(1e10, 1e10) }, loss: Float64Array.of(2.001, 1.5) };
