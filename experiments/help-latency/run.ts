@@ -60,7 +60,7 @@ for (const space of spaces) {
   const t0 = performance.now();
   const features = prepareFeatures(table, getDevice(ROOFLINE_REFERENCE_DEVICE), { referenceRows: ref, lutDevices: meta.split.metaTrain });
   const featureS = (performance.now() - t0) / 1000;
-  const common = { table, features, referenceRows: ref, testDevices: meta.split.metaTest, sourceDevices: [...meta.split.metaTrain, ...meta.split.metaValid] };
+  const common = { table, features, referenceRows: ref, helpQuery: true, testDevices: meta.split.metaTest, sourceDevices: [...meta.split.metaTrain, ...meta.split.metaValid] };
   const scores: SpaceResult['scores'] = [];
   // Seed-independent methods once.
   for (const s of evaluateDevices({ ...common, seed: 0, methods: ['flops', 'roofline', 'most-similar-device'] })) {
@@ -91,6 +91,22 @@ for (const r of results) {
       return std > 0.0005 ? `${f3(mean)} ± ${f3(std)}` : f3(mean);
     });
     const perSeed = [...new Set(r.scores.map((s) => s.seed))].map((seed) => meanStd(r.scores.filter((s) => s.method === m && s.seed === seed).map((s) => s.spearman)).mean);
+    const all = meanStd(perSeed);
+    lines.push(`| ${LABELS[m]} | ${cells.join(' | ')} | ${all.std > 0.0005 ? `${f3(all.mean)} ± ${f3(all.std)}` : f3(all.mean)} |`);
+  }
+  if (r.space === 'nb201') {
+    for (const [name, row] of Object.entries(HELP_PUBLISHED_NB201)) lines.push(`| published ${name} (HELP paper) | ${r.devices.map((d) => f3(row[d])).join(' | ')} | ${f3(row.mean)} |`);
+  }
+  // The same predictions scored on HELP's own query set (evaluation.ts helpQueryRows): the set HELP's published ρ
+  // is measured on, so this is the like-for-like comparison with the published row.
+  lines.push('', `## ${r.space} — Spearman ρ on HELP's query set (indices 900–1899, middle 80% by latency per device; 800 architectures)`, '');
+  lines.push(`| method | ${r.devices.join(' | ')} | mean |`, `|---|${r.devices.map(() => '---|').join('')}---|`);
+  for (const m of methods) {
+    const cells = r.devices.map((d) => {
+      const { mean, std } = meanStd(r.scores.filter((s) => s.method === m && s.device === d).map((s) => s.helpQuery!.spearman));
+      return std > 0.0005 ? `${f3(mean)} ± ${f3(std)}` : f3(mean);
+    });
+    const perSeed = [...new Set(r.scores.map((s) => s.seed))].map((seed) => meanStd(r.scores.filter((s) => s.method === m && s.seed === seed).map((s) => s.helpQuery!.spearman)).mean);
     const all = meanStd(perSeed);
     lines.push(`| ${LABELS[m]} | ${cells.join(' | ')} | ${all.std > 0.0005 ? `${f3(all.mean)} ± ${f3(all.std)}` : f3(all.mean)} |`);
   }

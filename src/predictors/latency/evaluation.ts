@@ -13,19 +13,40 @@ import { fitLine, mape, pearson, spearman, withinShare } from './stats.js';
 export const METHODS = ['help-meta-sgd', 'ridge-only', 'flops', 'roofline', 'most-similar-device', 'plain-mlp'] as const;
 export type Method = (typeof METHODS)[number];
 
-export interface DeviceScore {
-  readonly method: Method;
-  readonly device: string;
+export interface SetScore {
   readonly spearman: number;
   readonly mapePct: number;
   /** Share of predictions within ±10% of the measurement. */
   readonly within10: number;
-  /** For most-similar-device: the source device chosen. */
-  readonly chosen?: string;
 }
 
-function score(method: Method, device: string, predicted: ArrayLike<number>, actual: ArrayLike<number>, chosen?: string): DeviceScore {
-  return { method, device, spearman: spearman(predicted, actual), mapePct: mape(predicted, actual), within10: withinShare(predicted, actual, 0.1), ...(chosen ? { chosen } : {}) };
+export interface DeviceScore extends SetScore {
+  readonly method: Method;
+  readonly device: string;
+  /** For most-similar-device: the source device chosen. */
+  readonly chosen?: string;
+  /** The same predictions scored on HELP's own query set of the device (helpQueryRows), when asked for. */
+  readonly helpQuery?: SetScore;
+}
+
+/**
+ * HELP's meta-test query set (HELP repository, loader.py with parser.py's defaults num_meta_train_sample = 900,
+ * num_query = 1000, remove_outlier): the architectures with index 900–1899, less the 10% slowest and 10% fastest
+ * on the device — 800 architectures. HELP's published ρ is over this set, not over the whole table.
+ */
+export const HELP_QUERY = { first: 900, count: 1000, trim: 0.1 } as const;
+
+export function helpQueryRows(table: LatencyTable, device: string): number[] {
+  const lat = table.latencyMs[device];
+  if (!lat) throw new Error(`unknown device '${device}'`);
+  const rows = table.index.map((v, row) => ({ v, row })).filter(({ v }) => v >= HELP_QUERY.first && v < HELP_QUERY.first + HELP_QUERY.count).map(({ row }) => row);
+  // Stable order by latency, as HELP's argsort, then drop both tails.
+  const sorted = rows.map((row) => ({ row, ms: lat[row] })).sort((a, b) => a.ms - b.ms || a.row - b.row);
+  return sorted.slice(Math.floor(rows.length * HELP_QUERY.trim), Math.floor(rows.length * (1 - HELP_QUERY.trim))).map((x) => x.row);
+}
+
+function setScore(predicted: ArrayLike<number>, actual: ArrayLike<number>): SetScore {
+  return { spearman: spearman(predicted, actual), mapePct: mape(predicted, actual), within10: withinShare(predicted, actual, 0.1) };
 }
 
 function rowsX(features: PreparedFeatures, rows: readonly number[]): Float32Array {
@@ -48,6 +69,8 @@ export interface EvaluateInput {
   readonly ridgeLambda?: number;
   /** Plain-MLP baseline training. */
   readonly plainSteps?: number;
+  /** Also score each device on HELP's query set (helpQueryRows; reference architectures excluded). */
+  readonly helpQuery?: boolean;
 }
 
 export function evaluateDevices(input: EvaluateInput): DeviceScore[] {
@@ -57,10 +80,20 @@ export function evaluateDevices(input: EvaluateInput): DeviceScore[] {
   const testRows = Array.from({ length: table.genes.length }, (_, i) => i).filter((i) => !refSet.has(i));
   const xTest = rowsX(features, testRows);
   const xRef = rowsX(features, referenceRows);
+  const position = new Map(testRows.map((r, i) => [r, i]));
   const out: DeviceScore[] = [];
   for (const device of input.testDevices) {
     const lat = table.latencyMs[device];
     if (!lat) throw new Error(`unknown device '${device}'`);
+    // Positions in testRows of HELP's query set, to score the same predictions on it.
+    const queryAt = input.helpQuery ? helpQueryRows(table, device).filter((r) => position.has(r)).map((r) => position.get(r)!) : [];
+    const score = (method: Method, device: string, predicted: ArrayLike<number>, actual: ArrayLike<number>, chosen?: string): DeviceScore => ({
+      method,
+      device,
+      ...setScore(predicted, actual),
+      ...(chosen ? { chosen } : {}),
+      ...(input.helpQuery ? { helpQuery: setScore(queryAt.map((i) => predicted[i]), queryAt.map((i) => actual[i])) } : {}),
+    });
     const refLat = referenceRows.map((r) => lat[r]);
     const actual = testRows.map((r) => lat[r]);
     // Proxies: rank by the proxy; latency in ms from a line fitted on the 10 samples.
