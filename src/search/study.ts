@@ -16,7 +16,7 @@
  */
 import type { Constraint, Objective } from '../core/objectives.js';
 import { scoreMetrics } from '../core/objectives.js';
-import { hypervolume, paretoIndices } from '../core/pareto.js';
+import { dominates, hypervolume, paretoIndices } from '../core/pareto.js';
 import type { Genes, SearchSpace } from '../core/space.js';
 import { UsageError } from '../cli/errors.js';
 import type { Evaluator } from './evaluate/evaluator.js';
@@ -159,6 +159,24 @@ interface Entry {
   evaluated: Evaluated | undefined;
 }
 
+/** The candidate's number in the grid (mixed radix over the genes' choice counts), or -1 when a gene is out of range. */
+function gridIndex(g: Genes, radix: readonly number[]): number {
+  if (g.length !== radix.length) return -1;
+  let k = 0;
+  for (let i = 0; i < g.length; i++) {
+    const v = g[i];
+    if (!(v >= 0 && v < radix[i] && Number.isInteger(v))) return -1;
+    k = k * radix[i] + v;
+  }
+  return k;
+}
+
+/** A generation's distinct candidates in ask order, and the candidate at each position asked. */
+interface Plan {
+  readonly entries: readonly Entry[];
+  readonly at: readonly Entry[];
+}
+
 const BARREN_LIMIT = 50;
 /** Long enough that a commit (one transaction, one checkpoint) is a small share of a fast study, short enough to lose little. */
 export const COMMIT_EVERY_MS = 50;
@@ -181,10 +199,15 @@ export const INITIAL_LOOP_STATE: LoopState = {
   elapsedMs: 0,
 };
 
-/** The feasible non-dominated points of frontier ∪ added, in ask order (equal points all kept, as paretoIndices does). */
-function mergeFrontier(frontier: readonly FrontierPoint[], added: readonly FrontierPoint[]): FrontierPoint[] {
-  const all = [...frontier, ...added];
-  if (all.length === 0) return [];
+/**
+ * The feasible non-dominated points of frontier ∪ added, in ask order (equal points all kept, as paretoIndices
+ * does); the same array when no added point can enter it. Most of a generation is dominated by the frontier: those
+ * points are dropped with a dominance check before the non-dominated sort of what remains.
+ */
+function mergeFrontier(frontier: readonly FrontierPoint[], added: readonly FrontierPoint[]): readonly FrontierPoint[] {
+  const entering = added.filter((p) => !frontier.some((f) => dominates(f.objectives, p.objectives)));
+  if (entering.length === 0) return frontier;
+  const all = [...frontier, ...entering];
   return paretoIndices(all.map((p) => p.objectives))
     .map((i) => all[i])
     .sort((a, b) => a.seq - b.seq);
@@ -285,14 +308,30 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
     return outcome;
   };
 
-  // Finished candidates kept in memory (most recent first out last): strategies often ask again for candidates
-  // of recent generations, and reading them back from the store costs a query and a decode each. The store
-  // stays the truth: a resumed study starts with an empty cache and reads the same values.
+  // Finished candidates kept in memory (first in, first out): strategies often ask again for candidates of
+  // recent generations, and reading them back from the store costs a query and a decode each. The store stays
+  // the truth: a resumed study starts with an empty cache and reads the same values.
   const recent = new Map<string, CandidateRecord>();
   const remember = (r: CandidateRecord) => {
-    recent.delete(r.hash);
+    if (recent.has(r.hash)) return;
     recent.set(r.hash, r);
     if (recent.size > RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+  };
+  // Content hashes of recent candidates: most of what a strategy asks late in a study repeats earlier candidates,
+  // and the text key and its SHA-256 cost far more than a lookup by the candidate's number in the grid.
+  const hashByIndex = new Map<number | string, string>();
+  const radix = space.genes.map((gene) => gene.choices.length);
+  const numbered = space.size() <= Number.MAX_SAFE_INTEGER;
+  const hashOf = (g: Genes): string => {
+    const index = numbered ? gridIndex(g, radix) : -1;
+    const memo = index >= 0 ? index : space.key(g);
+    let h = hashByIndex.get(memo);
+    if (h === undefined) {
+      h = contentHash(space.id, space.key(g));
+      hashByIndex.set(memo, h);
+      if (hashByIndex.size > RECENT_LIMIT) hashByIndex.delete(hashByIndex.keys().next().value!);
+    }
+    return h;
   };
 
   // What is evaluated but not yet committed. The store's invariant: every candidate of a generation before the
@@ -325,16 +364,22 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
    * (recent ones from memory, the others in one query). `genesAt(i)` gives the genes asked at position i, when
    * known (always in a live generation; from the checkpoint on resume).
    */
-  const planGeneration = (hashes: readonly string[], genesAt: (i: number) => Genes | undefined): Entry[] => {
+  const planGeneration = (hashes: readonly string[], genesAt: (i: number) => Genes | undefined): Plan => {
     const byHash = new Map<string, Entry>();
     const entries: Entry[] = [];
+    const at: Entry[] = new Array(hashes.length);
     const misses: string[] = [];
     for (let i = 0; i < hashes.length; i++) {
       const h = hashes[i];
-      if (byHash.has(h)) continue;
+      const seen = byHash.get(h);
+      if (seen) {
+        at[i] = seen;
+        continue;
+      }
       const record = recent.get(h) ?? uncommittedByHash.get(h);
       const e: Entry = { hash: h, genes: record?.genes ?? genesAt(i), seq: record?.seq ?? -1, record, evaluated: undefined };
       byHash.set(h, e);
+      at[i] = e;
       entries.push(e);
       if (!record && (probeStore || recorded.has(h))) misses.push(h);
     }
@@ -346,7 +391,7 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
         e.seq = record.seq;
       }
     }
-    return entries;
+    return { entries, at };
   };
 
   /** Evaluates the candidates of `todo` in order; false when stopped by the signal midway. */
@@ -409,11 +454,11 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
   };
 
   /**
-   * Finishes generation `loop.generation`: `hashes` in ask order, `entries` its distinct candidates (planned, with
-   * their sequence numbers). Evaluates those without a result, tells the strategy every asked candidate in ask
+   * Finishes generation `loop.generation` from its plan (distinct candidates numbered, and the candidate at each
+   * position asked). Evaluates those without a result, tells the strategy every asked candidate in ask
    * order, and moves the loop on. False when stopped midway.
    */
-  const completeGeneration = async (hashes: readonly string[], entries: readonly Entry[]): Promise<boolean> => {
+  const completeGeneration = async ({ entries, at }: Plan): Promise<boolean> => {
     const generation = loop.generation;
     const todo: Entry[] = [];
     let fresh = 0;
@@ -431,11 +476,9 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
       }
     }
     if (!(await evaluateAll(generation, todo, entries.length - todo.length, doneBefore))) return false;
-    const byHash = new Map<string, Entry>();
-    for (const e of entries) byHash.set(e.hash, e);
-    const told: Evaluated[] = new Array(hashes.length);
-    for (let i = 0; i < hashes.length; i++) {
-      const e = byHash.get(hashes[i])!;
+    const told: Evaluated[] = new Array(at.length);
+    for (let i = 0; i < at.length; i++) {
+      const e = at[i];
       if (e.evaluated === undefined) {
         const r = e.record!;
         const ok = r.status === 'done';
@@ -460,10 +503,11 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
       else if (r.violation === 0 && r.objectives!.every(Number.isFinite)) feasible.push({ seq: r.seq, genes: r.genes, objectives: r.objectives! });
     }
     const frontier = feasible.length > 0 ? mergeFrontier(loop.frontier, feasible) : loop.frontier;
+    const changed = frontier !== loop.frontier && (frontier.length !== loop.frontier.length || frontier.some((p, i) => p.seq !== loop.frontier[i].seq));
     const reference = loop.reference ?? (frontier.length > 0 ? referenceFrom(frontier) : null);
-    const hv = reference ? hypervolume(frontier.map((p) => p.objectives), reference) : 0;
+    // An unchanged frontier (under a reference already fixed) keeps its hypervolume.
+    const hv = !changed && loop.reference ? loop.hypervolume : reference ? hypervolume(frontier.map((p) => p.objectives), reference) : 0;
     const improved = hv > loop.hypervolume;
-    const changed = frontier.length !== loop.frontier.length || frontier.some((p, i) => p.seq !== loop.frontier[i].seq);
     loop = {
       ...loop,
       generation: generation + 1,
@@ -476,7 +520,7 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
       barrenGenerations: fresh === 0 ? loop.barrenGenerations + 1 : 0,
       elapsedMs: elapsed(),
     };
-    emit({ type: 'generation', generation, asked: hashes.length, evaluations: loop.evaluations, failed: loop.failed });
+    emit({ type: 'generation', generation, asked: at.length, evaluations: loop.evaluations, failed: loop.failed });
     emit({ type: 'hypervolume', generation, hypervolume: hv, improved, staleGenerations: loop.staleGenerations });
     if (changed) emit({ type: 'frontier-changed', generation, frontier });
     return true;
@@ -502,14 +546,15 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
       // The generation in flight when the study stopped: the checkpoint's loop already counts its new candidates
       // in nextSeq; those recorded before the stop are reused, the others evaluated now.
       const cpGenes = checkpoint.genes;
-      const entries = planGeneration(checkpoint.batch, (i) => cpGenes?.[i]);
+      const plan = planGeneration(checkpoint.batch, (i) => cpGenes?.[i]);
+      const { entries } = plan;
       const fresh = entries.filter((e) => !e.record || e.record.generation === loop.generation).length;
       numberFresh(entries, loop.generation, loop.nextSeq - fresh);
       for (const e of entries) {
         if (!e.genes) throw new Error(`study '${study.name}': checkpoint names candidate ${e.hash}, which is not in the store`);
       }
       inFlight = { hashes: checkpoint.batch, asked: entries.map((e) => e.genes!) };
-      if (!(await completeGeneration(checkpoint.batch, entries))) return finish('signal');
+      if (!(await completeGeneration(plan))) return finish('signal');
       inFlight = undefined;
     }
     for (;;) {
@@ -522,8 +567,9 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
       // Copies: the strategy may reuse its arrays, and the checkpoint may be written after its next tell.
       const asked = strategy.ask(n).map((g) => g.slice());
       if (asked.length === 0) return finish('exhausted');
-      const hashes = asked.map((g) => contentHash(space.id, space.key(g)));
-      const entries = planGeneration(hashes, (i) => asked[i]);
+      const hashes = asked.map(hashOf);
+      const plan = planGeneration(hashes, (i) => asked[i]);
+      const { entries } = plan;
       const fresh = numberFresh(entries, loop.generation, loop.nextSeq);
       loop = { ...loop, nextSeq: loop.nextSeq + fresh, elapsedMs: elapsed() };
       // The checkpoint keeps the loop as before this generation, with the sequence numbers it takes, the strategy
@@ -532,7 +578,7 @@ async function runLocked(run: StudyRun): Promise<StudyOutcome> {
         commit({ generation: loop.generation, strategyState: strategy.state(), loopState: saveLoop(loop), batch: hashes, genes: asked });
       }
       inFlight = { hashes, asked };
-      if (!(await completeGeneration(hashes, entries))) return finish('signal');
+      if (!(await completeGeneration(plan))) return finish('signal');
       inFlight = undefined;
     }
   } catch (error) {
