@@ -25,9 +25,9 @@ import { calibrateFromMicro, fitToNetworks, localSpecProfile, ratesOf, type FitS
 import { llmLocalSpace, LOCAL_WORKLOAD } from '../../src/core/spaces/llm-local.js';
 import { measureArchitecture, type Measurement } from '../../src/hardware/measure/measure.js';
 import { DEFAULT_MICRO_PLAN, runMicroBenchmarks } from '../../src/hardware/measure/micro.js';
-import { describeMachine, machineInfo, type TimingOptions } from '../../src/hardware/measure/timer.js';
+import { clockMs, defaultClock, describeMachine, machineInfo, QuietGate, type QuietCheck, type TimingOptions } from '../../src/hardware/measure/timer.js';
 import { analyzeForward, analyzeLlm } from '../../src/hardware/roofline.js';
-import { describeBackend, initTf } from '../../src/hardware/tf-backend.js';
+import { describeBackend, initTf, tf } from '../../src/hardware/tf-backend.js';
 import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices } from '../../src/predictors/latency/data.js';
 import { ROOFLINE_REFERENCE_DEVICE } from '../../src/predictors/latency/encode.js';
 import { loadModel } from '../../src/predictors/latency/io.js';
@@ -43,10 +43,13 @@ const { values } = parseArgs({
     cells: { type: 'string', default: '50' },
     refit: { type: 'string', default: '10' },
     iterations: { type: 'string', default: '100' },
+    ensemble: { type: 'string', default: '3' },
     predictor: { type: 'string' },
     seed: { type: 'string', default: '0' },
     runs: { type: 'string', default: '5' },
     passes: { type: 'string', default: '2' },
+    'cell-passes': { type: 'string', default: '3' },
+    'min-round-ms': { type: 'string', default: '200' },
     out: { type: 'string', default: join(here, 'results') },
   },
 });
@@ -55,7 +58,9 @@ const nCells = Number(values.cells);
 const nRefit = Number(values.refit);
 const seed = Number(values.seed);
 const passes = Number(values.passes);
-const timing: Partial<TimingOptions> = { warmup: 1, runs: Number(values.runs), maxSpread: 0.1, maxRounds: 3 };
+const cellPasses = Number(values['cell-passes']);
+// A round runs at least `runs` times and at least min-round-ms of work: small stacks get more runs.
+const timing: Partial<TimingOptions> = { warmup: 1, runs: Number(values.runs), maxSpread: 0.1, maxRounds: 3, minRoundMs: Number(values['min-round-ms']) };
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
 
@@ -64,17 +69,22 @@ const machine = machineInfo(backend);
 console.log(describeBackend(backend));
 console.log(`machine: ${describeMachine(machine)}`);
 
-// 1. The HELP-style predictor: trained on HELP's source devices (or loaded), adapted below to this machine.
-let model: HelpModel;
-if (values.predictor) model = loadModel(values.predictor);
+// 1. The HELP-style predictor: trained on HELP's source devices (or loaded), adapted below to this machine. An
+// ensemble of meta-training seeds (their adapted predictions averaged in log space) steadies the ranking: one
+// meta-trained network's adaptation from 10 samples moves with its seed.
+const models: HelpModel[] = [];
+if (values.predictor) models.push(loadModel(values.predictor));
 else {
   const table = loadHelpLatencyTable(join(dataDir, 'nb201_help_latency.csv'), 'nb201');
   const meta = loadHelpMeta(join(dataDir, 'help_latency_meta.json'), 'nb201');
   const ref = rowsOfIndices(table, meta.referenceIndices);
   const features = prepareFeatures(table, getDevice(ROOFLINE_REFERENCE_DEVICE), { referenceRows: ref, lutDevices: meta.split.metaTrain });
-  model = metaTrain({ table, features, referenceRows: ref, trainDevices: meta.split.metaTrain, validDevices: meta.split.metaValid, rooflineDevice: ROOFLINE_REFERENCE_DEVICE, config: { seed, iterations: Number(values.iterations), validArchs: 300 } });
+  for (let e = 0; e < Math.max(1, Number(values.ensemble)); e++) {
+    models.push(metaTrain({ table, features, referenceRows: ref, trainDevices: meta.split.metaTrain, validDevices: meta.split.metaValid, rooflineDevice: ROOFLINE_REFERENCE_DEVICE, config: { seed: seed + e, iterations: Number(values.iterations), validArchs: 300 } }));
+  }
 }
-console.log(`[${elapsed()}] HELP predictor ready (${model.meta.training.iterations} iterations, ${model.meta.training.wallS.toFixed(0)} s)`);
+const model = models[0];
+console.log(`[${elapsed()}] HELP predictor ready (${models.length} × ${model.meta.training.iterations} iterations)`);
 
 // 2. Calibration on micro-benchmarks.
 const spec = localSpecProfile('local-spec');
@@ -88,29 +98,47 @@ const weights = createRng(`${seed}-weights`);
 interface Row {
   readonly key: string;
   readonly measured: Measurement;
+  /** Every pass's figure, in pass order. */
+  readonly passesMs: number[];
+  readonly quiet: QuietCheck;
 }
+// Quiet check before each measurement: a fixed matmul probe; while it runs > 15% slower than its best, wait.
+const probeA = tf.randomNormal([32, 256]) as tf.Tensor2D;
+const probeB = tf.randomNormal([256, 256]) as tf.Tensor2D;
+const gate = new QuietGate(() => tf.tidy(() => tf.matMul(probeA, probeB).dataSync()), clockMs(defaultClock(backend)), { tolerance: 1.15, maxProbes: 3, pauseMs: 200 });
+let quietWaitMs = 0;
 /**
- * Every architecture measured once per pass, passes one after another, keeping each architecture's lowest median:
- * bursts of load from other work then hit different architectures in different passes.
+ * Every architecture measured once per pass, keeping each architecture's lowest figure. Passes alternate their
+ * order (forward, backward, then rotated): a burst of load from other work hits different architectures in
+ * different passes, and no architecture is always measured right after the same neighbour.
  */
-async function measureAll<A extends LlmArchitecture | Nb201Architecture>(label: string, archs: { key: string; arch: A }[]): Promise<(Row & { arch: A })[]> {
-  const out: (Row & { arch: A })[] = [];
-  for (let pass = 0; pass < passes; pass++) {
-    for (let i = 0; i < archs.length; i++) {
+async function measureAll<A extends LlmArchitecture | Nb201Architecture>(label: string, archs: { key: string; arch: A }[], nPasses: number): Promise<(Row & { arch: A })[]> {
+  const out: (Row & { arch: A })[] = new Array(archs.length);
+  for (let pass = 0; pass < nPasses; pass++) {
+    const order = archs.map((_, i) => i);
+    if (pass % 2 === 1) order.reverse();
+    if (pass >= 2) order.push(...order.splice(0, Math.floor((pass * archs.length) / nPasses)));
+    for (let j = 0; j < order.length; j++) {
+      const i = order[j];
       const { key, arch } = archs[i];
+      const quiet = await gate.wait();
+      quietWaitMs += quiet.waitedMs;
       const measured = await measureArchitecture(arch, weights, { workload: arch.family === 'llm' ? LOCAL_WORKLOAD : { batch: 1, promptTokens: 0, generatedTokens: 0 }, timing, backend });
-      if (pass === 0) out.push({ key, arch, measured });
-      else if (measured.latencyMs < out[i].measured.latencyMs) out[i] = { key, arch, measured };
-      if ((i + 1) % 20 === 0) console.log(`[${elapsed()}] ${label} pass ${pass + 1}/${passes}: ${i + 1}/${archs.length}`);
+      if (!out[i]) out[i] = { key, arch, measured, passesMs: [measured.latencyMs], quiet };
+      else {
+        const passesMs = [...out[i].passesMs, measured.latencyMs];
+        out[i] = measured.latencyMs < out[i].measured.latencyMs ? { key, arch, measured, passesMs, quiet } : { ...out[i], passesMs };
+      }
+      if ((j + 1) % 20 === 0) console.log(`[${elapsed()}] ${label} pass ${pass + 1}/${nPasses}: ${j + 1}/${archs.length}`);
     }
   }
   return out;
 }
 const llmGenes = Array.from({ length: nRefit + nLlm }, () => llmLocalSpace.sample(rng));
-const llmRows = await measureAll('llm-local', llmGenes.map((g) => ({ key: llmLocalSpace.decode(g).name ?? llmLocalSpace.key(g), arch: llmLocalSpace.decode(g) })));
+const llmRows = await measureAll('llm-local', llmGenes.map((g) => ({ key: llmLocalSpace.decode(g).name ?? llmLocalSpace.key(g), arch: llmLocalSpace.decode(g) })), passes);
 const refGenes: Genes[] = model.meta.referenceGenes.map((g) => g.slice());
 const cellGenes = Array.from({ length: nCells }, () => nb201Space.sample(rng));
-const cellRows = await measureAll('nb201', [...refGenes, ...cellGenes].map((g) => ({ key: formatNb201ArchStr(g), arch: nb201Space.decode(g) })));
+const cellRows = await measureAll('nb201', [...refGenes, ...cellGenes].map((g) => ({ key: formatNb201ArchStr(g), arch: nb201Space.decode(g) })), cellPasses);
 
 // 4. Predictions.
 const llmPredict = (arch: LlmArchitecture, p: DeviceProfile) => analyzeLlm(arch, LOCAL_WORKLOAD, p, { skipOpReports: true }).totalLatencyMs;
@@ -123,9 +151,12 @@ const cellTest = cellRows.slice(refGenes.length);
 const cellRefined = fitToNetworks(calibrated, cellRef.map((r): FitSample => ({ measuredMs: r.measured.latencyMs, predictMs: (p) => cellPredict(r.arch, p) })));
 
 const referenceLatencyMs = cellRef.map((r) => r.measured.latencyMs);
-const featuresOf = (genes: readonly Genes[]) => featurize('nb201', genes, computeRoofline('nb201', genes, getDevice(model.meta.rooflineDevice)), model.meta.featureStats, model.meta.sourceLuts);
-const adapted = adapt(model, { device: 'local', referenceLatencyMs, x: featuresOf(refGenes), latencyMs: referenceLatencyMs });
-const helpPred = predictMs(adapted, featuresOf(cellGenes));
+const perModel = models.map((m) => {
+  const f = (genes: readonly Genes[]) => featurize('nb201', genes, computeRoofline('nb201', genes, getDevice(m.meta.rooflineDevice)), m.meta.featureStats, m.meta.sourceLuts);
+  return predictMs(adapt(m, { device: 'local', referenceLatencyMs, x: f(refGenes), latencyMs: referenceLatencyMs }), f(cellGenes));
+});
+const helpPred = cellGenes.map((_, i) => Math.exp(perModel.reduce((s, p) => s + Math.log(p[i]), 0) / perModel.length));
+const helpSingle = perModel.map((p) => spearman(p, cellTest.map((r) => r.measured.latencyMs)));
 
 interface Score {
   readonly set: string;
@@ -147,25 +178,36 @@ const cellActual = cellTest.map((r) => r.measured.latencyMs);
 score('nb201', '(a) uncalibrated roofline (spec sheet)', cellTest.map((r) => cellPredict(r.arch, spec)), cellActual);
 score('nb201', '(b) calibrated roofline (micro-benchmarks)', cellTest.map((r) => cellPredict(r.arch, calibrated)), cellActual);
 score('nb201', `(b+) calibrated + refined on the ${refGenes.length} reference cells`, cellTest.map((r) => cellPredict(r.arch, cellRefined)), cellActual);
-score('nb201', `(c) HELP-style predictor adapted from the ${refGenes.length} reference cells`, helpPred, cellActual);
+score('nb201', `(c) HELP-style predictor adapted from the ${refGenes.length} reference cells${models.length > 1 ? ` (ensemble of ${models.length} meta-training seeds)` : ''}`, helpPred, cellActual);
 
 // 5. Report.
 const stability = (rows: Row[]) => {
   const spreads = rows.map((r) => r.measured.timing.spread).sort((a, b) => a - b);
+  // Between passes: each architecture's largest pass figure over its kept (lowest) one.
+  const between = rows.map((r) => Math.max(...r.passesMs) / Math.min(...r.passesMs) - 1).sort((a, b) => a - b);
   return {
     stable: rows.filter((r) => r.measured.timing.stable).length / rows.length,
     medianSpread: spreads[spreads.length >> 1],
     remeasured: rows.filter((r) => r.measured.timing.rounds > 1).length / rows.length,
+    medianBetween: between[between.length >> 1],
+    quiet: rows.filter((r) => r.quiet.slowdown <= 1.15).length / rows.length,
   };
 };
 const rates = (p: DeviceProfile) => {
   const r = ratesOf(p);
-  return `${(r.flopsPerS / 1e9).toFixed(2)} GFLOP/s, ${(r.bytesPerS / 1e9).toFixed(2)} GB/s, ${(r.opOverheadS * 1e6).toFixed(1)} µs/op`;
+  const extra = [
+    r.decodeFlopsPerS !== undefined ? `decode matmuls ${(r.decodeFlopsPerS / 1e9).toFixed(2)} GFLOP/s` : '',
+    r.attentionFlopsPerS !== undefined ? `attention ${(r.attentionFlopsPerS / 1e9).toFixed(2)} GFLOP/s` : '',
+    r.singleBatchAttentionFlopsPerS !== undefined ? `one-KV-head attention ${(r.singleBatchAttentionFlopsPerS / 1e9).toFixed(2)} GFLOP/s` : '',
+    r.elementwiseBytesPerS !== undefined ? `element-wise ${(r.elementwiseBytesPerS / 1e9).toFixed(1)} GB/s` : '',
+    p.runtime?.kernelsPerOp ? 'TensorFlow.js kernels per operator' : '',
+  ].filter(Boolean);
+  return `${(r.flopsPerS / 1e9).toFixed(2)} GFLOP/s, ${(r.bytesPerS / 1e9).toFixed(2)} GB/s, ${(r.opOverheadS * 1e6).toFixed(1)} µs/${p.runtime?.kernelsPerOp ? 'kernel' : 'op'}${extra.length ? ` (${extra.join(', ')})` : ''}`;
 };
 const lines: string[] = ['# Latency prediction on this machine (measured with TensorFlow.js)', ''];
 lines.push(`Machine: ${describeMachine(machine)}. Shared with other work while measured (load varies).`);
 lines.push(`Clock: ${llmRows[0]?.measured.timing.clock ?? 'n/a'} (process CPU time when the backend computes on this thread; wall medians are kept in the CSVs).`);
-lines.push(`Timing: warm-up ${timing.warmup}, ${timing.runs} runs per round, a round re-taken when its IQR/median > ${timing.maxSpread}, at most ${timing.maxRounds} rounds, the quietest round's median kept; ${passes} pass(es) over each set, the lowest median of an architecture kept.`);
+lines.push(`Timing: warm-up ${timing.warmup}, ${timing.runs} runs per round and at least ${timing.minRoundMs} ms of runs (at most 50), a round re-taken when its IQR/median > ${timing.maxSpread}, at most ${timing.maxRounds} rounds, the quietest round's median kept; ${passes} pass(es) over the LLM stacks and ${cellPasses} over the cells in alternating orders, the lowest figure of an architecture kept; a quiet check (a fixed matmul probe within 15% of its best, else wait 200 ms, up to 3 probes) before every measurement (${(quietWaitMs / 1000).toFixed(0)} s waited in all).`);
 lines.push(`LLM workload: batch 1, prompt ${LOCAL_WORKLOAD.promptTokens} tokens, ${LOCAL_WORKLOAD.generatedTokens} generated (prefill + every decode step, KV cache, greedy read-back per step). NAS-Bench-201: one CIFAR forward pass, batch 1.`, '');
 lines.push('Profiles (attainable FLOP/s, bandwidth, per-operator overhead):');
 lines.push(`- (a) ${spec.name}: ${rates(spec)} — ${spec.source}`);
@@ -175,12 +217,12 @@ lines.push('| set | method | n | Spearman ρ | MAPE % | within ±10% |', '|---|-
 for (const s of scores) lines.push(`| ${s.set} | ${s.method} | ${s.n} | ${s.spearman.toFixed(3)} | ${s.mapePct.toFixed(1)} | ${(100 * s.within10).toFixed(0)}% |`);
 const sl = stability(llmRows);
 const sc = stability(cellRows);
-lines.push('', `Stability: llm-local ${(100 * sl.stable).toFixed(0)}% of figures within the spread limit, median spread ${(100 * sl.medianSpread).toFixed(1)}%, ${(100 * sl.remeasured).toFixed(0)}% re-measured; nb201 ${(100 * sc.stable).toFixed(0)}% / ${(100 * sc.medianSpread).toFixed(1)}% / ${(100 * sc.remeasured).toFixed(0)}%.`);
-lines.push(`HELP predictor: ${values.predictor ? `loaded from ${values.predictor}` : `meta-trained here on HELP's meta-train devices, ${model.meta.training.iterations} iterations (${model.meta.training.wallS.toFixed(0)} s)`}; adapted with the 10 reference cells measured here (hardware embedding + Meta-SGD steps + ridge head).`);
+lines.push('', `Stability (share of kept figures within the spread limit / median spread within a round / share re-measured / median gap between an architecture's passes / share measured after a quiet check passed): llm-local ${(100 * sl.stable).toFixed(0)}% / ${(100 * sl.medianSpread).toFixed(1)}% / ${(100 * sl.remeasured).toFixed(0)}% / ${(100 * sl.medianBetween).toFixed(1)}% / ${(100 * sl.quiet).toFixed(0)}%; nb201 ${(100 * sc.stable).toFixed(0)}% / ${(100 * sc.medianSpread).toFixed(1)}% / ${(100 * sc.remeasured).toFixed(0)}% / ${(100 * sc.medianBetween).toFixed(1)}% / ${(100 * sc.quiet).toFixed(0)}%.`);
+lines.push(`HELP predictor: ${values.predictor ? `loaded from ${values.predictor}` : `meta-trained here on HELP's meta-train devices, ${models.length} seed(s) × ${model.meta.training.iterations} iterations (${models.reduce((s, m) => s + m.meta.training.wallS, 0).toFixed(0)} s)`}; each adapted with the 10 reference cells measured here (hardware embedding + Meta-SGD steps + ridge head), predictions averaged in log space; Spearman ρ of each seed alone: ${helpSingle.map((r) => r.toFixed(3)).join(', ')}.`);
 lines.push(`Wall time: ${elapsed()}.`);
 mkdirSync(values.out!, { recursive: true });
 const csv = (rows: Row[], predicted: Record<string, (i: number) => number>) =>
-  ['key,measured_ms,clock,wall_ms,spread,rounds,stable,' + Object.keys(predicted).join(','), ...rows.map((r, i) => [JSON.stringify(r.key), r.measured.latencyMs.toFixed(4), r.measured.timing.clock, r.measured.timing.wallMedianMs.toFixed(4), r.measured.timing.spread.toFixed(4), r.measured.timing.rounds, r.measured.timing.stable ? 1 : 0, ...Object.values(predicted).map((f) => f(i).toFixed(4))].join(','))].join('\n') + '\n';
+  ['key,measured_ms,clock,wall_ms,spread,rounds,runs,stable,passes_ms,quiet_slowdown,' + Object.keys(predicted).join(','), ...rows.map((r, i) => [JSON.stringify(r.key), r.measured.latencyMs.toFixed(4), r.measured.timing.clock, r.measured.timing.wallMedianMs.toFixed(4), r.measured.timing.spread.toFixed(4), r.measured.timing.rounds, r.measured.timing.runs, r.measured.timing.stable ? 1 : 0, r.passesMs.map((v) => v.toFixed(3)).join(' '), r.quiet.slowdown.toFixed(3), ...Object.values(predicted).map((f) => f(i).toFixed(4))].join(','))].join('\n') + '\n';
 writeFileSync(join(values.out!, 'llm-local.csv'), csv(llmRows, { uncalibrated_ms: (i) => llmPredict(llmRows[i].arch, spec), calibrated_ms: (i) => llmPredict(llmRows[i].arch, calibrated), refined_ms: (i) => llmPredict(llmRows[i].arch, llmRefined) }));
 writeFileSync(join(values.out!, 'nb201.csv'), csv(cellRows, { uncalibrated_ms: (i) => cellPredict(cellRows[i].arch, spec), calibrated_ms: (i) => cellPredict(cellRows[i].arch, calibrated), refined_ms: (i) => cellPredict(cellRows[i].arch, cellRefined), help_ms: (i) => (i < refGenes.length ? Number.NaN : helpPred[i - refGenes.length]) }));
 writeFileSync(join(values.out!, 'device.json'), JSON.stringify(calibrated, null, 2) + '\n');

@@ -111,10 +111,10 @@ class OpSink {
     readonly phase: Phase,
   ) {}
 
-  add(name: string, kind: OpKind, count: number, base: OpCost, perContextToken?: OpCost, contextCapTokens?: number): void {
+  add(name: string, kind: OpKind, count: number, base: OpCost, perContextToken?: OpCost, contextCapTokens?: number, launches = 1, matmulBatch?: number): void {
     // Softmax and context run inside the fused attention kernel that the score op launches.
     const fused = kind === 'softmax' || kind === 'attention-context';
-    this.ops.push({ name, kind, phase: this.phase, count, base, perContextToken, contextCapTokens, fused });
+    this.ops.push({ name, kind, phase: this.phase, count, base, perContextToken, contextCapTokens, fused, launches, matmulBatch });
   }
 }
 
@@ -145,15 +145,15 @@ function lowerMixer(arch: LlmArchitecture, mixer: TokenMixer, w: Workload, phase
     sink.add(`${prefix}.rope`, 'elementwise', count, cost(3 * n * (q + kv), 0, n * (q + kv) * ba, n * (q + kv) * ba));
     if (prefill) {
       const pairs = B * causalPairs(S, window); // (query, key) pairs per head
-      sink.add(`${prefix}.attn_score`, 'attention-score', count, cost(2 * H * hd * pairs, 0, n * q * ba, 0, B * Math.min(S, window) * kv * bk, 0));
+      sink.add(`${prefix}.attn_score`, 'attention-score', count, cost(2 * H * hd * pairs, 0, n * q * ba, 0, B * Math.min(S, window) * kv * bk, 0), undefined, undefined, 1, arch.kvHeads);
       sink.add(`${prefix}.attn_softmax`, 'softmax', count, cost(5 * H * pairs, 0, 0, 0));
-      sink.add(`${prefix}.attn_context`, 'attention-context', count, cost(2 * H * hd * pairs, 0, 0, n * q * ba, B * Math.min(S, window) * kv * bk, 0));
+      sink.add(`${prefix}.attn_context`, 'attention-context', count, cost(2 * H * hd * pairs, 0, 0, n * q * ba, B * Math.min(S, window) * kv * bk, 0), undefined, undefined, 1, arch.kvHeads);
     } else {
       const cap = Number.isFinite(window) ? window : undefined;
       // Per decode step: one query per sequence against c cached positions (c grows; capped by the window).
-      sink.add(`${prefix}.attn_score`, 'attention-score', count, cost(0, 0, B * q * ba, 0), cost(2 * B * H * hd, 0, 0, 0, B * kv * bk, 0), cap);
+      sink.add(`${prefix}.attn_score`, 'attention-score', count, cost(0, 0, B * q * ba, 0), cost(2 * B * H * hd, 0, 0, 0, B * kv * bk, 0), cap, 1, arch.kvHeads);
       sink.add(`${prefix}.attn_softmax`, 'softmax', count, ZERO, cost(5 * B * H, 0, 0, 0), cap);
-      sink.add(`${prefix}.attn_context`, 'attention-context', count, cost(0, 0, 0, B * q * ba), cost(2 * B * H * hd, 0, 0, 0, B * kv * bk, 0), cap);
+      sink.add(`${prefix}.attn_context`, 'attention-context', count, cost(0, 0, 0, B * q * ba), cost(2 * B * H * hd, 0, 0, 0, B * kv * bk, 0), cap, 1, arch.kvHeads);
     }
     sink.add(`${prefix}.o_proj`, 'matmul', count, cost(2 * n * q * d, q * d * bw, n * q * ba, n * d * ba));
     return;
@@ -205,7 +205,8 @@ function lowerMlp(arch: LlmArchitecture, n: number, count: number, prefix: strin
 /** A (gated) MLP: `copies` distinct weight sets are read (experts touched); `tokens` rows flow through them. */
 function denseMlp(sink: OpSink, d: number, count: number, bw: number, ba: number, name: string, tokens: number, intermediate: number, gated: boolean, copies: number): void {
   const upWidth = (gated ? 2 : 1) * intermediate;
-  sink.add(`${name}.${gated ? 'gate_up_proj' : 'up_proj'}`, 'matmul', count, cost(2 * tokens * d * upWidth, copies * d * upWidth * bw, tokens * d * ba, tokens * upWidth * ba));
-  sink.add(`${name}.act`, 'elementwise', count, cost((gated ? 5 : 4) * tokens * intermediate, 0, tokens * upWidth * ba, tokens * intermediate * ba));
-  sink.add(`${name}.down_proj`, 'matmul', count, cost(2 * tokens * intermediate * d, copies * intermediate * d * bw, tokens * intermediate * ba, tokens * d * ba));
+  // Each weight set touched runs its own kernels (`launches`: priced by a profile that counts kernels).
+  sink.add(`${name}.${gated ? 'gate_up_proj' : 'up_proj'}`, 'matmul', count, cost(2 * tokens * d * upWidth, copies * d * upWidth * bw, tokens * d * ba, tokens * upWidth * ba), undefined, undefined, copies);
+  sink.add(`${name}.act`, 'elementwise', count, cost((gated ? 5 : 4) * tokens * intermediate, 0, tokens * upWidth * ba, tokens * intermediate * ba), undefined, undefined, copies);
+  sink.add(`${name}.down_proj`, 'matmul', count, cost(2 * tokens * intermediate * d, copies * intermediate * d * bw, tokens * intermediate * ba, tokens * d * ba), undefined, undefined, copies);
 }

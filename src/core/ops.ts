@@ -44,6 +44,10 @@ export interface Op {
   readonly contextCapTokens?: number | undefined;
   /** Runs inside the previous op's kernel (fused attention): no launch overhead of its own. */
   readonly fused?: boolean;
+  /** Times its kernels are launched per instance (an MoE expert op: once per expert touched); default 1. */
+  readonly launches?: number;
+  /** Attention ops: independent products per sequence (KV heads; grouped query heads share one), for rates by shape class. */
+  readonly matmulBatch?: number;
 }
 
 export const ZERO_COST: OpCost = {

@@ -22,4 +22,36 @@ export interface DeviceProfile {
   readonly opOverheadS: number;
   readonly source: string;
   readonly notes?: string;
+  /**
+   * Optional: how one software runtime on this device executes a lowered model, beyond the three numbers above.
+   * Absent in every built-in profile (their results do not depend on it); written by `hwnas calibrate`.
+   */
+  readonly runtime?: RuntimeProfile;
+}
+
+/**
+ * Runtime extension of a profile (all fields optional).
+ * - kernelsPerOp: kernels the runtime launches for one instance of a lowered operator; each pays opOverheadS.
+ *   Keys name an operator by the tail of its lowered name ('rope', 'attn_score', 'experts.down_proj', 'lm_head')
+ *   or by its kind ('matmul', 'norm'), optionally prefixed by a phase ('decode:attn_score'). The most specific
+ *   key wins: phase-qualified before plain, a longer name tail before a shorter one, a name before a kind.
+ *   Unlisted operators launch 1 kernel (0 when fused into the previous one). An operator that runs once per
+ *   touched MoE expert launches its kernels once per expert.
+ * - decodeMatmulEfficiency: share of peak FLOP/s reached by the matmuls of a decode step (one row per sequence:
+ *   matrix–vector products), which runtimes run at a different rate than the matrix–matrix products of a prefill;
+ *   default computeEfficiency.
+ * - attentionEfficiency: share of peak FLOP/s reached by the attention operators (scores, context), counted in the
+ *   lowering's FLOPs; default computeEfficiency. singleBatchAttentionEfficiency: the same for attention whose
+ *   products are not batched (one KV head: plain 2-D matmuls, which some runtimes run on a faster path than batched
+ *   ones); default attentionEfficiency.
+ * - elementwiseMemoryEfficiency: share of peak bandwidth reached by the operators that are neither matmuls nor
+ *   attention (norms, RoPE, activations, softmax) at model sizes; default memoryEfficiency.
+ */
+export interface RuntimeProfile {
+  readonly kernelsPerOp?: Readonly<Record<string, number>>;
+  readonly decodeMatmulEfficiency?: number;
+  readonly attentionEfficiency?: number;
+  readonly singleBatchAttentionEfficiency?: number;
+  readonly elementwiseMemoryEfficiency?: number;
+  readonly source?: string;
 }

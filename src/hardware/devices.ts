@@ -33,6 +33,18 @@ export const deviceProfileSchema = z
     notes: z.string().optional(),
     /** Measurements a calibrated profile was derived from (kept beside it, not used by the roofline). */
     calibration: z.unknown().optional(),
+    /** Optional runtime extension (device.ts RuntimeProfile). */
+    runtime: z
+      .object({
+        kernelsPerOp: z.record(z.string().regex(/^((prefill|decode|forward):)?[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$/, "an operator name tail or kind, optionally 'phase:'-prefixed"), z.number().finite().nonnegative()).optional(),
+        decodeMatmulEfficiency: share.optional(),
+        attentionEfficiency: share.optional(),
+        singleBatchAttentionEfficiency: share.optional(),
+        elementwiseMemoryEfficiency: share.optional(),
+        source: z.string().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((d) => d.maxPowerW >= d.idlePowerW, { message: 'maxPowerW must be ≥ idlePowerW', path: ['maxPowerW'] });

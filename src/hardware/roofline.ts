@@ -82,12 +82,11 @@ function opPrecision(arch: LlmArchitecture, kind: OpKind): Precision {
  * Totals of one op: prefill (one pass) or decode summed over the steps that attend to lo..hi positions,
  * in closed form (the sum of a max of two affine functions splits at their crossover; a window caps growth).
  */
-export function opTotals(op: Op, rates: Rates, lo: number, hi: number): OpTotals {
+export function opTotals(op: Op, rates: Rates, lo: number, hi: number, overheadS = op.fused ? 0 : rates.overheadS): OpTotals {
   const base = op.base;
   const baseBytes = costBytes(base);
   const per = op.perContextToken;
   const steps = op.phase === 'decode' ? hi - lo + 1 : 1;
-  const overheadS = op.fused ? 0 : rates.overheadS;
   if (!per) {
     const computeS = base.flops / rates.flopsPerS;
     const memoryS = baseBytes / rates.bytesPerS;
@@ -121,12 +120,50 @@ export function opTotals(op: Op, rates: Rates, lo: number, hi: number): OpTotals
 }
 
 /** Time of one instance of a decode op at a step attending to `context` positions. */
-function stepTimeS(op: Op, rates: Rates, context: number): number {
+function stepTimeS(op: Op, rates: Rates, context: number, overheadS = op.fused ? 0 : rates.overheadS): number {
   const per = op.perContextToken;
   const c = per ? Math.min(context, op.contextCapTokens ?? Infinity) : 0;
   const flops = op.base.flops + (per ? per.flops * c : 0);
   const bytes = costBytes(op.base) + (per ? costBytes(per) * c : 0);
-  return Math.max(flops / rates.flopsPerS, bytes / rates.bytesPerS) + (op.fused ? 0 : rates.overheadS);
+  return Math.max(flops / rates.flopsPerS, bytes / rates.bytesPerS) + overheadS;
+}
+
+/** Lookup keys of an op, most specific first: phase-qualified name tails (longest first), plain tails, kind. */
+function kernelKeys(op: Op): string[] {
+  const parts = op.name.split('.');
+  const tails: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    // The first segment of a layer op is its group ('layer', 'layer[attention+mlp]'), not part of its role.
+    if (i === 0 && parts.length > 1 && parts[0].startsWith('layer')) continue;
+    tails.push(parts.slice(i).join('.'));
+  }
+  return [...tails.map((t) => `${op.phase}:${t}`), ...tails, `${op.phase}:${op.kind}`, op.kind];
+}
+
+const kernelCache = new WeakMap<object, Map<string, number>>();
+
+/**
+ * Kernels launched for one instance of `op` on `device`: the profile's runtime table (device.ts RuntimeProfile)
+ * times the op's launches; without a table, 1 (0 when fused), as the built-in profiles assume.
+ */
+export function kernelsOf(op: Op, device: DeviceProfile): number {
+  const table = device.runtime?.kernelsPerOp;
+  if (!table) return op.fused ? 0 : 1;
+  let cache = kernelCache.get(table);
+  if (!cache) kernelCache.set(table, (cache = new Map()));
+  const id = `${op.phase}|${op.kind}|${op.name}|${op.fused ? 1 : 0}`;
+  let k = cache.get(id);
+  if (k === undefined) {
+    k = op.fused ? 0 : 1;
+    for (const key of kernelKeys(op)) {
+      if (table[key] !== undefined) {
+        k = table[key];
+        break;
+      }
+    }
+    cache.set(id, k);
+  }
+  return k * (op.launches ?? 1);
 }
 
 function scale(k: number, t: OpTotals): OpTotals {
@@ -233,8 +270,18 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
   const hi = workload.promptTokens + workload.generatedTokens;
   // Three precisions at most per model (matmul, attention, elementwise): rates computed once each.
   const matmulRates = deviceRates(device, opPrecision(arch, 'matmul'), ideal);
-  const attentionRates = deviceRates(device, opPrecision(arch, 'attention-score'), ideal);
-  const elementwiseRates = deviceRates(device, opPrecision(arch, 'norm'), ideal);
+  // A runtime extension may give decode-step matmuls (matrix–vector products) their own attainable rate.
+  const gemvEfficiency = ideal ? undefined : device.runtime?.decodeMatmulEfficiency;
+  const decodeMatmulRates = gemvEfficiency === undefined ? matmulRates : { ...matmulRates, flopsPerS: peakFlopsPerS(device, opPrecision(arch, 'matmul')) * gemvEfficiency };
+  const countKernels = !ideal && device.runtime?.kernelsPerOp !== undefined;
+  const attentionBase = deviceRates(device, opPrecision(arch, 'attention-score'), ideal);
+  const elementwiseBase = deviceRates(device, opPrecision(arch, 'norm'), ideal);
+  const attentionEfficiency = ideal ? undefined : device.runtime?.attentionEfficiency;
+  const elementwiseEfficiency = ideal ? undefined : device.runtime?.elementwiseMemoryEfficiency;
+  const attentionRates = attentionEfficiency === undefined ? attentionBase : { ...attentionBase, flopsPerS: peakFlopsPerS(device, opPrecision(arch, 'attention-score')) * attentionEfficiency };
+  const singleEfficiency = ideal ? undefined : device.runtime?.singleBatchAttentionEfficiency;
+  const singleAttentionRates = singleEfficiency === undefined ? attentionRates : { ...attentionBase, flopsPerS: peakFlopsPerS(device, opPrecision(arch, 'attention-score')) * singleEfficiency };
+  const elementwiseRates = elementwiseEfficiency === undefined ? elementwiseBase : { ...elementwiseBase, bytesPerS: device.memoryBandwidthBytesPerS * elementwiseEfficiency };
 
   let prefillFlops = 0, prefillBytes = 0, prefillS = 0;
   let decodeFlops = 0, decodeBytes = 0, decodeS = 0, firstStepS = 0, lastStepS = 0;
@@ -244,8 +291,17 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
   const totals: OpTotals[] = new Array(ops.length);
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
-    const r = isMatmulKind(op.kind) ? matmulRates : op.kind === 'attention-score' || op.kind === 'attention-context' ? attentionRates : elementwiseRates;
-    const t = opTotals(op, r, lo, hi);
+    const r = isMatmulKind(op.kind)
+      ? op.phase === 'decode'
+        ? decodeMatmulRates
+        : matmulRates
+      : op.kind === 'attention-score' || op.kind === 'attention-context'
+        ? op.matmulBatch === 1
+          ? singleAttentionRates
+          : attentionRates
+        : elementwiseRates;
+    const overheadS = countKernels ? r.overheadS * kernelsOf(op, device) : op.fused ? 0 : r.overheadS;
+    const t = opTotals(op, r, lo, hi, overheadS);
     totals[i] = t;
     busyS += Math.max(t.computeS, t.memoryS);
     const phaseSums = op.phase === 'prefill' ? sums.prefill : sums.decode;
@@ -262,8 +318,8 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
       decodeFlops += t.flops;
       decodeBytes += t.bytes;
       decodeS += t.timeS;
-      firstStepS += op.count * stepTimeS(op, r, lo);
-      lastStepS += op.count * stepTimeS(op, r, hi);
+      firstStepS += op.count * stepTimeS(op, r, lo, overheadS);
+      lastStepS += op.count * stepTimeS(op, r, hi, overheadS);
     }
   }
   const totalS = prefillS + decodeS;
@@ -333,7 +389,8 @@ export interface ForwardAnalysis {
 /** Prices one forward pass (CNN ops, phase 'forward') at a single precision. */
 export function analyzeForward(ops: readonly Op[], device: DeviceProfile, precision: Precision, ideal = false): ForwardAnalysis {
   const rates = deviceRates(device, precision, ideal);
-  const totals = ops.map((op) => opTotals(op, rates, 0, 0));
+  const countKernels = !ideal && device.runtime?.kernelsPerOp !== undefined;
+  const totals = ops.map((op) => opTotals(op, rates, 0, 0, countKernels ? rates.overheadS * kernelsOf(op, device) : op.fused ? 0 : rates.overheadS));
   const timeS = totals.reduce((s, t) => s + t.timeS, 0);
   const busyS = totals.reduce((s, t) => s + Math.max(t.computeS, t.memoryS), 0);
   return {

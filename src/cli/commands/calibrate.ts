@@ -28,8 +28,10 @@ const FLAGS = {
 const HELP = `hwnas calibrate [--device-name local] [--out device.json] [--refine N] [--seed S]
   [--runs 7] [--max-spread 0.1] [--max-rounds 4] [--quick] [--json]
 
-Runs operator micro-benchmarks on this machine with TensorFlow.js (matmuls → attainable FLOP/s, memory-bound ops →
-attainable bandwidth, a chain of tiny ops → per-operator overhead) and writes a device profile in the built-in
+Runs operator micro-benchmarks on this machine with TensorFlow.js (matmuls at prefill shapes → attainable FLOP/s,
+memory-bound ops → attainable bandwidth, a decoder probe → fixed cost per kernel; and, as the profile's optional
+runtime extension, matrix–vector products at decode shapes, attention blocks and element-wise ops at model sizes →
+their own rates, with the kernels each lowered operator launches) and writes a device profile in the built-in
 format, starting from this CPU's spec sheet, with every measurement kept beside it under "calibration".
 --refine N also measures N decoder stacks of the llm-local space and refines the three rates on them.
 Use the profile with: hwnas search --latency calibrated --device-file device.json, or --device device.json.`;
@@ -97,6 +99,14 @@ export const command: Command = {
         ],
       ),
     );
+    const shapeClasses = [
+      after.decodeFlopsPerS !== undefined ? `decode matmuls ${si(after.decodeFlopsPerS, 'FLOP/s')}` : '',
+      after.attentionFlopsPerS !== undefined ? `attention ${si(after.attentionFlopsPerS, 'FLOP/s')}` : '',
+      after.singleBatchAttentionFlopsPerS !== undefined ? `one-KV-head attention ${si(after.singleBatchAttentionFlopsPerS, 'FLOP/s')}` : '',
+      after.elementwiseBytesPerS !== undefined ? `element-wise ${si(after.elementwiseBytesPerS, 'B/s')}` : '',
+      profile.runtime?.kernelsPerOp ? 'overhead per TensorFlow.js kernel, kernels per operator counted' : '',
+    ].filter(Boolean);
+    if (shapeClasses.length) console.log(`runtime extension: ${shapeClasses.join('; ')}`);
     console.log(`wrote ${out} (device id '${profile.id}'; computeEfficiency ${profile.computeEfficiency.toPrecision(3)}, memoryEfficiency ${profile.memoryEfficiency.toPrecision(3)})`);
     return 0;
   },

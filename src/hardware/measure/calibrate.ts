@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import type { DeviceProfile } from '../device.js';
 import { parseDeviceProfile } from '../devices.js';
 import type { MicroResult } from './micro.js';
+import { TFJS_LLM_KERNELS_PER_OP } from './tfjs-kernels.js';
 import type { MachineInfo } from './timer.js';
 
 /**
@@ -88,6 +89,14 @@ export interface AttainedRates {
   readonly flopsPerS: number;
   readonly bytesPerS: number;
   readonly opOverheadS: number;
+  /** Matmuls of a decode step (matrix–vector products); absent: the same as flopsPerS. */
+  readonly decodeFlopsPerS?: number;
+  /** Attention operators, in the lowering's FLOPs; absent: flopsPerS. */
+  readonly attentionFlopsPerS?: number;
+  /** Attention with unbatched products (one KV head); absent: attentionFlopsPerS. */
+  readonly singleBatchAttentionFlopsPerS?: number;
+  /** Element-wise operators at model sizes; absent: bytesPerS. */
+  readonly elementwiseBytesPerS?: number;
 }
 
 const median = (v: readonly number[]) => {
@@ -97,28 +106,61 @@ const median = (v: readonly number[]) => {
 };
 
 /**
- * Rates from the micro-benchmarks. Compute: the best matmul rate (the attainable peak; interference only lowers
- * rates). Bandwidth: the median over the memory-bound operations, which mix cache-resident and DRAM-sized operands
- * as a small model's decode step does. Overhead: the per-operator cost of the tiny-op chain.
+ * Rates from the micro-benchmarks. Compute: the median matmul rate over the prefill shapes (the shapes the models
+ * run, not the best square shape a runtime can reach). Decode matmuls: the median rate of the matrix–vector
+ * products at decode shapes, when measured (attention and element-wise rates likewise). Bandwidth: the median over
+ * the memory-bound operations. Overhead: the fixed cost per kernel of the decoder probe (a generation of negligible
+ * work, over the kernels it launches), else of the model-like kernel chain, else per operator of the tiny-op chain.
  */
 export function attainedRates(micro: readonly MicroResult[]): AttainedRates {
   const mm = micro.filter((m) => m.kind === 'matmul').map((m) => m.flopsPerS);
+  const gemv = micro.filter((m) => m.kind === 'gemv').map((m) => m.flopsPerS);
+  // Attention blocks with one KV head run unbatched products (a shape class of their own).
+  const attention = micro.filter((m) => m.kind === 'attention' && !/ kv1 /.test(m.name)).map((m) => m.flopsPerS);
+  const singleAttention = micro.filter((m) => m.kind === 'attention' && / kv1 /.test(m.name)).map((m) => m.flopsPerS);
+  const small = micro.filter((m) => m.kind === 'small-elementwise').map((m) => m.bytesPerS);
   const mem = micro.filter((m) => m.kind === 'matvec' || m.kind === 'elementwise').map((m) => m.bytesPerS);
-  const ov = micro.find((m) => m.kind === 'overhead');
+  const ov = micro.find((m) => m.kind === 'decoder-probe') ?? micro.find((m) => m.kind === 'kernels') ?? micro.find((m) => m.kind === 'overhead');
   const sync = micro.find((m) => m.kind === 'sync');
   if (mm.length === 0 || mem.length === 0 || !ov) throw new Error('calibration needs matmul, memory-bound and overhead micro-benchmarks');
-  const perOpMs = Math.max(0, (ov.timing.medianMs - (sync?.timing.medianMs ?? 0)) / ov.ops);
-  return { flopsPerS: Math.max(...mm), bytesPerS: median(mem), opOverheadS: perOpMs / 1e3 };
+  const perOpMs = Math.max(0, (ov.timing.valueMs - (sync?.timing.valueMs ?? 0)) / ov.ops);
+  return {
+    flopsPerS: median(mm),
+    bytesPerS: median(mem),
+    opOverheadS: perOpMs / 1e3,
+    ...(gemv.length > 0 ? { decodeFlopsPerS: median(gemv) } : {}),
+    ...(attention.length > 0 ? { attentionFlopsPerS: median(attention) } : {}),
+    ...(singleAttention.length > 0 ? { singleBatchAttentionFlopsPerS: median(singleAttention) } : {}),
+    ...(small.length > 0 ? { elementwiseBytesPerS: median(small) } : {}),
+  };
 }
 
 /**
  * `base` with its efficiencies set so that peak × efficiency = the attained rates (a rate above the spec-sheet
  * figure raises the figure, efficiency 1: the spec was wrong for this machine) and the measured overhead.
  */
-export function withRates(base: DeviceProfile, rates: AttainedRates, extra: { id?: string; name?: string; source: string; calibration?: unknown }): DeviceProfile {
+export function withRates(
+  base: DeviceProfile,
+  rates: AttainedRates,
+  extra: { id?: string; name?: string; source: string; calibration?: unknown; kernelsPerOp?: Readonly<Record<string, number>> },
+): DeviceProfile {
   const peak = base.peakFlopsPerS.fp32 ?? Math.max(...(Object.values(base.peakFlopsPerS) as number[]));
-  const flopsPeak = Math.max(peak, rates.flopsPerS);
-  const bw = Math.max(base.memoryBandwidthBytesPerS, rates.bytesPerS);
+  const flopsPeak = Math.max(peak, rates.flopsPerS, rates.decodeFlopsPerS ?? 0, rates.attentionFlopsPerS ?? 0, rates.singleBatchAttentionFlopsPerS ?? 0);
+  const bw = Math.max(base.memoryBandwidthBytesPerS, rates.bytesPerS, rates.elementwiseBytesPerS ?? 0);
+  const kernelsPerOp = extra.kernelsPerOp ?? base.runtime?.kernelsPerOp;
+  const runtime =
+    rates.decodeFlopsPerS !== undefined || rates.attentionFlopsPerS !== undefined || rates.elementwiseBytesPerS !== undefined || kernelsPerOp
+      ? {
+          ...(kernelsPerOp ? { kernelsPerOp } : {}),
+          ...(rates.decodeFlopsPerS !== undefined ? { decodeMatmulEfficiency: rates.decodeFlopsPerS / flopsPeak } : {}),
+          ...(rates.attentionFlopsPerS !== undefined ? { attentionEfficiency: rates.attentionFlopsPerS / flopsPeak } : {}),
+          ...(rates.singleBatchAttentionFlopsPerS !== undefined ? { singleBatchAttentionEfficiency: rates.singleBatchAttentionFlopsPerS / flopsPeak } : {}),
+          ...(rates.elementwiseBytesPerS !== undefined ? { elementwiseMemoryEfficiency: rates.elementwiseBytesPerS / bw } : {}),
+          source:
+            base.runtime?.source ??
+            'kernels per lowered operator: TensorFlow.js decoder (hardware/measure/tfjs-kernels.ts); decode-matmul, attention and element-wise rates: micro-benchmarks at the models\' shapes (hardware/measure/micro.ts)',
+        }
+      : undefined;
   return parseDeviceProfile(
     {
       ...base,
@@ -129,6 +171,7 @@ export function withRates(base: DeviceProfile, rates: AttainedRates, extra: { id
       computeEfficiency: rates.flopsPerS / flopsPeak,
       memoryEfficiency: rates.bytesPerS / bw,
       opOverheadS: rates.opOverheadS,
+      ...(runtime ? { runtime } : {}),
       source: extra.source,
       ...(extra.calibration !== undefined ? { calibration: extra.calibration } : {}),
     },
@@ -137,10 +180,16 @@ export function withRates(base: DeviceProfile, rates: AttainedRates, extra: { id
 }
 
 export function ratesOf(profile: DeviceProfile): AttainedRates {
+  const peak = profile.peakFlopsPerS.fp32 ?? Math.max(...(Object.values(profile.peakFlopsPerS) as number[]));
+  const rt = profile.runtime;
   return {
-    flopsPerS: (profile.peakFlopsPerS.fp32 ?? Math.max(...(Object.values(profile.peakFlopsPerS) as number[]))) * profile.computeEfficiency,
+    flopsPerS: peak * profile.computeEfficiency,
     bytesPerS: profile.memoryBandwidthBytesPerS * profile.memoryEfficiency,
     opOverheadS: profile.opOverheadS,
+    ...(rt?.decodeMatmulEfficiency !== undefined ? { decodeFlopsPerS: peak * rt.decodeMatmulEfficiency } : {}),
+    ...(rt?.attentionEfficiency !== undefined ? { attentionFlopsPerS: peak * rt.attentionEfficiency } : {}),
+    ...(rt?.singleBatchAttentionEfficiency !== undefined ? { singleBatchAttentionFlopsPerS: peak * rt.singleBatchAttentionEfficiency } : {}),
+    ...(rt?.elementwiseMemoryEfficiency !== undefined ? { elementwiseBytesPerS: profile.memoryBandwidthBytesPerS * rt.elementwiseMemoryEfficiency } : {}),
   };
 }
 
@@ -149,7 +198,7 @@ export interface CalibrationRecord {
   readonly measuredAt: string;
   readonly machine: MachineInfo;
   readonly attained: AttainedRates;
-  readonly micro: readonly { name: string; kind: string; medianMs: number; spread: number; rounds: number; stable: boolean; flopsPerS: number; bytesPerS: number }[];
+  readonly micro: readonly { name: string; kind: string; valueMs: number; estimator: string; spread: number; rounds: number; stable: boolean; flopsPerS: number; bytesPerS: number }[];
   readonly networkFit?: { readonly samples: number; readonly meanAbsLogErrorBefore: number; readonly meanAbsLogErrorAfter: number; readonly attained: AttainedRates };
 }
 
@@ -162,12 +211,15 @@ export function calibrateFromMicro(base: DeviceProfile, micro: readonly MicroRes
     measuredAt,
     machine,
     attained,
-    micro: micro.map((m) => ({ name: m.name, kind: m.kind, medianMs: m.timing.medianMs, spread: m.timing.spread, rounds: m.timing.rounds, stable: m.timing.stable, flopsPerS: m.flopsPerS, bytesPerS: m.bytesPerS })),
+    micro: micro.map((m) => ({ name: m.name, kind: m.kind, valueMs: m.timing.valueMs, estimator: m.timing.estimator, spread: m.timing.spread, rounds: m.timing.rounds, stable: m.timing.stable, flopsPerS: m.flopsPerS, bytesPerS: m.bytesPerS })),
   };
+  // Kernel counts belong to the runtime whose per-kernel cost was measured: only with a per-kernel benchmark.
+  const perKernel = micro.some((m) => m.kind === 'kernels' || m.kind === 'decoder-probe');
   return withRates(base, attained, {
+    ...(perKernel ? { kernelsPerOp: TFJS_LLM_KERNELS_PER_OP } : {}),
     ...(opts.id ? { id: opts.id } : {}),
     name: opts.name ?? `${base.name}, ${machine.backend} ${machine.threads || ''} thread(s), calibrated`,
-    source: `hwnas calibrate ${measuredAt}: efficiencies and per-operator overhead fitted to micro-benchmarks (best matmul rate, median memory-bound rate, tiny-op chain) on ${machine.cpuModel}, ${machine.backend}, ${machine.threads} thread(s); peak and bandwidth: ${base.source}`,
+    source: `hwnas calibrate ${measuredAt}: efficiencies and per-operator overhead fitted to micro-benchmarks (median matmul rate at prefill shapes${attained.decodeFlopsPerS !== undefined ? ', median matrix–vector rate at decode shapes' : ''}, median memory-bound rate, ${perKernel ? 'per-kernel cost of a decoder probe × TensorFlow.js kernels per operator' : 'tiny-op chain'}) on ${machine.cpuModel}, ${machine.backend}, ${machine.threads} thread(s); peak and bandwidth: ${base.source}`,
     calibration: record,
   });
 }
@@ -193,7 +245,23 @@ export function fitToNetworks(profile: DeviceProfile, samples: readonly FitSampl
   if (samples.length === 0) throw new Error('fitToNetworks: no samples');
   const start = ratesOf(profile);
   let logs = [Math.log(start.flopsPerS), Math.log(start.bytesPerS), Math.log(Math.max(start.opOverheadS, 1e-7))];
-  const make = (l: number[]) => withRates(profile, { flopsPerS: Math.exp(l[0]), bytesPerS: Math.exp(l[1]), opOverheadS: Math.exp(l[2]) }, { source: profile.source });
+  // The runtime extension's rates move with the rate of their class (compute or bandwidth): their ratios stay the
+  // micro-benchmarks'. Three numbers are refined, as without the extension.
+  const ratio = (v: number | undefined, of: number) => (v !== undefined ? v / of : undefined);
+  const gemvRatio = ratio(start.decodeFlopsPerS, start.flopsPerS);
+  const attentionRatio = ratio(start.attentionFlopsPerS, start.flopsPerS);
+  const singleRatio = ratio(start.singleBatchAttentionFlopsPerS, start.flopsPerS);
+  const elementwiseRatio = ratio(start.elementwiseBytesPerS, start.bytesPerS);
+  const ratesAt = (l: number[]): AttainedRates => ({
+    flopsPerS: Math.exp(l[0]),
+    bytesPerS: Math.exp(l[1]),
+    opOverheadS: Math.exp(l[2]),
+    ...(gemvRatio !== undefined ? { decodeFlopsPerS: gemvRatio * Math.exp(l[0]) } : {}),
+    ...(attentionRatio !== undefined ? { attentionFlopsPerS: attentionRatio * Math.exp(l[0]) } : {}),
+    ...(singleRatio !== undefined ? { singleBatchAttentionFlopsPerS: singleRatio * Math.exp(l[0]) } : {}),
+    ...(elementwiseRatio !== undefined ? { elementwiseBytesPerS: elementwiseRatio * Math.exp(l[1]) } : {}),
+  });
+  const make = (l: number[]) => withRates(profile, ratesAt(l), { source: profile.source });
   const before = meanAbsLogError(profile, samples);
   let best = meanAbsLogError(make(logs), samples);
   let step = Math.log(2);
@@ -214,7 +282,7 @@ export function fitToNetworks(profile: DeviceProfile, samples: readonly FitSampl
     }
     if (!moved) step /= 2;
   }
-  const attained = { flopsPerS: Math.exp(logs[0]), bytesPerS: Math.exp(logs[1]), opOverheadS: Math.exp(logs[2]) };
+  const attained = ratesAt(logs);
   const prev = (profile as DeviceProfile & { calibration?: unknown }).calibration as CalibrationRecord | undefined;
   const calibration = prev
     ? { ...prev, method: 'micro-benchmarks+networks', networkFit: { samples: samples.length, meanAbsLogErrorBefore: before, meanAbsLogErrorAfter: best, attained } }

@@ -6,10 +6,16 @@
  * Layout choices that keep tfjs on its fast paths: activations are [tokens, width]; keys are cached transposed
  * ([kvHeads, headDim, positions]) so that scores are a plain batched matmul (tfjs-wasm's transposed matmul is
  * 13–22× slower, packages.md); grouped-query attention folds the query heads of a group into the rows of that
- * group's matmul, so no key is repeated. RoPE is priced, not exact: q·cos + reverse(q)·sin has the same work as the
- * rotation. Tied embeddings are run with a separate head matrix (the same bytes are read).
+ * group's matmul, so no key is repeated. RoPE is the rotate-half form (x·cos + [−x₂, x₁]·sin per head, as
+ * GPT-NeoX/Llama run it) with random tables; each position's cos/sin rows are cut from the tables once at build time,
+ * so a step does not slice them. (An earlier form, x·cos + reverse(x)·sin, hit tfjs-wasm's generic Reverse kernel,
+ * ~50 ns per element, and cost several times what a rotation costs.) Tied embeddings are run with a separate head matrix (the same bytes are read).
  * MoE routes at batch 1 as runtimes do on a CPU: router logits, softmax and top-k on the device, the chosen expert
- * ids read back to the host, then each chosen expert runs on its tokens and the results are scattered back.
+ * ids read back to the host, then each chosen expert runs on its tokens and the results are scattered back. With
+ * random weights every token's hidden state shares one dominant direction and all tokens would pick the same
+ * experts; a trained MoE is load-balanced (auxiliary loss, or DeepSeek-V3's per-expert routing bias). So a fixed
+ * random routing bias per position (large beside the probabilities) is added before the top-k: each token picks
+ * its experts as if uniformly, which is what the lowering assumes (expected experts touched E·(1 − (1 − K/E)^n)).
  */
 import type { DecoderLayer, LlmArchitecture } from '../../core/architecture.js';
 import type { Rng } from '../../core/rng.js';
@@ -105,6 +111,20 @@ export function buildLlm(arch: LlmArchitecture, workload: Workload, rng: Rng): T
   const ropeSinQ = tf.randomUniform([maxPos, qw], -1, 1, 'float32', seed()) as T2;
   const ropeCosK = tf.randomUniform([maxPos, kvw], -1, 1, 'float32', seed()) as T2;
   const ropeSinK = tf.randomUniform([maxPos, kvw], -1, 1, 'float32', seed()) as T2;
+  // Rows of the tables by (position, tokens): the prompt's block and each decode position, cut once.
+  const ropeRows = new Map<string, [T2, T2, T2, T2]>();
+  const rowsAt = (pos: number, n: number): [T2, T2, T2, T2] => {
+    const key = `${pos}:${n}`;
+    let r = ropeRows.get(key);
+    if (!r) {
+      const cut = (t: T2) => tf.keep(t.slice([pos, 0], [n, -1]));
+      r = [cut(ropeCosQ), cut(ropeSinQ), cut(ropeCosK), cut(ropeSinK)];
+      ropeRows.set(key, r);
+    }
+    return r;
+  };
+  rowsAt(0, S);
+  for (let p = S; p < maxPos; p++) rowsAt(p, 1);
   // Causal mask of the prefill: 0 on and below the diagonal, −1e9 above.
   const mask = tf.tidy(() => {
     const i = tf.range(0, S).reshape([S, 1]);
@@ -129,6 +149,15 @@ export function buildLlm(arch: LlmArchitecture, workload: Workload, rng: Rng): T
     );
   }
   const windowMask = (w: number): T2 => windowMasks.get(w) as T2;
+  // Routing bias per position (see the header), rows cut once: the prompt's block and each decode position.
+  const experts = arch.mlp.kind === 'moe' ? arch.mlp.experts : 0;
+  const routeBias = new Map<string, T2>();
+  if (experts > 0) {
+    const table = tf.randomUniform([maxPos, experts], 0, 10, 'float32', seed()) as T2;
+    routeBias.set(`0:${S}`, table.slice([0, 0], [S, -1]));
+    for (let p = S; p < maxPos; p++) routeBias.set(`${p}:1`, table.slice([p, 0], [1, -1]));
+    table.dispose();
+  }
 
   const layers: LayerWeights[] = arch.layers.map((layer: DecoderLayer) => {
     const lw: { -readonly [K in keyof LayerWeights]: LayerWeights[K] } = {};
@@ -166,14 +195,15 @@ export function buildLlm(arch: LlmArchitecture, workload: Workload, rng: Rng): T
     return tf.matMul(tf.mul(tf.mul(gate, tf.sigmoid(gate)), lin) as T2, m.down);
   };
 
-  const moe = (x: T2, lw: LayerWeights): T2 => {
+  const moe = (x: T2, lw: LayerWeights, pos: number): T2 => {
     const m = arch.mlp;
     if (m.kind !== 'moe' || !lw.router || !lw.experts) throw new Error('moe weights missing');
     const n = x.shape[0];
     const probs = tf.softmax(tf.matMul(x, lw.router));
-    const { values, indices } = tf.topk(probs, m.activeExperts);
+    // The bias picks the experts; the gates are the router's own probabilities of the picked experts.
+    const { indices } = tf.topk(tf.add(probs, routeBias.get(`${pos}:${n}`) as T2), m.activeExperts);
     const ids = indices.dataSync(); // host-side routing, as at batch 1 on a CPU
-    const gates = values.dataSync();
+    const p = probs.dataSync();
     const rowsOf = new Map<number, { rows: number[]; gates: number[] }>();
     for (let t = 0; t < n; t++) {
       for (let k = 0; k < m.activeExperts; k++) {
@@ -181,7 +211,7 @@ export function buildLlm(arch: LlmArchitecture, workload: Workload, rng: Rng): T
         let r = rowsOf.get(e);
         if (!r) rowsOf.set(e, (r = { rows: [], gates: [] }));
         r.rows.push(t);
-        r.gates.push(gates[t * m.activeExperts + k]);
+        r.gates.push(p[t * m.experts + e]);
       }
     }
     let out: tf.Tensor = tf.zeros([n, d]);
@@ -211,9 +241,14 @@ export function buildLlm(arch: LlmArchitecture, workload: Workload, rng: Rng): T
           q = rms(q.reshape([n, H, hd]), lw.qNorm).reshape([n, qw]);
           k = rms(k.reshape([n, KV, hd]), lw.kNorm).reshape([n, kvw]);
         }
-        const rope = (x: T2, cos: T2, sin: T2): T2 => tf.add(tf.mul(x, cos.slice([pos, 0], [n, -1])), tf.mul(tf.reverse(x, 1), sin.slice([pos, 0], [n, -1])));
-        q = rope(q, ropeCosQ, ropeSinQ);
-        k = rope(k, ropeCosK, ropeSinK);
+        const [cq, sq, ck, sk] = rowsAt(pos, n);
+        const rope = (x: T2, heads: number, cos: T2, sin: T2): T2 => {
+          const [x1, x2] = tf.split(x.reshape([n * heads, hd]), 2, 1);
+          const rotated = tf.concat([tf.neg(x2), x1], 1).reshape([n, heads * hd]);
+          return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
+        };
+        q = rope(q, H, cq, sq);
+        k = rope(k, KV, ck, sk);
         // [n, KV, g, hd] → [KV, g·n, hd]
         const qh = (n === 1 ? q.reshape([KV, g, hd]) : q.reshape([n, KV, g, hd]).transpose([1, 2, 0, 3]).reshape([KV, g * n, hd])) as T3;
         const kNew = (n === 1 ? k.reshape([KV, hd, 1]) : k.reshape([n, KV, hd]).transpose([1, 2, 0])) as T3;
@@ -244,7 +279,7 @@ export function buildLlm(arch: LlmArchitecture, workload: Workload, rng: Rng): T
       }
       if (lw.mlpNorm) {
         const h = rms(x, lw.mlpNorm) as T2;
-        x = tf.add(x, lw.dense ? mlp(h, lw.dense) : moe(h, lw));
+        x = tf.add(x, lw.dense ? mlp(h, lw.dense) : moe(h, lw, pos));
       }
     });
     return n === 1 ? x : x.slice([n - 1, 0], [1, d]);
@@ -280,7 +315,7 @@ export function buildLlm(arch: LlmArchitecture, workload: Workload, rng: Rng): T
       return { prefillMs: t1 - t0, decodeMs: t2 - t1 };
     },
     dispose() {
-      [embedding, head, finalNorm, ropeCosQ, ropeSinQ, ropeCosK, ropeSinK, mask, promptIds, ...windowMasks.values()].forEach((t) => t.dispose());
+      [embedding, head, finalNorm, ropeCosQ, ropeSinQ, ropeCosK, ropeSinK, mask, promptIds, ...windowMasks.values(), ...[...ropeRows.values()].flat(), ...routeBias.values()].forEach((t) => t.dispose());
       for (const lw of layers) {
         for (const t of [lw.mixerNorm, lw.qkv, lw.qkvBias, lw.qNorm, lw.kNorm, lw.o, lw.mlpNorm, lw.router, lw.sharedGate]) t?.dispose();
         for (const m of [lw.dense, ...(lw.experts ?? []), ...(lw.shared ?? [])]) if (m) (m.up.dispose(), m.down.dispose());

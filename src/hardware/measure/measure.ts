@@ -57,7 +57,7 @@ export async function measureArchitecture(arch: Architecture, rng: Rng, options:
       }, timingOptions);
       const steps = options.workload.generatedTokens;
       return {
-        latencyMs: timing.medianMs,
+        latencyMs: timing.valueMs,
         timing,
         ttftMs: med(prefill),
         decodeMsPerToken: steps > 0 ? med(decode) / steps : 0,
@@ -72,7 +72,7 @@ export async function measureArchitecture(arch: Architecture, rng: Rng, options:
   const model = arch.family === 'nb201' ? buildNb201(arch, rng, batch) : buildFbnet(arch, rng, batch);
   try {
     const timing = await timeIt(() => model.forward(), timingOptions);
-    return { latencyMs: timing.medianMs, timing, paramCount: model.paramCount, machine };
+    return { latencyMs: timing.valueMs, timing, paramCount: model.paramCount, machine };
   } finally {
     model.dispose();
   }

@@ -1,16 +1,35 @@
 /**
- * Operator micro-benchmarks on the active tfjs backend: what the roofline's three numbers mean on this machine.
- * - matmuls over a range of shapes → attainable FLOP/s (the best large-shape rate);
- * - memory-bound operations (matrix–vector products over weights larger than the last-level cache, as a decode
- *   step does, and large element-wise adds) → attainable bandwidth;
- * - a chain of tiny operators with one read-back at the end → the fixed cost per operator.
+ * Operator micro-benchmarks on the active tfjs backend: what the roofline's numbers mean on this machine, measured
+ * on the shapes the models run (a runtime reaches different rates on different shape classes):
+ * - matrix–matrix products at prefill shapes (64 rows: the prompt; model widths) → attainable FLOP/s;
+ * - matrix–vector products at decode shapes (one row; model widths), cycling over distinct weights as a decode step
+ *   does (each weight read once, not from cache) → the decode-step matmul rate (runtime extension
+ *   decodeMatmulEfficiency);
+ * - attention blocks as the measured decoder runs them (batched score matmul, scale, causal mask, softmax, context
+ *   matmul; tfjs-wasm runs batched matmuls on a slower path than 2-D ones, and one KV head makes them 2-D) → the
+ *   attention rates, counted in the lowering's FLOPs (causal pairs only) (runtime extension attentionEfficiency,
+ *   and singleBatchAttentionEfficiency from the one-KV-head blocks);
+ * - element-wise chains on model-sized activations (a prefill's [64, width]) → the element-wise bandwidth
+ *   (runtime extension elementwiseMemoryEfficiency);
+ * - memory-bound operations (matrix–vector products over weights larger than the last-level cache and large
+ *   element-wise adds) → attainable bandwidth;
+ * - a chain of tiny operators with one read-back at the end → the fixed cost per operator; a chain of the small
+ *   kernels a decoder launches (reshape, slice, multiply, add, on one row of a model's width) → the fixed cost
+ *   per kernel, which the runtime extension's kernel counts multiply.
  * Each figure is timed with timer.ts (rounds, quietest kept) and the one read-back of each run is priced by the
  * overhead benchmark and subtracted, so that rates are not diluted by synchronisation.
  */
+import { uniformLayers, type LlmArchitecture } from '../../core/architecture.js';
+import { lowerLlm } from '../../core/lower-llm.js';
+import { createRng } from '../../core/rng.js';
+import type { Workload } from '../../core/workload.js';
+import { kernelsOf } from '../roofline.js';
 import { initTf, tf } from '../tf-backend.js';
+import { buildLlm } from './llm-model.js';
+import { TFJS_LLM_KERNELS_PER_OP } from './tfjs-kernels.js';
 import { defaultClock, timeIt, type Timing, type TimingOptions } from './timer.js';
 
-export type MicroKind = 'matmul' | 'matvec' | 'elementwise' | 'overhead' | 'sync';
+export type MicroKind = 'matmul' | 'gemv' | 'attention' | 'matvec' | 'elementwise' | 'small-elementwise' | 'overhead' | 'kernels' | 'decoder-probe' | 'sync';
 
 export interface MicroResult {
   readonly name: string;
@@ -29,8 +48,25 @@ export interface MicroResult {
 export interface MicroPlan {
   /** [M, K, N] of the compute-bound matmuls. */
   readonly matmuls: readonly (readonly [number, number, number])[];
-  /** [K, N] of the 1×K · K×N products (weights read once). */
+  /** [K, N] of the 1×K · K×N products (weights read once) that measure bandwidth (DRAM-sized weights). */
   readonly matvecs: readonly (readonly [number, number])[];
+  /** [K, N] of the 1×K · K×N products at decode shapes (their FLOP rate); none: no decode-matmul rate. */
+  readonly gemvs?: readonly (readonly [number, number])[];
+  /** [heads, kvHeads] of prefill attention blocks (head dim 64, attentionTokens tokens) as the measured decoder runs them. */
+  readonly attention?: readonly (readonly [number, number])[];
+  readonly attentionTokens?: number;
+  /** [rows, width] of the element-wise chains at model sizes (a multiply by a row and an add, as norms and RoPE). */
+  readonly smallElementwise?: readonly (readonly [number, number])[];
+  /**
+   * Layers of the decoder probe: a decoder of width 64 (one head, FFN 64, vocabulary 64; prompt 8, 8 generated)
+   * built by llm-model.ts, whose work is negligible, so its time over the kernels it launches (tfjs-kernels.ts)
+   * is the fixed cost per kernel inside a real generation (engine dispatch, tidy, allocation). 0/absent: none.
+   */
+  readonly decoderProbeLayers?: number;
+  /** Kernels per model-like kernel chain (reshape, slice, multiply, add on [1, width]); 0 or absent: none. */
+  readonly kernelChain?: number;
+  /** Row width of the kernel chain's operands. */
+  readonly kernelChainWidth?: number;
   /** Elements of the a + b adds. */
   readonly elementwise: readonly number[];
   /** Tiny operators per overhead chain. */
@@ -45,17 +81,40 @@ export interface MicroPlan {
  */
 export const DEFAULT_MICRO_PLAN: MicroPlan = {
   matmuls: [
-    [64, 512, 1536],
-    [128, 1024, 1024],
-    [256, 1024, 1024],
-    [512, 512, 512],
+    [64, 256, 768],
+    [64, 384, 1536],
+    [64, 512, 2048],
+    [64, 2048, 512],
   ],
   matvecs: [
     [1024, 4096],
     [4096, 4096],
   ],
+  gemvs: [
+    [256, 768],
+    [384, 1536],
+    [512, 2048],
+    [2048, 512],
+    [512, 4096],
+  ],
+  attention: [
+    [4, 1],
+    [8, 1],
+    [4, 2],
+    [6, 3],
+    [8, 2],
+    [8, 8],
+  ],
+  attentionTokens: 64,
+  smallElementwise: [
+    [64, 256],
+    [64, 512],
+  ],
   elementwise: [1 << 22],
   overheadChain: 200,
+  kernelChain: 240,
+  kernelChainWidth: 384,
+  decoderProbeLayers: 4,
   repeat: 3,
 };
 
@@ -66,8 +125,18 @@ export const TINY_MICRO_PLAN: MicroPlan = {
     [64, 128, 128],
   ],
   matvecs: [[256, 512]],
+  gemvs: [[128, 256]],
+  attention: [
+    [2, 1],
+    [2, 2],
+  ],
+  attentionTokens: 16,
+  smallElementwise: [[16, 64]],
   elementwise: [1 << 16],
   overheadChain: 50,
+  kernelChain: 40,
+  kernelChainWidth: 64,
+  decoderProbeLayers: 1,
   repeat: 2,
 };
 
@@ -76,14 +145,14 @@ export async function runMicroBenchmarks(plan: MicroPlan = DEFAULT_MICRO_PLAN, t
   const out: MicroResult[] = [];
   const push = (r: MicroResult) => {
     out.push(r);
-    log?.(`${r.name}: ${r.timing.medianMs.toFixed(3)} ms (spread ${(r.timing.spread * 100).toFixed(0)}%, ${r.timing.rounds} round(s))` + (r.flopsPerS ? `, ${(r.flopsPerS / 1e9).toFixed(2)} GFLOP/s` : '') + (r.bytesPerS ? `, ${(r.bytesPerS / 1e9).toFixed(2)} GB/s` : ''));
+    log?.(`${r.name}: ${r.timing.valueMs.toFixed(3)} ms (spread ${(r.timing.spread * 100).toFixed(0)}%, ${r.timing.rounds} round(s))` + (r.flopsPerS ? `, ${(r.flopsPerS / 1e9).toFixed(2)} GFLOP/s` : '') + (r.bytesPerS ? `, ${(r.bytesPerS / 1e9).toFixed(2)} GB/s` : ''));
   };
 
   // One read-back of a small tensor: paid once per timed run below and subtracted.
   const small = tf.ones([8]);
   const sync = await timeIt(() => small.dataSync(), { ...timing, runs: Math.max(15, timing.runs ?? 0) });
   push({ name: 'sync', kind: 'sync', flops: 0, bytes: 0, ops: 0, timing: sync, flopsPerS: 0, bytesPerS: 0 });
-  const syncMs = sync.medianMs;
+  const syncMs = sync.valueMs;
 
   // Fixed cost per operator: a dependent chain of adds on 8 elements, one read-back.
   const chain = plan.overheadChain;
@@ -96,9 +165,63 @@ export async function runMicroBenchmarks(plan: MicroPlan = DEFAULT_MICRO_PLAN, t
   }, timing);
   push({ name: `overhead x${chain}`, kind: 'overhead', flops: 8 * chain, bytes: 0, ops: chain, timing: ov, flopsPerS: 0, bytesPerS: 0 });
 
-  // Seconds of work in a timed run: the read-back is not the op's work. (The ops' own launch cost stays in: it is
-  // small beside these operands, and subtracting noisy estimates could leave nothing.)
-  const workS = (t: Timing) => Math.max(t.medianMs - syncMs, 0.5 * t.medianMs) / 1e3;
+  // Fixed cost per kernel of a decoder: the small kernels it launches between its matmuls, on one row of a model's
+  // width (a reshape, a slice, a multiply and an add per group of four; one read-back).
+  const kc = plan.kernelChain ?? 0;
+  let kernelMs = 0;
+  if (kc > 0) {
+    const w = plan.kernelChainWidth ?? 384;
+    const row = tf.randomNormal([1, 2 * w]) as tf.Tensor2D;
+    const scale = tf.randomNormal([1, w]) as tf.Tensor2D;
+    const groups = Math.max(1, Math.round(kc / 4));
+    const kt = await timeIt(() => {
+      tf.tidy(() => {
+        let x: tf.Tensor2D = row;
+        for (let i = 0; i < groups; i++) {
+          const h = tf.slice(x.reshape([2 * w]), [0], [w]).reshape([1, w]);
+          x = tf.concat([tf.add(tf.mul(h, scale), h), h], 1) as tf.Tensor2D; // 6 kernels a group
+        }
+        x.dataSync();
+      });
+    }, timing);
+    push({ name: `kernels x${groups * 6}`, kind: 'kernels', flops: 0, bytes: 0, ops: groups * 6, timing: kt, flopsPerS: 0, bytesPerS: 0 });
+    kernelMs = Math.max(0, (kt.valueMs - syncMs) / (groups * 6));
+    row.dispose();
+    scale.dispose();
+  }
+
+  // Fixed cost per kernel inside a generation: a decoder whose work is negligible, timed whole.
+  const probeLayers = plan.decoderProbeLayers ?? 0;
+  if (probeLayers > 0) {
+    const arch: LlmArchitecture = {
+      family: 'llm',
+      vocabSize: 64,
+      hiddenSize: 64,
+      heads: 1,
+      kvHeads: 1,
+      headDim: 64,
+      mlp: { kind: 'dense', intermediateSize: 64, gated: true },
+      layers: uniformLayers(probeLayers),
+      tiedEmbeddings: false,
+      qkvBias: false,
+      qkNorm: false,
+      precision: { weights: 'fp32', activations: 'fp32', kvCache: 'fp32' },
+    };
+    const workload: Workload = { batch: 1, promptTokens: 8, generatedTokens: 8 };
+    const table = { runtime: { kernelsPerOp: TFJS_LLM_KERNELS_PER_OP } } as Parameters<typeof kernelsOf>[1];
+    let kernels = 0;
+    for (const op of lowerLlm(arch, workload)) kernels += op.count * kernelsOf(op, table) * (op.phase === 'decode' ? workload.generatedTokens : 1);
+    const model = buildLlm(arch, workload, createRng('decoder-probe'));
+    const t = await timeIt(() => model.generate(), timing);
+    model.dispose();
+    // One read-back per generated token (the greedy sampler) and one after the prefill.
+    push({ name: `decoder probe l${probeLayers} d64 (${kernels} kernels)`, kind: 'decoder-probe', flops: 0, bytes: 0, ops: kernels, timing: { ...t, valueMs: Math.max(0, t.valueMs - (workload.generatedTokens + 1) * syncMs) }, flopsPerS: 0, bytesPerS: 0 });
+  }
+
+  // Seconds of work in a timed run: neither the read-back nor the fixed cost of the run's kernels (from the kernel
+  // chain, when measured) is the op's work — the roofline adds the latter back per kernel, and at decode shapes it
+  // is a large part of a matrix–vector product's time. Never below half the run (noisy estimates).
+  const workS = (t: Timing, kernels: number) => Math.max(t.valueMs - syncMs - kernels * kernelMs, 0.5 * t.valueMs) / 1e3;
 
   const timeOp = async (name: string, kind: MicroKind, flops: number, bytes: number, make: () => tf.Tensor) => {
     const r = plan.repeat;
@@ -109,8 +232,9 @@ export async function runMicroBenchmarks(plan: MicroPlan = DEFAULT_MICRO_PLAN, t
         (last as tf.Tensor).slice([0], [1]).dataSync();
       });
     }, timing);
-    const s = workS(t);
-    push({ name, kind, flops: flops * r, bytes: bytes * r, ops: r, timing: t, flopsPerS: kind === 'matmul' ? (flops * r) / s : 0, bytesPerS: kind === 'matmul' ? 0 : (bytes * r) / s });
+    const s = workS(t, 2 * r + 1); // each repeat: the op and a reshape; one slice before the read-back
+    const compute = kind === 'matmul';
+    push({ name, kind, flops: flops * r, bytes: bytes * r, ops: r, timing: t, flopsPerS: compute ? (flops * r) / s : 0, bytesPerS: compute ? 0 : (bytes * r) / s });
   };
 
   for (const [m, k, n] of plan.matmuls) {
@@ -126,6 +250,68 @@ export async function runMicroBenchmarks(plan: MicroPlan = DEFAULT_MICRO_PLAN, t
     await timeOp(`matvec 1x${k}x${n}`, 'matvec', 2 * k * n, 4 * (k + k * n + n), () => tf.matMul(a, b).reshape([-1]));
     a.dispose();
     b.dispose();
+  }
+  // Decode-shape products over distinct weights (≥ 32 MiB in all, beyond the last-level cache), each read once.
+  for (const [k, n] of plan.gemvs ?? []) {
+    const a = tf.randomNormal([1, k]) as tf.Tensor2D;
+    const copies = Math.max(plan.repeat, Math.ceil((32 * 2 ** 20) / (4 * k * n)));
+    const bs = Array.from({ length: copies }, () => tf.randomNormal([k, n]) as tf.Tensor2D);
+    const t = await timeIt(() => {
+      tf.tidy(() => {
+        let last: tf.Tensor | undefined;
+        for (const b of bs) last = tf.matMul(a, b).reshape([-1]);
+        (last as tf.Tensor).slice([0], [1]).dataSync();
+      });
+    }, timing);
+    const s = workS(t, 2 * copies + 1);
+    push({ name: `gemv 1x${k}x${n} x${copies} weights`, kind: 'gemv', flops: 2 * k * n * copies, bytes: 4 * k * n * copies, ops: copies, timing: t, flopsPerS: (2 * k * n * copies) / s, bytesPerS: 0 });
+    a.dispose();
+    bs.forEach((b) => b.dispose());
+  }
+  // Prefill attention blocks as llm-model.ts runs them; rate in the lowering's FLOPs (scores and context over the
+  // causal pairs only, 2·heads·64 each per pair), after the fixed cost of the block's 7 kernels.
+  const S = plan.attentionTokens ?? 64;
+  for (const [H, KV] of plan.attention ?? []) {
+    const g = H / KV;
+    const hd = 64;
+    const qh = tf.randomNormal([KV, g * S, hd]) as tf.Tensor3D;
+    const kT = tf.randomNormal([KV, hd, S]) as tf.Tensor3D;
+    const v = tf.randomNormal([KV, S, hd]) as tf.Tensor3D;
+    const mask = tf.tidy(() => tf.mul(tf.cast(tf.greater(tf.range(0, S).reshape([1, S]), tf.range(0, S).reshape([S, 1])), 'float32'), -1e9));
+    const r = plan.repeat;
+    const t = await timeIt(() => {
+      tf.tidy(() => {
+        let last: tf.Tensor | undefined;
+        for (let i = 0; i < r; i++) {
+          const scores = tf.add(tf.mul(tf.matMul(qh, kT), 1 / 8).reshape([KV, g, S, S]), mask).reshape([KV, g * S, S]);
+          last = tf.matMul(tf.softmax(scores) as tf.Tensor3D, v).reshape([-1]);
+        }
+        (last as tf.Tensor).slice([0], [1]).dataSync();
+      });
+    }, timing);
+    const pairs = (S * (S + 1)) / 2;
+    const flops = 4 * H * hd * pairs * r;
+    const s = workS(t, 8 * r + 1);
+    push({ name: `attention h${H} kv${KV} s${S}`, kind: 'attention', flops, bytes: 0, ops: 8 * r, timing: t, flopsPerS: flops / s, bytesPerS: 0 });
+    [qh, kT, v, mask].forEach((x) => x.dispose());
+  }
+  // Element-wise work at model sizes: y = x·w + x (w a row, as a norm's weight), chained.
+  for (const [rows, width] of plan.smallElementwise ?? []) {
+    const x0 = tf.randomNormal([rows, width]);
+    const w = tf.randomNormal([width]);
+    const chain = 8;
+    const t = await timeIt(() => {
+      tf.tidy(() => {
+        let x: tf.Tensor = x0;
+        for (let i = 0; i < chain; i++) x = tf.add(tf.mul(x, w), x);
+        x.slice([0, 0], [1, 1]).dataSync();
+      });
+    }, timing);
+    const bytes = chain * 2 * 3 * 4 * rows * width; // each op reads two operands and writes one (the row is cached)
+    const s = workS(t, 2 * chain + 1);
+    push({ name: `elementwise ${rows}x${width} x${2 * chain}`, kind: 'small-elementwise', flops: 2 * chain * rows * width, bytes, ops: 2 * chain, timing: t, flopsPerS: 0, bytesPerS: bytes / s });
+    x0.dispose();
+    w.dispose();
   }
   for (const n of plan.elementwise) {
     const a = tf.randomNormal([n]);

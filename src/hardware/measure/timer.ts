@@ -27,6 +27,16 @@ export interface TimingOptions {
   readonly maxRounds: number;
   /** The clock of the figure (default: defaultClock of the backend, or wall when unknown). */
   readonly clock?: ClockKind;
+  /**
+   * The figure kept: 'median' of the quietest round (default), or 'min', the fastest run of all rounds. On a CPU
+   * clock interference only ever adds time (another thread on the same core, caches evicted), so the fastest run
+   * is the closest to the work itself, and it moves least between measurements minutes apart.
+   */
+  readonly estimator?: 'median' | 'min';
+  /** A round keeps running past `runs` until its runs add up to this many ms (fast models get more runs). */
+  readonly minRoundMs?: number;
+  /** Cap on the runs of one round when minRoundMs extends it. */
+  readonly maxRunsPerRound?: number;
 }
 
 export const DEFAULT_TIMING: TimingOptions = { warmup: 2, runs: 7, maxSpread: 0.1, maxRounds: 4 };
@@ -79,6 +89,11 @@ export function describeMachine(m: MachineInfo): string {
 export interface Timing {
   /** The clock of medianMs, minMs and the quartiles. */
   readonly clock: ClockKind;
+  /** The figure, by the estimator: medianMs, or bestMs. */
+  readonly valueMs: number;
+  readonly estimator: 'median' | 'min';
+  /** Fastest run over every round. */
+  readonly bestMs: number;
   /** Median of the kept (quietest) round, ms. */
   readonly medianMs: number;
   /** Wall-clock median of the same round (equal to medianMs when the clock is wall). */
@@ -136,11 +151,15 @@ export async function timeIt(fn: () => unknown, options: Partial<TimingOptions> 
   while (rounds.length < o.maxRounds) {
     const samples: number[] = [];
     const walls: number[] = [];
-    for (let i = 0; i < o.runs; i++) {
+    let total = 0;
+    const cap = Math.max(o.runs, o.maxRunsPerRound ?? 50);
+    while (samples.length < o.runs || (o.minRoundMs !== undefined && total < o.minRoundMs && samples.length < cap)) {
       const w0 = wall();
       const t0 = main();
       await fn();
-      samples.push(main() - t0);
+      const dt = main() - t0;
+      samples.push(dt);
+      total += dt;
       walls.push(wall() - w0);
     }
     const r = { round: summarise(samples), wallMedian: summarise(walls).median };
@@ -149,17 +168,77 @@ export async function timeIt(fn: () => unknown, options: Partial<TimingOptions> 
     if (r.round.spread <= o.maxSpread) break;
   }
   const kept = (best as { round: Round; wallMedian: number }).round;
+  const estimator = o.estimator ?? 'median';
+  const bestMs = Math.min(...rounds.map((r) => r.round.sorted[0]));
   return {
     clock: kind,
+    valueMs: estimator === 'min' ? bestMs : kept.median,
+    estimator,
+    bestMs,
     medianMs: kept.median,
     wallMedianMs: (best as { wallMedian: number }).wallMedian,
     minMs: kept.sorted[0],
     p25Ms: quantile(kept.sorted, 0.25),
     p75Ms: quantile(kept.sorted, 0.75),
     spread: kept.spread,
-    runs: o.runs,
+    runs: kept.sorted.length,
     rounds: rounds.length,
     roundMediansMs: rounds.map((r) => r.round.median),
     stable: kept.spread <= o.maxSpread,
   };
+}
+
+/** What a quiet check found before a measurement. */
+export interface QuietCheck {
+  /** The probe's time over its best so far (1 = as quiet as ever seen). */
+  readonly slowdown: number;
+  /** Probes run (1 when the machine was quiet at once). */
+  readonly probes: number;
+  readonly waitedMs: number;
+}
+
+/**
+ * A quiet check for a shared machine: a fixed small probe (`probe`, timed on `clock`, fastest of 3) run before each
+ * measurement; while it runs slower than `tolerance` × its best time so far (another process on the same core, a
+ * burst of load), wait `pauseMs` and probe again, up to `maxProbes`. Bursts then fall between measurements rather
+ * than inside them; what was found is returned, to be recorded with the figure.
+ */
+export class QuietGate {
+  private bestMs = Infinity;
+
+  constructor(
+    private readonly probe: () => unknown,
+    private readonly clock: () => number,
+    private readonly options: { tolerance?: number; maxProbes?: number; pauseMs?: number; sleep?: (ms: number) => Promise<void> } = {},
+  ) {}
+
+  private time(): number {
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t0 = this.clock();
+      this.probe();
+      best = Math.min(best, this.clock() - t0);
+    }
+    return best;
+  }
+
+  async wait(): Promise<QuietCheck> {
+    const tolerance = this.options.tolerance ?? 1.15;
+    const maxProbes = this.options.maxProbes ?? 8;
+    const pauseMs = this.options.pauseMs ?? 150;
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    let waitedMs = 0;
+    let ratio = Infinity;
+    let probes = 0;
+    while (probes < maxProbes) {
+      const t = this.time();
+      probes++;
+      if (t < this.bestMs) this.bestMs = t;
+      ratio = this.bestMs > 0 ? t / this.bestMs : 1;
+      if (ratio <= tolerance) break;
+      await sleep(pauseMs);
+      waitedMs += pauseMs;
+    }
+    return { slowdown: ratio, probes, waitedMs };
+  }
 }

@@ -16,7 +16,7 @@ const BASE: DeviceProfile = parseDeviceProfile(
   'test',
 );
 
-const timing = (medianMs: number): Timing => ({ clock: 'wall', medianMs, wallMedianMs: medianMs, minMs: medianMs, p25Ms: medianMs, p75Ms: medianMs, spread: 0, runs: 1, rounds: 1, roundMediansMs: [medianMs], stable: true });
+const timing = (medianMs: number): Timing => ({ clock: 'wall', valueMs: medianMs, estimator: 'median', bestMs: medianMs, medianMs, wallMedianMs: medianMs, minMs: medianMs, p25Ms: medianMs, p75Ms: medianMs, spread: 0, runs: 1, rounds: 1, roundMediansMs: [medianMs], stable: true });
 const micro = (name: string, kind: MicroResult['kind'], medianMs: number, rates: { flopsPerS?: number; bytesPerS?: number; ops?: number }): MicroResult => ({
   name, kind, flops: 0, bytes: 0, ops: rates.ops ?? 1, timing: timing(medianMs), flopsPerS: rates.flopsPerS ?? 0, bytesPerS: rates.bytesPerS ?? 0,
 });
@@ -30,19 +30,56 @@ describe('calibration', () => {
     expect(flopsPerCycle(new Set(), 'arm64')).toBe(16);
   });
 
-  it('rates: best matmul, median memory-bound op, (chain − read-back) / ops', () => {
-    const r = attainedRates([
+  it('rates: median matmul at prefill shapes, median memory-bound op, (chain − read-back) / ops', () => {
+    const base = [
       micro('sync', 'sync', 0.05, {}),
       micro('chain', 'overhead', 2.05, { ops: 200 }),
       micro('mm1', 'matmul', 1, { flopsPerS: 10e9 }),
       micro('mm2', 'matmul', 1, { flopsPerS: 20e9 }),
+      micro('mm3', 'matmul', 1, { flopsPerS: 16e9 }),
       micro('mv1', 'matvec', 1, { bytesPerS: 2e9 }),
       micro('mv2', 'matvec', 1, { bytesPerS: 4e9 }),
       micro('add', 'elementwise', 1, { bytesPerS: 1e9 }),
-    ]);
-    expect(r.flopsPerS).toBe(20e9);
+    ];
+    const r = attainedRates(base);
+    expect(r.flopsPerS).toBe(16e9);
     expect(r.bytesPerS).toBe(2e9);
     expect(r.opOverheadS).toBeCloseTo(10e-6, 15); // (2.05 − 0.05) ms / 200
+    expect(r.decodeFlopsPerS).toBeUndefined();
+    // With the shape-class benchmarks: their own medians; the decoder probe gives the per-kernel cost.
+    const full = attainedRates([
+      ...base,
+      micro('gemv1', 'gemv', 1, { flopsPerS: 4e9 }),
+      micro('gemv2', 'gemv', 1, { flopsPerS: 6e9 }),
+      micro('attn', 'attention', 1, { flopsPerS: 1e9 }),
+      micro('ew', 'small-elementwise', 1, { bytesPerS: 30e9 }),
+      micro('probe', 'decoder-probe', 10.05, { ops: 1000 }),
+    ]);
+    expect(full.decodeFlopsPerS).toBe(5e9);
+    expect(full.attentionFlopsPerS).toBe(1e9);
+    expect(full.elementwiseBytesPerS).toBe(30e9);
+    expect(full.opOverheadS).toBeCloseTo(10e-6, 15); // (10.05 − 0.05) ms / 1000 kernels
+  });
+
+  it('shape-class rates land in the runtime extension as efficiencies; refining keeps their ratios', () => {
+    const p = withRates(BASE, { flopsPerS: 20e9, bytesPerS: 10e9, opOverheadS: 1e-5, decodeFlopsPerS: 5e9, attentionFlopsPerS: 1e9, elementwiseBytesPerS: 40e9 }, { source: 'x', kernelsPerOp: { rope: 16 } });
+    expect(p.runtime?.decodeMatmulEfficiency).toBeCloseTo(0.05, 12); // 5e9 / 100e9
+    expect(p.runtime?.attentionEfficiency).toBeCloseTo(0.01, 12);
+    expect(p.memoryBandwidthBytesPerS).toBe(50e9);
+    expect(p.runtime?.elementwiseMemoryEfficiency).toBeCloseTo(0.8, 12); // 40e9 / 50e9
+    expect(p.runtime?.kernelsPerOp).toEqual({ rope: 16 });
+    const r = ratesOf(p);
+    expect(r.decodeFlopsPerS).toBeCloseTo(5e9, 0);
+    expect(r.elementwiseBytesPerS).toBeCloseTo(40e9, 0);
+    // A profile file with the extension round-trips through the schema.
+    expect(parseDeviceProfile(JSON.parse(JSON.stringify(p)), 'p.json').runtime).toEqual(p.runtime);
+    // Refinement moves three numbers; the extension's rates follow their class at the micro-benchmarks' ratio.
+    const arch = llmLocalSpace.decode(llmLocalSpace.sample(createRng(1)));
+    const predictMs = (q: DeviceProfile) => analyzeLlm(arch, LOCAL_WORKLOAD, q, { skipOpReports: true }).totalLatencyMs;
+    const fitted = ratesOf(fitToNetworks(p, [{ measuredMs: 2 * predictMs(p), predictMs }]));
+    expect(fitted.decodeFlopsPerS! / fitted.flopsPerS).toBeCloseTo(0.25, 9);
+    expect(fitted.attentionFlopsPerS! / fitted.flopsPerS).toBeCloseTo(0.05, 9);
+    expect(fitted.elementwiseBytesPerS! / fitted.bytesPerS).toBeCloseTo(4, 9);
   });
 
   it('a profile with attained rates: efficiencies = attained / peak; a rate above the spec raises the spec', () => {

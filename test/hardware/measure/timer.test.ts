@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quantile, timeIt } from '../../../src/hardware/measure/timer.js';
+import { QuietGate, quantile, timeIt } from '../../../src/hardware/measure/timer.js';
 
 /** A clock that advances by the scripted duration of each call of the timed function. */
 function scripted(durationsMs: number[]) {
@@ -50,5 +50,43 @@ describe('timer', () => {
     expect(t.medianMs).toBe(15);
     expect(t.p25Ms).toBe(10);
     expect(t.p75Ms).toBe(20);
+  });
+
+  it("the 'min' estimator keeps the fastest run of all rounds; minRoundMs adds runs to a fast round", async () => {
+    const s = scripted([10, 30, 12, 40, 11, 20, 21, 20, 20, 22]);
+    const t = await timeIt(s.fn, { warmup: 0, runs: 5, maxSpread: 0.1, maxRounds: 4, estimator: 'min' }, s.clock);
+    expect(t.valueMs).toBe(10);
+    expect(t.bestMs).toBe(10);
+    expect(t.medianMs).toBe(12);
+    // Runs of 2 ms with at least 3 runs and 9 ms a round: 5 runs (10 ms); the cap stops a round at maxRunsPerRound.
+    const fast = scripted(Array(20).fill(2));
+    const f = await timeIt(fast.fn, { warmup: 0, runs: 3, maxSpread: 1, maxRounds: 1, minRoundMs: 9 }, fast.clock);
+    expect(f.runs).toBe(5);
+    expect(f.valueMs).toBe(2);
+    const capped = scripted(Array(20).fill(2));
+    expect((await timeIt(capped.fn, { warmup: 0, runs: 3, maxSpread: 1, maxRounds: 1, minRoundMs: 100, maxRunsPerRound: 4 }, capped.clock)).runs).toBe(4);
+  });
+
+  it('a quiet check waits while its probe runs slower than its best, and gives up after maxProbes', async () => {
+    // Probe times (fastest of 3 each): 10 → best; 20, 20 (slow: wait); 11 (within 15%): go.
+    const times = [10, 10, 10, 20, 25, 20, 20, 30, 20, 11, 12, 13];
+    let now = 0;
+    let i = 0;
+    const slept: number[] = [];
+    const gate = new QuietGate(() => (now += times[i++]), () => now, { tolerance: 1.15, maxProbes: 5, pauseMs: 50, sleep: async (ms) => void slept.push(ms) });
+    expect((await gate.wait()).slowdown).toBe(1);
+    const q = await gate.wait();
+    expect(q.probes).toBe(3);
+    expect(q.waitedMs).toBe(100);
+    expect(q.slowdown).toBeCloseTo(1.1, 12);
+    // A machine that stays busy: the check gives up after maxProbes and reports the slowdown it saw.
+    let t2 = 0;
+    let calls = 0;
+    const busy = new QuietGate(() => (t2 += calls++ < 3 ? 10 : 30), () => t2, { tolerance: 1.15, maxProbes: 4, pauseMs: 5, sleep: async () => undefined });
+    await busy.wait();
+    const b = await busy.wait();
+    expect(b.probes).toBe(4);
+    expect(b.waitedMs).toBe(20);
+    expect(b.slowdown).toBe(3);
   });
 });
