@@ -5,7 +5,7 @@ import { getDevice } from '../../hardware/devices.js';
 import { describeBackend, initTf } from '../../hardware/tf-backend.js';
 import { LATENCY_SPACES, LatencyDataError, loadHelpLatencyTable, loadHelpMeta, loadLatencySamples, rowsOfIndices, type HelpSpaceMeta, type LatencySpaceId, type LatencyTable } from '../../predictors/latency/data.js';
 import { ROOFLINE_REFERENCE_DEVICE } from '../../predictors/latency/encode.js';
-import { evaluateDevices, METHODS } from '../../predictors/latency/evaluation.js';
+import { evaluateDevices, HELP_QUERY, METHODS, type DeviceScore, type SetScore } from '../../predictors/latency/evaluation.js';
 import { loadModel, saveModel } from '../../predictors/latency/io.js';
 import { adapt, computeRoofline, featurize, metaTrain, prepareFeatures, type HelpModel } from '../../predictors/latency/model.js';
 import { LatencyPredictorRegistry } from '../../predictors/latency/registry.js';
@@ -157,22 +157,28 @@ async function evalCmd(argv: readonly string[]): Promise<number> {
   const backend = await initTf();
   const features = prepareFeatures(table, getDevice(model.meta.rooflineDevice), { referenceRows, lutDevices: [], stats: model.meta.featureStats, luts: model.meta.sourceLuts });
   const sourceDevices = [...model.meta.sourceDevices, ...model.meta.validDevices].filter((d) => table.latencyMs[d]);
-  const scores = evaluateDevices({ table, features, referenceRows, testDevices: devices, sourceDevices, model, seed: model.meta.config.seed, methods: METHODS });
+  const scores = evaluateDevices({ table, features, referenceRows, testDevices: devices, sourceDevices, model, seed: model.meta.config.seed, methods: METHODS, helpQuery: true });
   if (values.json) {
     console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, space, scores }));
     return 0;
   }
   console.log(describeBackend(backend));
-  console.log(`Spearman ρ / MAPE % / within ±10%, 10 adaptation samples (the reference architectures), scored on the other ${table.genes.length - 10} architectures`);
   const header = ['method'.padEnd(22), ...devices.map((d) => d.padStart(22))].join(' ');
-  console.log(header);
-  for (const m of METHODS) {
-    const cells = devices.map((d) => {
-      const s = scores.find((x) => x.method === m && x.device === d);
-      return (s ? `${s.spearman.toFixed(3)} / ${s.mapePct.toFixed(1)} / ${(100 * s.within10).toFixed(0)}%` : '–').padStart(22);
-    });
-    console.log([m.padEnd(22), ...cells].join(' '));
-  }
+  const table_ = (pick: (s: DeviceScore) => SetScore | undefined) => {
+    console.log(header);
+    for (const m of METHODS) {
+      const cells = devices.map((d) => {
+        const found = scores.find((x) => x.method === m && x.device === d);
+        const s = found && pick(found);
+        return (s && Number.isFinite(s.spearman) ? `${s.spearman.toFixed(3)} / ${s.mapePct.toFixed(1)} / ${(100 * s.within10).toFixed(0)}%` : '–').padStart(22);
+      });
+      console.log([m.padEnd(22), ...cells].join(' '));
+    }
+  };
+  console.log(`Spearman ρ / MAPE % / within ±10%, 10 adaptation samples (the reference architectures), scored on the other ${table.genes.length - 10} architectures`);
+  table_((s) => s);
+  console.log(`\nThe same predictions on HELP's own query set (indices ${HELP_QUERY.first}–${HELP_QUERY.first + HELP_QUERY.count - 1} less each device's ${100 * HELP_QUERY.trim}% fastest and slowest), as HELP's published figures:`);
+  table_((s) => s.helpQuery);
   return 0;
 }
 

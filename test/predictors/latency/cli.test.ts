@@ -73,6 +73,10 @@ describe('hwnas predictor', () => {
     expect(report.backend).toMatch(/wasm|tensorflow|cpu/);
     const ours = report.scores.find((s: { method: string }) => s.method === 'help-meta-sgd');
     expect(ours.spearman).toBeGreaterThan(0.9);
+    expect(await main(['predictor', 'eval', '--predictor', out, '--data', data, '--devices', 'e'])).toBe(0);
+    const text = log.mock.calls.map((c) => String(c[0])).join('\n');
+    expect(text).toMatch(/help-meta-sgd\s+0\.9\d\d \/ /);
+    expect(text).toMatch(/HELP's own query set/);
   });
 
   it('eval names an unknown device', async () => {
