@@ -21,7 +21,7 @@ import type { Genes } from '../../src/core/space.js';
 import { formatNb201ArchStr, nb201Space } from '../../src/core/spaces/nb201.js';
 import type { DeviceProfile } from '../../src/hardware/device.js';
 import { getDevice } from '../../src/hardware/devices.js';
-import { calibrateFromMicro, fitToNetworks, localSpecProfile, ratesOf, type FitSample } from '../../src/hardware/measure/calibrate.js';
+import { calibrateFromMicro, fitScaleToNetworks, fitToNetworks, localSpecProfile, ratesOf, type FitSample } from '../../src/hardware/measure/calibrate.js';
 import { llmLocalSpace, LOCAL_WORKLOAD } from '../../src/core/spaces/llm-local.js';
 import { measureArchitecture, type Measurement } from '../../src/hardware/measure/measure.js';
 import { DEFAULT_MICRO_PLAN, runMicroBenchmarks } from '../../src/hardware/measure/micro.js';
@@ -145,10 +145,14 @@ const llmPredict = (arch: LlmArchitecture, p: DeviceProfile) => analyzeLlm(arch,
 const cellPredict = (arch: Nb201Architecture, p: DeviceProfile) => analyzeForward(lowerNb201(arch).ops, p, 'fp32').latencyMs;
 const llmRefit = llmRows.slice(0, nRefit);
 const llmTest = llmRows.slice(nRefit);
-const llmRefined = fitToNetworks(calibrated, llmRefit.map((r): FitSample => ({ measuredMs: r.measured.latencyMs, predictMs: (p) => llmPredict(r.arch, p) })));
+const llmSamples = llmRefit.map((r): FitSample => ({ measuredMs: r.measured.latencyMs, predictMs: (p) => llmPredict(r.arch, p) }));
+const llmRefined = fitToNetworks(calibrated, llmSamples);
+const llmScaled = fitScaleToNetworks(calibrated, llmSamples);
 const cellRef = cellRows.slice(0, refGenes.length);
 const cellTest = cellRows.slice(refGenes.length);
-const cellRefined = fitToNetworks(calibrated, cellRef.map((r): FitSample => ({ measuredMs: r.measured.latencyMs, predictMs: (p) => cellPredict(r.arch, p) })));
+const cellSamples = cellRef.map((r): FitSample => ({ measuredMs: r.measured.latencyMs, predictMs: (p) => cellPredict(r.arch, p) }));
+const cellRefined = fitToNetworks(calibrated, cellSamples);
+const cellScaled = fitScaleToNetworks(calibrated, cellSamples);
 
 const referenceLatencyMs = cellRef.map((r) => r.measured.latencyMs);
 const perModel = models.map((m) => {
@@ -173,11 +177,13 @@ function score(set: string, method: string, predicted: ArrayLike<number>, actual
 const llmActual = llmTest.map((r) => r.measured.latencyMs);
 score('llm-local', '(a) uncalibrated roofline (spec sheet)', llmTest.map((r) => llmPredict(r.arch, spec)), llmActual);
 score('llm-local', '(b) calibrated roofline (micro-benchmarks)', llmTest.map((r) => llmPredict(r.arch, calibrated)), llmActual);
-score('llm-local', `(b+) calibrated + refined on ${nRefit} measured stacks`, llmTest.map((r) => llmPredict(r.arch, llmRefined)), llmActual);
+score('llm-local', `(b+) calibrated + three rates refined on ${nRefit} measured stacks`, llmTest.map((r) => llmPredict(r.arch, llmRefined)), llmActual);
+score('llm-local', `(b+s) calibrated + one time scale fitted on ${nRefit} measured stacks`, llmTest.map((r) => llmPredict(r.arch, llmScaled)), llmActual);
 const cellActual = cellTest.map((r) => r.measured.latencyMs);
 score('nb201', '(a) uncalibrated roofline (spec sheet)', cellTest.map((r) => cellPredict(r.arch, spec)), cellActual);
 score('nb201', '(b) calibrated roofline (micro-benchmarks)', cellTest.map((r) => cellPredict(r.arch, calibrated)), cellActual);
-score('nb201', `(b+) calibrated + refined on the ${refGenes.length} reference cells`, cellTest.map((r) => cellPredict(r.arch, cellRefined)), cellActual);
+score('nb201', `(b+) calibrated + three rates refined on the ${refGenes.length} reference cells`, cellTest.map((r) => cellPredict(r.arch, cellRefined)), cellActual);
+score('nb201', `(b+s) calibrated + one time scale fitted on the ${refGenes.length} reference cells`, cellTest.map((r) => cellPredict(r.arch, cellScaled)), cellActual);
 score('nb201', `(c) HELP-style predictor adapted from the ${refGenes.length} reference cells${models.length > 1 ? ` (ensemble of ${models.length} meta-training seeds)` : ''}`, helpPred, cellActual);
 
 // 5. Report.
@@ -212,7 +218,9 @@ lines.push(`LLM workload: batch 1, prompt ${LOCAL_WORKLOAD.promptTokens} tokens,
 lines.push('Profiles (attainable FLOP/s, bandwidth, per-operator overhead):');
 lines.push(`- (a) ${spec.name}: ${rates(spec)} — ${spec.source}`);
 lines.push(`- (b) calibrated on micro-benchmarks: ${rates(calibrated)}`);
-lines.push(`- (b+) llm-local refit: ${rates(llmRefined)}; nb201 refit: ${rates(cellRefined)}`, '');
+lines.push(`- (b+) llm-local refit: ${rates(llmRefined)}; nb201 refit: ${rates(cellRefined)}`);
+const scaleOf = (p: DeviceProfile) => ((p as DeviceProfile & { calibration?: { networkFit?: { timeScale?: number } } }).calibration?.networkFit?.timeScale ?? Number.NaN).toFixed(3);
+lines.push(`- (b+s) time scale: llm-local ×${scaleOf(llmScaled)}, nb201 ×${scaleOf(cellScaled)}`, '');
 lines.push('| set | method | n | Spearman ρ | MAPE % | within ±10% |', '|---|---|---|---|---|---|');
 for (const s of scores) lines.push(`| ${s.set} | ${s.method} | ${s.n} | ${s.spearman.toFixed(3)} | ${s.mapePct.toFixed(1)} | ${(100 * s.within10).toFixed(0)}% |`);
 const sl = stability(llmRows);
@@ -223,9 +231,9 @@ lines.push(`Wall time: ${elapsed()}.`);
 mkdirSync(values.out!, { recursive: true });
 const csv = (rows: Row[], predicted: Record<string, (i: number) => number>) =>
   ['key,measured_ms,clock,wall_ms,spread,rounds,runs,stable,passes_ms,quiet_slowdown,' + Object.keys(predicted).join(','), ...rows.map((r, i) => [JSON.stringify(r.key), r.measured.latencyMs.toFixed(4), r.measured.timing.clock, r.measured.timing.wallMedianMs.toFixed(4), r.measured.timing.spread.toFixed(4), r.measured.timing.rounds, r.measured.timing.runs, r.measured.timing.stable ? 1 : 0, r.passesMs.map((v) => v.toFixed(3)).join(' '), r.quiet.slowdown.toFixed(3), ...Object.values(predicted).map((f) => f(i).toFixed(4))].join(','))].join('\n') + '\n';
-writeFileSync(join(values.out!, 'llm-local.csv'), csv(llmRows, { uncalibrated_ms: (i) => llmPredict(llmRows[i].arch, spec), calibrated_ms: (i) => llmPredict(llmRows[i].arch, calibrated), refined_ms: (i) => llmPredict(llmRows[i].arch, llmRefined) }));
-writeFileSync(join(values.out!, 'nb201.csv'), csv(cellRows, { uncalibrated_ms: (i) => cellPredict(cellRows[i].arch, spec), calibrated_ms: (i) => cellPredict(cellRows[i].arch, calibrated), refined_ms: (i) => cellPredict(cellRows[i].arch, cellRefined), help_ms: (i) => (i < refGenes.length ? Number.NaN : helpPred[i - refGenes.length]) }));
+writeFileSync(join(values.out!, 'llm-local.csv'), csv(llmRows, { uncalibrated_ms: (i) => llmPredict(llmRows[i].arch, spec), calibrated_ms: (i) => llmPredict(llmRows[i].arch, calibrated), refined_ms: (i) => llmPredict(llmRows[i].arch, llmRefined), scaled_ms: (i) => llmPredict(llmRows[i].arch, llmScaled) }));
+writeFileSync(join(values.out!, 'nb201.csv'), csv(cellRows, { uncalibrated_ms: (i) => cellPredict(cellRows[i].arch, spec), calibrated_ms: (i) => cellPredict(cellRows[i].arch, calibrated), refined_ms: (i) => cellPredict(cellRows[i].arch, cellRefined), scaled_ms: (i) => cellPredict(cellRows[i].arch, cellScaled), help_ms: (i) => (i < refGenes.length ? Number.NaN : helpPred[i - refGenes.length]) }));
 writeFileSync(join(values.out!, 'device.json'), JSON.stringify(calibrated, null, 2) + '\n');
 writeFileSync(join(values.out!, 'local-accuracy.md'), lines.join('\n') + '\n');
-writeFileSync(join(values.out!, 'local-accuracy.json'), JSON.stringify({ machine, timing, scores, profiles: { spec, calibrated, llmRefined, cellRefined } }, null, 1));
+writeFileSync(join(values.out!, 'local-accuracy.json'), JSON.stringify({ machine, timing, scores, profiles: { spec, calibrated, llmRefined, llmScaled, cellRefined, cellScaled } }, null, 1));
 console.log(lines.join('\n'));

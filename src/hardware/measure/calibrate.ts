@@ -292,3 +292,35 @@ export function fitToNetworks(profile: DeviceProfile, samples: readonly FitSampl
     calibration,
   });
 }
+
+/**
+ * Refines on measured networks by one number: a time scale s applied to every rate (÷ s) and to the per-operator
+ * overhead (× s), which multiplies every prediction by s exactly. s = exp(median log(measured / predicted)), the
+ * minimiser of the mean |log error|. Ten noisy measurements pin one number; three rates trade against each other
+ * (more compute time for less memory time) and overfit them (fitToNetworks). What it corrects is the machine's
+ * speed while the networks were measured against while the micro-benchmarks ran (load, clock), not the structure.
+ */
+export function fitScaleToNetworks(profile: DeviceProfile, samples: readonly FitSample[]): DeviceProfile {
+  if (samples.length === 0) throw new Error('fitScaleToNetworks: no samples');
+  const logs = samples.map((x) => Math.log(x.measuredMs / x.predictMs(profile)));
+  const scale = Math.exp(median(logs));
+  const r = ratesOf(profile);
+  const attained: AttainedRates = {
+    flopsPerS: r.flopsPerS / scale,
+    bytesPerS: r.bytesPerS / scale,
+    opOverheadS: r.opOverheadS * scale,
+    ...(r.decodeFlopsPerS !== undefined ? { decodeFlopsPerS: r.decodeFlopsPerS / scale } : {}),
+    ...(r.attentionFlopsPerS !== undefined ? { attentionFlopsPerS: r.attentionFlopsPerS / scale } : {}),
+    ...(r.singleBatchAttentionFlopsPerS !== undefined ? { singleBatchAttentionFlopsPerS: r.singleBatchAttentionFlopsPerS / scale } : {}),
+    ...(r.elementwiseBytesPerS !== undefined ? { elementwiseBytesPerS: r.elementwiseBytesPerS / scale } : {}),
+  };
+  const before = meanAbsLogError(profile, samples);
+  const prev = (profile as DeviceProfile & { calibration?: unknown }).calibration as CalibrationRecord | undefined;
+  const fitted = withRates(profile, attained, { source: profile.source });
+  const after = meanAbsLogError(fitted, samples);
+  const networkFit = { samples: samples.length, timeScale: scale, meanAbsLogErrorBefore: before, meanAbsLogErrorAfter: after, attained };
+  return withRates(profile, attained, {
+    source: `${profile.source}; time scale ${scale.toFixed(3)} fitted on ${samples.length} measured networks (mean |log error| ${before.toFixed(3)} → ${after.toFixed(3)})`,
+    calibration: prev ? { ...prev, method: 'micro-benchmarks+networks', networkFit } : { method: 'networks', networkFit },
+  });
+}

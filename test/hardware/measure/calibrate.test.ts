@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceProfile } from '../../../src/hardware/device.js';
 import { parseDeviceProfile } from '../../../src/hardware/devices.js';
-import { attainedRates, fitToNetworks, flopsPerCycle, ratesOf, withRates, type FitSample } from '../../../src/hardware/measure/calibrate.js';
+import { attainedRates, fitScaleToNetworks, fitToNetworks, flopsPerCycle, ratesOf, withRates, type FitSample } from '../../../src/hardware/measure/calibrate.js';
 import { llmLocalSpace, LOCAL_WORKLOAD } from '../../../src/core/spaces/llm-local.js';
 import type { MicroResult } from '../../../src/hardware/measure/micro.js';
 import type { Timing } from '../../../src/hardware/measure/timer.js';
@@ -116,5 +116,20 @@ describe('calibration', () => {
     expect(off(r.bytesPerS, 1.5e9)).toBeLessThan(0.5 * off(s.bytesPerS, 1.5e9));
     expect(off(r.opOverheadS, 80e-6)).toBeLessThan(0.5 * off(s.opOverheadS, 80e-6));
     expect(parseDeviceProfile(JSON.parse(JSON.stringify(fitted)), 'fitted').id).toBe('test-cpu');
+  });
+
+  it('a one-number refinement scales every prediction by the median measured/predicted ratio, exactly', () => {
+    const p = withRates(BASE, { flopsPerS: 20e9, bytesPerS: 10e9, opOverheadS: 1e-5, decodeFlopsPerS: 5e9, attentionFlopsPerS: 1e9 }, { source: 'x', kernelsPerOp: { rope: 16 } });
+    const rng = createRng(11);
+    const archs = Array.from({ length: 5 }, () => llmLocalSpace.decode(llmLocalSpace.sample(rng)));
+    const predict = (arch: (typeof archs)[number]) => (q: DeviceProfile) => analyzeLlm(arch, LOCAL_WORKLOAD, q, { skipOpReports: true }).totalLatencyMs;
+    // Measured = predicted × 1.5, 1.6, 2, 2.5, 40 (one wild figure): the median ratio is 2 whatever the outlier.
+    const factors = [1.5, 1.6, 2, 2.5, 40];
+    const samples: FitSample[] = archs.map((a, i) => ({ measuredMs: predict(a)(p) * factors[i], predictMs: predict(a) }));
+    const fitted = fitScaleToNetworks(p, samples);
+    for (const a of archs) expect(predict(a)(fitted) / predict(a)(p)).toBeCloseTo(2, 9);
+    expect(ratesOf(fitted).opOverheadS).toBeCloseTo(2e-5, 15);
+    expect(ratesOf(fitted).decodeFlopsPerS).toBeCloseTo(2.5e9, 0);
+    expect(() => fitScaleToNetworks(p, [])).toThrow(/no samples/);
   });
 });
