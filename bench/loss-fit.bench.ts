@@ -39,11 +39,15 @@ export async function run(): Promise<BenchResult[]> {
   });
   // Warm up the JIT on a few starts.
   fitForm(CHINCHILLA_FORM, data, { maxStarts: 50 });
-  const fit = timed(() => fitForm(CHINCHILLA_FORM, data, { delta: 1e-3 }));
+  // Three full fits: the machine is shared, so the fastest run is the figure to quote and the median shows the spread.
+  const fits = [0, 1, 2].map(() => timed(() => fitForm(CHINCHILLA_FORM, data, { delta: 1e-3 })));
+  const byWall = fits.slice().sort((a, b) => a.wallMs - b.wallMs);
+  const fit = byWall[0];
   const boot = timed(() => bootstrap(CHINCHILLA_FORM, data, fit.value, createRng(1), { count: 1000 }));
   const c = fit.value.coefficients;
   return [
-    { name: `chinchilla fit, Hoffmann grid (${fit.value.starts} starts, ${points} points), wall`, value: fit.wallMs, unit: 'ms' },
+    { name: `chinchilla fit, Hoffmann grid (${fit.value.starts} starts, ${points} points), wall, best of 3`, value: fit.wallMs, unit: 'ms' },
+    { name: 'chinchilla fit, Hoffmann grid, wall, median of 3', value: byWall[1].wallMs, unit: 'ms' },
     { name: `chinchilla fit, Hoffmann grid (${fit.value.starts} starts, ${points} points), cpu`, value: fit.cpuMs, unit: 'ms' },
     { name: 'chinchilla fit, starts per second (wall)', value: (fit.value.starts / fit.wallMs) * 1000, unit: 'starts/s' },
     { name: 'chinchilla fit, objective+gradient evaluations', value: fit.value.evaluations, unit: 'evals' },
