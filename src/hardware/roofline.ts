@@ -140,7 +140,8 @@ function kernelKeys(op: Op): string[] {
   return [...tails.map((t) => `${op.phase}:${t}`), ...tails, `${op.phase}:${op.kind}`, op.kind];
 }
 
-const kernelCache = new WeakMap<object, Map<string, number>>();
+/** Per kernel table: kernels by phase, then by op name (a name fixes the op's kind and fusion within a phase). */
+const kernelCache = new WeakMap<object, Map<string, Map<string, number>>>();
 
 /**
  * Kernels launched for one instance of `op` on `device`: the profile's runtime table (device.ts RuntimeProfile)
@@ -149,10 +150,11 @@ const kernelCache = new WeakMap<object, Map<string, number>>();
 export function kernelsOf(op: Op, device: DeviceProfile): number {
   const table = device.runtime?.kernelsPerOp;
   if (!table) return op.fused ? 0 : 1;
-  let cache = kernelCache.get(table);
-  if (!cache) kernelCache.set(table, (cache = new Map()));
-  const id = `${op.phase}|${op.kind}|${op.name}|${op.fused ? 1 : 0}`;
-  let k = cache.get(id);
+  let byPhase = kernelCache.get(table);
+  if (!byPhase) kernelCache.set(table, (byPhase = new Map()));
+  let byName = byPhase.get(op.phase);
+  if (!byName) byPhase.set(op.phase, (byName = new Map()));
+  let k = byName.get(op.name);
   if (k === undefined) {
     k = op.fused ? 0 : 1;
     for (const key of kernelKeys(op)) {
@@ -161,7 +163,7 @@ export function kernelsOf(op: Op, device: DeviceProfile): number {
         break;
       }
     }
-    cache.set(id, k);
+    byName.set(op.name, k);
   }
   return k * (op.launches ?? 1);
 }
