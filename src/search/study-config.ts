@@ -9,6 +9,7 @@ import { parseConstraints, parseObjectives, type Constraint, type Objective } fr
 import type { SearchSpace } from '../core/space.js';
 import { resolveSpace } from './space-file.js';
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { adaptedDir } from '../predictors/latency/registry.js';
 import type { PredictedSpec } from './evaluate/predicted.js';
 import type { DeviceProfile } from '../hardware/device.js';
@@ -129,7 +130,9 @@ export interface ResolvedStudy {
 
 /** The default study name: what was searched, how and with which seed. */
 export function defaultStudyName(c: StudyConfig): string {
-  return `${c.space}-${c.device ?? 'nodevice'}-${c.strategy}-s${c.seed}`;
+  // A calibrated profile is named by its file (device.json → 'device'), as a built-in one by its id.
+  const device = c.device ?? (c.deviceFile !== undefined ? basename(c.deviceFile).replace(/\.json$/i, '') : 'nodevice');
+  return `${c.space}-${device}-${c.strategy}-s${c.seed}`;
 }
 
 /** The evaluator kind used when the config names none: analytic when available, else the slow test one. */
