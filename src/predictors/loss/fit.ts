@@ -378,80 +378,123 @@ function distinctValues(col: Float64Array): { values: Float64Array; index: Int32
  * and every gradient sum. ~1.5x faster than a pass per term that stores every term's value per point.
  */
 function fusedObjective(p: FusedParts): (theta: Float64Array, grad: Float64Array) => number {
-  const { varying, constants, termCoef, factorStart, factorParam, factorSign, factorInput, logXCol, logL, w, delta, constExp } = p;
-  const V = varying.length;
-  const m = logL.length;
-  const term = (k: number) => {
+  const { varying, termCoef, factorStart, factorParam, factorSign, factorInput, logXCol } = p;
+  const term = (k: number): FusedTerm => {
     const q = factorStart[k];
     const { values, index } = distinctValues(logXCol[factorInput[q]]);
     return { coef: termCoef[k], exponent: factorParam[q], sign: factorSign[q], values, index, x: logXCol[factorInput[q]], exps: new Float64Array(values.length) };
   };
   const t1 = term(varying[0]);
-  const t2 = V > 1 ? term(varying[1]) : t1;
-  const t3 = V > 2 ? term(varying[2]) : t1;
-  const fillExps = (t: typeof t1, theta: Float64Array): void => {
-    const a = theta[t.coef];
-    const b = t.sign * theta[t.exponent];
-    const { values, exps } = t;
-    for (let u = 0; u < values.length; u++) exps[u] = Math.exp(a + b * values[u]);
+  const kernel: FusedKernel = {
+    V: varying.length,
+    constants: Int32Array.from(p.constants),
+    termCoef,
+    constExp: p.constExp,
+    logL: p.logL,
+    w: p.w,
+    delta: p.delta,
+    t1,
+    t2: varying.length > 1 ? term(varying[1]) : t1,
+    t3: varying.length > 2 ? term(varying[2]) : t1,
   };
-  const [e1s, i1, x1] = [t1.exps, t1.index, t1.x];
-  const [e2s, i2, x2] = [t2.exps, t2.index, t2.x];
-  const [e3s, i3, x3] = [t3.exps, t3.index, t3.x];
-  return (theta, grad) => {
-    let cE = 0;
-    for (const k of constants) {
-      constExp[k] = Math.exp(theta[termCoef[k]]);
-      cE += constExp[k];
+  return (theta, grad) => fusedEvaluate(kernel, theta, grad);
+}
+
+interface FusedTerm {
+  readonly coef: number;
+  readonly exponent: number;
+  readonly sign: number;
+  /** Distinct log input values, the index of each point's value, and exp of the term at each distinct value. */
+  readonly values: Float64Array;
+  readonly index: Int32Array;
+  readonly x: Float64Array;
+  readonly exps: Float64Array;
+}
+
+interface FusedKernel {
+  readonly V: number;
+  readonly constants: Int32Array;
+  readonly termCoef: Int32Array;
+  readonly constExp: Float64Array;
+  readonly logL: Float64Array;
+  readonly w: Float64Array;
+  readonly delta: number;
+  readonly t1: FusedTerm;
+  readonly t2: FusedTerm;
+  readonly t3: FusedTerm;
+}
+
+function fillExps(t: FusedTerm, theta: Float64Array): void {
+  const a = theta[t.coef];
+  const b = t.sign * theta[t.exponent];
+  const { values, exps } = t;
+  for (let u = 0; u < values.length; u++) exps[u] = Math.exp(a + b * values[u]);
+}
+
+/**
+ * The fused kernel, at top level with its data passed in and read into locals once: as a closure over the data,
+ * every objective compiled after the first ran ~2x slower (the engine stops specialising a function on its
+ * closure once several closures of it exist, and reloads captured variables around every Math.log).
+ */
+function fusedEvaluate(k: FusedKernel, theta: Float64Array, grad: Float64Array): number {
+  const { V, constants, termCoef, constExp, logL, w, delta, t1, t2, t3 } = k;
+  const m = logL.length;
+  let cE = 0;
+  for (let c = 0; c < constants.length; c++) {
+    const e = Math.exp(theta[termCoef[constants[c]]]);
+    constExp[constants[c]] = e;
+    cE += e;
+  }
+  fillExps(t1, theta);
+  if (V > 1) fillExps(t2, theta);
+  if (V > 2) fillExps(t3, theta);
+  const e1s = t1.exps, i1 = t1.index, x1 = t1.x; // prettier-ignore
+  const e2s = t2.exps, i2 = t2.index, x2 = t2.x; // prettier-ignore
+  const e3s = t3.exps, i3 = t3.index, x3 = t3.x; // prettier-ignore
+  let total = 0;
+  let sumQ = 0;
+  let g1 = 0, g1x = 0, g2 = 0, g2x = 0, g3 = 0, g3x = 0; // prettier-ignore
+  for (let j = 0; j < m; j++) {
+    const e1 = e1s[i1[j]];
+    const e2 = V > 1 ? e2s[i2[j]] : 0;
+    const e3 = V > 2 ? e3s[i3[j]] : 0;
+    const s = cE + e1 + e2 + e3;
+    const r = Math.log(s) - logL[j];
+    const a = r < 0 ? -r : r;
+    const wj = w[j];
+    let dr: number;
+    if (a <= delta) {
+      total += wj * 0.5 * r * r;
+      dr = wj * r;
+    } else {
+      total += wj * delta * (a - 0.5 * delta);
+      dr = r < 0 ? -wj * delta : wj * delta;
     }
-    fillExps(t1, theta);
-    if (V > 1) fillExps(t2, theta);
-    if (V > 2) fillExps(t3, theta);
-    let total = 0;
-    let sumQ = 0;
-    let g1 = 0, g1x = 0, g2 = 0, g2x = 0, g3 = 0, g3x = 0; // prettier-ignore
-    for (let j = 0; j < m; j++) {
-      const e1 = e1s[i1[j]];
-      const e2 = V > 1 ? e2s[i2[j]] : 0;
-      const e3 = V > 2 ? e3s[i3[j]] : 0;
-      const s = cE + e1 + e2 + e3;
-      const r = Math.log(s) - logL[j];
-      const a = r < 0 ? -r : r;
-      const wj = w[j];
-      let dr: number;
-      if (a <= delta) {
-        total += wj * 0.5 * r * r;
-        dr = wj * r;
-      } else {
-        total += wj * delta * (a - 0.5 * delta);
-        dr = r < 0 ? -wj * delta : wj * delta;
-      }
-      const q = dr / s; // d(objective)/d(z_k) = q·e_k
-      sumQ += q;
-      const v1 = q * e1;
-      g1 += v1;
-      g1x += v1 * x1[j];
-      const v2 = q * e2;
-      g2 += v2;
-      g2x += v2 * x2[j];
-      const v3 = q * e3;
-      g3 += v3;
-      g3x += v3 * x3[j];
-    }
-    grad.fill(0);
-    for (const k of constants) grad[termCoef[k]] += constExp[k] * sumQ;
-    grad[t1.coef] += g1;
-    grad[t1.exponent] += t1.sign * g1x;
-    if (V > 1) {
-      grad[t2.coef] += g2;
-      grad[t2.exponent] += t2.sign * g2x;
-    }
-    if (V > 2) {
-      grad[t3.coef] += g3;
-      grad[t3.exponent] += t3.sign * g3x;
-    }
-    return total;
-  };
+    const q = dr / s; // d(objective)/d(z_k) = q·e_k
+    sumQ += q;
+    const v1 = q * e1;
+    g1 += v1;
+    g1x += v1 * x1[j];
+    const v2 = q * e2;
+    g2 += v2;
+    g2x += v2 * x2[j];
+    const v3 = q * e3;
+    g3 += v3;
+    g3x += v3 * x3[j];
+  }
+  grad.fill(0);
+  for (let c = 0; c < constants.length; c++) grad[termCoef[constants[c]]] += constExp[constants[c]] * sumQ;
+  grad[t1.coef] += g1;
+  grad[t1.exponent] += t1.sign * g1x;
+  if (V > 1) {
+    grad[t2.coef] += g2;
+    grad[t2.exponent] += t2.sign * g2x;
+  }
+  if (V > 2) {
+    grad[t3.coef] += g3;
+    grad[t3.exponent] += t3.sign * g3x;
+  }
+  return total;
 }
 
 /** Every point of the form's start grid (Cartesian product, layout order), or at most `maxStarts` of them. */
