@@ -432,9 +432,10 @@ function fillExps(t: FusedTerm, theta: Float64Array): void {
 }
 
 /**
- * The fused kernel, at top level with its data passed in and read into locals once: as a closure over the data,
- * every objective compiled after the first ran ~2x slower (the engine stops specialising a function on its
- * closure once several closures of it exist, and reloads captured variables around every Math.log).
+ * The fused kernel, at top level with its data passed in and read into locals once. Written as a closure over the
+ * data, every objective compiled after the first in a process (a warm-up, bootstrap refits) ran ~1.5–2x slower
+ * than the first: V8's optimised code for one closure did not serve the later ones as well. One function serves
+ * every objective alike.
  */
 function fusedEvaluate(k: FusedKernel, theta: Float64Array, grad: Float64Array): number {
   const { V, constants, termCoef, constExp, logL, w, delta, t1, t2, t3 } = k;
