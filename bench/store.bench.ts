@@ -23,7 +23,7 @@ import { SqliteStore, contentHash } from '../src/search/store/index.js';
 import { runStudy, type StudyStore } from '../src/search/study.js';
 import type { Genes } from '../src/core/space.js';
 import type { Evaluated } from '../src/search/strategy.js';
-import type { FinishedCandidate } from '../src/search/store/types.js';
+import type { FinishedCandidate, StudyRecord } from '../src/search/store/types.js';
 import type { BenchResult } from './types.js';
 
 const space = llmCodesignSpace;
@@ -107,6 +107,11 @@ async function withoutStore(evaluations: number, seed: number): Promise<Timing> 
   });
 }
 
+/** The benchmarked study: NSGA-II on the analytic evaluator, until `evaluations` candidates in all. */
+function runBenchStudy(store: StudyStore, study: StudyRecord, evaluations: number) {
+  return runStudy({ store, study, space, strategy: getStrategy('nsga2'), strategyOptions, objectives, constraints: [], evaluator: createAnalyticEvaluator(spec), budget: { evaluations }, batchSize: GENERATION });
+}
+
 /** A store that keeps nothing: the loop runs as with SQLite (in-memory caches find repeats), nothing persists. */
 function nullStore(): StudyStore {
   return {
@@ -125,7 +130,7 @@ async function withNullStore(evaluations: number, seed: number): Promise<Timing>
   const study = store.createStudy({ name: 'null', config: {}, seed, space: space.id, device: 'jetson-agx-orin', objectives: ['min:loss', 'min:latencyMs'], constraints: [], strategy: 'nsga2', hwnasVersion: 'bench', evaluator: spec });
   store.close();
   return timed(async () => {
-    await runStudy({ store: nullStore(), study, space, strategy: getStrategy('nsga2'), strategyOptions, objectives, constraints: [], evaluator: createAnalyticEvaluator(spec), budget: { evaluations }, batchSize: GENERATION });
+    await runBenchStudy(nullStore(), study, evaluations);
   });
 }
 
@@ -145,18 +150,7 @@ async function withStore(dir: string, evaluations: number, seed: number, name: s
   });
   const spent = meter(store);
   const t = await timed(async () => {
-    await runStudy({
-      store,
-      study,
-      space,
-      strategy: getStrategy('nsga2'),
-      strategyOptions,
-      objectives,
-      constraints: [],
-      evaluator: createAnalyticEvaluator(spec),
-      budget: { evaluations },
-      batchSize: GENERATION,
-    });
+    await runBenchStudy(store, study, evaluations);
   });
   store.close();
   return { ...t, storeMs: spent.ms };
@@ -202,18 +196,7 @@ async function resumeTime(dir: string, total: number): Promise<{ resumeMs: numbe
   const t1 = performance.now();
   const again = SqliteStore.open(path, { mustExist: true });
   const s = again.getStudy('million')!;
-  const out = await runStudy({
-    store: again,
-    study: s,
-    space,
-    strategy: getStrategy('nsga2'),
-    strategyOptions,
-    objectives,
-    constraints: [],
-    evaluator: createAnalyticEvaluator(spec),
-    budget: { evaluations: 3000 },
-    batchSize: GENERATION,
-  });
+  const out = await runBenchStudy(again, s, 3000);
   const resumeMs = performance.now() - t1;
   again.close();
   if (out.evaluations !== 3000) throw new Error(`resume bench: expected the loop at 3000 evaluations, got ${out.evaluations}`);
