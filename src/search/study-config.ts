@@ -130,8 +130,9 @@ export interface ResolvedStudy {
 
 /** The default study name: what was searched, how and with which seed. */
 export function defaultStudyName(c: StudyConfig): string {
-  // A calibrated profile is named by its file (device.json → 'device'), as a built-in one by its id.
-  const device = c.device ?? (c.deviceFile !== undefined ? basename(c.deviceFile).replace(/\.json$/i, '') : 'nodevice');
+  // A profile from a file (--device-file, or --device path/to/device.json) is named by its file ('device').
+  const fileName = (path: string) => basename(path).replace(/\.json$/i, '');
+  const device = c.device !== undefined ? (/[\\/]|\.json$/i.test(c.device) ? fileName(c.device) : c.device) : c.deviceFile !== undefined ? fileName(c.deviceFile) : 'nodevice';
   return `${c.space}-${device}-${c.strategy}-s${c.seed}`;
 }
 
