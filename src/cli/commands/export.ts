@@ -15,10 +15,12 @@ function csvCell(v: unknown): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+const USAGE = 'usage: hwnas export <study> --format json|csv|hf --out <path> [--all] [--db hwnas.db]';
+
 export const command: Command = {
   name: 'export',
   summary: 'write a study\'s frontier (or every candidate with --all) as JSON or CSV, with full provenance',
-  usage: 'usage: hwnas export <study> --format json|csv|hf --out <path> [--all] [--db hwnas.db]',
+  usage: USAGE,
   async run(argv) {
     const { values, positionals } = parseFlags(
       'export',
@@ -26,7 +28,7 @@ export const command: Command = {
       { db: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, all: { type: 'boolean' } },
       true,
     );
-    if (positionals.length !== 1) throw new UsageError('usage: hwnas export <study> --format json|csv|hf --out <path> [--all] [--db hwnas.db]');
+    if (positionals.length !== 1) throw new UsageError(USAGE);
     const format = choiceFlag('format', values.format, ['json', 'csv', 'hf'] as const);
     if (!values.out) throw new UsageError('--out is required: the file to write');
     const name = positionals[0];

@@ -6,10 +6,12 @@ import type { EvaluatorSpec } from '../../search/evaluate/registry.js';
 import { parseStudyConfig, resolveStudy } from '../../search/study-config.js';
 import { executeStudy, openStore, progressMode } from './search.js';
 
+const USAGE = 'usage: hwnas resume <study> [--db hwnas.db] [--evaluations N] [--wall-time 10m] [--patience G] [--threads T] [--json|--quiet|--plain]';
+
 export const command: Command = {
   name: 'resume',
   summary: 'continue a stopped or killed study exactly where it was (optionally with a larger budget)',
-  usage: 'usage: hwnas resume <study> [--db hwnas.db] [--evaluations N] [--wall-time 10m] [--patience G] [--threads T] [--json|--quiet|--plain]',
+  usage: USAGE,
   async run(argv) {
     const { values, positionals } = parseFlags(
       'resume',
@@ -26,7 +28,7 @@ export const command: Command = {
       },
       true,
     );
-    if (positionals.length !== 1) throw new UsageError('usage: hwnas resume <study> [--db hwnas.db] [--evaluations N] [--wall-time 10m] [--patience G] [--threads T]');
+    if (positionals.length !== 1) throw new UsageError(USAGE);
     const name = positionals[0];
     const dbPath = values.db ?? DEFAULT_DB;
     // Validate everything against a read-only connection first: a bad flag or an unknown study writes nothing.

@@ -43,6 +43,19 @@ export interface GridGenes {
   readonly precision: TensorPrecisions;
 }
 
+/** The shape genes of a grid space's decoded values (layers, width, moe 'ExK', kvHeads, ffnRatio). */
+export function gridGenesOf(v: Readonly<Record<string, number | string>>): Omit<GridGenes, 'precision'> {
+  const [experts, activeExperts] = String(v.moe).split('x').map(Number);
+  return {
+    layers: v.layers as number,
+    width: v.width as number,
+    experts,
+    activeExperts,
+    kvHeads: v.kvHeads === 'nh' ? 'nh' : (v.kvHeads as number),
+    ffnRatio: v.ffnRatio as number,
+  };
+}
+
 /** A uniform SwiGLU decoder from grid genes; the FFN ratio counts the activated width K·r_expert. */
 export function gridArchitecture(p: GridGenes, shape: GridShape, nameSuffix = ''): LlmArchitecture {
   const heads = p.width / shape.headDim;
@@ -89,16 +102,5 @@ export const llmCodesignSpace = defineGridSpace<LlmArchitecture>({
     { name: 'ffnRatio', choices: [0.5, 1, 2, 3, 4, 6, 8], ordinal: true },
     { name: 'precision', choices: ['fp16', 'int8', 'int4'], ordinal: true },
   ],
-  decode(v) {
-    const [experts, active] = String(v.moe).split('x').map(Number);
-    return codesignArchitecture({
-      layers: v.layers as number,
-      width: v.width as number,
-      experts,
-      activeExperts: active,
-      kvHeads: v.kvHeads === 'nh' ? 'nh' : (v.kvHeads as number),
-      ffnRatio: v.ffnRatio as number,
-      precision: v.precision as string,
-    });
-  },
+  decode: (v) => codesignArchitecture({ ...gridGenesOf(v), precision: v.precision as string }),
 });

@@ -8,7 +8,7 @@
 import type { LlmArchitecture } from '../architecture.js';
 import { defineGridSpace } from '../space.js';
 import type { Workload } from '../workload.js';
-import { gridArchitecture, type GridShape } from './llm-codesign.js';
+import { gridArchitecture, gridGenesOf, type GridShape } from './llm-codesign.js';
 
 export const LOCAL_WORKLOAD: Workload = { batch: 1, promptTokens: 64, generatedTokens: 8 };
 const LOCAL_SHAPE: GridShape = { namePrefix: 'local', vocabSize: 4096, headDim: 64, tiedEmbeddings: false };
@@ -23,19 +23,5 @@ export const llmLocalSpace = defineGridSpace<LlmArchitecture>({
     { name: 'kvHeads', choices: [1, 2, 4, 'nh'], ordinal: true },
     { name: 'ffnRatio', choices: [1, 2, 3, 4], ordinal: true },
   ],
-  decode(v) {
-    const [experts, active] = String(v.moe).split('x').map(Number);
-    return gridArchitecture(
-      {
-        layers: v.layers as number,
-        width: v.width as number,
-        experts,
-        activeExperts: active,
-        kvHeads: v.kvHeads === 'nh' ? 'nh' : (v.kvHeads as number),
-        ffnRatio: v.ffnRatio as number,
-        precision: { weights: 'fp32', activations: 'fp32', kvCache: 'fp32' },
-      },
-      LOCAL_SHAPE,
-    );
-  },
+  decode: (v) => gridArchitecture({ ...gridGenesOf(v), precision: { weights: 'fp32', activations: 'fp32', kvCache: 'fp32' } }, LOCAL_SHAPE),
 });

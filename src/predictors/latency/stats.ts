@@ -15,9 +15,10 @@ export function ranks(values: ArrayLike<number>): Float64Array {
   return r;
 }
 
-export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
+/** Means and centred sums of products of two equally long series. */
+function moments(x: ArrayLike<number>, y: ArrayLike<number>): { mx: number; my: number; sxy: number; sxx: number; syy: number } {
   const n = x.length;
-  if (n !== y.length) throw new Error('pearson: length mismatch');
+  if (n !== y.length) throw new Error('length mismatch');
   let mx = 0;
   let my = 0;
   for (let i = 0; i < n; i++) (mx += x[i]), (my += y[i]);
@@ -33,6 +34,11 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
     sxx += dx * dx;
     syy += dy * dy;
   }
+  return { mx, my, sxy, sxx, syy };
+}
+
+export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  const { sxy, sxx, syy } = moments(x, y);
   return sxx === 0 || syy === 0 ? 0 : sxy / Math.sqrt(sxx * syy);
 }
 
@@ -63,15 +69,7 @@ export function meanStd(values: readonly number[]): { mean: number; std: number 
 
 /** Least-squares y ≈ a·x + b. */
 export function fitLine(x: ArrayLike<number>, y: ArrayLike<number>): { a: number; b: number } {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) (mx += x[i]), (my += y[i]);
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) (sxy += (x[i] - mx) * (y[i] - my)), (sxx += (x[i] - mx) ** 2);
+  const { mx, my, sxy, sxx } = moments(x, y);
   const a = sxx === 0 ? 0 : sxy / sxx;
   return { a, b: my - a * mx };
 }
