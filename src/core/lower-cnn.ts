@@ -190,6 +190,31 @@ export const FBNET_BLOCK_SHAPES: Readonly<Record<Exclude<FbnetBlock, 'skip'>, { 
   k5_e6: { k: 5, e: 6, groups: 1 },
 };
 
+/** One searchable FBNet layer: its position, block, the channels it takes and gives, and its stride. */
+export interface FbnetLayer {
+  readonly index: number;
+  readonly block: FbnetBlock;
+  readonly cin: number;
+  readonly cout: number;
+  readonly stride: number;
+}
+
+/** The searchable layers of `arch` in order on `network` (the walk the lowering and the tfjs builder share). */
+export function fbnetLayers(arch: FbnetArchitecture, network: FbnetNetwork = FBNET_NETWORK): FbnetLayer[] {
+  const total = network.stageLayers.reduce((s, x) => s + x, 0);
+  if (arch.blocks.length !== total) throw new Error(`fbnet: expected ${total} layers, got ${arch.blocks.length}`);
+  const layers: FbnetLayer[] = [];
+  let cin: number = network.stemChannels;
+  network.stageLayers.forEach((count, stage) => {
+    const cout = network.stageChannels[stage];
+    for (let i = 0; i < count; i++) {
+      layers.push({ index: layers.length, block: arch.blocks[layers.length], cin, cout, stride: i === 0 ? network.stageStrides[stage] : 1 });
+      cin = cout;
+    }
+  });
+  return layers;
+}
+
 /**
  * FBNet: stem conv3×3 → 22 searchable layers → conv1×1 head → global pool → linear. A block is an inverted
  * residual: 1×1 (group) expansion, channel shuffle when grouped, k×k depthwise (stride of the stage's first layer),
@@ -201,33 +226,25 @@ export function lowerFbnet(
   workload: CnnWorkload = DEFAULT_CNN_WORKLOAD,
   network: FbnetNetwork = FBNET_NETWORK,
 ): LoweredCnn {
-  const total = network.stageLayers.reduce((s, x) => s + x, 0);
-  if (arch.blocks.length !== total) throw new Error(`fbnet: expected ${total} layers, got ${arch.blocks.length}`);
   const b = newBuilder(workload);
+  const layers = fbnetLayers(arch, network);
   let hw = conv(b, 'stem.conv3x3', { cin: 3, cout: network.stemChannels, k: 3, stride: network.stemStride, hw: network.inputSide });
-  let c: number = network.stemChannels;
-  let layer = 0;
-  network.stageLayers.forEach((count, stage) => {
-    for (let i = 0; i < count; i++, layer++) {
-      const block = arch.blocks[layer];
-      const cout = network.stageChannels[stage];
-      const stride = i === 0 ? network.stageStrides[stage] : 1;
-      const p = `layer${layer}.${block}`;
-      if (block === 'skip') {
-        if (stride !== 1 || c !== cout) hw = conv(b, `${p}.conv1x1`, { cin: c, cout, k: 1, stride, hw });
-      } else {
-        const { k, e, groups } = FBNET_BLOCK_SHAPES[block];
-        const mid = c * e;
-        conv(b, `${p}.pw_expand`, { cin: c, cout: mid, k: 1, stride: 1, hw, groups });
-        if (groups > 1) elementwise(b, `${p}.shuffle`, mid * hw * hw, 1, 0);
-        const out = conv(b, `${p}.dw${k}x${k}`, { cin: mid, cout: mid, k, stride, hw, groups: mid });
-        conv(b, `${p}.pw_project`, { cin: mid, cout, k: 1, stride: 1, hw: out, groups });
-        if (stride === 1 && c === cout) elementwise(b, `${p}.residual`, cout * out * out, 2, 1);
-        hw = out;
-      }
-      c = cout;
+  for (const { index, block, cin: c, cout, stride } of layers) {
+    const p = `layer${index}.${block}`;
+    if (block === 'skip') {
+      if (stride !== 1 || c !== cout) hw = conv(b, `${p}.conv1x1`, { cin: c, cout, k: 1, stride, hw });
+    } else {
+      const { k, e, groups } = FBNET_BLOCK_SHAPES[block];
+      const mid = c * e;
+      conv(b, `${p}.pw_expand`, { cin: c, cout: mid, k: 1, stride: 1, hw, groups });
+      if (groups > 1) elementwise(b, `${p}.shuffle`, mid * hw * hw, 1, 0);
+      const out = conv(b, `${p}.dw${k}x${k}`, { cin: mid, cout: mid, k, stride, hw, groups: mid });
+      conv(b, `${p}.pw_project`, { cin: mid, cout, k: 1, stride: 1, hw: out, groups });
+      if (stride === 1 && c === cout) elementwise(b, `${p}.residual`, cout * out * out, 2, 1);
+      hw = out;
     }
-  });
+  }
+  const c = layers[layers.length - 1].cout;
   hw = conv(b, 'head.conv1x1', { cin: c, cout: network.headChannels, k: 1, stride: 1, hw });
   globalPool(b, 'head.global_pool', network.headChannels, hw);
   linear(b, 'head.classifier', network.headChannels, network.classes);

@@ -3,7 +3,7 @@
  * fp32), matching the operators of core/lower-cnn.ts: BatchNorm folded into the convolution's bias and ReLU fused
  * where the runtime fuses it, as at inference.
  */
-import { FBNET_BLOCK_SHAPES, FBNET_NETWORK, NB201_NETWORK, type FbnetNetwork } from '../../core/lower-cnn.js';
+import { FBNET_BLOCK_SHAPES, FBNET_NETWORK, fbnetLayers, NB201_NETWORK, type FbnetNetwork } from '../../core/lower-cnn.js';
 import type { FbnetArchitecture, FbnetBlock, Nb201Architecture } from '../../core/architecture.js';
 import type { Rng } from '../../core/rng.js';
 import { tf } from '../tf-backend.js';
@@ -122,8 +122,7 @@ export function buildNb201(arch: Nb201Architecture, rng: Rng, batch = 1): TfCnn 
  * channel halves, concatenated; the channel shuffle is a reshape-transpose-reshape.
  */
 export function buildFbnet(arch: FbnetArchitecture, rng: Rng, batch = 1, network: FbnetNetwork = FBNET_NETWORK): TfCnn {
-  const total = network.stageLayers.reduce((s, x) => s + x, 0);
-  if (arch.blocks.length !== total) throw new Error(`fbnet: expected ${total} layers, got ${arch.blocks.length}`);
+  const layers = fbnetLayers(arch, network);
   const w = weights(rng);
   type Conv = ReturnType<Weights['conv']>;
   type Step = (x: T4) => T4;
@@ -136,39 +135,32 @@ export function buildFbnet(arch: FbnetArchitecture, rng: Rng, batch = 1, network
     const xs = tf.split(x, parts.length, 3);
     return tf.concat(xs.map((xi, i) => conv(xi as T4, parts[i], 1, relu)), 3);
   };
-  let c: number = network.stemChannels;
-  let layer = 0;
-  network.stageLayers.forEach((count, stage) => {
-    for (let i = 0; i < count; i++, layer++) {
-      const block = arch.blocks[layer];
-      const cout = network.stageChannels[stage];
-      const stride = i === 0 ? network.stageStrides[stage] : 1;
-      if (block === 'skip') {
-        if (stride !== 1 || c !== cout) {
-          const p = w.conv(1, c, cout);
-          steps.push((x) => conv(x, p, stride, false));
-        }
-      } else {
-        const { k, e, groups } = FBNET_BLOCK_SHAPES[block];
-        const mid = c * e;
-        const expand = grouped(c, mid, groups);
-        const dw = w.depthwise(k, mid);
-        const project = grouped(mid, cout, groups);
-        const residual = stride === 1 && c === cout;
-        steps.push((x) => {
-          let h = applyGrouped(x, expand, true);
-          if (groups > 1) {
-            const [b, hh, ww] = h.shape;
-            h = h.reshape([b, hh, ww, groups, mid / groups]).transpose([0, 1, 2, 4, 3]).reshape([b, hh, ww, mid]) as T4;
-          }
-          h = tf.fused.depthwiseConv2d({ x: h, filter: dw.filter, bias: dw.bias, strides: stride, pad: 'same', activation: 'relu' });
-          h = applyGrouped(h, project, false);
-          return residual ? tf.add(h, x) : h;
-        });
+  for (const { block, cin: c, cout, stride } of layers) {
+    if (block === 'skip') {
+      if (stride !== 1 || c !== cout) {
+        const p = w.conv(1, c, cout);
+        steps.push((x) => conv(x, p, stride, false));
       }
-      c = cout;
+    } else {
+      const { k, e, groups } = FBNET_BLOCK_SHAPES[block];
+      const mid = c * e;
+      const expand = grouped(c, mid, groups);
+      const dw = w.depthwise(k, mid);
+      const project = grouped(mid, cout, groups);
+      const residual = stride === 1 && c === cout;
+      steps.push((x) => {
+        let h = applyGrouped(x, expand, true);
+        if (groups > 1) {
+          const [b, hh, ww] = h.shape;
+          h = h.reshape([b, hh, ww, groups, mid / groups]).transpose([0, 1, 2, 4, 3]).reshape([b, hh, ww, mid]) as T4;
+        }
+        h = tf.fused.depthwiseConv2d({ x: h, filter: dw.filter, bias: dw.bias, strides: stride, pad: 'same', activation: 'relu' });
+        h = applyGrouped(h, project, false);
+        return residual ? tf.add(h, x) : h;
+      });
     }
-  });
+  }
+  const c = layers[layers.length - 1].cout;
   const headConv = w.conv(1, c, network.headChannels);
   const classifier = { w: tf.randomNormal([network.headChannels, network.classes], 0, 0.05, 'float32', rng.int(2 ** 31)) as tf.Tensor2D, b: tf.zeros([network.classes]) as tf.Tensor1D };
   w.all.push(classifier.w, classifier.b);
