@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureConsole } from './console.js';
 import { HF_MODEL_TYPES, fromHfConfig } from '../../src/core/hf-config.js';
 import { countParams } from '../../src/core/params.js';
 import { getSpace } from '../../src/core/spaces/index.js';
@@ -10,13 +11,7 @@ import { SqliteStore } from '../../src/search/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-hf-'));
 const db = join(dir, 'hf.db');
-let errors: string[] = [];
-beforeEach(() => {
-  errors = [];
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-});
-afterEach(() => vi.restoreAllMocks());
+const { errors } = captureConsole();
 
 beforeAll(async () => {
   vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -124,7 +119,7 @@ describe('hwnas export --format hf', () => {
       [['export', 'dense', '--format', 'onnx', '--out', out, '--db', db], /--format: unknown 'onnx'; valid: json, csv, hf/],
       [['export', 'cnn', '--format', 'hf', '--out', out, '--db', db], /--format hf: study 'cnn' searched nb201 \(nb201 architectures\)/],
     ] as [string[], RegExp][]) {
-      errors = [];
+      errors.length = 0;
       expect(await main(argv)).toBe(2);
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatch(pattern);

@@ -1,19 +1,14 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureConsole } from './console.js';
 import { loadDeviceFile } from '../../src/hardware/devices.js';
 import { loadLatencySamples } from '../../src/predictors/latency/data.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-measure-'));
-let errors: string[] = [];
-beforeEach(() => {
-  errors = [];
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-});
-afterEach(() => vi.restoreAllMocks());
+const { errors } = captureConsole();
 
 const FAST = ['--runs', '1', '--warmup', '0', '--max-rounds', '1', '--quiet'];
 
@@ -42,7 +37,7 @@ describe('hwnas measure / calibrate', () => {
       ['measure', '--space', 'llm-codesign', '--sample', '1', '--max-params', '1000', '--out', join(d, 'x.csv')],
       ['calibrate', '--device-name', 'Bad Name', '--out', join(d, 'd.json')],
     ]) {
-      errors = [];
+      errors.length = 0;
       expect(await main(argv)).toBe(2);
       expect(errors).toHaveLength(1);
       expect(errors[0]).not.toContain('\n');

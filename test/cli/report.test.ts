@@ -1,21 +1,16 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureConsole } from './console.js';
 import { kneePoint } from '../../src/cli/report/html.js';
 import { hypervolumeCurve, loadStudyData } from '../../src/cli/report/study-data.js';
 import { SqliteStore, type CandidateRecord } from '../../src/search/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-report-'));
 const db = join(dir, 'r.db');
-let errors: string[] = [];
-beforeEach(() => {
-  errors = [];
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-});
-afterEach(() => vi.restoreAllMocks());
+const { errors } = captureConsole();
 
 beforeAll(async () => {
   vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -108,7 +103,7 @@ describe('hwnas report', () => {
       [['report', 'nope', '--out', out, '--db', db], /unknown study 'nope'/],
       [['report', 'rep', '--db', db], /--out is required/],
     ] as [string[], RegExp][]) {
-      errors = [];
+      errors.length = 0;
       expect(await main(argv)).toBe(2);
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatch(pattern);

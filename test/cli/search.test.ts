@@ -4,34 +4,27 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureConsole } from './console.js';
 import { SqliteStore } from '../../src/search/store/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-cli-'));
-let errors: string[] = [];
-let logs: string[] = [];
-beforeEach(() => {
-  errors = [];
-  logs = [];
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void logs.push(a.join(' ')));
-});
-afterEach(() => vi.restoreAllMocks());
+const { errors, logs } = captureConsole();
 
 const quick = ['--space', 'nb201', '--evaluator', 'slow-test', '--cost-ms', '0', '--evaluations', '40', '--generation-size', '10', '--strategy', 'random', '--quiet'];
 
 /** A bad input: exit 2, exactly one line, and the directory unchanged. */
 async function refused(dir: string, argv: string[], pattern: RegExp) {
   const before = readdirSync(dir).sort();
-  errors = [];
+  errors.length = 0;
   const code = await main(argv);
   expect(code).toBe(2);
   expect(errors).toHaveLength(1);
   expect(errors[0]).not.toContain('\n');
   expect(errors[0]).toMatch(pattern);
   expect(readdirSync(dir).sort()).toEqual(before);
-  errors = [];
+  errors.length = 0;
 }
 
 describe('hwnas search / studies / resume / export: bad input', () => {
@@ -79,7 +72,7 @@ describe('hwnas search / studies / resume / export: bad input', () => {
     sqlite.close();
     const sha = () => createHash('sha256').update(readFileSync(db)).digest('hex');
     const before = sha();
-    errors = [];
+    errors.length = 0;
     await refused(d, ['search', ...quick, '--db', db, '--name', 'one'], /study 'one' already exists in .*; continue it with 'hwnas resume one'/);
     await refused(d, ['resume', 'two', '--db', db], /unknown study 'two' in .*; studies: one/);
     await refused(d, ['resume', 'one', '--db', db, '--evaluations', '0'], /^--evaluations: /);
