@@ -30,6 +30,47 @@ export function deviceRates(device: DeviceProfile, precision: Precision, ideal =
   };
 }
 
+/** The attainable rates of an LLM's operator classes on a device. */
+interface RateClasses {
+  readonly matmul: Rates;
+  readonly decodeMatmul: Rates;
+  readonly attention: Rates;
+  readonly singleBatchAttention: Rates;
+  readonly elementwise: Rates;
+}
+
+/**
+ * Rates per operator class, each computed once per model (three precisions at most: matmul, attention,
+ * element-wise). A profile's runtime extension gives decode-step matmuls (matrix–vector products), attention,
+ * unbatched attention and element-wise operators their own attained efficiencies; without one, every matmul
+ * shares one rate, and so does all attention.
+ */
+function llmRateClasses(arch: LlmArchitecture, device: DeviceProfile, ideal: boolean): RateClasses {
+  const runtime = ideal ? undefined : device.runtime;
+  const withFlops = (r: Rates, precision: Precision, efficiency: number | undefined): Rates =>
+    efficiency === undefined ? r : { ...r, flopsPerS: peakFlopsPerS(device, precision) * efficiency };
+  const matmulPrecision = opPrecision(arch, 'matmul');
+  const attentionPrecision = opPrecision(arch, 'attention-score');
+  const matmul = deviceRates(device, matmulPrecision, ideal);
+  const attentionBase = deviceRates(device, attentionPrecision, ideal);
+  const attention = withFlops(attentionBase, attentionPrecision, runtime?.attentionEfficiency);
+  const elementwiseBase = deviceRates(device, opPrecision(arch, 'norm'), ideal);
+  const elementwiseEfficiency = runtime?.elementwiseMemoryEfficiency;
+  return {
+    matmul,
+    decodeMatmul: withFlops(matmul, matmulPrecision, runtime?.decodeMatmulEfficiency),
+    attention,
+    singleBatchAttention: runtime?.singleBatchAttentionEfficiency === undefined ? attention : withFlops(attentionBase, attentionPrecision, runtime.singleBatchAttentionEfficiency),
+    elementwise: elementwiseEfficiency === undefined ? elementwiseBase : { ...elementwiseBase, bytesPerS: device.memoryBandwidthBytesPerS * elementwiseEfficiency },
+  };
+}
+
+function rateClassOf(op: Op, rates: RateClasses): Rates {
+  if (isMatmulKind(op.kind)) return op.phase === 'decode' ? rates.decodeMatmul : rates.matmul;
+  if (op.kind === 'attention-score' || op.kind === 'attention-context') return op.matmulBatch === 1 ? rates.singleBatchAttention : rates.attention;
+  return rates.elementwise;
+}
+
 /** Time of one operator instance: max(compute, memory) + overhead. */
 export function opTimeS(c: OpCost, device: DeviceProfile, precision: Precision, ideal = false): number {
   const r = deviceRates(device, precision, ideal);
@@ -270,20 +311,8 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
   const params = countParams(arch);
   const lo = workload.promptTokens + 1;
   const hi = workload.promptTokens + workload.generatedTokens;
-  // Three precisions at most per model (matmul, attention, elementwise): rates computed once each.
-  const matmulRates = deviceRates(device, opPrecision(arch, 'matmul'), ideal);
-  // A runtime extension may give decode-step matmuls (matrix–vector products) their own attainable rate.
-  const gemvEfficiency = ideal ? undefined : device.runtime?.decodeMatmulEfficiency;
-  const decodeMatmulRates = gemvEfficiency === undefined ? matmulRates : { ...matmulRates, flopsPerS: peakFlopsPerS(device, opPrecision(arch, 'matmul')) * gemvEfficiency };
+  const rates = llmRateClasses(arch, device, ideal);
   const countKernels = !ideal && device.runtime?.kernelsPerOp !== undefined;
-  const attentionBase = deviceRates(device, opPrecision(arch, 'attention-score'), ideal);
-  const elementwiseBase = deviceRates(device, opPrecision(arch, 'norm'), ideal);
-  const attentionEfficiency = ideal ? undefined : device.runtime?.attentionEfficiency;
-  const elementwiseEfficiency = ideal ? undefined : device.runtime?.elementwiseMemoryEfficiency;
-  const attentionRates = attentionEfficiency === undefined ? attentionBase : { ...attentionBase, flopsPerS: peakFlopsPerS(device, opPrecision(arch, 'attention-score')) * attentionEfficiency };
-  const singleEfficiency = ideal ? undefined : device.runtime?.singleBatchAttentionEfficiency;
-  const singleAttentionRates = singleEfficiency === undefined ? attentionRates : { ...attentionBase, flopsPerS: peakFlopsPerS(device, opPrecision(arch, 'attention-score')) * singleEfficiency };
-  const elementwiseRates = elementwiseEfficiency === undefined ? elementwiseBase : { ...elementwiseBase, bytesPerS: device.memoryBandwidthBytesPerS * elementwiseEfficiency };
 
   let prefillFlops = 0, prefillBytes = 0, prefillS = 0;
   let decodeFlops = 0, decodeBytes = 0, decodeS = 0, firstStepS = 0, lastStepS = 0;
@@ -293,15 +322,7 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
   const totals: OpTotals[] = new Array(ops.length);
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
-    const r = isMatmulKind(op.kind)
-      ? op.phase === 'decode'
-        ? decodeMatmulRates
-        : matmulRates
-      : op.kind === 'attention-score' || op.kind === 'attention-context'
-        ? op.matmulBatch === 1
-          ? singleAttentionRates
-          : attentionRates
-        : elementwiseRates;
+    const r = rateClassOf(op, rates);
     const overheadS = countKernels ? r.overheadS * kernelsOf(op, device) : op.fused ? 0 : r.overheadS;
     const t = opTotals(op, r, lo, hi, overheadS);
     totals[i] = t;
