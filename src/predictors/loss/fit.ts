@@ -176,10 +176,8 @@ export function compileObjective(form: FitForm, data: FitData, delta: number, in
     // Training records repeat inputs (one model at several token counts, one budget for many models): a
     // single-factor term then needs one exp per distinct value, gathered per point.
     const distinct = logXCol.map((col) => {
-      const values = [...new Set(col)];
-      if (values.length > 0.75 * m) return null;
-      const at = new Map(values.map((v, u) => [v, u]));
-      return { values: Float64Array.from(values), index: Int32Array.from(col, (v) => at.get(v) as number), exps: new Float64Array(values.length) };
+      const d = distinctValues(col);
+      return d.values.length > 0.75 * m ? null : { ...d, exps: new Float64Array(d.values.length) };
     });
     const varying: number[] = [];
     const constants: number[] = [];
