@@ -4,14 +4,14 @@
  * same on a profile with a runtime extension (kernels per operator and rates by shape class, as `hwnas calibrate`
  * writes for TensorFlow.js).
  */
-import { llmCodesignSpace } from '../src/core/spaces/llm-codesign.js';
-import { PAPER_WORKLOAD } from '../src/core/workload.js';
-import type { DeviceProfile } from '../src/hardware/device.js';
-import { getDevice } from '../src/hardware/devices.js';
-import { TFJS_LLM_KERNELS_PER_OP } from '../src/hardware/measure/tfjs-kernels.js';
-import { analyzeLlm } from '../src/hardware/roofline.js';
-import { resolveLaw } from '../src/predictors/loss/index.js';
-import { lossInputs } from '../src/predictors/loss/law.js';
+import { llmCodesignSpace } from '../core/spaces/llm-codesign.js';
+import { PAPER_WORKLOAD } from '../core/workload.js';
+import type { DeviceProfile } from '../hardware/device.js';
+import { getDevice } from '../hardware/devices.js';
+import { TFJS_LLM_KERNELS_PER_OP } from '../hardware/measure/tfjs-kernels.js';
+import { analyzeLlm } from '../hardware/roofline.js';
+import { resolveLaw } from '../predictors/loss/index.js';
+import { lossInputs } from '../predictors/loss/law.js';
 import type { BenchResult } from './types.js';
 
 export async function run(): Promise<BenchResult[]> {

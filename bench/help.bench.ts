@@ -4,12 +4,12 @@
  */
 import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getDevice } from '../src/hardware/devices.js';
-import { initTf } from '../src/hardware/tf-backend.js';
-import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices } from '../src/predictors/latency/data.js';
-import { ROOFLINE_REFERENCE_DEVICE } from '../src/predictors/latency/encode.js';
-import { predictGenesMs } from '../src/predictors/latency/evaluator.js';
-import { adapt, metaTrain, predictMs, prepareFeatures, selectRows } from '../src/predictors/latency/model.js';
+import { getDevice } from '../hardware/devices.js';
+import { initTf } from '../hardware/tf-backend.js';
+import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices } from '../predictors/latency/data.js';
+import { ROOFLINE_REFERENCE_DEVICE } from '../predictors/latency/encode.js';
+import { predictGenesMs } from '../predictors/latency/evaluator.js';
+import { adapt, metaTrain, predictMs, prepareFeatures, selectRows } from '../predictors/latency/model.js';
 import type { BenchResult } from './types.js';
 
 const dataDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/data/latency');

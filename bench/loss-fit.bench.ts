@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRng } from '../src/core/rng.js';
-import { parseCsv, tableToFitData } from '../src/predictors/loss/data.js';
-import { bootstrap, fitForm } from '../src/predictors/loss/fit.js';
-import { CHINCHILLA_FORM } from '../src/predictors/loss/forms.js';
+import { createRng } from '../core/rng.js';
+import { parseCsv, tableToFitData } from '../predictors/loss/data.js';
+import { bootstrap, fitForm } from '../predictors/loss/fit.js';
+import { CHINCHILLA_FORM } from '../predictors/loss/forms.js';
 import type { BenchResult } from './types.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');

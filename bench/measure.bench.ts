@@ -4,13 +4,13 @@
  * llm-local decoder stack and one NAS-Bench-201 network (timing rounds included). Wall-clock figures: on a shared
  * machine they move with its load, which the spread figures show.
  */
-import { createRng } from '../src/core/rng.js';
-import { nb201Space } from '../src/core/spaces/nb201.js';
-import { attainedRates } from '../src/hardware/measure/calibrate.js';
-import { llmLocalSpace, LOCAL_WORKLOAD } from '../src/core/spaces/llm-local.js';
-import { measureArchitecture } from '../src/hardware/measure/measure.js';
-import { DEFAULT_MICRO_PLAN, runMicroBenchmarks } from '../src/hardware/measure/micro.js';
-import { initTf } from '../src/hardware/tf-backend.js';
+import { createRng } from '../core/rng.js';
+import { nb201Space } from '../core/spaces/nb201.js';
+import { attainedRates } from '../hardware/measure/calibrate.js';
+import { llmLocalSpace, LOCAL_WORKLOAD } from '../core/spaces/llm-local.js';
+import { measureArchitecture } from '../hardware/measure/measure.js';
+import { DEFAULT_MICRO_PLAN, runMicroBenchmarks } from '../hardware/measure/micro.js';
+import { initTf } from '../hardware/tf-backend.js';
 import type { BenchResult } from './types.js';
 
 export async function run(): Promise<BenchResult[]> {

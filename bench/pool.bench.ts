@@ -3,10 +3,10 @@
  * arithmetic per candidate) on 240 nb201 candidates, in-process against a piscina pool of 1 and 2 threads (tasks of 8
  * candidates). Pools are warmed first (worker start-up is paid once per study, not per batch).
  */
-import { createRng } from '../src/core/rng.js';
-import { nb201Space } from '../src/core/spaces/nb201.js';
-import { createPoolEvaluator } from '../src/search/evaluate/pool.js';
-import { createEvaluator, type EvaluatorSpec } from '../src/search/evaluate/registry.js';
+import { createRng } from '../core/rng.js';
+import { nb201Space } from '../core/spaces/nb201.js';
+import { createPoolEvaluator } from '../search/evaluate/pool.js';
+import { createEvaluator, type EvaluatorSpec } from '../search/evaluate/registry.js';
 import type { BenchResult } from './types.js';
 
 /** A few milliseconds of square roots per candidate. */

@@ -13,17 +13,17 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseObjectives, scoreMetrics } from '../src/core/objectives.js';
-import { llmCodesignSpace } from '../src/core/spaces/llm-codesign.js';
-import { PAPER_WORKLOAD } from '../src/core/workload.js';
-import { getDevice } from '../src/hardware/devices.js';
-import { createAnalyticEvaluator, DEFAULT_TRAINING_TOKENS, type AnalyticSpec } from '../src/search/evaluate/analytic.js';
-import { getStrategy } from '../src/search/strategies/index.js';
-import { SqliteStore, contentHash } from '../src/search/store/index.js';
-import { runStudy, type StudyStore } from '../src/search/study.js';
-import type { Genes } from '../src/core/space.js';
-import type { Evaluated } from '../src/search/strategy.js';
-import type { FinishedCandidate, StudyRecord } from '../src/search/store/types.js';
+import { parseObjectives, scoreMetrics } from '../core/objectives.js';
+import { llmCodesignSpace } from '../core/spaces/llm-codesign.js';
+import { PAPER_WORKLOAD } from '../core/workload.js';
+import { getDevice } from '../hardware/devices.js';
+import { createAnalyticEvaluator, DEFAULT_TRAINING_TOKENS, type AnalyticSpec } from '../search/evaluate/analytic.js';
+import { getStrategy } from '../search/strategies/index.js';
+import { SqliteStore, contentHash } from '../search/store/index.js';
+import { runStudy, type StudyStore } from '../search/study.js';
+import type { Genes } from '../core/space.js';
+import type { Evaluated } from '../search/strategy.js';
+import type { FinishedCandidate, StudyRecord } from '../search/store/types.js';
 import type { BenchResult } from './types.js';
 
 const space = llmCodesignSpace;

@@ -3,10 +3,10 @@
  * one constraint computed from the genes in well under a microsecond), on a grid space of llm-codesign's shape
  * (7 genes, ~10^5 candidates). Target from the issue: NSGA-II with population 100 ≤ 20 µs per candidate.
  */
-import { NB201_OPS, type Nb201Architecture } from '../src/core/architecture.js';
-import { defineGridSpace, type Genes } from '../src/core/space.js';
-import { STRATEGIES } from '../src/search/strategies/index.js';
-import type { Evaluated } from '../src/search/strategy.js';
+import { NB201_OPS, type Nb201Architecture } from '../core/architecture.js';
+import { defineGridSpace, type Genes } from '../core/space.js';
+import { STRATEGIES } from '../search/strategies/index.js';
+import type { Evaluated } from '../search/strategy.js';
 import type { BenchResult } from './types.js';
 
 const sizes = [8, 8, 6, 5, 6, 8, 3];

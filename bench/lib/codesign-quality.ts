@@ -3,15 +3,15 @@
  * Jetson AGX Orin with the paper's workload, minimising (loss, end-to-end latency) under a memory budget.
  * Shared by the quality benchmark and the codesign experiment.
  */
-import { parseConstraints, parseObjectives, scoreMetrics } from '../../src/core/objectives.js';
-import { boundsOf, normalisedHypervolume, paretoIndices } from '../../src/core/pareto.js';
-import { llmCodesignSpace } from '../../src/core/spaces/llm-codesign.js';
-import { PAPER_WORKLOAD } from '../../src/core/workload.js';
-import { getDevice } from '../../src/hardware/devices.js';
-import { resolveLaw } from '../../src/predictors/loss/index.js';
-import { analyticMetrics, type AnalyticSpec } from '../../src/search/evaluate/analytic.js';
-import { getStrategy } from '../../src/search/strategies/index.js';
-import type { Evaluated } from '../../src/search/strategy.js';
+import { parseConstraints, parseObjectives, scoreMetrics } from '../../core/objectives.js';
+import { boundsOf, normalisedHypervolume, paretoIndices } from '../../core/pareto.js';
+import { llmCodesignSpace } from '../../core/spaces/llm-codesign.js';
+import { PAPER_WORKLOAD } from '../../core/workload.js';
+import { getDevice } from '../../hardware/devices.js';
+import { resolveLaw } from '../../predictors/loss/index.js';
+import { analyticMetrics, type AnalyticSpec } from '../../search/evaluate/analytic.js';
+import { getStrategy } from '../../search/strategies/index.js';
+import type { Evaluated } from '../../search/strategy.js';
 
 export const QUALITY_OBJECTIVES = 'loss,latency';
 export const QUALITY_CONSTRAINTS = ['memory<=2GiB'];

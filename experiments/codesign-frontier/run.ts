@@ -11,15 +11,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { LlmArchitecture } from '../../src/core/architecture.js';
-import { paretoIndices } from '../../src/core/pareto.js';
-import { PRESETS } from '../../src/core/presets.js';
-import { llmCodesignSpace } from '../../src/core/spaces/llm-codesign.js';
-import { PAPER_WORKLOAD } from '../../src/core/workload.js';
-import { getDevice } from '../../src/hardware/devices.js';
-import { paperClosedForm } from '../../src/hardware/paper-closed-form.js';
-import { resolveLaw } from '../../src/predictors/loss/index.js';
-import { analyticMetrics, type AnalyticSpec } from '../../src/search/evaluate/analytic.js';
+import type { LlmArchitecture } from '../../core/architecture.js';
+import { paretoIndices } from '../../core/pareto.js';
+import { PRESETS } from '../../core/presets.js';
+import { llmCodesignSpace } from '../../core/spaces/llm-codesign.js';
+import { PAPER_WORKLOAD } from '../../core/workload.js';
+import { getDevice } from '../../hardware/devices.js';
+import { paperClosedForm } from '../../hardware/paper-closed-form.js';
+import { resolveLaw } from '../../predictors/loss/index.js';
+import { analyticMetrics, type AnalyticSpec } from '../../search/evaluate/analytic.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: 'experiments/codesign-frontier' } } });
 const device = getDevice('jetson-agx-orin');

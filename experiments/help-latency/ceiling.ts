@@ -20,12 +20,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createRng, shuffled } from '../../src/core/rng.js';
-import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices } from '../../src/predictors/latency/data.js';
-import { helpQueryRows } from '../../src/predictors/latency/evaluation.js';
-import { choleskySolve } from '../../src/predictors/latency/luts.js';
-import { deviceNormalisation, normaliseLatency } from '../../src/predictors/latency/normalise.js';
-import { pearson as pearsonR, spearman } from '../../src/predictors/latency/stats.js';
+import { createRng, shuffled } from '../../core/rng.js';
+import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices } from '../../predictors/latency/data.js';
+import { helpQueryRows } from '../../predictors/latency/evaluation.js';
+import { choleskySolve } from '../../predictors/latency/luts.js';
+import { deviceNormalisation, normaliseLatency } from '../../predictors/latency/normalise.js';
+import { pearson as pearsonR, spearman } from '../../predictors/latency/stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dataDir = resolve(here, '../..', '../shared/data/latency');

@@ -4,11 +4,11 @@
  * and decode-matmul shape classes). Run under the heavy-work lock:
  *   flock /tmp/hwnas-heavy.lock node --import tsx experiments/local-accuracy/profile-kernels.ts LAYERS,WIDTH,E,K,KV,FFN
  */
-import { createRng } from '../../src/core/rng.js';
-import { LOCAL_WORKLOAD } from '../../src/core/spaces/llm-local.js';
-import { gridArchitecture } from '../../src/core/spaces/llm-codesign.js';
-import { buildLlm } from '../../src/hardware/measure/llm-model.js';
-import { initTf, tf } from '../../src/hardware/tf-backend.js';
+import { createRng } from '../../core/rng.js';
+import { LOCAL_WORKLOAD } from '../../core/spaces/llm-local.js';
+import { gridArchitecture } from '../../core/spaces/llm-codesign.js';
+import { buildLlm } from '../../hardware/measure/llm-model.js';
+import { initTf, tf } from '../../hardware/tf-backend.js';
 await initTf();
 const rng = createRng(1);
 const [L, D, E, K, KV, R] = (process.argv[2] ?? '3,512,1,1,4,2').split(',').map(Number);

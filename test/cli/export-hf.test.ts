@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { main } from '../../cli/main.js';
 import { captureConsole } from './console.js';
-import { HF_MODEL_TYPES, fromHfConfig } from '../../src/core/hf-config.js';
-import { countParams } from '../../src/core/params.js';
-import { getSpace } from '../../src/core/spaces/index.js';
-import { SqliteStore } from '../../src/search/store/index.js';
+import { HF_MODEL_TYPES, fromHfConfig } from '../../core/hf-config.js';
+import { countParams } from '../../core/params.js';
+import { getSpace } from '../../core/spaces/index.js';
+import { SqliteStore } from '../../search/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-hf-'));
 const db = join(dir, 'hf.db');

@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { main } from '../../cli/main.js';
 import { captureConsole } from './console.js';
-import { loadDeviceFile } from '../../src/hardware/devices.js';
-import { loadLatencySamples } from '../../src/predictors/latency/data.js';
+import { loadDeviceFile } from '../../hardware/devices.js';
+import { loadLatencySamples } from '../../predictors/latency/data.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-measure-'));
 const { errors } = captureConsole();

@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { main } from '../../cli/main.js';
 import { captureConsole } from './console.js';
-import { kneePoint } from '../../src/cli/report/html.js';
-import { hypervolumeCurve, loadStudyData } from '../../src/cli/report/study-data.js';
-import { SqliteStore, type CandidateRecord } from '../../src/search/store/index.js';
+import { kneePoint } from '../../cli/report/html.js';
+import { hypervolumeCurve, loadStudyData } from '../../cli/report/study-data.js';
+import { SqliteStore, type CandidateRecord } from '../../search/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-report-'));
 const db = join(dir, 'r.db');

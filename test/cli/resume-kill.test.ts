@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../src/core/rng.js';
-import { SqliteStore } from '../../src/search/store/index.js';
+import { createRng } from '../../core/rng.js';
+import { SqliteStore } from '../../search/store/index.js';
 
 const bin = resolve('bin/hwnas.js');
 

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { main } from '../../cli/main.js';
 import { captureConsole } from './console.js';
-import { SqliteStore } from '../../src/search/store/index.js';
+import { SqliteStore } from '../../search/store/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-cli-'));
 const { errors, logs } = captureConsole();

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dominates } from '../../src/core/pareto.js';
+import { dominates } from '../../core/pareto.js';
 
 const BIN = join(import.meta.dirname, '../../bin/hwnas.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });

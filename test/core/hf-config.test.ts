@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { uniformLayers } from '../../src/core/architecture.js';
-import { fromHfConfig, HfConfigError, toHfConfig } from '../../src/core/hf-config.js';
-import { countParams } from '../../src/core/params.js';
-import { PRESETS } from '../../src/core/presets.js';
+import { uniformLayers } from '../../core/architecture.js';
+import { fromHfConfig, HfConfigError, toHfConfig } from '../../core/hf-config.js';
+import { countParams } from '../../core/params.js';
+import { PRESETS } from '../../core/presets.js';
 
 // Fields as published in each model's config.json.
 const QWEN25_05B = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FBNET_BLOCKS, type FbnetBlock, type Nb201Op } from '../../src/core/architecture.js';
-import { cnnTotals, lowerFbnet, lowerNb201 } from '../../src/core/lower-cnn.js';
-import type { Op } from '../../src/core/ops.js';
+import { FBNET_BLOCKS, type FbnetBlock, type Nb201Op } from '../../core/architecture.js';
+import { cnnTotals, lowerFbnet, lowerNb201 } from '../../core/lower-cnn.js';
+import type { Op } from '../../core/ops.js';
 
 /** Multiply-accumulates of convolutions and linear layers: what NAS-Bench-201's counter reports as "FLOPs". */
 const macs = (ops: readonly Op[]) => ops.filter((o) => o.kind === 'conv' || o.kind === 'matmul').reduce((s, o) => s + o.base.flops / 2, 0);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { uniformLayers, type LlmArchitecture } from '../../src/core/architecture.js';
-import { causalPairs, expectedExpertsTouched, lowerLlm } from '../../src/core/lower-llm.js';
-import { costAt, costBytes } from '../../src/core/ops.js';
-import { countParams } from '../../src/core/params.js';
+import { uniformLayers, type LlmArchitecture } from '../../core/architecture.js';
+import { causalPairs, expectedExpertsTouched, lowerLlm } from '../../core/lower-llm.js';
+import { costAt, costBytes } from '../../core/ops.js';
+import { countParams } from '../../core/params.js';
 
 /** vocab 10, d 4, 2 heads of 2, 1 KV head, SwiGLU 8, one layer, fp16: small enough to count by hand. */
 export const TINY: LlmArchitecture = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../cli/errors.js';
 import {
   emptyFrontierReason,
   missingMetrics,
@@ -8,7 +8,7 @@ import {
   parseObjectives,
   scoreMetrics,
   totalViolation,
-} from '../../src/core/objectives.js';
+} from '../../core/objectives.js';
 
 describe('parseObjectives', () => {
   it('resolves aliases and default directions', () => {

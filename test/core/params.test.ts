@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countParams } from '../../src/core/params.js';
-import { PRESETS } from '../../src/core/presets.js';
+import { countParams } from '../../core/params.js';
+import { PRESETS } from '../../core/presets.js';
 
 describe('countParams', () => {
   // Published totals (../shared/reference/models.md).

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { crowdingDistance, hypervolume, igd, igdPlus, nonDominatedSort } from '../../src/core/pareto.js';
+import { crowdingDistance, hypervolume, igd, igdPlus, nonDominatedSort } from '../../core/pareto.js';
 
 /** Random sets (ties, duplicates, 2–4 objectives) with the results pymoo 0.6.2 gives for them. */
 interface Case {

@@ -14,8 +14,8 @@ import {
   normalise,
   normalisedHypervolume,
   paretoIndices,
-} from '../../src/core/pareto.js';
-import { createRng, type Rng } from '../../src/core/rng.js';
+} from '../../core/pareto.js';
+import { createRng, type Rng } from '../../core/rng.js';
 
 /** Random integer points in [0, k)^m: small k gives many ties and duplicates. */
 function randomPoints(rng: Rng, n: number, m: number, k: number): number[][] {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { uniformLayers, type LlmArchitecture } from '../../src/core/architecture.js';
-import { lowerLlm } from '../../src/core/lower-llm.js';
-import { PRESETS } from '../../src/core/presets.js';
-import { PAPER_WORKLOAD } from '../../src/core/workload.js';
-import type { DeviceProfile } from '../../src/hardware/device.js';
-import { getDevice } from '../../src/hardware/devices.js';
-import { paperClosedForm } from '../../src/hardware/paper-closed-form.js';
-import { analyzeLlm, opTimeS, sumMaxAffine } from '../../src/hardware/roofline.js';
+import { uniformLayers, type LlmArchitecture } from '../../core/architecture.js';
+import { lowerLlm } from '../../core/lower-llm.js';
+import { PRESETS } from '../../core/presets.js';
+import { PAPER_WORKLOAD } from '../../core/workload.js';
+import type { DeviceProfile } from '../../hardware/device.js';
+import { getDevice } from '../../hardware/devices.js';
+import { paperClosedForm } from '../../hardware/paper-closed-form.js';
+import { analyzeLlm, opTimeS, sumMaxAffine } from '../../hardware/roofline.js';
 import { TINY } from '../core/lower-llm.test.js';
 
 const TOY_DEVICE: DeviceProfile = {

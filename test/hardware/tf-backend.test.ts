@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeBackend, initTf, tf } from '../../src/hardware/tf-backend.js';
+import { describeBackend, initTf, tf } from '../../hardware/tf-backend.js';
 
 describe('TensorFlow.js backend', () => {
   it('HWNAS_TF_BACKEND overrides the automatic choice and is reported', async () => {

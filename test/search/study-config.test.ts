@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultStudyName, parseStudyConfig } from '../../src/search/study-config.js';
+import { defaultStudyName, parseStudyConfig } from '../../search/study-config.js';
 
 describe('default study names', () => {
   it('name the space, the device (a built-in id, or a calibrated profile by its file), the strategy and the seed', () => {

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fromHfConfig } from '../../../src/core/hf-config.js';
+import { fromHfConfig } from '../../../core/hf-config.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const repo = resolve(import.meta.dirname, '../../..');

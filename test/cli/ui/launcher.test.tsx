@@ -1,8 +1,8 @@
 import { render } from 'ink-testing-library';
 import React from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Launcher, type LauncherAction, type StudyRow } from '../../../src/cli/ui/Launcher.js';
-import { searchArgv, searchFields } from '../../../src/cli/ui/run-launcher.js';
+import { Launcher, type LauncherAction, type StudyRow } from '../../../cli/ui/Launcher.js';
+import { searchArgv, searchFields } from '../../../cli/ui/run-launcher.js';
 
 const tick = (ms = 120) => new Promise((r) => setTimeout(r, ms));
 /** Waits until the frame satisfies `ok` (ink redraws at most 30 times a second; this machine may be loaded). */

@@ -1,11 +1,11 @@
 import { render } from 'ink-testing-library';
 import React from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { StudyControl } from '../../../src/cli/ui/control.js';
-import { LiveApp } from '../../../src/cli/ui/LiveApp.js';
-import { parseObjectives } from '../../../src/core/objectives.js';
-import type { Evaluator } from '../../../src/search/evaluate/evaluator.js';
-import type { StudyEvent } from '../../../src/search/study.js';
+import { StudyControl } from '../../../cli/ui/control.js';
+import { LiveApp } from '../../../cli/ui/LiveApp.js';
+import { parseObjectives } from '../../../core/objectives.js';
+import type { Evaluator } from '../../../search/evaluate/evaluator.js';
+import type { StudyEvent } from '../../../search/study.js';
 
 const tick = (ms = 120) => new Promise((r) => setTimeout(r, ms));
 /** Waits until the frame satisfies `ok` (ink redraws at most 30 times a second; this machine may be loaded). */

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { interactiveTerminal } from '../../../src/cli/ui/terminal.js';
+import { interactiveTerminal } from '../../../cli/ui/terminal.js';
 
 const tty = { stdout: { isTTY: true }, stdin: { isTTY: true } };
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { StudyEvent } from '../../../src/search/study.js';
-import { scatterChart, stepChart, wantsLogScale } from '../../../src/cli/ui/charts.js';
-import { frontierLines, plainPrinter, progressLine } from '../../../src/cli/ui/plain.js';
-import { budgetFraction, etaMs, formatDuration, initialProgress, reduceProgress, RATE_WINDOW_MS, type ProgressState } from '../../../src/cli/ui/progress.js';
-import { parseObjectives } from '../../../src/core/objectives.js';
+import type { StudyEvent } from '../../../search/study.js';
+import { scatterChart, stepChart, wantsLogScale } from '../../../cli/ui/charts.js';
+import { frontierLines, plainPrinter, progressLine } from '../../../cli/ui/plain.js';
+import { budgetFraction, etaMs, formatDuration, initialProgress, reduceProgress, RATE_WINDOW_MS, type ProgressState } from '../../../cli/ui/progress.js';
+import { parseObjectives } from '../../../core/objectives.js';
 
 const started: StudyEvent = { type: 'started', study: 's', resumed: false, generation: 0, evaluations: 0, budget: { evaluations: 1000 } };
 const gen = (generation: number, evaluations: number, failed = 0): StudyEvent => ({ type: 'generation', generation, asked: 100, evaluations, failed });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fbnetGenes, fbnetSpace, formatFbnetArchStr, parseFbnetArchStr, parseFbnetOpIdxList } from '../../../src/core/spaces/fbnet.js';
-import { getSpace } from '../../../src/core/spaces/index.js';
+import { fbnetGenes, fbnetSpace, formatFbnetArchStr, parseFbnetArchStr, parseFbnetOpIdxList } from '../../../core/spaces/fbnet.js';
+import { getSpace } from '../../../core/spaces/index.js';
 
 // Row 0 of HELP's fbnet table.
 const ROW0_STR = 'k5_e6|skip|k3_e1_g2|skip|k5_e1|skip|skip|skip|k5_e6|k5_e1|k3_e1_g2|k5_e1|k5_e6|k3_e6|k3_e3|k5_e6|k3_e6|k3_e3|k5_e1|k3_e3|k5_e1|k5_e1_g2';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatNb201ArchStr, nb201Genes, nb201Space, parseNb201ArchStr } from '../../../src/core/spaces/nb201.js';
-import { getSpace } from '../../../src/core/spaces/index.js';
-import { createRng } from '../../../src/core/rng.js';
+import { formatNb201ArchStr, nb201Genes, nb201Space, parseNb201ArchStr } from '../../../core/spaces/nb201.js';
+import { getSpace } from '../../../core/spaces/index.js';
+import { createRng } from '../../../core/rng.js';
 
 // Row 0 of HELP's nb201 table: arch_str and its op_e0..op_e5 columns (4,2,1,2,1,1).
 const ROW0 = '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { countParams } from '../../../src/core/params.js';
-import { PRESETS } from '../../../src/core/presets.js';
-import { userSpace } from '../../../src/core/spaces/user-space.js';
+import { countParams } from '../../../core/params.js';
+import { PRESETS } from '../../../core/presets.js';
+import { userSpace } from '../../../core/spaces/user-space.js';
 
 const SPEC = {
   id: 'my-space',

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { DeviceProfile } from '../../../src/hardware/device.js';
-import { parseDeviceProfile } from '../../../src/hardware/devices.js';
-import { attainedRates, fitScaleToNetworks, fitToNetworks, flopsPerCycle, ratesOf, withRates, type FitSample } from '../../../src/hardware/measure/calibrate.js';
-import { llmLocalSpace, LOCAL_WORKLOAD } from '../../../src/core/spaces/llm-local.js';
-import type { MicroResult } from '../../../src/hardware/measure/micro.js';
-import type { Timing } from '../../../src/hardware/measure/timer.js';
-import { analyzeLlm } from '../../../src/hardware/roofline.js';
-import { createRng } from '../../../src/core/rng.js';
+import type { DeviceProfile } from '../../../hardware/device.js';
+import { parseDeviceProfile } from '../../../hardware/devices.js';
+import { attainedRates, fitScaleToNetworks, fitToNetworks, flopsPerCycle, ratesOf, withRates, type FitSample } from '../../../hardware/measure/calibrate.js';
+import { llmLocalSpace, LOCAL_WORKLOAD } from '../../../core/spaces/llm-local.js';
+import type { MicroResult } from '../../../hardware/measure/micro.js';
+import type { Timing } from '../../../hardware/measure/timer.js';
+import { analyzeLlm } from '../../../hardware/roofline.js';
+import { createRng } from '../../../core/rng.js';
 
 const BASE: DeviceProfile = parseDeviceProfile(
   {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { uniformLayers, type LlmArchitecture } from '../../../src/core/architecture.js';
-import { lowerLlm } from '../../../src/core/lower-llm.js';
-import { createRng } from '../../../src/core/rng.js';
-import type { Workload } from '../../../src/core/workload.js';
-import type { DeviceProfile } from '../../../src/hardware/device.js';
-import { getDevice, parseDeviceProfile } from '../../../src/hardware/devices.js';
-import { buildLlm } from '../../../src/hardware/measure/llm-model.js';
-import { TFJS_LLM_KERNELS_PER_OP } from '../../../src/hardware/measure/tfjs-kernels.js';
-import { analyzeLlm, kernelsOf } from '../../../src/hardware/roofline.js';
-import { initTf, tf } from '../../../src/hardware/tf-backend.js';
+import { uniformLayers, type LlmArchitecture } from '../../../core/architecture.js';
+import { lowerLlm } from '../../../core/lower-llm.js';
+import { createRng } from '../../../core/rng.js';
+import type { Workload } from '../../../core/workload.js';
+import type { DeviceProfile } from '../../../hardware/device.js';
+import { getDevice, parseDeviceProfile } from '../../../hardware/devices.js';
+import { buildLlm } from '../../../hardware/measure/llm-model.js';
+import { TFJS_LLM_KERNELS_PER_OP } from '../../../hardware/measure/tfjs-kernels.js';
+import { analyzeLlm, kernelsOf } from '../../../hardware/roofline.js';
+import { initTf, tf } from '../../../hardware/tf-backend.js';
 
 const W: Workload = { batch: 1, promptTokens: 8, generatedTokens: 3 };
 

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { uniformLayers, type LlmArchitecture } from '../../../src/core/architecture.js';
-import { lowerNb201 } from '../../../src/core/lower-cnn.js';
-import { createRng } from '../../../src/core/rng.js';
-import type { Workload } from '../../../src/core/workload.js';
-import { buildFbnet } from '../../../src/hardware/measure/cnn-model.js';
-import { calibrateFromMicro, localSpecProfile } from '../../../src/hardware/measure/calibrate.js';
-import { buildLlm } from '../../../src/hardware/measure/llm-model.js';
-import { liveTensors, measureArchitecture, unsupportedReason } from '../../../src/hardware/measure/measure.js';
-import { runMicroBenchmarks, TINY_MICRO_PLAN } from '../../../src/hardware/measure/micro.js';
-import { machineInfo } from '../../../src/hardware/measure/timer.js';
-import { analyzeForward, analyzeLlm } from '../../../src/hardware/roofline.js';
-import { initTf } from '../../../src/hardware/tf-backend.js';
+import { uniformLayers, type LlmArchitecture } from '../../../core/architecture.js';
+import { lowerNb201 } from '../../../core/lower-cnn.js';
+import { createRng } from '../../../core/rng.js';
+import type { Workload } from '../../../core/workload.js';
+import { buildFbnet } from '../../../hardware/measure/cnn-model.js';
+import { calibrateFromMicro, localSpecProfile } from '../../../hardware/measure/calibrate.js';
+import { buildLlm } from '../../../hardware/measure/llm-model.js';
+import { liveTensors, measureArchitecture, unsupportedReason } from '../../../hardware/measure/measure.js';
+import { runMicroBenchmarks, TINY_MICRO_PLAN } from '../../../hardware/measure/micro.js';
+import { machineInfo } from '../../../hardware/measure/timer.js';
+import { analyzeForward, analyzeLlm } from '../../../hardware/roofline.js';
+import { initTf } from '../../../hardware/tf-backend.js';
 
 const FAST = { warmup: 1, runs: 3, maxSpread: 0.1, maxRounds: 2 };
 const W: Workload = { batch: 1, promptTokens: 16, generatedTokens: 4 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QuietGate, quantile, timeIt } from '../../../src/hardware/measure/timer.js';
+import { QuietGate, quantile, timeIt } from '../../../hardware/measure/timer.js';
 
 /** A clock that advances by the scripted duration of each call of the timed function. */
 function scripted(durationsMs: number[]) {

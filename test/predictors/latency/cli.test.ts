@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createRng } from '../../../src/core/rng.js';
-import type { Genes } from '../../../src/core/space.js';
-import { formatNb201ArchStr, nb201Space } from '../../../src/core/spaces/nb201.js';
-import { main } from '../../../src/cli/main.js';
+import { createRng } from '../../../core/rng.js';
+import type { Genes } from '../../../core/space.js';
+import { formatNb201ArchStr, nb201Space } from '../../../core/spaces/nb201.js';
+import { main } from '../../../cli/main.js';
 
 // Additive synthetic latencies (ms) per device: base + Σ edges cost[op].
 const COST: Record<string, number[]> = { a: [0, 0.1, 0.5, 1.6, 0.4], b: [0, 0.3, 0.6, 0.9, 0.5], c: [0, 0.2, 0.5, 1.2, 0.45], e: [0, 0.25, 0.55, 1.1, 0.5] };

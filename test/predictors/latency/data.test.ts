@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadHelpLatencyTable, loadHelpMeta, loadLatencySamples, rowsOfIndices } from '../../../src/predictors/latency/data.js';
+import { loadHelpLatencyTable, loadHelpMeta, loadLatencySamples, rowsOfIndices } from '../../../predictors/latency/data.js';
 
 const DATA = resolve(__dirname, '../../../../shared/data/latency');
 const HEADER = 'nb201_index,arch_str,op_e0,op_e1,op_e2,op_e3,op_e4,op_e5,is_help_reference_arch,dev_a,dev_b';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getDevice } from '../../../src/hardware/devices.js';
-import { encodeArch, encodedLength, rooflineFeatures } from '../../../src/predictors/latency/encode.js';
+import { getDevice } from '../../../hardware/devices.js';
+import { encodeArch, encodedLength, rooflineFeatures } from '../../../predictors/latency/encode.js';
 
 describe('architecture features', () => {
   const device = getDevice('raspberry-pi-5');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, shuffled } from '../../../src/core/rng.js';
-import type { LatencyTable } from '../../../src/predictors/latency/data.js';
-import { helpQueryRows } from '../../../src/predictors/latency/evaluation.js';
+import { createRng, shuffled } from '../../../core/rng.js';
+import type { LatencyTable } from '../../../predictors/latency/data.js';
+import { helpQueryRows } from '../../../predictors/latency/evaluation.js';
 
 describe("HELP's query set", () => {
   it('is indices 900–1899 less the 10% fastest and 10% slowest on the device, found by index value, not row', () => {

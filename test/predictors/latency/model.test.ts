@@ -2,21 +2,21 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../../../src/core/rng.js';
-import type { Genes } from '../../../src/core/space.js';
-import { nb201Space } from '../../../src/core/spaces/nb201.js';
-import { getDevice } from '../../../src/hardware/devices.js';
-import { initTf, tf } from '../../../src/hardware/tf-backend.js';
-import type { LatencyTable } from '../../../src/predictors/latency/data.js';
-import { evaluateDevices } from '../../../src/predictors/latency/evaluation.js';
-import { createLatencyEvaluator, loadLatencyEvaluator, predictGenesMs } from '../../../src/predictors/latency/evaluator.js';
-import { loadModel, saveModel } from '../../../src/predictors/latency/io.js';
-import { fitLut, lutPredictMs } from '../../../src/predictors/latency/luts.js';
-import { adapt, metaTrain, prepareFeatures, selectRows, type HelpModel } from '../../../src/predictors/latency/model.js';
-import { LatencyPredictorRegistry } from '../../../src/predictors/latency/registry.js';
-import type { Evaluator } from '../../../src/search/evaluate/evaluator.js';
-import { createEvaluator } from '../../../src/search/evaluate/registry.js';
-import { PAPER_WORKLOAD } from '../../../src/core/workload.js';
+import { createRng } from '../../../core/rng.js';
+import type { Genes } from '../../../core/space.js';
+import { nb201Space } from '../../../core/spaces/nb201.js';
+import { getDevice } from '../../../hardware/devices.js';
+import { initTf, tf } from '../../../hardware/tf-backend.js';
+import type { LatencyTable } from '../../../predictors/latency/data.js';
+import { evaluateDevices } from '../../../predictors/latency/evaluation.js';
+import { createLatencyEvaluator, loadLatencyEvaluator, predictGenesMs } from '../../../predictors/latency/evaluator.js';
+import { loadModel, saveModel } from '../../../predictors/latency/io.js';
+import { fitLut, lutPredictMs } from '../../../predictors/latency/luts.js';
+import { adapt, metaTrain, prepareFeatures, selectRows, type HelpModel } from '../../../predictors/latency/model.js';
+import { LatencyPredictorRegistry } from '../../../predictors/latency/registry.js';
+import type { Evaluator } from '../../../search/evaluate/evaluator.js';
+import { createEvaluator } from '../../../search/evaluate/registry.js';
+import { PAPER_WORKLOAD } from '../../../core/workload.js';
 
 /**
  * A synthetic nb201 table whose latencies are additive over edges, as on real devices: each device's op costs are

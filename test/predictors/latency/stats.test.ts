@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitLine, mape, ranks, spearman, withinShare } from '../../../src/predictors/latency/stats.js';
+import { fitLine, mape, ranks, spearman, withinShare } from '../../../predictors/latency/stats.js';
 
 describe('latency metrics', () => {
   it('gives tied values their average rank', () => {

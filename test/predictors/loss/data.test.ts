@@ -2,10 +2,10 @@ import { mkdtempSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { command } from '../../../src/cli/commands/fit.js';
-import { UsageError } from '../../../src/cli/errors.js';
-import { parseCsv, parseJsonRecords, tableToFitData } from '../../../src/predictors/loss/data.js';
-import { loadLawFile } from '../../../src/predictors/loss/index.js';
+import { command } from '../../../cli/commands/fit.js';
+import { UsageError } from '../../../cli/errors.js';
+import { parseCsv, parseJsonRecords, tableToFitData } from '../../../predictors/loss/data.js';
+import { loadLawFile } from '../../../predictors/loss/index.js';
 
 describe('CSV and JSON records', () => {
   it('parses quoted fields, doubled quotes, CRLF and a BOM, numbering rows by line', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../src/core/rng.js';
-import { compileExpressionForm } from '../../../src/predictors/loss/expression.js';
-import type { FitData } from '../../../src/predictors/loss/fit.js';
-import { bootstrap, compileObjective, fitForm, holdoutEvaluation, startGrid } from '../../../src/predictors/loss/fit.js';
-import { CHINCHILLA_FORM, CODESIGN_FORM, evaluatePowerSum, formLayout, toTheta } from '../../../src/predictors/loss/forms.js';
-import { PUBLISHED_LAWS } from '../../../src/predictors/loss/index.js';
+import { createRng } from '../../../core/rng.js';
+import { compileExpressionForm } from '../../../predictors/loss/expression.js';
+import type { FitData } from '../../../predictors/loss/fit.js';
+import { bootstrap, compileObjective, fitForm, holdoutEvaluation, startGrid } from '../../../predictors/loss/fit.js';
+import { CHINCHILLA_FORM, CODESIGN_FORM, evaluatePowerSum, formLayout, toTheta } from '../../../predictors/loss/forms.js';
+import { PUBLISHED_LAWS } from '../../../predictors/loss/index.js';
 
 const HOFFMANN = PUBLISHED_LAWS.chinchilla.coefficients;
 

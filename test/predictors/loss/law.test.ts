@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PRESETS } from '../../../src/core/presets.js';
-import { BUILTIN_LAWS, getLaw, lawFromSpec, loadLawFile, lossInputs, parseLawSpec } from '../../../src/predictors/loss/index.js';
-import type { LossInputs } from '../../../src/predictors/loss/law.js';
+import { PRESETS } from '../../../core/presets.js';
+import { BUILTIN_LAWS, getLaw, lawFromSpec, loadLawFile, lossInputs, parseLawSpec } from '../../../predictors/loss/index.js';
+import type { LossInputs } from '../../../predictors/loss/law.js';
 
 const dense = (over: Partial<LossInputs>): LossInputs => ({
   params: 1e9,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LbfgsWorkspace, minimizeLbfgs } from '../../../src/predictors/loss/lbfgs.js';
+import { LbfgsWorkspace, minimizeLbfgs } from '../../../predictors/loss/lbfgs.js';
 
 /** Rosenbrock in n dimensions: minimum 0 at (1, …, 1). */
 function rosenbrock(x: Float64Array, g: Float64Array): number {

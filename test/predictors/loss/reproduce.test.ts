@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseCsv, tableToFitData, type Table } from '../../../src/predictors/loss/data.js';
-import { compileObjective, fitForm } from '../../../src/predictors/loss/fit.js';
-import type { PowerSumForm } from '../../../src/predictors/loss/forms.js';
-import { CHINCHILLA_FORM, GEMSTONES_FORM, evaluatePowerSum, formLayout, toTheta } from '../../../src/predictors/loss/forms.js';
-import { EPOCH_CHINCHILLA_REPLICATION } from '../../../src/predictors/loss/index.js';
-import { computeOptimalExponent } from '../../../src/predictors/loss/isoflop.js';
+import { parseCsv, tableToFitData, type Table } from '../../../predictors/loss/data.js';
+import { compileObjective, fitForm } from '../../../predictors/loss/fit.js';
+import type { PowerSumForm } from '../../../predictors/loss/forms.js';
+import { CHINCHILLA_FORM, GEMSTONES_FORM, evaluatePowerSum, formLayout, toTheta } from '../../../predictors/loss/forms.js';
+import { EPOCH_CHINCHILLA_REPLICATION } from '../../../predictors/loss/index.js';
+import { computeOptimalExponent } from '../../../predictors/loss/isoflop.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SCALING = resolve(repoRoot, '../shared/data/scaling');

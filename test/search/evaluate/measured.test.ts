@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Nb201Architecture } from '../../../src/core/architecture.js';
-import { localSpecProfile } from '../../../src/hardware/measure/calibrate.js';
-import { createMeasuredEvaluator } from '../../../src/search/evaluate/measured.js';
-import { createEvaluator } from '../../../src/search/evaluate/registry.js';
-import { parseStudyConfig, resolveStudy } from '../../../src/search/study-config.js';
+import type { Nb201Architecture } from '../../../core/architecture.js';
+import { localSpecProfile } from '../../../hardware/measure/calibrate.js';
+import { createMeasuredEvaluator } from '../../../search/evaluate/measured.js';
+import { createEvaluator } from '../../../search/evaluate/registry.js';
+import { parseStudyConfig, resolveStudy } from '../../../search/study-config.js';
 
 const FAST = { warmup: 0, runs: 1, maxSpread: 1, maxRounds: 1 };
 const WORKLOAD = { batch: 1, promptTokens: 16, generatedTokens: 4 };
@@ -43,7 +43,7 @@ describe('measured evaluator', () => {
     expect(() => resolve({ latency: 'measured', threads: 2 })).toThrow(/--threads: measured latency runs one measurement at a time/);
     const measured = resolve({ latency: 'measured' });
     expect(measured.evaluator.kind).toBe('measured');
-    const calibrated = resolve({ latency: 'calibrated', deviceFile: 'src/hardware/devices/raspberry-pi-5.json' });
+    const calibrated = resolve({ latency: 'calibrated', deviceFile: 'hardware/devices/raspberry-pi-5.json' });
     expect(calibrated.evaluator.kind).toBe('analytic');
     expect((calibrated.evaluator as { device: { id: string } }).device.id).toBe('raspberry-pi-5');
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Nb201Architecture } from '../../../src/core/architecture.js';
-import { NB201_OPS } from '../../../src/core/architecture.js';
-import { evaluateGuarded, createPoolEvaluator } from '../../../src/search/evaluate/pool.js';
-import { createEvaluator } from '../../../src/search/evaluate/registry.js';
-import { faultOf, slowTestMetrics } from '../../../src/search/evaluate/slow-test.js';
+import type { Nb201Architecture } from '../../../core/architecture.js';
+import { NB201_OPS } from '../../../core/architecture.js';
+import { evaluateGuarded, createPoolEvaluator } from '../../../search/evaluate/pool.js';
+import { createEvaluator } from '../../../search/evaluate/registry.js';
+import { faultOf, slowTestMetrics } from '../../../search/evaluate/slow-test.js';
 
 const arch = (i: number): Nb201Architecture => ({
   family: 'nb201',

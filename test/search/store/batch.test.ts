@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HashIndex } from '../../../src/search/store/hash-index.js';
-import { MIGRATIONS } from '../../../src/search/store/schema.js';
-import { APPLICATION_ID, SCHEMA_VERSION, SqliteStore, contentHash } from '../../../src/search/store/index.js';
-import type { FinishedCandidate } from '../../../src/search/store/types.js';
+import { HashIndex } from '../../../search/store/hash-index.js';
+import { MIGRATIONS } from '../../../search/store/schema.js';
+import { APPLICATION_ID, SCHEMA_VERSION, SqliteStore, contentHash } from '../../../search/store/index.js';
+import type { FinishedCandidate } from '../../../search/store/types.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-batch-'));
 const study = (name = 's1') => ({

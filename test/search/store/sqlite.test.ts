@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../../src/search/store/schema.js';
-import { APPLICATION_ID, SCHEMA_VERSION, SqliteStore, StoreError, contentHash, decodeJson, encodeJson } from '../../../src/search/store/index.js';
+import { MIGRATIONS } from '../../../search/store/schema.js';
+import { APPLICATION_ID, SCHEMA_VERSION, SqliteStore, StoreError, contentHash, decodeJson, encodeJson } from '../../../search/store/index.js';
 
 const dirs: string[] = [];
 function tmp(): string {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseConstraints, parseObjectives, scoreMetrics } from '../../../src/core/objectives.js';
-import { llmCodesignSpace } from '../../../src/core/spaces/llm-codesign.js';
-import { PAPER_WORKLOAD } from '../../../src/core/workload.js';
-import { getDevice } from '../../../src/hardware/devices.js';
-import { resolveLaw } from '../../../src/predictors/loss/index.js';
-import { analyticMetrics } from '../../../src/search/evaluate/analytic.js';
-import { rooflineStrategy } from '../../../src/search/strategies/roofline.js';
+import { parseConstraints, parseObjectives, scoreMetrics } from '../../../core/objectives.js';
+import { llmCodesignSpace } from '../../../core/spaces/llm-codesign.js';
+import { PAPER_WORKLOAD } from '../../../core/workload.js';
+import { getDevice } from '../../../hardware/devices.js';
+import { resolveLaw } from '../../../predictors/loss/index.js';
+import { analyticMetrics } from '../../../search/evaluate/analytic.js';
+import { rooflineStrategy } from '../../../search/strategies/roofline.js';
 import { codesignGrid, hvRatios } from '../../../bench/lib/codesign-quality.js';
 
 describe('roofline-guided evolution', () => {

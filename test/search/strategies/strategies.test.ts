@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../src/cli/errors.js';
-import { boundsOf, normalisedHypervolume, paretoIndices } from '../../../src/core/pareto.js';
-import { createRng } from '../../../src/core/rng.js';
-import { MNAS_EXPONENTS, mnasReward, qualityScore } from '../../../src/search/strategies/mnas.js';
-import { getStrategy, STRATEGIES } from '../../../src/search/strategies/index.js';
-import { survive } from '../../../src/search/strategies/nsga2.js';
+import { UsageError } from '../../../cli/errors.js';
+import { boundsOf, normalisedHypervolume, paretoIndices } from '../../../core/pareto.js';
+import { createRng } from '../../../core/rng.js';
+import { MNAS_EXPONENTS, mnasReward, qualityScore } from '../../../search/strategies/mnas.js';
+import { getStrategy, STRATEGIES } from '../../../search/strategies/index.js';
+import { survive } from '../../../search/strategies/nsga2.js';
 import { drive, evaluate, exactFront, foundFront, toySpace, type Problem } from './toy.js';
 
 /** Two conflicting objectives; the front is x1 = x2 = 0, c = 1, every x0 (32 points of 32,768). */

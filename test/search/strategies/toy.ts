@@ -1,9 +1,9 @@
 /** A toy space and driver for strategy tests: cheap metrics computed straight from the genes. */
-import { NB201_OPS, type Nb201Architecture } from '../../../src/core/architecture.js';
-import { paretoIndices } from '../../../src/core/pareto.js';
-import { createRng } from '../../../src/core/rng.js';
-import { defineGridSpace, type Genes, type SearchSpace } from '../../../src/core/space.js';
-import type { Evaluated, StrategyFactory } from '../../../src/search/strategy.js';
+import { NB201_OPS, type Nb201Architecture } from '../../../core/architecture.js';
+import { paretoIndices } from '../../../core/pareto.js';
+import { createRng } from '../../../core/rng.js';
+import { defineGridSpace, type Genes, type SearchSpace } from '../../../core/space.js';
+import type { Evaluated, StrategyFactory } from '../../../search/strategy.js';
 
 /** A grid of `genes.length` ordinal genes with `choices` values each (plus one categorical gene when asked). */
 export function toySpace(sizes: readonly number[], categorical = 0): SearchSpace<Nb201Architecture> {

@@ -21,7 +21,7 @@ import {
   type StudyConfig,
 } from '../../search/study-config.js';
 
-export const HWNAS_VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+export const HWNAS_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Opens a database for a command, turning a refused or missing file into a one-line usage error. */
 export function openStore(path: string, options: { mustExist?: boolean; readonly?: boolean } = {}): SqliteStore {
@@ -132,7 +132,7 @@ export async function executeStudy(opts: {
   process.on('SIGTERM', onSignal);
   let evaluator: Evaluator | undefined;
   let outcome: StudyOutcome;
-  // The live terminal view (src/cli/ui): its keys pause the evaluator and stop the study through the same signal.
+  // The live terminal view (cli/ui): its keys pause the evaluator and stop the study through the same signal.
   const live = opts.mode === 'tui' ? await (await import('../ui/live.js')).attachLiveView({ study, resolved, dbPath: store.path, abort: stop }) : undefined;
   try {
     evaluator =

@@ -33,7 +33,7 @@ function usage(): string {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  // No arguments on a terminal: the interactive launcher (src/cli/ui); otherwise, or in CI, the usage.
+  // No arguments on a terminal: the interactive launcher (cli/ui); otherwise, or in CI, the usage.
   if (name === undefined && (await import('./ui/terminal.js')).interactiveTerminal()) {
     return (await import('./ui/run-launcher.js')).runLauncher();
   }

@@ -33,7 +33,7 @@ export const command: Command = {
     if (!values.out) throw new UsageError('--out is required: the file to write');
     const name = positionals[0];
     const dbPath = values.db ?? DEFAULT_DB;
-    // Hugging Face configs and cards, one folder per frontier architecture (src/cli/report/hf.ts).
+    // Hugging Face configs and cards, one folder per frontier architecture (cli/report/hf.ts).
     if (format === 'hf') {
       if (values.all) throw new UsageError('--all: the hf format exports the frontier only');
       await (await import('../report/hf.js')).runHfExport({ dbPath, name, out: values.out });

@@ -80,7 +80,7 @@ export function loadDeviceFile(path: string): DeviceProfile {
 const builtinDir = join(dirname(fileURLToPath(import.meta.url)), 'devices');
 let builtins: ReadonlyMap<string, DeviceProfile> | undefined;
 
-/** The built-in profiles (src/hardware/devices/*.json), by id. */
+/** The built-in profiles (hardware/devices/*.json), by id. */
 export function builtinDevices(): ReadonlyMap<string, DeviceProfile> {
   if (!builtins) {
     const map = new Map<string, DeviceProfile>();

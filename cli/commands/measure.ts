@@ -53,7 +53,7 @@ fp32: LLM candidates are measured in fp32 whatever precision they declare.`;
 
 /** ../shared/data/latency beside the repository. */
 function helpDataDir(): string {
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
   return resolve(repoRoot, '../shared/data/latency');
 }
 
