@@ -7,7 +7,7 @@ import { resolveSpace } from '../../search/space-file.js';
 import { getDevice } from '../../hardware/devices.js';
 import { DEFAULT_DB, type CandidateRecord } from '../../search/store/index.js';
 import { parseStudyConfig } from '../../search/study-config.js';
-import { openStore } from './search.js';
+import { openStore } from '../open-store.js';
 
 function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';

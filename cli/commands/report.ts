@@ -4,7 +4,8 @@ import type { Command } from '../command.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_DB } from '../../search/store/index.js';
-import { HWNAS_VERSION, openStore } from './search.js';
+import { openStore } from '../open-store.js';
+import { HWNAS_VERSION } from '../version.js';
 
 const USAGE = 'usage: hwnas report <study> --out report.html [--png] [--color-by <gene>] [--point <seq>] [--db hwnas.db]';
 

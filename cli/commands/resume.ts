@@ -4,7 +4,8 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_DB } from '../../search/store/index.js';
 import type { EvaluatorSpec } from '../../search/evaluate/registry.js';
 import { parseStudyConfig, resolveStudy } from '../../search/study-config.js';
-import { executeStudy, openStore, progressMode } from './search.js';
+import { openStore } from '../open-store.js';
+import { executeStudy, progressMode } from '../run-study.js';
 
 const USAGE = 'usage: hwnas resume <study> [--db hwnas.db] [--evaluations N] [--wall-time 10m] [--patience G] [--threads T] [--json|--quiet|--plain]';
 

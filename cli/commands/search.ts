@@ -1,37 +1,17 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Command } from '../command.js';
 import { parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
-import { plainPrinter } from '../ui/plain.js';
-import { interactiveTerminal } from '../ui/terminal.js';
+import { openStore } from '../open-store.js';
+import { executeStudy, progressMode } from '../run-study.js';
+import { HWNAS_VERSION } from '../version.js';
 import { missingMetrics } from '../../core/objectives.js';
 import { createRng } from '../../core/rng.js';
-import { createPoolEvaluator, evaluateGuarded } from '../../search/evaluate/pool.js';
+import { evaluateGuarded } from '../../search/evaluate/pool.js';
 import { createEvaluator } from '../../search/evaluate/registry.js';
-import type { Evaluator } from '../../search/evaluate/evaluator.js';
-import { DEFAULT_DB, SqliteStore, StoreError, contentHash, type StudyRecord } from '../../search/store/index.js';
-import { runStudy, type StudyEvent, type StudyOutcome } from '../../search/study.js';
-import {
-  parseStudyConfig,
-  resolveStudy,
-  studyConfigSchema,
-  type ResolvedStudy,
-  type StudyConfig,
-} from '../../search/study-config.js';
-
-export const HWNAS_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-
-/** Opens a database for a command, turning a refused or missing file into a one-line usage error. */
-export function openStore(path: string, options: { mustExist?: boolean; readonly?: boolean } = {}): SqliteStore {
-  try {
-    return SqliteStore.open(path, options);
-  } catch (error) {
-    if (error instanceof StoreError) throw new UsageError(error.message);
-    throw error;
-  }
-}
+import { DEFAULT_DB } from '../../search/store/index.js';
+import { parseStudyConfig, resolveStudy, studyConfigSchema, type ResolvedStudy, type StudyConfig } from '../../search/study-config.js';
 
 const FLAGS = {
   config: { type: 'string', short: 'c' },
@@ -71,15 +51,6 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export type ProgressMode = 'json' | 'text' | 'quiet' | 'tui';
-
-/** --json, --quiet, --plain, or the live terminal view when a terminal is attached (not CI). */
-export function progressMode(values: { json?: boolean; quiet?: boolean; plain?: boolean }): ProgressMode {
-  if (values.json) return 'json';
-  if (values.quiet) return 'quiet';
-  return values.plain || !interactiveTerminal() ? 'text' : 'tui';
-}
-
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -98,87 +69,6 @@ function readConfigFile(path: string): Record<string, unknown> {
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`${path}: expected a mapping of study fields at the top level`);
   return data as Record<string, unknown>;
-}
-
-/** Prints progress: JSON lines of events on stdout, or a short line per generation on stderr. */
-export function progressPrinter(mode: 'json' | 'text' | 'quiet'): (e: StudyEvent) => void {
-  if (mode === 'quiet') return () => {};
-  if (mode === 'json') return (e) => process.stdout.write(JSON.stringify(e) + '\n');
-  return plainPrinter();
-}
-
-/** Runs a prepared study to its end or to a signal; SIGINT/SIGTERM stop it with a checkpoint (exit 0). */
-export async function executeStudy(opts: {
-  store: SqliteStore;
-  study: StudyRecord;
-  resolved: ResolvedStudy;
-  mode: ProgressMode;
-  out?: string;
-}): Promise<number> {
-  const { store, study, resolved } = opts;
-  const c = resolved.config;
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  // First signal: finish the evaluator call in flight, checkpoint, exit 0. A second one (an evaluator that does
-  // not return) exits at once: every transaction is atomic, so resume continues from the last commit.
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) {
-      console.error(`hwnas: second ${signal}, exiting now; 'hwnas resume ${study.name}' continues from the last checkpoint`);
-      process.exit(130);
-    }
-    stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let evaluator: Evaluator | undefined;
-  let outcome: StudyOutcome;
-  // The live terminal view (cli/ui): its keys pause the evaluator and stop the study through the same signal.
-  const live = opts.mode === 'tui' ? await (await import('../ui/live.js')).attachLiveView({ study, resolved, dbPath: store.path, abort: stop }) : undefined;
-  try {
-    evaluator =
-      c.threads > 0
-        ? createPoolEvaluator({ spec: resolved.evaluator, threads: c.threads, chunkSize: c.chunkSize, timeoutMsPerCandidate: c.timeoutMs })
-        : await createEvaluator(resolved.evaluator);
-    if (live) evaluator = live.wrap(evaluator);
-    outcome = await runStudy({
-      store,
-      study,
-      space: resolved.space,
-      strategy: resolved.strategy,
-      strategyOptions: c.strategyOptions,
-      objectives: resolved.objectives,
-      constraints: resolved.constraints,
-      evaluator,
-      budget: resolved.budget,
-      batchSize: c.generationSize,
-      recordEvery: c.chunkSize * Math.max(1, c.threads),
-      timeoutMsPerCandidate: c.timeoutMs,
-      onEvent: live
-        ? live.onEvent
-        : opts.mode === 'text'
-          ? plainPrinter({ objectives: resolved.objectives, describe: (g) => resolved.space.describe(g) })
-          : progressPrinter(opts.mode === 'tui' ? 'quiet' : opts.mode),
-      signal: controller.signal,
-    });
-  } finally {
-    await live?.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await evaluator?.close?.();
-  }
-  if (opts.out) {
-    const frontier = outcome.frontier.map((p) => {
-      const rec = store.candidate(study.id, contentHash(resolved.space.id, resolved.space.key(p.genes)));
-      return { seq: p.seq, genes: resolved.space.describe(p.genes), metrics: rec?.metrics ?? {} };
-    });
-    writeFileSync(opts.out, JSON.stringify({ study: study.name, status: outcome.status, reason: outcome.reason, frontier }, null, 2) + '\n');
-  }
-  if (opts.mode !== 'json') {
-    const line = `study ${study.name}: ${outcome.status} (${outcome.reason}); ${outcome.evaluations} evaluated, ${outcome.failed} failed, frontier of ${outcome.frontier.length}, hypervolume ${outcome.hypervolume.toPrecision(6)}`;
-    if (opts.mode === 'text') console.error(line);
-    else console.log(line);
-  }
-  return 0;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { parseFlags } from '../args.js';
 import { DEFAULT_DB } from '../../search/store/index.js';
-import { openStore } from './search.js';
+import { openStore } from '../open-store.js';
 import { ageText } from '../format.js';
 
 function fmt(v: number): string {

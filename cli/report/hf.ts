@@ -11,7 +11,9 @@ import { HfConfigError, toHfConfig } from '../../core/hf-config.js';
 import { countParams } from '../../core/params.js';
 import { analyzeLlm, type LlmAnalysis } from '../../hardware/roofline.js';
 import type { CandidateRecord } from '../../search/store/index.js';
+import { openStore } from '../open-store.js';
 import { UsageError } from '../errors.js';
+import { HWNAS_VERSION } from '../version.js';
 import { formatBytes, formatCount, markdownTable, ms } from './format.js';
 import type { StudyData } from './study-data.js';
 
@@ -210,7 +212,6 @@ export function exportHf(data: StudyData, outDir: string, exporterVersion: strin
 
 /** The `hwnas export <study> --format hf --out <dir>` path: reads the study read-only, writes the folder. */
 export async function runHfExport(opts: { dbPath: string; name: string; out: string; quiet?: boolean }): Promise<HfExportResult> {
-  const { openStore, HWNAS_VERSION } = await import('../commands/search.js');
   const { loadStudyData } = await import('./study-data.js');
   const store = openStore(opts.dbPath, { readonly: true });
   let data: StudyData;

@@ -72,7 +72,7 @@ function rowOf(s: StudyRecord): StudyRow {
 async function listStudies(dbPath: string): Promise<StudyRecord[]> {
   const { existsSync } = await import('node:fs');
   if (!existsSync(dbPath)) return [];
-  const { openStore } = await import('../commands/search.js');
+  const { openStore } = await import('../open-store.js');
   const store = openStore(dbPath, { readonly: true });
   try {
     return store.listStudies();

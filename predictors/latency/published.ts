@@ -1,7 +1,7 @@
 /**
  * HELP's published Spearman ρ on NAS-Bench-201 meta-test devices with 10 samples.
  * Source: Lee et al., "HELP: Hardware-Adaptive Efficient Latency Prediction for NAS via Meta-Learning",
- * NeurIPS 2021, as quoted in /work/shared/reference/papers.md §2.
+ * NeurIPS 2021, Table 2 (NAS-Bench-201, 10 samples on the meta-test device).
  */
 export const HELP_PUBLISHED_NB201: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   flops: { titan_rtx_256: 0.95, gold_6226: 0.826, pixel2: 0.765, raspi4: 0.846, eyeriss: 0.437, fpga: 0.9, mean: 0.787 },
