@@ -2,22 +2,18 @@
  * HELP latency predictor: predictions per second in batch on one core (network only, and genes → latency including
  * lowering and features), and meta-training wall time per iteration on NAS-Bench-201.
  */
-import { resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { getDevice } from '../hardware/devices.js';
 import { initTf } from '../hardware/tf-backend.js';
-import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices } from '../predictors/latency/data.js';
+import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices, shippedHelpTableFile, SHIPPED_HELP_META_FILE } from '../predictors/latency/data.js';
 import { ROOFLINE_REFERENCE_DEVICE } from '../predictors/latency/encode.js';
 import { predictGenesMs } from '../predictors/latency/evaluator.js';
 import { adapt, metaTrain, predictMs, prepareFeatures, selectRows } from '../predictors/latency/model.js';
 import type { BenchResult } from './types.js';
 
-const dataDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/data/latency');
-
 export async function run(): Promise<BenchResult[]> {
   const backend = await initTf({ threads: 1 });
-  const table = loadHelpLatencyTable(resolve(dataDir, 'nb201_help_latency.csv'), 'nb201');
-  const meta = loadHelpMeta(resolve(dataDir, 'help_latency_meta.json'), 'nb201');
+  const table = loadHelpLatencyTable(shippedHelpTableFile('nb201'), 'nb201');
+  const meta = loadHelpMeta(SHIPPED_HELP_META_FILE, 'nb201');
   const ref = rowsOfIndices(table, meta.referenceIndices);
   let t = performance.now();
   const features = prepareFeatures(table, getDevice(ROOFLINE_REFERENCE_DEVICE), { referenceRows: ref, lutDevices: meta.split.metaTrain });

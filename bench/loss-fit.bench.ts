@@ -4,17 +4,12 @@
  * — and 1,000 bootstrap refits. Target: the grid fit under 5 s on one core.
  * Times are wall-clock and this thread's CPU time (the latter is steadier on a shared machine).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRng } from '../core/rng.js';
-import { parseCsv, tableToFitData } from '../predictors/loss/data.js';
+import { tableToFitData } from '../predictors/loss/data.js';
 import { bootstrap, fitForm } from '../predictors/loss/fit.js';
 import { CHINCHILLA_FORM } from '../predictors/loss/forms.js';
+import { loadShippedFitTable, SHIPPED_FIT_DATA } from '../predictors/loss/shipped-data.js';
 import type { BenchResult } from './types.js';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const file = resolve(repoRoot, '../shared/data/scaling/chinchilla_epoch_clean_N_D_C_loss.csv');
 
 function timed<T>(fn: () => T): { value: T; wallMs: number; cpuMs: number } {
   const c0 = process.cpuUsage();
@@ -26,10 +21,8 @@ function timed<T>(fn: () => T): { value: T; wallMs: number; cpuMs: number } {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const all = parseCsv(readFileSync(file, 'utf8'), file);
-  const keep = all.rows.map((r) => r[all.header.indexOf('excluded_by_epoch_top5_loss')] === '0');
-  const table = { ...all, rows: all.rows.filter((_, i) => keep[i]), labels: all.labels.filter((_, i) => keep[i]), rowIds: all.rowIds.filter((_, i) => keep[i]) };
-  const data = tableToFitData(table, file, { params: 'N_params', trainingTokens: 'D_tokens', loss: 'loss' }, ['activeParams', 'trainingTokens'], 6);
+  // The shipped data set keeps Epoch's 240 points (its 5-point exclusion built in).
+  const data = tableToFitData(loadShippedFitTable('chinchilla-epoch'), 'chinchilla-epoch', SHIPPED_FIT_DATA['chinchilla-epoch'].map, ['activeParams', 'trainingTokens'], 6);
   const points = data.loss.length;
   // Calibration: this machine's Math.exp speed now (a shared machine under load is several times slower).
   const exp = timed(() => {

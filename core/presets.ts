@@ -35,7 +35,7 @@ function dense(spec: DenseSpec): LlmArchitecture {
 }
 
 /**
- * Real models, from each model's published config.json (../shared/reference/models.md).
+ * Real models, from each model's published config.json (on its Hugging Face model page).
  * All use SwiGLU MLPs and RMSNorm.
  */
 export const PRESETS: Readonly<Record<string, LlmArchitecture>> = {

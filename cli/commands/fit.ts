@@ -1,30 +1,34 @@
 /**
  * `hwnas fit`: fit a loss law to a team's training runs and write it as a law file for `--loss-law`.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRng } from '../../core/rng.js';
-import { DataError, defaultColumnMap, filterRows, MAP_FIELDS, parseTable, tableToFitData, type ColumnMap } from '../../predictors/loss/data.js';
+import { readTextFile } from '../../hardware/shipped-files.js';
+import { DataError, defaultColumnMap, filterRows, MAP_FIELDS, parseTable, tableToFitData, type ColumnMap, type Table } from '../../predictors/loss/data.js';
 import type { Holdout } from '../../predictors/loss/fit.js';
 import { fitLayout } from '../../predictors/loss/fit.js';
 import { BUILTIN_LAW_IDS, builtinSpec, parseLawSpec, type LawSpec } from '../../predictors/loss/index.js';
 import type { InputName } from '../../predictors/loss/law.js';
 import { runFit, sizeInput } from '../../predictors/loss/report.js';
+import { isShippedFitData, loadShippedFitTable, SHIPPED_FIT_DATA, SHIPPED_FIT_DATA_IDS } from '../../predictors/loss/shipped-data.js';
 import { choiceFlag, numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 
-const HELP = `hwnas fit --data runs.csv|runs.json --law ${BUILTIN_LAW_IDS.join('|')}|<law.json|law.yaml>
+const HELP = `hwnas fit --data runs.csv|runs.json|${SHIPPED_FIT_DATA_IDS.join('|')} --law ${BUILTIN_LAW_IDS.join('|')}|<law.json|law.yaml>
           [--map mapping.json | --col-N <col> --col-D <col> --col-loss <col> --col-weight <col> --col <field>=<col> ...]
           [--where <col>=<value> ...] [--holdout kfold:5|largest:0.2[:field]|group] [--bootstrap N] [--seed S]
           [--delta 1e-3] [--residuals log|linear] [--starts K] --out law.json [--json]
 
 Fits the law by L-BFGS from a grid of starts (Hoffmann's 4,500 for chinchilla; --starts K keeps K of them) on
 the Huber loss (δ = --delta) of log residuals, summed. Fields a column can map to: ${MAP_FIELDS.join(', ')}.
-Without a mapping, columns named like the fields (or N, D, loss) are used.`;
+Without a mapping, columns named like the fields (or N, D, loss) are used. A .gz file is read gunzipped.
+Shipped data sets, with their column mapping and row filter built in:
+${SHIPPED_FIT_DATA_IDS.map((id) => `  ${id.padEnd(17)} ${SHIPPED_FIT_DATA[id].source}`).join('\n')}`;
 
 function readText(path: string, flag: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readTextFile(path);
   } catch (error) {
     throw new UsageError(`--${flag}: cannot read '${path}' (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
@@ -50,7 +54,8 @@ function parseHoldout(value: string | undefined, inputs: readonly InputName[]): 
   throw new UsageError(`--holdout: expected kfold:<k>, largest:<fraction>[:<field>] or group, got '${value}'`);
 }
 
-function columnMap(values: { map?: string; 'col-N'?: string; 'col-D'?: string; 'col-loss'?: string; 'col-weight'?: string; col?: string[] }, header: readonly string[]): ColumnMap {
+/** --map, else the shipped data set's mapping or the default one; then --col-* and --col override fields. */
+function columnMap(values: { map?: string; 'col-N'?: string; 'col-D'?: string; 'col-loss'?: string; 'col-weight'?: string; col?: string[] }, header: readonly string[], base: ColumnMap | undefined): ColumnMap {
   let map: Record<string, string> = {};
   if (values.map !== undefined) {
     let raw: unknown;
@@ -67,7 +72,7 @@ function columnMap(values: { map?: string; 'col-N'?: string; 'col-D'?: string; '
       map[field] = col;
     }
   } else {
-    map = { ...(defaultColumnMap(header) as Record<string, string>) };
+    map = { ...((base ?? defaultColumnMap(header)) as Record<string, string>) };
   }
   if (values['col-N'] !== undefined) map.params = values['col-N'];
   if (values['col-D'] !== undefined) map.trainingTokens = values['col-D'];
@@ -114,7 +119,7 @@ export const command: Command = {
       console.log(HELP);
       return 0;
     }
-    if (values.data === undefined) throw new UsageError('hwnas fit: --data is required (a CSV or JSON file of training runs)');
+    if (values.data === undefined) throw new UsageError(`hwnas fit: --data is required (a CSV or JSON file of training runs, or a shipped data set: ${SHIPPED_FIT_DATA_IDS.join(', ')})`);
     if (values.law === undefined) throw new UsageError(`hwnas fit: --law is required; one of: ${BUILTIN_LAW_IDS.join(', ')}, or a law file`);
     if (values.out === undefined && !values.json) throw new UsageError('hwnas fit: --out <law.json> is required (or --json to print the fit)');
     const bootstrapCount = numberFlag('bootstrap', values.bootstrap, 0, { integer: true, min: 0 });
@@ -137,10 +142,12 @@ export const command: Command = {
 
     const layout = fitLayout(spec.form);
     const holdout = parseHoldout(values.holdout, layout.inputs);
+    const shipped = isShippedFitData(values.data) ? values.data : undefined;
     let report;
     try {
+      const loaded: Table = shipped ? loadShippedFitTable(shipped) : parseTable(readText(values.data, 'data'), values.data);
       const table = filterRows(
-        parseTable(readText(values.data, 'data'), values.data),
+        loaded,
         values.data,
         (values.where ?? []).map((w) => {
           const m = /^([^=]+)=(.*)$/.exec(w);
@@ -148,9 +155,9 @@ export const command: Command = {
           return { column: m[1], value: m[2] };
         }),
       );
-      const data = tableToFitData(table, values.data, columnMap(values, table.header), layout.inputs, layout.names.length + 1);
+      const data = tableToFitData(table, values.data, columnMap(values, table.header, shipped && SHIPPED_FIT_DATA[shipped].map), layout.inputs, layout.names.length + 1);
       if (holdout?.kind === 'group' && !data.groups) throw new UsageError('--holdout group: map a column to the group field (--col group=<column>)');
-      report = runFit(spec, data, createRng(seed), { fit: { delta, maxStarts, space }, bootstrapCount, holdout, dataSource: values.data });
+      report = runFit(spec, data, createRng(seed), { fit: { delta, maxStarts, space }, bootstrapCount, holdout, dataSource: shipped ? `${shipped}: ${SHIPPED_FIT_DATA[shipped].source}` : values.data });
     } catch (error) {
       if (error instanceof DataError) throw new UsageError(error.message);
       throw error;

@@ -1,6 +1,4 @@
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { renameSync, writeFileSync } from 'node:fs';
 import { countParams } from '../../core/params.js';
 import type { Genes } from '../../core/space.js';
 import { SPACES } from '../../core/spaces/index.js';
@@ -12,7 +10,7 @@ import { LOCAL_WORKLOAD } from '../../core/spaces/llm-local.js';
 import { measureArchitecture, unsupportedReason, type Measurement } from '../../hardware/measure/measure.js';
 import { describeMachine, machineInfo, type TimingOptions } from '../../hardware/measure/timer.js';
 import { describeBackend, initTf } from '../../hardware/tf-backend.js';
-import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices, type LatencySpaceId } from '../../predictors/latency/data.js';
+import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices, shippedHelpTableFile, SHIPPED_HELP_META_FILE, type LatencySpaceId } from '../../predictors/latency/data.js';
 import { loadModel } from '../../predictors/latency/io.js';
 import { numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
@@ -50,19 +48,10 @@ a trained predictor. The CSV has arch_str and latency_ms (the columns \`hwnas pr
 then the spread, rounds, stability and the backend, threads and machine of every figure. TensorFlow.js runs
 fp32: LLM candidates are measured in fp32 whatever precision they declare.`;
 
-
-/** ../shared/data/latency beside the repository. */
-function helpDataDir(): string {
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-  return resolve(repoRoot, '../shared/data/latency');
-}
-
+/** HELP's 10 hardware-embedding architectures of a space, from the shipped table. */
 function helpReferenceGenes(space: LatencySpaceId): Genes[] {
-  const dir = helpDataDir();
-  const metaFile = resolve(dir, 'help_latency_meta.json');
-  if (!existsSync(metaFile)) throw new UsageError(`--reference help: ${metaFile} not found (HELP's data); give --reference <predictor dir> instead`);
-  const meta = loadHelpMeta(metaFile, space);
-  const table = loadHelpLatencyTable(resolve(dir, meta.file), space);
+  const meta = loadHelpMeta(SHIPPED_HELP_META_FILE, space);
+  const table = loadHelpLatencyTable(shippedHelpTableFile(space), space);
   return rowsOfIndices(table, meta.referenceIndices).map((r) => table.genes[r].slice());
 }
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Genes } from '../../core/space.js';
 import { getDevice } from '../../hardware/devices.js';
 import { describeBackend, initTf } from '../../hardware/tf-backend.js';
-import { LATENCY_SPACES, LatencyDataError, loadHelpLatencyTable, loadHelpMeta, loadLatencySamples, rowsOfIndices, type HelpSpaceMeta, type LatencySpaceId, type LatencyTable } from '../../predictors/latency/data.js';
+import { LATENCY_SPACES, LatencyDataError, loadHelpLatencyTable, loadHelpMeta, loadLatencySamples, rowsOfIndices, shippedHelpTableFile, type HelpSpaceMeta, type LatencySpaceId, type LatencyTable } from '../../predictors/latency/data.js';
 import { ROOFLINE_REFERENCE_DEVICE } from '../../predictors/latency/encode.js';
 import { evaluateDevices, HELP_QUERY, METHODS, type DeviceScore, type SetScore } from '../../predictors/latency/evaluation.js';
 import { loadModel, saveModel } from '../../predictors/latency/io.js';
@@ -14,10 +14,11 @@ import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 
 const USAGE = `usage:
-  hwnas predictor meta-train --space nb201|fbnet --data <csv> --out <dir> [--meta <json>] [--devices a,b] [--valid-devices c,d] [--iterations 200] [--seed 0] [--json]
+  hwnas predictor meta-train --space nb201|fbnet --out <dir> [--data <csv>] [--meta <json>] [--devices a,b] [--valid-devices c,d] [--iterations 200] [--seed 0] [--json]
   hwnas predictor adapt --predictor <dir> --device <name> --samples <csv> [--steps n] [--json]
       (samples CSV: columns arch_str, latency_ms; must include the 10 reference architectures of the predictor)
-  hwnas predictor eval --predictor <dir> --data <csv> [--meta <json>] [--devices a,b] [--json]`;
+  hwnas predictor eval --predictor <dir> [--data <csv>] [--meta <json>] [--devices a,b] [--json]
+  Without --data, HELP's measured table of the space as shipped with hwnas (data/latency) and its device split.`;
 
 /** Turns data errors into one-line usage errors (exit 2, nothing written). */
 function guard<T>(f: () => T): T {
@@ -33,10 +34,10 @@ function list(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** --meta, else help_latency_meta.json(.gz) beside the data, else none. */
 function defaultMeta(data: string, explicit: string | undefined, space: LatencySpaceId): HelpSpaceMeta | undefined {
-  const file = explicit ?? join(dirname(data), 'help_latency_meta.json');
-  if (!explicit && !existsSync(file)) return undefined;
-  return guard(() => loadHelpMeta(file, space));
+  const file = explicit ?? ['help_latency_meta.json', 'help_latency_meta.json.gz'].map((f) => join(dirname(data), f)).find(existsSync);
+  return file === undefined ? undefined : guard(() => loadHelpMeta(file, space));
 }
 
 function checkDevices(table: LatencyTable, devices: readonly string[], flag: string): void {
@@ -66,19 +67,19 @@ async function metaTrainCmd(argv: readonly string[]): Promise<number> {
     json: { type: 'boolean' },
   });
   const space = choiceFlag('space', values.space, LATENCY_SPACES);
-  if (!values.data) throw new UsageError('--data <csv> is required (e.g. ../shared/data/latency/nb201_help_latency.csv)');
   if (!values.out) throw new UsageError('--out <dir> is required');
   const iterations = numberFlag('iterations', values.iterations, 200, { integer: true, min: 1 });
   const seed = numberFlag('seed', values.seed, 0, { integer: true, min: 0 });
-  const table = guard(() => loadHelpLatencyTable(values.data!, space));
-  const meta = defaultMeta(values.data, values.meta, space);
+  const data = values.data ?? shippedHelpTableFile(space);
+  const table = guard(() => loadHelpLatencyTable(data, space));
+  const meta = defaultMeta(data, values.meta, space);
   const trainDevices = list(values.devices) ?? meta?.split.metaTrain;
   if (!trainDevices || trainDevices.length === 0) throw new UsageError('--devices is required when no help_latency_meta.json is beside the data (or given with --meta)');
   const validDevices = list(values['valid-devices']) ?? meta?.split.metaValid ?? [];
   checkDevices(table, trainDevices, 'devices');
   checkDevices(table, validDevices, 'valid-devices');
   const referenceRows = meta ? guard(() => rowsOfIndices(table, meta.referenceIndices)) : table.flaggedReferenceRows;
-  if (referenceRows.length !== 10) throw new UsageError(`${values.data}: expected 10 reference architectures (is_help_reference_arch = 1), found ${referenceRows.length}`);
+  if (referenceRows.length !== 10) throw new UsageError(`${data}: expected 10 reference architectures (is_help_reference_arch = 1), found ${referenceRows.length}`);
   const backend = await initTf();
   if (!values.json) console.log(describeBackend(backend));
   const features = prepareFeatures(table, getDevice(ROOFLINE_REFERENCE_DEVICE), { referenceRows, lutDevices: trainDevices });
@@ -145,11 +146,11 @@ async function evalCmd(argv: readonly string[]): Promise<number> {
     json: { type: 'boolean' },
   });
   if (!values.predictor) throw new UsageError('--predictor <dir> is required');
-  if (!values.data) throw new UsageError('--data <csv> is required');
   const model: HelpModel = guard(() => loadModel(values.predictor!));
   const space = model.meta.space;
-  const table = guard(() => loadHelpLatencyTable(values.data!, space));
-  const meta = defaultMeta(values.data, values.meta, space);
+  const data = values.data ?? shippedHelpTableFile(space);
+  const table = guard(() => loadHelpLatencyTable(data, space));
+  const meta = defaultMeta(data, values.meta, space);
   const devices = list(values.devices) ?? meta?.split.metaTest;
   if (!devices || devices.length === 0) throw new UsageError('--devices is required when no help_latency_meta.json is beside the data');
   checkDevices(table, devices, 'devices');

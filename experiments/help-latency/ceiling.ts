@@ -17,22 +17,21 @@
  * drift that no function of the architecture can predict.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRng, shuffled } from '../../core/rng.js';
-import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices } from '../../predictors/latency/data.js';
+import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices, shippedHelpTableFile, SHIPPED_HELP_META_FILE } from '../../predictors/latency/data.js';
 import { helpQueryRows } from '../../predictors/latency/evaluation.js';
 import { choleskySolve } from '../../predictors/latency/luts.js';
 import { deviceNormalisation, normaliseLatency } from '../../predictors/latency/normalise.js';
 import { pearson as pearsonR, spearman } from '../../predictors/latency/stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dataDir = resolve(here, '../..', '../shared/data/latency');
 const { values } = parseArgs({ options: { out: { type: 'string', default: join(here, 'results') } } });
 
-const table = loadHelpLatencyTable(join(dataDir, 'nb201_help_latency.csv'), 'nb201');
-const meta = loadHelpMeta(join(dataDir, 'help_latency_meta.json'), 'nb201');
+const table = loadHelpLatencyTable(shippedHelpTableFile('nb201'), 'nb201');
+const meta = loadHelpMeta(SHIPPED_HELP_META_FILE, 'nb201');
 const ref = rowsOfIndices(table, meta.referenceIndices);
 const refSet = new Set(ref);
 const N = table.genes.length;

@@ -5,12 +5,12 @@
  * architectures are the only measurements), MAPE and the share within ±10%, mean ± std over seeds.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getDevice } from '../../hardware/devices.js';
 import { describeBackend, initTf } from '../../hardware/tf-backend.js';
-import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices, type LatencySpaceId } from '../../predictors/latency/data.js';
+import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices, shippedHelpTableFile, SHIPPED_HELP_META_FILE, type LatencySpaceId } from '../../predictors/latency/data.js';
 import { ROOFLINE_REFERENCE_DEVICE } from '../../predictors/latency/encode.js';
 import { evaluateDevices, METHODS, type DeviceScore, type Method } from '../../predictors/latency/evaluation.js';
 import { metaTrain, prepareFeatures } from '../../predictors/latency/model.js';
@@ -18,8 +18,6 @@ import { HELP_PUBLISHED_NB201 } from '../../predictors/latency/published.js';
 import { meanStd } from '../../predictors/latency/stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../..');
-const dataDir = resolve(repoRoot, '../shared/data/latency');
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '5' },
@@ -34,7 +32,6 @@ const spaces = values.spaces!.split(',') as LatencySpaceId[];
 const backend = await initTf();
 console.log(describeBackend(backend));
 
-const FILES: Record<LatencySpaceId, string> = { nb201: 'nb201_help_latency.csv', fbnet: 'fbnet_help_latency.csv' };
 const LABELS: Record<Method, string> = {
   'help-meta-sgd': 'ours: Meta-SGD (1st order) + ridge head, 10 samples',
   'ridge-only': 'ablation: ridge head only (no meta-learned network)',
@@ -54,8 +51,8 @@ interface SpaceResult {
 
 const results: SpaceResult[] = [];
 for (const space of spaces) {
-  const table = loadHelpLatencyTable(join(dataDir, FILES[space]), space);
-  const meta = loadHelpMeta(join(dataDir, 'help_latency_meta.json'), space);
+  const table = loadHelpLatencyTable(shippedHelpTableFile(space), space);
+  const meta = loadHelpMeta(SHIPPED_HELP_META_FILE, space);
   const ref = rowsOfIndices(table, meta.referenceIndices);
   const t0 = performance.now();
   const features = prepareFeatures(table, getDevice(ROOFLINE_REFERENCE_DEVICE), { referenceRows: ref, lutDevices: meta.split.metaTrain });

@@ -11,7 +11,7 @@
  * Spearman ρ, MAPE and the share within ±10%.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { LlmArchitecture, Nb201Architecture } from '../../core/architecture.js';
@@ -28,15 +28,13 @@ import { DEFAULT_MICRO_PLAN, runMicroBenchmarks } from '../../hardware/measure/m
 import { clockMs, defaultClock, describeMachine, machineInfo, QuietGate, type QuietCheck, type TimingOptions } from '../../hardware/measure/timer.js';
 import { analyzeForward, analyzeLlm } from '../../hardware/roofline.js';
 import { describeBackend, initTf, tf } from '../../hardware/tf-backend.js';
-import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices } from '../../predictors/latency/data.js';
+import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices, shippedHelpTableFile, SHIPPED_HELP_META_FILE } from '../../predictors/latency/data.js';
 import { ROOFLINE_REFERENCE_DEVICE } from '../../predictors/latency/encode.js';
 import { loadModel } from '../../predictors/latency/io.js';
 import { adapt, computeRoofline, featurize, metaTrain, predictMs, prepareFeatures, type HelpModel } from '../../predictors/latency/model.js';
 import { mape, spearman, withinShare } from '../../predictors/latency/stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../..');
-const dataDir = resolve(repoRoot, '../shared/data/latency');
 const { values } = parseArgs({
   options: {
     llm: { type: 'string', default: '50' },
@@ -75,8 +73,8 @@ console.log(`machine: ${describeMachine(machine)}`);
 const models: HelpModel[] = [];
 if (values.predictor) models.push(loadModel(values.predictor));
 else {
-  const table = loadHelpLatencyTable(join(dataDir, 'nb201_help_latency.csv'), 'nb201');
-  const meta = loadHelpMeta(join(dataDir, 'help_latency_meta.json'), 'nb201');
+  const table = loadHelpLatencyTable(shippedHelpTableFile('nb201'), 'nb201');
+  const meta = loadHelpMeta(SHIPPED_HELP_META_FILE, 'nb201');
   const ref = rowsOfIndices(table, meta.referenceIndices);
   const features = prepareFeatures(table, getDevice(ROOFLINE_REFERENCE_DEVICE), { referenceRows: ref, lutDevices: meta.split.metaTrain });
   for (let e = 0; e < Math.max(1, Number(values.ensemble)); e++) {

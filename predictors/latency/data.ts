@@ -1,12 +1,12 @@
 /**
- * Loading HELP's latency tables (../shared/data/latency) and user sample CSVs, validated row by row.
+ * Loading HELP's latency tables (shipped in data/latency) and user sample CSVs, validated row by row.
  * Every error names the file, the 1-based data row (header = row 0 is not counted) and the field.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Genes } from '../../core/space.js';
 import { parseFbnetArchStr } from '../../core/spaces/fbnet.js';
 import { parseNb201ArchStr } from '../../core/spaces/nb201.js';
+import { readTextFile, shippedDataFile } from '../../hardware/shipped-files.js';
 
 export type LatencySpaceId = 'nb201' | 'fbnet';
 export const LATENCY_SPACES: readonly LatencySpaceId[] = ['nb201', 'fbnet'];
@@ -73,9 +73,18 @@ export function parseCsv(text: string, file: string): { header: string[]; rows: 
   return { header, rows };
 }
 
+/** HELP's table of a space as shipped with hwnas (data/latency). */
+export function shippedHelpTableFile(space: LatencySpaceId): string {
+  return shippedDataFile(`latency/${space}_help_latency.csv.gz`);
+}
+
+/** HELP's devices, reference architectures and split, as shipped with hwnas. */
+export const SHIPPED_HELP_META_FILE = shippedDataFile('latency/help_latency_meta.json.gz');
+
+/** Reads a data file, gzip-compressed (.gz) or not. */
 function readText(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readTextFile(file);
   } catch (error) {
     throw new LatencyDataError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
@@ -88,7 +97,7 @@ function parseLatency(file: string, row: number, field: string, raw: string): nu
   return result.data;
 }
 
-/** Loads a HELP latency table (nb201_help_latency.csv or fbnet_help_latency.csv). */
+/** Loads a HELP latency table (nb201_help_latency.csv or fbnet_help_latency.csv, or either gzip-compressed). */
 export function loadHelpLatencyTable(file: string, space: LatencySpaceId, text = readText(file)): LatencyTable {
   const { header, rows } = parseCsv(text, file);
   for (const need of ['arch_str', INDEX_COLUMN[space]]) {

@@ -108,8 +108,9 @@ export function parseJsonRecords(text: string, where: string): Table {
   return { header, rows, labels: list.map((_, i) => `record ${i}`), rowIds: list.map((_, i) => i) };
 }
 
+/** JSON when the file's name ends in .json (or .json.gz), else CSV. */
 export function parseTable(text: string, where: string): Table {
-  return where.toLowerCase().endsWith('.json') ? parseJsonRecords(text, where) : parseCsv(text, where);
+  return /\.json(\.gz)?$/i.test(where) ? parseJsonRecords(text, where) : parseCsv(text, where);
 }
 
 /** What each FitData field is read from: LossInputs names, plus `loss`, `weight` and `group` (a data-set label). */

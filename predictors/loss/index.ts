@@ -58,7 +58,7 @@ export const PUBLISHED_LAWS = {
       A_D: Math.exp(10.06),
       alpha_D: 0.476,
     },
-    // Ranges of the released Gemstones checkpoints (../shared/data/scaling/gemstones), dense models.
+    // Ranges of the released Gemstones checkpoints (data/scaling/gemstones), dense models.
     fittedRange: {
       width: { min: 256, max: 3072 },
       depth: { min: 3, max: 80 },

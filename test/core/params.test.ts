@@ -3,7 +3,7 @@ import { countParams } from '../../core/params.js';
 import { PRESETS } from '../../core/presets.js';
 
 describe('countParams', () => {
-  // Published totals (../shared/reference/models.md).
+  // Published totals (each model's card on Hugging Face).
   it.each([
     ['llama-3.2-1b', 1_235_814_400],
     ['qwen2.5-0.5b', 494_032_768],

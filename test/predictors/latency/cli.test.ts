@@ -79,6 +79,15 @@ describe('hwnas predictor', () => {
     expect(text).toMatch(/HELP's own query set/);
   });
 
+  it("meta-train without --data reads HELP's shipped table and its device split (data/latency)", async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    expect(await main(['predictor', 'meta-train', '--space', 'nb201', '--iterations', '1', '--out', join(dir, 'shipped'), '--json'])).toBe(0);
+    const report = JSON.parse(String(log.mock.calls.at(-1)?.[0]));
+    // HELP's default NAS-Bench-201 split (Lee et al. 2021): 9 meta-train devices, 4 meta-valid.
+    expect(report.trainDevices).toEqual(['1080ti_1', '1080ti_32', '1080ti_256', 'silver_4114', 'silver_4210r', 'samsung_a50', 'pixel3', 'essential_ph_1', 'samsung_s7']);
+    expect(report.validDevices).toEqual(['titanx_1', 'titanx_32', 'titanx_256', 'gold_6240']);
+  });
+
   it('eval names an unknown device', async () => {
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     expect(await main(['predictor', 'eval', '--predictor', out, '--data', data, '--devices', 'pixel9'])).toBe(2);

@@ -1,8 +1,5 @@
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadHelpLatencyTable, loadHelpMeta, loadLatencySamples, rowsOfIndices } from '../../../predictors/latency/data.js';
-
-const DATA = resolve(__dirname, '../../../../shared/data/latency');
+import { loadHelpLatencyTable, loadHelpMeta, loadLatencySamples, rowsOfIndices, shippedHelpTableFile, SHIPPED_HELP_META_FILE } from '../../../predictors/latency/data.js';
 const HEADER = 'nb201_index,arch_str,op_e0,op_e1,op_e2,op_e3,op_e4,op_e5,is_help_reference_arch,dev_a,dev_b';
 const A0 = '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|';
 const A1 = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|';
@@ -33,9 +30,9 @@ describe('HELP latency tables', () => {
     expect(() => loadLatencySamples('s.csv', 'nb201', `arch,latency_ms\n${A0},3.5\n`)).toThrow(/missing column 'arch_str'/);
   });
 
-  it('loads the real FBNet table: 5000 rows × 27 devices, HELP reference rows match the meta file', () => {
-    const t = loadHelpLatencyTable(resolve(DATA, 'fbnet_help_latency.csv'), 'fbnet');
-    const meta = loadHelpMeta(resolve(DATA, 'help_latency_meta.json'), 'fbnet');
+  it('loads the shipped (gzip) FBNet table: 5000 rows × 27 devices, HELP reference rows match the meta file', () => {
+    const t = loadHelpLatencyTable(shippedHelpTableFile('fbnet'), 'fbnet');
+    const meta = loadHelpMeta(SHIPPED_HELP_META_FILE, 'fbnet');
     expect(t.genes).toHaveLength(5000);
     expect(t.devices).toHaveLength(27);
     expect(meta.split.metaTest).toEqual(['fpga', 'raspi4', 'eyeriss']);

@@ -1,6 +1,7 @@
 import { mkdtempSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { command } from '../../../cli/commands/fit.js';
 import { UsageError } from '../../../cli/errors.js';
@@ -87,6 +88,31 @@ describe('hwnas fit', () => {
     expect(file.coefficients.a).toBeCloseTo(0.3, 3);
     expect(file.coefficients.b).toBeCloseTo(0.35, 3);
     expect(loadLawFile(out).id).toBe('shared-exponent-fit');
+  });
+
+  it('reads a gzip-compressed CSV (.csv.gz) as the CSV itself', async () => {
+    const gz = join(dir, 'runs.csv.gz');
+    writeFileSync(gz, gzipSync(lines.join('\n')));
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const code = await command.run(['--data', gz, '--law', 'chinchilla', '--col-N', 'N_params', '--col-D', 'tokens', '--col-loss', 'val_loss', '--starts', '60', '--json']);
+    const printed = JSON.parse(String(log.mock.calls.at(-1)?.[0]));
+    log.mockRestore();
+    expect(code).toBe(0);
+    expect(printed.coefficients.alpha).toBeCloseTo(0.3, 4);
+    expect(printed.fit.points).toBe(16);
+  });
+
+  it("--data chinchilla-epoch: the shipped data set with Epoch's mapping and 5-point exclusion built in (240 points, their α, β)", async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const code = await command.run(['--data', 'chinchilla-epoch', '--law', 'chinchilla', '--starts', '100', '--json']);
+    const printed = JSON.parse(String(log.mock.calls.at(-1)?.[0]));
+    log.mockRestore();
+    expect(code).toBe(0);
+    expect(printed.fit.points).toBe(240);
+    // Besiroglu et al. 2024: α = 0.3478, β = 0.3658 (with the 5 excluded points β moves to about 0.45).
+    expect(printed.coefficients.alpha).toBeCloseTo(0.348, 2);
+    expect(printed.coefficients.beta).toBeCloseTo(0.366, 2);
+    expect(printed.source).toMatch(/^fitted by hwnas fit on chinchilla-epoch: .*Epoch AI/);
   });
 
   it('bad data or flags: a UsageError naming the row/column or flag, and nothing written', async () => {

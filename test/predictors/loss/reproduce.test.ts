@@ -1,23 +1,20 @@
 /**
- * Published fits reproduced on the real data in ../shared/data/scaling (papers.md §4). Fewer starts than the
+ * Published fits reproduced on the real data shipped in data/scaling (papers.md §4). Fewer starts than the
  * full grids where the optimum found is the same (the full Hoffmann grid runs in bench/loss-fit.bench.ts).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { readTextFile, shippedDataFile } from '../../../hardware/shipped-files.js';
 import { parseCsv, tableToFitData, type Table } from '../../../predictors/loss/data.js';
 import { compileObjective, fitForm } from '../../../predictors/loss/fit.js';
 import type { PowerSumForm } from '../../../predictors/loss/forms.js';
 import { CHINCHILLA_FORM, GEMSTONES_FORM, evaluatePowerSum, formLayout, toTheta } from '../../../predictors/loss/forms.js';
 import { EPOCH_CHINCHILLA_REPLICATION } from '../../../predictors/loss/index.js';
 import { computeOptimalExponent } from '../../../predictors/loss/isoflop.js';
+import { loadShippedFitTable, SHIPPED_FIT_DATA } from '../../../predictors/loss/shipped-data.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const SCALING = resolve(repoRoot, '../shared/data/scaling');
 const table = (file: string): Table => {
-  const path = resolve(SCALING, file);
-  return parseCsv(readFileSync(path, 'utf8'), path);
+  const path = shippedDataFile(`scaling/${file}.gz`);
+  return parseCsv(readTextFile(path), path);
 };
 const cell = (t: Table, row: readonly string[], col: string) => row[t.header.indexOf(col)];
 const only = (t: Table, keep: (row: readonly string[]) => boolean): Table => {
@@ -27,8 +24,8 @@ const only = (t: Table, keep: (row: readonly string[]) => boolean): Table => {
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 describe('Epoch AI’s replication of Chinchilla approach 3 (Besiroglu et al. 2024), 240 points', () => {
-  const t = only(table('chinchilla_epoch_clean_N_D_C_loss.csv'), (r) => r[5] === '0');
-  const data = tableToFitData(t, 'chinchilla', { params: 'N_params', trainingTokens: 'D_tokens', loss: 'loss' }, ['activeParams', 'trainingTokens'], 6);
+  // The shipped data set 'chinchilla-epoch' (hwnas fit --data chinchilla-epoch): Epoch's mapping and 5-point exclusion.
+  const data = tableToFitData(loadShippedFitTable('chinchilla-epoch'), 'chinchilla', SHIPPED_FIT_DATA['chinchilla-epoch'].map, ['activeParams', 'trainingTokens'], 6);
 
   it('fits E=1.82, α=0.348, β=0.366 (A, B within their wide bootstrap errors) and reaches a lower objective than the published point', () => {
     expect(data.loss.length).toBe(240);
