@@ -47,7 +47,16 @@ export const llmArchitectureSchema = z
     qkvBias: z.boolean().default(false),
     qkNorm: z.boolean().default(false),
     precision: z
-      .object({ weights: precision.default('fp16'), activations: precision.default('fp16'), kvCache: precision.default('fp16') })
+      .object({
+        weights: precision.default('fp16'),
+        activations: precision.default('fp16'),
+        kvCache: precision.default('fp16'),
+        // Per weight class, overriding `weights` (architecture.ts TensorPrecisions), and the training precision.
+        attentionWeights: precision.optional(),
+        mlpWeights: precision.optional(),
+        embeddingWeights: precision.optional(),
+        training: precision.optional(),
+      })
       .strict()
       .default({ weights: 'fp16', activations: 'fp16', kvCache: 'fp16' }),
   })
@@ -81,7 +90,8 @@ export function parseLlmArchitecture(data: unknown): { ok: true; arch: LlmArchit
       tiedEmbeddings: a.tiedEmbeddings,
       qkvBias: a.qkvBias,
       qkNorm: a.qkNorm,
-      precision: a.precision,
+      // Optional fields only when given: a stored architecture reads back exactly as written.
+      precision: Object.fromEntries(Object.entries(a.precision).filter(([, v]) => v !== undefined)) as unknown as LlmArchitecture['precision'],
     },
   };
 }

@@ -41,10 +41,45 @@ export interface DecoderLayer {
   readonly mlp: boolean;
 }
 
+/** Tensor classes whose weights may be stored in a precision of their own (per-class quantisation). */
+export const WEIGHT_CLASSES = ['attention', 'mlp', 'embeddings'] as const;
+export type WeightClass = (typeof WEIGHT_CLASSES)[number];
+
 export interface TensorPrecisions {
+  /** Every weight tensor that no per-class field below sets; always the norm vectors. */
   readonly weights: Precision;
   readonly activations: Precision;
   readonly kvCache: Precision;
+  /** Token-mixer weights: attention projections (and a linear mixer's projections, convolution and state parameters). */
+  readonly attentionWeights?: Precision;
+  /** MLP weights: the dense FFN, or every expert, the shared experts and the router. */
+  readonly mlpWeights?: Precision;
+  /** Token embedding and LM head (one matrix when tied). */
+  readonly embeddingWeights?: Precision;
+  /**
+   * The precision the model was trained in (weights, activations and KV cache of the forward pass). Unset: the
+   * caller's default (bf16, the precision the built-in loss laws' models were trained in).
+   */
+  readonly training?: Precision;
+}
+
+/** The storage precision of one weight class ('norms': the norm vectors, always `weights`). */
+export function weightPrecision(p: TensorPrecisions, cls: WeightClass | 'norms'): Precision {
+  switch (cls) {
+    case 'attention':
+      return p.attentionWeights ?? p.weights;
+    case 'mlp':
+      return p.mlpWeights ?? p.weights;
+    case 'embeddings':
+      return p.embeddingWeights ?? p.weights;
+    default:
+      return p.weights;
+  }
+}
+
+/** True when every weight class is stored in `weights` (no per-class field differs from it). */
+export function uniformWeights(p: TensorPrecisions): boolean {
+  return (p.attentionWeights ?? p.weights) === p.weights && (p.mlpWeights ?? p.weights) === p.weights && (p.embeddingWeights ?? p.weights) === p.weights;
 }
 
 /** A decoder-only language model, described exactly enough to count every FLOP, parameter and byte. */

@@ -1,4 +1,4 @@
-import type { DecoderLayer, LlmArchitecture, TokenMixer } from './architecture.js';
+import { weightPrecision, type DecoderLayer, type LlmArchitecture, type TokenMixer, type WeightClass } from './architecture.js';
 import { linearMixerInnerChannels, MAMBA2_CONV_KERNEL, SHORT_CONV_KERNEL } from './params.js';
 import { BYTES_PER_ELEMENT } from './precision.js';
 import type { Op, OpCost, OpKind, Phase } from './ops.js';
@@ -19,6 +19,8 @@ import type { Workload } from './workload.js';
  * - Prefill computes logits only for the last position of each sequence, as generation needs.
  * - MoE: each token's router picks activeExperts of experts uniformly; an expert's weights are read once per
  *   step if any token of the step routes to it: expected experts touched E·(1 − (1 − K/E)^tokens).
+ * - Weights are stored per class (architecture.ts weightPrecision): a mixer's ops read attention-class weights,
+ *   an MLP's (router, experts) mlp-class ones, the embedding and LM head embeddings-class ones, norms `weights`.
  * - Linear mixers keep a fixed state of innerChannels × stateSize elements per sequence (in the KV precision);
  *   a decode step reads and writes it. Scan FLOPs per token and state element: Mamba2 5, DeltaNet 6,
  *   linear attention 4.
@@ -72,8 +74,14 @@ export function lowerLlm(arch: LlmArchitecture, workload: Workload): Op[] {
   return ops;
 }
 
+/** Bytes per stored weight of one class. */
+function weightBytes(arch: LlmArchitecture, cls: WeightClass | 'norms'): number {
+  return BYTES_PER_ELEMENT[weightPrecision(arch.precision, cls)];
+}
+
 function lowerPhase(arch: LlmArchitecture, w: Workload, phase: Phase, ops: Op[]): void {
-  const bw = BYTES_PER_ELEMENT[arch.precision.weights];
+  const bw = weightBytes(arch, 'norms');
+  const be = weightBytes(arch, 'embeddings');
   const ba = BYTES_PER_ELEMENT[arch.precision.activations];
   const d = arch.hiddenSize;
   const B = w.batch;
@@ -82,30 +90,40 @@ function lowerPhase(arch: LlmArchitecture, w: Workload, phase: Phase, ops: Op[])
   const n = B * seq; // tokens processed in this pass
   const sink = new OpSink(ops, phase);
 
-  sink.add('embedding', 'embedding', 1, cost(0, Math.min(n, arch.vocabSize) * d * bw, 0, n * d * ba));
+  sink.weightClass = 'embeddings';
+  sink.add('embedding', 'embedding', 1, cost(0, Math.min(n, arch.vocabSize) * d * be, 0, n * d * ba));
 
   const groups = layerGroups(arch.layers);
   for (const { layer, count } of groups) {
     const prefix = groups.length === 1 ? 'layer' : `layer[${layerKey(layer)}]`;
     if (layer.mixer) {
       // First norm of a layer also adds the previous residual (fused add + RMSNorm).
+      sink.weightClass = 'norms';
       sink.add(`${prefix}.mixer_norm`, 'norm', count, cost(5 * n * d, d * bw, 2 * n * d * ba, n * d * ba));
+      sink.weightClass = 'attention';
       lowerMixer(arch, layer.mixer, w, phase, count, prefix, sink);
     }
     if (layer.mlp) {
+      sink.weightClass = 'norms';
       sink.add(`${prefix}.mlp_norm`, 'norm', count, cost(5 * n * d, d * bw, 2 * n * d * ba, n * d * ba));
-      lowerMlp(arch, n, count, prefix, sink, bw, ba);
+      sink.weightClass = 'mlp';
+      lowerMlp(arch, n, count, prefix, sink, weightBytes(arch, 'mlp'), ba);
     }
   }
 
+  sink.weightClass = 'norms';
   sink.add('final_norm', 'norm', 1, cost(5 * n * d, d * bw, 2 * n * d * ba, n * d * ba));
   // Logits for the last position of each sequence only; written in fp32 for sampling.
   const V = arch.vocabSize;
-  sink.add('lm_head', 'lm-head', 1, cost(2 * B * d * V, d * V * bw, B * d * ba, B * V * 4));
+  sink.weightClass = 'embeddings';
+  sink.add('lm_head', 'lm-head', 1, cost(2 * B * d * V, d * V * be, B * d * ba, B * V * 4));
 }
 
 /** Collects the ops of one phase. A class, not a closure: lowering runs tens of thousands of times a second. */
 class OpSink {
+  /** The weight class of the ops added next. */
+  weightClass: WeightClass | 'norms' = 'norms';
+
   constructor(
     readonly ops: Op[],
     readonly phase: Phase,
@@ -114,12 +132,12 @@ class OpSink {
   add(name: string, kind: OpKind, count: number, base: OpCost, perContextToken?: OpCost, contextCapTokens?: number, launches = 1, matmulBatch?: number): void {
     // Softmax and context run inside the fused attention kernel that the score op launches.
     const fused = kind === 'softmax' || kind === 'attention-context';
-    this.ops.push({ name, kind, phase: this.phase, count, base, perContextToken, contextCapTokens, fused, launches, matmulBatch });
+    this.ops.push({ name, kind, phase: this.phase, count, base, perContextToken, contextCapTokens, fused, launches, matmulBatch, weightClass: this.weightClass });
   }
 }
 
 function lowerMixer(arch: LlmArchitecture, mixer: TokenMixer, w: Workload, phase: Phase, count: number, prefix: string, sink: OpSink): void {
-  const bw = BYTES_PER_ELEMENT[arch.precision.weights];
+  const bw = weightBytes(arch, 'attention');
   const ba = BYTES_PER_ELEMENT[arch.precision.activations];
   const bk = BYTES_PER_ELEMENT[arch.precision.kvCache];
   const d = arch.hiddenSize;

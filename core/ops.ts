@@ -1,3 +1,5 @@
+import type { WeightClass } from './architecture.js';
+
 /** What an operator does, for grouping in reports and for the roofline's bound analysis. */
 export type OpKind =
   | 'embedding'
@@ -48,6 +50,8 @@ export interface Op {
   readonly launches?: number;
   /** Attention ops: independent products per sequence (KV heads; grouped query heads share one), for rates by shape class. */
   readonly matmulBatch?: number;
+  /** LLM ops: the class whose weights the op reads (its storage precision and, for a matmul, its compute precision). */
+  readonly weightClass?: WeightClass | 'norms';
 }
 
 export const ZERO_COST: OpCost = {

@@ -1,4 +1,4 @@
-import type { DecoderLayer, LlmArchitecture, Mlp, TokenMixer } from './architecture.js';
+import type { DecoderLayer, LlmArchitecture, Mlp, TokenMixer, WeightClass } from './architecture.js';
 
 /** Parameter counts of an LLM decoder. */
 export interface ParamCounts {
@@ -9,6 +9,11 @@ export interface ParamCounts {
   /** Parameters one token passes through: MoE counts only its active and shared experts (embeddings included). */
   readonly activePerToken: number;
   readonly activeNonEmbedding: number;
+  /**
+   * Parameters per weight class (all experts counted): attention (token mixers), mlp, embeddings, and the norm
+   * vectors outside both (one before each mixer and MLP, the final norm). attention + mlp + norms = nonEmbedding.
+   */
+  readonly byClass: Readonly<Record<WeightClass | 'norms', number>>;
 }
 
 /** Inner width of a linear mixer: Mamba2 expands the model width; linear attention uses heads × headDim. */
@@ -67,14 +72,20 @@ function layerNormParams(d: number, layer: DecoderLayer): number {
 export function countParams(arch: LlmArchitecture): ParamCounts {
   const d = arch.hiddenSize;
   const mlp = mlpParams(d, arch.mlp);
-  let body = d; // final norm
-  let activeBody = d;
+  let attention = 0;
+  let mlpTotal = 0;
+  let mlpActive = 0;
+  let norms = d; // final norm
   for (const layer of arch.layers) {
-    const mixer = layer.mixer ? mixerParams(arch, layer.mixer) : 0;
-    const norms = layerNormParams(d, layer);
-    body += mixer + norms + (layer.mlp ? mlp.total : 0);
-    activeBody += mixer + norms + (layer.mlp ? mlp.active : 0);
+    if (layer.mixer) attention += mixerParams(arch, layer.mixer);
+    norms += layerNormParams(d, layer);
+    if (layer.mlp) {
+      mlpTotal += mlp.total;
+      mlpActive += mlp.active;
+    }
   }
+  const body = attention + norms + mlpTotal;
+  const activeBody = attention + norms + mlpActive;
   const embedding = arch.vocabSize * d * (arch.tiedEmbeddings ? 1 : 2);
   return {
     total: embedding + body,
@@ -82,5 +93,6 @@ export function countParams(arch: LlmArchitecture): ParamCounts {
     nonEmbedding: body,
     activePerToken: embedding + activeBody,
     activeNonEmbedding: activeBody,
+    byClass: { attention, mlp: mlpTotal, embeddings: embedding, norms },
   };
 }

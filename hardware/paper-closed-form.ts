@@ -1,4 +1,4 @@
-import type { LlmArchitecture } from '../core/architecture.js';
+import { weightPrecision, type LlmArchitecture } from '../core/architecture.js';
 import { countParams } from '../core/params.js';
 import { BYTES_PER_ELEMENT, computePrecision } from '../core/precision.js';
 import type { Workload } from '../core/workload.js';
@@ -38,24 +38,48 @@ export function codesignShape(arch: LlmArchitecture): CodesignShape {
  *   M = l·ξ_W^all·d²·b_w
  * They omit embeddings, LM head, norms and attention-score FLOPs. For batch B > 1 the KV term is read B times
  * (the paper fixes B = 1, where this is its formula).
+ *
+ * Attention and MLP weights stored in different precisions (per-class quantisation) split each ξ into its
+ * attention part (4 + 4/gqa FLOPs, 2 + 2/gqa weights) and its MLP part (6r, 3r, 3r/ρ), each at its own bytes per
+ * weight and compute precision; with one precision the split adds up to the paper's forms.
  */
 export function paperClosedForm(arch: LlmArchitecture, w: Workload, device: DeviceProfile): LlmAnalysis {
   const { layers: l, width: d, gqa, ffnRatio: r, activationRate: rho } = codesignShape(arch);
-  const bw = BYTES_PER_ELEMENT[arch.precision.weights];
-  const bkv = BYTES_PER_ELEMENT[arch.precision.kvCache];
-  const pi = peakFlopsPerS(device, computePrecision(arch.precision.weights, arch.precision.activations));
+  const p = arch.precision;
+  const attention = weightPrecision(p, 'attention');
+  const mlp = weightPrecision(p, 'mlp');
+  const bkv = BYTES_PER_ELEMENT[p.kvCache];
   const beta = device.memoryBandwidthBytesPerS;
-  const xiF = 4 + 4 / gqa + 6 * r;
-  const xiWdec = 2 + 2 / gqa + 3 * r;
-  const xiWall = 2 + 2 / gqa + (3 * r) / rho;
   const S = w.promptTokens;
   const Sout = w.generatedTokens;
   const Sbar = S + (Sout + 1) / 2;
-  const prefillFlops = l * w.batch * S * d * d * xiF;
-  const tPre = prefillFlops / pi;
-  const decodeBytes = l * Sout * (xiWdec * d * d * bw + (w.batch * 2 * Sbar * d * bkv) / gqa);
+  let prefillFlops: number;
+  let tPre: number;
+  let weightBytesPerLayerStep: number; // ξ_W^dec·d²·b_w
+  let weightsBytes: number;
+  if (attention === mlp) {
+    const bw = BYTES_PER_ELEMENT[attention];
+    const pi = peakFlopsPerS(device, computePrecision(attention, p.activations));
+    const xiF = 4 + 4 / gqa + 6 * r;
+    const xiWdec = 2 + 2 / gqa + 3 * r;
+    const xiWall = 2 + 2 / gqa + (3 * r) / rho;
+    prefillFlops = l * w.batch * S * d * d * xiF;
+    tPre = prefillFlops / pi;
+    weightBytesPerLayerStep = xiWdec * d * d * bw;
+    weightsBytes = l * xiWall * d * d * bw;
+  } else {
+    const ba = BYTES_PER_ELEMENT[attention];
+    const bm = BYTES_PER_ELEMENT[mlp];
+    const piA = peakFlopsPerS(device, computePrecision(attention, p.activations));
+    const piM = peakFlopsPerS(device, computePrecision(mlp, p.activations));
+    const tokens = l * w.batch * S * d * d;
+    prefillFlops = tokens * (4 + 4 / gqa + 6 * r);
+    tPre = (tokens * (4 + 4 / gqa)) / piA + (tokens * 6 * r) / piM;
+    weightBytesPerLayerStep = d * d * ((2 + 2 / gqa) * ba + 3 * r * bm);
+    weightsBytes = l * d * d * ((2 + 2 / gqa) * ba + ((3 * r) / rho) * bm);
+  }
+  const decodeBytes = l * Sout * (weightBytesPerLayerStep + (w.batch * 2 * Sbar * d * bkv) / gqa);
   const tDec = decodeBytes / beta;
-  const weightsBytes = l * xiWall * d * d * bw;
   const kv = kvCacheBytes(arch, w);
   const total = tPre + tDec;
   const energyJ = device.maxPowerW * total;
@@ -70,8 +94,8 @@ export function paperClosedForm(arch: LlmArchitecture, w: Workload, device: Devi
       bytesPerToken: Sout > 0 ? decodeBytes / Sout : 0,
       latencyMs: tDec * 1e3,
       latencyMsPerToken: Sout > 0 ? (tDec / Sout) * 1e3 : 0,
-      firstStepMs: Sout > 0 ? ((l / beta) * (xiWdec * d * d * bw + (w.batch * 2 * (S + 1) * d * bkv) / gqa)) * 1e3 : 0,
-      lastStepMs: Sout > 0 ? ((l / beta) * (xiWdec * d * d * bw + (w.batch * 2 * (S + Sout) * d * bkv) / gqa)) * 1e3 : 0,
+      firstStepMs: Sout > 0 ? ((l / beta) * (weightBytesPerLayerStep + (w.batch * 2 * (S + 1) * d * bkv) / gqa)) * 1e3 : 0,
+      lastStepMs: Sout > 0 ? ((l / beta) * (weightBytesPerLayerStep + (w.batch * 2 * (S + Sout) * d * bkv) / gqa)) * 1e3 : 0,
       tokensPerS: tDec > 0 ? (w.batch * Sout) / tDec : 0,
     },
     ttftMs: tPre * 1e3,

@@ -1,4 +1,4 @@
-import type { LlmArchitecture } from '../core/architecture.js';
+import { uniformWeights, weightPrecision, WEIGHT_CLASSES, type LlmArchitecture, type WeightClass } from '../core/architecture.js';
 import { lowerLlm } from '../core/lower-llm.js';
 import { costBytes, type Op, type OpCost, type OpKind, type Phase } from '../core/ops.js';
 import { countParams, linearMixerInnerChannels, MAMBA2_CONV_KERNEL, SHORT_CONV_KERNEL, type ParamCounts } from '../core/params.js';
@@ -30,10 +30,16 @@ export function deviceRates(device: DeviceProfile, precision: Precision, ideal =
   };
 }
 
-/** The attainable rates of an LLM's operator classes on a device. */
-interface RateClasses {
+/** A matmul's rates in prefill and in decode (matrix–vector products). */
+interface MatmulRates {
   readonly matmul: Rates;
   readonly decodeMatmul: Rates;
+}
+
+/** The attainable rates of an LLM's operator classes on a device. */
+interface RateClasses {
+  /** Matmuls by the class of weights they read: the compute precision is the wider of those weights and the activations. */
+  readonly matmulByClass: Readonly<Record<WeightClass | 'norms', MatmulRates>>;
   readonly attention: Rates;
   readonly singleBatchAttention: Rates;
   readonly elementwise: Rates;
@@ -49,16 +55,22 @@ function llmRateClasses(arch: LlmArchitecture, device: DeviceProfile, ideal: boo
   const runtime = ideal ? undefined : device.runtime;
   const withFlops = (r: Rates, precision: Precision, efficiency: number | undefined): Rates =>
     efficiency === undefined ? r : { ...r, flopsPerS: peakFlopsPerS(device, precision) * efficiency };
-  const matmulPrecision = opPrecision(arch, 'matmul');
+  const matmulRates = (precision: Precision): MatmulRates => {
+    const matmul = deviceRates(device, precision, ideal);
+    return { matmul, decodeMatmul: withFlops(matmul, precision, runtime?.decodeMatmulEfficiency) };
+  };
+  const norms = matmulRates(opPrecision(arch, 'matmul', 'norms'));
+  // A uniform model (every class in `weights`) prices every matmul alike: one rate, computed once.
+  const uniform = uniformWeights(arch.precision);
+  const byClass = { norms } as Record<WeightClass | 'norms', MatmulRates>;
+  for (const cls of WEIGHT_CLASSES) byClass[cls] = uniform ? norms : matmulRates(opPrecision(arch, 'matmul', cls));
   const attentionPrecision = opPrecision(arch, 'attention-score');
-  const matmul = deviceRates(device, matmulPrecision, ideal);
   const attentionBase = deviceRates(device, attentionPrecision, ideal);
   const attention = withFlops(attentionBase, attentionPrecision, runtime?.attentionEfficiency);
   const elementwiseBase = deviceRates(device, opPrecision(arch, 'norm'), ideal);
   const elementwiseEfficiency = runtime?.elementwiseMemoryEfficiency;
   return {
-    matmul,
-    decodeMatmul: withFlops(matmul, matmulPrecision, runtime?.decodeMatmulEfficiency),
+    matmulByClass: byClass,
     attention,
     singleBatchAttention: runtime?.singleBatchAttentionEfficiency === undefined ? attention : withFlops(attentionBase, attentionPrecision, runtime.singleBatchAttentionEfficiency),
     elementwise: elementwiseEfficiency === undefined ? elementwiseBase : { ...elementwiseBase, bytesPerS: device.memoryBandwidthBytesPerS * elementwiseEfficiency },
@@ -66,7 +78,10 @@ function llmRateClasses(arch: LlmArchitecture, device: DeviceProfile, ideal: boo
 }
 
 function rateClassOf(op: Op, rates: RateClasses): Rates {
-  if (isMatmulKind(op.kind)) return op.phase === 'decode' ? rates.decodeMatmul : rates.matmul;
+  if (isMatmulKind(op.kind)) {
+    const m = rates.matmulByClass[op.weightClass ?? 'norms'];
+    return op.phase === 'decode' ? m.decodeMatmul : m.matmul;
+  }
   if (op.kind === 'attention-score' || op.kind === 'attention-context') return op.matmulBatch === 1 ? rates.singleBatchAttention : rates.attention;
   return rates.elementwise;
 }
@@ -112,9 +127,9 @@ function isMatmulKind(kind: OpKind): boolean {
   return kind === 'matmul' || kind === 'lm-head' || kind === 'router' || kind === 'conv';
 }
 
-function opPrecision(arch: LlmArchitecture, kind: OpKind): Precision {
+function opPrecision(arch: LlmArchitecture, kind: OpKind, weightClass: WeightClass | 'norms' = 'norms'): Precision {
   const p = arch.precision;
-  if (isMatmulKind(kind)) return computePrecision(p.weights, p.activations);
+  if (isMatmulKind(kind)) return computePrecision(weightPrecision(p, weightClass), p.activations);
   if (kind === 'attention-score' || kind === 'attention-context') return computePrecision(p.kvCache, p.activations);
   return p.activations;
 }
@@ -291,6 +306,15 @@ export function kvCacheBytes(arch: LlmArchitecture, w: Workload): number {
   return w.batch * elements * bk;
 }
 
+/** Bytes of every weight in memory: each class's parameters at its storage precision (all experts counted). */
+export function weightsInMemoryBytes(arch: LlmArchitecture, params: ParamCounts): number {
+  const p = arch.precision;
+  if (uniformWeights(p)) return params.total * BYTES_PER_ELEMENT[p.weights];
+  let bytes = params.byClass.norms * BYTES_PER_ELEMENT[p.weights];
+  for (const cls of WEIGHT_CLASSES) bytes += params.byClass[cls] * BYTES_PER_ELEMENT[weightPrecision(p, cls)];
+  return bytes;
+}
+
 export interface PhaseBreakdown {
   readonly computeMs: number;
   readonly memoryMs: number;
@@ -347,7 +371,7 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
   }
   const totalS = prefillS + decodeS;
   const steps = workload.generatedTokens;
-  const weightsBytes = params.total * BYTES_PER_ELEMENT[arch.precision.weights];
+  const weightsBytes = weightsInMemoryBytes(arch, params);
   const kv = kvCacheBytes(arch, workload);
   const memoryTotal = weightsBytes + kv + activationBytes;
   const energyJ = device.idlePowerW * totalS + (device.maxPowerW - device.idlePowerW) * busyS;

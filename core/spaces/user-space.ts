@@ -19,6 +19,8 @@ import { UsageError } from '../usage-error.js';
  *     - { name: kv, set: kvHeads, choices: [1, 2] }
  *     - { name: moe, set: experts, choices: ["1x1", "8x1", "8x2"] }
  *     - { name: quant, set: weights, choices: [bf16, int8, int4] }
+ *     - { name: embeddings, set: embeddingWeights, choices: [bf16, int8] }   (also attentionWeights, mlpWeights)
+ *     - { name: train, set: trainingPrecision, choices: [bf16, int8] }
  *     - { name: mixer, set: mixer, choices: [attention, "swa:1024", mamba2] }
  *
  * Derived fields: changing hiddenSize keeps the base head_dim (heads = hiddenSize / headDim) unless a gene sets
@@ -30,7 +32,18 @@ import { UsageError } from '../usage-error.js';
 export const USER_GENE_FIELDS = [
   'layers', 'hiddenSize', 'heads', 'kvHeads', 'headDim', 'vocabSize', 'intermediateSize', 'ffnRatio', 'experts',
   'activeExperts', 'expertIntermediateSize', 'weights', 'activations', 'kvCache', 'mixer', 'tiedEmbeddings',
+  'attentionWeights', 'mlpWeights', 'embeddingWeights', 'trainingPrecision',
 ] as const;
+/** Gene fields that set a precision, and the TensorPrecisions field each sets. */
+const PRECISION_FIELDS = {
+  weights: 'weights',
+  activations: 'activations',
+  kvCache: 'kvCache',
+  attentionWeights: 'attentionWeights',
+  mlpWeights: 'mlpWeights',
+  embeddingWeights: 'embeddingWeights',
+  trainingPrecision: 'training',
+} as const satisfies Partial<Record<(typeof USER_GENE_FIELDS)[number], keyof LlmArchitecture['precision']>>;
 type Field = (typeof USER_GENE_FIELDS)[number];
 
 const NUMERIC_FIELDS: ReadonlySet<Field> = new Set(['layers', 'hiddenSize', 'heads', 'kvHeads', 'headDim', 'vocabSize', 'intermediateSize', 'ffnRatio', 'activeExperts', 'expertIntermediateSize']);
@@ -67,7 +80,7 @@ function choiceProblem(field: Field, value: unknown): string | null {
     const ok = typeof value === 'number' && value > 0 && (field === 'ffnRatio' || Number.isInteger(value));
     return ok ? null : `expected a positive ${field === 'ffnRatio' ? 'number' : 'integer'}, got ${JSON.stringify(value)}`;
   }
-  if (field === 'weights' || field === 'activations' || field === 'kvCache') {
+  if (field in PRECISION_FIELDS) {
     return (PRECISIONS as readonly unknown[]).includes(value) ? null : `expected one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(value)}`;
   }
   if (field === 'experts') return typeof value === 'string' && /^\d+x\d+$/.test(value) ? null : `expected "ExK" (e.g. "8x2"; "1x1" is dense), got ${JSON.stringify(value)}`;
@@ -110,12 +123,18 @@ function apply(base: LlmArchitecture, sets: readonly { field: Field; value: numb
     mlp,
     layers,
     tiedEmbeddings: (v.get('tiedEmbeddings') as boolean | undefined) ?? base.tiedEmbeddings,
-    precision: {
-      weights: (v.get('weights') as LlmArchitecture['precision']['weights'] | undefined) ?? base.precision.weights,
-      activations: (v.get('activations') as LlmArchitecture['precision']['activations'] | undefined) ?? base.precision.activations,
-      kvCache: (v.get('kvCache') as LlmArchitecture['precision']['kvCache'] | undefined) ?? base.precision.kvCache,
-    },
+    precision: precisionOf(base.precision, v),
   };
+}
+
+/** The base's precisions with every precision gene applied. */
+function precisionOf(base: LlmArchitecture['precision'], v: ReadonlyMap<Field, number | string | boolean>): LlmArchitecture['precision'] {
+  const out: Record<string, unknown> = { ...base };
+  for (const [field, key] of Object.entries(PRECISION_FIELDS)) {
+    const value = v.get(field as Field);
+    if (value !== undefined) out[key] = value;
+  }
+  return out as unknown as LlmArchitecture['precision'];
 }
 
 /** Why an architecture is invalid (the rules of the architecture file format), or null. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { countParams } from '../../core/params.js';
 import { PRESETS } from '../../core/presets.js';
+import { TINY } from './lower-llm.test.js';
 
 describe('countParams', () => {
   // Published totals (each model's card on Hugging Face).
@@ -27,5 +28,14 @@ describe('countParams', () => {
     const q = countParams(PRESETS['qwen2.5-0.5b']);
     expect(q.embedding).toBe(151936 * 896);
     expect(q.activePerToken).toBe(q.total);
+  });
+
+  it('by weight class: attention, MLP (every expert), embeddings, norms', () => {
+    // TINY: qkv 4·(4+2+2) + o 4·4 = 48; SwiGLU 3·4·8 = 96; tied embedding 10·4 = 40; norms 3·4 = 12.
+    expect(countParams(TINY).byClass).toEqual({ attention: 48, mlp: 96, embeddings: 40, norms: 12 });
+    const m = countParams(PRESETS['mixtral-8x7b']);
+    // Every expert counts: mlp = 32 layers · (router 4096·8 + 8 experts · 3·4096·14336).
+    expect(m.byClass.mlp).toBe(32 * (4096 * 8 + 8 * 3 * 4096 * 14336));
+    expect(m.byClass.attention + m.byClass.mlp + m.byClass.norms).toBe(m.nonEmbedding);
   });
 });

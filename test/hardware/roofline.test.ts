@@ -103,3 +103,39 @@ describe('paper mode reproduces the closed forms of papers.md §1', () => {
     expect(full.prefill.flops).toBeGreaterThan(p.prefill.flops);
   });
 });
+
+describe('per-class weight precision (attention int8, MLP int4, embeddings and norms fp16)', () => {
+  const mixed: LlmArchitecture = { ...TINY, precision: { weights: 'fp16', activations: 'fp16', kvCache: 'fp16', attentionWeights: 'int8', mlpWeights: 'int4' } };
+  const w = { batch: 1, promptTokens: 3, generatedTokens: 2 };
+
+  it('weights in memory: each class at its own bytes', () => {
+    // attention 48 · 1 + mlp 96 · 0.5 + tied embedding 40 · 2 + norms 12 · 2 = 200 bytes (fp16 throughout: 392).
+    expect(analyzeLlm(mixed, w, TOY_DEVICE).memory.weightsBytes).toBe(200);
+    expect(analyzeLlm(TINY, w, TOY_DEVICE).memory.weightsBytes).toBe(392);
+  });
+
+  it('a decode step reads each class at its own bytes', () => {
+    // embedding row 4·2, norms 3·4·2, qkv 32·1, o 16·1, gate_up 64·0.5, down 32·0.5, LM head 40·2.
+    const step = lowerLlm(mixed, w).filter((o) => o.phase === 'decode');
+    expect(step.reduce((s, o) => s + o.base.weightBytes * o.count, 0)).toBe(8 + 24 + 32 + 16 + 32 + 16 + 80);
+  });
+
+  it('a matmul computes in the wider of its class weights and the activations', () => {
+    // Bandwidth high enough that every matmul is compute-bound; ideal mode: peak rates, no overhead.
+    const device: DeviceProfile = { ...TOY_DEVICE, peakFlopsPerS: { fp16: 1000, int8: 4000 }, memoryBandwidthBytesPerS: 1e12 };
+    const a8 = { ...mixed, precision: { ...mixed.precision, activations: 'int8' as const } };
+    const ms = (name: string) => analyzeLlm(a8, w, device, { ideal: true }).ops.find((o) => o.phase === 'prefill' && o.name.endsWith(name))!.latencyMs;
+    expect(ms('qkv_proj')).toBeCloseTo((192 / 4000) * 1e3, 9); // W8A8: int8
+    expect(ms('gate_up_proj')).toBeCloseTo((384 / 4000) * 1e3, 9); // W4A8: int8
+    expect(ms('lm_head')).toBeCloseTo((80 / 1000) * 1e3, 9); // W16A8: fp16
+  });
+
+  it('paper mode splits ξ into its attention and MLP parts', () => {
+    const arch = { ...mixed, layers: uniformLayers(2) };
+    const p = paperClosedForm(arch, w, TOY_DEVICE);
+    // M = l·d²·((2 + 2/gqa)·1 + (3r/ρ)·0.5) = 2·16·(3 + 3) = 192; T_dec = (l·S_out/β)·[d²·6 + 2·S̄·d·2/gqa] = (4/100)·(96 + 36)
+    expect(p.memory.weightsBytes).toBe(192);
+    expect(p.decode.latencyMs).toBeCloseTo((4 / 100) * (96 + 36) * 1e3, 9);
+    expect(p.prefill.flops).toBe(2 * 3 * 16 * 18);
+  });
+});
