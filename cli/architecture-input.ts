@@ -7,7 +7,9 @@ import { PRESET_IDS, PRESETS } from '../core/presets.js';
 import type { Workload } from '../core/workload.js';
 import { DeviceError, getDevice } from '../hardware/devices.js';
 import type { DeviceProfile } from '../hardware/device.js';
-import { numberFlag } from './args.js';
+import { DEFAULT_PRECISION_LOSS, type PrecisionLossSpec } from '../search/evaluate/analytic.js';
+import { PTQ_B_READINGS } from '../predictors/loss/precision-penalty.js';
+import { choiceFlag, numberFlag } from './args.js';
 import { UsageError } from './errors.js';
 
 /** An architecture from `--model <preset>` or `--config <file>` (hwnas JSON or a Hugging Face config.json). */
@@ -56,14 +58,45 @@ function precisionFlag(name: string, value: string | undefined): Precision | und
   return value;
 }
 
-/** Applies --weights / --activations / --kv overrides to an architecture's precisions. */
-export function withPrecisionFlags(arch: LlmArchitecture, flags: { weights?: string; activations?: string; kv?: string }): LlmArchitecture {
-  const p: TensorPrecisions = {
-    weights: precisionFlag('weights', flags.weights) ?? arch.precision.weights,
-    activations: precisionFlag('activations', flags.activations) ?? arch.precision.activations,
-    kvCache: precisionFlag('kv', flags.kv) ?? arch.precision.kvCache,
+/** Precision flags and the TensorPrecisions field each sets. */
+const PRECISION_FLAG_FIELDS = {
+  weights: 'weights',
+  activations: 'activations',
+  kv: 'kvCache',
+  'attention-weights': 'attentionWeights',
+  'mlp-weights': 'mlpWeights',
+  'embedding-weights': 'embeddingWeights',
+  'training-precision': 'training',
+} as const satisfies Record<string, keyof TensorPrecisions>;
+
+export type PrecisionFlags = Partial<Record<keyof typeof PRECISION_FLAG_FIELDS, string>>;
+
+/** True when any precision flag is given. */
+export function hasPrecisionFlags(flags: PrecisionFlags): boolean {
+  return Object.keys(PRECISION_FLAG_FIELDS).some((k) => flags[k as keyof PrecisionFlags] !== undefined);
+}
+
+/**
+ * Applies --weights / --activations / --kv, the per-class --attention-weights / --mlp-weights /
+ * --embedding-weights and --training-precision to an architecture's precisions. --weights sets every weight:
+ * it clears per-class precisions the architecture had, which a per-class flag then sets again.
+ */
+export function withPrecisionFlags(arch: LlmArchitecture, flags: PrecisionFlags): LlmArchitecture {
+  const p: Record<string, Precision | undefined> = { ...arch.precision };
+  if (flags.weights !== undefined) for (const cls of ['attentionWeights', 'mlpWeights', 'embeddingWeights']) delete p[cls];
+  for (const [flag, field] of Object.entries(PRECISION_FLAG_FIELDS)) {
+    const value = precisionFlag(flag, flags[flag as keyof PrecisionFlags]);
+    if (value !== undefined) p[field] = value;
+  }
+  return { ...arch, precision: p as unknown as TensorPrecisions };
+}
+
+/** How precision is priced in loss, from --training-precision (the default for candidates that set none) and --ptq-b. */
+export function readPrecisionLoss(flags: { 'training-precision'?: string; 'ptq-b'?: string }): PrecisionLossSpec {
+  return {
+    trainingPrecision: precisionFlag('training-precision', flags['training-precision']) ?? DEFAULT_PRECISION_LOSS.trainingPrecision,
+    ptqB: choiceFlag('ptq-b', flags['ptq-b'], PTQ_B_READINGS, DEFAULT_PRECISION_LOSS.ptqB),
   };
-  return { ...arch, precision: p };
 }
 
 /** Flags of every command that prices architectures analytically: device, workload, precision, mode, loss law. */
@@ -75,10 +108,15 @@ export const PRICING_FLAGS = {
   weights: { type: 'string' },
   activations: { type: 'string' },
   kv: { type: 'string' },
+  'attention-weights': { type: 'string' },
+  'mlp-weights': { type: 'string' },
+  'embedding-weights': { type: 'string' },
   ideal: { type: 'boolean' },
   paper: { type: 'boolean' },
   'loss-law': { type: 'string' },
   'training-tokens': { type: 'string' },
+  'training-precision': { type: 'string' },
+  'ptq-b': { type: 'string' },
 } as const;
 
 /** The workload from --batch --prompt --generate; defaults are the co-design paper's (1, 1024, 16). */

@@ -16,7 +16,9 @@ import type { DeviceProfile } from '../hardware/device.js';
 import { deviceIds, getDevice, loadDeviceFile } from '../hardware/devices.js';
 import { localSpecProfile } from '../hardware/measure/calibrate.js';
 import { resolveLaw } from '../predictors/loss/index.js';
-import { DEFAULT_TRAINING_TOKENS } from './evaluate/analytic.js';
+import { DEFAULT_PRECISION_LOSS, DEFAULT_TRAINING_TOKENS, type PrecisionLossSpec } from './evaluate/analytic.js';
+import { PRECISIONS } from '../core/precision.js';
+import { PTQ_B_READINGS } from '../predictors/loss/precision-penalty.js';
 import { EVALUATOR_KINDS, type EvaluatorSpec } from './evaluate/registry.js';
 import { getStrategy } from './strategies/index.js';
 import type { StrategyFactory } from './strategy.js';
@@ -79,8 +81,12 @@ export const studyConfigSchema = z.strictObject({
   lossLaw: z.string().min(1).default('codesign'),
   /** Analytic evaluator: the roofline with the device's efficiencies, the ideal roofline, or the paper's closed forms. */
   mode: z.enum(['roofline', 'ideal', 'paper']).default('roofline'),
-  /** Analytic evaluator: training tokens D for laws that read it. */
+  /** Analytic evaluator: training tokens D for laws that read it and for the precision penalties. */
   trainingTokens: z.coerce.number().positive().default(DEFAULT_TRAINING_TOKENS),
+  /** Analytic evaluator: the precision candidates were trained in, where their genes set none (Kumar et al.'s N_eff). */
+  trainingPrecision: z.enum(PRECISIONS).default(DEFAULT_PRECISION_LOSS.trainingPrecision),
+  /** Analytic evaluator: Table 2's unresolved b of the post-training penalty, left out ('none') or read inside the exponential. */
+  ptqB: z.enum(PTQ_B_READINGS).default(DEFAULT_PRECISION_LOSS.ptqB),
   out: z.string().min(1).optional(),
   /** Latency from the roofline on `device`, from the roofline on a calibrated profile (`deviceFile`), or measured here. */
   latency: z.enum(['analytic', 'calibrated', 'measured', 'predicted']).optional(),
@@ -141,6 +147,10 @@ export function defaultEvaluatorKind(): string {
   return (EVALUATOR_KINDS as readonly string[]).includes('analytic') ? 'analytic' : EVALUATOR_KINDS[0];
 }
 
+function precisionLossOf(c: StudyConfig): PrecisionLossSpec {
+  return { trainingPrecision: c.trainingPrecision, ptqB: c.ptqB };
+}
+
 function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => string): EvaluatorSpec {
   if (c.latency === 'calibrated' || c.latency === 'measured' || c.latency === 'predicted' || c.evaluator === 'measured' || c.deviceFile !== undefined) return latencySpecOf(c, at);
   const kind = c.evaluator ?? defaultEvaluatorKind();
@@ -163,7 +173,7 @@ function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => str
       } catch (error) {
         throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
       }
-      return { kind: 'analytic', device, workload: c.workload, mode: c.mode, law: c.lossLaw, trainingTokens: c.trainingTokens };
+      return { kind: 'analytic', device, workload: c.workload, mode: c.mode, law: c.lossLaw, trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
     }
     default:
       throw new UsageError(`${where}evaluator '${kind}' cannot be configured from a study config`);
@@ -200,7 +210,7 @@ function latencySpecOf(c: StudyConfig, at: (key: string) => string): EvaluatorSp
   } catch (error) {
     throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
   }
-  const base = { device, workload: c.workload, mode: c.mode, law: c.lossLaw, trainingTokens: c.trainingTokens };
+  const base = { device, workload: c.workload, mode: c.mode, law: c.lossLaw, trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
   if (latency === 'predicted') return predictedSpecOf(c, base, at);
   if (latency !== 'measured') return { kind: 'analytic', ...base };
   if (c.threads > 1) throw new UsageError(`${at('threads')}measured latency runs one measurement at a time: use --threads 0 (in-process) or 1`);

@@ -1,10 +1,12 @@
 import { paperClosedForm } from '../../hardware/paper-closed-form.js';
 import { analyzeLlm, type LlmAnalysis } from '../../hardware/roofline.js';
 import { resolveLaw } from '../../predictors/loss/index.js';
-import { lossInputs, type LossLaw } from '../../predictors/loss/law.js';
+import type { LossLaw } from '../../predictors/loss/law.js';
+import { lossParts, lossWarnings } from '../../predictors/loss/loss-parts.js';
 import { DEFAULT_TRAINING_TOKENS } from '../../search/evaluate/analytic.js';
 import { numberFlag, parseFlags } from '../args.js';
-import { PRICING_FLAGS, readArchitecture, readDevice, readWorkload, withPrecisionFlags } from '../architecture-input.js';
+import { PRICING_FLAGS, readArchitecture, readDevice, readPrecisionLoss, readWorkload, withPrecisionFlags } from '../architecture-input.js';
+import { lossPartsLines } from '../loss-parts.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { bytesText, ms, si, table } from '../format.js';
@@ -19,11 +21,17 @@ const FLAGS = {
 
 const HELP = `hwnas analyze --model <preset> | --config <file>  --device <id|file.json>
   [--batch 1 --prompt 1024 --generate 16] [--weights --activations --kv fp32|bf16|fp16|int8|int4]
-  [--ideal | --paper] [--loss-law codesign|chinchilla|…|law.json] [--training-tokens 1e10] [--json]
+  [--attention-weights --mlp-weights --embedding-weights <precision>]
+  [--ideal | --paper] [--loss-law codesign|chinchilla|…|law.json] [--training-tokens 1e10]
+  [--training-precision bf16|int8|int4] [--ptq-b none|exponent] [--json]
 
 Prices one architecture on one device: per-operator roofline table and totals.
   --ideal   efficiency 1 and no per-operator overhead (the pure roofline)
-  --paper   the co-design paper's closed forms (papers.md §1)`;
+  --paper   the co-design paper's closed forms (papers.md §1)
+The loss is the law's plus what precision costs (papers.md §5): weights quantised below the training precision
+pay Kumar et al.'s post-training penalty (per class by the parameters it quantises), training below 16 bits its
+effective-parameter penalty; activation and KV-cache quantisation is not modelled unless a law file gives
+constants. --ptq-b exponent reads Kumar's unresolved b inside the exponential (about 3x the penalty).`;
 
 export function loadLaw(idOrPath: string): LossLaw {
   try {
@@ -49,9 +57,12 @@ export const command: Command = {
     const law = loadLaw(f['loss-law'] ?? 'codesign');
     const trainingTokens = numberFlag('training-tokens', f['training-tokens'], DEFAULT_TRAINING_TOKENS, { min: 1 });
 
+    const options = { trainingTokens, ...readPrecisionLoss(f) };
+
     const a: LlmAnalysis = f.paper ? paperClosedForm(arch, workload, device) : analyzeLlm(arch, workload, device, { ideal: f.ideal ?? false });
-    const inputs = lossInputs(arch, trainingTokens, a.params);
-    const loss = { law: law.id, predicted: law.predict(inputs), warnings: law.outOfRange(inputs) };
+    const parts = lossParts(law, arch, options, a.params);
+    const warnings = lossWarnings(law, arch, options, a.params, parts);
+    const loss = { law: law.id, predicted: parts.loss, ...parts, warnings };
 
     if (f.json) {
       console.log(JSON.stringify({ model: arch.name ?? f.config, device: device.id, workload, precision: arch.precision, ...a, loss }));
@@ -72,7 +83,7 @@ export const command: Command = {
         `end to end      ${ms(a.totalLatencyMs)}`,
         `memory          ${bytesText(a.memory.totalBytes)} = weights ${bytesText(a.memory.weightsBytes)} + KV ${bytesText(a.memory.kvCacheBytes)} + activations ${bytesText(a.memory.activationBytes)} — ${a.memory.fits ? 'fits' : 'does NOT fit'} in ${bytesText(device.memoryBytes)}`,
         `energy          ${a.energyJ.toPrecision(4)} J per request, ${a.energyJPerToken.toPrecision(4)} J per generated token`,
-        `loss (${law.id})  ${loss.predicted.toFixed(4)} nats/token${loss.warnings.length ? `  — warning: ${loss.warnings.join('; ')}` : ''}`,
+        ...lossPartsLines(parts, warnings).map((line, i) => (i === 0 ? `loss (${law.id})  ${line}` : `               ${line}`)),
       ].join('\n'),
     );
     return 0;

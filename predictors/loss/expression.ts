@@ -10,7 +10,8 @@
  */
 import { createRequire } from 'node:module';
 import type { MathNode } from 'mathjs';
-import type { InputName, InputRange, LossInputs, LossLaw } from './law.js';
+import type { LawMeta } from './forms.js';
+import type { InputName, LossInputs, LossLaw } from './law.js';
 import { INPUT_NAMES, rangeWarnings } from './law.js';
 
 /** Short names a formula may use for inputs: N as in Chinchilla (parameters used per token), D for tokens. */
@@ -219,7 +220,7 @@ function formulaUses(root: MathNode, name: string): boolean {
 export function expressionLaw(
   form: ExpressionForm,
   coefficients: Readonly<Record<string, number>>,
-  meta: { id?: string; name?: string; source: string; fittedRange: Readonly<Partial<Record<InputName, InputRange>>> },
+  meta: LawMeta,
 ): LossLaw {
   const theta = form.params.map((p) => {
     const v = coefficients[p];
@@ -237,5 +238,6 @@ export function expressionLaw(
     fittedRange: meta.fittedRange,
     predict: (x: LossInputs) => form.evaluate(theta, x),
     outOfRange: (x: LossInputs) => rangeWarnings(id, x, meta.fittedRange),
+    ...(meta.precisionPenalty ? { precisionPenalty: meta.precisionPenalty } : {}),
   };
 }

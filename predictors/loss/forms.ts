@@ -8,6 +8,7 @@
  * co-design law alike.
  */
 import type { InputName, InputRange, LossInputs, LossLaw } from './law.js';
+import type { PrecisionPenalties } from './precision-penalty.js';
 import { rangeWarnings } from './law.js';
 
 /** x_input^(sign · exponent). `sign` = −1 for the usual A / N^α. */
@@ -101,11 +102,20 @@ export function evaluatePowerSum(form: PowerSumForm, c: Readonly<Record<string, 
   return sum;
 }
 
+/** What a law carries beside its form and coefficients. */
+export interface LawMeta {
+  readonly id?: string;
+  readonly name?: string;
+  readonly source: string;
+  readonly fittedRange: Readonly<Partial<Record<InputName, InputRange>>>;
+  readonly precisionPenalty?: PrecisionPenalties;
+}
+
 /** A law from a power-sum form and its coefficients. */
 export function powerSumLaw(
   form: PowerSumForm,
   coefficients: Readonly<Record<string, number>>,
-  meta: { id?: string; name?: string; source: string; fittedRange: Readonly<Partial<Record<InputName, InputRange>>> },
+  meta: LawMeta,
 ): LossLaw {
   const layout = formLayout(form);
   toTheta(layout, coefficients); // validates: every coefficient present, positive where it must be
@@ -121,6 +131,7 @@ export function powerSumLaw(
     fittedRange: meta.fittedRange,
     predict: (x) => evaluatePowerSum(form, coefs, x),
     outOfRange: (x) => rangeWarnings(id, x, meta.fittedRange),
+    ...(meta.precisionPenalty ? { precisionPenalty: meta.precisionPenalty } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import type { PowerSumForm } from './forms.js';
 import { BUILTIN_FORMS, powerSumLaw } from './forms.js';
 import type { InputName, InputRange, LossLaw } from './law.js';
 import { INPUT_NAMES } from './law.js';
+import { PENALTY_TENSORS, type PenaltySpec, type PenaltyTensor, type PrecisionPenalties } from './precision-penalty.js';
 
 export type { LossInputs, LossLaw, InputName, InputRange } from './law.js';
 export { lossInputs } from './law.js';
@@ -93,6 +94,19 @@ export function getLaw(id: string): LossLaw {
 export const LAW_FILE_FORMAT = 'hwnas-loss-law/1';
 
 const rangeSchema = z.object({ min: z.number(), max: z.number() });
+const positiveFinite = z.number().refine((v) => Number.isFinite(v) && v > 0, 'must be a finite number > 0');
+/** Constants of Eq. 2's form for one tensor (papers.md §5), as `hwnas fit --penalty` writes them. */
+const penaltySchema = z
+  .object({
+    C_T: positiveFinite,
+    gamma_D: z.number().refine(Number.isFinite, 'must be a finite number'),
+    gamma_N: z.number().refine(Number.isFinite, 'must be a finite number'),
+    gamma_post: positiveFinite,
+    source: z.string().optional(),
+    fittedRange: z.partialRecord(z.enum(['nonEmbeddingParams', 'trainingTokens', 'bits']), rangeSchema).optional(),
+    fit: z.unknown().optional(),
+  })
+  .strict();
 const lawFileSchema = z
   .object({
     format: z.literal(LAW_FILE_FORMAT).optional(),
@@ -110,6 +124,11 @@ const lawFileSchema = z
     startGrid: z.record(z.string(), z.array(z.number()).min(1)).optional(),
     fittedRange: z.partialRecord(z.enum(INPUT_NAMES as [InputName, ...InputName[]]), rangeSchema).optional(),
     fit: z.unknown().optional(),
+    /**
+     * Quantisation penalties added to the law's loss (loss-parts.ts): weights (in place of Kumar et al.'s published
+     * constants), activations and kvCache (which have none): constants of Eq. 2's form, fitted on paired runs.
+     */
+    precisionPenalty: z.partialRecord(z.enum(PENALTY_TENSORS), penaltySchema).optional(),
   })
   .refine((v) => (v.form === undefined) !== (v.formula === undefined), { message: 'give exactly one of "form" (a built-in form id) or "formula"' });
 
@@ -123,6 +142,7 @@ export interface LawSpec {
   readonly form: LawForm;
   readonly coefficients: Readonly<Record<string, number>> | null;
   readonly fittedRange: Readonly<Partial<Record<InputName, InputRange>>>;
+  readonly precisionPenalty?: PrecisionPenalties;
 }
 
 /** The form (and published coefficients, if any) of a built-in law id. */
@@ -154,12 +174,20 @@ export function parseLawSpec(text: string, where: string): LawSpec {
     throw new Error(`${where}: ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
   }
   const file = parsed.data;
-  const coefficients = file.coefficients ?? file.parameters ?? null;
-  const fittedRange = (file.fittedRange ?? {}) as Partial<Record<InputName, InputRange>>;
+  let coefficients = file.coefficients ?? file.parameters ?? null;
+  let fittedRange = (file.fittedRange ?? {}) as Partial<Record<InputName, InputRange>>;
+  const penalties = penaltiesOf(file.precisionPenalty, where);
+  const extra = penalties ? { precisionPenalty: penalties } : {};
   if (file.form !== undefined) {
     const form = BUILTIN_FORMS[file.form];
     if (!form) throw new Error(`${where}: form: unknown '${file.form}'; built in: ${BUILTIN_LAW_IDS.join(', ')}`);
-    return { id: file.id ?? form.id, name: file.name ?? form.name, source: file.source ?? where, form, coefficients, fittedRange };
+    // A built-in form without coefficients takes its published ones (a file that only adds penalties to it).
+    const published = coefficients === null ? (PUBLISHED_LAWS as Record<string, (typeof PUBLISHED_LAWS)[keyof typeof PUBLISHED_LAWS]>)[file.form] : undefined;
+    if (published) {
+      coefficients = published.coefficients;
+      if (file.fittedRange === undefined) fittedRange = published.fittedRange;
+    }
+    return { id: file.id ?? form.id, name: file.name ?? form.name, source: file.source ?? (published ? published.source : where), form, coefficients, fittedRange, ...extra };
   }
   if (!coefficients) throw new Error(`${where}: parameters: a formula needs its parameters with values (start values for fitting)`);
   const id = file.id ?? 'user-law';
@@ -169,13 +197,25 @@ export function parseLawSpec(text: string, where: string): LawSpec {
   } catch (error) {
     throw new Error(`${where}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { id, name: file.name ?? id, source: file.source ?? where, form, coefficients, fittedRange };
+  return { id, name: file.name ?? id, source: file.source ?? where, form, coefficients, fittedRange, ...extra };
+}
+
+/** The penalties of a law file, each with a source (the file, where it names none). */
+function penaltiesOf(raw: z.infer<typeof lawFileSchema>['precisionPenalty'], where: string): PrecisionPenalties | undefined {
+  if (!raw) return undefined;
+  const out: Partial<Record<PenaltyTensor, PenaltySpec>> = {};
+  for (const tensor of PENALTY_TENSORS) {
+    const p = raw[tensor];
+    if (!p) continue;
+    out[tensor] = { C_T: p.C_T, gamma_D: p.gamma_D, gamma_N: p.gamma_N, gamma_post: p.gamma_post, source: p.source ?? where, fittedRange: p.fittedRange ?? {} };
+  }
+  return out;
 }
 
 /** A law from a spec that has coefficients. */
 export function lawFromSpec(spec: LawSpec): LossLaw {
   if (!spec.coefficients) throw new Error(`loss law '${spec.id}' has no coefficients; fit it first`);
-  const meta = { id: spec.id, name: spec.name, source: spec.source, fittedRange: spec.fittedRange };
+  const meta = { id: spec.id, name: spec.name, source: spec.source, fittedRange: spec.fittedRange, ...(spec.precisionPenalty ? { precisionPenalty: spec.precisionPenalty } : {}) };
   return spec.form.kind === 'power-sum' ? powerSumLaw(spec.form, spec.coefficients, meta) : expressionLaw(spec.form, spec.coefficients, meta);
 }
 

@@ -6,6 +6,7 @@
  */
 import type { LlmArchitecture } from '../../core/architecture.js';
 import { countParams, type ParamCounts } from '../../core/params.js';
+import type { PrecisionPenalties } from './precision-penalty.js';
 
 /** Everything a built-in or user law may depend on. Counts are plain numbers (parameters, tokens). */
 export interface LossInputs {
@@ -71,6 +72,11 @@ export interface LossLaw {
   predict(x: LossInputs): number;
   /** One message per input outside its fitted range by more than the law's slack; empty when inside. */
   outOfRange(x: LossInputs): string[];
+  /**
+   * Penalty constants a law file supplies (a fit on the user's own paired runs): for KV-cache or activation
+   * quantisation, which has no published constants, or in place of the published weight constants.
+   */
+  readonly precisionPenalty?: PrecisionPenalties;
 }
 
 /**
@@ -80,14 +86,14 @@ export interface LossLaw {
 export const DEFAULT_RANGE_SLACK = 0.1;
 
 /** The messages of `LossLaw.outOfRange`, shared by every law. */
-export function rangeWarnings(
+export function rangeWarnings<K extends string = InputName>(
   lawId: string,
-  x: Partial<LossInputs>,
-  ranges: Readonly<Partial<Record<InputName, InputRange>>>,
+  x: Readonly<Partial<Record<K, number>>>,
+  ranges: Readonly<Partial<Record<K, InputRange>>>,
   slack = DEFAULT_RANGE_SLACK,
 ): string[] {
   const out: string[] = [];
-  for (const name of Object.keys(ranges) as InputName[]) {
+  for (const name of Object.keys(ranges) as K[]) {
     const range = ranges[name];
     const value = x[name];
     if (!range || value === undefined) continue;

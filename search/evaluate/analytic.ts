@@ -1,4 +1,6 @@
-import type { Architecture } from '../../core/architecture.js';
+import type { Architecture, LlmArchitecture } from '../../core/architecture.js';
+import type { ParamCounts } from '../../core/params.js';
+import type { Precision } from '../../core/precision.js';
 import { DEFAULT_CNN_WORKLOAD, lowerFbnet, lowerNb201 } from '../../core/lower-cnn.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { Workload } from '../../core/workload.js';
@@ -7,6 +9,8 @@ import { paperClosedForm } from '../../hardware/paper-closed-form.js';
 import { analyzeForward, analyzeLlm, type LlmAnalysis } from '../../hardware/roofline.js';
 import { resolveLaw } from '../../predictors/loss/index.js';
 import { lossInputs, type LossLaw } from '../../predictors/loss/law.js';
+import { DEFAULT_TRAINING_PRECISION, lossParts, type LossOptions } from '../../predictors/loss/loss-parts.js';
+import type { PtqBReading } from '../../predictors/loss/precision-penalty.js';
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 
 /**
@@ -21,16 +25,41 @@ export interface AnalyticSpec {
   readonly mode: 'roofline' | 'ideal' | 'paper';
   /** A built-in law id or the path of a law file (`hwnas fit --out`). */
   readonly law: string;
-  /** D for laws that read training tokens (the co-design law is fitted at 10B). */
+  /** D for laws that read training tokens (the co-design law is fitted at 10B), and for the precision penalties. */
   readonly trainingTokens: number;
+  /**
+   * Precision's cost in loss (predictors/loss/loss-parts.ts): quantisation penalties and training precision.
+   * Absent in studies recorded before precision cost loss: they resume priced as they began (the law alone).
+   */
+  readonly precisionLoss?: PrecisionLossSpec;
+}
+
+/** How precision is priced in loss: the training precision of candidates that set none, and the reading of Table 2's b. */
+export interface PrecisionLossSpec {
+  readonly trainingPrecision: Precision;
+  readonly ptqB: PtqBReading;
 }
 
 export const DEFAULT_TRAINING_TOKENS = 10e9;
+export const DEFAULT_PRECISION_LOSS: PrecisionLossSpec = { trainingPrecision: DEFAULT_TRAINING_PRECISION, ptqB: 'none' };
+
+/** The loss options of a spec (undefined: the law alone, as before precision cost loss). */
+export function lossOptionsOf(spec: Pick<AnalyticSpec, 'trainingTokens' | 'precisionLoss'>): LossOptions | undefined {
+  return spec.precisionLoss ? { trainingTokens: spec.trainingTokens, ...spec.precisionLoss } : undefined;
+}
+
+/** The loss metrics of a candidate: the loss, and with precision priced its parts and the training tokens. */
+function lossMetrics(arch: LlmArchitecture, spec: AnalyticSpec, law: LossLaw, params: ParamCounts): Record<string, number> {
+  const options = lossOptionsOf(spec);
+  if (!options) return { loss: law.predict(lossInputs(arch, spec.trainingTokens, params)) };
+  const parts = lossParts(law, arch, options, params);
+  return { loss: parts.loss, baseLoss: parts.baseLoss, quantPenalty: parts.quantPenalty, trainingPrecisionPenalty: parts.trainingPrecisionPenalty, trainingTokens: parts.trainingTokens };
+}
 
 /** Metrics of an LLM analysis, by the names in core/metrics.ts, plus the roofline breakdown. */
-export function llmMetrics(a: LlmAnalysis, loss: number): Metrics {
+export function llmMetrics(a: LlmAnalysis, loss: Readonly<Record<string, number>>): Metrics {
   return {
-    loss,
+    ...loss,
     latencyMs: a.totalLatencyMs,
     ttftMs: a.ttftMs,
     decodeMsPerToken: a.decode.latencyMsPerToken,
@@ -57,7 +86,7 @@ export function analyticMetrics(arch: Architecture, spec: AnalyticSpec, law: Los
   if (arch.family === 'llm') {
     const a = spec.mode === 'paper' ? paperClosedForm(arch, spec.workload, spec.device) : analyzeLlm(arch, spec.workload, spec.device, { ideal: spec.mode === 'ideal', skipOpReports: true });
     // The analysis already counted the parameters: pass them on rather than count again on this hot path.
-    return llmMetrics(a, law.predict(lossInputs(arch, spec.trainingTokens, a.params)));
+    return llmMetrics(a, lossMetrics(arch, spec, law, a.params));
   }
   const lowered = arch.family === 'nb201' ? lowerNb201(arch, { ...DEFAULT_CNN_WORKLOAD, batch: spec.workload.batch }) : lowerFbnet(arch, { ...DEFAULT_CNN_WORKLOAD, batch: spec.workload.batch });
   const f = analyzeForward(lowered.ops, spec.device, DEFAULT_CNN_WORKLOAD.precision, spec.mode !== 'roofline');
