@@ -2,7 +2,12 @@
  * How a loss is shown wherever one is shown: the total, its parts (the law's base loss, the quantisation penalty,
  * the training-precision penalty) and the training tokens it is predicted at. One formatter for every command.
  */
-import type { LossParts } from '../predictors/loss/loss-parts.js';
+import { uniformWeights, type LlmArchitecture, type TensorPrecisions } from '../core/architecture.js';
+import { countParams } from '../core/params.js';
+import { bitsOf } from '../predictors/loss/precision-penalty.js';
+import type { LossLaw } from '../predictors/loss/law.js';
+import { fmtValue } from '../predictors/loss/law.js';
+import { lossParts, lossRangeIssues, notModelledText, type LossOptions, type LossParts } from '../predictors/loss/loss-parts.js';
 import { formatCount } from './report/format.js';
 
 /** The loss metrics of a candidate (search/evaluate/analytic.ts); parts are absent for studies priced before them. */
@@ -35,7 +40,47 @@ export function lossPartsLines(parts: LossParts, warnings: readonly string[]): s
   const shown = parts.terms.filter((t) => t.nats >= 5e-5);
   if (shown.length > 0) lines.push(`  quantisation: ${shown.map((t) => `${t.tensor} ${t.precision} +${nats(t.nats)}`).join(', ')}`);
   if (parts.terms.some((t) => t.kind === 'weights')) lines.push(`  weight penalty from ${parts.weightPenaltySource}`);
-  for (const note of parts.notModelled) lines.push(`  not modelled: ${note}`);
+  for (const u of parts.notModelled) lines.push(`  not modelled: ${notModelledText(u)}`);
   for (const w of warnings) lines.push(`  warning: ${w}`);
+  return lines;
+}
+
+/** A candidate's precisions in a few characters: its weights (per class when they differ), and a quantised KV cache. */
+export function precisionLabel(p: TensorPrecisions): string {
+  const weights = uniformWeights(p) ? p.weights : `attn ${p.attentionWeights ?? p.weights}/mlp ${p.mlpWeights ?? p.weights}/emb ${p.embeddingWeights ?? p.weights}`;
+  return bitsOf(p.kvCache) < 16 ? `${weights}, KV ${p.kvCache}` : weights;
+}
+
+/**
+ * What a frontier's losses are made of, for the end of a sweep or search: its precision mix, how the loss is
+ * composed, the quantised tensors whose penalty is not modelled, and the inputs outside a fitted range (grouped,
+ * with how many frontier points each concerns). `options` undefined: a study priced by the law alone.
+ */
+export function frontierLossSummary(front: readonly LlmArchitecture[], law: LossLaw, options: LossOptions | undefined): string[] {
+  const mix = new Map<string, number>();
+  for (const a of front) mix.set(precisionLabel(a.precision), (mix.get(precisionLabel(a.precision)) ?? 0) + 1);
+  const lines = [`frontier precisions: ${[...mix].sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`];
+  if (!options) return [...lines, `loss: the ${law.id} law alone (this study was priced before precision cost loss)`];
+  lines.push(`loss = base (${law.id} law) + quantisation penalty + training-precision penalty, at ${formatCount(options.trainingTokens)} training tokens (papers.md §5; b of Kumar's Table 2 ${options.ptqB === 'exponent' ? 'read inside the exponential' : 'left out'})`);
+  const unmodelled = new Map<string, string>();
+  const issues = new Map<string, { text: string; points: number; lo: number; hi: number }>();
+  for (const a of front) {
+    const params = countParams(a);
+    const parts = lossParts(law, a, options, params);
+    for (const u of parts.notModelled) unmodelled.set(`${u.tensor} ${u.precision}`, u.kind);
+    for (const i of lossRangeIssues(law, a, options, params, parts)) {
+      const key = `${i.source}: ${i.input} ${i.side} the fitted range [${fmtValue(i.range.min)}, ${fmtValue(i.range.max)}]`;
+      const g = issues.get(key) ?? { text: key, points: 0, lo: Infinity, hi: -Infinity };
+      g.points++;
+      g.lo = Math.min(g.lo, i.value);
+      g.hi = Math.max(g.hi, i.value);
+      issues.set(key, g);
+    }
+  }
+  if (unmodelled.size > 0) lines.push(`not modelled: ${[...unmodelled.keys()].join(', ')} (no published constants: supply precisionPenalty.${[...new Set(unmodelled.values())].join('/')} in a law file, or fit with hwnas fit --penalty)`);
+  for (const g of issues.values()) {
+    const values = g.lo === g.hi ? fmtValue(g.lo) : `${fmtValue(g.lo)}–${fmtValue(g.hi)}`;
+    lines.push(`warning: ${g.text} on ${g.points} of ${front.length} frontier points (${values})`);
+  }
   return lines;
 }

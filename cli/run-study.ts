@@ -9,6 +9,10 @@ import type { Evaluator } from '../search/evaluate/evaluator.js';
 import { contentHash, type SqliteStore, type StudyRecord } from '../search/store/index.js';
 import { runStudy, type StudyEvent, type StudyOutcome } from '../search/study.js';
 import type { ResolvedStudy } from '../search/study-config.js';
+import type { LlmArchitecture } from '../core/architecture.js';
+import { lossOptionsOf } from '../search/evaluate/analytic.js';
+import { resolveLaw } from '../predictors/loss/index.js';
+import { frontierLossSummary } from './loss-parts.js';
 import { plainPrinter } from './ui/plain.js';
 import { interactiveTerminal } from './ui/terminal.js';
 
@@ -87,17 +91,28 @@ export async function executeStudy(opts: {
     process.off('SIGTERM', onSignal);
     await evaluator?.close?.();
   }
+  const lossNotes = lossSummary(resolved, outcome);
   if (opts.out) {
     const frontier = outcome.frontier.map((p) => {
       const rec = store.candidate(study.id, contentHash(resolved.space.id, resolved.space.key(p.genes)));
       return { seq: p.seq, genes: resolved.space.describe(p.genes), metrics: rec?.metrics ?? {} };
     });
-    writeFileSync(opts.out, JSON.stringify({ study: study.name, status: outcome.status, reason: outcome.reason, frontier }, null, 2) + '\n');
+    writeFileSync(opts.out, JSON.stringify({ study: study.name, status: outcome.status, reason: outcome.reason, ...(lossNotes.length ? { lossNotes } : {}), frontier }, null, 2) + '\n');
   }
   if (opts.mode !== 'json') {
     const line = `study ${study.name}: ${outcome.status} (${outcome.reason}); ${outcome.evaluations} evaluated, ${outcome.failed} failed, frontier of ${outcome.frontier.length}, hypervolume ${outcome.hypervolume.toPrecision(6)}`;
-    if (opts.mode === 'text') console.error(line);
-    else console.log(line);
+    for (const l of [line, ...lossNotes]) {
+      if (opts.mode === 'text') console.error(l);
+      else console.log(l);
+    }
   }
   return 0;
+}
+
+/** What the frontier's losses are made of (cli/loss-parts.ts), for a study whose objectives include loss. */
+function lossSummary(resolved: ResolvedStudy, outcome: StudyOutcome): string[] {
+  const spec = resolved.evaluator;
+  if (!('law' in spec) || !resolved.objectives.some((o) => o.metric === 'loss')) return [];
+  const front = outcome.frontier.map((p) => resolved.space.decode(p.genes)).filter((a): a is LlmArchitecture => a.family === 'llm');
+  return front.length > 0 ? frontierLossSummary(front, resolveLaw(spec.law), lossOptionsOf(spec)) : [];
 }

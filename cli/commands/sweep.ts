@@ -1,12 +1,13 @@
 import { renameSync, writeFileSync } from 'node:fs';
-import type { Architecture } from '../../core/architecture.js';
+import type { Architecture, LlmArchitecture } from '../../core/architecture.js';
 import { parseConstraints, parseObjectives, scoreMetrics } from '../../core/objectives.js';
 import { paretoIndices } from '../../core/pareto.js';
 import { SPACES } from '../../core/spaces/index.js';
-import { analyticMetrics, DEFAULT_TRAINING_TOKENS, type AnalyticSpec } from '../../search/evaluate/analytic.js';
+import { analyticMetrics, DEFAULT_TRAINING_TOKENS, lossOptionsOf, type AnalyticSpec } from '../../search/evaluate/analytic.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { resolveSpace } from '../../search/space-file.js';
-import { PRICING_FLAGS, readDevice, readWorkload, withPrecisionFlags } from '../architecture-input.js';
+import { hasPrecisionFlags, PRICING_FLAGS, readDevice, readPrecisionLoss, readWorkload, withPrecisionFlags } from '../architecture-input.js';
+import { frontierLossSummary } from '../loss-parts.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { loadLaw } from './analyze.js';
@@ -21,11 +22,14 @@ const FLAGS = {
 } as const;
 
 const HELP = `hwnas sweep --space <id> --device <id|file.json> --out <file.csv|file.jsonl>
-  [--batch --prompt --generate] [--weights --activations --kv] [--ideal | --paper] [--loss-law id|file]
+  [--batch --prompt --generate] [--weights --activations --kv] [--attention-weights --mlp-weights --embedding-weights]
+  [--ideal | --paper] [--loss-law id|file] [--training-tokens 1e10] [--training-precision bf16] [--ptq-b none|exponent]
   [--objectives loss,latency] [--constraint "decodeMsPerToken<=20" ...]
 
 Evaluates every candidate of a finite space with the analytic evaluator; one row per candidate with its genes,
-every metric and is_pareto (feasible and non-dominated for the objectives).`;
+every metric and is_pareto (feasible and non-dominated for the objectives). loss = baseLoss + quantPenalty +
+trainingPrecisionPenalty at trainingTokens (papers.md §5); the summary gives the frontier's precisions and where
+its losses extrapolate.`;
 
 /** Prefixes a UsageError's message with the flag it came from. */
 function withFlag<T>(flag: string, fn: () => T): T {
@@ -71,14 +75,15 @@ export const command: Command = {
       mode: f.paper ? 'paper' : f.ideal ? 'ideal' : 'roofline',
       law: lawId,
       trainingTokens: numberFlag('training-tokens', f['training-tokens'], DEFAULT_TRAINING_TOKENS, { min: 1 }),
+      precisionLoss: readPrecisionLoss(f),
     };
     const first = space.decode(space.enumerate()[Symbol.iterator]().next().value as number[]);
     const objectives = parseObjectives(f.objectives ?? (first.family === 'llm' ? 'loss,latency' : 'latency,params'));
     const constraints = parseConstraints(f.constraint ?? []);
-    const overrides = f.weights || f.activations || f.kv ? f : null;
+    const overrides = hasPrecisionFlags(f) ? f : null;
 
     const t0 = performance.now();
-    const rows: { genes: Record<string, number | string>; name?: string; metrics: Record<string, number> }[] = [];
+    const rows: { genes: Record<string, number | string>; name?: string; metrics: Record<string, number>; arch: Architecture }[] = [];
     const points: number[][] = [];
     const violations: number[] = [];
     for (const genes of space.enumerate()) {
@@ -86,7 +91,7 @@ export const command: Command = {
       if (overrides && arch.family === 'llm') arch = withPrecisionFlags(arch, overrides);
       const metrics = analyticMetrics(arch, spec, law);
       const score = scoreMetrics(metrics, objectives, constraints);
-      rows.push({ genes: space.describe(genes), ...(arch.family === 'llm' && arch.name ? { name: arch.name } : {}), metrics });
+      rows.push({ genes: space.describe(genes), ...(arch.family === 'llm' && arch.name ? { name: arch.name } : {}), metrics, arch });
       points.push(score.objectives);
       violations.push(score.violation);
     }
@@ -103,11 +108,13 @@ export const command: Command = {
       rows.forEach((r, i) => lines.push([...geneNames.map((g) => csvCell(r.genes[g])), csvCell(r.name ?? ''), ...metricNames.map((m) => String(r.metrics[m])), pareto.has(i) ? '1' : '0'].join(',')));
       text = lines.join('\n') + '\n';
     } else {
-      text = rows.map((r, i) => JSON.stringify({ ...r, is_pareto: pareto.has(i) })).join('\n') + '\n';
+      text = rows.map((r, i) => JSON.stringify({ genes: r.genes, ...(r.name ? { name: r.name } : {}), metrics: r.metrics, is_pareto: pareto.has(i) })).join('\n') + '\n';
     }
     writeFileSync(tmp, text);
     renameSync(tmp, f.out);
     console.log(`${rows.length} candidates of ${spaceId} on ${spec.device.id} in ${seconds.toFixed(2)} s (${Math.round(rows.length / seconds)} candidates/s); ${pareto.size} on the frontier of ${objectives.map((o) => o.metric).join(' vs ')}${constraints.length ? ` under ${constraints.map((c) => c.text).join(', ')}` : ''} → ${f.out}`);
+    const front = [...pareto].map((i) => rows[i].arch).filter((a): a is LlmArchitecture => a.family === 'llm');
+    if (front.length > 0 && objectives.some((o) => o.metric === 'loss')) for (const line of frontierLossSummary(front, law, lossOptionsOf(spec))) console.log(line);
     return 0;
   },
 };

@@ -85,6 +85,40 @@ export interface LossLaw {
  */
 export const DEFAULT_RANGE_SLACK = 0.1;
 
+/** One input outside the range a law (or penalty) was fitted on. */
+export interface RangeIssue {
+  /** Which law or penalty. */
+  readonly source: string;
+  readonly input: string;
+  readonly value: number;
+  readonly range: InputRange;
+  readonly side: 'below' | 'above' | 'not finite';
+}
+
+/** Inputs outside their fitted range by more than `slack`. */
+export function rangeIssues<K extends string = InputName>(
+  source: string,
+  x: Readonly<Partial<Record<K, number>>>,
+  ranges: Readonly<Partial<Record<K, InputRange>>>,
+  slack = DEFAULT_RANGE_SLACK,
+): RangeIssue[] {
+  const out: RangeIssue[] = [];
+  for (const name of Object.keys(ranges) as K[]) {
+    const range = ranges[name];
+    const value = x[name];
+    if (!range || value === undefined) continue;
+    const side = !Number.isFinite(value) ? 'not finite' : value < range.min * (1 - slack) ? 'below' : value > range.max * (1 + slack) ? 'above' : null;
+    if (side) out.push({ source, input: name, value, range, side });
+  }
+  return out;
+}
+
+/** A range issue as one message. */
+export function rangeIssueText(i: RangeIssue): string {
+  if (i.side === 'not finite') return `${i.source}: ${i.input} is ${i.value}`;
+  return `${i.source}: ${i.input}=${fmtValue(i.value)} is ${i.side} the fitted range [${fmtValue(i.range.min)}, ${fmtValue(i.range.max)}]`;
+}
+
 /** The messages of `LossLaw.outOfRange`, shared by every law. */
 export function rangeWarnings<K extends string = InputName>(
   lawId: string,
@@ -92,23 +126,11 @@ export function rangeWarnings<K extends string = InputName>(
   ranges: Readonly<Partial<Record<K, InputRange>>>,
   slack = DEFAULT_RANGE_SLACK,
 ): string[] {
-  const out: string[] = [];
-  for (const name of Object.keys(ranges) as K[]) {
-    const range = ranges[name];
-    const value = x[name];
-    if (!range || value === undefined) continue;
-    if (!Number.isFinite(value)) {
-      out.push(`${lawId}: ${name} is ${value}`);
-    } else if (value < range.min * (1 - slack)) {
-      out.push(`${lawId}: ${name}=${fmt(value)} is below the fitted range [${fmt(range.min)}, ${fmt(range.max)}]`);
-    } else if (value > range.max * (1 + slack)) {
-      out.push(`${lawId}: ${name}=${fmt(value)} is above the fitted range [${fmt(range.min)}, ${fmt(range.max)}]`);
-    }
-  }
-  return out;
+  return rangeIssues(lawId, x, ranges, slack).map(rangeIssueText);
 }
 
-function fmt(v: number): string {
+/** A number as range messages print it: 4 significant digits, exponent form for large or tiny values. */
+export function fmtValue(v: number): string {
   return Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
 }
 

@@ -23,7 +23,7 @@
 import { weightPrecision, type LlmArchitecture, type WeightClass } from '../../core/architecture.js';
 import { countParams, type ParamCounts } from '../../core/params.js';
 import type { Precision } from '../../core/precision.js';
-import { lossInputs, rangeWarnings, type LossLaw } from './law.js';
+import { lossInputs, rangeIssues, rangeIssueText, type LossLaw, type RangeIssue } from './law.js';
 import { KUMAR_PRECISION_LAW } from './precision-published.js';
 import { bitsOf, ptqPenalty, publishedWeightPenalty, trainingPrecisionPenalty, type PenaltySpec, type PenaltyTensor, type PtqBReading } from './precision-penalty.js';
 
@@ -49,6 +49,18 @@ export interface PenaltyTerm {
   readonly nats: number;
 }
 
+/** A tensor quantised at inference whose penalty has no constants. */
+export interface UnmodelledTensor {
+  readonly kind: Exclude<PenaltyTensor, 'weights'>;
+  readonly tensor: string;
+  readonly precision: Precision;
+}
+
+/** Why a penalty is left out, and how to supply one. */
+export function notModelledText(u: UnmodelledTensor): string {
+  return `${u.tensor} ${u.precision} (no published constants: supply precisionPenalty.${u.kind} in a law file, or fit one with hwnas fit --penalty ${u.kind})`;
+}
+
 /** A loss and its parts; loss = baseLoss + quantPenalty + trainingPrecisionPenalty (nats/token). */
 export interface LossParts {
   readonly loss: number;
@@ -61,8 +73,8 @@ export interface LossParts {
   readonly trainingPrecision: Precision;
   /** The penalties modelled, one per quantised tensor class. */
   readonly terms: readonly PenaltyTerm[];
-  /** Quantised tensors whose penalty is not modelled, each with why. */
-  readonly notModelled: readonly string[];
+  /** Quantised tensors whose penalty is not modelled (no constants: notModelledText says so). */
+  readonly notModelled: readonly UnmodelledTensor[];
   /** Where the weight penalty's constants come from. */
   readonly weightPenaltySource: string;
 }
@@ -89,7 +101,7 @@ export function lossParts(law: LossLaw, arch: LlmArchitecture, options: LossOpti
   const trainingBits = bitsOf(trainingPrecision);
   const N = params.nonEmbedding;
   const terms: PenaltyTerm[] = [];
-  const notModelled: string[] = [];
+  const notModelled: UnmodelledTensor[] = [];
   const weights = weightSpec(law, options);
   for (const cls of WEIGHT_TERMS) {
     const precision = weightPrecision(p, cls);
@@ -107,7 +119,7 @@ export function lossParts(law: LossLaw, arch: LlmArchitecture, options: LossOpti
     if (bits >= trainingBits) continue;
     const spec = law.precisionPenalty?.[key];
     if (spec) terms.push({ kind: key, tensor: label, precision, nats: ptqPenalty(spec, N, D, bits) });
-    else notModelled.push(`${label} ${precision} (no published constants: supply precisionPenalty.${key} in a law file, or fit one with hwnas fit --penalty ${key})`);
+    else notModelled.push({ kind: key, tensor: label, precision });
   }
   const quantPenalty = terms.reduce((s, t) => s + t.nats, 0);
   const trainingPenalty = trainingPrecisionPenalty(N, trainingBits);
@@ -130,7 +142,12 @@ export function lossParts(law: LossLaw, arch: LlmArchitecture, options: LossOpti
  * candidates a second and shows the warnings of a few.
  */
 export function lossWarnings(law: LossLaw, arch: LlmArchitecture, options: LossOptions, params: ParamCounts = countParams(arch), parts: LossParts = lossParts(law, arch, options, params)): string[] {
-  const out = new Set(law.outOfRange(lossInputs(arch, options.trainingTokens, params)));
+  return lossRangeIssues(law, arch, options, params, parts).map(rangeIssueText);
+}
+
+/** lossWarnings as data, for summaries over many candidates. */
+export function lossRangeIssues(law: LossLaw, arch: LlmArchitecture, options: LossOptions, params: ParamCounts = countParams(arch), parts: LossParts = lossParts(law, arch, options, params)): RangeIssue[] {
+  const out = rangeIssues(law.id, lossInputs(arch, options.trainingTokens, params), law.fittedRange);
   const N = params.nonEmbedding;
   const D = options.trainingTokens;
   const weights = weightSpec(law, options);
@@ -138,12 +155,13 @@ export function lossWarnings(law: LossLaw, arch: LlmArchitecture, options: LossO
     const spec = t.kind === 'weights' ? weights : law.precisionPenalty?.[t.kind];
     if (!spec) continue;
     const label = `${t.kind === 'weights' ? 'weight' : t.tensor} quantisation penalty`;
-    for (const w of rangeWarnings(label, { nonEmbeddingParams: N, trainingTokens: D, bits: bitsOf(t.precision) }, spec.fittedRange)) out.add(w);
+    out.push(...rangeIssues(label, { nonEmbeddingParams: N, trainingTokens: D, bits: bitsOf(t.precision) }, spec.fittedRange));
   }
   if (parts.trainingPrecisionPenalty > 0) {
     const r = KUMAR_PRECISION_LAW.fittedRange;
     const ranges = { nonEmbeddingParams: r.nonEmbeddingParams, bits: r.trainingBits };
-    for (const w of rangeWarnings('training-precision penalty', { nonEmbeddingParams: N, bits: bitsOf(parts.trainingPrecision) }, ranges)) out.add(w);
+    out.push(...rangeIssues('training-precision penalty', { nonEmbeddingParams: N, bits: bitsOf(parts.trainingPrecision) }, ranges));
   }
-  return [...out];
+  // Weight classes at one precision share N, D and bits: one issue each.
+  return [...new Map(out.map((i) => [rangeIssueText(i), i])).values()];
 }
