@@ -8,7 +8,7 @@ import { DataError, defaultColumnMap, filterRows, MAP_FIELDS, parseTable, tableT
 import type { Holdout } from '../../predictors/loss/fit.js';
 import { fitLayout } from '../../predictors/loss/fit.js';
 import { BUILTIN_LAW_IDS, builtinSpec, parseLawSpec, type LawSpec } from '../../predictors/loss/index.js';
-import type { InputName } from '../../predictors/loss/law.js';
+import type { FormInput } from '../../predictors/loss/law.js';
 import { runFit, sizeInput } from '../../predictors/loss/report.js';
 import { isShippedFitData, loadShippedFitTable, SHIPPED_FIT_DATA, SHIPPED_FIT_DATA_IDS } from '../../predictors/loss/shipped-data.js';
 import { choiceFlag, numberFlag, parseFlags } from '../args.js';
@@ -34,7 +34,7 @@ function readText(path: string, flag: string): string {
   }
 }
 
-function parseHoldout(value: string | undefined, inputs: readonly InputName[]): Holdout | undefined {
+function parseHoldout(value: string | undefined, inputs: readonly FormInput[]): Holdout | undefined {
   if (value === undefined) return undefined;
   if (value === 'group') return { kind: 'group' };
   const kfold = /^kfold:(\d+)$/.exec(value);
@@ -47,7 +47,7 @@ function parseHoldout(value: string | undefined, inputs: readonly InputName[]): 
   if (largest) {
     const fraction = Number(largest[1]);
     if (!(fraction > 0 && fraction < 1)) throw new UsageError(`--holdout: largest needs a fraction in (0, 1), got '${value}'`);
-    const by = (largest[2] ?? sizeInput(inputs)) as InputName;
+    const by = (largest[2] ?? sizeInput(inputs)) as FormInput;
     if (!inputs.includes(by)) throw new UsageError(`--holdout: the law does not read '${by}'; it reads ${inputs.join(', ')}`);
     return { kind: 'largest', fraction, by };
   }

@@ -5,7 +5,7 @@
  * records are plain numeric tables and this keeps the dependency list short.
  */
 import type { FitData } from './fit.js';
-import type { InputName } from './law.js';
+import type { FormInput, InputName } from './law.js';
 import { INPUT_NAMES } from './law.js';
 
 /** A data problem, already phrased for the user (file, row, column). */
@@ -149,7 +149,7 @@ export function filterRows(table: Table, where: string, filters: readonly { colu
  * back to params: a dense model uses all its parameters); every cell must be a finite number > 0 (weights ≥ 0).
  * `minPoints` is the least number of rows that can determine the law (its parameter count + 1).
  */
-export function tableToFitData(table: Table, where: string, map: ColumnMap, needed: readonly InputName[], minPoints: number): FitData {
+export function tableToFitData(table: Table, where: string, map: ColumnMap, needed: readonly FormInput[], minPoints: number): FitData {
   const resolved: Partial<Record<string, string>> = { ...map };
   if (needed.includes('activeParams') && !resolved.activeParams && resolved.params) resolved.activeParams = resolved.params;
   if (needed.includes('activeNonEmbeddingParams') && !resolved.activeNonEmbeddingParams && resolved.nonEmbeddingParams) {
@@ -195,7 +195,7 @@ export function tableToFitData(table: Table, where: string, map: ColumnMap, need
       return g;
     });
   }
-  const inputs: Partial<Record<InputName, Float64Array>> = {};
+  const inputs: Partial<Record<FormInput, Float64Array>> = {};
   for (const name of needed) inputs[name] = columns[name];
   return { inputs, loss: columns.loss, weight: columns.weight, rows: table.rowIds, groups };
 }

@@ -8,14 +8,14 @@ import type { Rng } from '../../core/rng.js';
 import type { ExpressionForm } from './expression.js';
 import type { FormLayout, PowerSumForm } from './forms.js';
 import { formLayout, fromTheta } from './forms.js';
-import type { InputName, InputRange, LossInputs } from './law.js';
+import type { FormInput, InputName, InputRange, LossInputs } from './law.js';
 import { LbfgsWorkspace, minimizeLbfgs, type LbfgsOptions, type LbfgsStatus } from './lbfgs.js';
 
 export type FitForm = PowerSumForm | ExpressionForm;
 
 /** Training records, column-wise. Rows are numbered as in the source (for messages and residuals). */
 export interface FitData {
-  readonly inputs: Readonly<Partial<Record<InputName, Float64Array>>>;
+  readonly inputs: Readonly<Partial<Record<FormInput, Float64Array>>>;
   readonly loss: Float64Array;
   /** Per-point weights (default 1). */
   readonly weight?: Float64Array;
@@ -77,7 +77,7 @@ export interface FitResult {
   readonly r2LogLoss: number;
   readonly rmseLogLoss: number;
   readonly residuals: readonly FitResidual[];
-  readonly fittedRange: Readonly<Partial<Record<InputName, InputRange>>>;
+  readonly fittedRange: Readonly<Partial<Record<FormInput, InputRange>>>;
 }
 
 /** Parameter names and which are fitted as logs, for either kind of form. */
@@ -135,7 +135,9 @@ export function compileObjective(form: FitForm, data: FitData, delta: number, in
     inputs.forEach((name, k) => {
       const col = data.inputs[name];
       if (!col) throw new Error(`data has no '${name}' column, which law '${form.id}' needs`);
-      for (let j = 0; j < m; j++) logX[j * nIn + k] = Math.log(col[idx[j]]);
+      // A linear input enters the exponent as itself (e^(s·p·x)), every other one as its log (x^(s·p)).
+      const linearInput = form.linearInputs?.includes(name) ?? false;
+      for (let j = 0; j < m; j++) logX[j * nIn + k] = linearInput ? col[idx[j]] : Math.log(col[idx[j]]);
     });
     // Terms flattened: the constant is a term without factors.
     const terms = (form.constant ? [{ coef: form.constant, factors: [] as PowerSumForm['terms'][number]['factors'] }] : []).concat(form.terms);
@@ -300,7 +302,7 @@ export function compileObjective(form: FitForm, data: FitData, delta: number, in
   // Expression form: evaluate with mathjs, central-difference gradient.
   const points: Partial<LossInputs>[] = [];
   for (let j = 0; j < m; j++) {
-    const x: Partial<Record<InputName, number>> = {};
+    const x: Partial<Record<FormInput, number>> = {};
     for (const name of inputs) {
       const col = data.inputs[name];
       if (!col) throw new Error(`data has no '${name}' column, which law '${form.id}' needs`);
@@ -590,8 +592,8 @@ function stats(logPred: Float64Array, data: FitData, idx: ArrayLike<number>) {
 }
 
 /** Range of every input the form reads, over the data. */
-export function dataRange(form: FitForm, data: FitData, idx?: ArrayLike<number>): Partial<Record<InputName, InputRange>> {
-  const out: Partial<Record<InputName, InputRange>> = {};
+export function dataRange(form: FitForm, data: FitData, idx?: ArrayLike<number>): Partial<Record<FormInput, InputRange>> {
+  const out: Partial<Record<FormInput, InputRange>> = {};
   for (const name of fitLayout(form).inputs) {
     const col = data.inputs[name];
     if (!col) continue;
@@ -713,7 +715,7 @@ export function bootstrap(form: FitForm, data: FitData, fit: FitResult, rng: Rng
 
 export type Holdout =
   | { readonly kind: 'kfold'; readonly k: number }
-  | { readonly kind: 'largest'; readonly fraction: number; readonly by: InputName }
+  | { readonly kind: 'largest'; readonly fraction: number; readonly by: FormInput }
   /** Each group (data set) held out in turn, fitted on the others. */
   | { readonly kind: 'group' };
 

@@ -7,13 +7,13 @@
  * as themselves. One generic kernel gives exact gradients for Chinchilla, Gemstones, Nemotron-Flash and the
  * co-design law alike.
  */
-import type { InputName, InputRange, LossInputs, LossLaw } from './law.js';
+import type { FormInput, InputName, InputRange, LossLaw } from './law.js';
 import type { PrecisionPenalties } from './precision-penalty.js';
 import { rangeWarnings } from './law.js';
 
 /** x_input^(sign · exponent). `sign` = −1 for the usual A / N^α. */
 export interface PowerFactor {
-  readonly input: InputName;
+  readonly input: FormInput;
   readonly exponent: string;
   readonly sign: 1 | -1;
 }
@@ -33,6 +33,11 @@ export interface PowerSumForm {
   readonly constant: string | null;
   readonly terms: readonly PowerTerm[];
   /**
+   * Inputs that enter as themselves rather than as their logs: a factor on one is e^(sign·p·x), not x^(sign·p)
+   * (the exp(−P/γ_post) of the quantisation penalty). Default none.
+   */
+  readonly linearInputs?: readonly FormInput[];
+  /**
    * Default starting grid for the fitter, in fitting space (log of each coefficient, the exponents as they
    * are). The fitter runs L-BFGS from every point of the Cartesian product.
    */
@@ -43,13 +48,13 @@ export interface PowerSumForm {
 export interface FormLayout {
   readonly names: readonly string[];
   readonly isLog: readonly boolean[];
-  readonly inputs: readonly InputName[];
+  readonly inputs: readonly FormInput[];
 }
 
 export function formLayout(form: PowerSumForm): FormLayout {
   const names: string[] = [];
   const isLog: boolean[] = [];
-  const inputs: InputName[] = [];
+  const inputs: FormInput[] = [];
   const add = (name: string, log: boolean) => {
     const at = names.indexOf(name);
     if (at >= 0) {
@@ -92,11 +97,14 @@ export function fromTheta(layout: FormLayout, theta: ArrayLike<number>): Record<
 }
 
 /** Value of a power-sum form at one point. */
-export function evaluatePowerSum(form: PowerSumForm, c: Readonly<Record<string, number>>, x: Partial<LossInputs>): number {
+export function evaluatePowerSum(form: PowerSumForm, c: Readonly<Record<string, number>>, x: Readonly<Partial<Record<FormInput, number>>>): number {
   let sum = form.constant ? c[form.constant] : 0;
   for (const t of form.terms) {
     let v = c[t.coef];
-    for (const f of t.factors) v *= Math.pow(x[f.input] as number, f.sign * c[f.exponent]);
+    for (const f of t.factors) {
+      const value = x[f.input] as number;
+      v *= form.linearInputs?.includes(f.input) ? Math.exp(f.sign * c[f.exponent] * value) : Math.pow(value, f.sign * c[f.exponent]);
+    }
     sum += v;
   }
   return sum;
@@ -127,7 +135,8 @@ export function powerSumLaw(
     source: meta.source,
     formula: form.formula,
     coefficients: coefs,
-    inputs: layout.inputs,
+    // A law's form reads law inputs only (the penalty form that reads bits is fitted, never made a law).
+    inputs: layout.inputs as readonly InputName[],
     fittedRange: meta.fittedRange,
     predict: (x) => evaluatePowerSum(form, coefs, x),
     outOfRange: (x) => rangeWarnings(id, x, meta.fittedRange),

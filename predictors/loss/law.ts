@@ -37,6 +37,9 @@ export interface LossInputs {
 
 export type InputName = keyof LossInputs;
 
+/** What a fitted form may read: the law inputs, and the bits of the quantisation-penalty form (penalty-fit.ts). */
+export type FormInput = InputName | 'bits';
+
 export const INPUT_NAMES: readonly InputName[] = [
   'params',
   'activeParams',

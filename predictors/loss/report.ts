@@ -7,7 +7,7 @@ import type { BootstrapResult, FitData, FitOptions, FitResult, Holdout, HoldoutR
 import { bootstrap, fitForm, fitLayout, holdoutEvaluation } from './fit.js';
 import type { LawSpec } from './index.js';
 import { LAW_FILE_FORMAT, lawFromSpec } from './index.js';
-import type { InputName, LossLaw } from './law.js';
+import type { FormInput, LossLaw } from './law.js';
 
 export interface FitRequest {
   readonly fit?: FitOptions;
@@ -30,7 +30,7 @@ export interface FitReport {
 }
 
 /** The input a "largest models held out" split sorts by: the law's size input. */
-export function sizeInput(inputs: readonly InputName[]): InputName {
+export function sizeInput(inputs: readonly FormInput[]): FormInput {
   for (const name of ['activeParams', 'params', 'activeNonEmbeddingParams', 'nonEmbeddingParams', 'width', 'depth', 'trainingTokens'] as const) {
     if (inputs.includes(name)) return name;
   }
