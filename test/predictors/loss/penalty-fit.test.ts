@@ -1,4 +1,12 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { command } from '../../../cli/commands/fit.js';
+import { PRESETS } from '../../../core/presets.js';
+import { loadLawFile } from '../../../predictors/loss/index.js';
+import { lossParts } from '../../../predictors/loss/loss-parts.js';
+import { captureConsole } from '../../cli/console.js';
 import { createRng } from '../../../core/rng.js';
 import { parseCsv } from '../../../predictors/loss/data.js';
 import { compileObjective } from '../../../predictors/loss/fit.js';
@@ -83,3 +91,34 @@ describe('fitting a quantisation penalty to paired runs', () => {
     expect(() => data('N,D,bits,before,after\n1,2,3,4,5\n')).toThrow(/no column mapped to 'lossBefore'/);
   });
 });
+
+describe('hwnas fit --penalty', () => {
+  const out = captureConsole();
+  const dir = mkdtempSync(join(tmpdir(), 'hwnas-penalty-'));
+  const csv = join(dir, 'kv.csv');
+  writeFileSync(csv, pairedRuns(TRUE));
+
+  it('writes the base law with the penalty, which --loss-law then prices', async () => {
+    const law = join(dir, 'law.json');
+    expect(await command.run(['--penalty', 'kvCache', '--data', csv, '--out', law])).toBe(0);
+    expect(out.logs.join('\n')).toMatch(/gamma_post\s+0\.7000/);
+    const loaded = loadLawFile(law);
+    expect(loaded.id).toBe('codesign');
+    expect(loaded.precisionPenalty?.kvCache?.gamma_post).toBeCloseTo(TRUE.gamma_post, 6);
+    const qwen = PRESETS['qwen2.5-0.5b'];
+    const parts = lossParts(loaded, { ...qwen, precision: { ...qwen.precision, kvCache: 'int8' } }, { trainingTokens: 10e9 });
+    expect(parts.terms.map((t) => t.tensor)).toEqual(['KV cache']);
+    // A second class goes beside the first in the same file.
+    expect(await command.run(['--penalty', 'activations', '--data', csv, '--law', law, '--out', law])).toBe(0);
+    expect(Object.keys(JSON.parse(readFileSync(law, 'utf8')).precisionPenalty)).toEqual(['kvCache', 'activations']);
+  });
+
+  it('bad input: one line naming what is wrong, and no file', async () => {
+    const law = join(dir, 'none.json');
+    await expect(command.run(['--penalty', 'kv', '--data', csv, '--out', law])).rejects.toThrow("--penalty: unknown 'kv'; valid: weights, activations, kvCache");
+    await expect(command.run(['--penalty', 'weights', '--data', csv, '--col', 'bits=precision', '--out', law])).rejects.toThrow(/no column 'precision' \(mapped to 'bits'\)/);
+    await expect(command.run(['--penalty', 'weights', '--data', csv, '--law', 'nemotron-flash', '--out', law])).rejects.toThrow(/has no published coefficients/);
+    expect(existsSync(law)).toBe(false);
+  });
+});
+
