@@ -1,6 +1,7 @@
 import type { SearchSpace } from '../space.js';
 import { fbnetSpace } from './fbnet.js';
 import { llmCodesignSpace } from './llm-codesign.js';
+import { llmCodesignMixedSpace } from './llm-codesign-mixed.js';
 import { llmHybridSpace } from './llm-hybrid.js';
 import { llmLocalSpace } from './llm-local.js';
 import { nb201Space } from './nb201.js';
@@ -8,6 +9,7 @@ import { nb201Space } from './nb201.js';
 /** Every built-in search space by id. */
 export const SPACES: Readonly<Record<string, SearchSpace>> = {
   'llm-codesign': llmCodesignSpace,
+  'llm-codesign-mixed': llmCodesignMixedSpace,
   'llm-hybrid': llmHybridSpace,
   'llm-local': llmLocalSpace,
   nb201: nb201Space,

@@ -1,6 +1,6 @@
 import type { LlmArchitecture, Mlp, TensorPrecisions } from '../architecture.js';
 import { uniformLayers } from '../architecture.js';
-import { defineGridSpace } from '../space.js';
+import { defineGridSpace, type Gene } from '../space.js';
 
 /*
  * The co-design paper's grid (papers.md §1): depth, width, (experts, active), KV heads, FFN ratio, precision.
@@ -82,7 +82,7 @@ export function gridArchitecture(p: GridGenes, shape: GridShape, nameSuffix = ''
   };
 }
 
-const CODESIGN_SHAPE: GridShape = { namePrefix: 'codesign', vocabSize: CODESIGN_VOCAB, headDim: CODESIGN_HEAD_DIM, tiedEmbeddings: true };
+export const CODESIGN_SHAPE: GridShape = { namePrefix: 'codesign', vocabSize: CODESIGN_VOCAB, headDim: CODESIGN_HEAD_DIM, tiedEmbeddings: true };
 
 /** Builds one architecture of the co-design grid (exported for presets, tests and experiments). */
 export function codesignArchitecture(p: Omit<GridGenes, 'precision'> & { precision: string }): LlmArchitecture {
@@ -91,16 +91,18 @@ export function codesignArchitecture(p: Omit<GridGenes, 'precision'> & { precisi
 
 const MOE_CHOICES = ['1x1', '8x1', '8x2', '16x1', '16x2'] as const;
 
+/** The grid's shape genes (depth, width, MoE, KV heads, FFN ratio), shared with its per-class-precision variant. */
+export const CODESIGN_SHAPE_GENES: readonly Gene[] = [
+  { name: 'layers', choices: [4, 8, 12, 16, 20, 24, 28, 32], ordinal: true },
+  { name: 'width', choices: [768, 1024, 1280, 1536, 1792, 2048, 2304, 2560, 3072], ordinal: true },
+  { name: 'moe', choices: MOE_CHOICES, ordinal: false },
+  { name: 'kvHeads', choices: [1, 2, 4, 8, 'nh'], ordinal: true },
+  { name: 'ffnRatio', choices: [0.5, 1, 2, 3, 4, 6, 8], ordinal: true },
+];
+
 export const llmCodesignSpace = defineGridSpace<LlmArchitecture>({
   id: 'llm-codesign',
   description: 'LLM decoders on the co-design paper grid: depth 4–32, width 768–3072, MoE (E,K), KV heads, FFN ratio 0.5–8, fp16/int8/int4',
-  genes: [
-    { name: 'layers', choices: [4, 8, 12, 16, 20, 24, 28, 32], ordinal: true },
-    { name: 'width', choices: [768, 1024, 1280, 1536, 1792, 2048, 2304, 2560, 3072], ordinal: true },
-    { name: 'moe', choices: MOE_CHOICES, ordinal: false },
-    { name: 'kvHeads', choices: [1, 2, 4, 8, 'nh'], ordinal: true },
-    { name: 'ffnRatio', choices: [0.5, 1, 2, 3, 4, 6, 8], ordinal: true },
-    { name: 'precision', choices: ['fp16', 'int8', 'int4'], ordinal: true },
-  ],
+  genes: [...CODESIGN_SHAPE_GENES, { name: 'precision', choices: ['fp16', 'int8', 'int4'], ordinal: true }],
   decode: (v) => codesignArchitecture({ ...gridGenesOf(v), precision: v.precision as string }),
 });
