@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LlmArchitecture } from '../../core/architecture.js';
+import { uniformWeights, WEIGHT_CLASSES, weightPrecision, type LlmArchitecture } from '../../core/architecture.js';
 import { HfConfigError, toHfConfig } from '../../core/hf-config.js';
 import { countParams } from '../../core/params.js';
 import { analyzeLlm, type LlmAnalysis } from '../../hardware/roofline.js';
@@ -14,6 +14,7 @@ import type { CandidateRecord } from '../../search/store/index.js';
 import { openStore } from '../open-store.js';
 import { UsageError } from '../errors.js';
 import { HWNAS_VERSION } from '../version.js';
+import { lossPartsText, precisionLabel } from '../loss-parts.js';
 import { formatBytes, formatCount, markdownTable, ms } from './format.js';
 import type { StudyData } from './study-data.js';
 
@@ -53,7 +54,7 @@ function archSummary(arch: LlmArchitecture): string[][] {
     ['MLP', mlp],
     ['vocabulary', String(arch.vocabSize)],
     ['tied embeddings', String(arch.tiedEmbeddings)],
-    ['precision (weights / activations / KV cache)', `${arch.precision.weights} / ${arch.precision.activations} / ${arch.precision.kvCache}`],
+    ['precision (weights / activations / KV cache)', `${precisionLabel({ ...arch.precision, kvCache: 'fp16' })} / ${arch.precision.activations} / ${arch.precision.kvCache}`],
     ['parameters (total / active per token)', `${formatCount(p.total)} / ${formatCount(p.activePerToken)}`],
   ];
 }
@@ -72,14 +73,16 @@ export function candidateCard(data: StudyData, c: CandidateRecord, arch: LlmArch
       : `No config.json: ${hf.skipped}.`,
     '',
   );
-  if (arch.precision.weights === 'int8' || arch.precision.weights === 'int4') {
-    lines.push(`The search priced ${arch.precision.weights} weights: train in bf16 (\`torch_dtype\` in config.json) and quantise to ${arch.precision.weights} for deployment.`, '');
+  const quantised = WEIGHT_CLASSES.map((cls) => [cls, weightPrecision(arch.precision, cls)] as const).filter(([, p]) => p === 'int8' || p === 'int4');
+  if (quantised.length > 0) {
+    const what = quantised.length === WEIGHT_CLASSES.length && uniformWeights(arch.precision) ? `${arch.precision.weights} weights` : quantised.map(([cls, p]) => `${cls} weights at ${p}`).join(', ');
+    lines.push(`The search priced ${what}: train in bf16 (\`torch_dtype\` in config.json) and quantise for deployment; the predicted loss includes the post-training quantisation penalty.`, '');
   }
   lines.push('## Genes', '', markdownTable(['gene', 'value'], Object.entries(genes).map(([k, v]) => [k, String(v)])), '');
   lines.push('## Architecture', '', markdownTable(['', ''], archSummary(arch)), '');
   lines.push('## Predicted metrics', '');
   const rows: string[][] = [];
-  if (m.loss !== undefined) rows.push(['loss (nats/token)', m.loss.toFixed(4), `law \`${evaluator.law ?? '?'}\`${evaluator.trainingTokens ? ` at ${formatCount(evaluator.trainingTokens)} training tokens` : ''}`]);
+  if (m.loss !== undefined) rows.push(['loss (nats/token)', m.loss.toFixed(4), `law \`${evaluator.law ?? '?'}\`: ${lossPartsText(m, evaluator.trainingTokens ?? undefined)}`]);
   if (m.latencyMs !== undefined) rows.push(['end-to-end latency', ms(m.latencyMs), 'prefill + every decode step']);
   if (m.ttftMs !== undefined) rows.push(['time to first token', ms(m.ttftMs), 'prefill']);
   if (m.decodeMsPerToken !== undefined) rows.push(['decode', `${ms(m.decodeMsPerToken)} / token`, m.tokensPerS !== undefined ? `${m.tokensPerS.toFixed(1)} tokens/s` : '']);

@@ -167,7 +167,9 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
     roofline: specs.roofline ? await renderSvg(specs.roofline) : null,
   };
 
-  const metricCols = [...new Set([yMetric, xMetric, ...data.objectives.map((o) => o.metric), 'params', 'memoryBytes', 'ttftMs', 'decodeMsPerToken'])].filter((m) => frontier.some((c) => c.metrics?.[m] !== undefined));
+  // A loss is shown with its parts (cli/loss-parts.ts); studies priced before them have none, and show none.
+  const lossParts = data.objectives.some((o) => o.metric === 'loss') ? ['baseLoss', 'quantPenalty', 'trainingPrecisionPenalty'] : [];
+  const metricCols = [...new Set([yMetric, xMetric, ...data.objectives.map((o) => o.metric), ...lossParts, 'params', 'memoryBytes', 'ttftMs', 'decodeMsPerToken'])].filter((m) => frontier.some((c) => c.metrics?.[m] !== undefined));
   const hfType = (c: CandidateRecord): string => {
     const arch = space.decode(c.genes);
     if (arch.family !== 'llm') return '—';
@@ -227,7 +229,7 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
       ['space / strategy / seed', `${study.space} / ${study.strategy} / ${study.seed}`],
       ['objectives / constraints', `${study.objectives.join(', ')} / ${study.constraints.join(', ') || 'none'}`],
       ['evaluator', `${data.evaluator.kind}${data.evaluator.mode ? `, ${data.evaluator.mode} mode` : ''}`],
-      ['loss law', data.evaluator.law ?? '—'],
+      ['loss law', data.evaluator.law ? `${data.evaluator.law}${data.evaluator.trainingTokens ? ` at ${formatCount(data.evaluator.trainingTokens)} training tokens` : ''}${data.evaluator.precisionLoss ? `, plus quantisation and training-precision penalties (papers.md §5; trained in ${data.evaluator.precisionLoss.trainingPrecision} unless a gene says otherwise, b of Kumar's Table 2 ${data.evaluator.precisionLoss.ptqB === 'exponent' ? 'inside the exponential' : 'left out'})` : ' (precision not priced in loss)'}` : '—'],
       ['device', dev ? `${dev.name} (${dev.id}) — ${dev.source}` : study.device || '—'],
       ['workload', w ? `batch ${w.batch}, prompt ${w.promptTokens}, generated ${w.generatedTokens}` : '—'],
       ['hwnas version', `${study.hwnasVersion} (study), ${options.exporterVersion} (report)`],

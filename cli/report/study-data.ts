@@ -13,6 +13,7 @@ import { getDevice } from '../../hardware/devices.js';
 import type { CandidateRecord, SqliteStore, StudyRecord } from '../../search/store/index.js';
 import { parseStudyConfig, type StudyConfig } from '../../search/study-config.js';
 import { UsageError } from '../errors.js';
+import type { PrecisionLossSpec } from '../../search/evaluate/analytic.js';
 
 export interface EvaluatorInfo {
   readonly kind: string;
@@ -21,6 +22,8 @@ export interface EvaluatorInfo {
   readonly law: string | null;
   readonly mode: 'roofline' | 'ideal' | 'paper' | null;
   readonly trainingTokens: number | null;
+  /** How precision was priced in loss; null for studies priced before it was. */
+  readonly precisionLoss: PrecisionLossSpec | null;
 }
 
 export interface HypervolumePoint {
@@ -62,6 +65,7 @@ function evaluatorInfo(study: StudyRecord): EvaluatorInfo {
     law: typeof spec.law === 'string' ? spec.law : null,
     mode: (spec.mode as EvaluatorInfo['mode']) ?? null,
     trainingTokens: typeof spec.trainingTokens === 'number' ? spec.trainingTokens : null,
+    precisionLoss: (spec.precisionLoss as PrecisionLossSpec | undefined) ?? null,
   };
 }
 
