@@ -17,7 +17,7 @@ import { parseObjectives, scoreMetrics } from '../core/objectives.js';
 import { llmCodesignSpace } from '../core/spaces/llm-codesign.js';
 import { PAPER_WORKLOAD } from '../core/workload.js';
 import { getDevice } from '../hardware/devices.js';
-import { createAnalyticEvaluator, DEFAULT_TRAINING_TOKENS, type AnalyticSpec } from '../search/evaluate/analytic.js';
+import { createAnalyticEvaluator, DEFAULT_PRECISION_LOSS, DEFAULT_TRAINING_TOKENS, type AnalyticSpec } from '../search/evaluate/analytic.js';
 import { getStrategy } from '../search/strategies/index.js';
 import { SqliteStore, contentHash } from '../search/store/index.js';
 import { runStudy, type StudyStore } from '../search/study.js';
@@ -35,6 +35,7 @@ const spec: AnalyticSpec = {
   mode: 'roofline',
   law: 'codesign',
   trainingTokens: DEFAULT_TRAINING_TOKENS,
+  precisionLoss: DEFAULT_PRECISION_LOSS,
 };
 const strategyOptions = { populationSize: 100 };
 const GENERATION = 100;

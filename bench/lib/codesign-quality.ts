@@ -9,7 +9,7 @@ import { llmCodesignSpace } from '../../core/spaces/llm-codesign.js';
 import { PAPER_WORKLOAD } from '../../core/workload.js';
 import { getDevice } from '../../hardware/devices.js';
 import { resolveLaw } from '../../predictors/loss/index.js';
-import { analyticMetrics, type AnalyticSpec } from '../../search/evaluate/analytic.js';
+import { analyticMetrics, DEFAULT_PRECISION_LOSS, type AnalyticSpec } from '../../search/evaluate/analytic.js';
 import { getStrategy } from '../../search/strategies/index.js';
 import type { Evaluated } from '../../search/strategy.js';
 
@@ -24,7 +24,7 @@ export interface GridTable {
 
 export function codesignGrid(): GridTable {
   const space = llmCodesignSpace;
-  const spec: AnalyticSpec = { kind: 'analytic', device: getDevice('jetson-agx-orin'), workload: PAPER_WORKLOAD, mode: 'roofline', law: 'codesign', trainingTokens: 10e9 };
+  const spec: AnalyticSpec = { kind: 'analytic', device: getDevice('jetson-agx-orin'), workload: PAPER_WORKLOAD, mode: 'roofline', law: 'codesign', trainingTokens: 10e9, precisionLoss: DEFAULT_PRECISION_LOSS };
   const law = resolveLaw('codesign');
   const objectives = parseObjectives(QUALITY_OBJECTIVES);
   const constraints = parseConstraints(QUALITY_CONSTRAINTS);

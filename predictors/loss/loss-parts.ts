@@ -110,17 +110,15 @@ export function lossParts(law: LossLaw, arch: LlmArchitecture, options: LossOpti
     if (bits >= trainingBits || count === 0) continue;
     terms.push({ kind: 'weights', tensor: CLASS_LABEL[cls], precision, nats: (count / N) * ptqPenalty(weights, N, D, bits) });
   }
-  const others = [
-    ['activations', 'activations', p.activations],
-    ['kvCache', 'KV cache', p.kvCache],
-  ] as const;
-  for (const [key, label, precision] of others) {
+  const other = (kind: UnmodelledTensor['kind'], tensor: string, precision: Precision) => {
     const bits = bitsOf(precision);
-    if (bits >= trainingBits) continue;
-    const spec = law.precisionPenalty?.[key];
-    if (spec) terms.push({ kind: key, tensor: label, precision, nats: ptqPenalty(spec, N, D, bits) });
-    else notModelled.push({ kind: key, tensor: label, precision });
-  }
+    if (bits >= trainingBits) return;
+    const spec = law.precisionPenalty?.[kind];
+    if (spec) terms.push({ kind, tensor, precision, nats: ptqPenalty(spec, N, D, bits) });
+    else notModelled.push({ kind, tensor, precision });
+  };
+  other('activations', 'activations', p.activations);
+  other('kvCache', 'KV cache', p.kvCache);
   const quantPenalty = terms.reduce((s, t) => s + t.nats, 0);
   const trainingPenalty = trainingPrecisionPenalty(N, trainingBits);
   return {

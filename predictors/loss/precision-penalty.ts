@@ -57,16 +57,22 @@ export function ptqPenalty(c: PtqConstants, nonEmbeddingParams: number, training
   return (c.C_T * Math.pow(trainingTokens, c.gamma_D)) / Math.pow(nonEmbeddingParams, c.gamma_N) * Math.exp(-bits / c.gamma_post);
 }
 
-/** Kumar et al.'s weight constants under a reading of b (its e^b folds into C_T: the two are one constant). */
-export function publishedWeightPenalty(reading: PtqBReading = 'none'): PenaltySpec {
+function weightPenaltyOf(reading: PtqBReading): PenaltySpec {
   const k = KUMAR_PRECISION_LAW;
   const r = k.fittedRange;
-  return {
+  return Object.freeze({
     ...k.ptq,
     C_T: reading === 'exponent' ? k.ptq.C_T * Math.exp(k.unresolvedB) : k.ptq.C_T,
     source: `${k.source}, Eq. 2${reading === 'exponent' ? ` with b = ${k.unresolvedB} read inside the exponential` : ' (b of Table 2 left out)'}`,
     fittedRange: { nonEmbeddingParams: r.nonEmbeddingParams, trainingTokens: r.trainingTokens, bits: r.bits },
-  };
+  });
+}
+
+const PUBLISHED_WEIGHT_PENALTY: Readonly<Record<PtqBReading, PenaltySpec>> = { none: weightPenaltyOf('none'), exponent: weightPenaltyOf('exponent') };
+
+/** Kumar et al.'s weight constants under a reading of b (its e^b folds into C_T: the two are one constant). */
+export function publishedWeightPenalty(reading: PtqBReading = 'none'): PenaltySpec {
+  return PUBLISHED_WEIGHT_PENALTY[reading];
 }
 
 /**
