@@ -4,10 +4,6 @@
  */
 export const METRICS = {
   loss: 'predicted loss (nats/token): baseLoss + quantPenalty + trainingPrecisionPenalty',
-  baseLoss: "the loss law's own prediction, before precision's costs (nats/token)",
-  quantPenalty: 'loss added by quantising weights (and activations or KV cache where a law file gives constants) below the training precision (nats/token)',
-  trainingPrecisionPenalty: 'loss added by training below 16 bits (nats/token)',
-  trainingTokens: 'training tokens D the loss is predicted at',
   latencyMs: 'end-to-end latency for the workload: prefill + every decode step (ms)',
   ttftMs: 'time to first token: the prefill (ms)',
   decodeMsPerToken: 'mean time per decode step (ms)',
@@ -18,6 +14,10 @@ export const METRICS = {
   params: 'total parameters',
   activeParams: 'parameters used per token (MoE: active experts only)',
   flops: 'FLOPs for the whole workload',
+  baseLoss: "the loss law's own prediction, before precision's costs (nats/token)",
+  quantPenalty: 'loss added by quantising weights (and activations or KV cache where a law file gives constants) below the training precision (nats/token)',
+  trainingPrecisionPenalty: 'loss added by training below 16 bits (nats/token)',
+  trainingTokens: 'training tokens D the loss is predicted at',
 } as const;
 
 export type MetricName = keyof typeof METRICS | (string & {});
