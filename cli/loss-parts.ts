@@ -2,7 +2,7 @@
  * How a loss is shown wherever one is shown: the total, its parts (the law's base loss, the quantisation penalty,
  * the training-precision penalty) and the training tokens it is predicted at. One formatter for every command.
  */
-import { uniformWeights, type LlmArchitecture, type TensorPrecisions } from '../core/architecture.js';
+import { uniformWeights, weightPrecision, type LlmArchitecture, type TensorPrecisions } from '../core/architecture.js';
 import { countParams } from '../core/params.js';
 import { bitsOf } from '../predictors/loss/precision-penalty.js';
 import type { LossLaw } from '../predictors/loss/law.js';
@@ -51,15 +51,30 @@ export function precisionLabel(p: TensorPrecisions): string {
   return bitsOf(p.kvCache) < 16 ? `${weights}, KV ${p.kvCache}` : weights;
 }
 
+/** How many points of a frontier hold each precision: per candidate when uniform, per tensor class when any is mixed. */
+function precisionMix(front: readonly LlmArchitecture[]): string {
+  const count = (label: (p: TensorPrecisions) => string) => {
+    const mix = new Map<string, number>();
+    for (const a of front) mix.set(label(a.precision), (mix.get(label(a.precision)) ?? 0) + 1);
+    return [...mix].sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  };
+  if (front.every((a) => uniformWeights(a.precision))) return count(precisionLabel);
+  const classes = [
+    ['attention', (p: TensorPrecisions) => weightPrecision(p, 'attention')],
+    ['MLP', (p: TensorPrecisions) => weightPrecision(p, 'mlp')],
+    ['embeddings', (p: TensorPrecisions) => weightPrecision(p, 'embeddings')],
+    ['KV cache', (p: TensorPrecisions) => p.kvCache],
+  ] as const;
+  return classes.map(([name, of]) => `${name} ${count(of)}`).join('; ');
+}
+
 /**
  * What a frontier's losses are made of, for the end of a sweep or search: its precision mix, how the loss is
  * composed, the quantised tensors whose penalty is not modelled, and the inputs outside a fitted range (grouped,
  * with how many frontier points each concerns). `options` undefined: a study priced by the law alone.
  */
 export function frontierLossSummary(front: readonly LlmArchitecture[], law: LossLaw, options: LossOptions | undefined): string[] {
-  const mix = new Map<string, number>();
-  for (const a of front) mix.set(precisionLabel(a.precision), (mix.get(precisionLabel(a.precision)) ?? 0) + 1);
-  const lines = [`frontier precisions: ${[...mix].sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`];
+  const lines = [`frontier precisions: ${precisionMix(front)}`];
   if (!options) return [...lines, `loss: the ${law.id} law alone (this study was priced before precision cost loss)`];
   lines.push(`loss = base (${law.id} law) + quantisation penalty + training-precision penalty, at ${formatCount(options.trainingTokens)} training tokens (papers.md §5; b of Kumar's Table 2 ${options.ptqB === 'exponent' ? 'read inside the exponential' : 'left out'})`);
   const unmodelled = new Map<string, string>();
