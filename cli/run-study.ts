@@ -3,11 +3,9 @@
  * the evaluator's lifetime, and the frontier file. Shared by \`hwnas search\` and \`hwnas resume\`.
  */
 import { writeFileSync } from 'node:fs';
-import { createPoolEvaluator } from '../search/evaluate/pool.js';
-import { createEvaluator } from '../search/evaluate/registry.js';
-import type { Evaluator } from '../search/evaluate/evaluator.js';
-import { contentHash, type SqliteStore, type StudyRecord } from '../search/store/index.js';
-import { runStudy, type StudyEvent, type StudyOutcome } from '../search/study.js';
+import { frontierEntries, runPreparedStudy } from '../search/run-search.js';
+import type { SqliteStore, StudyRecord } from '../search/store/index.js';
+import type { StudyEvent, StudyOutcome } from '../search/study.js';
 import type { ResolvedStudy } from '../search/study-config.js';
 import type { LlmArchitecture } from '../core/architecture.js';
 import { lossOptionsOf } from '../search/evaluate/analytic.js';
@@ -41,7 +39,6 @@ export async function executeStudy(opts: {
   out?: string;
 }): Promise<number> {
   const { store, study, resolved } = opts;
-  const c = resolved.config;
   const controller = new AbortController();
   const stop = () => controller.abort();
   // First signal: finish the evaluator call in flight, checkpoint, exit 0. A second one (an evaluator that does
@@ -55,29 +52,12 @@ export async function executeStudy(opts: {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let evaluator: Evaluator | undefined;
   let outcome: StudyOutcome;
   // The live terminal view (cli/ui): its keys pause the evaluator and stop the study through the same signal.
   const live = opts.mode === 'tui' ? await (await import('./ui/live.js')).attachLiveView({ study, resolved, dbPath: store.path, abort: stop }) : undefined;
   try {
-    evaluator =
-      c.threads > 0
-        ? createPoolEvaluator({ spec: resolved.evaluator, threads: c.threads, chunkSize: c.chunkSize, timeoutMsPerCandidate: c.timeoutMs })
-        : await createEvaluator(resolved.evaluator);
-    if (live) evaluator = live.wrap(evaluator);
-    outcome = await runStudy({
-      store,
-      study,
-      space: resolved.space,
-      strategy: resolved.strategy,
-      strategyOptions: c.strategyOptions,
-      objectives: resolved.objectives,
-      constraints: resolved.constraints,
-      evaluator,
-      budget: resolved.budget,
-      batchSize: c.generationSize,
-      recordEvery: c.chunkSize * Math.max(1, c.threads),
-      timeoutMsPerCandidate: c.timeoutMs,
+    outcome = await runPreparedStudy(store, study, resolved, {
+      ...(live ? { wrapEvaluator: (e) => live.wrap(e) } : {}),
       onEvent: live
         ? live.onEvent
         : opts.mode === 'text'
@@ -89,14 +69,10 @@ export async function executeStudy(opts: {
     await live?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await evaluator?.close?.();
   }
   const lossNotes = lossSummary(resolved, outcome);
   if (opts.out) {
-    const frontier = outcome.frontier.map((p) => {
-      const rec = store.candidate(study.id, contentHash(resolved.space.id, resolved.space.key(p.genes)));
-      return { seq: p.seq, genes: resolved.space.describe(p.genes), metrics: rec?.metrics ?? {} };
-    });
+    const frontier = frontierEntries(store, study, resolved, outcome);
     writeFileSync(opts.out, JSON.stringify({ study: study.name, status: outcome.status, reason: outcome.reason, ...(lossNotes.length ? { lossNotes } : {}), frontier }, null, 2) + '\n');
   }
   if (opts.mode !== 'json') {

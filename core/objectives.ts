@@ -52,10 +52,11 @@ function resolveMetric(token: string, where: string, known: readonly string[]): 
 }
 
 /**
- * `loss,latency` → [{loss, min}, {latencyMs, min}]. A `max:` or `min:` prefix sets the direction; otherwise
- * tokensPerS is maximised and every other metric minimised. `known` defaults to the metric names in METRICS.
+ * `loss,latency` → [{loss, min}, {latencyMs, min}]. A `max:` or `min:` prefix sets the direction; otherwise the
+ * metric's declared direction (`directions`: a user's evaluator declares its metrics), tokensPerS is maximised and
+ * every other metric minimised. `known` defaults to the metric names in METRICS.
  */
-export function parseObjectives(spec: string, known: readonly string[] = Object.keys(METRICS)): Objective[] {
+export function parseObjectives(spec: string, known: readonly string[] = Object.keys(METRICS), directions: Readonly<Record<string, Direction>> = {}): Objective[] {
   const tokens = spec.split(',').map((t) => t.trim());
   if (tokens.length === 0 || tokens.every((t) => t === '')) {
     throw new UsageError(`--objectives: empty; give metrics separated by commas, e.g. loss,latency; ${validMetricsText(known)}`);
@@ -65,7 +66,7 @@ export function parseObjectives(spec: string, known: readonly string[] = Object.
     if (token === '') throw new UsageError(`--objectives: empty entry in '${spec}'`);
     const m = /^(?:(min|max):)?\s*(.+)$/.exec(token)!;
     const metric = resolveMetric(m[2].trim(), '--objectives', known);
-    const direction: Direction = (m[1] as Direction | undefined) ?? (MAXIMISED_BY_DEFAULT.has(metric) ? 'max' : 'min');
+    const direction: Direction = (m[1] as Direction | undefined) ?? directions[metric] ?? (MAXIMISED_BY_DEFAULT.has(metric) ? 'max' : 'min');
     if (out.some((o) => o.metric === metric)) throw new UsageError(`--objectives: '${token}' repeats metric ${metric}`);
     out.push({ metric, direction });
   }

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { UsageError, formatPath } from '../core/usage-error.js';
-import { parseConstraints, parseObjectives, type Constraint, type Objective } from '../core/objectives.js';
+import { parseConstraints, parseObjectives, type Constraint, type Direction, type Objective } from '../core/objectives.js';
+import { METRICS } from '../core/metrics.js';
 import type { SearchSpace } from '../core/space.js';
 import { resolveSpace } from './space-file.js';
 import { existsSync } from 'node:fs';
@@ -19,7 +20,12 @@ import { resolveLaw } from '../predictors/loss/index.js';
 import { DEFAULT_PRECISION_LOSS, DEFAULT_TRAINING_TOKENS, type PrecisionLossSpec } from './evaluate/analytic.js';
 import { PRECISIONS } from '../core/precision.js';
 import { PTQ_B_READINGS } from '../predictors/loss/precision-penalty.js';
-import { EVALUATOR_KINDS, type EvaluatorSpec } from './evaluate/registry.js';
+import { EVALUATOR_KINDS, type EvaluatorSpec, type UserEvaluatorSpec } from './evaluate/registry.js';
+import type { MetricDeclaration } from './evaluate/metric-declarations.js';
+import { helpLatencySpec, nb201AccuracySpec } from './evaluate/shipped-tables.js';
+import { declaredMetrics, userEvaluatorSchema, userEvaluatorSpecs } from './user-evaluators.js';
+import { ROOFLINE_REFERENCE_DEVICE } from '../predictors/latency/encode.js';
+import { loadHelpMeta, SHIPPED_HELP_META_FILE } from '../predictors/latency/data.js';
 import { getStrategy } from './strategies/index.js';
 import type { StrategyFactory } from './strategy.js';
 import type { Budget } from './study.js';
@@ -88,13 +94,18 @@ export const studyConfigSchema = z.strictObject({
   /** Analytic evaluator: Table 2's unresolved b of the post-training penalty, left out ('none') or read inside the exponential. */
   ptqB: z.enum(PTQ_B_READINGS).default(DEFAULT_PRECISION_LOSS.ptqB),
   out: z.string().min(1).optional(),
-  /** Latency from the roofline on `device`, from the roofline on a calibrated profile (`deviceFile`), or measured here. */
-  latency: z.enum(['analytic', 'calibrated', 'measured', 'predicted']).optional(),
+  /**
+   * Latency from the roofline on `device`, from the roofline on a calibrated profile (`deviceFile`), measured here,
+   * predicted (a HELP-style predictor), or read from HELP's measured table (nb201, fbnet; `device` names its column).
+   */
+  latency: z.enum(['analytic', 'calibrated', 'measured', 'predicted', 'table']).optional(),
   /** Predicted latency: the meta-trained predictor directory, and the device name it was adapted to. */
   predictor: z.string().min(1).optional(),
   predictorDevice: z.string().min(1).optional(),
   /** A device profile file (e.g. written by `hwnas calibrate`). */
   deviceFile: z.string().min(1).optional(),
+  /** The study's own evaluators (a command, a module, a table) beside hwnas's, with their declared metrics. */
+  evaluators: z.array(userEvaluatorSchema).default([]),
 });
 
 export type StudyConfigInput = z.input<typeof studyConfigSchema>;
@@ -131,6 +142,8 @@ export interface ResolvedStudy {
   readonly objectives: Objective[];
   readonly constraints: Constraint[];
   readonly evaluator: EvaluatorSpec;
+  /** Metrics declared by the study's own evaluators and the shipped tables (nb201 accuracy). */
+  readonly declared: readonly MetricDeclaration[];
   readonly budget: Budget;
 }
 
@@ -152,6 +165,7 @@ function precisionLossOf(c: StudyConfig): PrecisionLossSpec {
 }
 
 function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => string): EvaluatorSpec {
+  if (c.latency === 'table') return helpTableSpecOf(c, at);
   if (c.latency === 'calibrated' || c.latency === 'measured' || c.latency === 'predicted' || c.evaluator === 'measured' || c.deviceFile !== undefined) return latencySpecOf(c, at);
   const kind = c.evaluator ?? defaultEvaluatorKind();
   if (!(EVALUATOR_KINDS as readonly string[]).includes(kind)) {
@@ -227,6 +241,27 @@ function predictedSpecOf(c: StudyConfig, base: Omit<PredictedSpec, 'kind' | 'pre
   return { kind: 'predicted', ...base, predictorDir: c.predictor, predictorDevice };
 }
 
+/**
+ * --latency table --device pixel2: HELP's measured latency of that device (a column of the shipped table) for
+ * nb201 and fbnet. FLOPs, parameters and memory come from the lowering (priced on the reference profile, whose
+ * energy is not the device's and is dropped).
+ */
+function helpTableSpecOf(c: StudyConfig, at: (key: string) => string): EvaluatorSpec {
+  if (c.space !== 'nb201' && c.space !== 'fbnet') throw new UsageError(`${at('latency')}table latency is HELP's measurements, of nb201 and fbnet only, not ${c.space}`);
+  const devices = loadHelpMeta(SHIPPED_HELP_META_FILE, c.space).devices;
+  if (c.device === undefined || !devices.includes(c.device)) throw new UsageError(`${at('device')}${c.device === undefined ? 'required:' : `'${c.device}' is not`} a device of HELP's ${c.space} table; one of ${devices.join(', ')}`);
+  const table = helpLatencySpec(c.space, c.device);
+  const analytic: EvaluatorSpec = { kind: 'analytic', device: getDevice(ROOFLINE_REFERENCE_DEVICE), workload: c.workload, mode: c.mode, law: c.lossLaw, trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
+  return { kind: 'combined', parts: [analytic, table], omit: ['energyJ'] };
+}
+
+/** hwnas's evaluator, then the shipped accuracy of an nb201 cell, then the study's own evaluators, as one spec. */
+function composeSpec(base: EvaluatorSpec, extra: readonly EvaluatorSpec[]): EvaluatorSpec {
+  if (extra.length === 0) return base;
+  if (base.kind === 'combined') return { ...base, parts: [...base.parts, ...extra] };
+  return { kind: 'combined', parts: [base, ...extra] };
+}
+
 /** Resolves ids (space, strategy, metrics) and checks the strategy accepts its options. Writes nothing. */
 export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}): ResolvedStudy {
   const where = (key: string) => (sources.flagKeys?.has(key) || !sources.file ? `--${kebab(key)}: ` : `${sources.file}: ${key}: `);
@@ -245,15 +280,20 @@ export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}): Resol
     }
   };
   const strategy = rethrow('strategy', () => getStrategy(c.strategy));
-  const objectives = rethrow('objectives', () => parseObjectives(c.objectives));
-  const constraints = rethrow('constraints', () => parseConstraints(c.constraints));
+  const user: UserEvaluatorSpec[] = rethrow('evaluators', () => userEvaluatorSpecs(c.evaluators, { space, spaceRef: c.space, threads: c.threads, timeoutMs: c.timeoutMs }));
+  const shipped = space.id === 'nb201' && c.space === 'nb201' ? [nb201AccuracySpec()] : [];
+  const declared = [...declaredMetrics(shipped), ...declaredMetrics(user)];
+  const known = [...new Set([...Object.keys(METRICS), ...declared.map((d) => d.name)])];
+  const directions: Record<string, Direction> = Object.fromEntries(declared.map((d) => [d.name, d.direction]));
+  const objectives = rethrow('objectives', () => parseObjectives(c.objectives, known, directions));
+  const constraints = rethrow('constraints', () => parseConstraints(c.constraints, known));
   // Bad strategy options surface now, not after the database was created.
   rethrow('strategyOptions', () => strategy.create({ space, objectiveCount: objectives.length, seed: c.seed, options: c.strategyOptions, objectives, constraints }));
-  const evaluator = evaluatorSpecOf(c, where('evaluator'), where);
+  const evaluator = composeSpec(evaluatorSpecOf(c, where('evaluator'), where), [...shipped, ...user]);
   const budget: Budget = {
     evaluations: c.evaluations,
     ...(c.wallTime !== undefined ? { wallTimeMs: parseDurationMs(c.wallTime) } : {}),
     ...(c.patience !== undefined ? { patience: c.patience } : {}),
   };
-  return { config: c, name: c.name ?? defaultStudyName(c), space, strategy, objectives, constraints, evaluator, budget };
+  return { config: c, name: c.name ?? defaultStudyName(c), space, strategy, objectives, constraints, evaluator, declared, budget };
 }

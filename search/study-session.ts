@@ -245,8 +245,9 @@ export class StudySession {
       if (this.run.signal?.aborted) return false;
       const part = todo.slice(i, i + step);
       const t0 = performance.now();
-      const archs = part.map((e) => space.decode(e.genes!));
-      const results = await evaluateGuarded(this.run.evaluator, archs, this.run.timeoutMsPerCandidate);
+      const genes = part.map((e) => e.genes!);
+      const archs = genes.map((g) => space.decode(g));
+      const results = await evaluateGuarded(this.run.evaluator, archs, this.run.timeoutMsPerCandidate, genes);
       const ms = performance.now() - t0;
       const evalMs = ms / part.length;
       let failed = 0;

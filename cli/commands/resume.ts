@@ -3,11 +3,12 @@ import { parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_DB } from '../../search/store/index.js';
 import type { EvaluatorSpec } from '../../search/evaluate/registry.js';
+import { changedEvaluatorFiles, rehashEvaluatorFiles, withThreads } from '../../search/run-search.js';
 import { parseStudyConfig, resolveStudy } from '../../search/study-config.js';
 import { openStore } from '../open-store.js';
 import { executeStudy, progressMode } from '../run-study.js';
 
-const USAGE = 'usage: hwnas resume <study> [--db hwnas.db] [--evaluations N] [--wall-time 10m] [--patience G] [--threads T] [--json|--quiet|--plain]';
+const USAGE = 'usage: hwnas resume <study> [--db hwnas.db] [--evaluations N] [--wall-time 10m] [--patience G] [--threads T] [--force] [--json|--quiet|--plain]\n  --force: resume although files of the study\'s own evaluators (module, table, the scripts its command names) changed since it began';
 
 export const command: Command = {
   name: 'resume',
@@ -23,6 +24,7 @@ export const command: Command = {
         'wall-time': { type: 'string' },
         patience: { type: 'string' },
         threads: { type: 'string' },
+        force: { type: 'boolean' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
         plain: { type: 'boolean' },
@@ -47,11 +49,20 @@ export const command: Command = {
     const sources = { flagKeys: new Set(Object.keys(overrides)) };
     const config = parseStudyConfig({ ...stored, ...overrides }, sources);
     // Price the rest of the study exactly as it began: with the evaluator spec recorded then (device profile inline).
-    const resolved = { ...resolveStudy(config, sources), ...(found.evaluator ? { evaluator: found.evaluator as EvaluatorSpec } : {}) };
+    const fresh = resolveStudy(config, sources);
+    let recorded = found.evaluator ? withThreads(found.evaluator as EvaluatorSpec, config.threads) : fresh.evaluator;
+    // The study's own evaluators must be the ones its records came from.
+    const changed = changedEvaluatorFiles(recorded);
+    if (changed.length > 0) {
+      if (!values.force) throw new UsageError(`study '${name}': its evaluator changed since it began: ${changed.join('; ')}; its records would not compare with new ones. Resume anyway with --force, or start a new study`);
+      recorded = rehashEvaluatorFiles(recorded);
+    }
+    const resolved = { ...fresh, evaluator: recorded };
     const store = openStore(dbPath, { mustExist: true });
     try {
       const study = store.getStudy(name)!;
       if (Object.keys(overrides).length > 0) store.setConfig(study.id, config);
+      if (changed.length > 0) store.setEvaluator(study.id, recorded);
       return await executeStudy({ store, study, resolved, mode: progressMode(values), out: config.out });
     } finally {
       store.close();

@@ -1,17 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Command } from '../command.js';
 import { parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
-import { openStore } from '../open-store.js';
 import { executeStudy, progressMode } from '../run-study.js';
 import { HWNAS_VERSION } from '../version.js';
-import { missingMetrics } from '../../core/objectives.js';
-import { createRng } from '../../core/rng.js';
-import { evaluateGuarded } from '../../search/evaluate/pool.js';
-import { createEvaluator } from '../../search/evaluate/registry.js';
-import { DEFAULT_DB } from '../../search/store/index.js';
-import { parseStudyConfig, resolveStudy, studyConfigSchema, type ResolvedStudy, type StudyConfig } from '../../search/study-config.js';
+import { createStudyRecord, prepareStudy } from '../../search/run-search.js';
+import { studyConfigSchema } from '../../search/study-config.js';
 
 const FLAGS = {
   config: { type: 'string', short: 'c' },
@@ -44,6 +39,12 @@ const FLAGS = {
   'device-file': { type: 'string' },
   predictor: { type: 'string' },
   'predictor-device': { type: 'string' },
+  'evaluator-command': { type: 'string' },
+  'evaluator-module': { type: 'string' },
+  'evaluator-table': { type: 'string' },
+  metric: { type: 'string', multiple: true },
+  retries: { type: 'string' },
+  'table-key': { type: 'string' },
   ideal: { type: 'boolean' },
   paper: { type: 'boolean' },
   out: { type: 'string' },
@@ -54,6 +55,29 @@ const FLAGS = {
 } as const;
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+const USER_EVALUATOR_FLAGS = ['evaluator-command', 'evaluator-module', 'evaluator-table', 'metric', 'retries', 'table-key'];
+
+/** --evaluator-command/-module/-table with its --metric declarations → one entry of the config's `evaluators`. */
+function userEvaluatorFromFlags(values: Record<string, unknown>): Record<string, unknown> | undefined {
+  const given = (['evaluator-command', 'evaluator-module', 'evaluator-table'] as const).filter((f) => values[f] !== undefined);
+  if (given.length === 0) {
+    const stray = ['metric', 'retries', 'table-key'].find((f) => values[f] !== undefined);
+    if (stray) throw new UsageError(`--${stray}: belongs to --evaluator-command, --evaluator-module or --evaluator-table, and none is given`);
+    return undefined;
+  }
+  if (given.length > 1) throw new UsageError(`--${given[0]} and --${given[1]}: one evaluator of your own on the command line (several in a config file's evaluators:)`);
+  if (values.metric === undefined) throw new UsageError(`--${given[0]}: declare the metrics it gives with --metric, e.g. --metric max:accuracy:%`);
+  const kind = given[0].replace('evaluator-', '');
+  if (values['table-key'] !== undefined && kind !== 'table') throw new UsageError('--table-key: only with --evaluator-table');
+  if (values.retries !== undefined && kind !== 'command') throw new UsageError('--retries: only with --evaluator-command');
+  return {
+    [kind]: values[given[0]],
+    metrics: values.metric,
+    ...(values.retries !== undefined ? { retries: values.retries } : {}),
+    ...(values['table-key'] !== undefined ? { key: values['table-key'] } : {}),
+  };
+}
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
@@ -73,27 +97,6 @@ function readConfigFile(path: string): Record<string, unknown> {
   return data as Record<string, unknown>;
 }
 
-/**
- * Prices one sample candidate before anything is written, so that an objective or constraint on a metric the
- * evaluator does not produce (loss for a CNN space, say) is one clear line instead of a study of failures.
- */
-async function checkMetrics(resolved: ResolvedStudy): Promise<void> {
-  const evaluator = await createEvaluator(resolved.evaluator);
-  try {
-    const genes = resolved.space.sample(createRng(resolved.config.seed));
-    const [result] = await evaluateGuarded(evaluator, [resolved.space.decode(genes)], resolved.config.timeoutMs);
-    if (!result.ok) return;
-    const missing = missingMetrics(result.metrics, resolved.objectives, resolved.constraints);
-    if (missing.length > 0) {
-      throw new UsageError(
-        `--objectives/--constraint: the ${resolved.evaluator.kind} evaluator gives no ${missing.join(', ')} for space ${resolved.space.id}; it gives: ${Object.keys(result.metrics).join(', ')}`,
-      );
-    }
-  } finally {
-    await evaluator.close?.();
-  }
-}
-
 export const command: Command = {
   name: 'search',
   summary: 'search a space for the Pareto frontier, recorded as a resumable study',
@@ -109,6 +112,10 @@ export const command: Command = {
           '         [--threads T] [--generation-size N] [--out frontier.json] [--json|--quiet|--plain]',
           '         [--latency analytic|calibrated|measured] [--device-file device.json]   (calibrated: a profile from hwnas calibrate; measured: timed here, one at a time)',
           '         [--latency predicted --predictor <dir> --predictor-device <name>]   (nb201/fbnet: a HELP-style predictor adapted with hwnas predictor adapt)',
+          '         [--latency table --device pixel2]   (nb201/fbnet: the device\'s measured latency from HELP\'s shipped table)',
+          '         [--evaluator-command "python3 train.py" | --evaluator-module eval.ts | --evaluator-table metrics.csv [--table-key arch_str|genes|values]]',
+          '           --metric max:accuracy:% [--metric ...] [--retries N] [--timeout-ms T]   (your own evaluator and the metrics it declares, beside hwnas\'s)',
+          '       nb201 candidates carry cifar10Accuracy, cifar100Accuracy and imagenet16Accuracy (%, NAS-Bench-201\'s trained table)',
           '       hwnas search -c study.yaml   (fields: ' + Object.keys(studyConfigSchema.shape).join(', ') + ')',
         ].join('\n'),
       );
@@ -118,7 +125,7 @@ export const command: Command = {
     const flagged: Record<string, unknown> = {};
     const workload: Record<string, unknown> = {};
     for (const [flag, value] of Object.entries(values)) {
-      if (value === undefined || ['config', 'json', 'quiet', 'plain', 'help'].includes(flag)) continue;
+      if (value === undefined || ['config', 'json', 'quiet', 'plain', 'help', ...USER_EVALUATOR_FLAGS].includes(flag)) continue;
       if (flag === 'constraint') flagged.constraints = value;
       else if (flag === 'strategy-options') {
         try {
@@ -140,35 +147,17 @@ export const command: Command = {
       const base = (fromFile.workload ?? {}) as Record<string, unknown>;
       flagged.workload = { ...(typeof base === 'object' ? base : {}), ...workload };
     }
+    const entry = userEvaluatorFromFlags(values);
+    if (entry) {
+      flagKeys.add('evaluators');
+      flagged.evaluators = [...(Array.isArray(fromFile.evaluators) ? fromFile.evaluators : []), entry];
+    }
     if (!values.config && values.space === undefined) throw new UsageError('--space is required (or a config file with -c)');
     const merged = { ...fromFile, ...flagged };
-    const sources = { file: values.config, flagKeys };
-    const config: StudyConfig = parseStudyConfig(merged, sources);
-    const resolved = resolveStudy(config, sources);
-    await checkMetrics(resolved);
-    const dbPath = config.db ?? DEFAULT_DB;
-    // Check the name before creating anything: an existing database is opened read-only for it.
-    if (existsSync(dbPath)) {
-      const probe = openStore(dbPath, { readonly: false, mustExist: true });
-      const clash = probe.getStudy(resolved.name);
-      probe.close();
-      if (clash) throw new UsageError(`study '${resolved.name}' already exists in ${dbPath}; continue it with 'hwnas resume ${resolved.name}' or choose another --name`);
-    }
-    const store = openStore(dbPath);
+    const resolved = await prepareStudy(merged, { file: values.config, flagKeys });
+    const { store, study } = createStudyRecord(resolved, HWNAS_VERSION);
     try {
-      const study = store.createStudy({
-        name: resolved.name,
-        config,
-        seed: config.seed,
-        space: config.space,
-        device: config.device ?? '',
-        objectives: resolved.objectives.map((o) => `${o.direction}:${o.metric}`),
-        constraints: resolved.constraints.map((c) => c.text),
-        strategy: config.strategy,
-        hwnasVersion: HWNAS_VERSION,
-        evaluator: resolved.evaluator,
-      });
-      return await executeStudy({ store, study, resolved, mode: progressMode(values), out: config.out });
+      return await executeStudy({ store, study, resolved, mode: progressMode(values), out: resolved.config.out });
     } finally {
       store.close();
     }

@@ -94,9 +94,9 @@ export class StudyControl {
   wrap(evaluator: Evaluator): Evaluator {
     return {
       id: evaluator.id,
-      evaluate: async (archs) => {
+      evaluate: async (archs, genes) => {
         while (this.gate) await this.gate.promise;
-        return evaluator.evaluate(archs);
+        return evaluator.evaluate(archs, genes);
       },
       ...(evaluator.close ? { close: () => evaluator.close!() } : {}),
     };

@@ -1,12 +1,14 @@
 /** Piscina worker: rebuilds the evaluator from its spec once per thread, then evaluates one batch per task. */
 import type { MessagePort } from 'node:worker_threads';
 import type { Architecture } from '../../core/architecture.js';
+import type { Genes } from '../../core/space.js';
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 import { createEvaluator, type EvaluatorSpec } from './registry.js';
 
 export interface PoolTask {
   readonly spec: EvaluatorSpec;
   readonly architectures: readonly Architecture[];
+  readonly genes?: readonly Genes[];
   /** Told when this worker starts the task: the pool's timeout runs from then. */
   readonly started?: MessagePort;
 }
@@ -22,5 +24,5 @@ export default async function evaluateTask(task: PoolTask): Promise<EvaluationRe
     evaluator = createEvaluator(task.spec);
     cache.set(key, evaluator);
   }
-  return (await evaluator).evaluate(task.architectures);
+  return (await evaluator).evaluate(task.architectures, task.genes);
 }

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Architecture } from '../../core/architecture.js';
+import type { Genes } from '../../core/space.js';
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 import type { PoolTask } from './pool-worker.js';
 import type { EvaluatorSpec } from './registry.js';
@@ -102,10 +103,10 @@ export class PoolEvaluator implements Evaluator {
     }
   }
 
-  private async runTask(architectures: readonly Architecture[]): Promise<EvaluationResult[]> {
+  private async runTask(architectures: readonly Architecture[], genes: readonly Genes[] | undefined): Promise<EvaluationResult[]> {
     const limit = this.options.timeoutMsPerCandidate;
     const timeoutMs = limit === undefined ? undefined : limit * architectures.length;
-    const task: PoolTask = { spec: this.options.spec, architectures };
+    const task: PoolTask = { spec: this.options.spec, architectures, ...(genes ? { genes } : {}) };
     try {
       const results = await this.slot(() => (timeoutMs === undefined ? this.pool.run(task) : this.runTimed(task, timeoutMs)));
       if (!Array.isArray(results) || results.length !== architectures.length) {
@@ -115,16 +116,16 @@ export class PoolEvaluator implements Evaluator {
     } catch (error) {
       const reason = describeFailure(error, timeoutMs);
       if (architectures.length === 1) return [{ ok: false, error: reason }];
-      return (await Promise.all(architectures.map((a) => this.runTask([a])))).flat();
+      return (await Promise.all(architectures.map((a, i) => this.runTask([a], genes && [genes[i]])))).flat();
     }
   }
 
-  async evaluate(architectures: readonly Architecture[]): Promise<EvaluationResult[]> {
-    const chunks: Architecture[][] = [];
+  async evaluate(architectures: readonly Architecture[], genes?: readonly Genes[]): Promise<EvaluationResult[]> {
+    const starts: number[] = [];
     // Spread work over every thread even when the batch is small.
     const size = Math.max(1, Math.min(this.chunkSize, Math.ceil(architectures.length / this.options.threads)));
-    for (let i = 0; i < architectures.length; i += size) chunks.push(architectures.slice(i, i + size));
-    return (await Promise.all(chunks.map((c) => this.runTask(c)))).flat();
+    for (let i = 0; i < architectures.length; i += size) starts.push(i);
+    return (await Promise.all(starts.map((i) => this.runTask(architectures.slice(i, i + size), genes?.slice(i, i + size))))).flat();
   }
 
   async close(): Promise<void> {
@@ -145,11 +146,12 @@ export async function evaluateGuarded(
   evaluator: Evaluator,
   architectures: readonly Architecture[],
   timeoutMsPerCandidate?: number,
+  genes?: readonly Genes[],
 ): Promise<EvaluationResult[]> {
-  const attempt = async (archs: readonly Architecture[]): Promise<EvaluationResult[]> => {
+  const attempt = async (archs: readonly Architecture[], g: readonly Genes[] | undefined): Promise<EvaluationResult[]> => {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const work = evaluator.evaluate(archs);
+      const work = evaluator.evaluate(archs, g);
       const results =
         timeoutMsPerCandidate === undefined
           ? await work
@@ -164,12 +166,12 @@ export async function evaluateGuarded(
     } catch (error) {
       if (archs.length === 1) return [{ ok: false, error: error instanceof Error ? error.message : String(error) }];
       const out: EvaluationResult[] = [];
-      for (const a of archs) out.push(...(await attempt([a])));
+      for (let i = 0; i < archs.length; i++) out.push(...(await attempt([archs[i]], g && [g[i]])));
       return out;
     } finally {
       if (timer) clearTimeout(timer);
     }
   };
-  if (evaluator instanceof PoolEvaluator) return evaluator.evaluate(architectures);
-  return architectures.length === 0 ? [] : attempt(architectures);
+  if (evaluator instanceof PoolEvaluator) return evaluator.evaluate(architectures, genes);
+  return architectures.length === 0 ? [] : attempt(architectures, genes);
 }

@@ -2,15 +2,22 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Evaluator } from './evaluator.js';
 import { createAnalyticEvaluator, type AnalyticSpec } from './analytic.js';
+import { combineEvaluators, type CombinedSpec } from './combined.js';
+import type { CommandSpec } from './command.js';
 import type { MeasuredSpec } from './measured.js';
+import type { ModuleSpec } from './module.js';
 import type { PredictedSpec } from './predicted.js';
 import { createSlowTestEvaluator, type SlowTestSpec } from './slow-test.js';
+import type { TableSpec } from './table.js';
 
 /**
  * How to build an evaluator, as plain serialisable data: a study records it, and a worker thread rebuilds the
  * evaluator from it. Add a kind: one member here and one entry in BUILDERS.
  */
-export type EvaluatorSpec = AnalyticSpec | SlowTestSpec | MeasuredSpec | PredictedSpec;
+export type EvaluatorSpec = AnalyticSpec | SlowTestSpec | MeasuredSpec | PredictedSpec | CommandSpec | ModuleSpec | TableSpec | CombinedSpec<EvaluatorSpec>;
+
+/** The kinds a user brings (their metrics are declared, not probed). */
+export type UserEvaluatorSpec = CommandSpec | ModuleSpec | TableSpec;
 
 export type EvaluatorKind = EvaluatorSpec['kind'];
 
@@ -37,9 +44,27 @@ const BUILDERS: { [K in EvaluatorKind]: Builder<K> } = {
   // TensorFlow.js is loaded only by studies that measure.
   measured: async (spec) => (await sibling<typeof import('./measured.js')>('measured')).createMeasuredEvaluator(spec),
   predicted: async (spec) => (await sibling<typeof import('./predicted.js')>('predicted')).createPredictedEvaluator(spec),
+  command: async (spec) => (await sibling<typeof import('./command.js')>('command')).createCommandEvaluator(spec),
+  module: async (spec) => (await sibling<typeof import('./module.js')>('module')).createModuleEvaluator(spec),
+  table: async (spec) => (await sibling<typeof import('./table.js')>('table')).createTableEvaluator(spec),
+  combined: async (spec) => {
+    const parts: Evaluator[] = [];
+    try {
+      for (const part of spec.parts) parts.push(await createEvaluator(part));
+    } catch (error) {
+      await Promise.all(parts.map((p) => p.close?.()));
+      throw error;
+    }
+    return combineEvaluators(parts, spec.omit);
+  },
 };
 
 export const EVALUATOR_KINDS = Object.keys(BUILDERS) as EvaluatorKind[];
+
+/** The spec and, for a combined one, its parts, depth first. */
+export function specParts(spec: EvaluatorSpec): EvaluatorSpec[] {
+  return spec.kind === 'combined' ? [spec, ...spec.parts.flatMap(specParts)] : [spec];
+}
 
 export async function createEvaluator(spec: EvaluatorSpec): Promise<Evaluator> {
   const build = BUILDERS[spec.kind] as Builder<EvaluatorKind> | undefined;

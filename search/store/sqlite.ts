@@ -244,6 +244,7 @@ export class SqliteStore {
               error = ?, eval_ms = ?, finished_at = ? WHERE study_id = ? AND hash = ? AND status IN ('pending', 'running')`),
             bumpCounts: p(`UPDATE studies SET evaluations = evaluations + ?, failed = failed + ?, updated_at = ? WHERE id = ?`),
             setConfig: p(`UPDATE studies SET config = ?, updated_at = ? WHERE id = ?`),
+            setEvaluator: p(`UPDATE studies SET evaluator = ?, updated_at = ? WHERE id = ?`),
             touch: p(`UPDATE studies SET summary = ?, updated_at = ? WHERE id = ?`),
             addNames: p(`INSERT INTO metric_keys (names) VALUES (?) ON CONFLICT (names) DO NOTHING`),
             namesId: p(`SELECT id FROM metric_keys WHERE names = ?`).pluck(),
@@ -409,6 +410,11 @@ export class SqliteStore {
   /** Replaces a study's stored config (a resume that raises its budget). */
   setConfig(studyId: number, config: unknown, now = Date.now()): void {
     this.w('setConfig').run(encodeJson(config), now, studyId);
+  }
+
+  /** Replaces a study's evaluator spec (a forced resume records the identity of the files it now runs). */
+  setEvaluator(studyId: number, evaluator: unknown, now = Date.now()): void {
+    this.w('setEvaluator').run(encodeJson(evaluator), now, studyId);
   }
 
   getStudy(name: string): StudyRecord | undefined {

@@ -1,0 +1,197 @@
+/**
+ * A study from its configuration to its frontier, as the library and the CLI run it: check the metrics before
+ * anything is written, create (or reopen) the study, build its evaluator (worker threads or in-process), run the
+ * loop, read the frontier back with its metrics. The CLI adds progress output and signals around the same steps.
+ */
+import { existsSync } from 'node:fs';
+import { missingMetrics } from '../core/objectives.js';
+import { createRng } from '../core/rng.js';
+import { UsageError } from '../core/usage-error.js';
+import type { Evaluator } from './evaluate/evaluator.js';
+import { changedFiles, hashFiles } from './evaluate/identity.js';
+import { loadEvaluatorModule } from './evaluate/module.js';
+import { createPoolEvaluator, evaluateGuarded } from './evaluate/pool.js';
+import { createEvaluator, specParts, type EvaluatorSpec } from './evaluate/registry.js';
+import { DEFAULT_DB, SqliteStore, StoreError, contentHash, type StudyRecord } from './store/index.js';
+import { parseStudyConfig, resolveStudy, type ConfigSources, type ResolvedStudy, type StudyConfigInput } from './study-config.js';
+import { runStudy, type StudyEvent, type StudyOutcome } from './study.js';
+
+const USER_KINDS: ReadonlySet<string> = new Set(['command', 'module', 'table']);
+
+/** The spec without the parts whose metrics are declared rather than probed (a user's command or module). */
+function probeSpec(spec: EvaluatorSpec): EvaluatorSpec | undefined {
+  if (spec.kind === 'command' || spec.kind === 'module') return undefined;
+  if (spec.kind !== 'combined') return spec;
+  const parts = spec.parts.filter((p) => p.kind !== 'command' && p.kind !== 'module');
+  return parts.length === 0 ? undefined : { ...spec, parts };
+}
+
+/**
+ * Before anything is written: loads the study's modules (a bad one is one clear line, not a study of failures),
+ * prices one sample candidate with hwnas's own evaluators and checks that every objective and constraint names a
+ * metric they give or a user's evaluator declares. A command is not run here: it may be a training run.
+ */
+export async function checkStudyMetrics(resolved: ResolvedStudy): Promise<void> {
+  for (const part of specParts(resolved.evaluator)) {
+    if (part.kind !== 'module') continue;
+    try {
+      await loadEvaluatorModule(part.file);
+    } catch (error) {
+      throw new UsageError(`evaluators: ${(error as Error).message}`);
+    }
+  }
+  const probe = probeSpec(resolved.evaluator);
+  const declared = resolved.declared.map((d) => d.name);
+  let given: Record<string, number> = Object.fromEntries(declared.map((n) => [n, 0]));
+  if (probe) {
+    const evaluator = await createEvaluator(probe);
+    try {
+      const genes = resolved.space.sample(createRng(resolved.config.seed));
+      const [result] = await evaluateGuarded(evaluator, [resolved.space.decode(genes)], resolved.config.timeoutMs, [genes]);
+      // A failed sample (a table without this candidate, say) says nothing about the metrics: the study will tell.
+      if (!result.ok) return;
+      given = { ...result.metrics, ...given };
+    } finally {
+      await evaluator.close?.();
+    }
+  }
+  const missing = missingMetrics(given, resolved.objectives, resolved.constraints);
+  if (missing.length > 0) {
+    const kinds = specParts(resolved.evaluator).filter((p) => p.kind !== 'combined').map((p) => p.kind).join('+');
+    throw new UsageError(`--objectives/--constraint: the ${kinds} evaluator gives no ${missing.join(', ')} for space ${resolved.space.id}; it gives: ${Object.keys(given).join(', ')}`);
+  }
+}
+
+/** A command runs in-process (it starts processes itself, `concurrency` at once); everything else in threads when asked. */
+export function usesWorkerThreads(spec: EvaluatorSpec, threads: number): boolean {
+  return threads > 0 && !specParts(spec).some((p) => p.kind === 'command');
+}
+
+export function createStudyEvaluator(resolved: ResolvedStudy): Promise<Evaluator> {
+  const c = resolved.config;
+  if (usesWorkerThreads(resolved.evaluator, c.threads)) {
+    return Promise.resolve(createPoolEvaluator({ spec: resolved.evaluator, threads: c.threads, chunkSize: c.chunkSize, timeoutMsPerCandidate: c.timeoutMs }));
+  }
+  return createEvaluator(resolved.evaluator);
+}
+
+/**
+ * Files of a recorded study's evaluators that changed since it began (module, table, the scripts a command line
+ * names), as 'path (sha256 old → new)'.
+ */
+export function changedEvaluatorFiles(spec: EvaluatorSpec): string[] {
+  return specParts(spec).flatMap((p) => (USER_KINDS.has(p.kind) ? changedFiles((p as { files: Record<string, string> }).files) : []));
+}
+
+/** A recorded spec with its commands running `threads` processes at once (a resume may change --threads). */
+export function withThreads(spec: EvaluatorSpec, threads: number): EvaluatorSpec {
+  if (spec.kind === 'combined') return { ...spec, parts: spec.parts.map((p) => withThreads(p, threads)) };
+  return spec.kind === 'command' ? { ...spec, concurrency: Math.max(1, threads) } : spec;
+}
+
+/** The same spec with its files' hashes taken now (what `resume --force` records). */
+export function rehashEvaluatorFiles(spec: EvaluatorSpec): EvaluatorSpec {
+  if (spec.kind === 'combined') return { ...spec, parts: spec.parts.map(rehashEvaluatorFiles) };
+  if (spec.kind === 'command' || spec.kind === 'module' || spec.kind === 'table') return { ...spec, files: hashFiles(Object.keys(spec.files)) };
+  return spec;
+}
+
+export interface RunOptions {
+  readonly onEvent?: (event: StudyEvent) => void;
+  /** Aborting stops the study after the evaluator call in flight, with a checkpoint to resume from. */
+  readonly signal?: AbortSignal;
+  /** Wraps the evaluator (the live view's pause gate). */
+  readonly wrapEvaluator?: (evaluator: Evaluator) => Evaluator;
+}
+
+/** Runs a created (or recorded) study with its evaluator; the evaluator is closed however the run ends. */
+export async function runPreparedStudy(store: SqliteStore, study: StudyRecord, resolved: ResolvedStudy, options: RunOptions = {}): Promise<StudyOutcome> {
+  const c = resolved.config;
+  let evaluator: Evaluator | undefined;
+  try {
+    evaluator = await createStudyEvaluator(resolved);
+    if (options.wrapEvaluator) evaluator = options.wrapEvaluator(evaluator);
+    return await runStudy({
+      store,
+      study,
+      space: resolved.space,
+      strategy: resolved.strategy,
+      strategyOptions: c.strategyOptions,
+      objectives: resolved.objectives,
+      constraints: resolved.constraints,
+      evaluator,
+      budget: resolved.budget,
+      batchSize: c.generationSize,
+      recordEvery: c.chunkSize * Math.max(1, c.threads),
+      // A command kills its own process group at its timeout; a race here would only abandon the process.
+      timeoutMsPerCandidate: specParts(resolved.evaluator).some((p) => p.kind === 'command') ? undefined : c.timeoutMs,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } finally {
+    await evaluator?.close?.();
+  }
+}
+
+export interface FrontierEntry {
+  readonly seq: number;
+  readonly genes: Readonly<Record<string, number | string>>;
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+/** The frontier's candidates with their gene values and every recorded metric. */
+export function frontierEntries(store: SqliteStore, study: StudyRecord, resolved: ResolvedStudy, outcome: StudyOutcome): FrontierEntry[] {
+  return outcome.frontier.map((p) => {
+    const rec = store.candidate(study.id, contentHash(resolved.space.id, resolved.space.key(p.genes)));
+    return { seq: p.seq, genes: resolved.space.describe(p.genes), metrics: rec?.metrics ?? {} };
+  });
+}
+
+/** Opens a database, turning a refused or missing file into a one-line usage error. */
+export function openStudyStore(path: string, options: { mustExist?: boolean; readonly?: boolean } = {}): SqliteStore {
+  try {
+    return SqliteStore.open(path, options);
+  } catch (error) {
+    if (error instanceof StoreError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Validates and resolves a configuration and checks its metrics; writes nothing. */
+export async function prepareStudy(input: StudyConfigInput | Record<string, unknown>, sources: ConfigSources = {}): Promise<ResolvedStudy> {
+  const config = parseStudyConfig(input, sources);
+  const resolved = resolveStudy(config, sources);
+  await checkStudyMetrics(resolved);
+  return resolved;
+}
+
+/** Creates the study's record; a name already in the database is refused (resume it instead). */
+export function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string): { store: SqliteStore; study: StudyRecord } {
+  const dbPath = resolved.config.db ?? DEFAULT_DB;
+  // Check the name before creating anything: an existing database is opened for it first.
+  if (existsSync(dbPath)) {
+    const probe = openStudyStore(dbPath, { mustExist: true });
+    const clash = probe.getStudy(resolved.name);
+    probe.close();
+    if (clash) throw new UsageError(`study '${resolved.name}' already exists in ${dbPath}; continue it with 'hwnas resume ${resolved.name}' or choose another --name`);
+  }
+  const store = openStudyStore(dbPath);
+  try {
+    const study = store.createStudy({
+      name: resolved.name,
+      config: resolved.config,
+      seed: resolved.config.seed,
+      space: resolved.config.space,
+      device: resolved.config.device ?? '',
+      objectives: resolved.objectives.map((o) => `${o.direction}:${o.metric}`),
+      constraints: resolved.constraints.map((c) => c.text),
+      strategy: resolved.config.strategy,
+      hwnasVersion,
+      evaluator: resolved.evaluator,
+    });
+    return { store, study };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
