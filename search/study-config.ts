@@ -23,7 +23,7 @@ import { PTQ_B_READINGS } from '../predictors/loss/precision-penalty.js';
 import { EVALUATOR_KINDS, type EvaluatorSpec, type UserEvaluatorSpec } from './evaluate/registry.js';
 import type { MetricDeclaration } from './evaluate/metric-declarations.js';
 import { helpLatencySpec, nb201AccuracySpec } from './evaluate/shipped-tables.js';
-import { declaredMetrics, userEvaluatorSchema, userEvaluatorSpecs } from './user-evaluators.js';
+import { userEvaluatorSchema, userEvaluatorSpecs } from './user-evaluators.js';
 import { ROOFLINE_REFERENCE_DEVICE } from '../predictors/latency/encode.js';
 import { loadHelpMeta, SHIPPED_HELP_META_FILE } from '../predictors/latency/data.js';
 import { getStrategy } from './strategies/index.js';
@@ -262,6 +262,19 @@ function composeSpec(base: EvaluatorSpec, extra: readonly EvaluatorSpec[]): Eval
   return { kind: 'combined', parts: [base, ...extra] };
 }
 
+/**
+ * The metrics a study's objectives and constraints may name, with the declared directions: the built-in ones,
+ * NAS-Bench-201's accuracies for nb201, and what the study's own evaluators declare.
+ */
+export function metricCatalog(c: Pick<StudyConfig, 'space' | 'evaluators'>): { known: string[]; directions: Record<string, Direction>; declared: MetricDeclaration[] } {
+  const declared = [...(c.space === 'nb201' ? nb201AccuracySpec().metrics : []), ...c.evaluators.flatMap((e) => e.metrics)].map((m) => ({ name: m.name, unit: m.unit, direction: m.direction }));
+  return {
+    known: [...new Set([...Object.keys(METRICS), ...declared.map((d) => d.name)])],
+    directions: Object.fromEntries(declared.map((d) => [d.name, d.direction])),
+    declared,
+  };
+}
+
 /** Resolves ids (space, strategy, metrics) and checks the strategy accepts its options. Writes nothing. */
 export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}): ResolvedStudy {
   const where = (key: string) => (sources.flagKeys?.has(key) || !sources.file ? `--${kebab(key)}: ` : `${sources.file}: ${key}: `);
@@ -281,10 +294,8 @@ export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}): Resol
   };
   const strategy = rethrow('strategy', () => getStrategy(c.strategy));
   const user: UserEvaluatorSpec[] = rethrow('evaluators', () => userEvaluatorSpecs(c.evaluators, { space, spaceRef: c.space, threads: c.threads, timeoutMs: c.timeoutMs }));
-  const shipped = space.id === 'nb201' && c.space === 'nb201' ? [nb201AccuracySpec()] : [];
-  const declared = [...declaredMetrics(shipped), ...declaredMetrics(user)];
-  const known = [...new Set([...Object.keys(METRICS), ...declared.map((d) => d.name)])];
-  const directions: Record<string, Direction> = Object.fromEntries(declared.map((d) => [d.name, d.direction]));
+  const shipped = c.space === 'nb201' ? [nb201AccuracySpec()] : [];
+  const { known, directions, declared } = metricCatalog(c);
   const objectives = rethrow('objectives', () => parseObjectives(c.objectives, known, directions));
   const constraints = rethrow('constraints', () => parseConstraints(c.constraints, known));
   // Bad strategy options surface now, not after the database was created.

@@ -88,8 +88,3 @@ export function userEvaluatorSpecs(
     return spec;
   });
 }
-
-/** The metrics a spec's user parts declare. */
-export function declaredMetrics(specs: readonly UserEvaluatorSpec[]): MetricDeclaration[] {
-  return specs.flatMap((s) => s.metrics.map(declaration));
-}

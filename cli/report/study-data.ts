@@ -11,7 +11,7 @@ import type { Workload } from '../../core/workload.js';
 import type { DeviceProfile } from '../../hardware/device.js';
 import { getDevice } from '../../hardware/devices.js';
 import type { CandidateRecord, SqliteStore, StudyRecord } from '../../search/store/index.js';
-import { parseStudyConfig, type StudyConfig } from '../../search/study-config.js';
+import { metricCatalog, parseStudyConfig, type StudyConfig } from '../../search/study-config.js';
 import { UsageError } from '../errors.js';
 import type { PrecisionLossSpec } from '../../search/evaluate/analytic.js';
 
@@ -115,7 +115,8 @@ export function loadStudyData(store: SqliteStore, name: string): StudyData {
   if (!study) throw new UsageError(`unknown study '${name}' in ${store.path}; studies: ${store.listStudies().map((s) => s.name).join(', ') || '(none)'}`);
   const config = parseStudyConfig(study.config, { file: `${store.path}: study '${name}' config` });
   const space = getSpace(study.space);
-  const objectives = parseObjectives(config.objectives);
+  const { known, directions } = metricCatalog(config);
+  const objectives = parseObjectives(config.objectives, known, directions);
   const candidates = [...store.candidates(study.id, ['done', 'failed'])];
   const points = candidates.map((r) => (r.status === 'done' ? r.objectives! : new Array<number>(objectives.length).fill(Infinity)));
   const violations = candidates.map((r) => (r.status === 'done' ? r.violation! : Infinity));

@@ -2,6 +2,7 @@
  * The launcher loop behind `hwnas` on a terminal: show the launcher, run what was chosen through the ordinary
  * commands (search and resume draw the live view), come back with a one-line outcome, until Quit.
  */
+import { readdirSync } from 'node:fs';
 import { render } from 'ink';
 import React from 'react';
 import { SPACES } from '../../core/spaces/index.js';
@@ -24,15 +25,18 @@ export function searchFields(): FormField[] {
   const spaces = Object.keys(SPACES);
   const devices = deviceIds();
   const strategies = Object.keys(STRATEGIES);
-  const objectives = ['loss,latency', 'loss,decodeMsPerToken', 'loss,ttft', 'loss,latency,memory', 'loss,energy', 'latency,params'];
+  const objectives = ['loss,latency', 'loss,decodeMsPerToken', 'loss,ttft', 'loss,latency,memory', 'loss,energy', 'latency,params', 'max:cifar10Accuracy,latency'];
+  // A study file in the working directory (its evaluators: bring your own metrics) replaces the form's choices.
+  const configs = ['none', ...readdirSync('.').filter((f) => /\.ya?ml$/.test(f)).sort()];
   const constraints = ['none', 'memory<=8GB', 'memory<=16GB', 'decodeMsPerToken<=20', 'ttft<=200'];
   const budgets = ['500', '1000', '2000', '5000', '20000', '100000'];
   const at = (list: readonly string[], v: string) => Math.max(0, list.indexOf(v));
   return [
+    { key: 'config', label: 'study file', choices: configs, hints: configs.map((c) => (c === 'none' ? 'the choices below' : 'its fields (and its own evaluators) replace the choices below')), initial: 0 },
     { key: 'space', label: 'space', choices: spaces, hints: spaces.map((s) => SPACES[s].description), initial: at(spaces, 'llm-codesign') },
     { key: 'device', label: 'device', choices: devices, initial: at(devices, 'jetson-agx-orin') },
     { key: 'workload', label: 'workload', choices: WORKLOADS.map((w) => w.label), hints: WORKLOADS.map((w) => w.hint), initial: 0 },
-    { key: 'objectives', label: 'objectives', choices: objectives, hints: objectives.map((o) => (o.startsWith('latency') ? 'for CNN spaces (no loss law)' : 'minimise both')), initial: 0 },
+    { key: 'objectives', label: 'objectives', choices: objectives, hints: objectives.map((o) => (o.startsWith('latency') ? 'for CNN spaces (no loss law)' : o.includes('Accuracy') ? "nb201: NAS-Bench-201's trained accuracy" : 'minimise both')), initial: 0 },
     { key: 'constraint', label: 'constraint', choices: constraints, initial: 0 },
     { key: 'strategy', label: 'strategy', choices: strategies, initial: at(strategies, 'nsga2') },
     { key: 'evaluations', label: 'budget', choices: budgets, hints: budgets.map(() => 'evaluations'), initial: at(budgets, '2000') },
@@ -44,9 +48,11 @@ export function searchFields(): FormField[] {
 /** `hwnas search` arguments for the form's values, with a study name not yet taken in the database. */
 export function searchArgv(values: Readonly<Record<string, string>>, dbPath: string, taken: ReadonlySet<string>): string[] {
   const w = WORKLOADS.find((x) => x.label === values.workload) ?? WORKLOADS[0];
-  const base = `${values.space}-${values.device}-${values.strategy}-s${values.seed}`;
+  const config = values.config && values.config !== 'none' ? values.config : undefined;
+  const base = config ? config.replace(/\.ya?ml$/, '') : `${values.space}-${values.device}-${values.strategy}-s${values.seed}`;
   let name = base;
   for (let k = 2; taken.has(name); k++) name = `${base}-${k}`;
+  if (config) return ['-c', config, '--name', name, '--db', dbPath];
   const argv = ['--space', values.space, '--device', values.device, '--objectives', values.objectives, '--strategy', values.strategy, '--evaluations', values.evaluations, '--seed', values.seed, '--threads', values.threads];
   argv.push('--batch', String(w.batch), '--prompt', String(w.prompt), '--generate', String(w.generate));
   if (values.constraint && values.constraint !== 'none') argv.push('--constraint', values.constraint);

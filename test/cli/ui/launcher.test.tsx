@@ -42,7 +42,7 @@ describe('launcher', () => {
     ui.stdin.write(KEY.enter);
     await until(() => actions.length > 0);
     expect(actions).toEqual([
-      { kind: 'search', values: { space: 'llm-codesign', device: 'jetson-agx-orin', workload: 'chat', objectives: 'loss,latency', constraint: 'none', strategy: 'nsga2', evaluations: '2000', seed: '0', threads: '0' } },
+      { kind: 'search', values: { config: 'none', space: 'llm-codesign', device: 'jetson-agx-orin', workload: 'chat', objectives: 'loss,latency', constraint: 'none', strategy: 'nsga2', evaluations: '2000', seed: '0', threads: '0' } },
     ]);
   });
 
@@ -94,5 +94,10 @@ describe('launcher → search arguments', () => {
     expect(flag('--constraint')).toBe('memory<=8GB');
     expect(flag('--db')).toBe('x.db');
     expect(searchArgv({ ...values, constraint: 'none' }, 'x.db', new Set())).not.toContain('--constraint');
+  });
+
+  it('a study file (with its own evaluators) replaces the form: -c, named after the file', () => {
+    const values = { config: 'accuracy.yaml', space: 'llm-codesign', device: 'jetson-agx-orin', workload: 'chat', objectives: 'loss,latency', constraint: 'none', strategy: 'nsga2', evaluations: '2000', seed: '0', threads: '0' };
+    expect(searchArgv(values, 'x.db', new Set(['accuracy']))).toEqual(['-c', 'accuracy.yaml', '--name', 'accuracy-2', '--db', 'x.db']);
   });
 });
