@@ -2,9 +2,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+/** Named so that the declaration files can name it. */
+export type ParsedFlags<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: boolean }>>;
 
 /** Strict flag parsing: an unknown flag or a missing value becomes one UsageError line naming the valid flags. */
-export function parseFlags<O extends Options>(command: string, argv: readonly string[], options: O, allowPositionals = false) {
+export function parseFlags<O extends Options>(command: string, argv: readonly string[], options: O, allowPositionals = false): ParsedFlags<O> {
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals });
   } catch (error) {

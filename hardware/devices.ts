@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { PRECISIONS, type Precision } from '../core/precision.js';
 import type { DeviceProfile } from './device.js';
+import { PACKAGE_ROOT } from './shipped-files.js';
 
 /** Thrown for a bad device file or an unknown device id: the CLI reports it as one line, exit 2. */
 export class DeviceError extends Error {
@@ -77,7 +77,8 @@ export function loadDeviceFile(path: string): DeviceProfile {
   return parseDeviceProfile(data, path);
 }
 
-const builtinDir = join(dirname(fileURLToPath(import.meta.url)), 'devices');
+// From the package root: the compiled code in dist/ reads the same files as the sources.
+const builtinDir = join(PACKAGE_ROOT, 'hardware', 'devices');
 let builtins: ReadonlyMap<string, DeviceProfile> | undefined;
 
 /** The built-in profiles (hardware/devices/*.json), by id. */

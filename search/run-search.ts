@@ -14,6 +14,7 @@ import { createPoolEvaluator, evaluateGuarded } from './evaluate/pool.js';
 import { createEvaluator, specParts, type EvaluatorSpec } from './evaluate/registry.js';
 import { DEFAULT_DB, SqliteStore, StoreError, contentHash, type StudyRecord } from './store/index.js';
 import { parseStudyConfig, resolveStudy, type ConfigSources, type ResolvedStudy, type StudyConfigInput } from './study-config.js';
+import { spaceRefName } from './space-file.js';
 import { runStudy, type StudyEvent, type StudyOutcome } from './study.js';
 
 const USER_KINDS: ReadonlySet<string> = new Set(['command', 'module', 'table']);
@@ -181,7 +182,7 @@ export function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string)
       name: resolved.name,
       config: resolved.config,
       seed: resolved.config.seed,
-      space: resolved.config.space,
+      space: spaceRefName(resolved.config.space),
       device: resolved.config.device ?? '',
       objectives: resolved.objectives.map((o) => `${o.direction}:${o.metric}`),
       constraints: resolved.constraints.map((c) => c.text),
@@ -193,5 +194,41 @@ export function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string)
   } catch (error) {
     store.close();
     throw error;
+  }
+}
+
+export interface SearchResult {
+  readonly study: string;
+  readonly db: string;
+  readonly status: StudyOutcome['status'];
+  readonly reason: StudyOutcome['reason'];
+  readonly evaluations: number;
+  readonly failed: number;
+  readonly hypervolume: number;
+  /** The feasible non-dominated candidates, with their gene values and every metric recorded. */
+  readonly frontier: readonly FrontierEntry[];
+}
+
+/**
+ * Runs a new study from a configuration (the fields of study.yaml; `db: ':memory:'` keeps nothing) to its end and
+ * returns its frontier. A bad configuration throws a UsageError before anything is written.
+ */
+export async function runSearch(config: StudyConfigInput, options: RunOptions & { readonly hwnasVersion?: string } = {}): Promise<SearchResult> {
+  const resolved = await prepareStudy(config);
+  const { store, study } = createStudyRecord(resolved, options.hwnasVersion ?? 'library');
+  try {
+    const outcome = await runPreparedStudy(store, study, resolved, options);
+    return {
+      study: study.name,
+      db: store.path,
+      status: outcome.status,
+      reason: outcome.reason,
+      evaluations: outcome.evaluations,
+      failed: outcome.failed,
+      hypervolume: outcome.hypervolume,
+      frontier: frontierEntries(store, study, resolved, outcome),
+    };
+  } finally {
+    store.close();
   }
 }

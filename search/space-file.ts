@@ -7,8 +7,17 @@ import { UsageError } from '../core/usage-error.js';
 
 const SPACE_FILE = /\.(json|ya?ml)$/;
 
-/** A built-in space by id, or a user's space file (.json, .yaml, .yml; see core/spaces/user-space.ts). */
-export function resolveSpace(idOrPath: string): SearchSpace {
+/** A space as a study records it: a built-in id, a space file, or a space definition inline (`defineSpace`). */
+export type SpaceRef = string | Readonly<Record<string, unknown>>;
+
+/** The id of the space a reference names, without reading a file. */
+export function spaceRefName(ref: SpaceRef): string {
+  return typeof ref === 'string' ? ref : String(ref.id ?? 'space');
+}
+
+/** A built-in space by id, a user's space file (.json, .yaml, .yml; see core/spaces/user-space.ts), or a definition. */
+export function resolveSpace(idOrPath: SpaceRef): SearchSpace {
+  if (typeof idOrPath !== 'string') return userSpace(idOrPath, `space '${spaceRefName(idOrPath)}'`);
   if (!SPACE_FILE.test(idOrPath)) {
     if (!SPACES[idOrPath]) throw new UsageError(`unknown search space '${idOrPath}'; valid: ${Object.keys(SPACES).join(', ')}, or a space file (.json/.yaml)`);
     return getSpace(idOrPath);

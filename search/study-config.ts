@@ -8,7 +8,7 @@ import { UsageError, formatPath } from '../core/usage-error.js';
 import { parseConstraints, parseObjectives, type Constraint, type Direction, type Objective } from '../core/objectives.js';
 import { METRICS } from '../core/metrics.js';
 import type { SearchSpace } from '../core/space.js';
-import { resolveSpace } from './space-file.js';
+import { resolveSpace, spaceRefName } from './space-file.js';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { adaptedDir } from '../predictors/latency/registry.js';
@@ -49,7 +49,8 @@ export const studyConfigSchema = z.strictObject({
     .optional(),
   /** The database file (default hwnas.db in the working directory). */
   db: z.string().min(1).optional(),
-  space: z.string().min(1),
+  /** A built-in space id, a space file, or a space definition (as in a space file). */
+  space: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
   device: z.string().min(1).optional(),
   objectives: z.string().min(1).default('loss,latency'),
   constraints: z.array(z.string().min(1)).default([]),
@@ -152,7 +153,7 @@ export function defaultStudyName(c: StudyConfig): string {
   // A profile from a file (--device-file, or --device path/to/device.json) is named by its file ('device').
   const fileName = (path: string) => basename(path).replace(/\.json$/i, '');
   const device = c.device !== undefined ? (/[\\/]|\.json$/i.test(c.device) ? fileName(c.device) : c.device) : c.deviceFile !== undefined ? fileName(c.deviceFile) : 'nodevice';
-  return `${c.space}-${device}-${c.strategy}-s${c.seed}`;
+  return `${spaceRefName(c.space)}-${device}-${c.strategy}-s${c.seed}`;
 }
 
 /** The evaluator kind used when the config names none: analytic when available, else the slow test one. */
@@ -247,7 +248,7 @@ function predictedSpecOf(c: StudyConfig, base: Omit<PredictedSpec, 'kind' | 'pre
  * energy is not the device's and is dropped).
  */
 function helpTableSpecOf(c: StudyConfig, at: (key: string) => string): EvaluatorSpec {
-  if (c.space !== 'nb201' && c.space !== 'fbnet') throw new UsageError(`${at('latency')}table latency is HELP's measurements, of nb201 and fbnet only, not ${c.space}`);
+  if (c.space !== 'nb201' && c.space !== 'fbnet') throw new UsageError(`${at('latency')}table latency is HELP's measurements, of nb201 and fbnet only, not ${spaceRefName(c.space)}`);
   const devices = loadHelpMeta(SHIPPED_HELP_META_FILE, c.space).devices;
   if (c.device === undefined || !devices.includes(c.device)) throw new UsageError(`${at('device')}${c.device === undefined ? 'required:' : `'${c.device}' is not`} a device of HELP's ${c.space} table; one of ${devices.join(', ')}`);
   const table = helpLatencySpec(c.space, c.device);

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { SearchSpace } from '../core/space.js';
+import type { SpaceRef } from './space-file.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, type CommandSpec } from './evaluate/command.js';
 import { filesOfCommand, hashFiles } from './evaluate/identity.js';
 import { metricDeclarationSchema, parseMetricFlag, type MetricDeclaration } from './evaluate/metric-declarations.js';
@@ -44,7 +45,7 @@ const declaration = (m: MetricDeclaration): MetricDeclaration => ({ name: m.name
 /** The spec of each configured evaluator. Throws an Error naming what is wrong (the caller adds where). */
 export function userEvaluatorSpecs(
   entries: readonly UserEvaluatorConfig[],
-  ctx: { readonly space: SearchSpace; readonly spaceRef: string; readonly threads: number; readonly timeoutMs: number | undefined },
+  ctx: { readonly space: SearchSpace; readonly spaceRef: SpaceRef; readonly threads: number; readonly timeoutMs: number | undefined },
 ): UserEvaluatorSpec[] {
   return entries.map((e, i): UserEvaluatorSpec => {
     const where = `evaluators[${i}]`;

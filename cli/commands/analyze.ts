@@ -1,8 +1,6 @@
-import { paperClosedForm } from '../../hardware/paper-closed-form.js';
-import { analyzeLlm, type LlmAnalysis } from '../../hardware/roofline.js';
 import { resolveLaw } from '../../predictors/loss/index.js';
 import type { LossLaw } from '../../predictors/loss/law.js';
-import { lossParts, lossWarnings } from '../../predictors/loss/loss-parts.js';
+import { analyze } from '../../search/analyze.js';
 import { DEFAULT_TRAINING_TOKENS } from '../../search/evaluate/analytic.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { PRICING_FLAGS, readArchitecture, readDevice, readPrecisionLoss, readWorkload, withPrecisionFlags } from '../architecture-input.js';
@@ -54,15 +52,12 @@ export const command: Command = {
     const arch = withPrecisionFlags(readArchitecture(f.model, f.config), f);
     const device = readDevice(f.device);
     const workload = readWorkload(f);
-    const law = loadLaw(f['loss-law'] ?? 'codesign');
+    const lossLaw = f['loss-law'] ?? 'codesign';
+    loadLaw(lossLaw);
     const trainingTokens = numberFlag('training-tokens', f['training-tokens'], DEFAULT_TRAINING_TOKENS, { min: 1 });
 
-    const options = { trainingTokens, ...readPrecisionLoss(f) };
-
-    const a: LlmAnalysis = f.paper ? paperClosedForm(arch, workload, device) : analyzeLlm(arch, workload, device, { ideal: f.ideal ?? false });
-    const parts = lossParts(law, arch, options, a.params);
-    const warnings = lossWarnings(law, arch, options, a.params, parts);
-    const loss = { law: law.id, predicted: parts.loss, ...parts, warnings };
+    const { analysis: a, loss } = analyze(arch, device, { workload, mode: f.paper ? 'paper' : f.ideal ? 'ideal' : 'roofline', lossLaw, trainingTokens, precisionLoss: readPrecisionLoss(f) });
+    const { warnings } = loss;
 
     if (f.json) {
       console.log(JSON.stringify({ model: arch.name ?? f.config, device: device.id, workload, precision: arch.precision, ...a, loss }));
@@ -83,7 +78,7 @@ export const command: Command = {
         `end to end      ${ms(a.totalLatencyMs)}`,
         `memory          ${bytesText(a.memory.totalBytes)} = weights ${bytesText(a.memory.weightsBytes)} + KV ${bytesText(a.memory.kvCacheBytes)} + activations ${bytesText(a.memory.activationBytes)} — ${a.memory.fits ? 'fits' : 'does NOT fit'} in ${bytesText(device.memoryBytes)}`,
         `energy          ${a.energyJ.toPrecision(4)} J per request, ${a.energyJPerToken.toPrecision(4)} J per generated token`,
-        ...lossPartsLines(parts, warnings).map((line, i) => (i === 0 ? `loss (${law.id})  ${line}` : `               ${line}`)),
+        ...lossPartsLines(loss, warnings).map((line, i) => (i === 0 ? `loss (${loss.law})  ${line}` : `               ${line}`)),
       ].join('\n'),
     );
     return 0;

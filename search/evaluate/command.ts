@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Architecture } from '../../core/architecture.js';
 import type { Genes, SearchSpace } from '../../core/space.js';
-import { resolveSpace } from '../space-file.js';
+import { resolveSpace, type SpaceRef } from '../space-file.js';
 import { candidateDocument } from './candidate-document.js';
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 import type { FileHashes } from './identity.js';
@@ -21,7 +21,7 @@ export interface CommandSpec {
   readonly command: string;
   readonly cwd: string;
   /** The space id or space file the candidates come from (for their gene names). */
-  readonly space: string;
+  readonly space: SpaceRef;
   readonly metrics: readonly MetricDeclaration[];
   /** Per attempt; then the process group gets SIGTERM, and SIGKILL KILL_GRACE_MS later. */
   readonly timeoutMs: number;

@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Architecture } from '../../core/architecture.js';
 import type { Genes, SearchSpace } from '../../core/space.js';
-import { resolveSpace } from '../space-file.js';
+import { resolveSpace, type SpaceRef } from '../space-file.js';
 import { candidateDocument, type CandidateDocument } from './candidate-document.js';
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 import type { FileHashes } from './identity.js';
@@ -17,7 +17,7 @@ export interface ModuleSpec {
   readonly kind: 'module';
   /** Absolute path of the module. */
   readonly file: string;
-  readonly space: string;
+  readonly space: SpaceRef;
   readonly metrics: readonly MetricDeclaration[];
   /** SHA-256 of the module file when the study began (identity.ts). */
   readonly files: FileHashes;

@@ -10,7 +10,7 @@ import type { Architecture } from '../../core/architecture.js';
 import type { Genes, SearchSpace } from '../../core/space.js';
 import { readTextFile, shippedDataFile } from '../../hardware/shipped-files.js';
 import { parseCsv } from '../../predictors/loss/data.js';
-import { resolveSpace } from '../space-file.js';
+import { resolveSpace, type SpaceRef } from '../space-file.js';
 import { archStrOf } from './candidate-document.js';
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 import type { FileHashes } from './identity.js';
@@ -28,7 +28,7 @@ export interface TableSpec {
   /** A CSV path, or a file under the package's data/ when `shipped`. */
   readonly file: string;
   readonly shipped?: boolean;
-  readonly space: string;
+  readonly space: SpaceRef;
   readonly key: TableKey;
   readonly metrics: readonly TableMetric[];
   /** SHA-256 of a user's table when the study began (identity.ts); empty for shipped tables. */

@@ -1,0 +1,41 @@
+/**
+ * hwnas as a library: the functions the `hwnas` command composes.
+ *
+ *   import { analyze, sweep, runSearch, defineSpace } from 'hwnas';
+ *
+ * - analyze(model, device, options)  one LLM architecture priced on one device (roofline per operator, memory,
+ *                                    energy, predicted loss), as `hwnas analyze`.
+ * - sweep(options)                   every candidate of a finite space, the Pareto frontier marked, as `hwnas sweep`.
+ * - runSearch(config, options)       a durable, resumable study (the fields of study.yaml), as `hwnas search`;
+ *                                    returns the frontier with every metric.
+ * - defineSpace(definition)          a space of your own (an LLM base and genes, as a space file holds), checked.
+ * Your own evaluators go in the config's `evaluators` (a command, a module, a table), with the metrics they declare.
+ */
+import type { UserSpaceSpec } from './core/spaces/user-space.js';
+import { userSpace } from './core/spaces/user-space.js';
+
+export { analyze, DEFAULT_WORKLOAD, type AnalyzeOptions, type AnalyzeResult } from './search/analyze.js';
+export { sweep, MAX_SWEEP, type SweepOptions, type SweepResult, type SweepRow } from './search/sweep.js';
+export { runSearch, prepareStudy, type FrontierEntry, type RunOptions, type SearchResult } from './search/run-search.js';
+export type { StudyConfig, StudyConfigInput } from './search/study-config.js';
+export type { StudyEvent } from './search/study.js';
+export type { CandidateDocument } from './search/evaluate/candidate-document.js';
+export type { EvaluatorModule } from './search/evaluate/module.js';
+export type { MetricDeclaration } from './search/evaluate/metric-declarations.js';
+export { resolveSpace, type SpaceRef } from './search/space-file.js';
+export { SPACES, getSpace } from './core/spaces/index.js';
+export type { SearchSpace, Genes, Gene } from './core/space.js';
+export type { Architecture, LlmArchitecture, Nb201Architecture, FbnetArchitecture } from './core/architecture.js';
+export type { Workload } from './core/workload.js';
+export { PRESETS, PRESET_IDS } from './core/presets.js';
+export { getDevice, deviceIds, builtinDevices, loadDeviceFile } from './hardware/devices.js';
+export type { DeviceProfile } from './hardware/device.js';
+export type { LlmAnalysis } from './hardware/roofline.js';
+export { UsageError } from './core/usage-error.js';
+export type { UserSpaceSpec };
+
+/** Checks a space definition (as a space file holds it) and returns it, plain data a study records and resumes from. */
+export function defineSpace<T extends UserSpaceSpec>(definition: T): T {
+  userSpace(definition, `space '${definition.id}'`);
+  return definition;
+}
