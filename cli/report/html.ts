@@ -3,6 +3,7 @@
  * hypervolume over evaluations, the frontier table, and the per-operator roofline breakdown of one frontier
  * point — with every plot inline as SVG (no scripts, no network).
  */
+import { metricCatalog } from '../../search/study-config.js';
 import type { Architecture } from '../../core/architecture.js';
 import { HfConfigError, toHfConfig } from '../../core/hf-config.js';
 import { DEFAULT_CNN_WORKLOAD, lowerFbnet, lowerNb201 } from '../../core/lower-cnn.js';
@@ -167,9 +168,11 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
     roofline: specs.roofline ? await renderSvg(specs.roofline) : null,
   };
 
-  // A loss is shown with its parts (cli/loss-parts.ts); studies priced before them have none, and show none.
+  // A loss is shown with its parts (cli/loss-parts.ts); studies priced before them have none, and show none. Then
+  // the metrics the study's own evaluators (and the shipped tables) declare, then the usual ones.
   const lossParts = data.objectives.some((o) => o.metric === 'loss') ? ['baseLoss', 'quantPenalty', 'trainingPrecisionPenalty'] : [];
-  const metricCols = [...new Set([yMetric, xMetric, ...data.objectives.map((o) => o.metric), ...lossParts, 'params', 'memoryBytes', 'ttftMs', 'decodeMsPerToken'])].filter((m) => frontier.some((c) => c.metrics?.[m] !== undefined));
+  const declared = metricCatalog(data.config).declared.map((d) => d.name);
+  const metricCols = [...new Set([yMetric, xMetric, ...data.objectives.map((o) => o.metric), ...lossParts, ...declared, 'params', 'memoryBytes', 'ttftMs', 'decodeMsPerToken'])].filter((m) => frontier.some((c) => c.metrics?.[m] !== undefined));
   const hfType = (c: CandidateRecord): string => {
     const arch = space.decode(c.genes);
     if (arch.family !== 'llm') return '—';
