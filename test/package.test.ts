@@ -72,12 +72,14 @@ describe('the packed tarball in another project', () => {
         "import * as hwnas from 'hwnas';",
         "const a = hwnas.analyze('qwen2.5-0.5b', 'jetson-agx-orin');",
         "const s = hwnas.sweep({ space: 'nb201', device: 'raspberry-pi-5' });",
-        'console.log(JSON.stringify({ functions: ["analyze", "sweep", "runSearch", "defineSpace", "getDevice"].map((f) => typeof hwnas[f]), params: a.analysis.params.total, cells: s.rows.length, devices: hwnas.deviceIds().includes("jetson-agx-orin") }));',
+        // Worker threads from the compiled code: the pool must find dist/search/evaluate/pool-worker.js.
+        "const r = await hwnas.runSearch({ space: 'nb201', device: 'raspberry-pi-5', objectives: 'max:cifar10Accuracy,latency', strategy: 'random', evaluations: 24, threads: 2, db: ':memory:' });",
+        'console.log(JSON.stringify({ functions: ["analyze", "sweep", "runSearch", "defineSpace", "getDevice"].map((f) => typeof hwnas[f]), params: a.analysis.params.total, cells: s.rows.length, devices: hwnas.deviceIds().includes("jetson-agx-orin"), searched: [r.evaluations, r.failed, r.frontier.every((p) => p.metrics.cifar10Accuracy > 0)] }));',
       ].join('\n'),
     );
     const checked = JSON.parse(run(process.execPath, ['check.mjs'], project));
     // Qwen2.5-0.5B: 494,032,768 parameters (its model card); NAS-Bench-201: 5^6 cells.
-    expect(checked).toEqual({ functions: ['function', 'function', 'function', 'function', 'function'], params: 494_032_768, cells: 15_625, devices: true });
+    expect(checked).toEqual({ functions: ['function', 'function', 'function', 'function', 'function'], params: 494_032_768, cells: 15_625, devices: true, searched: [24, 0, true] });
     expect(run(process.execPath, ['node_modules/.bin/hwnas', 'devices'], project)).toMatch(/jetson-agx-orin/);
   }, 600_000);
 });
