@@ -12,7 +12,7 @@ import { filesOfCommand, hashFiles } from './evaluate/identity.js';
 import { metricDeclarationSchema, parseMetricFlag, type MetricDeclaration } from './evaluate/metric-declarations.js';
 import type { ModuleSpec } from './evaluate/module.js';
 import type { UserEvaluatorSpec } from './evaluate/registry.js';
-import { detectTableKey, loadTable, TableError, type TableMetric, type TableSpec } from './evaluate/table.js';
+import { detectTableKey, loadTable, tableHeader, TableError, type TableMetric, type TableSpec } from './evaluate/table.js';
 
 /** `max:cifar10Accuracy:%` (a table's column after '=': `max:acc:%=cifar10_test`), or the object form. */
 const metricEntry = z.union([
@@ -70,14 +70,13 @@ export function userEvaluatorSpecs(
       const spec: ModuleSpec = { kind: 'module', file: e.module, space: ctx.spaceRef, metrics: e.metrics.map(declaration), files: hashFiles([e.module]) };
       return spec;
     }
-    const header = (() => {
-      try {
-        return loadTable({ file: e.table, key: 'genes', metrics: [], space: ctx.spaceRef }, ctx.space).header;
-      } catch {
-        return undefined;
-      }
-    })();
-    const key = e.key ?? (header ? detectTableKey(header, ctx.space) : 'arch_str');
+    let key: TableSpec['key'] | undefined = e.key;
+    try {
+      key ??= detectTableKey(tableHeader({ file: e.table }), ctx.space);
+    } catch (error) {
+      if (error instanceof TableError) throw new Error(`${where}: ${error.message}`);
+      throw error;
+    }
     if (!key) throw new Error(`${where}: ${e.table} has no key column: give it arch_str, genes, or one column per gene (${ctx.space.genes.map((g) => g.name).join(', ')})`);
     const spec: TableSpec = { kind: 'table', file: e.table, space: ctx.spaceRef, key, metrics: e.metrics, files: hashFiles([e.table]) };
     try {

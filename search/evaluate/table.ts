@@ -53,6 +53,19 @@ export function detectTableKey(header: readonly string[], space: SearchSpace): T
 
 const genesKey = (genes: readonly number[]) => genes.join('.');
 
+/** The column names of a table (its first line). */
+export function tableHeader(spec: Pick<TableSpec, 'file' | 'shipped'>): string[] {
+  const path = tablePath(spec);
+  let text: string;
+  try {
+    text = readTextFile(path);
+  } catch (error) {
+    throw new TableError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const end = text.indexOf('\n');
+  return [...parseCsv(end < 0 ? text : text.slice(0, end), path).header];
+}
+
 /** Rows by key: each row's metric values in the order of `metrics`. */
 export interface LoadedTable {
   readonly rows: ReadonlyMap<string, Float64Array>;

@@ -13,6 +13,7 @@ import { createModuleEvaluator } from '../../../search/evaluate/module.js';
 import { createPoolEvaluator } from '../../../search/evaluate/pool.js';
 import { nb201AccuracySpec } from '../../../search/evaluate/shipped-tables.js';
 import { createTableEvaluator, type TableSpec } from '../../../search/evaluate/table.js';
+import { userEvaluatorSpecs } from '../../../search/user-evaluators.js';
 
 const fixtures = resolve('test/search/evaluate/fixtures');
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-user-eval-'));
@@ -118,6 +119,14 @@ describe('table evaluator', () => {
       expect(r[0]).toEqual({ ok: true, metrics: { accuracy: 91.5 } });
       expect(r[1]).toMatchObject({ ok: false, error: expect.stringMatching(/^not in .*\.csv/) });
     }
+  });
+
+  it('a configured table finds its key from its columns: arch_str, else genes, else one column per gene', () => {
+    const at = (lines: string[], name: string) => userEvaluatorSpecs([{ table: table(name, lines), metrics }], { space: nb201Space, spaceRef: 'nb201', threads: 0, timeoutMs: undefined })[0];
+    expect(at(['genes,acc', '3.3.1.0.2.4,91.5'], 'k1.csv')).toMatchObject({ kind: 'table', key: 'genes' });
+    expect(at(['edge_1_0,edge_2_0,edge_2_1,edge_3_0,edge_3_1,edge_3_2,acc', 'nor_conv_3x3,nor_conv_3x3,skip_connect,none,nor_conv_1x1,avg_pool_3x3,91.5'], 'k2.csv')).toMatchObject({ key: 'values' });
+    expect(at(['arch_str,genes,acc', '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,0.0.0.0.0.0,10'], 'k3.csv')).toMatchObject({ key: 'arch_str' });
+    expect(() => at(['edge_1_0,acc', 'none,1'], 'k4.csv')).toThrow(/evaluators\[0\]: .*k4\.csv has no key column: give it arch_str, genes, or one column per gene \(edge_1_0, edge_2_0/);
   });
 
   it('a bad cell or a repeated key is one message naming the file, line and column', () => {
