@@ -6,7 +6,8 @@
  * - analyze(model, device, options)  one LLM architecture priced on one device (roofline per operator, memory,
  *                                    energy, predicted loss), as `hwnas analyze`.
  * - sweep(options)                   every candidate of a finite space, the Pareto frontier marked, as `hwnas sweep`.
- * - runSearch(config, options)       a durable, resumable study (the fields of study.yaml), as `hwnas search`;
+ * - runSearch(config, options)       a durable, resumable study (the fields of study.yaml), as `hwnas search`
+ *                                    (resumeSearch(name, options) continues one, as `hwnas resume`);
  *                                    returns the frontier with every metric.
  * - defineSpace(definition)          a space of your own (an LLM base and genes, as a space file holds), checked.
  * Your own evaluators go in the config's `evaluators` (a command, a module, a table), with the metrics they declare.
@@ -16,7 +17,7 @@ import { userSpace } from './core/spaces/user-space.js';
 
 export { analyze, DEFAULT_WORKLOAD, type AnalyzeOptions, type AnalyzeResult } from './search/analyze.js';
 export { sweep, MAX_SWEEP, type SweepOptions, type SweepResult, type SweepRow } from './search/sweep.js';
-export { runSearch, prepareStudy, type FrontierEntry, type RunOptions, type SearchResult } from './search/run-search.js';
+export { runSearch, resumeSearch, prepareStudy, type FrontierEntry, type RunOptions, type SearchResult } from './search/run-search.js';
 export type { StudyConfig, StudyConfigInput } from './search/study-config.js';
 export type { StudyEvent } from './search/study.js';
 export type { CandidateDocument } from './search/evaluate/candidate-document.js';

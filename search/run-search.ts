@@ -197,6 +197,41 @@ export function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string)
   }
 }
 
+/**
+ * Reopens a recorded study to continue it, with a larger budget or other threads (`overrides`, as study fields):
+ * its evaluator as recorded when it began (device profile inline), refused if the files of its own evaluators
+ * changed since, unless `force` (then their new identity is recorded). Everything is checked before anything is
+ * written.
+ */
+export function reopenStudy(
+  name: string,
+  options: { readonly db?: string; readonly overrides?: Readonly<Record<string, unknown>>; readonly force?: boolean } = {},
+): { store: SqliteStore; study: StudyRecord; resolved: ResolvedStudy } {
+  const dbPath = options.db ?? DEFAULT_DB;
+  const overrides = options.overrides ?? {};
+  const probe = openStudyStore(dbPath, { readonly: true });
+  const found = probe.getStudy(name);
+  const names = probe.listStudies().map((s) => s.name);
+  probe.close();
+  if (!found) throw new UsageError(`unknown study '${name}' in ${dbPath}; studies: ${names.join(', ') || '(none)'}`);
+  const stored = parseStudyConfig(found.config, { file: `${dbPath}: study '${name}' config` });
+  const sources = { flagKeys: new Set(Object.keys(overrides)) };
+  const config = parseStudyConfig({ ...stored, ...overrides }, sources);
+  const fresh = resolveStudy(config, sources);
+  let recorded = found.evaluator ? withThreads(found.evaluator as EvaluatorSpec, config.threads) : fresh.evaluator;
+  // The study's own evaluators must be the ones its records came from.
+  const changed = changedEvaluatorFiles(recorded);
+  if (changed.length > 0) {
+    if (!options.force) throw new UsageError(`study '${name}': its evaluator changed since it began: ${changed.join('; ')}; its records would not compare with new ones. Resume anyway with --force, or start a new study`);
+    recorded = rehashEvaluatorFiles(recorded);
+  }
+  const store = openStudyStore(dbPath, { mustExist: true });
+  const study = store.getStudy(name)!;
+  if (Object.keys(overrides).length > 0) store.setConfig(study.id, config);
+  if (changed.length > 0) store.setEvaluator(study.id, recorded);
+  return { store, study, resolved: { ...fresh, evaluator: recorded } };
+}
+
 export interface SearchResult {
   readonly study: string;
   readonly db: string;
@@ -209,6 +244,19 @@ export interface SearchResult {
   readonly frontier: readonly FrontierEntry[];
 }
 
+function resultOf(store: SqliteStore, study: StudyRecord, resolved: ResolvedStudy, outcome: StudyOutcome): SearchResult {
+  return {
+    study: study.name,
+    db: store.path,
+    status: outcome.status,
+    reason: outcome.reason,
+    evaluations: outcome.evaluations,
+    failed: outcome.failed,
+    hypervolume: outcome.hypervolume,
+    frontier: frontierEntries(store, study, resolved, outcome),
+  };
+}
+
 /**
  * Runs a new study from a configuration (the fields of study.yaml; `db: ':memory:'` keeps nothing) to its end and
  * returns its frontier. A bad configuration throws a UsageError before anything is written.
@@ -217,17 +265,20 @@ export async function runSearch(config: StudyConfigInput, options: RunOptions & 
   const resolved = await prepareStudy(config);
   const { store, study } = createStudyRecord(resolved, options.hwnasVersion ?? 'library');
   try {
-    const outcome = await runPreparedStudy(store, study, resolved, options);
-    return {
-      study: study.name,
-      db: store.path,
-      status: outcome.status,
-      reason: outcome.reason,
-      evaluations: outcome.evaluations,
-      failed: outcome.failed,
-      hypervolume: outcome.hypervolume,
-      frontier: frontierEntries(store, study, resolved, outcome),
-    };
+    return resultOf(store, study, resolved, await runPreparedStudy(store, study, resolved, options));
+  } finally {
+    store.close();
+  }
+}
+
+/** Continues a recorded study (see reopenStudy) to its end and returns its frontier, as `hwnas resume`. */
+export async function resumeSearch(
+  name: string,
+  options: RunOptions & { readonly db?: string; readonly overrides?: Readonly<Record<string, unknown>>; readonly force?: boolean } = {},
+): Promise<SearchResult> {
+  const { store, study, resolved } = reopenStudy(name, options);
+  try {
+    return resultOf(store, study, resolved, await runPreparedStudy(store, study, resolved, options));
   } finally {
     store.close();
   }
