@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { EvaluatorSpec } from '../../../search/evaluate/registry.js';
 import type { Nb201Architecture } from '../../../core/architecture.js';
 import { localSpecProfile } from '../../../hardware/measure/calibrate.js';
 import { createMeasuredEvaluator } from '../../../search/evaluate/measured.js';
@@ -41,10 +42,12 @@ describe('measured evaluator', () => {
     expect(() => resolve({ latency: 'calibrated' })).toThrow(/--latency: calibrated latency needs --device-file/);
     expect(() => resolve({ latency: 'calibrated', deviceFile: '/nonexistent/device.json' })).toThrow(/--device-file: .*cannot read/);
     expect(() => resolve({ latency: 'measured', threads: 2 })).toThrow(/--threads: measured latency runs one measurement at a time/);
+    // An nb201 study's evaluator is hwnas's own, then NAS-Bench-201's accuracy table.
+    const own = (spec: EvaluatorSpec) => (spec.kind === 'combined' ? spec.parts[0] : spec);
     const measured = resolve({ latency: 'measured' });
-    expect(measured.evaluator.kind).toBe('measured');
-    const calibrated = resolve({ latency: 'calibrated', deviceFile: 'hardware/devices/raspberry-pi-5.json' });
-    expect(calibrated.evaluator.kind).toBe('analytic');
-    expect((calibrated.evaluator as { device: { id: string } }).device.id).toBe('raspberry-pi-5');
+    expect(measured.evaluator).toMatchObject({ kind: 'combined', parts: [{ kind: 'measured' }, { kind: 'table', file: 'accuracy/nb201_accuracy.csv.gz' }] });
+    const calibrated = own(resolve({ latency: 'calibrated', deviceFile: 'hardware/devices/raspberry-pi-5.json' }).evaluator);
+    expect(calibrated.kind).toBe('analytic');
+    expect((calibrated as { device: { id: string } }).device.id).toBe('raspberry-pi-5');
   });
 });
