@@ -12,7 +12,7 @@ import { changedFiles, hashFiles } from './evaluate/identity.js';
 import { loadEvaluatorModule } from './evaluate/module.js';
 import { createPoolEvaluator, evaluateGuarded } from './evaluate/pool.js';
 import { createEvaluator, specParts, type EvaluatorSpec } from './evaluate/registry.js';
-import { DEFAULT_DB, SqliteStore, StoreError, contentHash, type StudyRecord } from './store/index.js';
+import { DEFAULT_DB, SqliteStore, StoreError, StudyExistsError, contentHash, type NewStudy, type StudyRecord } from './store/index.js';
 import { parseStudyConfig, resolveStudy, type ConfigSources, type ResolvedStudy, type StudyConfigInput } from './study-config.js';
 import { spaceRefName } from './space-file.js';
 import { runStudy, type StudyEvent, type StudyOutcome } from './study.js';
@@ -169,16 +169,30 @@ export async function prepareStudy(input: StudyConfigInput | Record<string, unkn
 /** Creates the study's record; a name already in the database is refused (resume it instead). */
 export function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string): { store: SqliteStore; study: StudyRecord } {
   const dbPath = resolved.config.db ?? DEFAULT_DB;
+  const taken = () => new UsageError(`study '${resolved.name}' already exists in ${dbPath}; continue it with 'hwnas resume ${resolved.name}' or choose another --name`);
   // Check the name before creating anything: an existing database is opened for it first.
   if (existsSync(dbPath)) {
     const probe = openStudyStore(dbPath, { mustExist: true });
-    const clash = probe.getStudy(resolved.name);
-    probe.close();
-    if (clash) throw new UsageError(`study '${resolved.name}' already exists in ${dbPath}; continue it with 'hwnas resume ${resolved.name}' or choose another --name`);
+    let clash;
+    try {
+      clash = probe.getStudy(resolved.name);
+    } finally {
+      probe.close();
+    }
+    if (clash) throw taken();
   }
   const store = openStudyStore(dbPath);
   try {
-    const study = store.createStudy({
+    // Another process may take the name between the check above and the insert: the same line then.
+    const create = (study: NewStudy) => {
+      try {
+        return store.createStudy(study);
+      } catch (error) {
+        if (error instanceof StudyExistsError) throw taken();
+        throw error;
+      }
+    };
+    const study = create({
       name: resolved.name,
       config: resolved.config,
       seed: resolved.config.seed,

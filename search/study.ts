@@ -20,7 +20,7 @@ import type { Constraint, Objective } from '../core/objectives.js';
 import type { Genes, SearchSpace } from '../core/space.js';
 import { UsageError } from '../core/usage-error.js';
 import type { Evaluator } from './evaluate/evaluator.js';
-import { StudyLock } from './store/lock.js';
+import { StudyLock, studyLockPath } from './store/lock.js';
 import type { SqliteStore } from './store/sqlite.js';
 import type { StudyRecord } from './store/types.js';
 import type { StrategyFactory } from './strategy.js';
@@ -111,7 +111,7 @@ export interface StudyOutcome {
 /** Runs (or resumes) a study until a budget is spent, the strategy is exhausted or the signal aborts. */
 export async function runStudy(run: StudyRun): Promise<StudyOutcome> {
   // Two processes running one study would each tell the strategy the other's results: refuse the second.
-  const lockPath = `${run.store.path}.study-${run.study.id}.lock`;
+  const lockPath = studyLockPath(run.store.path, run.study.id);
   const lock = run.store.path === ':memory:' ? undefined : StudyLock.acquire(lockPath);
   if (lock && !(lock instanceof StudyLock)) {
     throw new UsageError(`study '${run.study.name}' is running in process ${lock.heldBy} (lock ${lockPath}); wait for it or stop it first`);

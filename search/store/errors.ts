@@ -2,3 +2,6 @@
 export class StoreError extends Error {
   override readonly name = 'StoreError';
 }
+
+/** A study name already taken in the database (also when another process took it a moment ago). */
+export class StudyExistsError extends StoreError {}

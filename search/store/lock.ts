@@ -1,4 +1,5 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * One running process per study: a lock file beside the database holding the owner's pid, created atomically.
@@ -50,4 +51,25 @@ function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * The real file behind a path (symlinks and `..` resolved), so that every path to one database names one lock.
+ * A file not created yet is named by its folder's real path.
+ */
+export function realFilePath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    try {
+      return join(realpathSync(dirname(path)), basename(path));
+    } catch {
+      return path;
+    }
+  }
+}
+
+/** The lock file of a study of the database at `dbPath`: beside the real database file, whatever path reached it. */
+export function studyLockPath(dbPath: string, studyId: number): string {
+  return `${realFilePath(dbPath)}.study-${studyId}.lock`;
 }

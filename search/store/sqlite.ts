@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StoreError } from './errors.js';
+import { StoreError, StudyExistsError } from './errors.js';
 import { BatchReader, BatchWriter } from './batch.js';
 import { FloatPacker, unpackFloats } from './floats.js';
 import { HashIndex } from './hash-index.js';
@@ -25,11 +25,17 @@ export interface OpenOptions {
   readonly mustExist?: boolean;
   /** Read-only connection: another process (UI, export) reading while a study writes. */
   readonly readonly?: boolean;
-  /** Milliseconds to wait for a lock held by another connection. Default 5000. */
+  /** Milliseconds a writer waits for another connection's write to end. Default BUSY_TIMEOUT_MS. */
   readonly busyTimeoutMs?: number;
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/**
+ * How long a writer waits for another's transaction. Many writers on one file are normal (several studies, or
+ * workers of one): each transaction is short (a group commit is milliseconds), so a long wait means a stuck peer.
+ */
+export const BUSY_TIMEOUT_MS = 30_000;
 
 /**
  * Checks a file before any connection that could write to it: a non-SQLite file, a foreign SQLite database or
@@ -178,7 +184,9 @@ function toStudy(r: StudyRow): StudyRecord {
 
 /**
  * A study database in one SQLite file: WAL journal (readers never block the writer), a busy timeout for
- * competing writers, and every multi-row change in one transaction.
+ * competing writers, and every multi-row change in one transaction. Write transactions begin IMMEDIATE: a
+ * deferred one that reads first and then writes cannot wait for another writer (SQLite answers SQLITE_BUSY at
+ * once, the busy timeout notwithstanding), so several processes on one file would fail instead of taking turns.
  *
  * A candidate is written once, when its result is known (`recordCandidates`), packed with the others of its
  * transaction into one batch row (batch.ts); repeats are found in an in-memory map from content hash to batch
@@ -286,7 +294,7 @@ export class SqliteStore {
       db = new Database(path, {
         readonly: ro && !quietReader,
         fileMustExist: kind === 'existing' || ro,
-        timeout: options.busyTimeoutMs ?? 5000,
+        timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS,
       });
       if (quietReader) db.pragma('query_only = ON');
     } catch (error) {
@@ -389,8 +397,20 @@ export class SqliteStore {
     return this.stmts.legacyAny.get(studyId) === 1;
   }
 
+  /** Adds a study; a name already taken (even by another process a moment ago) is a StudyExistsError. */
   createStudy(study: NewStudy, now = Date.now()): StudyRecord {
-    if (this.getStudy(study.name)) throw new StoreError(`study '${study.name}' already exists in ${this.path}`);
+    const exists = () => new StudyExistsError(`study '${study.name}' already exists in ${this.path}`);
+    if (this.getStudy(study.name)) throw exists();
+    try {
+      this.insertStudy(study, now);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw exists();
+      throw error;
+    }
+    return this.getStudy(study.name)!;
+  }
+
+  private insertStudy(study: NewStudy, now: number): void {
     this.w('insertStudy').run({
       name: study.name,
       config: encodeJson(study.config),
@@ -404,7 +424,6 @@ export class SqliteStore {
       hwnasVersion: study.hwnasVersion,
       evaluator: study.evaluator === undefined ? null : encodeJson(study.evaluator),
     });
-    return this.getStudy(study.name)!;
   }
 
   /** Replaces a study's stored config (a resume that raises its budget). */
@@ -482,7 +501,7 @@ export class SqliteStore {
       this.upsertCheckpoint(upsert, studyId, checkpoint, now);
       touch.run(encodeJson(summary), now, studyId);
       return fresh;
-    })();
+    }).immediate();
   }
 
   /** Marks the pending candidates with seq in [fromSeq, toSeq] as running (one statement). */
@@ -615,7 +634,7 @@ export class SqliteStore {
           touch.run(encodeJson(checkpoint.summary), now, studyId);
         }
         return ok + bad;
-      })();
+      }).immediate();
     } catch (error) {
       writer.clear();
       this.hashIndexes.delete(studyId);
@@ -644,7 +663,7 @@ export class SqliteStore {
         }
         if (ok + bad > 0) bump.run(ok + bad, bad, now, studyId);
         return ok + bad;
-      })();
+      }).immediate();
     } catch (error) {
       this.forgetNames();
       throw error;
