@@ -124,6 +124,46 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX candidate_batches_study ON candidate_batches (study_id);
   CREATE INDEX candidate_batches_seq ON candidate_batches (study_id, min_seq);
   `,
+  // v7: hwnas's tables get names of their own (optuna-dashboard, pointed at hwnas.db, created its tables beside
+  // them and failed on its own `studies`). Indexes are renamed with them; foreign keys follow the renamed tables.
+  `
+  ALTER TABLE studies RENAME TO hwnas_studies;
+  ALTER TABLE candidates RENAME TO hwnas_candidates;
+  ALTER TABLE checkpoints RENAME TO hwnas_checkpoints;
+  ALTER TABLE metric_keys RENAME TO hwnas_metric_keys;
+  ALTER TABLE candidate_batches RENAME TO hwnas_candidate_batches;
+  DROP INDEX candidates_unfinished;
+  CREATE INDEX hwnas_candidates_unfinished ON hwnas_candidates (study_id, seq) WHERE status IN ('pending', 'running');
+  DROP INDEX candidate_batches_study;
+  CREATE INDEX hwnas_candidate_batches_study ON hwnas_candidate_batches (study_id);
+  DROP INDEX candidate_batches_seq;
+  CREATE INDEX hwnas_candidate_batches_seq ON hwnas_candidate_batches (study_id, min_seq);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The schema version from which hwnas's tables carry the `hwnas_` prefix. */
+const PREFIXED_FROM = 7;
+
+/** Names of hwnas's tables in a database of schema `version` (a read-only connection reads older files as they are). */
+export function tableNames(version: number) {
+  const name = (t: string) => (version >= PREFIXED_FROM ? `hwnas_${t}` : t);
+  return {
+    studies: name('studies'),
+    candidates: name('candidates'),
+    checkpoints: name('checkpoints'),
+    metricKeys: name('metric_keys'),
+    batches: name('candidate_batches'),
+  } as const;
+}
+
+/**
+ * Whether a table belongs to hwnas in a database of schema `version`: anything else is another program's, and
+ * hwnas does not write to a file that holds one.
+ */
+export function isHwnasTable(name: string, version: number): boolean {
+  if (name.startsWith('sqlite_')) return true;
+  if (name.startsWith('hwnas_')) return true;
+  return version < PREFIXED_FROM && (Object.values(tableNames(version)) as string[]).includes(name);
+}

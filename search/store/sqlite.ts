@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
-import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError, StudyExistsError } from './errors.js';
 import { BatchReader, BatchWriter } from './batch.js';
 import { FloatPacker, unpackFloats } from './floats.js';
 import { HashIndex } from './hash-index.js';
 import { decodeJson, encodeJson } from './json.js';
-import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, isHwnasTable, tableNames } from './schema.js';
 import type {
   CandidateRecord,
   CandidateResult,
@@ -73,6 +73,7 @@ function inspect(path: string, mustExist: boolean): 'new' | 'existing' {
   let appId: number;
   let version: number;
   let hasTables: boolean;
+  let tables: string[] | undefined;
   if (!existsSync(`${path}-wal`)) {
     const page = Buffer.alloc(112);
     const fd = openSync(path, 'r');
@@ -91,7 +92,8 @@ function inspect(path: string, mustExist: boolean): 'new' | 'existing' {
       probe = new Database(path, { readonly: true, fileMustExist: true });
       appId = probe.pragma('application_id', { simple: true }) as number;
       version = probe.pragma('user_version', { simple: true }) as number;
-      hasTables = (probe.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'`).get() as { n: number }).n > 0;
+      tables = tablesOf(probe);
+      hasTables = tables.length > 0;
     } catch (error) {
       throw new StoreError(`${path}: unreadable database (${(error as Error).message})`);
     } finally {
@@ -99,13 +101,56 @@ function inspect(path: string, mustExist: boolean): 'new' | 'existing' {
     }
   }
   if (appId !== APPLICATION_ID) {
-    if (hasTables || version > 0) throw new StoreError(`${path}: not an hwnas database (an SQLite file of another application)`);
+    if (hasTables || version > 0) {
+      tables ??= size <= FOREIGN_LISTING_MAX_BYTES ? tablesOfCopy(path) : undefined;
+      const found = tables && tables.length > 0 ? `, with tables ${nameList(tables)}` : '';
+      throw new StoreError(`${path}: not an hwnas database (an SQLite file of another program${found})`);
+    }
     return 'new';
   }
   if (version > SCHEMA_VERSION) {
     throw new StoreError(`${path}: written by a newer hwnas (schema v${version}; this hwnas reads up to v${SCHEMA_VERSION}); upgrade hwnas`);
   }
   return 'existing';
+}
+
+/** A foreign file up to this size is read into memory to name its tables in the refusal. */
+const FOREIGN_LISTING_MAX_BYTES = 64 * 2 ** 20;
+
+/** The tables of a database, by name (SQLite's own left out). */
+function tablesOf(db: Database.Database): string[] {
+  return db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`).pluck().all() as string[];
+}
+
+/** The tables of a database file, read from an in-memory copy: the file itself is never opened by SQLite. */
+function tablesOfCopy(path: string): string[] | undefined {
+  try {
+    const copy = new Database(readFileSync(path));
+    try {
+      return tablesOf(copy);
+    } finally {
+      copy.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Names for a one-line message: the first few and how many in all. */
+function nameList(names: readonly string[], shown = 8): string {
+  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')}, … ${names.length} tables`;
+}
+
+/**
+ * Refuses a write connection to a file that holds another program's tables (e.g. optuna-dashboard's, added to
+ * hwnas.db): hwnas would be migrating and writing inside another program's database. Checked before any write.
+ */
+function refuseForeignTables(path: string, db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const foreign = tablesOf(db).filter((t) => !isHwnasTable(t, version));
+  if (foreign.length > 0) {
+    throw new StoreError(`${path}: holds tables of another program (${nameList(foreign)}); hwnas writes only to a database of its own: use another --db, or drop those tables`);
+  }
 }
 
 function writable(path: string): boolean {
@@ -198,6 +243,8 @@ export class SqliteStore {
   readonly readonly: boolean;
   private readonly db: Database.Database;
   private readonly version: number;
+  /** hwnas's table names in this file's schema version. */
+  private readonly tables: ReturnType<typeof tableNames>;
   private readonly stmts;
   private readonly packer = new FloatPacker();
   private readonly objectivesPacker = new FloatPacker();
@@ -219,66 +266,67 @@ export class SqliteStore {
     this.readonly = readonly;
     this.version = db.pragma('user_version', { simple: true }) as number;
     const p = (sql: string) => db.prepare(sql);
+    const T = (this.tables = tableNames(this.version));
     const cols = candidateColumns(this.version);
     const batches = this.version >= 6;
     this.stmts = {
-      studyByName: p(`SELECT * FROM studies WHERE name = ?`),
-      studies: p(`SELECT * FROM studies ORDER BY created_at, id`),
+      studyByName: p(`SELECT * FROM ${T.studies} WHERE name = ?`),
+      studies: p(`SELECT * FROM ${T.studies} ORDER BY created_at, id`),
       ...(readonly
         ? {}
         : {
-            insertStudy: p(`INSERT INTO studies (name, config, seed, space, device, objectives, constraints, strategy, status,
+            insertStudy: p(`INSERT INTO ${T.studies} (name, config, seed, space, device, objectives, constraints, strategy, status,
               created_at, updated_at, hwnas_version, evaluator) VALUES (@name, @config, @seed, @space, @device, @objectives, @constraints,
               @strategy, 'running', @now, @now, @hwnasVersion, @evaluator)`),
-            setStatus: p(`UPDATE studies SET status = ?, summary = ?, updated_at = ? WHERE id = ?`),
-            insertCandidate: p(`INSERT INTO candidates (study_id, seq, hash, genes, generation, status, created_at)
+            setStatus: p(`UPDATE ${T.studies} SET status = ?, summary = ?, updated_at = ? WHERE id = ?`),
+            insertCandidate: p(`INSERT INTO ${T.candidates} (study_id, seq, hash, genes, generation, status, created_at)
               VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (study_id, hash) DO NOTHING`),
-            upsertCheckpoint: p(`INSERT INTO checkpoints (study_id, generation, strategy_state, loop_state, batch, genes, created_at)
+            upsertCheckpoint: p(`INSERT INTO ${T.checkpoints} (study_id, generation, strategy_state, loop_state, batch, genes, created_at)
               VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (study_id) DO UPDATE SET generation = excluded.generation,
               strategy_state = excluded.strategy_state, loop_state = excluded.loop_state, batch = excluded.batch,
               genes = excluded.genes, created_at = excluded.created_at`),
-            markRunning: p(`UPDATE candidates SET status = 'running', started_at = ? WHERE study_id = ? AND seq BETWEEN ? AND ? AND status = 'pending'`),
+            markRunning: p(`UPDATE ${T.candidates} SET status = 'running', started_at = ? WHERE study_id = ? AND seq BETWEEN ? AND ? AND status = 'pending'`),
             // A finished candidate in one statement; a pending row of an older version is completed in place, and a
             // candidate already finished is left as it is (never counted twice).
-            finish: p(`INSERT INTO candidates (study_id, seq, hash, genes, generation, status, metrics, metric_keys, objectives, violation,
+            finish: p(`INSERT INTO ${T.candidates} (study_id, seq, hash, genes, generation, status, metrics, metric_keys, objectives, violation,
               error, eval_ms, created_at, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
               ON CONFLICT (study_id, hash) DO UPDATE SET status = excluded.status, metrics = excluded.metrics,
               metric_keys = excluded.metric_keys, objectives = excluded.objectives, violation = excluded.violation,
               error = excluded.error, eval_ms = excluded.eval_ms, finished_at = excluded.finished_at
-              WHERE candidates.status IN ('pending', 'running')`),
-            recordDone: p(`UPDATE candidates SET status = 'done', metrics = ?, metric_keys = ?, objectives = ?, violation = ?, error = NULL,
+              WHERE ${T.candidates}.status IN ('pending', 'running')`),
+            recordDone: p(`UPDATE ${T.candidates} SET status = 'done', metrics = ?, metric_keys = ?, objectives = ?, violation = ?, error = NULL,
               eval_ms = ?, finished_at = ? WHERE study_id = ? AND hash = ? AND status IN ('pending', 'running')`),
-            recordFailed: p(`UPDATE candidates SET status = 'failed', metrics = NULL, metric_keys = NULL, objectives = NULL, violation = NULL,
+            recordFailed: p(`UPDATE ${T.candidates} SET status = 'failed', metrics = NULL, metric_keys = NULL, objectives = NULL, violation = NULL,
               error = ?, eval_ms = ?, finished_at = ? WHERE study_id = ? AND hash = ? AND status IN ('pending', 'running')`),
-            bumpCounts: p(`UPDATE studies SET evaluations = evaluations + ?, failed = failed + ?, updated_at = ? WHERE id = ?`),
-            setConfig: p(`UPDATE studies SET config = ?, updated_at = ? WHERE id = ?`),
-            setEvaluator: p(`UPDATE studies SET evaluator = ?, updated_at = ? WHERE id = ?`),
-            touch: p(`UPDATE studies SET summary = ?, updated_at = ? WHERE id = ?`),
-            addNames: p(`INSERT INTO metric_keys (names) VALUES (?) ON CONFLICT (names) DO NOTHING`),
-            namesId: p(`SELECT id FROM metric_keys WHERE names = ?`).pluck(),
-            insertBatch: p(`INSERT INTO candidate_batches (study_id, min_seq, max_seq, count, hashes, keys, data, errors, created_at)
+            bumpCounts: p(`UPDATE ${T.studies} SET evaluations = evaluations + ?, failed = failed + ?, updated_at = ? WHERE id = ?`),
+            setConfig: p(`UPDATE ${T.studies} SET config = ?, updated_at = ? WHERE id = ?`),
+            setEvaluator: p(`UPDATE ${T.studies} SET evaluator = ?, updated_at = ? WHERE id = ?`),
+            touch: p(`UPDATE ${T.studies} SET summary = ?, updated_at = ? WHERE id = ?`),
+            addNames: p(`INSERT INTO ${T.metricKeys} (names) VALUES (?) ON CONFLICT (names) DO NOTHING`),
+            namesId: p(`SELECT id FROM ${T.metricKeys} WHERE names = ?`).pluck(),
+            insertBatch: p(`INSERT INTO ${T.batches} (study_id, min_seq, max_seq, count, hashes, keys, data, errors, created_at)
               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
           }),
       ...(batches
         ? {
-            batchHashesSince: p(`SELECT id, keys, CASE WHEN keys IS NULL THEN hashes END AS hashes FROM candidate_batches
+            batchHashesSince: p(`SELECT id, keys, CASE WHEN keys IS NULL THEN hashes END AS hashes FROM ${T.batches}
               WHERE study_id = ? AND id > ? ORDER BY id`),
-            batchById: p(`SELECT hashes, data, errors FROM candidate_batches WHERE id = ?`),
-            batchesBelowSeq: p(`SELECT id, max_seq FROM candidate_batches WHERE study_id = ? AND min_seq <= ? ORDER BY min_seq DESC`),
-            batchCount: p(`SELECT coalesce(sum(count), 0) FROM candidate_batches WHERE study_id = ?`).pluck(),
-            batchMaxSeq: p(`SELECT coalesce(max(max_seq), -1) FROM candidate_batches WHERE study_id = ?`).pluck(),
-            batchesInOrder: p(`SELECT id, min_seq, hashes, data, errors FROM candidate_batches WHERE study_id = ? ORDER BY min_seq, id`),
+            batchById: p(`SELECT hashes, data, errors FROM ${T.batches} WHERE id = ?`),
+            batchesBelowSeq: p(`SELECT id, max_seq FROM ${T.batches} WHERE study_id = ? AND min_seq <= ? ORDER BY min_seq DESC`),
+            batchCount: p(`SELECT coalesce(sum(count), 0) FROM ${T.batches} WHERE study_id = ?`).pluck(),
+            batchMaxSeq: p(`SELECT coalesce(max(max_seq), -1) FROM ${T.batches} WHERE study_id = ?`).pluck(),
+            batchesInOrder: p(`SELECT id, min_seq, hashes, data, errors FROM ${T.batches} WHERE study_id = ? ORDER BY min_seq, id`),
           }
         : {}),
-      legacyAny: p(`SELECT EXISTS (SELECT 1 FROM candidates WHERE study_id = ?)`).pluck(),
-      namesOf: this.version >= 4 ? p(`SELECT names FROM metric_keys WHERE id = ?`).pluck() : undefined,
-      genesBySeq: p(`SELECT genes FROM candidates WHERE study_id = ? AND seq = ?`).pluck(),
-      exists: p(`SELECT 1 FROM candidates WHERE study_id = ? AND hash = ?`).pluck(),
+      legacyAny: p(`SELECT EXISTS (SELECT 1 FROM ${T.candidates} WHERE study_id = ?)`).pluck(),
+      namesOf: this.version >= 4 ? p(`SELECT names FROM ${T.metricKeys} WHERE id = ?`).pluck() : undefined,
+      genesBySeq: p(`SELECT genes FROM ${T.candidates} WHERE study_id = ? AND seq = ?`).pluck(),
+      exists: p(`SELECT 1 FROM ${T.candidates} WHERE study_id = ? AND hash = ?`).pluck(),
       // Many hashes in one statement: one index probe each inside SQLite, one call from JavaScript.
-      candidatesByHash: p(`SELECT ${cols} FROM candidates WHERE study_id = ? AND hash IN (SELECT value FROM json_each(?))`),
-      checkpoint: p(`SELECT * FROM checkpoints WHERE study_id = ?`),
-      maxSeq: p(`SELECT coalesce(max(seq), -1) AS s FROM candidates WHERE study_id = ?`),
-      unfinished: p(`SELECT ${cols} FROM candidates WHERE study_id = ? AND status IN ('pending', 'running') ORDER BY seq`),
+      candidatesByHash: p(`SELECT ${cols} FROM ${T.candidates} WHERE study_id = ? AND hash IN (SELECT value FROM json_each(?))`),
+      checkpoint: p(`SELECT * FROM ${T.checkpoints} WHERE study_id = ?`),
+      maxSeq: p(`SELECT coalesce(max(seq), -1) AS s FROM ${T.candidates} WHERE study_id = ?`),
+      unfinished: p(`SELECT ${cols} FROM ${T.candidates} WHERE study_id = ? AND status IN ('pending', 'running') ORDER BY seq`),
     };
   }
 
@@ -302,6 +350,7 @@ export class SqliteStore {
     }
     try {
       if (!ro) {
+        refuseForeignTables(path, db);
         db.pragma('journal_mode = WAL');
         // NORMAL in WAL mode: a power cut may lose the last transactions but never corrupts; a killed process loses nothing.
         db.pragma('synchronous = NORMAL');
@@ -789,7 +838,7 @@ export class SqliteStore {
   /** Every candidate of a study in ask order, streamed (a study may hold millions). */
   *candidates(studyId: number, statuses: readonly CandidateStatus[] = ['done', 'failed']): Generator<CandidateRecord> {
     const marks = statuses.map(() => '?').join(', ');
-    const stmt = this.db.prepare(`SELECT ${candidateColumns(this.version)} FROM candidates WHERE study_id = ? AND status IN (${marks}) ORDER BY seq`);
+    const stmt = this.db.prepare(`SELECT ${candidateColumns(this.version)} FROM ${this.tables.candidates} WHERE study_id = ? AND status IN (${marks}) ORDER BY seq`);
     const rows = stmt.iterate(studyId, ...statuses) as IterableIterator<CandidateRow>;
     const batched = this.batchedInOrder(studyId, new Set(statuses));
     // Two streams in seq order (rows of older versions, batches), merged.

@@ -58,7 +58,7 @@ describe('SqliteStore batches (schema v6)', () => {
     expect(s.recordCandidates(id, [done(0), done(1), done(2), done(5, 1)])).toBe(4);
     expect(s.recordCandidates(id, [done(3), failed(4), done(1), failed(4)])).toBe(2);
     expect(s.recordCandidates(id, [done(2)])).toBe(0);
-    expect(s.database.prepare(`SELECT count(*) FROM candidate_batches`).pluck().get()).toBe(2);
+    expect(s.database.prepare(`SELECT count(*) FROM hwnas_candidate_batches`).pluck().get()).toBe(2);
     expect([s.getStudy('s1')!.evaluations, s.getStudy('s1')!.failed]).toEqual([6, 1]);
     const all = [...s.candidates(id)];
     expect(all.map((c) => c.seq)).toEqual([0, 1, 2, 3, 4, 5]);
@@ -101,7 +101,7 @@ describe('SqliteStore batches (schema v6)', () => {
     expect(s.database.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(s.recordCandidates(1, [done(0), done(1), done(2), done(3)])).toBe(3);
     expect(s.unfinished(1)).toEqual([]);
-    expect(s.database.prepare(`SELECT status FROM candidates WHERE seq = 2`).pluck().get()).toBe('done');
+    expect(s.database.prepare(`SELECT status FROM hwnas_candidates WHERE seq = 2`).pluck().get()).toBe('done');
     expect([...s.candidates(1)].map((c) => [c.seq, c.metrics!.loss])).toEqual([
       [0, 7],
       [1, 1 / 3],

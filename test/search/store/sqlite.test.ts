@@ -66,7 +66,7 @@ describe('SqliteStore', () => {
     n.close();
     for (const [p, re] of [
       [text, /not an hwnas database \(not an SQLite file\)/],
-      [foreign, /not an hwnas database \(an SQLite file of another application\)/],
+      [foreign, /not an hwnas database \(an SQLite file of another program, with tables people\)/],
       [newer, /newer hwnas/],
     ] as const) {
       const before = sha(p);
@@ -75,6 +75,85 @@ describe('SqliteStore', () => {
       expect(sha(p)).toBe(before);
       expect(existsSync(`${p}-wal`)).toBe(false);
     }
+  });
+
+  it("gives hwnas's tables names of their own (hwnas_*), upgrading a v6 database in place, studies and candidates kept", () => {
+    const path = join(tmp(), 'v6.db');
+    const raw = new Database(path);
+    for (const m of MIGRATIONS.slice(0, 6)) raw.exec(m);
+    raw.pragma(`application_id = ${APPLICATION_ID}`);
+    raw.pragma('user_version = 6');
+    raw.prepare(`INSERT INTO studies (name, config, seed, space, device, objectives, constraints, strategy, status, created_at, updated_at, hwnas_version, evaluations)
+      VALUES ('old', '{}', 1, 'toy', '', '[]', '[]', 'random', 'stopped', 0, 0, '0.0.1', 1)`).run();
+    raw.prepare(`INSERT INTO candidates (study_id, seq, hash, genes, generation, status, metrics, objectives, violation, created_at)
+      VALUES (1, 0, ?, '[0]', 0, 'done', ?, ?, 0, 0)`).run(contentHash('toy', 'a'), encodeJson({ loss: 1 }), encodeJson([1]));
+    raw.close();
+    // Read-only, a v6 file is read under its old names.
+    const ro = SqliteStore.open(path, { readonly: true });
+    expect(ro.listStudies().map((x) => x.name)).toEqual(['old']);
+    ro.close();
+    const s = SqliteStore.open(path);
+    expect([...s.candidates(1)].map((c) => [c.seq, c.metrics])).toEqual([[0, { loss: 1 }]]);
+    s.recordCandidates(1, [{ seq: 1, hash: contentHash('toy', 'b'), genes: [1], generation: 0, status: 'done', metrics: { loss: 2 }, objectives: [2], violation: 0, evalMs: 1 }]);
+    s.close();
+    const check = new Database(path);
+    const tables = check.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).pluck().all();
+    expect(tables).toEqual(['hwnas_candidate_batches', 'hwnas_candidates', 'hwnas_checkpoints', 'hwnas_metric_keys', 'hwnas_studies']);
+    const indexes = check.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all();
+    expect(indexes.every((n) => String(n).startsWith('hwnas_'))).toBe(true);
+    // Foreign keys follow the renamed table.
+    expect(check.prepare(`SELECT "table" FROM pragma_foreign_key_list('hwnas_candidates')`).pluck().all()).toEqual(['hwnas_studies']);
+    expect(check.pragma('foreign_key_check')).toEqual([]);
+    // Another program's table named `studies` (Optuna's) now fits beside hwnas's.
+    check.exec('CREATE TABLE studies (study_id INTEGER PRIMARY KEY, study_name TEXT)');
+    check.close();
+    const again = SqliteStore.open(path, { readonly: true });
+    expect(again.getStudy('old')!.evaluations).toBe(2);
+    again.close();
+  });
+
+  it("refuses to write to a database holding another program's tables, naming the file and the tables, byte-identical", () => {
+    const d = tmp();
+    // An hwnas v6 database into which another program (optuna-dashboard) added its tables and failed.
+    const v6 = join(d, 'mixed.db');
+    const raw = new Database(v6);
+    for (const m of MIGRATIONS.slice(0, 6)) raw.exec(m);
+    raw.pragma(`application_id = ${APPLICATION_ID}`);
+    raw.pragma('user_version = 6');
+    raw.exec('CREATE TABLE alembic_version (version_num TEXT); CREATE TABLE trials (trial_id INTEGER PRIMARY KEY); CREATE TABLE version_info (id INTEGER)');
+    raw.close();
+    // A current hwnas database with the same visitor.
+    const v7 = join(d, 'current.db');
+    SqliteStore.open(v7).close();
+    const c = new Database(v7);
+    c.exec('CREATE TABLE studies (study_id INTEGER PRIMARY KEY); CREATE TABLE trials (trial_id INTEGER PRIMARY KEY)');
+    c.pragma('wal_checkpoint(TRUNCATE)');
+    c.close();
+    for (const [p, names] of [
+      [v6, 'alembic_version, trials, version_info'],
+      [v7, 'studies, trials'],
+    ] as const) {
+      const before = sha(p);
+      let message = '';
+      try {
+        SqliteStore.open(p);
+      } catch (error) {
+        expect(error).toBeInstanceOf(StoreError);
+        message = (error as Error).message;
+      }
+      expect(message).toBe(`${p}: holds tables of another program (${names}); hwnas writes only to a database of its own: use another --db, or drop those tables`);
+      expect(sha(p)).toBe(before);
+      // Reading hwnas's own tables is harmless.
+      const ro = SqliteStore.open(p, { readonly: true });
+      expect(ro.listStudies()).toEqual([]);
+      ro.close();
+    }
+    // A foreign SQLite file is named by what it holds.
+    const foreign = join(d, 'optuna.db');
+    const f = new Database(foreign);
+    f.exec('CREATE TABLE studies (study_id INTEGER PRIMARY KEY); CREATE TABLE trials (trial_id INTEGER PRIMARY KEY)');
+    f.close();
+    expect(() => SqliteStore.open(foreign)).toThrow(`${foreign}: not an hwnas database (an SQLite file of another program, with tables studies, trials)`);
   });
 
   it('never creates a file when it must exist', () => {
@@ -132,7 +211,7 @@ describe('SqliteStore', () => {
     w.beginGeneration(id, [{ hash: h, genes: [3] }], 0, 0, () => ({ checkpoint: checkpoint(0, [h]), summary: {} }));
     const r = SqliteStore.open(path, { readonly: true });
     w.database.prepare('BEGIN IMMEDIATE').run();
-    w.database.prepare(`UPDATE studies SET evaluations = 99`).run();
+    w.database.prepare(`UPDATE hwnas_studies SET evaluations = 99`).run();
     // The reader sees the last committed state, without waiting for the writer.
     expect(r.getStudy('s1')!.evaluations).toBe(0);
     expect(() => r.createStudy(study('other'))).toThrow(/read-only/);
@@ -203,7 +282,7 @@ describe('SqliteStore', () => {
     expect([s.getStudy('s1')!.evaluations, s.getStudy('s1')!.failed]).toEqual([4, 1]);
     // A row as schema v3 wrote it: JSON text, Infinity tagged.
     s.database
-      .prepare(`INSERT INTO candidates (study_id, seq, hash, genes, generation, status, metrics, objectives, violation, eval_ms, created_at)
+      .prepare(`INSERT INTO hwnas_candidates (study_id, seq, hash, genes, generation, status, metrics, objectives, violation, eval_ms, created_at)
         VALUES (?, 4, ?, '[4,4]', 1, 'done', ?, ?, 0, 3, 0)`)
       .run(id, h('4'), encodeJson({ loss: 4, latencyMs: Infinity }), encodeJson([4, Infinity]));
     const got = [...s.candidates(id)];
