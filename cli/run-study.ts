@@ -2,7 +2,6 @@
  * Running a prepared study from the command line: progress output (live view, plain lines, JSON events), signals,
  * the evaluator's lifetime, and the frontier file. Shared by \`hwnas search\` and \`hwnas resume\`.
  */
-import { writeFileSync } from 'node:fs';
 import { frontierEntries, runPreparedStudy } from '../search/run-search.js';
 import type { SqliteStore, StudyRecord } from '../search/store/index.js';
 import type { StudyEvent, StudyOutcome } from '../search/study.js';
@@ -11,6 +10,7 @@ import type { LlmArchitecture } from '../core/architecture.js';
 import { lossOptionsOf } from '../search/evaluate/analytic.js';
 import { resolveLaw } from '../predictors/loss/index.js';
 import { frontierLossSummary } from './loss-parts.js';
+import { outputLine, writeOutput } from './output.js';
 import { plainPrinter } from './ui/plain.js';
 import { interactiveTerminal } from './ui/terminal.js';
 
@@ -73,7 +73,8 @@ export async function executeStudy(opts: {
   const lossNotes = lossSummary(resolved, outcome);
   if (opts.out) {
     const frontier = frontierEntries(store, study, resolved, outcome);
-    writeFileSync(opts.out, JSON.stringify({ study: study.name, status: outcome.status, reason: outcome.reason, ...(lossNotes.length ? { lossNotes } : {}), frontier }, null, 2) + '\n');
+    const written = writeOutput({ flag: 'out', path: opts.out }, JSON.stringify({ study: study.name, status: outcome.status, reason: outcome.reason, ...(lossNotes.length ? { lossNotes } : {}), frontier }, null, 2) + '\n');
+    if (opts.mode !== 'quiet') console.error(outputLine(written, opts.out));
   }
   if (opts.mode !== 'json') {
     const line = `study ${study.name}: ${outcome.status} (${outcome.reason}); ${outcome.evaluations} evaluated, ${outcome.failed} failed, frontier of ${outcome.frontier.length}, hypervolume ${outcome.hypervolume.toPrecision(6)}`;

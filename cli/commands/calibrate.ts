@@ -1,4 +1,3 @@
-import { renameSync, writeFileSync } from 'node:fs';
 import { createRng } from '../../core/rng.js';
 import { analyzeLlm } from '../../hardware/roofline.js';
 import { calibrateFromMicro, fitToNetworks, localSpecProfile, ratesOf, type FitSample } from '../../hardware/measure/calibrate.js';
@@ -10,6 +9,7 @@ import { describeBackend, initTf } from '../../hardware/tf-backend.js';
 import { numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { checkOutput, outputLine, writeOutput } from '../output.js';
 import { si, table } from '../format.js';
 
 const FLAGS = {
@@ -49,6 +49,8 @@ export const command: Command = {
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(id)) throw new UsageError(`--device-name: '${id}' must be lower-case kebab-case (a-z, 0-9, '.', '-')`);
     const out = f.out ?? 'device.json';
     if (!out.endsWith('.json')) throw new UsageError(`--out: '${out}' must end in .json`);
+    const output = { flag: 'out', path: out };
+    checkOutput(output);
     const refine = numberFlag('refine', f.refine, 0, { integer: true });
     const seed = numberFlag('seed', f.seed, 0, { integer: true });
     const timing: Partial<TimingOptions> = {
@@ -81,9 +83,7 @@ export const command: Command = {
       }
       profile = fitToNetworks(profile, samples);
     }
-    const tmp = `${out}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(profile, null, 2) + '\n');
-    renameSync(tmp, out);
+    const written = writeOutput(output, JSON.stringify(profile, null, 2) + '\n');
     if (f.json) {
       console.log(JSON.stringify(profile));
       return 0;
@@ -107,7 +107,7 @@ export const command: Command = {
       profile.runtime?.kernelsPerOp ? 'overhead per TensorFlow.js kernel, kernels per operator counted' : '',
     ].filter(Boolean);
     if (shapeClasses.length) console.log(`runtime extension: ${shapeClasses.join('; ')}`);
-    console.log(`wrote ${out} (device id '${profile.id}'; computeEfficiency ${profile.computeEfficiency.toPrecision(3)}, memoryEfficiency ${profile.memoryEfficiency.toPrecision(3)})`);
+    console.log(`${outputLine(written, out)} (device id '${profile.id}'; computeEfficiency ${profile.computeEfficiency.toPrecision(3)}, memoryEfficiency ${profile.memoryEfficiency.toPrecision(3)})`);
     return 0;
   },
 };

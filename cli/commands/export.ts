@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { choiceFlag, parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
@@ -8,6 +7,7 @@ import { getDevice } from '../../hardware/devices.js';
 import { DEFAULT_DB, type CandidateRecord } from '../../search/store/index.js';
 import { parseStudyConfig } from '../../search/study-config.js';
 import { openStore } from '../open-store.js';
+import { checkOutput, outputLine, writeOutput } from '../output.js';
 
 function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';
@@ -39,6 +39,8 @@ export const command: Command = {
       await (await import('../report/hf.js')).runHfExport({ dbPath, name, out: values.out });
       return 0;
     }
+    const output = { flag: 'out', path: values.out };
+    checkOutput(output);
     const store = openStore(dbPath, { readonly: true });
     let text: string;
     try {
@@ -125,12 +127,7 @@ export const command: Command = {
     } finally {
       store.close();
     }
-    try {
-      writeFileSync(values.out, text);
-    } catch (error) {
-      throw new UsageError(`--out: cannot write ${values.out} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
-    console.error(`wrote ${values.out}`);
+    console.error(outputLine(writeOutput(output, text), values.out));
     return 0;
   },
 };

@@ -1,7 +1,6 @@
 /**
  * `hwnas fit`: fit a loss law to a team's training runs and write it as a law file for `--loss-law`.
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { createRng } from '../../core/rng.js';
 import { readTextFile } from '../../hardware/shipped-files.js';
@@ -18,6 +17,7 @@ import { isShippedFitData, loadShippedFitTable, SHIPPED_FIT_DATA, SHIPPED_FIT_DA
 import { choiceFlag, numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { checkOutput, outputLine, writeOutput } from '../output.js';
 
 const HELP = `hwnas fit --data runs.csv|runs.json|${SHIPPED_FIT_DATA_IDS.join('|')} --law ${BUILTIN_LAW_IDS.join('|')}|<law.json|law.yaml>
           [--map mapping.json | --col-N <col> --col-D <col> --col-loss <col> --col-weight <col> --col <field>=<col> ...]
@@ -137,6 +137,8 @@ export const command: Command = {
     if (values.data === undefined) throw new UsageError(`hwnas fit: --data is required (a CSV or JSON file of training runs, or a shipped data set: ${SHIPPED_FIT_DATA_IDS.join(', ')})`);
     if (values.law === undefined) throw new UsageError(`hwnas fit: --law is required; one of: ${BUILTIN_LAW_IDS.join(', ')}, or a law file`);
     if (values.out === undefined && !values.json) throw new UsageError('hwnas fit: --out <law.json> is required (or --json to print the fit)');
+    const output = values.out === undefined ? undefined : { flag: 'out', path: values.out };
+    if (output) checkOutput(output);
     const bootstrapCount = numberFlag('bootstrap', values.bootstrap, 0, { integer: true, min: 0 });
     const seed = numberFlag('seed', values.seed, 0, { integer: true, min: 0 });
     const delta = numberFlag('delta', values.delta, 1e-3, { min: 0 });
@@ -174,7 +176,7 @@ export const command: Command = {
       throw error;
     }
 
-    if (values.out !== undefined) writeFileSync(values.out, JSON.stringify(report.file, null, 2) + '\n');
+    const written = output ? writeOutput(output, JSON.stringify(report.file, null, 2) + '\n') : undefined;
     if (values.json) {
       console.log(JSON.stringify(report.file));
       return 0;
@@ -192,7 +194,7 @@ export const command: Command = {
       console.log(`held out (${h.split}): RMSE loss ${fmt(h.rmseLoss)}, mean |error| ${(h.meanAbsRelError * 100).toFixed(2)}%, max ${(h.maxAbsRelError * 100).toFixed(2)}%`);
       for (const f of h.folds) if (f.group !== undefined) console.log(`  ${f.group}: ${f.test} points, mean |error| ${(f.meanAbsRelError * 100).toFixed(2)}%`);
     }
-    if (values.out !== undefined) console.log(`wrote ${values.out}`);
+    if (written && values.out !== undefined) console.log(outputLine(written, values.out));
     return 0;
   },
 };
@@ -255,6 +257,8 @@ function fitPenalty(values: FitFlags): number {
   const tensor = choiceFlag('penalty', values.penalty, PENALTY_TENSORS);
   if (values.data === undefined) throw new UsageError('hwnas fit --penalty: --data is required (a CSV or JSON file of paired runs: N, D, bits, loss_before, loss_after)');
   if (values.out === undefined && !values.json) throw new UsageError('hwnas fit --penalty: --out <law.json> is required (or --json to print the fit)');
+  const output = values.out === undefined ? undefined : { flag: 'out', path: values.out };
+  if (output) checkOutput(output);
   for (const flag of ['map', 'col-loss', 'col-weight', 'starts'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --penalty; map columns with --col-N, --col-D and --col <field>=<column> (fields: ${PENALTY_FIELDS.join(', ')})`);
   }
@@ -303,12 +307,7 @@ function fitPenalty(values: FitFlags): number {
   };
   const basePenalties = (base.precisionPenalty ?? {}) as Record<string, unknown>;
   const file = { ...base, precisionPenalty: { ...basePenalties, [tensor]: entry } };
-  if (values.out !== undefined) {
-    // Written beside the target and renamed: a failed run leaves no half-written law file.
-    const tmp = `${values.out}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n');
-    renameSync(tmp, values.out);
-  }
+  const written = output ? writeOutput(output, JSON.stringify(file, null, 2) + '\n') : undefined;
   if (values.json) {
     console.log(JSON.stringify(file));
     return 0;
@@ -325,7 +324,7 @@ function fitPenalty(values: FitFlags): number {
     console.log(`check on the GPTQ points (${GPTQ_CHECK_POINTS.source}; Eq. 2 lands within about ${GPTQ_CHECK_POINTS.tolerance}x of them):`);
     for (const g of report.gptq) console.log(`  ${g.model} ${g.bits}-bit at ${(g.trainingTokens / 1e9).toFixed(0)}B tokens: measured ${g.measuredNats.toFixed(3)} nats, fitted ${g.predictedNats.toFixed(3)} (ratio ${g.ratio.toFixed(2)})${Math.abs(Math.log(g.ratio)) > Math.log(GPTQ_CHECK_POINTS.tolerance) ? '  — outside the tolerance' : ''}`);
   }
-  if (values.out !== undefined) console.log(`wrote ${values.out}: law ${String(base.id ?? lawName)} with this ${tensor} penalty; use it with --loss-law ${values.out}`);
+  if (written && values.out !== undefined) console.log(`${outputLine(written, values.out)}: law ${String(base.id ?? lawName)} with this ${tensor} penalty; use it with --loss-law ${values.out}`);
   return 0;
 }
 

@@ -1,4 +1,3 @@
-import { renameSync, writeFileSync } from 'node:fs';
 import { countParams } from '../../core/params.js';
 import type { Genes } from '../../core/space.js';
 import { SPACES } from '../../core/spaces/index.js';
@@ -15,6 +14,7 @@ import { loadModel } from '../../predictors/latency/io.js';
 import { numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { checkOutput, outputLine, writeOutput } from '../output.js';
 
 const FLAGS = {
   space: { type: 'string' },
@@ -76,6 +76,8 @@ export const command: Command = {
     const seed = numberFlag('seed', f.seed, 0, { integer: true });
     if (!f.out) throw new UsageError('--out <file.csv> is required');
     if (!f.out.endsWith('.csv')) throw new UsageError(`--out: '${f.out}' must end in .csv`);
+    const output = { flag: 'out', path: f.out };
+    checkOutput(output);
     const isLlm = space.id.startsWith('llm');
     const workload: Workload = isLlm
       ? { batch: 1, promptTokens: numberFlag('prompt', f.prompt, LOCAL_WORKLOAD.promptTokens, { integer: true, min: 1 }), generatedTokens: numberFlag('generate', f.generate, LOCAL_WORKLOAD.generatedTokens, { integer: true }) }
@@ -155,10 +157,8 @@ export const command: Command = {
       ];
       rows.push(cells.map(csvCell).join(','));
     }
-    const tmp = `${f.out}.tmp-${process.pid}`;
-    writeFileSync(tmp, rows.join('\n') + '\n');
-    renameSync(tmp, f.out);
-    log(`wrote ${archs.length} measurements to ${f.out}`);
+    const written = writeOutput(output, rows.join('\n') + '\n');
+    log(`${outputLine(written, f.out)}: ${archs.length} measurements`);
     return 0;
   },
 };

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Genes } from '../../core/space.js';
 import { getDevice } from '../../hardware/devices.js';
@@ -8,10 +8,14 @@ import { ROOFLINE_REFERENCE_DEVICE } from '../../predictors/latency/encode.js';
 import { evaluateDevices, HELP_QUERY, METHODS, type DeviceScore, type SetScore } from '../../predictors/latency/evaluation.js';
 import { loadModel, saveModel } from '../../predictors/latency/io.js';
 import { adapt, computeRoofline, featurize, metaTrain, prepareFeatures, type HelpModel } from '../../predictors/latency/model.js';
-import { LatencyPredictorRegistry } from '../../predictors/latency/registry.js';
+import { adaptedDir } from '../../predictors/latency/registry.js';
 import { choiceFlag, numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { checkOutputFolder, outputLine, writeOutputFolder, type FolderOutput } from '../output.js';
+
+/** The file every saved predictor holds: a folder with it is an earlier predictor, which a new one may replace. */
+const PREDICTOR_MARKER = 'model.json';
 
 const USAGE = `usage:
   hwnas predictor meta-train --space nb201|fbnet --out <dir> [--data <csv>] [--meta <json>] [--devices a,b] [--valid-devices c,d] [--iterations 200] [--seed 0] [--json]
@@ -68,6 +72,8 @@ async function metaTrainCmd(argv: readonly string[]): Promise<number> {
   });
   const space = choiceFlag('space', values.space, LATENCY_SPACES);
   if (!values.out) throw new UsageError('--out <dir> is required');
+  const output: FolderOutput = { flag: 'out', path: values.out, marker: PREDICTOR_MARKER };
+  checkOutputFolder(output);
   const iterations = numberFlag('iterations', values.iterations, 200, { integer: true, min: 1 });
   const seed = numberFlag('seed', values.seed, 0, { integer: true, min: 0 });
   const data = values.data ?? shippedHelpTableFile(space);
@@ -93,10 +99,10 @@ async function metaTrainCmd(argv: readonly string[]): Promise<number> {
     config: { seed, iterations },
     log: values.json ? undefined : (line) => console.log(line),
   });
-  saveModel(values.out, model);
+  const written = await writeOutputFolder(output, (dir) => saveModel(dir, model));
   const t = model.meta.training;
   if (values.json) console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, out: values.out, space, trainDevices, validDevices, ...t }));
-  else console.log(`meta-trained ${space} predictor on ${trainDevices.length} devices in ${t.wallS.toFixed(1)} s (first-order Meta-SGD, best meta-valid iteration ${t.bestIteration}${t.bestValidSpearman === null ? '' : `, ρ ${t.bestValidSpearman.toFixed(3)}`}) → ${values.out}`);
+  else console.log(`meta-trained ${space} predictor on ${trainDevices.length} devices in ${t.wallS.toFixed(1)} s (first-order Meta-SGD, best meta-valid iteration ${t.bestIteration}${t.bestValidSpearman === null ? '' : `, ρ ${t.bestValidSpearman.toFixed(3)}`}); ${outputLine(written, values.out)}`);
   return 0;
 }
 
@@ -112,6 +118,11 @@ async function adaptCmd(argv: readonly string[]): Promise<number> {
   if (!values.device) throw new UsageError('--device <name> is required');
   if (!values.samples) throw new UsageError('--samples <csv> is required (columns arch_str, latency_ms)');
   const model: HelpModel = guard(() => loadModel(values.predictor!));
+  // The adapted predictor goes under the predictor's folder, adapted/<device>; checked before any work.
+  const dir = guard(() => adaptedDir(values.predictor!, values.device!));
+  const output: FolderOutput = { flag: 'predictor', path: dir, marker: PREDICTOR_MARKER };
+  if (existsSync(dirname(dir))) checkOutputFolder(output);
+  else checkOutputFolder({ ...output, path: dirname(dir) });
   const steps = numberFlag('steps', values.steps, model.meta.config.innerSteps, { integer: true, min: 0 });
   const samples = guard(() => loadLatencySamples(values.samples!, model.meta.space));
   const firstRow = new Map<string, number>();
@@ -128,11 +139,12 @@ async function adaptCmd(argv: readonly string[]): Promise<number> {
   const roofline = computeRoofline(model.meta.space, samples.genes, getDevice(model.meta.rooflineDevice));
   const x = featurize(model.meta.space, samples.genes, roofline, model.meta.featureStats, model.meta.sourceLuts);
   const adapted = adapt(model, { device: values.device, referenceLatencyMs, x, latencyMs: samples.latencyMs, steps });
-  const dir = guard(() => new LatencyPredictorRegistry().save(values.predictor!, adapted));
+  mkdirSync(dirname(dir), { recursive: true });
+  const written = await writeOutputFolder(output, (tmp) => saveModel(tmp, adapted));
   if (values.json) console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, device: values.device, samples: samples.genes.length, steps, out: dir }));
   else {
     console.log(describeBackend(backend));
-    console.log(`adapted to ${values.device} from ${samples.genes.length} measured architectures (${steps} Meta-SGD steps + ridge head) → ${dir}`);
+    console.log(`adapted to ${values.device} from ${samples.genes.length} measured architectures (${steps} Meta-SGD steps + ridge head); ${outputLine(written, dir)}`);
   }
   return 0;
 }

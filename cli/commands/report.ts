@@ -1,11 +1,15 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, parse } from 'node:path';
+import { join, parse } from 'node:path';
 import type { Command } from '../command.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_DB } from '../../search/store/index.js';
 import { openStore } from '../open-store.js';
+import { checkOutput, outputLine, writeOutputs, type FileOutput } from '../output.js';
 import { HWNAS_VERSION } from '../version.js';
+import type { PlotName } from '../report/html.js';
+
+/** The plots a report may hold, each also a PNG with --png. */
+const PLOTS: readonly PlotName[] = ['frontier', 'hypervolume', 'operators', 'roofline'];
 
 const USAGE = 'usage: hwnas report <study> --out report.html [--png] [--color-by <gene>] [--point <seq>] [--db hwnas.db]';
 
@@ -26,6 +30,12 @@ export const command: Command = {
     if (positionals.length !== 1) throw new UsageError(USAGE);
     if (!values.out) throw new UsageError('--out is required: the HTML file to write');
     const point = values.point === undefined ? undefined : numberFlag('point', values.point, 0, { integer: true, min: 0 });
+    // The page, and its plots as PNG files beside it: all checked before the study is read.
+    const base = parse(values.out);
+    const pngOf = (name: string): FileOutput => ({ flag: 'out', path: join(base.dir, `${base.name}-${name}.png`) });
+    const html: FileOutput = { flag: 'out', path: values.out };
+    checkOutput(html);
+    if (values.png) for (const name of PLOTS) checkOutput(pngOf(name));
     const { loadStudyData } = await import('../report/study-data.js');
     const store = openStore(values.db ?? DEFAULT_DB, { readonly: true });
     let data;
@@ -47,25 +57,16 @@ export const command: Command = {
       ...(values['color-by'] !== undefined ? { colorBy: values['color-by'] } : {}),
       ...(point !== undefined ? { pointSeq: point } : {}),
     });
-    const files: { path: string; content: string | Buffer }[] = [{ path: values.out, content: report.html }];
+    const files: { output: FileOutput; content: string | Buffer }[] = [{ output: html, content: report.html }];
     if (values.png) {
       const { svgToPng } = await import('../report/plots.js');
-      const base = parse(values.out);
       for (const [name, svg] of Object.entries(report.svgs)) {
-        if (svg) files.push({ path: join(base.dir, `${base.name}-${name}.png`), content: svgToPng(svg) });
+        if (svg) files.push({ output: pngOf(name), content: svgToPng(svg) });
       }
     }
-    // Each file goes to a temporary name first and is renamed into place: no half-written report.
-    try {
-      for (const f of files) {
-        mkdirSync(dirname(f.path) || '.', { recursive: true });
-        writeFileSync(`${f.path}.tmp`, f.content);
-        renameSync(`${f.path}.tmp`, f.path);
-      }
-    } catch (error) {
-      throw new UsageError(`--out: cannot write ${values.out} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
-    console.error(`wrote ${files.map((f) => f.path).join(', ')} (frontier of ${data.frontier.length}, point ${report.chosenSeq ?? '—'}, colour ${report.colorBy})`);
+    // All or nothing: every file complete in its temporary sibling before any is renamed into place.
+    const outcomes = writeOutputs(files);
+    console.error(`${files.map((f, i) => outputLine(outcomes[i], f.output.path)).join(', ')} (frontier of ${data.frontier.length}, point ${report.chosenSeq ?? '—'}, colour ${report.colorBy})`);
     return 0;
   },
 };

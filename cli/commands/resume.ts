@@ -3,6 +3,7 @@ import { parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_DB } from '../../search/store/index.js';
 import { reopenStudy } from '../../search/run-search.js';
+import { checkOutput } from '../output.js';
 import { executeStudy, progressMode } from '../run-study.js';
 
 const USAGE = 'usage: hwnas resume <study> [--db hwnas.db] [--evaluations N] [--wall-time 10m] [--patience G] [--threads T] [--force] [--json|--quiet|--plain]\n  --force: resume although files of the study\'s own evaluators (module, table, the scripts its command names) changed since it began';
@@ -37,6 +38,7 @@ export const command: Command = {
     if (values.threads !== undefined) overrides.threads = values.threads;
     const { store, study, resolved } = reopenStudy(name, { db: values.db ?? DEFAULT_DB, overrides, force: values.force ?? false });
     try {
+      if (resolved.config.out !== undefined) checkOutput({ flag: 'out', path: resolved.config.out });
       return await executeStudy({ store, study, resolved, mode: progressMode(values), out: resolved.config.out });
     } finally {
       store.close();

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Command } from '../command.js';
 import { parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
+import { checkOutput } from '../output.js';
 import { executeStudy, progressMode } from '../run-study.js';
 import { HWNAS_VERSION } from '../version.js';
 import { createStudyRecord, prepareStudy } from '../../search/run-search.js';
@@ -155,6 +156,7 @@ export const command: Command = {
     if (!values.config && values.space === undefined) throw new UsageError('--space is required (or a config file with -c)');
     const merged = { ...fromFile, ...flagged };
     const resolved = await prepareStudy(merged, { file: values.config, flagKeys });
+    if (resolved.config.out !== undefined) checkOutput({ flag: 'out', path: resolved.config.out });
     const { store, study } = createStudyRecord(resolved, HWNAS_VERSION);
     try {
       return await executeStudy({ store, study, resolved, mode: progressMode(values), out: resolved.config.out });

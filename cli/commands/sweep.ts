@@ -1,4 +1,3 @@
-import { renameSync, writeFileSync } from 'node:fs';
 import type { Architecture, LlmArchitecture } from '../../core/architecture.js';
 import { parseConstraints, parseObjectives, scoreMetrics } from '../../core/objectives.js';
 import { paretoIndices } from '../../core/pareto.js';
@@ -10,6 +9,7 @@ import { hasPrecisionFlags, PRICING_FLAGS, readDevice, readPrecisionLoss, readWo
 import { frontierLossSummary } from '../loss-parts.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { checkOutput, outputLine, writeOutput } from '../output.js';
 import { loadLaw } from './analyze.js';
 
 const FLAGS = {
@@ -65,6 +65,8 @@ export const command: Command = {
     if (!f.out) throw new UsageError('--out <file.csv|file.jsonl> is required');
     const format = f.out.endsWith('.csv') ? 'csv' : f.out.endsWith('.jsonl') ? 'jsonl' : null;
     if (!format) throw new UsageError(`--out: '${f.out}' must end in .csv or .jsonl`);
+    const output = { flag: 'out', path: f.out };
+    checkOutput(output);
     if (f.ideal && f.paper) throw new UsageError('give --ideal or --paper, not both');
     const lawId = f['loss-law'] ?? 'codesign';
     const law = loadLaw(lawId);
@@ -98,8 +100,6 @@ export const command: Command = {
     const pareto = new Set(paretoIndices(points, violations));
     const seconds = (performance.now() - t0) / 1e3;
 
-    // Write beside the target, then rename: a failed run leaves no half-written file.
-    const tmp = `${f.out}.tmp-${process.pid}`;
     const geneNames = space.genes.map((g) => g.name);
     const metricNames = Object.keys(rows[0].metrics);
     let text: string;
@@ -110,9 +110,8 @@ export const command: Command = {
     } else {
       text = rows.map((r, i) => JSON.stringify({ genes: r.genes, ...(r.name ? { name: r.name } : {}), metrics: r.metrics, is_pareto: pareto.has(i) })).join('\n') + '\n';
     }
-    writeFileSync(tmp, text);
-    renameSync(tmp, f.out);
-    console.log(`${rows.length} candidates of ${spaceId} on ${spec.device.id} in ${seconds.toFixed(2)} s (${Math.round(rows.length / seconds)} candidates/s); ${pareto.size} on the frontier of ${objectives.map((o) => o.metric).join(' vs ')}${constraints.length ? ` under ${constraints.map((c) => c.text).join(', ')}` : ''} → ${f.out}`);
+    const written = writeOutput(output, text);
+    console.log(`${rows.length} candidates of ${spaceId} on ${spec.device.id} in ${seconds.toFixed(2)} s (${Math.round(rows.length / seconds)} candidates/s); ${pareto.size} on the frontier of ${objectives.map((o) => o.metric).join(' vs ')}${constraints.length ? ` under ${constraints.map((c) => c.text).join(', ')}` : ''}; ${outputLine(written, f.out)}`);
     const front = [...pareto].map((i) => rows[i].arch).filter((a): a is LlmArchitecture => a.family === 'llm');
     if (front.length > 0 && objectives.some((o) => o.metric === 'loss')) for (const line of frontierLossSummary(front, law, lossOptionsOf(spec))) console.log(line);
     return 0;

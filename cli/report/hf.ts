@@ -13,6 +13,7 @@ import { analyzeLlm, type LlmAnalysis } from '../../hardware/roofline.js';
 import type { CandidateRecord } from '../../search/store/index.js';
 import { openStore } from '../open-store.js';
 import { UsageError } from '../errors.js';
+import { checkOutputFolder, outputLine, writeOutputFolder } from '../output.js';
 import { HWNAS_VERSION } from '../version.js';
 import { lossPartsText, precisionLabel } from '../loss-parts.js';
 import { formatBytes, formatCount, markdownTable, ms } from './format.js';
@@ -158,6 +159,9 @@ export function candidateCard(data: StudyData, c: CandidateRecord, arch: LlmArch
   return lines.join('\n');
 }
 
+/** The index every HF export holds: a folder with it is an earlier export, which a new one may replace. */
+export const HF_EXPORT_MARKER = 'summary.json';
+
 /** Writes one folder per frontier candidate under `outDir`, plus an index (summary.json, README.md). */
 export function exportHf(data: StudyData, outDir: string, exporterVersion: string): HfExportResult {
   const entries: HfExportEntry[] = [];
@@ -197,24 +201,21 @@ export function exportHf(data: StudyData, outDir: string, exporterVersion: strin
     ),
     '',
   ].join('\n');
-  // Everything is rendered before the first write: a failure above leaves nothing half-written.
-  try {
-    mkdirSync(outDir, { recursive: true });
-    for (const f of files) {
-      mkdirSync(join(outDir, f.path, '..'), { recursive: true });
-      writeFileSync(join(outDir, f.path), f.text);
-    }
-    writeFileSync(join(outDir, 'README.md'), index);
-    writeFileSync(join(outDir, 'summary.json'), JSON.stringify({ study: data.study.name, space: data.study.space, device: data.study.device, entries }, null, 2) + '\n');
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    throw Object.assign(new Error(`--out: cannot write ${outDir} (${e.code ?? e.message})`), { code: e.code });
+  // Everything is rendered before the first write; the caller writes into a fresh folder and swaps it in.
+  mkdirSync(outDir, { recursive: true });
+  for (const f of files) {
+    mkdirSync(join(outDir, f.path, '..'), { recursive: true });
+    writeFileSync(join(outDir, f.path), f.text);
   }
+  writeFileSync(join(outDir, 'README.md'), index);
+  writeFileSync(join(outDir, HF_EXPORT_MARKER), JSON.stringify({ study: data.study.name, space: data.study.space, device: data.study.device, entries }, null, 2) + '\n');
   return { outDir, entries };
 }
 
 /** The `hwnas export <study> --format hf --out <dir>` path: reads the study read-only, writes the folder. */
 export async function runHfExport(opts: { dbPath: string; name: string; out: string; quiet?: boolean }): Promise<HfExportResult> {
+  const output = { flag: 'out', path: opts.out, marker: HF_EXPORT_MARKER };
+  checkOutputFolder(output);
   const { loadStudyData } = await import('./study-data.js');
   const store = openStore(opts.dbPath, { readonly: true });
   let data: StudyData;
@@ -226,15 +227,13 @@ export async function runHfExport(opts: { dbPath: string; name: string; out: str
   if (data.frontier.length === 0) throw new UsageError(`study '${opts.name}' has no feasible frontier candidate to export yet`);
   const family = data.space.decode(data.frontier[0].genes).family;
   if (family !== 'llm') throw new UsageError(`--format hf: study '${opts.name}' searched ${data.study.space} (${family} architectures); Hugging Face configs are for LLM spaces — use --format json or csv`);
-  let result: HfExportResult;
-  try {
-    result = exportHf(data, opts.out, HWNAS_VERSION);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  let entries: readonly HfExportEntry[] = [];
+  const outcome = await writeOutputFolder(output, (dir) => {
+    entries = exportHf(data, dir, HWNAS_VERSION).entries;
+  });
   if (!opts.quiet) {
-    const written = result.entries.filter((e) => e.modelType).length;
-    console.error(`wrote ${opts.out}: ${written} config.json + card.md${result.entries.length > written ? `, ${result.entries.length - written} skipped (see README.md)` : ''}`);
+    const written = entries.filter((e) => e.modelType).length;
+    console.error(`${outputLine(outcome, opts.out)}: ${written} config.json + card.md${entries.length > written ? `, ${entries.length - written} skipped (see README.md)` : ''}`);
   }
-  return result;
+  return { outDir: opts.out, entries };
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -59,6 +59,7 @@ describe('report data', () => {
 describe('hwnas report', () => {
   it('writes one self-contained page: frontier plot, hypervolume curve, frontier table, roofline breakdown', async () => {
     const out = join(dir, 'out', 'report.html');
+    mkdirSync(join(dir, 'out'));
     expect(await main(['report', 'rep', '--out', out, '--db', db, '--color-by', 'precision'])).toBe(0);
     const html = readFileSync(out, 'utf8');
     expect(html).not.toMatch(/<script|<link|<img|src="http|href="http|@import/);
@@ -84,6 +85,7 @@ describe('hwnas report', () => {
     store.close();
     const seq = data.frontier[0].seq;
     const out = join(dir, 'p', 'r.html');
+    mkdirSync(join(dir, 'p'));
     expect(await main(['report', 'rep', '--out', out, '--db', db, '--point', String(seq), '--png'])).toBe(0);
     const html = readFileSync(out, 'utf8');
     expect(html).toContain(`<h2>Roofline breakdown of candidate ${seq}</h2>`);
@@ -92,7 +94,7 @@ describe('hwnas report', () => {
       const png = readFileSync(join(dir, 'p', `r-${name}.png`));
       expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
     }
-    expect(readdirSync(join(dir, 'p')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(join(dir, 'p')).sort()).toEqual(['r-frontier.png', 'r-hypervolume.png', 'r-operators.png', 'r-roofline.png', 'r.html']);
   });
 
   it('refuses bad input with one line, exit 2, nothing written', async () => {
