@@ -4,15 +4,90 @@ import { UsageError } from '../errors.js';
 import { paretoIndices } from '../../core/pareto.js';
 import { resolveSpace } from '../../search/space-file.js';
 import { getDevice } from '../../hardware/devices.js';
-import { DEFAULT_DB, type CandidateRecord } from '../../search/store/index.js';
+import { DEFAULT_DB, type CandidateRecord, type StudyRecord } from '../../search/store/index.js';
+import type { SearchSpace } from '../../core/space.js';
 import { parseStudyConfig } from '../../search/study-config.js';
 import { openStore } from '../open-store.js';
-import { checkOutput, outputLine, writeOutput } from '../output.js';
+import { checkOutput, OutputFile, outputLine, type OutputOutcome } from '../output.js';
 
 function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';
   const s = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** JSON keeps Infinity and NaN as strings ("Infinity"), as the rest of the export's readers expect. */
+const finite = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
+
+/** One candidate as exported (a JSON object, or the cells of a CSV row). */
+interface Exported {
+  readonly seq: number;
+  readonly hash: string;
+  readonly generation: number;
+  readonly status: string;
+  readonly isPareto: boolean;
+  readonly genes: Readonly<Record<string, number | string>>;
+  readonly geneIndices: readonly number[];
+  readonly architecture: unknown;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly violation: number | null | undefined;
+  readonly error: string | null;
+}
+
+/**
+ * The JSON document `{ provenance, candidates: [...] }`, written candidate by candidate: byte for byte what
+ * JSON.stringify(document, finite, 2) gives, without the whole document as one string.
+ */
+function writeJson(write: (text: string) => void, provenance: unknown, candidates: Iterable<Exported>): void {
+  const head = JSON.stringify({ provenance }, finite, 2);
+  write(`${head.slice(0, -2)},\n  "candidates": [`);
+  // A candidate stringified inside `{"c":[…]}` comes out indented as in the document; the wrapper is cut off.
+  const open = '{\n  "c": [\n'.length;
+  const close = '\n  ]\n}'.length;
+  let first = true;
+  for (const c of candidates) {
+    // Only metrics and the violation can be non-finite; a replacer on every key would cost as much as the rest.
+    const text = JSON.stringify({ c: [c] }, hasNonFinite(c) ? finite : undefined, 2);
+    write(`${first ? '\n' : ',\n'}${text.slice(open, -close)}`);
+    first = false;
+  }
+  write(first ? ']\n}\n' : '\n  ]\n}\n');
+}
+
+function hasNonFinite(c: Exported): boolean {
+  if (c.violation != null && !Number.isFinite(c.violation)) return true;
+  for (const k in c.metrics) if (!Number.isFinite(c.metrics[k])) return true;
+  return false;
+}
+
+/** The CSV: one row per candidate, the study's provenance repeated in its columns (rendered once). */
+function writeCsv(
+  write: (text: string) => void,
+  ctx: { study: StudyRecord; space: SearchSpace; lossLaw: string | null; device: unknown; config: unknown; metricNames: readonly string[] },
+  candidates: Iterable<Exported>,
+): void {
+  const { study, space, metricNames } = ctx;
+  const geneNames = space.genes.map((g) => g.name);
+  const head = [
+    'seq', 'hash', 'generation', 'status', 'is_pareto',
+    ...geneNames.map((g) => `gene_${g}`),
+    ...metricNames,
+    'violation', 'error', 'architecture',
+    'study', 'seed', 'space', 'device', 'strategy', 'loss_law', 'objectives', 'constraints', 'device_profile', 'config',
+  ];
+  write(head.join(',') + '\n');
+  const tail = [study.name, study.seed, study.space, study.device, study.strategy, ctx.lossLaw, study.objectives.join(' '), study.constraints.join(' '), ctx.device, ctx.config]
+    .map(csvCell)
+    .join(',');
+  for (const c of candidates) {
+    const cells = [
+      c.seq, c.hash, c.generation, c.status, c.isPareto ? 1 : 0,
+      ...geneNames.map((g) => c.genes[g]),
+      ...metricNames.map((m) => c.metrics[m]),
+      c.violation, c.error, c.architecture,
+    ];
+    write(cells.map(csvCell).join(',') + ',' + tail + '\n');
+  }
 }
 
 const USAGE = 'usage: hwnas export <study> --format json|csv|hf --out <path> [--all] [--db hwnas.db]';
@@ -42,7 +117,7 @@ export const command: Command = {
     const output = { flag: 'out', path: values.out };
     checkOutput(output);
     const store = openStore(dbPath, { readonly: true });
-    let text: string;
+    let written: OutputOutcome;
     try {
       const study = store.getStudy(name);
       if (!study) {
@@ -60,11 +135,6 @@ export const command: Command = {
         }
       }
       const lossLaw = spec?.law ?? null;
-      const rows: CandidateRecord[] = [...store.candidates(study.id, ['done', 'failed'])];
-      const points = rows.map((r) => (r.status === 'done' ? r.objectives! : r.objectives ?? new Array<number>(study.objectives.length).fill(Infinity)));
-      const violations = rows.map((r) => (r.status === 'done' ? r.violation! : Infinity));
-      const pareto = new Set(paretoIndices(points, violations));
-      const chosen = rows.map((r, i) => ({ r, isPareto: pareto.has(i) })).filter((x) => values.all || x.isPareto);
       const provenance = {
         study: study.name,
         status: study.status,
@@ -82,7 +152,7 @@ export const command: Command = {
         createdAt: new Date(study.createdAt).toISOString(),
         config,
       };
-      const candidate = ({ r, isPareto }: { r: CandidateRecord; isPareto: boolean }) => ({
+      const candidate = (r: CandidateRecord, isPareto: boolean): Exported => ({
         seq: r.seq,
         hash: r.hash,
         generation: r.generation,
@@ -95,39 +165,43 @@ export const command: Command = {
         violation: r.status === 'done' ? r.violation : null,
         error: r.error ?? null,
       });
-      if (format === 'json') {
-        text = JSON.stringify({ provenance, candidates: chosen.map(candidate) }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n';
-      } else {
-        const metricNames = [...new Set(chosen.flatMap(({ r }) => Object.keys(r.metrics ?? {})))].sort();
-        const geneNames = space.genes.map((g) => g.name);
-        const head = [
-          'seq', 'hash', 'generation', 'status', 'is_pareto',
-          ...geneNames.map((g) => `gene_${g}`),
-          ...metricNames,
-          'violation', 'error', 'architecture',
-          'study', 'seed', 'space', 'device', 'strategy', 'loss_law', 'objectives', 'constraints', 'device_profile', 'config',
-        ];
-        const lines = [head.join(',')];
-        for (const x of chosen) {
-          const c = candidate(x);
-          lines.push(
-            [
-              c.seq, c.hash, c.generation, c.status, c.isPareto ? 1 : 0,
-              ...geneNames.map((g) => c.genes[g]),
-              ...metricNames.map((m) => c.metrics[m]),
-              c.violation, c.error, c.architecture,
-              study.name, study.seed, study.space, study.device, study.strategy, lossLaw, study.objectives.join(' '), study.constraints.join(' '), device, config,
-            ]
-              .map(csvCell)
-              .join(','),
-          );
+      // Two passes over one snapshot of the study, so that memory does not grow with it: the objectives first (the
+      // frontier needs them all, a few numbers per candidate), then each candidate written as it is read.
+      written = store.snapshot(() => {
+        const points: (readonly number[])[] = [];
+        const violations: number[] = [];
+        const metricNames = new Set<string>();
+        const infinite = new Array<number>(study.objectives.length).fill(Infinity);
+        for (const r of store.candidates(study.id, ['done', 'failed'])) {
+          points.push(r.status === 'done' ? r.objectives! : (r.objectives ?? infinite));
+          violations.push(r.status === 'done' ? r.violation! : Infinity);
+          if (r.metrics) for (const k in r.metrics) metricNames.add(k);
         }
-        text = lines.join('\n') + '\n';
-      }
+        const pareto = new Uint8Array(points.length);
+        for (const i of paretoIndices(points, violations)) pareto[i] = 1;
+        points.length = 0;
+        const chosen = function* () {
+          let i = 0;
+          for (const r of store.candidates(study.id, ['done', 'failed'])) {
+            if (i >= pareto.length) break; // the snapshot holds no more; guard all the same
+            const isPareto = pareto[i++] === 1;
+            if (values.all || isPareto) yield candidate(r, isPareto);
+          }
+        };
+        const file = OutputFile.open(output);
+        try {
+          if (format === 'json') writeJson(file.write.bind(file), provenance, chosen());
+          else writeCsv(file.write.bind(file), { study, space, lossLaw, device, config, metricNames: [...metricNames].sort() }, chosen());
+        } catch (error) {
+          file.abort();
+          throw error;
+        }
+        return file.commit();
+      });
     } finally {
       store.close();
     }
-    console.error(outputLine(writeOutput(output, text), values.out));
+    console.error(outputLine(written, values.out));
     return 0;
   },
 };

@@ -884,6 +884,14 @@ export class SqliteStore {
     yield* held;
   }
 
+  /**
+   * Runs `read` inside one read transaction: every query in it sees the same committed state, whatever other
+   * connections write meanwhile (an export's two passes over a study that is still running).
+   */
+  snapshot<T>(read: () => T): T {
+    return this.db.transaction(read).deferred();
+  }
+
   /** Raw access for bulk tools (benchmarks synthesising rows); not for ordinary use. */
   get database(): Database.Database {
     return this.db;
