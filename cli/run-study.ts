@@ -37,6 +37,8 @@ export async function executeStudy(opts: {
   resolved: ResolvedStudy;
   mode: ProgressMode;
   out?: string;
+  /** Run once the study's lock is held (see StudyRun.onLocked). */
+  onLocked?: () => void;
 }): Promise<number> {
   const { store, study, resolved } = opts;
   const controller = new AbortController();
@@ -64,6 +66,7 @@ export async function executeStudy(opts: {
           ? plainPrinter({ objectives: resolved.objectives, describe: (g) => resolved.space.describe(g) })
           : progressPrinter(opts.mode === 'tui' ? 'quiet' : opts.mode),
       signal: controller.signal,
+      ...(opts.onLocked ? { onLocked: opts.onLocked } : {}),
     });
   } finally {
     await live?.close();

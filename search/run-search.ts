@@ -103,6 +103,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Wraps the evaluator (the live view's pause gate). */
   readonly wrapEvaluator?: (evaluator: Evaluator) => Evaluator;
+  /** Run once the study's lock is held, before it starts (a resume's changes to the study: see reopenStudy). */
+  readonly onLocked?: () => void;
 }
 
 /** Runs a created (or recorded) study with its evaluator; the evaluator is closed however the run ends. */
@@ -128,6 +130,7 @@ export async function runPreparedStudy(store: SqliteStore, study: StudyRecord, r
       timeoutMsPerCandidate: specParts(resolved.evaluator).some((p) => p.kind === 'command') ? undefined : c.timeoutMs,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onLocked ? { onLocked: options.onLocked } : {}),
     });
   } finally {
     await evaluator?.close?.();
@@ -214,19 +217,24 @@ export function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string)
 /**
  * Reopens a recorded study to continue it, with a larger budget or other threads (`overrides`, as study fields):
  * its evaluator as recorded when it began (device profile inline), refused if the files of its own evaluators
- * changed since, unless `force` (then their new identity is recorded). Everything is checked before anything is
- * written.
+ * changed since, unless `force` (then their new identity is recorded). Nothing is written here: what the resume
+ * changes in the study (the config, the evaluator's new identity) is in `onLocked`, for the run to write once the
+ * study's lock is held — a resume refused because another process runs the study changes nothing.
  */
 export function reopenStudy(
   name: string,
   options: { readonly db?: string; readonly overrides?: Readonly<Record<string, unknown>>; readonly force?: boolean } = {},
-): { store: SqliteStore; study: StudyRecord; resolved: ResolvedStudy } {
+): { store: SqliteStore; study: StudyRecord; resolved: ResolvedStudy; onLocked: () => void } {
   const dbPath = options.db ?? DEFAULT_DB;
   const overrides = options.overrides ?? {};
   const probe = openStudyStore(dbPath, { readonly: true });
-  const found = probe.getStudy(name);
-  const names = probe.listStudies().map((s) => s.name);
-  probe.close();
+  let found, names: string[];
+  try {
+    found = probe.getStudy(name);
+    names = probe.listStudies().map((s) => s.name);
+  } finally {
+    probe.close();
+  }
   if (!found) throw new UsageError(`unknown study '${name}' in ${dbPath}; studies: ${names.join(', ') || '(none)'}`);
   const stored = parseStudyConfig(found.config, { file: `${dbPath}: study '${name}' config` });
   const sources = { flagKeys: new Set(Object.keys(overrides)) };
@@ -241,9 +249,11 @@ export function reopenStudy(
   }
   const store = openStudyStore(dbPath, { mustExist: true });
   const study = store.getStudy(name)!;
-  if (Object.keys(overrides).length > 0) store.setConfig(study.id, config);
-  if (changed.length > 0) store.setEvaluator(study.id, recorded);
-  return { store, study, resolved: { ...fresh, evaluator: recorded } };
+  const onLocked = () => {
+    if (Object.keys(overrides).length > 0) store.setConfig(study.id, config);
+    if (changed.length > 0) store.setEvaluator(study.id, recorded);
+  };
+  return { store, study, resolved: { ...fresh, evaluator: recorded }, onLocked };
 }
 
 export interface SearchResult {
@@ -290,9 +300,9 @@ export async function resumeSearch(
   name: string,
   options: RunOptions & { readonly db?: string; readonly overrides?: Readonly<Record<string, unknown>>; readonly force?: boolean } = {},
 ): Promise<SearchResult> {
-  const { store, study, resolved } = reopenStudy(name, options);
+  const { store, study, resolved, onLocked } = reopenStudy(name, options);
   try {
-    return resultOf(store, study, resolved, await runPreparedStudy(store, study, resolved, options));
+    return resultOf(store, study, resolved, await runPreparedStudy(store, study, resolved, { ...options, onLocked }));
   } finally {
     store.close();
   }

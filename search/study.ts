@@ -96,6 +96,11 @@ export interface StudyRun {
   readonly onEvent?: (event: StudyEvent) => void;
   /** Aborting it stops the study after the evaluator call in flight, with a checkpoint to resume from. */
   readonly signal?: AbortSignal;
+  /**
+   * Called once the study's lock is held, before the study starts: what a resume changes in the study (a raised
+   * budget) is written here, so that a resume refused by the lock writes nothing.
+   */
+  readonly onLocked?: () => void;
 }
 
 export interface StudyOutcome {
@@ -117,6 +122,7 @@ export async function runStudy(run: StudyRun): Promise<StudyOutcome> {
     throw new UsageError(`study '${run.study.name}' is running in process ${lock.heldBy} (lock ${lockPath}); wait for it or stop it first`);
   }
   try {
+    run.onLocked?.();
     return await new StudySession(run).runToEnd();
   } finally {
     lock?.release();

@@ -64,7 +64,7 @@ describe('many writers on one database', () => {
     store.close();
   }, 120_000);
 
-  it('keys the study lock on the real file: a symlinked path cannot run a study held through the real one', async () => {
+  it('keys the study lock on the real file: a resume through a symlink of a held study is refused and writes nothing, not even its budget', async () => {
     const d = mkdtempSync(join(tmpdir(), 'hwnas-writers-'));
     const db = join(d, 'real.db');
     expect(await main(['search', ...busy, '--evaluations', '8', '--db', db, '--name', 'held'])).toBe(0);
@@ -84,8 +84,10 @@ describe('many writers on one database', () => {
     } finally {
       (lock as StudyLock).release();
     }
+    // The refused resume wrote nothing: not even its raised budget.
     const after = SqliteStore.open(db, { readonly: true });
     expect(after.getStudy('held')!.evaluations).toBe(8);
+    expect((after.getStudy('held')!.config as { evaluations: number }).evaluations).toBe(8);
     after.close();
   }, 60_000);
 });
