@@ -5,10 +5,33 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** Named so that the declaration files can name it. */
 export type ParsedFlags<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: boolean }>>;
 
+/** A token that is a negative number ('-5', '-0.5', '-.5', '-1e3'), not a flag. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * `--flag -5` as `--flag=-5`: node's parser takes a value that starts with a dash for a flag and calls the
+ * argument ambiguous; a negative number after a flag that takes a value is that value, checked by the flag's own
+ * validation ("--evaluations: expected … got '-5'").
+ */
+function joinNegativeValues(argv: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = argv[i + 1];
+    const long = a.startsWith('--') && !a.includes('=') ? options[a.slice(2)] : undefined;
+    const short = !long && /^-[A-Za-z]$/.test(a) ? Object.values(options).find((o) => o.short === a[1]) : undefined;
+    if ((long ?? short)?.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(long ? `${a}=${next}` : `${a}${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Strict flag parsing: an unknown flag or a missing value becomes one UsageError line naming the valid flags. */
 export function parseFlags<O extends Options>(command: string, argv: readonly string[], options: O, allowPositionals = false): ParsedFlags<O> {
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals });
+    return parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals });
   } catch (error) {
     const valid = Object.keys(options)
       .map((k) => `--${k}`)
