@@ -1,16 +1,24 @@
 import { z } from 'zod';
 import type { DecoderLayer, LlmArchitecture } from './architecture.js';
 import { PRECISIONS } from './precision.js';
+import { aboveLimit, SIZE_LIMITS } from './size-limits.js';
 
 /*
  * The JSON form of an LLM architecture that users write by hand. It is LlmArchitecture with conveniences:
  * `layers` may be a count (with one `mixer` for all), `headDim` defaults to hiddenSize / heads, flags default off.
  */
 
-const int = z.number().int().positive();
+/** A positive integer up to `limit` (core/size-limits.ts), with a message that names the limit. */
+const upTo = (limit: number, unit: string) =>
+  z
+    .number()
+    .int()
+    .positive()
+    .max(limit, { error: (issue) => aboveLimit(issue.input as number, limit, unit) });
+const int = upTo(SIZE_LIMITS.width, 'units');
 const mixerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('attention') }).strict(),
-  z.object({ kind: z.literal('sliding-window'), windowTokens: int }).strict(),
+  z.object({ kind: z.literal('sliding-window'), windowTokens: upTo(SIZE_LIMITS.tokens, 'tokens') }).strict(),
   z.object({ kind: z.literal('linear'), variant: z.enum(['mamba2', 'deltanet', 'linear-attention']), stateSize: int, expand: z.number().positive().default(2) }).strict(),
 ]);
 const mlpSchema = z.discriminatedUnion('kind', [
@@ -18,8 +26,8 @@ const mlpSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('moe'),
-      experts: int,
-      activeExperts: int,
+      experts: upTo(SIZE_LIMITS.experts, 'experts'),
+      activeExperts: upTo(SIZE_LIMITS.experts, 'experts'),
       expertIntermediateSize: int,
       sharedExperts: z.number().int().nonnegative().default(0),
       sharedIntermediateSize: z.number().int().nonnegative().default(0),
@@ -35,13 +43,19 @@ export const llmArchitectureSchema = z
   .object({
     family: z.literal('llm').default('llm'),
     name: z.string().optional(),
-    vocabSize: int,
+    vocabSize: upTo(SIZE_LIMITS.vocabulary, 'tokens'),
     hiddenSize: int,
-    heads: int,
-    kvHeads: int,
+    heads: upTo(SIZE_LIMITS.heads, 'heads'),
+    kvHeads: upTo(SIZE_LIMITS.heads, 'heads'),
     headDim: int.optional(),
     mlp: mlpSchema,
-    layers: z.union([int, z.array(z.object({ mixer: mixerSchema.nullable(), mlp: z.boolean() }).strict()).min(1)]),
+    layers: z.union([
+      upTo(SIZE_LIMITS.layers, 'layers'),
+      z
+        .array(z.object({ mixer: mixerSchema.nullable(), mlp: z.boolean() }).strict())
+        .min(1)
+        .max(SIZE_LIMITS.layers, { error: (issue) => aboveLimit((issue.input as unknown[]).length, SIZE_LIMITS.layers, 'layers') }),
+    ]),
     mixer: mixerSchema.optional(),
     tiedEmbeddings: z.boolean().default(false),
     qkvBias: z.boolean().default(false),

@@ -1,5 +1,6 @@
 import type { DecoderLayer, LlmArchitecture, Mlp, TokenMixer } from './architecture.js';
 import type { Precision } from './precision.js';
+import { aboveLimit, SIZE_LIMITS } from './size-limits.js';
 
 /*
  * Hugging Face config.json ⇄ LlmArchitecture, for the model types whose field names hwnas knows:
@@ -17,11 +18,31 @@ export class HfConfigError extends Error {
 
 type Json = Record<string, unknown>;
 
+/** Each size field's limit (core/size-limits.ts) and its unit. */
+const FIELD_LIMITS: Readonly<Record<string, readonly [number, string]>> = {
+  num_hidden_layers: [SIZE_LIMITS.layers, 'layers'],
+  max_window_layers: [SIZE_LIMITS.layers, 'layers'],
+  hidden_size: [SIZE_LIMITS.width, 'units'],
+  head_dim: [SIZE_LIMITS.width, 'units'],
+  intermediate_size: [SIZE_LIMITS.width, 'units'],
+  moe_intermediate_size: [SIZE_LIMITS.width, 'units'],
+  shared_expert_intermediate_size: [SIZE_LIMITS.width, 'units'],
+  num_attention_heads: [SIZE_LIMITS.heads, 'heads'],
+  num_key_value_heads: [SIZE_LIMITS.heads, 'heads'],
+  num_local_experts: [SIZE_LIMITS.experts, 'experts'],
+  num_experts: [SIZE_LIMITS.experts, 'experts'],
+  num_experts_per_tok: [SIZE_LIMITS.experts, 'experts'],
+  vocab_size: [SIZE_LIMITS.vocabulary, 'tokens'],
+  sliding_window: [SIZE_LIMITS.tokens, 'tokens'],
+};
+
 function field(cfg: Json, key: string, fallback?: number): number {
   const v = cfg[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
     throw new HfConfigError(`${key}: expected a positive integer, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
   }
+  const limit = FIELD_LIMITS[key];
+  if (limit && v > limit[0]) throw new HfConfigError(`${key}: ${aboveLimit(v, limit[0], limit[1])}`);
   return v;
 }
 

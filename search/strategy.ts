@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Genes, SearchSpace } from '../core/space.js';
 
 /** A candidate after evaluation, as a strategy sees it: minimisation objectives and constraint violation. */
@@ -45,6 +46,11 @@ export interface StrategyContext {
 export interface StrategyFactory<State = unknown> {
   readonly id: string;
   readonly description: string;
+  /**
+   * Every option the strategy accepts, with its range and default (strategies/common.ts has the pieces); create()
+   * reads ctx.options through it, so an option not declared here is refused, never silently ignored.
+   */
+  readonly options: z.ZodObject;
   /** A new strategy, or one restored from a saved state. */
   create(ctx: StrategyContext, state?: State): Strategy<State>;
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { UsageError, formatPath } from '../core/usage-error.js';
+import { intIn, SIZE_LIMITS } from '../core/size-limits.js';
 import { parseConstraints, parseObjectives, type Constraint, type Direction, type Objective } from '../core/objectives.js';
 import { METRICS } from '../core/metrics.js';
 import type { SearchSpace } from '../core/space.js';
@@ -40,6 +41,8 @@ export function parseDurationMs(value: number | string): number {
 }
 
 const positiveInt = z.coerce.number().int().min(1);
+/** Candidates per generation or per evaluator call: bounded like a population (core/size-limits.ts). */
+const batchSize = intIn(1, SIZE_LIMITS.population);
 
 /** Every field a study accepts; keys are the flags in camelCase (`--wall-time` → wallTime). */
 export const studyConfigSchema = z.strictObject({
@@ -69,7 +72,7 @@ export const studyConfigSchema = z.strictObject({
     }, 'expected a duration such as 90s, 10m or 2h')
     .optional(),
   patience: positiveInt.optional(),
-  generationSize: positiveInt.default(64),
+  generationSize: batchSize.default(64),
   evaluator: z.string().optional(),
   /** Slow test evaluator: CPU time per candidate. */
   costMs: z.coerce.number().min(0).default(10),
@@ -79,10 +82,14 @@ export const studyConfigSchema = z.strictObject({
     .optional(),
   /** Worker threads; 0 evaluates in-process. */
   threads: z.coerce.number().int().min(0).max(256).default(0),
-  chunkSize: positiveInt.default(16),
+  chunkSize: batchSize.default(16),
   timeoutMs: z.coerce.number().positive().optional(),
   workload: z
-    .strictObject({ batch: positiveInt.default(1), promptTokens: positiveInt.default(1024), generatedTokens: positiveInt.default(16) })
+    .strictObject({
+      batch: intIn(1, SIZE_LIMITS.batch).default(1),
+      promptTokens: intIn(1, SIZE_LIMITS.tokens).default(1024),
+      generatedTokens: intIn(1, SIZE_LIMITS.tokens).default(16),
+    })
     .default({ batch: 1, promptTokens: 1024, generatedTokens: 16 }),
   /** Analytic evaluator: a built-in loss law id or a law file (`hwnas fit --out`). */
   lossLaw: z.string().min(1).default('codesign'),

@@ -12,11 +12,13 @@
  */
 import { constrainedDominates } from '../../core/pareto.js';
 import { createRng, type Rng, type RngState } from '../../core/rng.js';
+import { z } from 'zod';
 import type { Genes } from '../../core/space.js';
 import type { Evaluated, Strategy, StrategyContext, StrategyFactory } from '../strategy.js';
 import {
-  intOption,
   loadIndividual,
+  parseOptions,
+  sizeOption,
   PendingQueue,
   saveIndividual,
   type Individual,
@@ -57,13 +59,13 @@ export function bestOfSample(population: readonly Individual[], sample: readonly
 export function createAging(
   id: string,
   ctx: StrategyContext,
+  sizes: AgingSizes,
   saved: AgingState | undefined,
   objectiveCount: number,
   rescore?: (r: Evaluated) => { objectives: number[]; violation: number },
 ): Strategy<AgingState> {
   const { space } = ctx;
-  const populationSize = intOption(ctx.options, 'populationSize', 50, 2);
-  const sampleSize = intOption(ctx.options, 'sampleSize', 10, 1);
+  const { populationSize, sampleSize } = sizes;
   const rng = createRng(ctx.seed, saved?.rng);
   let initialAsked = saved?.initialAsked ?? 0;
   const population: Individual[] = (saved?.population ?? []).map((s) => loadIndividual(s, space));
@@ -109,8 +111,17 @@ export function createAging(
   };
 }
 
+/** The population P and the tournament sample S of aging evolution (its options, shared with mnas). */
+export const AGING_OPTIONS = {
+  populationSize: sizeOption(2).default(50),
+  sampleSize: sizeOption(1).default(10),
+};
+export type AgingSizes = { readonly populationSize: number; readonly sampleSize: number };
+const AGING_SCHEMA = z.strictObject(AGING_OPTIONS);
+
 export const agingStrategy: StrategyFactory<AgingState> = {
   id: 'aging',
   description: 'aging (regularized) evolution, Real et al. 2019: tournament of S from a queue of P, mutate, drop the oldest',
-  create: (ctx, saved) => createAging('aging', ctx, saved, ctx.objectiveCount),
+  options: AGING_SCHEMA,
+  create: (ctx, saved) => createAging('aging', ctx, parseOptions('aging', AGING_SCHEMA, ctx.options), saved, ctx.objectiveCount),
 };

@@ -18,14 +18,16 @@
  */
 import { crowdingDistance, dominates } from '../../core/pareto.js';
 import { createRng, type Rng, type RngState } from '../../core/rng.js';
+import { z } from 'zod';
 import type { Genes } from '../../core/space.js';
 import type { Strategy, StrategyFactory } from '../strategy.js';
 import {
-  intOption,
   loadIndividual,
   loadNumber,
-  numberOption,
+  numberIn,
   PendingQueue,
+  parseOptions,
+  sizeOption,
   saveIndividual,
   saveNumber,
   type Individual,
@@ -51,17 +53,23 @@ export interface AnnealState {
 
 const MOMENTUM_THRESHOLD = 0.1;
 
+const ANNEAL_OPTIONS = z.strictObject({
+  chains: sizeOption(1).default(8),
+  initialTemperature: numberIn(0, Infinity, true).default(0.1),
+  cooling: numberIn(0, 1, true).default(0.95),
+  minTemperature: numberIn(0, Infinity).default(1e-3),
+  momentum: numberIn(0, 1).default(0.6),
+  archiveSize: sizeOption(2).default(256),
+});
+
 export const annealStrategy: StrategyFactory<AnnealState> = {
   id: 'anneal',
   description: 'Pareto-guided simulated annealing with momentum (after QEIL v2): archive, weighted chains, reheating',
+  options: ANNEAL_OPTIONS,
   create(ctx, saved) {
     const { space, objectiveCount: m } = ctx;
-    const chainCount = intOption(ctx.options, 'chains', 8, 1);
-    const t0 = numberOption(ctx.options, 'initialTemperature', 0.1, Number.MIN_VALUE);
-    const cooling = numberOption(ctx.options, 'cooling', 0.95, Number.MIN_VALUE, 1);
-    const minTemperature = numberOption(ctx.options, 'minTemperature', 1e-3, 0);
-    const mu = numberOption(ctx.options, 'momentum', 0.6, 0, 1);
-    const archiveSize = intOption(ctx.options, 'archiveSize', 256, 2);
+    const o = parseOptions('anneal', ANNEAL_OPTIONS, ctx.options);
+    const { chains: chainCount, initialTemperature: t0, cooling, minTemperature, momentum: mu, archiveSize } = o;
     const rng = createRng(ctx.seed, saved?.rng);
     const ordinal = space.genes.map((g, i) => (g.ordinal && g.choices.length > 1 ? i : -1)).filter((i) => i >= 0);
 

@@ -2,6 +2,8 @@
  * Pieces the strategies share: a JSON-safe number codec (Infinity, NaN and −0 survive a round trip), the saved form
  * of an evaluated individual, and the tracker of asked-but-not-told candidates.
  */
+import { z } from 'zod';
+import { intIn, SIZE_LIMITS } from '../../core/size-limits.js';
 import { UsageError } from '../../core/usage-error.js';
 import type { Genes, SearchSpace } from '../../core/space.js';
 import type { Evaluated } from '../strategy.js';
@@ -157,30 +159,40 @@ export class PendingQueue {
   }
 }
 
-/** A positive integer option, or a clear error naming it. */
-export function intOption(options: Readonly<Record<string, unknown>>, name: string, fallback: number, min = 1): number {
-  const v = options[name];
-  if (v === undefined) return fallback;
-  const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) {
-    throw new UsageError(`option ${name}: expected an integer ≥ ${min}, got ${JSON.stringify(v)}`);
-  }
-  return n;
+/*
+ * Strategy options. Each strategy declares its options as a zod object (its factory's `options`, with defaults):
+ * the one list of what it accepts, so that an unknown option or a value out of range is one clear line. Sizes are
+ * bounded by SIZE_LIMITS.population. Numbers may come as strings (YAML, JSON written by hand).
+ */
+
+/** A population-like size: an integer from `min` up to SIZE_LIMITS.population. */
+export const sizeOption = (min: number) => intIn(min, SIZE_LIMITS.population);
+
+/** A finite number option in [min, max] (or (min, max] with `exclusiveMin`). */
+export function numberIn(min: number, max: number, exclusiveMin = false) {
+  const error = `expected a number in ${exclusiveMin ? '(' : '['}${min}, ${max}]`;
+  const n = z.coerce.number({ error }).max(max, { error });
+  return exclusiveMin ? n.gt(min, { error }) : n.min(min, { error });
 }
 
-/** A finite number option within [min, max]. */
-export function numberOption(
-  options: Readonly<Record<string, unknown>>,
-  name: string,
-  fallback: number,
-  min = -Infinity,
-  max = Infinity,
-): number {
-  const v = options[name];
-  if (v === undefined) return fallback;
-  const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) {
-    throw new UsageError(`option ${name}: expected a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+/** A finite number option. */
+export const finiteNumber = () => z.coerce.number({ error: 'expected a finite number' });
+
+/** One of a few words. */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `expected one of ${values.join(', ')}` });
+}
+
+/** The options of strategy `id`, validated by its schema (defaults filled in), or one UsageError line. */
+export function parseOptions<S extends z.ZodObject>(id: string, schema: S, options: Readonly<Record<string, unknown>>): z.output<S> {
+  const r = schema.safeParse(options);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  if (issue.code === 'unrecognized_keys') {
+    const valid = Object.keys(schema.shape);
+    const keys = issue.keys.map((k) => `'${k}'`).join(', ');
+    throw new UsageError(`strategy ${id} has no option${issue.keys.length > 1 ? 's' : ''} ${keys}; its options: ${valid.length > 0 ? valid.join(', ') : '(none)'}`);
   }
-  return n;
+  const key = String(issue.path[0]);
+  throw new UsageError(`${key}: ${issue.message}, got ${JSON.stringify(options[key])}`);
 }

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { UsageError } from '../../core/usage-error.js';
+import { parseOptions } from './common.js';
 import type { Genes } from '../../core/space.js';
 import type { Strategy, StrategyFactory } from '../strategy.js';
 
@@ -14,7 +16,9 @@ export interface ExhaustiveState {
 export const exhaustiveStrategy: StrategyFactory<ExhaustiveState> = {
   id: 'exhaustive',
   description: 'every candidate of a finite space, in enumeration order',
+  options: z.strictObject({}),
   create(ctx, saved) {
+    parseOptions('exhaustive', exhaustiveStrategy.options, ctx.options);
     const { space } = ctx;
     if (!space.enumerate) throw new UsageError(`strategy exhaustive: space ${space.id} cannot be enumerated`);
     const iterator = space.enumerate()[Symbol.iterator]();

@@ -15,8 +15,9 @@
  */
 import { UsageError } from '../../core/usage-error.js';
 import type { StrategyFactory } from '../strategy.js';
-import { createAging, type AgingState } from './aging.js';
-import { numberOption } from './common.js';
+import { z } from 'zod';
+import { AGING_OPTIONS, createAging, type AgingState } from './aging.js';
+import { finiteNumber, numberIn, oneOf, parseOptions } from './common.js';
 
 /** MnasNet's exponents (Tan et al. 2019, §3). */
 export const MNAS_EXPONENTS = {
@@ -41,23 +42,30 @@ export function qualityScore(metric: string, value: number): number {
   return metric === 'loss' ? Math.exp(-value) : value;
 }
 
+const MNAS_OPTIONS = z.strictObject({
+  ...AGING_OPTIONS,
+  /** The latency target T, in the latency metric's unit. */
+  target: numberIn(0, Infinity, true).optional(),
+  mode: oneOf(['soft', 'hard']).default('soft'),
+  /** The reward's exponents; by default those of the mode. */
+  alpha: finiteNumber().optional(),
+  beta: finiteNumber().optional(),
+  latencyMetric: z.string().default('latencyMs'),
+  qualityMetric: z.string().default('loss'),
+});
+
 export const mnasStrategy: StrategyFactory<AgingState> = {
   id: 'mnas',
   description: 'MnasNet reward ACC·(LAT/T)^w (soft w = −0.07 or hard), maximised by aging evolution',
+  options: MNAS_OPTIONS,
   create(ctx, saved) {
-    const o = ctx.options;
+    const o = parseOptions('mnas', MNAS_OPTIONS, ctx.options);
     if (o.target === undefined) {
       throw new UsageError("strategy mnas needs option target: the latency target T in the latency metric's unit (e.g. target=100 for latencyMs)");
     }
-    const target = numberOption(o, 'target', 0, Number.MIN_VALUE);
-    const mode = o.mode ?? 'soft';
-    if (mode !== 'soft' && mode !== 'hard') throw new UsageError(`option mode: expected 'soft' or 'hard', got ${JSON.stringify(mode)}`);
-    const alpha = numberOption(o, 'alpha', MNAS_EXPONENTS[mode].alpha);
-    const beta = numberOption(o, 'beta', MNAS_EXPONENTS[mode].beta);
-    const latencyMetric = typeof o.latencyMetric === 'string' ? o.latencyMetric : 'latencyMs';
-    const qualityMetric = typeof o.qualityMetric === 'string' ? o.qualityMetric : 'loss';
-    const reward = { target, alpha, beta };
-    return createAging('mnas', ctx, saved, 1, (r) => {
+    const reward = { target: o.target, alpha: o.alpha ?? MNAS_EXPONENTS[o.mode].alpha, beta: o.beta ?? MNAS_EXPONENTS[o.mode].beta };
+    const { latencyMetric, qualityMetric } = o;
+    return createAging('mnas', ctx, o, saved, 1, (r) => {
       const latency = r.metrics[latencyMetric];
       const raw = r.metrics[qualityMetric];
       const quality = typeof raw === 'number' ? qualityScore(qualityMetric, raw) : NaN;

@@ -15,15 +15,18 @@
  * Generational: the next offspring are created once every child of the current generation has been told.
  */
 import { createRng, shuffled, type Rng, type RngState } from '../../core/rng.js';
+import { z } from 'zod';
 import type { Genes } from '../../core/space.js';
 import { crowdingDistance, dominance, nonDominatedSort } from '../../core/pareto.js';
 import type { Strategy, StrategyFactory } from '../strategy.js';
 import {
-  intOption,
   loadIndividual,
   loadNumber,
-  numberOption,
+  numberIn,
+  oneOf,
   PendingQueue,
+  parseOptions,
+  sizeOption,
   saveIndividual,
   saveNumber,
   type Individual,
@@ -31,7 +34,6 @@ import {
   type SavedNumber,
   type SavedPending,
 } from './common.js';
-import { UsageError } from '../../core/usage-error.js';
 
 /** A population member with its survival rank and crowding distance. */
 interface Member extends Individual {
@@ -51,19 +53,24 @@ export interface Nsga2State {
 
 const MAX_MATING_ROUNDS = 100;
 
+const NSGA2_OPTIONS = z.strictObject({
+  populationSize: sizeOption(2).default(100),
+  /** Children per generation; the population size by default. */
+  offspringSize: sizeOption(1).optional(),
+  crossoverProbability: numberIn(0, 1).default(0.9),
+  mutationProbability: numberIn(0, 1).default(1),
+  tournament: oneOf(['rank', 'dominance']).default('rank'),
+});
+
 export const nsga2Strategy: StrategyFactory<Nsga2State> = {
   id: 'nsga2',
   description: 'NSGA-II (Deb et al. 2002, as in pymoo): tournament on feasibility, rank and crowding; survival front by front',
+  options: NSGA2_OPTIONS,
   create(ctx, saved) {
     const { space, objectiveCount } = ctx;
-    const populationSize = intOption(ctx.options, 'populationSize', 100, 2);
-    const offspringSize = intOption(ctx.options, 'offspringSize', populationSize, 1);
-    const crossoverProbability = numberOption(ctx.options, 'crossoverProbability', 0.9, 0, 1);
-    const mutationProbability = numberOption(ctx.options, 'mutationProbability', 1, 0, 1);
-    const tournament = ctx.options.tournament ?? 'rank';
-    if (tournament !== 'rank' && tournament !== 'dominance') {
-      throw new UsageError(`option tournament: expected 'rank' or 'dominance', got ${JSON.stringify(tournament)}`);
-    }
+    const o = parseOptions('nsga2', NSGA2_OPTIONS, ctx.options);
+    const { populationSize, crossoverProbability, mutationProbability, tournament } = o;
+    const offspringSize = o.offspringSize ?? populationSize;
     const rng = createRng(ctx.seed, saved?.rng);
     let generation = saved?.generation ?? 0;
     let population: Member[] = (saved?.population ?? []).map((s) => member(loadIndividual(s, space), s.r, loadNumber(s.c)));

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { createRng, type RngState } from '../../core/rng.js';
+import { parseOptions } from './common.js';
 import type { Genes } from '../../core/space.js';
 import type { Strategy, StrategyFactory } from '../strategy.js';
 
@@ -11,7 +13,9 @@ export interface RandomState {
 export const randomStrategy: StrategyFactory<RandomState> = {
   id: 'random',
   description: 'uniform random sampling of the space',
+  options: z.strictObject({}),
   create(ctx, saved) {
+    parseOptions('random', randomStrategy.options, ctx.options);
     const rng = createRng(ctx.seed, saved?.rng);
     let asked = saved?.asked ?? 0;
     const strategy: Strategy<RandomState> = {

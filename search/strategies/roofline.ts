@@ -23,9 +23,10 @@
  * rebuilds the models exactly (rows are accumulated in key order, independent of tell order).
  */
 import { createRng, type RngState } from '../../core/rng.js';
+import { z } from 'zod';
 import type { Genes } from '../../core/space.js';
 import type { Evaluated, Strategy, StrategyContext, StrategyFactory } from '../strategy.js';
-import { intOption, loadNumber, numberOption, saveNumber, scored, type SavedNumber } from './common.js';
+import { loadNumber, numberIn, parseOptions, saveNumber, scored, sizeOption, type SavedNumber } from './common.js';
 
 const BREAKDOWN = ['prefillComputeMs', 'prefillMemoryMs', 'decodeComputeMs', 'decodeMemoryMs', 'overheadMs'] as const;
 /** Which phases a latency metric is made of. */
@@ -107,9 +108,19 @@ class Ridge {
 /** A predictor of one metric: log-linear, or roofline-composed with a log-linear residual. */
 type MetricModel = (g: Genes) => number;
 
+const ROOFLINE_OPTIONS = z.strictObject({
+  /** Random candidates before the per-gene model guides the search. */
+  initialSamples: sizeOption(1).default(40),
+  /** Share of each generation drawn at random. */
+  exploration: numberIn(0, 1).default(0.15),
+  /** The ordinal gene along which over-budget candidates are repaired first. */
+  fitGene: z.string().default('width'),
+});
+
 export const rooflineStrategy: StrategyFactory<RooflineState> = {
   id: 'roofline',
   description: 'roofline-guided evolution: learns each roofline term per gene, repairs over-budget candidates along the binding resource, grows the frontier where the predicted trade-off is best',
+  options: ROOFLINE_OPTIONS,
   create(ctx, saved) {
     return createRoofline(ctx, saved);
   },
@@ -117,9 +128,9 @@ export const rooflineStrategy: StrategyFactory<RooflineState> = {
 
 function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<RooflineState> {
   const { space, objectiveCount } = ctx;
-  const initialSamples = intOption(ctx.options, 'initialSamples', 40, 1);
-  const exploration = numberOption(ctx.options, 'exploration', 0.15, 0, 1);
-  const fitGeneName = typeof ctx.options.fitGene === 'string' ? ctx.options.fitGene : 'width';
+  const o = parseOptions('roofline', ROOFLINE_OPTIONS, ctx.options);
+  const { initialSamples, exploration } = o;
+  const fitGeneName = o.fitGene;
   const fitGene = space.genes.findIndex((g) => g.name === fitGeneName && g.ordinal);
   const objectiveMetrics = ctx.objectives?.map((o) => o.metric) ?? [];
   const constraints = ctx.constraints ?? [];

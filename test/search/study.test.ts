@@ -45,7 +45,7 @@ async function start(opts: {
       study,
       space: nb201Space,
       strategy: getStrategy(opts.strategy ?? 'nsga2'),
-      strategyOptions: { populationSize: 12 },
+      strategyOptions: (opts.strategy ?? 'nsga2') === 'nsga2' ? { populationSize: 12 } : {},
       objectives,
       constraints: [],
       evaluator: await createEvaluator(opts.spec ?? { kind: 'slow-test', costMs: 0, faults: { throwRate: 0.05 } }),
