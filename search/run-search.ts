@@ -12,6 +12,7 @@ import { changedFiles, hashFiles } from './evaluate/identity.js';
 import { loadEvaluatorModule } from './evaluate/module.js';
 import { createPoolEvaluator, evaluateGuarded } from './evaluate/pool.js';
 import { createEvaluator, specParts, type EvaluatorSpec } from './evaluate/registry.js';
+import { studyTimeoutMsPerCandidate } from './evaluate/timeouts.js';
 import { DEFAULT_DB, SqliteStore, StoreError, StudyExistsError, contentHash, type NewStudy, type StudyRecord } from './store/index.js';
 import { parseStudyConfig, resolveStudy, type ConfigSources, type ResolvedStudy, type StudyConfigInput } from './study-config.js';
 import { spaceRefName } from './space-file.js';
@@ -48,7 +49,7 @@ export async function checkStudyMetrics(resolved: ResolvedStudy): Promise<void> 
     const evaluator = await createEvaluator(probe);
     try {
       const genes = resolved.space.sample(createRng(resolved.config.seed));
-      const [result] = await evaluateGuarded(evaluator, [resolved.space.decode(genes)], resolved.config.timeoutMs, [genes]);
+      const [result] = await evaluateGuarded(evaluator, [resolved.space.decode(genes)], studyTimeoutMsPerCandidate(probe, resolved.config.timeoutMs, false), [genes]);
       // A failed sample (a table without this candidate, say) says nothing about the metrics: the study will tell.
       if (!result.ok) return;
       given = { ...result.metrics, ...given };
@@ -68,10 +69,16 @@ export function usesWorkerThreads(spec: EvaluatorSpec, threads: number): boolean
   return threads > 0 && !specParts(spec).some((p) => p.kind === 'command');
 }
 
+/** The study's limit per candidate (evaluate/timeouts.ts): every evaluator kind has one. */
+function timeoutOf(resolved: ResolvedStudy): number {
+  const hasCommand = specParts(resolved.evaluator).some((p) => p.kind === 'command');
+  return studyTimeoutMsPerCandidate(resolved.evaluator, resolved.config.timeoutMs, hasCommand);
+}
+
 export function createStudyEvaluator(resolved: ResolvedStudy): Promise<Evaluator> {
   const c = resolved.config;
   if (usesWorkerThreads(resolved.evaluator, c.threads)) {
-    return Promise.resolve(createPoolEvaluator({ spec: resolved.evaluator, threads: c.threads, chunkSize: c.chunkSize, timeoutMsPerCandidate: c.timeoutMs }));
+    return Promise.resolve(createPoolEvaluator({ spec: resolved.evaluator, threads: c.threads, chunkSize: c.chunkSize, timeoutMsPerCandidate: timeoutOf(resolved) }));
   }
   return createEvaluator(resolved.evaluator);
 }
@@ -126,8 +133,8 @@ export async function runPreparedStudy(store: SqliteStore, study: StudyRecord, r
       budget: resolved.budget,
       batchSize: c.generationSize,
       recordEvery: c.chunkSize * Math.max(1, c.threads),
-      // A command kills its own process group at its timeout; a race here would only abandon the process.
-      timeoutMsPerCandidate: specParts(resolved.evaluator).some((p) => p.kind === 'command') ? undefined : c.timeoutMs,
+      // Every kind has a limit; a command's own (which kills its process group) stays in front of the shared one.
+      timeoutMsPerCandidate: timeoutOf(resolved),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onLocked ? { onLocked: options.onLocked } : {}),

@@ -7,6 +7,7 @@ import type { Genes } from '../../core/space.js';
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 import type { PoolTask } from './pool-worker.js';
 import type { EvaluatorSpec } from './registry.js';
+import { FALLBACK_TIMEOUT_MS_PER_CANDIDATE } from './timeouts.js';
 
 export interface PoolOptions {
   readonly spec: EvaluatorSpec;
@@ -14,7 +15,10 @@ export interface PoolOptions {
   readonly threads: number;
   /** Candidates per task: one task pays piscina's ~50 µs overhead once for all of them. */
   readonly chunkSize?: number;
-  /** Time allowed per candidate; a task gets chunk length × this before its worker is terminated. */
+  /**
+   * Time allowed per candidate; a task gets chunk length × this before its worker is terminated. Default
+   * FALLBACK_TIMEOUT_MS_PER_CANDIDATE: a task never waits forever.
+   */
   readonly timeoutMsPerCandidate?: number;
 }
 
@@ -104,11 +108,10 @@ export class PoolEvaluator implements Evaluator {
   }
 
   private async runTask(architectures: readonly Architecture[], genes: readonly Genes[] | undefined): Promise<EvaluationResult[]> {
-    const limit = this.options.timeoutMsPerCandidate;
-    const timeoutMs = limit === undefined ? undefined : limit * architectures.length;
+    const timeoutMs = (this.options.timeoutMsPerCandidate ?? FALLBACK_TIMEOUT_MS_PER_CANDIDATE) * architectures.length;
     const task: PoolTask = { spec: this.options.spec, architectures, ...(genes ? { genes } : {}) };
     try {
-      const results = await this.slot(() => (timeoutMs === undefined ? this.pool.run(task) : this.runTimed(task, timeoutMs)));
+      const results = await this.slot(() => this.runTimed(task, timeoutMs));
       if (!Array.isArray(results) || results.length !== architectures.length) {
         throw new Error(`evaluator returned ${Array.isArray(results) ? results.length : typeof results} results for ${architectures.length}`);
       }
@@ -139,28 +142,26 @@ export function createPoolEvaluator(options: PoolOptions): PoolEvaluator {
 
 /**
  * In-process evaluation with the same failure isolation as the pool: a batch that throws is retried candidate by
- * candidate, and a candidate that does not settle within the time limit is marked failed (its promise is
- * abandoned; synchronous code cannot be interrupted in-process — use the pool for evaluators that may spin).
+ * candidate, and a candidate that does not settle within the time limit (default
+ * FALLBACK_TIMEOUT_MS_PER_CANDIDATE) is marked failed (its promise is abandoned; synchronous code cannot be
+ * interrupted in-process — use the pool for evaluators that may spin).
  */
 export async function evaluateGuarded(
   evaluator: Evaluator,
   architectures: readonly Architecture[],
-  timeoutMsPerCandidate?: number,
+  timeoutMsPerCandidate: number = FALLBACK_TIMEOUT_MS_PER_CANDIDATE,
   genes?: readonly Genes[],
 ): Promise<EvaluationResult[]> {
   const attempt = async (archs: readonly Architecture[], g: readonly Genes[] | undefined): Promise<EvaluationResult[]> => {
     let timer: NodeJS.Timeout | undefined;
     try {
       const work = evaluator.evaluate(archs, g);
-      const results =
-        timeoutMsPerCandidate === undefined
-          ? await work
-          : await Promise.race([
-              work,
-              new Promise<never>((_, reject) => {
-                timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMsPerCandidate * archs.length} ms`)), timeoutMsPerCandidate * archs.length);
-              }),
-            ]);
+      const results = await Promise.race([
+        work,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMsPerCandidate * archs.length} ms`)), timeoutMsPerCandidate * archs.length);
+        }),
+      ]);
       if (results.length !== archs.length) throw new Error(`evaluator returned ${results.length} results for ${archs.length}`);
       return results;
     } catch (error) {

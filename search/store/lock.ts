@@ -6,7 +6,12 @@ import { basename, dirname, join } from 'node:path';
  * A lock left by a killed process (its pid no longer alive) is taken over, so a SIGKILLed study resumes.
  */
 export class StudyLock {
-  private constructor(readonly path: string) {}
+  private readonly onExit = () => this.release();
+
+  private constructor(readonly path: string) {
+    // However the process ends short of a kill (an exit call, a promise that never settles: exit 13), the lock goes.
+    process.on('exit', this.onExit);
+  }
 
   /** Takes the lock, or returns the pid of the live process holding it. */
   static acquire(path: string): StudyLock | { readonly heldBy: number } {
@@ -36,6 +41,7 @@ export class StudyLock {
   }
 
   release(): void {
+    process.off('exit', this.onExit);
     try {
       if (Number(readFileSync(this.path, 'utf8').trim()) === process.pid) unlinkSync(this.path);
     } catch {
