@@ -155,12 +155,22 @@ export interface ResolvedStudy {
   readonly budget: Budget;
 }
 
+/**
+ * A name made safe as a file name in the working folder: characters other than letters, digits, '.', '_' and
+ * '-' become '_', and no leading dot or underscore (a study named after a path must not export outside it).
+ */
+export function fileSafe(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'study';
+}
+
 /** The default study name: what was searched, how and with which seed. */
 export function defaultStudyName(c: StudyConfig): string {
-  // A profile from a file (--device-file, or --device path/to/device.json) is named by its file ('device').
-  const fileName = (path: string) => basename(path).replace(/\.json$/i, '');
-  const device = c.device !== undefined ? (/[\\/]|\.json$/i.test(c.device) ? fileName(c.device) : c.device) : c.deviceFile !== undefined ? fileName(c.deviceFile) : 'nodevice';
-  return `${spaceRefName(c.space)}-${device}-${c.strategy}-s${c.seed}`;
+  // A space or profile from a file (--space my.yaml, --device-file, --device path/to/device.json) is named by its file.
+  const isFile = (ref: string) => /[\\/]|\.(json|ya?ml)$/i.test(ref);
+  const fileName = (path: string) => basename(path).replace(/\.(json|ya?ml)$/i, '');
+  const space = typeof c.space === 'string' && isFile(c.space) ? fileName(c.space) : spaceRefName(c.space);
+  const device = c.device !== undefined ? (isFile(c.device) ? fileName(c.device) : c.device) : c.deviceFile !== undefined ? fileName(c.deviceFile) : 'nodevice';
+  return fileSafe(`${space}-${device}-${c.strategy}-s${c.seed}`);
 }
 
 /** The evaluator kind used when the config names none: analytic when available, else the slow test one. */

@@ -106,6 +106,7 @@ export const command: Command = {
         genes.push(...model.meta.referenceGenes.map((g) => g.slice()));
       }
     }
+    if (genes.length + n === 0) throw new UsageError('--sample: 0 architectures to measure; give --sample 1 or more (or --reference)');
     const rng = createRng(seed);
     for (let i = 0; i < n; i++) genes.push(space.sample(rng));
     // Check every candidate before measuring anything.

@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { parseFlags } from '../args.js';
 import { DEFAULT_DB } from '../../search/store/index.js';
 import { openStore } from '../open-store.js';
+import { displayStatus } from '../../search/store/lock.js';
 import { ageText } from '../format.js';
 
 function fmt(v: number): string {
@@ -24,7 +25,7 @@ export const command: Command = {
           console.log(
             JSON.stringify({
               name: s.name,
-              status: s.status,
+              status: displayStatus(store.path, s),
               evaluations: s.evaluations,
               failed: s.failed,
               best: s.summary.best ?? {},
@@ -46,7 +47,7 @@ export const command: Command = {
       }
       const rows = studies.map((s) => [
         s.name,
-        s.status + (s.summary.stopReason ? ` (${s.summary.stopReason})` : ''),
+        displayStatus(store.path, s) + (s.summary.stopReason ? ` (${s.summary.stopReason})` : ''),
         String(s.evaluations),
         String(s.failed),
         String(s.summary.frontierSize ?? 0),

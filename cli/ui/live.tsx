@@ -7,7 +7,7 @@ import React from 'react';
 import type { Evaluator } from '../../search/evaluate/evaluator.js';
 import type { StudyRecord } from '../../search/store/index.js';
 import type { StudyEvent } from '../../search/study.js';
-import type { ResolvedStudy } from '../../search/study-config.js';
+import { fileSafe, type ResolvedStudy } from '../../search/study-config.js';
 import { StudyControl } from './control.js';
 import { LiveApp } from './LiveApp.js';
 
@@ -20,12 +20,13 @@ export interface LiveSession {
 
 /** Exports the current frontier next to the working directory: JSON always, Hugging Face folders for LLM spaces. */
 export async function exportFrontierNow(dbPath: string, study: string, llm: boolean): Promise<string> {
-  const file = `${study}-frontier.json`;
+  // In the working folder whatever the study's name (older databases hold names made from paths).
+  const file = `${fileSafe(study)}-frontier.json`;
   const { command } = await import('../commands/export.js');
   await command.run([study, '--db', dbPath, '--format', 'json', '--out', file]);
   if (!llm) return `exported ${file}`;
   const { runHfExport } = await import('../report/hf.js');
-  const dir = `${study}-hf`;
+  const dir = `${fileSafe(study)}-hf`;
   const r = await runHfExport({ dbPath, name: study, out: dir, quiet: true });
   return `exported ${file} and ${dir}/ (${r.entries.filter((e) => e.modelType).length} configs)`;
 }

@@ -8,6 +8,7 @@ import React from 'react';
 import { SPACES } from '../../core/spaces/index.js';
 import { deviceIds } from '../../hardware/devices.js';
 import { DEFAULT_DB, type StudyRecord } from '../../search/store/index.js';
+import { displayStatus } from '../../search/store/lock.js';
 import { STRATEGIES } from '../../search/strategies/index.js';
 import { UsageError } from '../errors.js';
 import { Launcher, type FormField, type LauncherAction, type StudyRow } from './Launcher.js';
@@ -60,10 +61,10 @@ export function searchArgv(values: Readonly<Record<string, string>>, dbPath: str
   return argv;
 }
 
-function rowOf(s: StudyRecord): StudyRow {
+function rowOf(s: StudyRecord, dbPath: string): StudyRow {
   return {
     name: s.name,
-    status: s.status + (s.summary.stopReason ? ` (${s.summary.stopReason})` : ''),
+    status: displayStatus(dbPath, s) + (s.summary.stopReason ? ` (${s.summary.stopReason})` : ''),
     evaluations: s.evaluations,
     failed: s.failed,
     frontierSize: s.summary.frontierSize ?? 0,
@@ -92,7 +93,7 @@ async function showLauncher(props: { dbPath: string; studies: StudyRecord[]; mes
   const instance = render(
     <Launcher
       fields={searchFields()}
-      studies={props.studies.map(rowOf)}
+      studies={props.studies.map((s) => rowOf(s, props.dbPath))}
       dbPath={props.dbPath}
       {...(props.message ? { message: props.message } : {})}
       {...(props.screen ? { initialScreen: props.screen } : {})}

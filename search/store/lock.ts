@@ -50,6 +50,26 @@ export class StudyLock {
   }
 }
 
+/** The live process holding the lock file at `path`, if any (a lock of a process that is gone is not held). */
+export function lockHolder(path: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+}
+
+/**
+ * A study's status as a listing should show it: 'running' only while a live process holds its lock; a study left
+ * 'running' by a process that was killed is 'interrupted' (resume continues it).
+ */
+export function displayStatus(dbPath: string, study: { readonly id: number; readonly status: string }): string {
+  if (study.status !== 'running') return study.status;
+  return lockHolder(studyLockPath(dbPath, study.id)) === undefined ? 'interrupted' : 'running';
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
