@@ -161,6 +161,26 @@ export function missingMetrics(metrics: Metrics, objectives: readonly Objective[
   return [...new Set(needed)].filter((m) => typeof metrics[m] !== 'number');
 }
 
+/** Metric names the objectives and constraints need whose value is NaN (a broken law or evaluator: never a result). */
+export function nanMetrics(metrics: Metrics, objectives: readonly Objective[], constraints: readonly Constraint[]): readonly string[] {
+  // Called for every candidate a study evaluates: no allocation unless something is NaN.
+  let out: string[] | undefined;
+  const check = (m: string) => {
+    if (Number.isNaN(metrics[m]) && !out?.includes(m)) (out ??= []).push(m);
+  };
+  for (const o of objectives) check(o.metric);
+  for (const c of constraints) check(c.metric);
+  return out ?? NONE;
+}
+const NONE: readonly string[] = [];
+
+/** The line for a metric that came out NaN: a loss law's formula out of its domain, or an evaluator's fault. */
+export function nanMetricMessage(metric: string, lossLaw: string, candidate: string): string {
+  return metric === 'loss'
+    ? `--loss-law: ${lossLaw} gives loss NaN for ${candidate}; check its formula and parameters`
+    : `the evaluator gives ${metric} NaN for ${candidate}`;
+}
+
 function percent(x: number): string {
   return `${(x * 100).toPrecision(3)}%`;
 }

@@ -4,7 +4,7 @@
  * loop, read the frontier back with its metrics. The CLI adds progress output and signals around the same steps.
  */
 import { existsSync } from 'node:fs';
-import { missingMetrics } from '../core/objectives.js';
+import { missingMetrics, nanMetricMessage, nanMetrics } from '../core/objectives.js';
 import { createRng } from '../core/rng.js';
 import { UsageError } from '../core/usage-error.js';
 import type { Evaluator } from './evaluate/evaluator.js';
@@ -52,6 +52,8 @@ export async function checkStudyMetrics(resolved: ResolvedStudy): Promise<void> 
       const [result] = await evaluateGuarded(evaluator, [resolved.space.decode(genes)], studyTimeoutMsPerCandidate(probe, resolved.config.timeoutMs, false), [genes]);
       // A failed sample (a table without this candidate, say) says nothing about the metrics: the study will tell.
       if (!result.ok) return;
+      const nan = nanMetrics(result.metrics, resolved.objectives, resolved.constraints);
+      if (nan.length > 0) throw new UsageError(nanMetricMessage(nan[0], resolved.config.lossLaw, resolved.space.key(genes)));
       given = { ...result.metrics, ...given };
     } finally {
       await evaluator.close?.();

@@ -3,7 +3,7 @@
  * evaluate what it lacks, tell the strategy, checkpoint, and stop. See study.ts for the resume contract.
  */
 import type { Objective } from '../core/objectives.js';
-import { scoreMetrics } from '../core/objectives.js';
+import { nanMetrics, scoreMetrics } from '../core/objectives.js';
 import type { Genes } from '../core/space.js';
 import { CandidateHasher, RecentRecords } from './candidate-cache.js';
 import { evaluateGuarded } from './evaluate/pool.js';
@@ -256,12 +256,15 @@ export class StudySession {
         const res = results[k];
         // Literal objects of one shape (object spread here cost more than the store's insert).
         let row: FinishedCandidate;
-        if (res.ok) {
+        // A NaN objective or constraint metric is no result (a law out of its domain): the candidate fails, saying so.
+        const nan = res.ok ? nanMetrics(res.metrics, objectives, constraints) : [];
+        if (res.ok && nan.length === 0) {
           const score = scoreMetrics(res.metrics, objectives, constraints);
           row = { seq: e.seq, hash: e.hash, genes: e.genes!, generation, status: 'done', metrics: res.metrics, objectives: score.objectives, violation: score.violation, error: undefined, evalMs };
         } else {
           failed++;
-          row = { seq: e.seq, hash: e.hash, genes: e.genes!, generation, status: 'failed', metrics: undefined, objectives: undefined, violation: undefined, error: res.error, evalMs };
+          const error = res.ok ? `${nan.join(', ')} is NaN` : res.error;
+          row = { seq: e.seq, hash: e.hash, genes: e.genes!, generation, status: 'failed', metrics: undefined, objectives: undefined, violation: undefined, error, evalMs };
         }
         e.record = row;
         this.pending.add(row);

@@ -1,5 +1,5 @@
 import type { Architecture, LlmArchitecture } from '../../core/architecture.js';
-import { parseConstraints, parseObjectives, scoreMetrics } from '../../core/objectives.js';
+import { missingMetrics, nanMetricMessage, nanMetrics, parseConstraints, parseObjectives, scoreMetrics } from '../../core/objectives.js';
 import { paretoIndices } from '../../core/pareto.js';
 import { SPACES } from '../../core/spaces/index.js';
 import { analyticMetrics, DEFAULT_TRAINING_TOKENS, lossOptionsOf, type AnalyticSpec } from '../../search/evaluate/analytic.js';
@@ -83,6 +83,13 @@ export const command: Command = {
     const objectives = parseObjectives(f.objectives ?? (first.family === 'llm' ? 'loss,latency' : 'latency,params'));
     const constraints = parseConstraints(f.constraint ?? []);
     const overrides = hasPrecisionFlags(f) ? f : null;
+    // The metrics the objectives and constraints name must be ones this space's candidates have.
+    const sample = analyticMetrics(overrides && first.family === 'llm' ? withPrecisionFlags(first, overrides) : first, spec, law);
+    const gives = `it gives: ${Object.keys(sample).join(', ')}`;
+    const lacking = missingMetrics(sample, objectives, []);
+    if (lacking.length > 0) throw new UsageError(`--objectives: space ${spaceId} gives no ${lacking.join(', ')}; ${gives}`);
+    const lackingC = missingMetrics(sample, [], constraints);
+    if (lackingC.length > 0) throw new UsageError(`--constraint: space ${spaceId} gives no ${lackingC.join(', ')}; ${gives}`);
 
     const t0 = performance.now();
     const rows: { genes: Record<string, number | string>; name?: string; metrics: Record<string, number>; arch: Architecture }[] = [];
@@ -92,6 +99,8 @@ export const command: Command = {
       let arch: Architecture = space.decode(genes);
       if (overrides && arch.family === 'llm') arch = withPrecisionFlags(arch, overrides);
       const metrics = analyticMetrics(arch, spec, law);
+      const nan = nanMetrics(metrics, objectives, constraints);
+      if (nan.length > 0) throw new UsageError(nanMetricMessage(nan[0], lawId, space.key(genes)));
       const score = scoreMetrics(metrics, objectives, constraints);
       rows.push({ genes: space.describe(genes), ...(arch.family === 'llm' && arch.name ? { name: arch.name } : {}), metrics, arch });
       points.push(score.objectives);

@@ -197,5 +197,26 @@ export function tableToFitData(table: Table, where: string, map: ColumnMap, need
   }
   const inputs: Partial<Record<FormInput, Float64Array>> = {};
   for (const name of needed) inputs[name] = columns[name];
+  checkVariation(where, columns.loss, needed, inputs);
   return { inputs, loss: columns.loss, weight: columns.weight, rows: table.rowIds, groups };
+}
+
+/** The single value of a column, or undefined when it varies. */
+function constantOf(values: Float64Array): number | undefined {
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return undefined;
+  return values[0];
+}
+
+/**
+ * Data a law cannot be fitted to: a loss that never changes (every exponent fits it, R² is undefined), or runs
+ * that all have the same sizes (the law's terms in them cannot be told apart from its constant).
+ */
+function checkVariation(where: string, loss: Float64Array, needed: readonly FormInput[], inputs: Partial<Record<FormInput, Float64Array>>): void {
+  const flat = constantOf(loss);
+  if (flat !== undefined) throw new DataError(`${where}: the loss is ${flat} in every run: nothing to fit`);
+  const fixed = needed.map((name) => [name, constantOf(inputs[name]!)] as const);
+  if (needed.length > 0 && fixed.every(([, v]) => v !== undefined)) {
+    const list = fixed.map(([name, v]) => `${name} (${v})`).join(' and ');
+    throw new DataError(`${where}: every run has the same ${list}: a law of them cannot be fitted`);
+  }
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Architecture, Nb201Architecture } from '../../core/architecture.js';
 import { parseObjectives } from '../../core/objectives.js';
 import { nb201Space } from '../../core/spaces/nb201.js';
 import { createEvaluator } from '../../search/evaluate/registry.js';
@@ -81,6 +82,36 @@ function snapshot(path: string) {
 }
 
 describe('study loop', () => {
+  it('fails a candidate whose objective metric is NaN, saying so, and keeps it off the frontier', async () => {
+    const path = join(tmp(), 'nan.db');
+    const store = SqliteStore.open(path);
+    const study = store.createStudy({ name: 's', config: {}, seed: 1, space: 'nb201', device: 'none', objectives: ['loss', 'latencyMs'], constraints: [], strategy: 'random', hwnasVersion: 'test' });
+    // NaN loss for cells whose first edge is 'none' (a law out of its domain, say); the others a plain trade-off.
+    const evaluator = {
+      id: 'nan-some',
+      async evaluate(archs: readonly Architecture[]) {
+        return archs.map((a) => {
+          const edges = (a as Nb201Architecture).edges;
+          const k = edges.filter((e) => e === 'nor_conv_3x3').length;
+          return { ok: true as const, metrics: { loss: edges[0] === 'none' ? NaN : 3 - k / 10, latencyMs: 1 + k } };
+        });
+      },
+    };
+    try {
+      await runStudy({ store, study, space: nb201Space, strategy: getStrategy('random'), objectives, constraints: [], evaluator, budget: { evaluations: 60 }, batchSize: 20 });
+    } finally {
+      store.close();
+    }
+    const snap = snapshot(path);
+    expect(snap.rows).toHaveLength(60);
+    for (const r of snap.rows) {
+      const nan = nb201Space.decode(r.genes.split('').map(Number)).edges[0] === 'none';
+      expect([r.status, r.error]).toEqual(nan ? ['failed', 'loss is NaN'] : ['done', undefined]);
+    }
+    expect(snap.rows.some((r) => r.status === 'failed')).toBe(true);
+    expect(snap.study.failed).toBe(snap.rows.filter((r) => r.status === 'failed').length);
+  });
+
   it('records every candidate once, fails injected errors, and reports the brute-force frontier', async () => {
     const path = join(tmp(), 'a.db');
     const events: StudyEvent[] = [];
