@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { UsageError } from './errors.js';
+import { StoreError } from '../search/store/errors.js';
 
 /**
  * Sub-commands, loaded lazily so that `hwnas analyze` does not pay for TensorFlow.js or SQLite start-up.
@@ -54,6 +55,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof UsageError) {
       console.error(error.message);
       return 2;
+    }
+    // The database refused or failed (damaged, read-only, a full disk): one line naming the file.
+    if (error instanceof StoreError) {
+      console.error(error.message);
+      return error.exitCode;
     }
     throw error;
   }

@@ -160,12 +160,15 @@ export function frontierEntries(store: SqliteStore, study: StudyRecord, resolved
   });
 }
 
-/** Opens a database, turning a refused or missing file into a one-line usage error. */
+/**
+ * Opens a database, turning a refused or missing file into a one-line usage error; a fault of the machine (a full
+ * disk) stays a StoreError with its own exit code.
+ */
 export function openStudyStore(path: string, options: { mustExist?: boolean; readonly?: boolean } = {}): SqliteStore {
   try {
     return SqliteStore.open(path, options);
   } catch (error) {
-    if (error instanceof StoreError) throw new UsageError(error.message);
+    if (error instanceof StoreError && error.exitCode === 2) throw new UsageError(error.message);
     throw error;
   }
 }

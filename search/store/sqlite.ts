@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError, StudyExistsError } from './errors.js';
+import { readOnly, storeFault } from './faults.js';
 import { BatchReader, BatchWriter } from './batch.js';
 import { FloatPacker, unpackFloats } from './floats.js';
 import { HashIndex } from './hash-index.js';
@@ -153,14 +154,92 @@ function refuseForeignTables(path: string, db: Database.Database): void {
   }
 }
 
-function writable(path: string): boolean {
+/**
+ * Whether this process can write the database: its folder, and the file and its -wal/-shm files where they exist
+ * (a writer needs all of them; access() answers EROFS on a read-only file system, even to root).
+ */
+function writable(path: string, kind: 'new' | 'existing'): boolean {
   try {
-    accessSync(path, constants.W_OK);
     accessSync(dirname(path), constants.W_OK);
+    if (kind === 'existing') accessSync(path, constants.W_OK);
+    for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) accessSync(side, constants.W_OK);
     return true;
   } catch {
     return false;
   }
+}
+
+/**
+ * A read-only connection. To an idle database in a writable folder: a read-write connection in query-only mode
+ * (a read-only one would leave empty -wal and -shm files behind; this one removes them when it closes). To a
+ * database nobody can write (a read-only folder, no -wal file): SQLite cannot open a WAL database there without
+ * creating its -shm file, so it reads an in-memory copy, whose header is marked as a rollback-journal file (the
+ * main file holds every commit when there is no -wal file).
+ */
+function openReader(path: string, kind: 'new' | 'existing', busyTimeoutMs: number): Database.Database {
+  const idle = kind === 'existing' && !existsSync(`${path}-wal`);
+  if (idle && writable(path, kind)) {
+    const db = new Database(path, { fileMustExist: true, timeout: busyTimeoutMs });
+    db.pragma('query_only = ON');
+    return db;
+  }
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+  try {
+    db.pragma('user_version', { simple: true });
+    return db;
+  } catch (error) {
+    db.close();
+    const code = (error as { code?: string }).code ?? '';
+    if (!idle || !(code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY'))) throw error;
+  }
+  const image = readFileSync(path);
+  // Bytes 18 and 19: the file format's write and read versions, 2 for WAL, 1 for a rollback journal.
+  image[18] = 1;
+  image[19] = 1;
+  return new Database(image, { readonly: true });
+}
+
+/** The store with every method's errors turned into one-line StoreErrors naming the file (faults.ts). */
+function guarded(store: SqliteStore, busyTimeoutMs: number): SqliteStore {
+  const translate = (error: unknown) => storeFault(store.path, error, busyTimeoutMs) ?? error;
+  // A consumer that stops early (break) closes the store's own generator too, and with it its statements.
+  const iterate = <T>(it: Iterator<T>): Generator<T> =>
+    (function* () {
+      let finished = false;
+      try {
+        for (;;) {
+          let step: IteratorResult<T>;
+          try {
+            step = it.next();
+          } catch (error) {
+            finished = true;
+            throw translate(error);
+          }
+          if (step.done) {
+            finished = true;
+            return step.value;
+          }
+          yield step.value;
+        }
+      } finally {
+        if (!finished) it.return?.();
+      }
+    })();
+  return new Proxy(store, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        try {
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          const isGenerator = result !== null && typeof result === 'object' && Object.prototype.toString.call(result) === '[object Generator]';
+          return isGenerator ? iterate(result as Iterator<unknown>) : result;
+        } catch (error) {
+          throw translate(error);
+        }
+      };
+    },
+  });
 }
 
 interface StudyRow {
@@ -330,23 +409,20 @@ export class SqliteStore {
     };
   }
 
-  /** Opens (or creates) a database, refusing foreign or newer files without touching them. */
+  /**
+   * Opens (or creates) a database, refusing foreign, newer, damaged or read-only files without touching them.
+   * Every method of the store returned turns SQLite's faults into one-line StoreErrors naming the file.
+   */
   static open(path: string, options: OpenOptions = {}): SqliteStore {
     const ro = options.readonly ?? false;
+    const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
     const kind = inspect(path, options.mustExist ?? ro);
+    if (!ro && !writable(path, kind)) throw readOnly(path);
     let db: Database.Database;
-    // A read-only connection to an idle database would leave empty -wal and -shm files behind; a read-write
-    // connection in query-only mode reads the same and removes them when it closes.
-    const quietReader = ro && kind === 'existing' && !existsSync(`${path}-wal`) && writable(path);
     try {
-      db = new Database(path, {
-        readonly: ro && !quietReader,
-        fileMustExist: kind === 'existing' || ro,
-        timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS,
-      });
-      if (quietReader) db.pragma('query_only = ON');
+      db = ro ? openReader(path, kind, busyTimeoutMs) : new Database(path, { fileMustExist: kind === 'existing', timeout: busyTimeoutMs });
     } catch (error) {
-      throw new StoreError(`${path}: cannot open (${(error as Error).message})`);
+      throw storeFault(path, error, busyTimeoutMs) ?? new StoreError(`${path}: cannot open (${(error as Error).message})`);
     }
     try {
       if (!ro) {
@@ -363,11 +439,10 @@ export class SqliteStore {
       } else if ((db.pragma('user_version', { simple: true }) as number) === 0) {
         throw new StoreError(`${path}: empty database (no study recorded yet)`);
       }
-      return new SqliteStore(path, db, ro);
+      return guarded(new SqliteStore(path, db, ro), busyTimeoutMs);
     } catch (error) {
       db.close();
-      if (error instanceof StoreError) throw error;
-      throw new StoreError(`${path}: cannot use database (${(error as Error).message})`);
+      throw storeFault(path, error, busyTimeoutMs) ?? new StoreError(`${path}: cannot use database (${(error as Error).message})`);
     }
   }
 
