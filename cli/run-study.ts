@@ -7,8 +7,7 @@ import type { SqliteStore, StudyRecord } from '../search/store/index.js';
 import type { StudyEvent, StudyOutcome } from '../search/study.js';
 import type { ResolvedStudy } from '../search/study-config.js';
 import type { LlmArchitecture } from '../core/architecture.js';
-import { lossOptionsOf } from '../search/evaluate/analytic.js';
-import { resolveLaw } from '../predictors/loss/index.js';
+import { lawOfSpec, lossOptionsOf } from '../search/evaluate/analytic.js';
 import { frontierLossSummary } from './loss-parts.js';
 import { outputLine, writeOutput } from './output.js';
 import { plainPrinter } from './ui/plain.js';
@@ -94,5 +93,5 @@ function lossSummary(resolved: ResolvedStudy, outcome: StudyOutcome): string[] {
   const spec = resolved.evaluator;
   if (!('law' in spec) || !resolved.objectives.some((o) => o.metric === 'loss')) return [];
   const front = outcome.frontier.map((p) => resolved.space.decode(p.genes)).filter((a): a is LlmArchitecture => a.family === 'llm');
-  return front.length > 0 ? frontierLossSummary(front, resolveLaw(spec.law), lossOptionsOf(spec)) : [];
+  return front.length > 0 ? frontierLossSummary(front, lawOfSpec(spec), lossOptionsOf(spec)) : [];
 }

@@ -68,6 +68,11 @@ export function loadDeviceFile(path: string): DeviceProfile {
   } catch (error) {
     throw new DeviceError(`${path}: cannot read device file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
+  return deviceFromText(text, path);
+}
+
+/** A device profile from its file's text (as a study stores it); `path` names it in messages. */
+export function deviceFromText(text: string, path: string): DeviceProfile {
   let data: unknown;
   try {
     data = JSON.parse(text);

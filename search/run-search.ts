@@ -17,6 +17,7 @@ import { DEFAULT_DB, SqliteStore, StoreError, StudyExistsError, contentHash, typ
 import { parseStudyConfig, resolveStudy, type ConfigSources, type ResolvedStudy, type StudyConfigInput } from './study-config.js';
 import { spaceRefName } from './space-file.js';
 import { runStudy, type StudyEvent, type StudyOutcome } from './study.js';
+import { changedInputs } from './study-inputs.js';
 
 const USER_KINDS: ReadonlySet<string> = new Set(['command', 'module', 'table']);
 
@@ -218,6 +219,8 @@ export function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string)
       strategy: resolved.config.strategy,
       hwnasVersion,
       evaluator: resolved.evaluator,
+      // The files the study reads are kept in it: it resumes and exports from these copies, whatever happens to the files.
+      inputs: resolved.inputs,
     });
     return { store, study };
   } catch (error) {
@@ -236,7 +239,7 @@ export function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string)
 export function reopenStudy(
   name: string,
   options: { readonly db?: string; readonly overrides?: Readonly<Record<string, unknown>>; readonly force?: boolean } = {},
-): { store: SqliteStore; study: StudyRecord; resolved: ResolvedStudy; onLocked: () => void } {
+): { store: SqliteStore; study: StudyRecord; resolved: ResolvedStudy; onLocked: () => void; notes: string[] } {
   const dbPath = options.db ?? DEFAULT_DB;
   const overrides = options.overrides ?? {};
   const probe = openStudyStore(dbPath, { readonly: true });
@@ -251,7 +254,9 @@ export function reopenStudy(
   const stored = parseStudyConfig(found.config, { file: `${dbPath}: study '${name}' config` });
   const sources = { flagKeys: new Set(Object.keys(overrides)) };
   const config = parseStudyConfig({ ...stored, ...overrides }, sources);
-  const fresh = resolveStudy(config, sources);
+  // The files the study read when it began are its stored copies (absent in studies recorded before they were kept).
+  const fresh = resolveStudy(config, sources, found.inputs);
+  const notes = (found.inputs ? changedInputs(found.inputs) : []).map((change) => `study '${name}': ${change}; it goes on with the copy stored in the study`);
   let recorded = found.evaluator ? withThreads(found.evaluator as EvaluatorSpec, config.threads) : fresh.evaluator;
   // The study's own evaluators must be the ones its records came from.
   const changed = changedEvaluatorFiles(recorded);
@@ -265,7 +270,7 @@ export function reopenStudy(
     if (Object.keys(overrides).length > 0) store.setConfig(study.id, config);
     if (changed.length > 0) store.setEvaluator(study.id, recorded);
   };
-  return { store, study, resolved: { ...fresh, evaluator: recorded }, onLocked };
+  return { store, study, resolved: { ...fresh, evaluator: recorded }, onLocked, notes };
 }
 
 export interface SearchResult {

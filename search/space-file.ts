@@ -28,11 +28,21 @@ export function resolveSpace(idOrPath: SpaceRef): SearchSpace {
   } catch (error) {
     throw new UsageError(`${idOrPath}: cannot read space file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
+  return spaceFromText(text, idOrPath);
+}
+
+/** Whether a space reference names a file (else a built-in id). */
+export function isSpaceFile(idOrPath: string): boolean {
+  return SPACE_FILE.test(idOrPath);
+}
+
+/** A user's space from its file's text (as a study stores it); `path` names it in messages and picks JSON or YAML. */
+export function spaceFromText(text: string, path: string): SearchSpace {
   let data: unknown;
   try {
-    data = idOrPath.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new UsageError(`${idOrPath}: not valid ${idOrPath.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]})`);
+    throw new UsageError(`${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]})`);
   }
-  return userSpace(data, idOrPath);
+  return userSpace(data, path);
 }

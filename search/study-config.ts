@@ -9,15 +9,17 @@ import { intIn, SIZE_LIMITS } from '../core/size-limits.js';
 import { parseConstraints, parseObjectives, type Constraint, type Direction, type Objective } from '../core/objectives.js';
 import { METRICS } from '../core/metrics.js';
 import type { SearchSpace } from '../core/space.js';
-import { resolveSpace, spaceRefName } from './space-file.js';
+import { resolveSpace, spaceFromText, spaceRefName } from './space-file.js';
+import type { StudyInputs } from './store/types.js';
+import { readStudyInputs } from './study-inputs.js';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { adaptedDir } from '../predictors/latency/registry.js';
 import type { PredictedSpec } from './evaluate/predicted.js';
 import type { DeviceProfile } from '../hardware/device.js';
-import { deviceIds, getDevice, loadDeviceFile } from '../hardware/devices.js';
+import { deviceFromText, deviceIds, getDevice, loadDeviceFile } from '../hardware/devices.js';
 import { localSpecProfile } from '../hardware/measure/calibrate.js';
-import { resolveLaw } from '../predictors/loss/index.js';
+import { lawFromText, resolveLaw } from '../predictors/loss/index.js';
 import { DEFAULT_PRECISION_LOSS, DEFAULT_TRAINING_TOKENS, type PrecisionLossSpec } from './evaluate/analytic.js';
 import { PRECISIONS } from '../core/precision.js';
 import { PTQ_B_READINGS } from '../predictors/loss/precision-penalty.js';
@@ -153,6 +155,8 @@ export interface ResolvedStudy {
   /** Metrics declared by the study's own evaluators and the shipped tables (nb201 accuracy). */
   readonly declared: readonly MetricDeclaration[];
   readonly budget: Budget;
+  /** The files the config names, with their content: read now for a new study, or the copies a study stored. */
+  readonly inputs: StudyInputs;
 }
 
 /**
@@ -182,9 +186,24 @@ function precisionLossOf(c: StudyConfig): PrecisionLossSpec {
   return { trainingPrecision: c.trainingPrecision, ptqB: c.ptqB };
 }
 
-function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => string): EvaluatorSpec {
-  if (c.latency === 'table') return helpTableSpecOf(c, at);
-  if (c.latency === 'calibrated' || c.latency === 'measured' || c.latency === 'predicted' || c.evaluator === 'measured' || c.deviceFile !== undefined) return latencySpecOf(c, at);
+/**
+ * The files a config names, read from the study's stored copies when it has them (study-inputs.ts), else from
+ * the disk (a study recorded before files were stored).
+ */
+function fileReaders(inputs: StudyInputs | undefined) {
+  return {
+    device: (ref: string) => (inputs?.device && inputs.device.path === ref ? deviceFromText(inputs.device.text, ref) : getDevice(ref)),
+    deviceFile: (path: string) => (inputs?.deviceFile && inputs.deviceFile.path === path ? deviceFromText(inputs.deviceFile.text, path) : loadDeviceFile(path)),
+    law: (ref: string) => (inputs?.lossLaw && inputs.lossLaw.path === ref ? lawFromText(inputs.lossLaw.text, ref) : resolveLaw(ref)),
+    /** The law file's text for the evaluator spec: workers price with it, never with the file as it is now. */
+    lawText: (ref: string) => (inputs?.lossLaw && inputs.lossLaw.path === ref ? { lawText: inputs.lossLaw.text } : {}),
+  };
+}
+type FileReaders = ReturnType<typeof fileReaders>;
+
+function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => string, files: FileReaders): EvaluatorSpec {
+  if (c.latency === 'table') return helpTableSpecOf(c, at, files);
+  if (c.latency === 'calibrated' || c.latency === 'measured' || c.latency === 'predicted' || c.evaluator === 'measured' || c.deviceFile !== undefined) return latencySpecOf(c, at, files);
   const kind = c.evaluator ?? defaultEvaluatorKind();
   if (!(EVALUATOR_KINDS as readonly string[]).includes(kind)) {
     throw new UsageError(`${where}unknown evaluator '${kind}'; valid: ${EVALUATOR_KINDS.join(', ')}`);
@@ -196,16 +215,16 @@ function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => str
       if (c.device === undefined) throw new UsageError(`${at('device')}required by the analytic evaluator; one of ${deviceIds().join(', ')} or a device .json file`);
       let device;
       try {
-        device = getDevice(c.device);
+        device = files.device(c.device);
       } catch (error) {
         throw new UsageError(`${at('device')}${(error as Error).message}`);
       }
       try {
-        resolveLaw(c.lossLaw);
+        files.law(c.lossLaw);
       } catch (error) {
         throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
       }
-      return { kind: 'analytic', device, workload: c.workload, mode: c.mode, law: c.lossLaw, trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
+      return { kind: 'analytic', device, workload: c.workload, mode: c.mode, law: c.lossLaw, ...files.lawText(c.lossLaw), trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
     }
     default:
       throw new UsageError(`${where}evaluator '${kind}' cannot be configured from a study config`);
@@ -217,13 +236,13 @@ function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => str
  * evaluator (latency timed on this machine; the other metrics analytic on the device, by default this CPU's spec
  * sheet). Measurements must not overlap, so a measured study runs in-process or in one worker thread.
  */
-function latencySpecOf(c: StudyConfig, at: (key: string) => string): EvaluatorSpec {
+function latencySpecOf(c: StudyConfig, at: (key: string) => string, files: FileReaders): EvaluatorSpec {
   const latency = c.latency ?? (c.evaluator === 'measured' ? 'measured' : 'analytic');
   if (c.evaluator !== undefined && c.evaluator !== 'analytic' && c.evaluator !== latency) throw new UsageError(`${at('evaluator')}--latency ${latency} chooses the evaluator; drop --evaluator ${c.evaluator}`);
   let device: DeviceProfile;
   if (c.deviceFile !== undefined) {
     try {
-      device = loadDeviceFile(c.deviceFile);
+      device = files.deviceFile(c.deviceFile);
     } catch (error) {
       throw new UsageError(`${at('deviceFile')}${(error as Error).message}`);
     }
@@ -231,18 +250,18 @@ function latencySpecOf(c: StudyConfig, at: (key: string) => string): EvaluatorSp
     throw new UsageError(`${at('latency')}calibrated latency needs --device-file device.json (written by hwnas calibrate)`);
   } else if (c.device !== undefined) {
     try {
-      device = getDevice(c.device);
+      device = files.device(c.device);
     } catch (error) {
       throw new UsageError(`${at('device')}${(error as Error).message}`);
     }
   } else if (latency === 'measured') device = localSpecProfile();
   else throw new UsageError(`${at('device')}required by the analytic evaluator; one of ${deviceIds().join(', ')} or a device .json file`);
   try {
-    resolveLaw(c.lossLaw);
+    files.law(c.lossLaw);
   } catch (error) {
     throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
   }
-  const base = { device, workload: c.workload, mode: c.mode, law: c.lossLaw, trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
+  const base = { device, workload: c.workload, mode: c.mode, law: c.lossLaw, ...files.lawText(c.lossLaw), trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
   if (latency === 'predicted') return predictedSpecOf(c, base, at);
   if (latency !== 'measured') return { kind: 'analytic', ...base };
   if (c.threads > 1) throw new UsageError(`${at('threads')}measured latency runs one measurement at a time: use --threads 0 (in-process) or 1`);
@@ -264,12 +283,12 @@ function predictedSpecOf(c: StudyConfig, base: Omit<PredictedSpec, 'kind' | 'pre
  * nb201 and fbnet. FLOPs, parameters and memory come from the lowering (priced on the reference profile, whose
  * energy is not the device's and is dropped).
  */
-function helpTableSpecOf(c: StudyConfig, at: (key: string) => string): EvaluatorSpec {
+function helpTableSpecOf(c: StudyConfig, at: (key: string) => string, files: FileReaders): EvaluatorSpec {
   if (c.space !== 'nb201' && c.space !== 'fbnet') throw new UsageError(`${at('latency')}table latency is HELP's measurements, of nb201 and fbnet only, not ${spaceRefName(c.space)}`);
   const devices = loadHelpMeta(SHIPPED_HELP_META_FILE, c.space).devices;
   if (c.device === undefined || !devices.includes(c.device)) throw new UsageError(`${at('device')}${c.device === undefined ? 'required:' : `'${c.device}' is not`} a device of HELP's ${c.space} table; one of ${devices.join(', ')}`);
   const table = helpLatencySpec(c.space, c.device);
-  const analytic: EvaluatorSpec = { kind: 'analytic', device: getDevice(ROOFLINE_REFERENCE_DEVICE), workload: c.workload, mode: c.mode, law: c.lossLaw, trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
+  const analytic: EvaluatorSpec = { kind: 'analytic', device: getDevice(ROOFLINE_REFERENCE_DEVICE), workload: c.workload, mode: c.mode, law: c.lossLaw, ...files.lawText(c.lossLaw), trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
   return { kind: 'combined', parts: [analytic, table], omit: ['energyJ'] };
 }
 
@@ -293,12 +312,17 @@ export function metricCatalog(c: Pick<StudyConfig, 'space' | 'evaluators'>): { k
   };
 }
 
-/** Resolves ids (space, strategy, metrics) and checks the strategy accepts its options. Writes nothing. */
-export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}): ResolvedStudy {
+/**
+ * Resolves ids (space, strategy, metrics) and checks the strategy accepts its options. Writes nothing. The files
+ * the config names come from `stored` (the copies a study kept), or are read now, once, for a new study.
+ */
+export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}, stored?: StudyInputs): ResolvedStudy {
   const where = (key: string) => (sources.flagKeys?.has(key) || !sources.file ? `--${kebab(key)}: ` : `${sources.file}: ${key}: `);
+  const inputs = stored ?? readStudyInputs(c, where);
+  const files = fileReaders(inputs);
   let space: SearchSpace;
   try {
-    space = resolveSpace(c.space);
+    space = inputs?.space && inputs.space.path === c.space ? spaceFromText(inputs.space.text, c.space) : resolveSpace(c.space);
   } catch (error) {
     throw new UsageError(`${where('space')}${error instanceof Error ? error.message : String(error)}`);
   }
@@ -318,11 +342,11 @@ export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}): Resol
   const constraints = rethrow('constraints', () => parseConstraints(c.constraints, known));
   // Bad strategy options surface now, not after the database was created.
   rethrow('strategyOptions', () => strategy.create({ space, objectiveCount: objectives.length, seed: c.seed, options: c.strategyOptions, objectives, constraints }));
-  const evaluator = composeSpec(evaluatorSpecOf(c, where('evaluator'), where), [...shipped, ...user]);
+  const evaluator = composeSpec(evaluatorSpecOf(c, where('evaluator'), where, files), [...shipped, ...user]);
   const budget: Budget = {
     evaluations: c.evaluations,
     ...(c.wallTime !== undefined ? { wallTimeMs: parseDurationMs(c.wallTime) } : {}),
     ...(c.patience !== undefined ? { patience: c.patience } : {}),
   };
-  return { config: c, name: c.name ?? defaultStudyName(c), space, strategy, objectives, constraints, evaluator, declared, budget };
+  return { config: c, name: c.name ?? defaultStudyName(c), space, strategy, objectives, constraints, evaluator, declared, budget, inputs };
 }

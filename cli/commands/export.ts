@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { choiceFlag, parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
 import { paretoIndices } from '../../core/pareto.js';
-import { resolveSpace } from '../../search/space-file.js';
+import { studySpace } from '../../search/study-inputs.js';
 import { getDevice } from '../../hardware/devices.js';
 import { DEFAULT_DB, type CandidateRecord, type StudyRecord } from '../../search/store/index.js';
 import type { SearchSpace } from '../../core/space.js';
@@ -124,7 +124,7 @@ export const command: Command = {
         throw new UsageError(`unknown study '${name}' in ${dbPath}; studies: ${store.listStudies().map((s) => s.name).join(', ') || '(none)'}`);
       }
       const config = parseStudyConfig(study.config, { file: `${dbPath}: study '${name}' config` });
-      const space = resolveSpace(config.space);
+      const space = studySpace(config.space, study.inputs);
       const spec = study.evaluator as { kind?: string; device?: unknown; law?: string } | undefined;
       let device: unknown = spec?.device ?? null;
       if (device === null && study.device) {

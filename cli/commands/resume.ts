@@ -36,7 +36,8 @@ export const command: Command = {
     if (values['wall-time'] !== undefined) overrides.wallTime = values['wall-time'];
     if (values.patience !== undefined) overrides.patience = values.patience;
     if (values.threads !== undefined) overrides.threads = values.threads;
-    const { store, study, resolved, onLocked } = reopenStudy(name, { db: values.db ?? DEFAULT_DB, overrides, force: values.force ?? false });
+    const { store, study, resolved, onLocked, notes } = reopenStudy(name, { db: values.db ?? DEFAULT_DB, overrides, force: values.force ?? false });
+    for (const note of notes) console.error(note);
     try {
       if (resolved.config.out !== undefined) checkOutput({ flag: 'out', path: resolved.config.out });
       return await executeStudy({ store, study, resolved, mode: progressMode(values), out: resolved.config.out, onLocked });

@@ -6,7 +6,7 @@
 import { parseObjectives, type Objective } from '../../core/objectives.js';
 import { hypervolume, paretoIndices } from '../../core/pareto.js';
 import type { SearchSpace } from '../../core/space.js';
-import { resolveSpace } from '../../search/space-file.js';
+import { studySpace } from '../../search/study-inputs.js';
 import type { Workload } from '../../core/workload.js';
 import type { DeviceProfile } from '../../hardware/device.js';
 import { getDevice } from '../../hardware/devices.js';
@@ -114,7 +114,7 @@ export function loadStudyData(store: SqliteStore, name: string): StudyData {
   const study = store.getStudy(name);
   if (!study) throw new UsageError(`unknown study '${name}' in ${store.path}; studies: ${store.listStudies().map((s) => s.name).join(', ') || '(none)'}`);
   const config = parseStudyConfig(study.config, { file: `${store.path}: study '${name}' config` });
-  const space = resolveSpace(config.space);
+  const space = studySpace(config.space, study.inputs);
   const { known, directions } = metricCatalog(config);
   const objectives = parseObjectives(config.objectives, known, directions);
   const candidates = [...store.candidates(study.id, ['done', 'failed'])];

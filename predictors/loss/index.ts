@@ -227,6 +227,11 @@ export function loadLawFile(path: string): LossLaw {
   } catch (error) {
     throw new Error(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
+  return lawFromText(text, path);
+}
+
+/** A law from a law file's text (as a study stores it); `path` names it in messages and picks JSON or YAML. */
+export function lawFromText(text: string, path: string): LossLaw {
   const spec = parseLawSpec(text, path);
   try {
     return lawFromSpec(spec);

@@ -7,7 +7,7 @@ import type { Workload } from '../../core/workload.js';
 import type { DeviceProfile } from '../../hardware/device.js';
 import { paperClosedForm } from '../../hardware/paper-closed-form.js';
 import { analyzeForward, analyzeLlm, type LlmAnalysis } from '../../hardware/roofline.js';
-import { resolveLaw } from '../../predictors/loss/index.js';
+import { lawFromText, resolveLaw } from '../../predictors/loss/index.js';
 import { lossInputs, type LossLaw } from '../../predictors/loss/law.js';
 import { DEFAULT_TRAINING_PRECISION, lossParts, type LossOptions } from '../../predictors/loss/loss-parts.js';
 import type { PtqBReading } from '../../predictors/loss/precision-penalty.js';
@@ -25,6 +25,11 @@ export interface AnalyticSpec {
   readonly mode: 'roofline' | 'ideal' | 'paper';
   /** A built-in law id or the path of a law file (`hwnas fit --out`). */
   readonly law: string;
+  /**
+   * A law file's text as the study read it when it began: the law is built from it, so editing the file later
+   * changes nothing in the study. Absent for built-in laws (and in studies recorded before it was kept).
+   */
+  readonly lawText?: string;
   /** D for laws that read training tokens (the co-design law is fitted at 10B), and for the precision penalties. */
   readonly trainingTokens: number;
   /**
@@ -95,8 +100,13 @@ export function analyticMetrics(arch: Architecture, spec: AnalyticSpec, law: Los
   return { latencyMs: f.latencyMs, flops: f.flops, params: lowered.params, energyJ: f.energyJ, memoryBytes: lowered.params * 4 };
 }
 
+/** The loss law of a spec: from the text the study stored, else by id or path. */
+export function lawOfSpec(spec: Pick<AnalyticSpec, 'law' | 'lawText'>): LossLaw {
+  return spec.lawText !== undefined ? lawFromText(spec.lawText, spec.law) : resolveLaw(spec.law);
+}
+
 export function createAnalyticEvaluator(spec: AnalyticSpec): Evaluator {
-  const law = resolveLaw(spec.law);
+  const law = lawOfSpec(spec);
   return {
     id: 'analytic',
     async evaluate(archs): Promise<EvaluationResult[]> {

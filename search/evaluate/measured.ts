@@ -3,8 +3,7 @@ import type { Metrics } from '../../core/metrics.js';
 import { createRng } from '../../core/rng.js';
 import { measureArchitecture } from '../../hardware/measure/measure.js';
 import type { TimingOptions } from '../../hardware/measure/timer.js';
-import { resolveLaw } from '../../predictors/loss/index.js';
-import { analyticMetrics, type AnalyticSpec } from './analytic.js';
+import { analyticMetrics, lawOfSpec, type AnalyticSpec } from './analytic.js';
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 
 /**
@@ -36,7 +35,7 @@ function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export function createMeasuredEvaluator(spec: MeasuredSpec): Evaluator {
-  const law = resolveLaw(spec.law);
+  const law = lawOfSpec(spec);
   const analytic: AnalyticSpec = { ...spec, kind: 'analytic' };
   const rng = createRng(`measured-${spec.seed ?? 0}`);
   const workload = spec.workload;

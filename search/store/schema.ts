@@ -139,6 +139,9 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX candidate_batches_seq;
   CREATE INDEX hwnas_candidate_batches_seq ON hwnas_candidate_batches (study_id, min_seq);
   `,
+  // v8: the files a study read when it began (a space file, a loss-law file, a device file), with their content:
+  // resume, export and report read these copies, never the files as they are now.
+  `ALTER TABLE hwnas_studies ADD COLUMN inputs TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

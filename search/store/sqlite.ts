@@ -17,6 +17,7 @@ import type {
   NewCandidate,
   NewStudy,
   StudyRecord,
+  StudyInputs,
   StudyStatus,
   StudySummary,
 } from './types.js';
@@ -257,6 +258,7 @@ interface StudyRow {
   updated_at: number;
   hwnas_version: string;
   evaluator?: string | null;
+  inputs?: string | null;
   evaluations: number;
   failed: number;
   summary: string;
@@ -299,6 +301,8 @@ function toStudy(r: StudyRow): StudyRecord {
     hwnasVersion: r.hwnas_version,
     // Absent in a v1 database read without migrating.
     ...(r.evaluator != null ? { evaluator: decodeJson(r.evaluator) } : {}),
+    // Absent before schema v8.
+    ...(r.inputs != null ? { inputs: JSON.parse(r.inputs) as StudyInputs } : {}),
     evaluations: r.evaluations,
     failed: r.failed,
     summary: decodeJson<StudySummary>(r.summary),
@@ -355,8 +359,8 @@ export class SqliteStore {
         ? {}
         : {
             insertStudy: p(`INSERT INTO ${T.studies} (name, config, seed, space, device, objectives, constraints, strategy, status,
-              created_at, updated_at, hwnas_version, evaluator) VALUES (@name, @config, @seed, @space, @device, @objectives, @constraints,
-              @strategy, 'running', @now, @now, @hwnasVersion, @evaluator)`),
+              created_at, updated_at, hwnas_version, evaluator, inputs) VALUES (@name, @config, @seed, @space, @device, @objectives, @constraints,
+              @strategy, 'running', @now, @now, @hwnasVersion, @evaluator, @inputs)`),
             setStatus: p(`UPDATE ${T.studies} SET status = ?, summary = ?, updated_at = ? WHERE id = ?`),
             insertCandidate: p(`INSERT INTO ${T.candidates} (study_id, seq, hash, genes, generation, status, created_at)
               VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (study_id, hash) DO NOTHING`),
@@ -547,6 +551,7 @@ export class SqliteStore {
       now,
       hwnasVersion: study.hwnasVersion,
       evaluator: study.evaluator === undefined ? null : encodeJson(study.evaluator),
+      inputs: study.inputs === undefined ? null : JSON.stringify(study.inputs),
     });
   }
 

@@ -13,6 +13,23 @@ export interface StudySummary {
   readonly generation?: number;
 }
 
+/** A file a study read when it began, kept with it (search/study-inputs.ts). */
+export interface StoredFile {
+  /** The path as the study's config gave it. */
+  readonly path: string;
+  readonly sha256: string;
+  readonly text: string;
+}
+
+/** The files of a study's config, by the config field that names them. */
+export interface StudyInputs {
+  readonly space?: StoredFile;
+  readonly lossLaw?: StoredFile;
+  readonly deviceFile?: StoredFile;
+  /** `device` given as a profile file (`--device board.json`). */
+  readonly device?: StoredFile;
+}
+
 export interface NewStudy {
   readonly name: string;
   /** The validated study configuration, as plain data (provenance for exports and resume). */
@@ -26,6 +43,8 @@ export interface NewStudy {
   readonly hwnasVersion: string;
   /** The evaluator spec (plain data) the study's candidates are priced with. */
   readonly evaluator?: unknown;
+  /** The files the study read when it began, with their content (absent in studies recorded before schema v8). */
+  readonly inputs?: StudyInputs;
 }
 
 export interface StudyRecord extends NewStudy {

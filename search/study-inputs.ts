@@ -1,0 +1,65 @@
+/**
+ * The files a study reads — a user space file, a loss-law file, a device file — stored in the study with their
+ * content when it begins. The study is resumed, exported and reported from the stored copies: a file edited or
+ * deleted afterwards cannot mix two laws into one study, decode old genes with new choices, or block a resume.
+ * A file that changed is named on resume (`changedInputs`), and the study goes on with its stored copy.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { SearchSpace } from '../core/space.js';
+import { UsageError } from '../core/usage-error.js';
+import { BUILTIN_LAW_IDS } from '../predictors/loss/index.js';
+import { isSpaceFile, resolveSpace, spaceFromText, type SpaceRef } from './space-file.js';
+import type { StoredFile, StudyInputs } from './store/types.js';
+import type { StudyConfig } from './study-config.js';
+
+export type { StoredFile, StudyInputs };
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Reads the files a config names (a study about to begin); built-in ids name no file. `at(field)` prefixes a
+ * message with where the field came from (its flag, or the config file and field).
+ */
+export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'deviceFile' | 'device'>, at: (field: string) => string): StudyInputs {
+  const read = (path: string, field: string): StoredFile => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new UsageError(`${at(field)}cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    return { path, sha256: sha256(text), text };
+  };
+  return {
+    ...(typeof c.space === 'string' && isSpaceFile(c.space) ? { space: read(c.space, 'space') } : {}),
+    ...(!BUILTIN_LAW_IDS.includes(c.lossLaw) ? { lossLaw: read(c.lossLaw, 'lossLaw') } : {}),
+    ...(c.deviceFile !== undefined ? { deviceFile: read(c.deviceFile, 'deviceFile') } : {}),
+    ...(c.device !== undefined && /\.json$/i.test(c.device) ? { device: read(c.device, 'device') } : {}),
+  };
+}
+
+/** The stored files whose file on disk now differs or is gone, one phrase each. */
+export function changedInputs(inputs: StudyInputs): string[] {
+  const out: string[] = [];
+  for (const f of Object.values(inputs) as StoredFile[]) {
+    let now: string;
+    try {
+      now = sha256(readFileSync(f.path, 'utf8'));
+    } catch {
+      out.push(`${f.path} is gone`);
+      continue;
+    }
+    if (now !== f.sha256) out.push(`${f.path} changed since it began (sha256 ${f.sha256.slice(0, 12)} → ${now.slice(0, 12)})`);
+  }
+  return out;
+}
+
+/**
+ * A study's search space, from its config's space reference: the stored copy of its space file when it has one,
+ * else by id or inline definition (or, for a study recorded before files were kept, the file as it is now).
+ */
+export function studySpace(space: SpaceRef, inputs: StudyInputs | undefined): SearchSpace {
+  const stored = inputs?.space;
+  return stored && stored.path === space ? spaceFromText(stored.text, stored.path) : resolveSpace(space);
+}
