@@ -33,7 +33,8 @@ function study(d: string, threads: number): string {
   const config = join(d, `study-${threads}.yaml`);
   writeFileSync(
     config,
-    ['name: h', 'space: nb201', 'strategy: random', 'seed: 4', 'evaluations: 24', 'generationSize: 8', 'chunkSize: 2', 'evaluator: slow-test', 'costMs: 0', `threads: ${threads}`, 'testFaults: {hangRate: 0.15}'].join('\n'),
+    // fbnet: an nb201 study also reads NAS-Bench-201's accuracy table, whose own (longer) limit would apply.
+    ['name: h', 'space: fbnet', 'strategy: random', 'seed: 4', 'evaluations: 24', 'generationSize: 8', 'chunkSize: 2', 'evaluator: slow-test', 'costMs: 0', `threads: ${threads}`, 'testFaults: {hangRate: 0.15}'].join('\n'),
   );
   return config;
 }
@@ -43,6 +44,9 @@ describe('an evaluator that hangs', () => {
     expect(defaultTimeoutMsPerCandidate({ kind: 'slow-test', costMs: 0 })).toBe(1000);
     expect(defaultTimeoutMsPerCandidate({ kind: 'slow-test', costMs: 50 })).toBe(5000);
     expect(defaultTimeoutMsPerCandidate({ kind: 'someone-elses' } as never)).toBe(10 * 60_000);
+    // A command kills its own process group at its own limit: the shared one stands a minute behind it.
+    expect(defaultTimeoutMsPerCandidate({ kind: 'command', timeoutMs: 3_600_000 } as never)).toBe(3_660_000);
+    expect(defaultTimeoutMsPerCandidate({ kind: 'combined', parts: [{ kind: 'slow-test', costMs: 0 }, { kind: 'table' }] } as never)).toBe(10_000);
   });
 
   for (const threads of [0, 1]) {
@@ -62,8 +66,8 @@ describe('an evaluator that hangs', () => {
       expect(hung.length).toBeGreaterThan(0);
       for (const c of hung) expect(c.error).toBe('timed out after 1000 ms');
       // Exactly the candidates the injected fault hangs, and no other.
-      const { nb201Space } = await import('../../core/spaces/nb201.js');
-      for (const c of all) expect(c.status === 'failed').toBe(faultOf(nb201Space.decode(c.genes), { hangRate: 0.15 }) === 'hang');
+      const { fbnetSpace } = await import('../../core/spaces/fbnet.js');
+      for (const c of all) expect(c.status === 'failed').toBe(faultOf(fbnetSpace.decode(c.genes), { hangRate: 0.15 }) === 'hang');
       expect(readdirSync(d).filter((f) => f.endsWith('.lock'))).toEqual([]);
     }, 120_000);
   }
