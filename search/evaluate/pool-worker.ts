@@ -9,20 +9,25 @@ export interface PoolTask {
   readonly spec: EvaluatorSpec;
   readonly architectures: readonly Architecture[];
   readonly genes?: readonly Genes[];
-  /** Told when this worker starts the task: the pool's timeout runs from then. */
+  /**
+   * Told 'setup' when this worker takes the task and 'evaluating' once its evaluator is ready: the pool's
+   * per-candidate clock runs from the second, so loading a replacement worker's modules is not the candidate's time.
+   */
   readonly started?: MessagePort;
 }
 
 const cache = new Map<string, Promise<Evaluator>>();
 
 export default async function evaluateTask(task: PoolTask): Promise<EvaluationResult[]> {
-  task.started?.postMessage('start');
-  task.started?.close();
+  task.started?.postMessage('setup');
   const key = JSON.stringify(task.spec);
   let evaluator = cache.get(key);
   if (!evaluator) {
     evaluator = createEvaluator(task.spec);
     cache.set(key, evaluator);
   }
-  return (await evaluator).evaluate(task.architectures, task.genes);
+  const ready = await evaluator;
+  task.started?.postMessage('evaluating');
+  task.started?.close();
+  return ready.evaluate(task.architectures, task.genes);
 }

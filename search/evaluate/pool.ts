@@ -9,6 +9,9 @@ import type { PoolTask } from './pool-worker.js';
 import type { EvaluatorSpec } from './registry.js';
 import { FALLBACK_TIMEOUT_MS_PER_CANDIDATE } from './timeouts.js';
 
+/** The least time a worker has to build its evaluator (load modules, run a module's setup()). */
+const SETUP_TIMEOUT_MS = 120_000;
+
 export interface PoolOptions {
   readonly spec: EvaluatorSpec;
   /** Worker threads. */
@@ -89,15 +92,17 @@ export class PoolEvaluator implements Evaluator {
   }
 
   /**
-   * The clock starts when the worker picks the task up (it says so on a port), so neither the queue nor the
-   * start-up of a replacement worker counts against the candidate.
+   * The clock starts when the worker's evaluator is ready (it says so on a port), so neither the queue nor the
+   * start-up of a replacement worker counts against the candidate; building the evaluator has a limit of its own
+   * (at least SETUP_TIMEOUT_MS), so a setup that hangs still fails the task.
    */
   private async runTimed(task: PoolTask, timeoutMs: number): Promise<EvaluationResult[]> {
     const controller = new AbortController();
     const { port1, port2 } = new MessageChannel();
     let timer: NodeJS.Timeout | undefined;
-    port1.once('message', () => {
-      timer = setTimeout(() => controller.abort(), timeoutMs);
+    port1.on('message', (phase: string) => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(), phase === 'setup' ? Math.max(timeoutMs, SETUP_TIMEOUT_MS) : timeoutMs);
     });
     try {
       return (await this.pool.run({ ...task, started: port2 }, { signal: controller.signal, transferList: [port2] })) as EvaluationResult[];
