@@ -3,9 +3,10 @@
  * `hwnas sweep` writes, as data.
  */
 import type { Architecture } from '../core/architecture.js';
-import { parseConstraints, parseObjectives, scoreMetrics, type Constraint, type Objective } from '../core/objectives.js';
+import type { LossLaw } from '../predictors/loss/index.js';
+import { missingMetrics, nanMetricMessage, nanMetrics, parseConstraints, parseObjectives, scoreMetrics, type Constraint, type Objective } from '../core/objectives.js';
 import { paretoIndices } from '../core/pareto.js';
-import type { SearchSpace } from '../core/space.js';
+import type { Genes, SearchSpace } from '../core/space.js';
 import { UsageError } from '../core/usage-error.js';
 import type { Workload } from '../core/workload.js';
 import type { DeviceProfile } from '../hardware/device.js';
@@ -37,6 +38,8 @@ export interface SweepOptions {
 
 export interface SweepRow {
   readonly genes: Readonly<Record<string, number | string>>;
+  /** The priced architecture (after `transform`). */
+  readonly architecture: Architecture;
   readonly name?: string;
   readonly metrics: Readonly<Record<string, number>>;
   readonly isPareto: boolean;
@@ -48,9 +51,16 @@ export interface SweepResult {
   readonly objectives: readonly Objective[];
   readonly constraints: readonly Constraint[];
   readonly rows: readonly SweepRow[];
+  /** What priced the rows: the analytic evaluator's spec and its loss law. */
+  readonly spec: AnalyticSpec;
+  readonly law: LossLaw;
   readonly seconds: number;
 }
 
+/**
+ * Refuses, before any work, objectives and constraints on metrics the space's candidates do not have (a frontier
+ * of a metric nobody computes is no answer), and stops at the first candidate whose law gives NaN.
+ */
 export function sweep(options: SweepOptions): SweepResult {
   const space = typeof options.space !== 'string' && typeof options.space.decode === 'function' ? (options.space as SearchSpace) : resolveSpace(options.space as SpaceRef);
   if (!space.enumerate || space.size() > MAX_SWEEP) throw new UsageError(`space ${space.id}: ${space.size().toExponential(2)} candidates is too many to sweep (limit ${MAX_SWEEP}); search it instead`);
@@ -65,22 +75,32 @@ export function sweep(options: SweepOptions): SweepResult {
     trainingTokens: options.trainingTokens ?? DEFAULT_TRAINING_TOKENS,
     precisionLoss: { ...DEFAULT_PRECISION_LOSS, ...options.precisionLoss },
   };
-  const first = space.decode(space.enumerate()[Symbol.iterator]().next().value as number[]);
-  const objectives = parseObjectives(options.objectives ?? (first.family === 'llm' ? 'loss,latency' : 'latency,params'));
+  const priced = (genes: Genes): { arch: Architecture; metrics: Record<string, number> } => {
+    let arch: Architecture = space.decode(genes);
+    if (options.transform) arch = options.transform(arch);
+    return { arch, metrics: analyticMetrics(arch, spec, law) };
+  };
+  const first = priced(space.enumerate()[Symbol.iterator]().next().value as Genes);
+  const objectives = parseObjectives(options.objectives ?? (first.arch.family === 'llm' ? 'loss,latency' : 'latency,params'));
   const constraints = parseConstraints(options.constraints ?? []);
+  const gives = `it gives: ${Object.keys(first.metrics).join(', ')}`;
+  const lacking = missingMetrics(first.metrics, objectives, []);
+  if (lacking.length > 0) throw new UsageError(`--objectives: space ${space.id} gives no ${lacking.join(', ')}; ${gives}`);
+  const lackingConstraint = missingMetrics(first.metrics, [], constraints);
+  if (lackingConstraint.length > 0) throw new UsageError(`--constraint: space ${space.id} gives no ${lackingConstraint.join(', ')}; ${gives}`);
   const t0 = performance.now();
   const rows: Omit<SweepRow, 'isPareto'>[] = [];
   const points: number[][] = [];
   const violations: number[] = [];
   for (const genes of space.enumerate()) {
-    let arch: Architecture = space.decode(genes);
-    if (options.transform) arch = options.transform(arch);
-    const metrics = analyticMetrics(arch, spec, law);
+    const { arch, metrics } = priced(genes);
+    const nan = nanMetrics(metrics, objectives, constraints);
+    if (nan.length > 0) throw new UsageError(nanMetricMessage(nan[0], lawId, space.key(genes)));
     const score = scoreMetrics(metrics, objectives, constraints);
-    rows.push({ genes: space.describe(genes), ...(arch.family === 'llm' && arch.name ? { name: arch.name } : {}), metrics });
+    rows.push({ genes: space.describe(genes), architecture: arch, ...(arch.family === 'llm' && arch.name ? { name: arch.name } : {}), metrics });
     points.push(score.objectives);
     violations.push(score.violation);
   }
   const pareto = new Set(paretoIndices(points, violations));
-  return { space, device: spec.device, objectives, constraints, rows: rows.map((r, i) => ({ ...r, isPareto: pareto.has(i) })), seconds: (performance.now() - t0) / 1e3 };
+  return { space, device: spec.device, objectives, constraints, spec, law, rows: rows.map((r, i) => ({ ...r, isPareto: pareto.has(i) })), seconds: (performance.now() - t0) / 1e3 };
 }

@@ -1,8 +1,7 @@
 import type { Architecture, LlmArchitecture } from '../../core/architecture.js';
-import { missingMetrics, nanMetricMessage, nanMetrics, parseConstraints, parseObjectives, scoreMetrics } from '../../core/objectives.js';
-import { paretoIndices } from '../../core/pareto.js';
 import { SPACES } from '../../core/spaces/index.js';
-import { analyticMetrics, DEFAULT_TRAINING_TOKENS, lossOptionsOf, type AnalyticSpec } from '../../search/evaluate/analytic.js';
+import { DEFAULT_TRAINING_TOKENS, lossOptionsOf } from '../../search/evaluate/analytic.js';
+import { sweep } from '../../search/sweep.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { resolveSpace } from '../../search/space-file.js';
 import { hasPrecisionFlags, PRICING_FLAGS, readDevice, readPrecisionLoss, readWorkload, withPrecisionFlags } from '../architecture-input.js';
@@ -41,9 +40,6 @@ function withFlag<T>(flag: string, fn: () => T): T {
   }
 }
 
-/** Largest space a sweep enumerates; beyond it, search instead. */
-const MAX_SWEEP = 2_000_000;
-
 function csvCell(v: unknown): string {
   const s = String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -61,7 +57,6 @@ export const command: Command = {
     if (!f.space) throw new UsageError(`--space is required; one of: ${Object.keys(SPACES).join(', ')}, or a space file`);
     const spaceId = f.space;
     const space = withFlag('space', () => resolveSpace(spaceId));
-    if (!space.enumerate || space.size() > MAX_SWEEP) throw new UsageError(`--space ${spaceId}: ${space.size().toExponential(2)} candidates is too many to sweep (limit ${MAX_SWEEP}); use hwnas search`);
     if (!f.out) throw new UsageError('--out <file.csv|file.jsonl> is required');
     const format = f.out.endsWith('.csv') ? 'csv' : f.out.endsWith('.jsonl') ? 'jsonl' : null;
     if (!format) throw new UsageError(`--out: '${f.out}' must end in .csv or .jsonl`);
@@ -69,60 +64,37 @@ export const command: Command = {
     checkOutput(output);
     if (f.ideal && f.paper) throw new UsageError('give --ideal or --paper, not both');
     const lawId = f['loss-law'] ?? 'codesign';
-    const law = loadLaw(lawId);
-    const spec: AnalyticSpec = {
-      kind: 'analytic',
+    loadLaw(lawId); // refuses a bad law with its flag's name before any work
+    const overrides = hasPrecisionFlags(f) ? f : null;
+    const result = sweep({
+      space,
       device: readDevice(f.device),
       workload: readWorkload(f),
       mode: f.paper ? 'paper' : f.ideal ? 'ideal' : 'roofline',
-      law: lawId,
+      lossLaw: lawId,
       trainingTokens: numberFlag('training-tokens', f['training-tokens'], DEFAULT_TRAINING_TOKENS, { min: 1 }),
       precisionLoss: readPrecisionLoss(f),
-    };
-    const first = space.decode(space.enumerate()[Symbol.iterator]().next().value as number[]);
-    const objectives = parseObjectives(f.objectives ?? (first.family === 'llm' ? 'loss,latency' : 'latency,params'));
-    const constraints = parseConstraints(f.constraint ?? []);
-    const overrides = hasPrecisionFlags(f) ? f : null;
-    // The metrics the objectives and constraints name must be ones this space's candidates have.
-    const sample = analyticMetrics(overrides && first.family === 'llm' ? withPrecisionFlags(first, overrides) : first, spec, law);
-    const gives = `it gives: ${Object.keys(sample).join(', ')}`;
-    const lacking = missingMetrics(sample, objectives, []);
-    if (lacking.length > 0) throw new UsageError(`--objectives: space ${spaceId} gives no ${lacking.join(', ')}; ${gives}`);
-    const lackingC = missingMetrics(sample, [], constraints);
-    if (lackingC.length > 0) throw new UsageError(`--constraint: space ${spaceId} gives no ${lackingC.join(', ')}; ${gives}`);
-
-    const t0 = performance.now();
-    const rows: { genes: Record<string, number | string>; name?: string; metrics: Record<string, number>; arch: Architecture }[] = [];
-    const points: number[][] = [];
-    const violations: number[] = [];
-    for (const genes of space.enumerate()) {
-      let arch: Architecture = space.decode(genes);
-      if (overrides && arch.family === 'llm') arch = withPrecisionFlags(arch, overrides);
-      const metrics = analyticMetrics(arch, spec, law);
-      const nan = nanMetrics(metrics, objectives, constraints);
-      if (nan.length > 0) throw new UsageError(nanMetricMessage(nan[0], lawId, space.key(genes)));
-      const score = scoreMetrics(metrics, objectives, constraints);
-      rows.push({ genes: space.describe(genes), ...(arch.family === 'llm' && arch.name ? { name: arch.name } : {}), metrics, arch });
-      points.push(score.objectives);
-      violations.push(score.violation);
-    }
-    const pareto = new Set(paretoIndices(points, violations));
-    const seconds = (performance.now() - t0) / 1e3;
+      ...(f.objectives ? { objectives: f.objectives } : {}),
+      constraints: f.constraint ?? [],
+      ...(overrides ? { transform: (arch: Architecture) => (arch.family === 'llm' ? withPrecisionFlags(arch, overrides) : arch) } : {}),
+    });
+    const { rows, objectives, constraints, seconds } = result;
 
     const geneNames = space.genes.map((g) => g.name);
     const metricNames = Object.keys(rows[0].metrics);
     let text: string;
     if (format === 'csv') {
       const lines = [[...geneNames, 'name', ...metricNames, 'is_pareto'].join(',')];
-      rows.forEach((r, i) => lines.push([...geneNames.map((g) => csvCell(r.genes[g])), csvCell(r.name ?? ''), ...metricNames.map((m) => String(r.metrics[m])), pareto.has(i) ? '1' : '0'].join(',')));
+      for (const r of rows) lines.push([...geneNames.map((g) => csvCell(r.genes[g])), csvCell(r.name ?? ''), ...metricNames.map((m) => String(r.metrics[m])), r.isPareto ? '1' : '0'].join(','));
       text = lines.join('\n') + '\n';
     } else {
-      text = rows.map((r, i) => JSON.stringify({ genes: r.genes, ...(r.name ? { name: r.name } : {}), metrics: r.metrics, is_pareto: pareto.has(i) })).join('\n') + '\n';
+      text = rows.map((r) => JSON.stringify({ genes: r.genes, ...(r.name ? { name: r.name } : {}), metrics: r.metrics, is_pareto: r.isPareto })).join('\n') + '\n';
     }
     const written = writeOutput(output, text);
-    console.log(`${rows.length} candidates of ${spaceId} on ${spec.device.id} in ${seconds.toFixed(2)} s (${Math.round(rows.length / seconds)} candidates/s); ${pareto.size} on the frontier of ${objectives.map((o) => o.metric).join(' vs ')}${constraints.length ? ` under ${constraints.map((c) => c.text).join(', ')}` : ''}; ${outputLine(written, f.out)}`);
-    const front = [...pareto].map((i) => rows[i].arch).filter((a): a is LlmArchitecture => a.family === 'llm');
-    if (front.length > 0 && objectives.some((o) => o.metric === 'loss')) for (const line of frontierLossSummary(front, law, lossOptionsOf(spec))) console.log(line);
+    const front = rows.filter((r) => r.isPareto);
+    console.log(`${rows.length} candidates of ${spaceId} on ${result.device.id} in ${seconds.toFixed(2)} s (${Math.round(rows.length / seconds)} candidates/s); ${front.length} on the frontier of ${objectives.map((o) => o.metric).join(' vs ')}${constraints.length ? ` under ${constraints.map((c) => c.text).join(', ')}` : ''}; ${outputLine(written, f.out)}`);
+    const llmFront = front.map((r) => r.architecture).filter((a): a is LlmArchitecture => a.family === 'llm');
+    if (llmFront.length > 0 && objectives.some((o) => o.metric === 'loss')) for (const line of frontierLossSummary(llmFront, result.law, lossOptionsOf(result.spec))) console.log(line);
     return 0;
   },
 };
