@@ -121,7 +121,39 @@ export interface FbnetArchitecture {
   readonly blocks: readonly FbnetBlock[];
 }
 
-export type Architecture = LlmArchitecture | Nb201Architecture | FbnetArchitecture;
+/**
+ * MnasNet's factorised hierarchical space (Tan et al. 2019, §4.1): the convolution of a block's layers — regular,
+ * depthwise separable, or a mobile inverted bottleneck (MBConv) with expansion 3 or 6.
+ */
+export const MNASNET_CONV_OPS = ['conv', 'dconv', 'mbconv3', 'mbconv6'] as const;
+export type MnasnetConvOp = (typeof MNASNET_CONV_OPS)[number];
+/** MnasNet's skip choices: none, an identity residual, or a pooled shortcut (core/lower-cnn.ts: lowerMnasnet). */
+export const MNASNET_SKIP_OPS = ['none', 'identity', 'pool'] as const;
+export type MnasnetSkipOp = (typeof MNASNET_SKIP_OPS)[number];
+
+/** One MnasNet block: `layers` identical layers (the first one carries the block's stride). */
+export interface MnasnetBlock {
+  readonly convOp: MnasnetConvOp;
+  readonly kernel: number;
+  /** Squeeze-and-excitation ratio (0: none); the bottleneck is the layer's input channels × ratio. */
+  readonly seRatio: number;
+  readonly skip: MnasnetSkipOp;
+  /** Output channels of every layer of the block. */
+  readonly filters: number;
+  readonly layers: number;
+}
+
+/** A network of MnasNet's space: 7 blocks between a fixed stem and head (core/lower-cnn.ts: MNASNET_NETWORK). */
+export interface MnasnetArchitecture {
+  readonly family: 'mnasnet';
+  readonly name?: string;
+  readonly blocks: readonly MnasnetBlock[];
+}
+
+/** The convolutional networks: priced by one forward pass (core/lower-cnn.ts). */
+export type CnnArchitecture = Nb201Architecture | FbnetArchitecture | MnasnetArchitecture;
+
+export type Architecture = LlmArchitecture | CnnArchitecture;
 
 /** Layers of a uniform model: every layer full attention with an MLP. */
 export function uniformLayers(count: number, mixer: TokenMixer = { kind: 'attention' }): DecoderLayer[] {

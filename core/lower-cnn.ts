@@ -1,9 +1,9 @@
-import type { FbnetArchitecture, FbnetBlock, Nb201Architecture } from './architecture.js';
+import type { CnnArchitecture, FbnetArchitecture, FbnetBlock, MnasnetArchitecture, MnasnetBlock, Nb201Architecture } from './architecture.js';
 import type { Op, OpCost, OpKind } from './ops.js';
 import { BYTES_PER_ELEMENT, type Precision } from './precision.js';
 
 /**
- * Lowering of the two CNN benchmark networks into forward-pass operators.
+ * Lowering of the CNN networks (NAS-Bench-201, FBNet, MnasNet) into forward-pass operators.
  *
  * Conventions (the same as NAS-Bench-201's counter, so its published numbers can be checked):
  * - FLOPs = 2 × multiply-accumulates of convolutions and linear layers; pooling counts one FLOP per input
@@ -20,21 +20,47 @@ export interface CnnWorkload {
 
 export const DEFAULT_CNN_WORKLOAD: CnnWorkload = { batch: 1, precision: 'fp32' };
 
+/**
+ * A stretch of the network after which exactly one activation tensor is live: the places a network can be cut
+ * (split across devices) by sending one tensor. Units are consecutive: unit i holds ops[units[i-1].endOp, endOp).
+ */
+export interface CnnUnit {
+  readonly name: string;
+  /** Index one past the unit's last op. */
+  readonly endOp: number;
+  /** The activation the unit hands on (bytes, whole batch). */
+  readonly outputBytes: number;
+}
+
 export interface LoweredCnn {
   readonly ops: Op[];
   /** Trainable parameters. */
   readonly params: number;
+  /** The input images (bytes, whole batch). */
+  readonly inputBytes: number;
+  /** The network as a chain of units; the last one ends with the logits. */
+  readonly units: CnnUnit[];
 }
 
 interface Builder {
   ops: Op[];
   params: number;
+  units: CnnUnit[];
   readonly batch: number;
   readonly bytesPerElement: number;
 }
 
 function newBuilder(w: CnnWorkload): Builder {
-  return { ops: [], params: 0, batch: w.batch, bytesPerElement: BYTES_PER_ELEMENT[w.precision] };
+  return { ops: [], params: 0, units: [], batch: w.batch, bytesPerElement: BYTES_PER_ELEMENT[w.precision] };
+}
+
+/** Closes a unit at the current op: its output is one tensor of `elements` per image. */
+function unit(b: Builder, name: string, elements: number): void {
+  b.units.push({ name, endOp: b.ops.length, outputBytes: b.batch * elements * b.bytesPerElement });
+}
+
+function lowered(b: Builder, inputSide: number): LoweredCnn {
+  return { ops: b.ops, params: b.params, inputBytes: b.batch * 3 * inputSide * inputSide * b.bytesPerElement, units: b.units };
 }
 
 function push(b: Builder, name: string, kind: OpKind, cost: Omit<OpCost, 'kvBytesRead' | 'kvBytesWritten'>): void {
@@ -118,6 +144,7 @@ export function lowerNb201(arch: Nb201Architecture, workload: CnnWorkload = DEFA
   const b = newBuilder(workload);
   let hw = conv(b, 'stem.conv3x3', { cin: 3, cout: n.stemChannels, k: 3, stride: 1, hw: n.inputSide });
   let c: number = n.stemChannels;
+  unit(b, 'stem', c * hw * hw);
   const edgeFrom = [0, 0, 1, 0, 1, 2];
   const edgeTo = [1, 2, 2, 3, 3, 3];
   n.stageChannels.forEach((channels, stage) => {
@@ -131,6 +158,7 @@ export function lowerNb201(arch: Nb201Architecture, workload: CnnWorkload = DEFA
       elementwise(b, `${p}.add`, channels * out * out, 2, 1);
       hw = out;
       c = channels;
+      unit(b, p, c * hw * hw);
     }
     for (let cell = 0; cell < n.cellsPerStage; cell++) {
       const p = `stage${stage}.cell${cell}`;
@@ -147,12 +175,15 @@ export function lowerNb201(arch: Nb201Architecture, workload: CnnWorkload = DEFA
         const m = inputsPerNode[node];
         if (m > 1) elementwise(b, `${p}.node${node}.sum`, c * hw * hw, m, m - 1);
       }
+      unit(b, p, c * hw * hw);
     }
   });
   b.params += 2 * c; // final BN before ReLU and pooling
   globalPool(b, 'head.global_pool', c, hw);
+  unit(b, 'head.global_pool', c);
   linear(b, 'head.classifier', c, n.classes);
-  return { ops: b.ops, params: b.params };
+  unit(b, 'head.classifier', n.classes);
+  return lowered(b, n.inputSide);
 }
 
 /** FBNet (Wu et al. 2019), ImageNet network: stages, channels and strides of the paper's search space. */
@@ -229,6 +260,7 @@ export function lowerFbnet(
   const b = newBuilder(workload);
   const layers = fbnetLayers(arch, network);
   let hw = conv(b, 'stem.conv3x3', { cin: 3, cout: network.stemChannels, k: 3, stride: network.stemStride, hw: network.inputSide });
+  unit(b, 'stem', network.stemChannels * hw * hw);
   for (const { index, block, cin: c, cout, stride } of layers) {
     const p = `layer${index}.${block}`;
     if (block === 'skip') {
@@ -243,12 +275,146 @@ export function lowerFbnet(
       if (stride === 1 && c === cout) elementwise(b, `${p}.residual`, cout * out * out, 2, 1);
       hw = out;
     }
+    unit(b, `layer${index}`, cout * hw * hw);
   }
-  const c = layers[layers.length - 1].cout;
+  head(b, layers[layers.length - 1].cout, hw, network);
+  return lowered(b, network.inputSide);
+}
+
+/** conv1×1 to the head width (BN, ReLU) → global pool → linear classifier (FBNet and MnasNet). */
+function head(b: Builder, c: number, hw: number, network: { headChannels: number; classes: number }): void {
   hw = conv(b, 'head.conv1x1', { cin: c, cout: network.headChannels, k: 1, stride: 1, hw });
+  unit(b, 'head.conv1x1', network.headChannels * hw * hw);
   globalPool(b, 'head.global_pool', network.headChannels, hw);
+  unit(b, 'head.global_pool', network.headChannels);
   linear(b, 'head.classifier', network.headChannels, network.classes);
-  return { ops: b.ops, params: b.params };
+  unit(b, 'head.classifier', network.classes);
+}
+
+/**
+ * MnasNet's network (Tan et al. 2019): a stride-2 conv3×3 stem, 7 searchable blocks, a conv1×1 head, global pool
+ * and a 1000-way classifier at 224×224. The blocks keep MobileNetV2's strides (Sandler et al. 2018, Table 2), whose
+ * filters and layer counts are the space's baseline (core/spaces/mnasnet.ts).
+ */
+export const MNASNET_NETWORK = {
+  inputSide: 224,
+  stemChannels: 32,
+  stemStride: 2,
+  blockStrides: [1, 2, 2, 2, 1, 2, 1],
+  headChannels: 1280,
+  classes: 1000,
+} as const;
+
+/** One layer of a MnasNet network: its block's choices, the channels it takes and gives, and its stride. */
+export interface MnasnetLayer {
+  readonly block: number;
+  readonly index: number;
+  readonly spec: MnasnetBlock;
+  readonly cin: number;
+  readonly cout: number;
+  readonly stride: number;
+  /** The shortcut: none, an identity add, or a pooled (and projected) one. */
+  readonly shortcut: 'none' | 'identity' | 'projected';
+}
+
+/** Squeeze-and-excitation bottleneck width: the layer's input channels × ratio, at least 1 (MnasNet's code). */
+export function seChannels(cin: number, ratio: number): number {
+  return Math.max(1, Math.floor(cin * ratio));
+}
+
+/**
+ * The layers of `arch` in order (the walk the lowering and the tfjs builder share). Skip: 'identity' adds the input
+ * where the layer keeps the shape (stride 1, same channels), as MnasNet's code does; 'pool' also crosses a layer
+ * that changes the shape, through average pooling (stride × stride) and a 1×1 projection (with BN) to the output
+ * channels — the paper names the option without defining it, and this is the reduction shortcut of
+ * NAS-Bench-201's ResNet block; on a layer that keeps the shape it is the identity.
+ */
+export function mnasnetLayers(arch: MnasnetArchitecture): MnasnetLayer[] {
+  const n = MNASNET_NETWORK;
+  if (arch.blocks.length !== n.blockStrides.length) throw new Error(`mnasnet: expected ${n.blockStrides.length} blocks, got ${arch.blocks.length}`);
+  const layers: MnasnetLayer[] = [];
+  let cin: number = n.stemChannels;
+  arch.blocks.forEach((spec, block) => {
+    if (!Number.isInteger(spec.layers) || spec.layers < 1) throw new Error(`mnasnet: block ${block + 1}: expected at least 1 layer, got ${spec.layers}`);
+    for (let index = 0; index < spec.layers; index++) {
+      const stride = index === 0 ? n.blockStrides[block] : 1;
+      const keepsShape = stride === 1 && cin === spec.filters;
+      const shortcut = spec.skip === 'none' ? 'none' : keepsShape ? 'identity' : spec.skip === 'pool' ? 'projected' : 'none';
+      layers.push({ block, index, spec, cin, cout: spec.filters, stride, shortcut });
+      cin = spec.filters;
+    }
+  });
+  return layers;
+}
+
+/** Squeeze-and-excitation on a C×hw² tensor: pool, 1×1 reduce (bias, ReLU), 1×1 expand (bias, sigmoid), scale. */
+function squeezeExcite(b: Builder, p: string, c: number, reduced: number, hw: number): void {
+  globalPool(b, `${p}.se.pool`, c, hw);
+  conv(b, `${p}.se.reduce`, { cin: c, cout: reduced, k: 1, stride: 1, hw: 1, bn: false, bias: true });
+  conv(b, `${p}.se.expand`, { cin: reduced, cout: c, k: 1, stride: 1, hw: 1, bn: false, bias: true });
+  push(b, `${p}.se.scale`, 'elementwise', {
+    flops: b.batch * c * hw * hw,
+    weightBytes: 0,
+    activationBytesRead: b.batch * (c * hw * hw + c) * b.bytesPerElement,
+    activationBytesWritten: b.batch * c * hw * hw * b.bytesPerElement,
+  });
+}
+
+/**
+ * A MnasNet network. Per layer, with BN folded and ReLU fused after every convolution but the last of a layer:
+ * - conv: k×k convolution (stride), then SE on its output;
+ * - dconv: k×k depthwise (stride), SE, 1×1 projection (linear);
+ * - mbconv3/6: 1×1 expansion to 3 or 6 × the input channels, k×k depthwise (stride), SE, 1×1 projection (linear);
+ * then the shortcut (mnasnetLayers) and the residual add. SE squeezes to seChannels(cin, ratio).
+ */
+export function lowerMnasnet(arch: MnasnetArchitecture, workload: CnnWorkload = DEFAULT_CNN_WORKLOAD): LoweredCnn {
+  const n = MNASNET_NETWORK;
+  const b = newBuilder(workload);
+  const layers = mnasnetLayers(arch);
+  let hw = conv(b, 'stem.conv3x3', { cin: 3, cout: n.stemChannels, k: 3, stride: n.stemStride, hw: n.inputSide });
+  unit(b, 'stem', n.stemChannels * hw * hw);
+  for (const { block, index, spec, cin, cout, stride, shortcut } of layers) {
+    const p = `block${block + 1}.layer${index}.${spec.convOp}_k${spec.kernel}`;
+    const k = spec.kernel;
+    const se = spec.seRatio > 0 ? seChannels(cin, spec.seRatio) : 0;
+    let out: number;
+    if (spec.convOp === 'conv') {
+      out = conv(b, `${p}.conv${k}x${k}`, { cin, cout, k, stride, hw });
+      if (se) squeezeExcite(b, p, cout, se, out);
+    } else {
+      const mid = spec.convOp === 'dconv' ? cin : cin * (spec.convOp === 'mbconv3' ? 3 : 6);
+      if (mid !== cin) conv(b, `${p}.pw_expand`, { cin, cout: mid, k: 1, stride: 1, hw });
+      out = conv(b, `${p}.dw${k}x${k}`, { cin: mid, cout: mid, k, stride, hw, groups: mid });
+      if (se) squeezeExcite(b, p, mid, se, out);
+      conv(b, `${p}.pw_project`, { cin: mid, cout, k: 1, stride: 1, hw: out });
+    }
+    if (shortcut === 'projected') {
+      const pooled = stride > 1 ? avgPool(b, `${p}.shortcut.pool`, cin, hw, stride, stride, 0) : hw;
+      if (cin !== cout) conv(b, `${p}.shortcut.conv1x1`, { cin, cout, k: 1, stride: 1, hw: pooled });
+    }
+    if (shortcut !== 'none') elementwise(b, `${p}.residual`, cout * out * out, 2, 1);
+    hw = out;
+    unit(b, `block${block + 1}.layer${index}`, cout * hw * hw);
+  }
+  head(b, layers[layers.length - 1].cout, hw, n);
+  return lowered(b, n.inputSide);
+}
+
+/** Any CNN architecture's forward pass. */
+export function lowerCnn(arch: CnnArchitecture, workload: CnnWorkload = DEFAULT_CNN_WORKLOAD): LoweredCnn {
+  if (arch.family === 'nb201') return lowerNb201(arch, workload);
+  if (arch.family === 'fbnet') return lowerFbnet(arch, workload);
+  return lowerMnasnet(arch, workload);
+}
+
+/**
+ * Multiply-accumulates of the convolutions and linear layers: what MobileNetV2's and MnasNet's papers report as
+ * "multiply-adds" (BN folded away; activations, pooling, residual adds and the SE scaling not counted).
+ */
+export function convMacs(ops: readonly Op[]): number {
+  let macs = 0;
+  for (const op of ops) if (op.kind === 'conv' || op.kind === 'matmul') macs += (op.count * op.base.flops) / 2;
+  return macs;
 }
 
 /** Totals over a lowered network. */

@@ -65,6 +65,13 @@ export async function checkStudyMetrics(resolved: ResolvedStudy): Promise<void> 
     const kinds = specParts(resolved.evaluator).filter((p) => p.kind !== 'combined').map((p) => p.kind).join('+');
     throw new UsageError(`--objectives/--constraint: the ${kinds} evaluator gives no ${missing.join(', ')} for space ${resolved.space.id}; it gives: ${Object.keys(given).join(', ')}`);
   }
+  // What the strategy itself reads from every result (MnasNet's reward: an accuracy and a latency).
+  const read = resolved.strategy.readsMetrics?.(resolved.config.strategyOptions) ?? [];
+  const unread = read.find((r) => typeof given[r.metric] !== 'number');
+  if (unread) {
+    const kinds = specParts(resolved.evaluator).filter((p) => p.kind !== 'combined').map((p) => p.kind).join('+');
+    throw new UsageError(`--strategy ${resolved.strategy.id}: the ${kinds} evaluator gives no '${unread.metric}' for space ${resolved.space.id} (it gives: ${Object.keys(given).join(', ')}); ${unread.why}`);
+  }
 }
 
 /** A command runs in-process (it starts processes itself, `concurrency` at once); everything else in threads when asked. */

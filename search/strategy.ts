@@ -53,4 +53,9 @@ export interface StrategyFactory<State = unknown> {
   readonly options: z.ZodObject;
   /** A new strategy, or one restored from a saved state. */
   create(ctx: StrategyContext, state?: State): Strategy<State>;
+  /**
+   * Metrics the strategy reads from every result beyond the objectives (MnasNet's reward: an accuracy and a
+   * latency), each with what it is for; checked against the evaluator before a study starts.
+   */
+  readsMetrics?(options: Readonly<Record<string, unknown>>): readonly { readonly metric: string; readonly why: string }[];
 }

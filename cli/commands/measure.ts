@@ -3,6 +3,7 @@ import type { Genes } from '../../core/space.js';
 import { SPACES } from '../../core/spaces/index.js';
 import { formatFbnetArchStr } from '../../core/spaces/fbnet.js';
 import { formatNb201ArchStr } from '../../core/spaces/nb201.js';
+import { MNASNET_PRESETS, mnasnetGenes } from '../../core/spaces/mnasnet.js';
 import { createRng } from '../../core/rng.js';
 import type { Workload } from '../../core/workload.js';
 import { LOCAL_WORKLOAD } from '../../core/spaces/llm-local.js';
@@ -18,6 +19,7 @@ import { checkOutput, outputLine, writeOutput } from '../output.js';
 
 const FLAGS = {
   space: { type: 'string' },
+  model: { type: 'string' },
   sample: { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },
@@ -34,7 +36,7 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const HELP = `hwnas measure --space <id> --sample N --seed S --out measured.csv [--reference help|<predictor dir>]
+const HELP = `hwnas measure --space <id> --sample N --seed S --out measured.csv [--reference help|<predictor dir>] [--model <preset>[,<preset>]]
   [--prompt 64 --generate 8] [--runs 7] [--warmup 2] [--max-spread 0.1] [--max-rounds 4] [--passes 1] [--max-params 2e8] [--quiet]
 
 Builds N random architectures of a space as TensorFlow.js models with random weights and times them on this machine,
@@ -44,7 +46,7 @@ again, up to --max-rounds, and the quietest round is kept; --passes P measures t
 after another, and keeps each architecture's lowest median, so that bursts of load hit different ones). Spaces: nb201, fbnet, llm-local (decoders scaled to a
 small CPU), and the LLM spaces when their models fit (--max-params). --reference help adds HELP's 10 hardware-
 embedding architectures first (nb201, fbnet), as \`hwnas predictor adapt\` needs; --reference <dir> takes them from
-a trained predictor. The CSV has arch_str and latency_ms (the columns \`hwnas predictor adapt --samples\` reads),
+a trained predictor. --model measures published networks of the space first (mnasnet: ${Object.keys(MNASNET_PRESETS).join(', ')}); --sample defaults to 0 with it. The CSV has arch_str and latency_ms (the columns \`hwnas predictor adapt --samples\` reads),
 then the spread, rounds, stability and the backend, threads and machine of every figure. TensorFlow.js runs
 fp32: LLM candidates are measured in fp32 whatever precision they declare.`;
 
@@ -69,16 +71,19 @@ export const command: Command = {
       console.log(HELP);
       return 0;
     }
-    if (!f.space) throw new UsageError(`--space is required; one of: ${Object.keys(SPACES).join(', ')}`);
-    const space = SPACES[f.space];
-    if (!space) throw new UsageError(`--space: unknown '${f.space}'; valid: ${Object.keys(SPACES).join(', ')}`);
-    const n = numberFlag('sample', f.sample, 10, { integer: true });
+    const spaceId = f.space ?? (f.model !== undefined ? 'mnasnet' : undefined);
+    if (!spaceId) throw new UsageError(`--space is required; one of: ${Object.keys(SPACES).join(', ')}`);
+    const space = SPACES[spaceId];
+    if (!space) throw new UsageError(`--space: unknown '${spaceId}'; valid: ${Object.keys(SPACES).join(', ')}`);
+    const n = numberFlag('sample', f.sample, f.model !== undefined ? 0 : 10, { integer: true });
     const seed = numberFlag('seed', f.seed, 0, { integer: true });
     if (!f.out) throw new UsageError('--out <file.csv> is required');
     if (!f.out.endsWith('.csv')) throw new UsageError(`--out: '${f.out}' must end in .csv`);
     const output = { flag: 'out', path: f.out };
     checkOutput(output);
     const isLlm = space.id.startsWith('llm');
+    // Every space but HELP's two (whose arch_str names the network) gets one column per gene.
+    const geneColumns = space.id !== 'nb201' && space.id !== 'fbnet';
     const workload: Workload = isLlm
       ? { batch: 1, promptTokens: numberFlag('prompt', f.prompt, LOCAL_WORKLOAD.promptTokens, { integer: true, min: 1 }), generatedTokens: numberFlag('generate', f.generate, LOCAL_WORKLOAD.generatedTokens, { integer: true }) }
       : { batch: 1, promptTokens: 0, generatedTokens: 0 };
@@ -106,7 +111,15 @@ export const command: Command = {
         genes.push(...model.meta.referenceGenes.map((g) => g.slice()));
       }
     }
-    if (genes.length + n === 0) throw new UsageError('--sample: 0 architectures to measure; give --sample 1 or more (or --reference)');
+    if (f.model !== undefined) {
+      if (space.id !== 'mnasnet') throw new UsageError(`--model: presets are networks of the mnasnet space, not ${space.id}`);
+      for (const id of f.model.split(',')) {
+        const preset = MNASNET_PRESETS[id.trim()];
+        if (!preset) throw new UsageError(`--model: unknown '${id}'; valid: ${Object.keys(MNASNET_PRESETS).join(', ')}`);
+        genes.push(mnasnetGenes(preset));
+      }
+    }
+    if (genes.length + n === 0) throw new UsageError('--sample: 0 architectures to measure; give --sample 1 or more (or --reference, or --model)');
     const rng = createRng(seed);
     for (let i = 0; i < n; i++) genes.push(space.sample(rng));
     // Check every candidate before measuring anything.
@@ -126,7 +139,7 @@ export const command: Command = {
     log(`machine: ${describeMachine(machineInfo(backend))}`);
     const archStr = (g: Genes) => (space.id === 'nb201' ? formatNb201ArchStr(g) : space.id === 'fbnet' ? formatFbnetArchStr(g) : space.key(g));
     const geneNames = space.genes.map((g) => g.name);
-    const header = ['arch_str', 'latency_ms', ...(isLlm ? ['ttft_ms', 'decode_ms_per_token', 'prompt_tokens', 'generated_tokens', ...geneNames] : []), 'spread', 'runs', 'rounds', 'stable', 'clock', 'wall_ms', 'params', 'backend', 'threads', 'cpu', 'logical_cpus'];
+    const header = ['arch_str', 'latency_ms', ...(isLlm ? ['ttft_ms', 'decode_ms_per_token', 'prompt_tokens', 'generated_tokens'] : []), ...(geneColumns ? geneNames : []), 'spread', 'runs', 'rounds', 'stable', 'clock', 'wall_ms', 'params', 'backend', 'threads', 'cpu', 'logical_cpus'];
     const rows: string[] = [header.join(',')];
     const weightRng = createRng(`${seed}-weights`);
     const kept: Measurement[] = [];
@@ -143,7 +156,8 @@ export const command: Command = {
       const cells: unknown[] = [
         archStr(genes[i]),
         m.latencyMs.toFixed(4),
-        ...(isLlm ? [(m.ttftMs ?? 0).toFixed(4), (m.decodeMsPerToken ?? 0).toFixed(4), workload.promptTokens, workload.generatedTokens, ...geneNames.map((g) => described[g])] : []),
+        ...(isLlm ? [(m.ttftMs ?? 0).toFixed(4), (m.decodeMsPerToken ?? 0).toFixed(4), workload.promptTokens, workload.generatedTokens] : []),
+        ...(geneColumns ? geneNames.map((g) => described[g]) : []),
         m.timing.spread.toFixed(4),
         m.timing.runs,
         m.timing.rounds,

@@ -6,7 +6,7 @@
 import { metricCatalog } from '../../search/study-config.js';
 import type { Architecture } from '../../core/architecture.js';
 import { HfConfigError, toHfConfig } from '../../core/hf-config.js';
-import { DEFAULT_CNN_WORKLOAD, lowerFbnet, lowerNb201 } from '../../core/lower-cnn.js';
+import { DEFAULT_CNN_WORKLOAD, lowerCnn } from '../../core/lower-cnn.js';
 import { analyzeForward, analyzeLlm, type OpReport } from '../../hardware/roofline.js';
 import type { CandidateRecord } from '../../search/store/index.js';
 import { escapeHtml, formatBytes, formatCount } from './format.js';
@@ -71,7 +71,7 @@ export function operatorBreakdown(data: StudyData, arch: Architecture): { ops: r
     };
   }
   const batch = workload?.batch ?? DEFAULT_CNN_WORKLOAD.batch;
-  const lowered = arch.family === 'nb201' ? lowerNb201(arch, { ...DEFAULT_CNN_WORKLOAD, batch }) : lowerFbnet(arch, { ...DEFAULT_CNN_WORKLOAD, batch });
+  const lowered = lowerCnn(arch, { ...DEFAULT_CNN_WORKLOAD, batch });
   const f = analyzeForward(lowered.ops, device, DEFAULT_CNN_WORKLOAD.precision, mode !== 'roofline');
   return { ops: f.ops, totalMs: f.latencyMs, phases: [] };
 }

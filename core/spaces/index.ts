@@ -4,6 +4,7 @@ import { llmCodesignSpace } from './llm-codesign.js';
 import { llmCodesignMixedSpace } from './llm-codesign-mixed.js';
 import { llmHybridSpace } from './llm-hybrid.js';
 import { llmLocalSpace } from './llm-local.js';
+import { mnasnetSpace } from './mnasnet.js';
 import { nb201Space } from './nb201.js';
 
 /** Every built-in search space by id. */
@@ -14,6 +15,7 @@ export const SPACES: Readonly<Record<string, SearchSpace>> = {
   'llm-local': llmLocalSpace,
   nb201: nb201Space,
   fbnet: fbnetSpace,
+  mnasnet: mnasnetSpace,
 };
 
 /** The space with this id, or an Error listing the valid ids. */

@@ -1,10 +1,10 @@
 /**
- * The two CNN benchmark networks as real TensorFlow.js graphs with random weights (NHWC, batch 1 unless told,
+ * The CNN networks (NAS-Bench-201, FBNet, MnasNet) as real TensorFlow.js graphs with random weights (NHWC, batch 1 unless told,
  * fp32), matching the operators of core/lower-cnn.ts: BatchNorm folded into the convolution's bias and ReLU fused
  * where the runtime fuses it, as at inference.
  */
-import { FBNET_BLOCK_SHAPES, FBNET_NETWORK, fbnetLayers, NB201_NETWORK, type FbnetNetwork } from '../../core/lower-cnn.js';
-import type { FbnetArchitecture, FbnetBlock, Nb201Architecture } from '../../core/architecture.js';
+import { FBNET_BLOCK_SHAPES, FBNET_NETWORK, fbnetLayers, MNASNET_NETWORK, mnasnetLayers, NB201_NETWORK, seChannels, type FbnetNetwork } from '../../core/lower-cnn.js';
+import type { CnnArchitecture, FbnetArchitecture, MnasnetArchitecture, Nb201Architecture } from '../../core/architecture.js';
 import type { Rng } from '../../core/rng.js';
 import { tf } from '../tf-backend.js';
 
@@ -180,4 +180,79 @@ export function buildFbnet(arch: FbnetArchitecture, rng: Rng, batch = 1, network
     },
     dispose: () => w.all.forEach((t) => t.dispose()),
   };
+}
+
+/**
+ * MnasNet's space (lower-cnn.ts: lowerMnasnet): per layer the block's convolution with BN folded and ReLU fused,
+ * squeeze-and-excitation as pool → 1×1 (ReLU) → 1×1 → sigmoid → scale, the pooled shortcut as average pooling and a
+ * 1×1 projection.
+ */
+export function buildMnasnet(arch: MnasnetArchitecture, rng: Rng, batch = 1): TfCnn {
+  const n = MNASNET_NETWORK;
+  const w = weights(rng);
+  type Step = (x: T4) => T4;
+  const steps: Step[] = [];
+  const stem = w.conv(3, 3, n.stemChannels);
+  steps.push((x) => conv(x, stem, n.stemStride, true));
+  const layers = mnasnetLayers(arch);
+  for (const { spec, cin, cout, stride, shortcut } of layers) {
+    const k = spec.kernel;
+    const mid = spec.convOp === 'conv' ? cout : spec.convOp === 'dconv' ? cin : cin * (spec.convOp === 'mbconv3' ? 3 : 6);
+    const se = spec.seRatio > 0 ? { reduce: w.conv(1, mid, seChannels(cin, spec.seRatio)), expand: w.conv(1, seChannels(cin, spec.seRatio), mid) } : undefined;
+    const squeeze = (h: T4): T4 => {
+      if (!se) return h;
+      const s = conv(tf.mean(h, [1, 2], true) as T4, se.reduce, 1, true);
+      return tf.mul(h, tf.sigmoid(conv(s, se.expand, 1, false))) as T4;
+    };
+    let body: Step;
+    if (spec.convOp === 'conv') {
+      const p = w.conv(k, cin, cout);
+      body = (x) => squeeze(conv(x, p, stride, true));
+    } else {
+      const expand = mid !== cin ? w.conv(1, cin, mid) : undefined;
+      const dw = w.depthwise(k, mid);
+      const project = w.conv(1, mid, cout);
+      body = (x) => {
+        const h = expand ? conv(x, expand, 1, true) : x;
+        const d = tf.fused.depthwiseConv2d({ x: h, filter: dw.filter, bias: dw.bias, strides: stride, pad: 'same', activation: 'relu' });
+        return conv(squeeze(d), project, 1, false);
+      };
+    }
+    if (shortcut === 'none') steps.push(body);
+    else if (shortcut === 'identity') steps.push((x) => tf.add(body(x), x));
+    else {
+      const projection = cin !== cout ? w.conv(1, cin, cout) : undefined;
+      steps.push((x) => {
+        const pooled = stride > 1 ? tf.avgPool(x, stride, stride, 'valid') : x;
+        return tf.add(body(x), projection ? conv(pooled, projection, 1, false) : pooled);
+      });
+    }
+  }
+  const c = layers[layers.length - 1].cout;
+  const headConv = w.conv(1, c, n.headChannels);
+  const classifier = { w: tf.randomNormal([n.headChannels, n.classes], 0, 0.05, 'float32', rng.int(2 ** 31)) as tf.Tensor2D, b: tf.zeros([n.classes]) as tf.Tensor1D };
+  w.all.push(classifier.w, classifier.b);
+  w.params += n.headChannels * n.classes + n.classes;
+  const input = tf.randomNormal([batch, n.inputSide, n.inputSide, 3], 0, 1, 'float32', rng.int(2 ** 31)) as T4;
+  w.all.push(input);
+  return {
+    paramCount: w.params,
+    forward() {
+      tf.tidy(() => {
+        let x = input;
+        for (const step of steps) x = step(x);
+        x = conv(x, headConv, 1, true);
+        const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D;
+        tf.add(tf.matMul(pooled, classifier.w), classifier.b).dataSync();
+      });
+    },
+    dispose: () => w.all.forEach((t) => t.dispose()),
+  };
+}
+
+/** Any CNN architecture as a tfjs model. */
+export function buildCnn(arch: CnnArchitecture, rng: Rng, batch = 1): TfCnn {
+  if (arch.family === 'nb201') return buildNb201(arch, rng, batch);
+  if (arch.family === 'fbnet') return buildFbnet(arch, rng, batch);
+  return buildMnasnet(arch, rng, batch);
 }

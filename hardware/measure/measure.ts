@@ -6,7 +6,7 @@ import type { Architecture } from '../../core/architecture.js';
 import type { Rng } from '../../core/rng.js';
 import type { Workload } from '../../core/workload.js';
 import { initTf, tf, type TfBackendInfo } from '../tf-backend.js';
-import { buildFbnet, buildNb201 } from './cnn-model.js';
+import { buildCnn } from './cnn-model.js';
 import { buildLlm, unsupportedLlm } from './llm-model.js';
 import { clockMs, defaultClock, machineInfo, timeIt, type MachineInfo, type Timing, type TimingOptions } from './timer.js';
 
@@ -69,7 +69,7 @@ export async function measureArchitecture(arch: Architecture, rng: Rng, options:
     }
   }
   const batch = options.workload.batch;
-  const model = arch.family === 'nb201' ? buildNb201(arch, rng, batch) : buildFbnet(arch, rng, batch);
+  const model = buildCnn(arch, rng, batch);
   try {
     const timing = await timeIt(() => model.forward(), timingOptions);
     return { latencyMs: timing.valueMs, timing, paramCount: model.paramCount, machine };

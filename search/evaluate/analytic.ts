@@ -1,7 +1,7 @@
 import type { Architecture, LlmArchitecture } from '../../core/architecture.js';
 import type { ParamCounts } from '../../core/params.js';
 import type { Precision } from '../../core/precision.js';
-import { DEFAULT_CNN_WORKLOAD, lowerFbnet, lowerNb201 } from '../../core/lower-cnn.js';
+import { DEFAULT_CNN_WORKLOAD, lowerCnn } from '../../core/lower-cnn.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { Workload } from '../../core/workload.js';
 import type { DeviceProfile } from '../../hardware/device.js';
@@ -95,7 +95,7 @@ export function analyticMetrics(arch: Architecture, spec: AnalyticSpec, law: Los
     // The analysis already counted the parameters: pass them on rather than count again on this hot path.
     return llmMetrics(arch, a, spec, law);
   }
-  const lowered = arch.family === 'nb201' ? lowerNb201(arch, { ...DEFAULT_CNN_WORKLOAD, batch: spec.workload.batch }) : lowerFbnet(arch, { ...DEFAULT_CNN_WORKLOAD, batch: spec.workload.batch });
+  const lowered = lowerCnn(arch, { ...DEFAULT_CNN_WORKLOAD, batch: spec.workload.batch });
   const f = analyzeForward(lowered.ops, spec.device, DEFAULT_CNN_WORKLOAD.precision, spec.mode !== 'roofline');
   return { latencyMs: f.latencyMs, flops: f.flops, params: lowered.params, energyJ: f.energyJ, memoryBytes: lowered.params * 4 };
 }

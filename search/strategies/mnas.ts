@@ -54,10 +54,22 @@ const MNAS_OPTIONS = z.strictObject({
   qualityMetric: z.string().default('loss'),
 });
 
+const latencyMetricOf = (o: Readonly<Record<string, unknown>>) => (typeof o.latencyMetric === 'string' ? o.latencyMetric : 'latencyMs');
+const qualityMetricOf = (o: Readonly<Record<string, unknown>>) => (typeof o.qualityMetric === 'string' ? o.qualityMetric : 'loss');
+
 export const mnasStrategy: StrategyFactory<AgingState> = {
   id: 'mnas',
   description: 'MnasNet reward ACC·(LAT/T)^w (soft w = −0.07 or hard), maximised by aging evolution',
   options: MNAS_OPTIONS,
+  readsMetrics: (o) => [
+    {
+      metric: qualityMetricOf(o),
+      why:
+        "MnasNet's reward ACC·(LAT/T)^w needs every candidate's accuracy (option qualityMetric; 'loss' is read as exp(−loss)); " +
+        'hwnas predicts no accuracy for CNN spaces, so it must come from your own evaluator (a command, a module or a table), which this version of hwnas does not have yet',
+    },
+    { metric: latencyMetricOf(o), why: "MnasNet's reward needs every candidate's latency (option latencyMetric)" },
+  ],
   create(ctx, saved) {
     const o = parseOptions('mnas', MNAS_OPTIONS, ctx.options);
     if (o.target === undefined) {

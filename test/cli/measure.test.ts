@@ -27,6 +27,17 @@ describe('hwnas measure / calibrate', () => {
     expect(readFileSync(out2, 'utf8').split('\n')[0]).toMatch(/^arch_str,latency_ms,ttft_ms,decode_ms_per_token/);
   });
 
+  it('measure --model: the published networks of the mnasnet space, one column per gene', async () => {
+    const out = join(tmp(), 'mnas.csv');
+    expect(await main(['measure', '--model', 'mobilenetv2,mnasnet-a1', '--out', out, ...FAST])).toBe(0);
+    const [head, ...rows] = readFileSync(out, 'utf8').trim().split('\n');
+    expect(rows).toHaveLength(2);
+    const cols = head.split(',');
+    expect(cols.slice(0, 3)).toEqual(['arch_str', 'latency_ms', 'b1_conv']);
+    expect(rows[1].split(',')[cols.indexOf('b5_filters')]).toBe('112');
+    expect(Number(rows[0].split(',')[1])).toBeGreaterThan(0);
+  });
+
   it('bad input: one line, exit 2, nothing written', async () => {
     const d = tmp();
     for (const argv of [
@@ -36,6 +47,8 @@ describe('hwnas measure / calibrate', () => {
       ['measure', '--space', 'llm-local', '--reference', 'help', '--out', join(d, 'x.csv')],
       ['measure', '--space', 'llm-codesign', '--sample', '1', '--max-params', '1000', '--out', join(d, 'x.csv')],
       ['calibrate', '--device-name', 'Bad Name', '--out', join(d, 'd.json')],
+      ['measure', '--model', 'resnet50', '--out', join(d, 'x.csv')],
+      ['measure', '--space', 'nb201', '--model', 'mobilenetv2', '--out', join(d, 'x.csv')],
     ]) {
       errors.length = 0;
       expect(await main(argv)).toBe(2);

@@ -41,6 +41,8 @@ describe('hwnas search / studies / resume / export: bad input', () => {
     await refused(d, ['search', ...quick, '--db', db, '--evaluator', 'oracle'], /--evaluator: unknown evaluator 'oracle'/);
     await refused(d, ['search', ...quick, '--db', db, '--wall-time', 'soon'], /--wall-time: expected a duration/);
     await refused(d, ['search', ...quick, '--db', db, '--strategy-options', '{nope'], /--strategy-options: expected a JSON object/);
+    // MnasNet's reward on the mnasnet space: no evaluator gives an accuracy, so the study is refused, not run on an invented one.
+    await refused(d, ['search', '--space', 'mnasnet', '--device', 'raspberry-pi-5', '--objectives', 'latency', '--strategy', 'mnas', '--strategy-options', '{"target":50,"qualityMetric":"accuracy"}', '--db', db, '--quiet'], /^--strategy mnas: the analytic evaluator gives no 'accuracy' for space mnasnet .*your own evaluator/);
     const yaml = join(d, 'study.yaml');
     writeFileSync(yaml, 'space: nb201\nevaluator: slow-test\ncostMs: 0\nevaluatons: 20\n');
     await refused(d, ['search', '-c', yaml, '--db', db], /study\.yaml: .*unknown key 'evaluatons'/);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FBNET_BLOCKS, type FbnetBlock, type Nb201Op } from '../../core/architecture.js';
-import { cnnTotals, lowerFbnet, lowerNb201 } from '../../core/lower-cnn.js';
+import { FBNET_BLOCKS, type FbnetBlock, type MnasnetArchitecture, type MnasnetBlock, type Nb201Op } from '../../core/architecture.js';
+import { cnnTotals, convMacs, lowerFbnet, lowerMnasnet, lowerNb201 } from '../../core/lower-cnn.js';
+import { MNASNET_PRESETS } from '../../core/spaces/mnasnet.js';
 import type { Op } from '../../core/ops.js';
 
 /** Multiply-accumulates of convolutions and linear layers: what NAS-Bench-201's counter reports as "FLOPs". */
@@ -84,5 +85,96 @@ describe('FBNet lowering', () => {
     expect(pw(grouped)).toBe(pw(plain) / 2);
     expect(fbnet(grouped).ops.some((o) => o.name === 'layer0.k5_e1_g2.shuffle')).toBe(true);
     expect(FBNET_BLOCKS).toHaveLength(9);
+  });
+});
+
+describe('MnasNet lowering', () => {
+  const mbv2 = MNASNET_PRESETS.mobilenetv2;
+  const a1 = MNASNET_PRESETS['mnasnet-a1'];
+
+  it('MobileNetV2 1.0: 300M multiply-adds and 3.4M parameters as published (Sandler et al. 2018, Table 4)', () => {
+    const lowered = lowerMnasnet(mbv2);
+    // The exact count is 300.77M; the paper prints 300M (truncated, as for its 3.4M below).
+    expect(convMacs(lowered.ops)).toBe(300_774_272);
+    expect(Math.floor(convMacs(lowered.ops) / 1e6)).toBe(300);
+    // Trainable parameters with BN's scale and shift: torchvision's mobilenet_v2 has exactly 3,504,872. BN folded
+    // into the convolutions (17,056 channels × 2 = 34,112, the Keras model's non-trainable moving statistics too)
+    // leaves 3,470,760: the paper's "3.4M" is that, truncated.
+    expect(lowered.params).toBe(3_504_872);
+    expect(lowered.params - 34_112).toBe(3_470_760);
+  });
+
+  it('MnasNet-A1: 312M multiply-adds and 3.9M parameters as published (Tan et al. 2019, Table 1)', () => {
+    const lowered = lowerMnasnet(a1);
+    const macs = convMacs(lowered.ops);
+    // Convolutions and classifier 311.58M; with the SE scaling multiplies (0.60M) 312.18M: both round to 312M.
+    expect(Math.round(macs / 1e6)).toBe(312);
+    const seScale = lowered.ops.filter((o) => o.name.endsWith('.se.scale')).reduce((s, o) => s + o.base.flops, 0);
+    // Block 3: 72·28² + 2·120·28²; block 5: 480·14² + 672·14²; block 6: 672·7² + 2·960·7².
+    expect(seScale).toBe(72 * 784 + 2 * 120 * 784 + 480 * 196 + 672 * 196 + 672 * 49 + 2 * 960 * 49);
+    expect(Math.round((macs + seScale) / 1e6)).toBe(312);
+    expect(Math.round(lowered.params / 1e5) / 10).toBe(3.9);
+  });
+
+  it('a regular convolution with SE and a pooled shortcut across a stride-2 layer, by hand', () => {
+    const blocks: MnasnetBlock[] = mbv2.blocks.map((b) => ({ ...b }));
+    blocks[1] = { convOp: 'conv', kernel: 3, seRatio: 0.25, skip: 'pool', filters: 24, layers: 1 };
+    const ops = lowerMnasnet({ family: 'mnasnet', blocks }).ops.filter((o) => o.name.startsWith('block2.'));
+    expect(ops.map((o) => o.name.replace('block2.layer0.conv_k3.', ''))).toEqual(['conv3x3', 'se.pool', 'se.reduce', 'se.expand', 'se.scale', 'shortcut.pool', 'shortcut.conv1x1', 'residual']);
+    const f = Object.fromEntries(ops.map((o) => [o.name.split('.').slice(3).join('.'), o.base]));
+    // 16 → 24 channels, 112² → 56²; SE squeezes 24 channels to floor(16 · 0.25) = 4.
+    expect(f.conv3x3.flops).toBe(2 * 56 * 56 * 24 * 16 * 9);
+    expect(f['se.reduce'].flops).toBe(2 * 24 * 4);
+    expect(f['se.expand'].flops).toBe(2 * 4 * 24);
+    expect(f['shortcut.pool'].flops).toBe(16 * 56 * 56 * 4);
+    expect(f['shortcut.conv1x1'].flops).toBe(2 * 56 * 56 * 16 * 24);
+    expect(f.residual.flops).toBe(24 * 56 * 56);
+    expect(f['se.scale'].activationBytesRead).toBe((24 * 56 * 56 + 24) * 4);
+    // Parameters: conv 3·3·16·24 + BN 2·24; SE 24·4 + 4 and 4·24 + 24 (biases, no BN); projection 16·24 + BN 2·24.
+    const base = lowerMnasnet(mbv2);
+    const baseBlock2 = base.ops.filter((o) => o.name.startsWith('block2.layer0.'));
+    const mbv2Block2Layer0 = 16 * 96 + 2 * 96 + 9 * 96 + 2 * 96 + 96 * 24 + 2 * 24;
+    expect(baseBlock2.length).toBe(3);
+    const layer1 = 24 * 144 + 2 * 144 + 9 * 144 + 2 * 144 + 144 * 24 + 2 * 24; // MobileNetV2's second layer of block 2, dropped
+    expect(lowerMnasnet({ family: 'mnasnet', blocks }).params - base.params).toBe(3456 + 48 + 100 + 120 + 384 + 48 - mbv2Block2Layer0 - layer1);
+  });
+
+  it('depthwise separable blocks have no expansion; identity adds only where the shape is kept', () => {
+    const names = lowerMnasnet(mbv2).ops.map((o) => o.name);
+    expect(names.filter((n) => n.startsWith('block1.'))).toEqual(['block1.layer0.dconv_k3.dw3x3', 'block1.layer0.dconv_k3.pw_project']);
+    // Residual adds: 1 + 2 + 3 + 2 + 2 layers keep their shape in blocks 2..6; none in blocks 1 and 7.
+    expect(names.filter((n) => n.endsWith('.residual'))).toHaveLength(1 + 2 + 3 + 2 + 2);
+  });
+
+  it('units: stem, every layer, the head conv, the pool and the classifier, with the tensor each hands on', () => {
+    const lowered = lowerMnasnet(mbv2);
+    expect(lowered.inputBytes).toBe(3 * 224 * 224 * 4);
+    expect(lowered.units.map((u) => u.name).slice(0, 3)).toEqual(['stem', 'block1.layer0', 'block2.layer0']);
+    expect(lowered.units).toHaveLength(1 + 17 + 3);
+    expect(lowered.units[0].outputBytes).toBe(32 * 112 * 112 * 4);
+    expect(lowered.units[1].outputBytes).toBe(16 * 112 * 112 * 4);
+    expect(lowered.units.at(-3)!.outputBytes).toBe(1280 * 7 * 7 * 4);
+    expect(lowered.units.at(-1)!.outputBytes).toBe(1000 * 4);
+    expect(lowered.units.at(-1)!.endOp).toBe(lowered.ops.length);
+    const ends = lowered.units.map((u) => u.endOp);
+    expect(ends.every((e, i) => i === 0 || e > ends[i - 1])).toBe(true);
+  });
+
+  it('rejects a network with the wrong number of blocks or an empty block', () => {
+    expect(() => lowerMnasnet({ family: 'mnasnet', blocks: mbv2.blocks.slice(0, 6) })).toThrow(/expected 7 blocks/);
+    const empty: MnasnetArchitecture = { family: 'mnasnet', blocks: mbv2.blocks.map((b, i) => (i === 2 ? { ...b, layers: 0 } : b)) };
+    expect(() => lowerMnasnet(empty)).toThrow(/block 3: expected at least 1 layer/);
+  });
+});
+
+describe('units of the benchmark networks', () => {
+  it('NAS-Bench-201: stem, 15 cells, 2 reduction blocks, pool and classifier; FBNet: stem, 22 layers and the head', () => {
+    const nb = lowerNb201({ family: 'nb201', edges: Array(6).fill('nor_conv_3x3') });
+    expect(nb.units).toHaveLength(1 + 15 + 2 + 2);
+    expect(nb.units[1]).toMatchObject({ name: 'stage0.cell0', outputBytes: 16 * 32 * 32 * 4 });
+    expect(nb.inputBytes).toBe(3 * 32 * 32 * 4);
+    const fb = lowerFbnet({ family: 'fbnet', blocks: Array(22).fill('k3_e1') });
+    expect(fb.units).toHaveLength(1 + 22 + 3);
+    expect(fb.units.at(-1)!.endOp).toBe(fb.ops.length);
   });
 });

@@ -3,7 +3,8 @@ import { uniformLayers, type LlmArchitecture } from '../../../core/architecture.
 import { lowerNb201 } from '../../../core/lower-cnn.js';
 import { createRng } from '../../../core/rng.js';
 import type { Workload } from '../../../core/workload.js';
-import { buildFbnet } from '../../../hardware/measure/cnn-model.js';
+import { buildFbnet, buildMnasnet } from '../../../hardware/measure/cnn-model.js';
+import { MNASNET_PRESETS } from '../../../core/spaces/mnasnet.js';
 import { calibrateFromMicro, localSpecProfile } from '../../../hardware/measure/calibrate.js';
 import { buildLlm } from '../../../hardware/measure/llm-model.js';
 import { liveTensors, measureArchitecture, unsupportedReason } from '../../../hardware/measure/measure.js';
@@ -92,6 +93,22 @@ describe('measurement harness (tiny models; behaviour, not timings)', () => {
     expect(liveTensors()).toBe(before);
     expect(fb.paramCount).toBeGreaterThan(0);
     fb.dispose();
+  });
+
+  it('MnasNet space: MobileNetV2 builds with the lowering\'s weights (BN folded into a bias), and every choice runs', async () => {
+    await initTf();
+    const rng = createRng(5);
+    const mbv2 = buildMnasnet(MNASNET_PRESETS.mobilenetv2, rng);
+    // 3,504,872 trainable parameters less BN's 17,056 shifts: each BN becomes its convolution's bias.
+    expect(mbv2.paramCount).toBe(3_504_872 - 17_056);
+    mbv2.dispose();
+    // Regular conv with SE and a pooled shortcut, depthwise with a projected one, MBConv3 k5: one forward, no leak.
+    const blocks = MNASNET_PRESETS.mobilenetv2.blocks.map((b, i) => ({ ...b, layers: 1, ...(i === 1 ? { convOp: 'conv' as const, seRatio: 0.25, skip: 'pool' as const } : i === 2 ? { convOp: 'dconv' as const, skip: 'pool' as const } : i === 3 ? { convOp: 'mbconv3' as const, kernel: 5 } : {}) }));
+    const net = buildMnasnet({ family: 'mnasnet', blocks }, rng);
+    const before = liveTensors();
+    net.forward();
+    expect(liveTensors()).toBe(before);
+    net.dispose();
   });
 
   it('calibration: profile numbers positive and finite; the calibrated roofline beats the spec sheet on the same measurements', async () => {
