@@ -328,6 +328,27 @@ export interface AnalyzeOptions {
   readonly skipOpReports?: boolean;
 }
 
+/** The rates and the launch overhead one LLM operator is priced at on a device. */
+function llmOpPricing(arch: LlmArchitecture, device: DeviceProfile, ideal: boolean): (op: Op) => { rates: Rates; overheadS: number } {
+  const rates = llmRateClasses(arch, device, ideal);
+  const countKernels = !ideal && device.runtime?.kernelsPerOp !== undefined;
+  return (op) => {
+    const r = rateClassOf(op, rates);
+    return { rates: r, overheadS: countKernels ? r.overheadS * kernelsOf(op, device) : op.fused ? 0 : r.overheadS };
+  };
+}
+
+/** Totals of each of `ops` (some or all of an LLM's lowered operators) on a device, over the whole workload. */
+export function llmOpTotals(arch: LlmArchitecture, ops: readonly Op[], workload: Workload, device: DeviceProfile, ideal = false): OpTotals[] {
+  const pricing = llmOpPricing(arch, device, ideal);
+  const lo = workload.promptTokens + 1;
+  const hi = workload.promptTokens + workload.generatedTokens;
+  return ops.map((op) => {
+    const { rates, overheadS } = pricing(op);
+    return opTotals(op, rates, lo, hi, overheadS);
+  });
+}
+
 /** Prices a lowered LLM on a device: latency per phase, memory, energy and the per-op roofline view. */
 export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: DeviceProfile, options: AnalyzeOptions = {}): LlmAnalysis {
   const ideal = options.ideal ?? false;
@@ -335,8 +356,7 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
   const params = countParams(arch);
   const lo = workload.promptTokens + 1;
   const hi = workload.promptTokens + workload.generatedTokens;
-  const rates = llmRateClasses(arch, device, ideal);
-  const countKernels = !ideal && device.runtime?.kernelsPerOp !== undefined;
+  const pricing = llmOpPricing(arch, device, ideal);
 
   let prefillFlops = 0, prefillBytes = 0, prefillS = 0;
   let decodeFlops = 0, decodeBytes = 0, decodeS = 0, firstStepS = 0, lastStepS = 0;
@@ -346,8 +366,7 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
   const totals: OpTotals[] = new Array(ops.length);
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
-    const r = rateClassOf(op, rates);
-    const overheadS = countKernels ? r.overheadS * kernelsOf(op, device) : op.fused ? 0 : r.overheadS;
+    const { rates: r, overheadS } = pricing(op);
     const t = opTotals(op, r, lo, hi, overheadS);
     totals[i] = t;
     busyS += Math.max(t.computeS, t.memoryS);
