@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { LlmArchitecture, TensorPrecisions } from '../core/architecture.js';
-import { parseLlmArchitecture } from '../core/architecture-schema.js';
+import { existsSync } from 'node:fs';
+import type { Architecture, LlmArchitecture, TensorPrecisions } from '../core/architecture.js';
+import { parseArchitecture, parseLlmArchitecture } from '../core/architecture-schema.js';
+import { MNASNET_PRESETS } from '../core/spaces/mnasnet.js';
 import { fromHfConfig, HfConfigError } from '../core/hf-config.js';
 import { isPrecision, PRECISIONS, type Precision } from '../core/precision.js';
 import { PRESET_IDS, PRESETS } from '../core/presets.js';
@@ -126,4 +128,62 @@ export function readWorkload(flags: { batch?: string; prompt?: string; generate?
     promptTokens: numberFlag('prompt', flags.prompt, 1024, { integer: true, min: 1 }),
     generatedTokens: numberFlag('generate', flags.generate, 16, { integer: true, min: 0 }),
   };
+}
+
+/** Every model preset: the LLMs and the published networks of the CNN spaces. */
+export const MODEL_PRESET_IDS = [...PRESET_IDS, ...Object.keys(MNASNET_PRESETS)];
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new UsageError(`${path}: ${e.code ? `cannot read (${e.code})` : `not valid JSON (${e.message})`}`);
+  }
+}
+
+/**
+ * `--model`: a preset (LLM or CNN), a config file (Hugging Face config.json, an hwnas architecture JSON of any
+ * family), or a candidate exported by `hwnas export --format json` (`candidate`: its seq, needed when the file
+ * holds several).
+ */
+export function readModel(value: string | undefined, candidate?: string): Architecture {
+  if (!value) throw new UsageError(`--model is required: a preset (${MODEL_PRESET_IDS.join(', ')}), a config.json or an exported candidate file`);
+  const preset = PRESETS[value] ?? MNASNET_PRESETS[value];
+  if (preset) return preset;
+  if (!existsSync(value)) throw new UsageError(`--model: '${value}' is neither a preset (${MODEL_PRESET_IDS.join(', ')}) nor a file`);
+  const data = readJson(value);
+  if (data && typeof data === 'object' && 'candidates' in data) {
+    const list = (data as { candidates: unknown }).candidates;
+    if (!Array.isArray(list) || list.length === 0) throw new UsageError(`${value}: candidates: expected a non-empty list (hwnas export --format json)`);
+    let chosen: unknown;
+    if (candidate !== undefined) {
+      chosen = list.find((c) => String((c as { seq?: unknown }).seq) === candidate);
+      if (!chosen) throw new UsageError(`--candidate: no candidate with seq ${candidate} in ${value}; seqs: ${list.map((c) => (c as { seq?: unknown }).seq).join(', ')}`);
+    } else if (list.length === 1) chosen = list[0];
+    else throw new UsageError(`${value}: holds ${list.length} candidates; choose one with --candidate <seq> (${list.map((c) => (c as { seq?: unknown }).seq).join(', ')})`);
+    const parsed = parseArchitecture((chosen as { architecture?: unknown }).architecture);
+    if (!parsed.ok) throw new UsageError(`${value}: candidate ${String((chosen as { seq?: unknown }).seq)}: architecture.${parsed.path}: ${parsed.message}`);
+    return parsed.arch;
+  }
+  if (candidate !== undefined) throw new UsageError(`--candidate: ${value} is not an exported study (no candidates list)`);
+  if (data && typeof data === 'object' && 'model_type' in data) return readArchitecture(undefined, value);
+  const parsed = parseArchitecture(data);
+  if (!parsed.ok) throw new UsageError(`${value}: ${parsed.path}: ${parsed.message}`);
+  return parsed.arch;
+}
+
+/** `--devices a,b[,c]`: built-in ids or profile files, in the order a request visits them. */
+export function readDevices(value: string | undefined, min = 2): DeviceProfile[] {
+  if (!value) throw new UsageError(`--devices is required: at least ${min} device ids or profile files separated by commas, the first being where requests arrive`);
+  const list = value.split(',').map((s) => s.trim());
+  if (list.length < min || list.some((s) => s === '')) throw new UsageError(`--devices: expected at least ${min} devices separated by commas, got '${value}'`);
+  return list.map((id) => {
+    try {
+      return getDevice(id);
+    } catch (error) {
+      if (error instanceof DeviceError) throw new UsageError(`--devices: ${error.message}`);
+      throw error;
+    }
+  });
 }

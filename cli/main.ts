@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   predictor: () => import('./commands/predictor.js'),
   calibrate: () => import('./commands/calibrate.js'),
   measure: () => import('./commands/measure.js'),
+  split: () => import('./commands/split.js'),
 };
 
 function usage(): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DecoderLayer, LlmArchitecture } from './architecture.js';
+import { FBNET_BLOCKS, MNASNET_CONV_OPS, MNASNET_SKIP_OPS, NB201_OPS, type Architecture, type CnnArchitecture, type DecoderLayer, type LlmArchitecture } from './architecture.js';
 import { PRECISIONS } from './precision.js';
 import { aboveLimit, SIZE_LIMITS } from './size-limits.js';
 
@@ -108,4 +108,42 @@ export function parseLlmArchitecture(data: unknown): { ok: true; arch: LlmArchit
       precision: Object.fromEntries(Object.entries(a.precision).filter(([, v]) => v !== undefined)) as unknown as LlmArchitecture['precision'],
     },
   };
+}
+
+/** The JSON form of a CNN architecture (as `hwnas export` writes it): NAS-Bench-201, FBNet or MnasNet. */
+export const cnnArchitectureSchema = z.discriminatedUnion('family', [
+  z.object({ family: z.literal('nb201'), edges: z.array(z.enum(NB201_OPS)).length(6) }).strict(),
+  z.object({ family: z.literal('fbnet'), blocks: z.array(z.enum(FBNET_BLOCKS)).length(22) }).strict(),
+  z
+    .object({
+      family: z.literal('mnasnet'),
+      name: z.string().optional(),
+      blocks: z
+        .array(
+          z
+            .object({
+              convOp: z.enum(MNASNET_CONV_OPS),
+              kernel: int.refine((k) => k % 2 === 1, 'expected an odd kernel size'),
+              seRatio: z.number().min(0).max(1),
+              skip: z.enum(MNASNET_SKIP_OPS),
+              filters: int,
+              layers: int,
+            })
+            .strict(),
+        )
+        .length(7),
+    })
+    .strict(),
+]);
+
+/** An LLM (family 'llm' or none) or a CNN architecture from JSON, or the first problem with its path. */
+export function parseArchitecture(data: unknown): { ok: true; arch: Architecture } | { ok: false; path: string; message: string } {
+  const family = data && typeof data === 'object' ? (data as { family?: unknown }).family : undefined;
+  if (family === undefined || family === 'llm') return parseLlmArchitecture(data);
+  const r = cnnArchitectureSchema.safeParse(data);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    return { ok: false, path: issue.path.map(String).join('.') || '(root)', message: issue.message };
+  }
+  return { ok: true, arch: r.data as CnnArchitecture };
 }

@@ -344,3 +344,46 @@ export function bestSeparately(chain: Chain, devices: readonly DeviceProfile[], 
   }
   return best;
 }
+
+/** Where the partition running everything on one device stands in a phase. */
+export interface AllOnStatus {
+  readonly device: string;
+  /** Index into the summary's partitions. */
+  readonly index: number;
+  readonly fits: boolean;
+  /** A fitting partition that dominates it (index), if any. */
+  readonly dominatedBy?: number;
+}
+
+/** The answer for one link: every partition, the frontier per phase, the single-device partitions' standing. */
+export interface SplitSummary {
+  readonly link: Link;
+  readonly partitions: readonly SplitPrice[];
+  readonly phases: readonly { readonly phase: SplitPhase; readonly frontier: readonly number[]; readonly allOn: readonly AllOnStatus[] }[];
+  /** LLM: the fastest end to end with one partition for the prefill and another for decoding (KV moved). */
+  readonly separately?: SeparatePrice;
+  /** The fitting partition with the lowest end-to-end latency (index), if any fits. */
+  readonly fastest?: number;
+}
+
+/** Prices every partition of `chain` over `devices` and `link` and summarises them. */
+export function summarizeSplit(chain: Chain, devices: readonly DeviceProfile[], link: Link, prices: readonly (readonly UnitPrice[])[] = devices.map((d) => priceUnits(chain, d))): SplitSummary {
+  const all = priceAllPartitions(chain, devices, link, prices);
+  const key = (cuts: readonly number[]) => cuts.join(',');
+  const index = new Map(all.map((p, i) => [key(p.cuts), i]));
+  const phases = (chain.kind === 'llm' ? (['prefill', 'decode'] as const) : (['prefill'] as const)).map((phase) => ({
+    phase,
+    frontier: splitFrontier(all, phase),
+    allOn: devices.map((d, i): AllOnStatus => {
+      const at = index.get(key(allOnCuts(chain.units.length, devices.length, i)))!;
+      const dominator = dominatorOf(all[at], all, phase);
+      return { device: d.id, index: at, fits: all[at].fits, ...(dominator ? { dominatedBy: all.indexOf(dominator) } : {}) };
+    }),
+  }));
+  let fastest: number | undefined;
+  all.forEach((p, i) => {
+    if (p.fits && (fastest === undefined || p.latencyMs < all[fastest].latencyMs)) fastest = i;
+  });
+  const separately = chain.kind === 'llm' ? bestSeparately(chain, devices, prices, link, all) : undefined;
+  return { link, partitions: all, phases, ...(separately ? { separately } : {}), ...(fastest !== undefined ? { fastest } : {}) };
+}

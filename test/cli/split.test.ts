@@ -1,0 +1,85 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.js';
+import { lowerNb201 } from '../../core/lower-cnn.js';
+import { getDevice } from '../../hardware/devices.js';
+import { analyzeForward } from '../../hardware/roofline.js';
+import { captureConsole } from './console.js';
+
+const { errors, logs } = captureConsole();
+const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-split-'));
+const CELL = { family: 'nb201', edges: ['nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'skip_connect', 'nor_conv_3x3', 'nor_conv_3x3'] } as const;
+
+describe('hwnas split', () => {
+  it('an NB201 network from a file over a link sweep: all on one device costs its forward pass plus the link', async () => {
+    const d = tmp();
+    const file = join(d, 'cell.json');
+    writeFileSync(file, JSON.stringify(CELL));
+    expect(await main(['split', '--model', file, '--devices', 'raspberry-pi-5,rtx-4090', '--link', '10Mbit/s,2ms', '--link', '1Gbit/s,1ms', '--json', '--all'])).toBe(0);
+    const out = JSON.parse(logs.join('\n'));
+    expect(out.devices).toEqual(['raspberry-pi-5', 'rtx-4090']);
+    expect(out.links).toHaveLength(2);
+    const [slow, fast] = out.links;
+    const units = out.units.length;
+    expect(slow.partitions).toHaveLength(units + 1);
+    const onGpu = fast.partitions.find((p: { cuts: number[] }) => p.cuts[0] === 0);
+    const gpuForwardMs = analyzeForward(lowerNb201(CELL).ops, getDevice('rtx-4090'), 'fp32').latencyMs;
+    // 3·32·32 bytes of image in, 10 fp32 logits back, each 1 ms + 8·bytes / 1 Gbit/s.
+    const linkMs = 1 + (8 * 3 * 32 * 32) / 1e6 + 1 + (8 * 40) / 1e6;
+    expect(onGpu.prefill.latencyMs).toBeCloseTo(gpuForwardMs + linkMs, 9);
+    const onPi = slow.partitions.find((p: { cuts: number[] }) => p.cuts[0] === units);
+    expect(onPi.prefill.latencyMs).toBeCloseTo(analyzeForward(lowerNb201(CELL).ops, getDevice('raspberry-pi-5'), 'fp32').latencyMs, 9);
+    expect(onPi.prefill.hops).toEqual([]);
+    for (const s of out.links) expect(s.phases[0].frontier.length).toBeGreaterThan(0);
+  });
+
+  it('prints the frontier, where all-on-one-device stands, and the sweep; an LLM splits prefill and decode', async () => {
+    expect(await main(['split', '--model', 'mobilenetv2', '--devices', 'raspberry-pi-5,rtx-4090', '--link', '10Mbit/s,2ms', '--link', '1Gbit/s,2ms'])).toBe(0);
+    const text = logs.join('\n');
+    expect(text).toMatch(/MobileNetV2 1\.0 \(224\) over raspberry-pi-5 → rtx-4090, link 10Mbit\/s,2ms: 22 partitions of 21 units/);
+    expect(text).toMatch(/all on rtx-4090: (not dominated|dominated by .*)/);
+    expect(text).toMatch(/link sweep/);
+    logs.length = 0;
+    expect(await main(['split', '--model', 'smollm2-135m', '--devices', 'raspberry-pi-5,rtx-4090', '--prompt', '128', '--generate', '4'])).toBe(0);
+    const llm = logs.join('\n');
+    expect(llm).toMatch(/prefill: TTFT vs prompts\/s — frontier of \d+/);
+    expect(llm).toMatch(/decode step: latency per token vs tokens\/s — frontier of \d+/);
+    expect(llm).toMatch(/prefill and decode split separately/);
+  });
+
+  it('takes one candidate of an exported study', async () => {
+    const d = tmp();
+    const file = join(d, 'frontier.json');
+    writeFileSync(file, JSON.stringify({ provenance: {}, candidates: [{ seq: 3, architecture: CELL }, { seq: 7, architecture: { ...CELL, edges: Array(6).fill('skip_connect') } }] }));
+    expect(await main(['split', '--model', file, '--candidate', '7', '--devices', 'raspberry-pi-5,rtx-4090', '--json'])).toBe(0);
+    expect(JSON.parse(logs.join('\n')).model).toBe('nb201');
+  });
+
+  it('bad input: one line, exit 2, nothing written', async () => {
+    const d = tmp();
+    const exported = join(d, 'frontier.json');
+    writeFileSync(exported, JSON.stringify({ candidates: [{ seq: 1, architecture: CELL }, { seq: 2, architecture: CELL }] }));
+    const badArch = join(d, 'bad.json');
+    writeFileSync(badArch, JSON.stringify({ family: 'mnasnet', blocks: [] }));
+    for (const [argv, pattern] of [
+      [['split', '--devices', 'raspberry-pi-5,rtx-4090'], /--model is required/],
+      [['split', '--model', 'resnet50', '--devices', 'raspberry-pi-5,rtx-4090'], /--model: 'resnet50' is neither a preset/],
+      [['split', '--model', 'mobilenetv2', '--devices', 'raspberry-pi-5'], /--devices: expected at least 2 devices/],
+      [['split', '--model', 'mobilenetv2', '--devices', 'raspberry-pi-5,tpu9'], /--devices: .*tpu9/],
+      [['split', '--model', 'mobilenetv2', '--devices', 'raspberry-pi-5,rtx-4090', '--link', 'fast'], /--link: .*'fast'/],
+      [['split', '--model', 'mobilenetv2', '--devices', 'raspberry-pi-5,rtx-4090', '--prompt', '64'], /--prompt: only for LLMs/],
+      [['split', '--model', exported, '--devices', 'raspberry-pi-5,rtx-4090'], /holds 2 candidates; choose one with --candidate/],
+      [['split', '--model', exported, '--candidate', '9', '--devices', 'raspberry-pi-5,rtx-4090'], /--candidate: no candidate with seq 9/],
+      [['split', '--model', badArch, '--devices', 'raspberry-pi-5,rtx-4090'], /bad\.json: blocks: /],
+    ] as [string[], RegExp][]) {
+      errors.length = 0;
+      expect(await main(argv)).toBe(2);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).not.toContain('\n');
+      expect(errors[0]).toMatch(pattern);
+    }
+    expect(readdirSync(d).sort()).toEqual(['bad.json', 'frontier.json']);
+  });
+});
