@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
-import type { Architecture, LlmArchitecture, TensorPrecisions } from '../core/architecture.js';
+import type { CnnArchitecture, LlmArchitecture, TensorPrecisions } from '../core/architecture.js';
 import { parseArchitecture, parseLlmArchitecture } from '../core/architecture-schema.js';
 import { MNASNET_PRESETS } from '../core/spaces/mnasnet.js';
 import { fromHfConfig, HfConfigError } from '../core/hf-config.js';
@@ -147,7 +147,7 @@ function readJson(path: string): unknown {
  * family), or a candidate exported by `hwnas export --format json` (`candidate`: its seq, needed when the file
  * holds several).
  */
-export function readModel(value: string | undefined, candidate?: string): Architecture {
+export function readModel(value: string | undefined, candidate?: string): LlmArchitecture | CnnArchitecture {
   if (!value) throw new UsageError(`--model is required: a preset (${MODEL_PRESET_IDS.join(', ')}), a config.json or an exported candidate file`);
   const preset = PRESETS[value] ?? MNASNET_PRESETS[value];
   if (preset) return preset;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FBNET_BLOCKS, MNASNET_CONV_OPS, MNASNET_SKIP_OPS, NB201_OPS, type Architecture, type CnnArchitecture, type DecoderLayer, type LlmArchitecture } from './architecture.js';
+import { FBNET_BLOCKS, MNASNET_CONV_OPS, MNASNET_SKIP_OPS, NB201_OPS, type CnnArchitecture, type DecoderLayer, type LlmArchitecture } from './architecture.js';
 import { PRECISIONS } from './precision.js';
 import { aboveLimit, SIZE_LIMITS } from './size-limits.js';
 
@@ -137,7 +137,7 @@ export const cnnArchitectureSchema = z.discriminatedUnion('family', [
 ]);
 
 /** An LLM (family 'llm' or none) or a CNN architecture from JSON, or the first problem with its path. */
-export function parseArchitecture(data: unknown): { ok: true; arch: Architecture } | { ok: false; path: string; message: string } {
+export function parseArchitecture(data: unknown): { ok: true; arch: LlmArchitecture | CnnArchitecture } | { ok: false; path: string; message: string } {
   const family = data && typeof data === 'object' ? (data as { family?: unknown }).family : undefined;
   if (family === undefined || family === 'llm') return parseLlmArchitecture(data);
   const r = cnnArchitectureSchema.safeParse(data);

@@ -153,7 +153,18 @@ export interface MnasnetArchitecture {
 /** The convolutional networks: priced by one forward pass (core/lower-cnn.ts). */
 export type CnnArchitecture = Nb201Architecture | FbnetArchitecture | MnasnetArchitecture;
 
-export type Architecture = LlmArchitecture | CnnArchitecture;
+/**
+ * A model partitioned over devices given in order (a search with `--devices`: architecture and split co-designed).
+ * Cut i is at `cutFractions[i]` of the model's units (hardware/split-chain.ts), rounded to a unit boundary;
+ * the fractions are non-decreasing, and stage i runs between cuts i − 1 and i.
+ */
+export interface PartitionedArchitecture {
+  readonly family: 'partitioned';
+  readonly model: LlmArchitecture | CnnArchitecture;
+  readonly cutFractions: readonly number[];
+}
+
+export type Architecture = LlmArchitecture | CnnArchitecture | PartitionedArchitecture;
 
 /** Layers of a uniform model: every layer full attention with an MLP. */
 export function uniformLayers(count: number, mixer: TokenMixer = { kind: 'attention' }): DecoderLayer[] {

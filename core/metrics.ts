@@ -18,6 +18,9 @@ export const METRICS = {
   quantPenalty: 'loss added by quantising weights (and activations or KV cache where a law file gives constants) below the training precision (nats/token)',
   trainingPrecisionPenalty: 'loss added by training below 16 bits (nats/token)',
   trainingTokens: 'training tokens D the loss is predicted at',
+  fitsMemory: '1 when the model fits the device memory (split: every device its share), else 0',
+  requestsPerS: 'pipelined throughput over devices (split): forward passes or prompts per second',
+  transferBytes: 'bytes sent over the link per request (split)',
 } as const;
 
 export type MetricName = keyof typeof METRICS | (string & {});

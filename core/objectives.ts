@@ -37,7 +37,7 @@ export const METRIC_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** Metrics that are better when larger; every other metric is minimised unless `max:` says otherwise. */
-const MAXIMISED_BY_DEFAULT: ReadonlySet<string> = new Set(['tokensPerS']);
+const MAXIMISED_BY_DEFAULT: ReadonlySet<string> = new Set(['tokensPerS', 'requestsPerS']);
 
 function validMetricsText(known: readonly string[]): string {
   return `valid metrics: ${known.join(', ')} (aliases: ${Object.entries(METRIC_ALIASES)

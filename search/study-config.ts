@@ -9,13 +9,15 @@ import { intIn, SIZE_LIMITS } from '../core/size-limits.js';
 import { parseConstraints, parseObjectives, type Constraint, type Direction, type Objective } from '../core/objectives.js';
 import { METRICS } from '../core/metrics.js';
 import type { SearchSpace } from '../core/space.js';
-import { resolveSpace, spaceFromText, spaceRefName } from './space-file.js';
+import { spaceRefName } from './space-file.js';
 import type { StudyInputs } from './store/types.js';
-import { readStudyInputs } from './study-inputs.js';
+import { readStudyInputs, studySpace } from './study-inputs.js';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { adaptedDir } from '../predictors/latency/registry.js';
 import type { PredictedSpec } from './evaluate/predicted.js';
+import type { SplitSpec } from './evaluate/split.js';
+import { parseLink } from '../hardware/link.js';
 import type { DeviceProfile } from '../hardware/device.js';
 import { deviceFromText, deviceIds, getDevice, loadDeviceFile } from '../hardware/devices.js';
 import { localSpecProfile } from '../hardware/measure/calibrate.js';
@@ -116,6 +118,13 @@ export const studyConfigSchema = z.strictObject({
   deviceFile: z.string().min(1).optional(),
   /** The study's own evaluators (a command, a module, a table) beside hwnas's, with their declared metrics. */
   evaluators: z.array(userEvaluatorSchema).default([]),
+  /**
+   * Split search: the devices each candidate is partitioned over, comma-separated ids or profile files in the order
+   * a request visits them; the cuts become genes (architecture and partition co-designed).
+   */
+  devices: z.string().min(1).optional(),
+  /** Split search: the link between the devices (default 100Mbit/s,2ms). */
+  link: z.string().min(1).optional(),
 });
 
 export type StudyConfigInput = z.input<typeof studyConfigSchema>;
@@ -173,7 +182,8 @@ export function defaultStudyName(c: StudyConfig): string {
   const isFile = (ref: string) => /[\\/]|\.(json|ya?ml)$/i.test(ref);
   const fileName = (path: string) => basename(path).replace(/\.(json|ya?ml)$/i, '');
   const space = typeof c.space === 'string' && isFile(c.space) ? fileName(c.space) : spaceRefName(c.space);
-  const device = c.device !== undefined ? (isFile(c.device) ? fileName(c.device) : c.device) : c.deviceFile !== undefined ? fileName(c.deviceFile) : 'nodevice';
+  const named = (d: string) => (isFile(d) ? fileName(d) : d);
+  const device = c.devices !== undefined ? deviceList(c.devices).map(named).join('+') : c.device !== undefined ? named(c.device) : c.deviceFile !== undefined ? fileName(c.deviceFile) : 'nodevice';
   return fileSafe(`${space}-${device}-${c.strategy}-s${c.seed}`);
 }
 
@@ -184,6 +194,39 @@ export function defaultEvaluatorKind(): string {
 
 function precisionLossOf(c: StudyConfig): PrecisionLossSpec {
   return { trainingPrecision: c.trainingPrecision, ptqB: c.ptqB };
+}
+
+const DEFAULT_LINK = '100Mbit/s,2ms';
+export const deviceList = (devices: string) => devices.split(',').map((d) => d.trim());
+
+/** --devices a,b[,c] [--link]: the split evaluator over those devices; the other latency sources do not mix with it. */
+function splitSpecOf(c: StudyConfig, at: (key: string) => string): SplitSpec {
+  const ids = deviceList(c.devices!);
+  if (ids.length < 2 || ids.some((d) => d === '')) throw new UsageError(`${at('devices')}expected at least 2 devices separated by commas, got '${c.devices}'`);
+  if (c.device !== undefined) throw new UsageError(`${at('device')}give --device (one device) or --devices (a split over several), not both`);
+  if (c.deviceFile !== undefined) throw new UsageError(`${at('deviceFile')}a split takes profile files in --devices itself`);
+  if (c.latency !== undefined && c.latency !== 'analytic') throw new UsageError(`${at('latency')}a split over --devices is priced by the roofline of each device; --latency ${c.latency} does not apply`);
+  if (c.evaluator !== undefined && c.evaluator !== 'split') throw new UsageError(`${at('evaluator')}--devices uses the split evaluator; drop --evaluator ${c.evaluator}`);
+  if (c.mode === 'paper') throw new UsageError(`${at('mode')}the paper's closed forms price a whole model, not its stages; drop --paper`);
+  const devices = ids.map((id) => {
+    try {
+      return getDevice(id);
+    } catch (error) {
+      throw new UsageError(`${at('devices')}${(error as Error).message}`);
+    }
+  });
+  let link;
+  try {
+    link = parseLink(c.link ?? DEFAULT_LINK);
+  } catch (error) {
+    throw new UsageError(`${at('link')}${(error as Error).message}`);
+  }
+  try {
+    resolveLaw(c.lossLaw);
+  } catch (error) {
+    throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
+  }
+  return { kind: 'split', devices, link, workload: c.workload, mode: c.mode, law: c.lossLaw, trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
 }
 
 /**
@@ -202,6 +245,8 @@ function fileReaders(inputs: StudyInputs | undefined) {
 type FileReaders = ReturnType<typeof fileReaders>;
 
 function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => string, files: FileReaders): EvaluatorSpec {
+  if (c.devices !== undefined) return splitSpecOf(c, at);
+  if (c.link !== undefined) throw new UsageError(`${at('link')}only for a split over --devices`);
   if (c.latency === 'table') return helpTableSpecOf(c, at, files);
   if (c.latency === 'calibrated' || c.latency === 'measured' || c.latency === 'predicted' || c.evaluator === 'measured' || c.deviceFile !== undefined) return latencySpecOf(c, at, files);
   const kind = c.evaluator ?? defaultEvaluatorKind();
@@ -322,7 +367,7 @@ export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}, stored
   const files = fileReaders(inputs);
   let space: SearchSpace;
   try {
-    space = inputs?.space && inputs.space.path === c.space ? spaceFromText(inputs.space.text, c.space) : resolveSpace(c.space);
+    space = studySpace(c, inputs);
   } catch (error) {
     throw new UsageError(`${where('space')}${error instanceof Error ? error.message : String(error)}`);
   }

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { SearchSpace } from '../core/space.js';
+import { withPartitionGenes } from '../core/spaces/partitioned.js';
 import { UsageError } from '../core/usage-error.js';
 import { BUILTIN_LAW_IDS } from '../predictors/loss/index.js';
 import { isSpaceFile, resolveSpace, spaceFromText, type SpaceRef } from './space-file.js';
@@ -57,9 +58,13 @@ export function changedInputs(inputs: StudyInputs): string[] {
 
 /**
  * A study's search space, from its config's space reference: the stored copy of its space file when it has one,
- * else by id or inline definition (or, for a study recorded before files were kept, the file as it is now).
+ * else by id or inline definition (or, for a study recorded before files were kept, the file as it is now); with
+ * the cut genes when it splits candidates over `devices` (fewer than 2 is refused with the evaluator, naming
+ * --devices).
  */
-export function studySpace(space: SpaceRef, inputs: StudyInputs | undefined): SearchSpace {
+export function studySpace(c: Pick<StudyConfig, 'space' | 'devices'>, inputs: StudyInputs | undefined): SearchSpace {
   const stored = inputs?.space;
-  return stored && stored.path === space ? spaceFromText(stored.text, stored.path) : resolveSpace(space);
+  const space = stored && stored.path === c.space ? spaceFromText(stored.text, stored.path) : resolveSpace(c.space);
+  const devices = c.devices !== undefined ? c.devices.split(',').length : 0;
+  return devices >= 2 ? withPartitionGenes(space, devices) : space;
 }

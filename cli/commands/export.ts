@@ -124,7 +124,7 @@ export const command: Command = {
         throw new UsageError(`unknown study '${name}' in ${dbPath}; studies: ${store.listStudies().map((s) => s.name).join(', ') || '(none)'}`);
       }
       const config = parseStudyConfig(study.config, { file: `${dbPath}: study '${name}' config` });
-      const space = studySpace(config.space, study.inputs);
+      const space = studySpace(config, study.inputs);
       const spec = study.evaluator as { kind?: string; device?: unknown; law?: string } | undefined;
       let device: unknown = spec?.device ?? null;
       if (device === null && study.device) {

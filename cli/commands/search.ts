@@ -38,6 +38,8 @@ const FLAGS = {
   'ptq-b': { type: 'string' },
   latency: { type: 'string' },
   'device-file': { type: 'string' },
+  devices: { type: 'string' },
+  link: { type: 'string' },
   predictor: { type: 'string' },
   'predictor-device': { type: 'string' },
   'evaluator-command': { type: 'string' },
@@ -117,6 +119,7 @@ export const command: Command = {
           '         [--evaluator-command "python3 train.py" | --evaluator-module eval.ts | --evaluator-table metrics.csv [--table-key arch_str|genes|values]]',
           '           --metric max:accuracy:% [--metric ...] [--retries N] [--timeout-ms T]   (your own evaluator and the metrics it declares, beside hwnas\'s)',
           '       nb201 candidates carry cifar10Accuracy, cifar100Accuracy and imagenet16Accuracy (%, NAS-Bench-201\'s trained table)',
+          '         [--devices a,b[,c] [--link 100Mbit/s,2ms]]   (split each candidate over devices in order: its cuts become genes, priced as hwnas split prices one partition)',
           '       hwnas search -c study.yaml   (fields: ' + Object.keys(studyConfigSchema.shape).join(', ') + ')',
         ].join('\n'),
       );

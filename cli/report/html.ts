@@ -70,6 +70,7 @@ export function operatorBreakdown(data: StudyData, arch: Architecture): { ops: r
       ],
     };
   }
+  if (arch.family === 'partitioned') return null; // priced over several devices: hwnas split shows its stages
   const batch = workload?.batch ?? DEFAULT_CNN_WORKLOAD.batch;
   const lowered = lowerCnn(arch, { ...DEFAULT_CNN_WORKLOAD, batch });
   const f = analyzeForward(lowered.ops, device, DEFAULT_CNN_WORKLOAD.precision, mode !== 'roofline');

@@ -114,7 +114,7 @@ export function loadStudyData(store: SqliteStore, name: string): StudyData {
   const study = store.getStudy(name);
   if (!study) throw new UsageError(`unknown study '${name}' in ${store.path}; studies: ${store.listStudies().map((s) => s.name).join(', ') || '(none)'}`);
   const config = parseStudyConfig(study.config, { file: `${store.path}: study '${name}' config` });
-  const space = studySpace(config.space, study.inputs);
+  const space = studySpace(config, study.inputs);
   const { known, directions } = metricCatalog(config);
   const objectives = parseObjectives(config.objectives, known, directions);
   const candidates = [...store.candidates(study.id, ['done', 'failed'])];

@@ -36,6 +36,7 @@ const med = (v: number[]) => {
 /** Why `arch` cannot be measured under `workload`, or undefined. */
 export function unsupportedReason(arch: Architecture, workload: Workload): string | undefined {
   if (arch.family === 'llm') return unsupportedLlm(arch, workload);
+  if (arch.family === 'partitioned') return 'a model partitioned over several devices is priced (hwnas split), not measured on this machine';
   return undefined;
 }
 
@@ -68,6 +69,7 @@ export async function measureArchitecture(arch: Architecture, rng: Rng, options:
       model.dispose();
     }
   }
+  if (arch.family === 'partitioned') throw new Error(unsupportedReason(arch, options.workload));
   const batch = options.workload.batch;
   const model = buildCnn(arch, rng, batch);
   try {

@@ -82,10 +82,15 @@ function rooflineMetrics(a: LlmAnalysis, m: Record<string, number>): Record<stri
  * every candidate's metrics in dictionary mode (10x slower on the sweep's hot path).
  */
 function llmMetrics(arch: LlmArchitecture, a: LlmAnalysis, spec: AnalyticSpec, law: LossLaw): Metrics {
+  return rooflineMetrics(a, llmLossMetrics(arch, spec, law, a.params));
+}
+
+/** An LLM's loss with its parts, priced as `spec` says (the split evaluator prices loss the same way). */
+export function llmLossMetrics(arch: LlmArchitecture, spec: Pick<AnalyticSpec, 'trainingTokens' | 'precisionLoss'>, law: LossLaw, params: ParamCounts): Record<string, number> {
   const options = lossOptionsOf(spec);
-  if (!options) return rooflineMetrics(a, { loss: law.predict(lossInputs(arch, spec.trainingTokens, a.params)) });
-  const p = lossParts(law, arch, options, a.params);
-  return rooflineMetrics(a, { loss: p.loss, baseLoss: p.baseLoss, quantPenalty: p.quantPenalty, trainingPrecisionPenalty: p.trainingPrecisionPenalty, trainingTokens: p.trainingTokens });
+  if (!options) return { loss: law.predict(lossInputs(arch, spec.trainingTokens, params)) };
+  const p = lossParts(law, arch, options, params);
+  return { loss: p.loss, baseLoss: p.baseLoss, quantPenalty: p.quantPenalty, trainingPrecisionPenalty: p.trainingPrecisionPenalty, trainingTokens: p.trainingTokens };
 }
 
 /** Prices one architecture; throws for nothing but programming errors. */
@@ -95,6 +100,7 @@ export function analyticMetrics(arch: Architecture, spec: AnalyticSpec, law: Los
     // The analysis already counted the parameters: pass them on rather than count again on this hot path.
     return llmMetrics(arch, a, spec, law);
   }
+  if (arch.family === 'partitioned') throw new Error('a partitioned model needs the split evaluator (search --devices)');
   const lowered = lowerCnn(arch, { ...DEFAULT_CNN_WORKLOAD, batch: spec.workload.batch });
   const f = analyzeForward(lowered.ops, spec.device, DEFAULT_CNN_WORKLOAD.precision, spec.mode !== 'roofline');
   return { latencyMs: f.latencyMs, flops: f.flops, params: lowered.params, energyJ: f.energyJ, memoryBytes: lowered.params * 4 };

@@ -9,12 +9,13 @@ import type { ModuleSpec } from './module.js';
 import type { PredictedSpec } from './predicted.js';
 import { createSlowTestEvaluator, type SlowTestSpec } from './slow-test.js';
 import type { TableSpec } from './table.js';
+import { createSplitEvaluator, type SplitSpec } from './split.js';
 
 /**
  * How to build an evaluator, as plain serialisable data: a study records it, and a worker thread rebuilds the
  * evaluator from it. Add a kind: one member here and one entry in BUILDERS.
  */
-export type EvaluatorSpec = AnalyticSpec | SlowTestSpec | MeasuredSpec | PredictedSpec | CommandSpec | ModuleSpec | TableSpec | CombinedSpec<EvaluatorSpec>;
+export type EvaluatorSpec = AnalyticSpec | SlowTestSpec | MeasuredSpec | PredictedSpec | CommandSpec | ModuleSpec | TableSpec | SplitSpec | CombinedSpec<EvaluatorSpec>;
 
 /** The kinds a user brings (their metrics are declared, not probed). */
 export type UserEvaluatorSpec = CommandSpec | ModuleSpec | TableSpec;
@@ -41,6 +42,7 @@ async function sibling<T>(name: string): Promise<T> {
 const BUILDERS: { [K in EvaluatorKind]: Builder<K> } = {
   analytic: async (spec) => createAnalyticEvaluator(spec),
   'slow-test': async (spec) => createSlowTestEvaluator(spec),
+  split: async (spec) => createSplitEvaluator(spec),
   // TensorFlow.js is loaded only by studies that measure.
   measured: async (spec) => (await sibling<typeof import('./measured.js')>('measured')).createMeasuredEvaluator(spec),
   predicted: async (spec) => (await sibling<typeof import('./predicted.js')>('predicted')).createPredictedEvaluator(spec),

@@ -8,6 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { captureConsole } from './console.js';
 import { SqliteStore } from '../../search/store/index.js';
+import { lowerNb201 } from '../../core/lower-cnn.js';
+import { getDevice } from '../../hardware/devices.js';
+import { parseLink } from '../../hardware/link.js';
+import { cnnChain } from '../../hardware/split-chain.js';
+import { pricePartition, priceUnits } from '../../hardware/split.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-cli-'));
 const { errors, logs } = captureConsole();
@@ -117,6 +122,36 @@ describe('hwnas export', () => {
     await refused(d, [...argv, '--db', join(d, 'b.db'), '--device', 'toaster'], /^--device: unknown device 'toaster'/);
     await refused(d, [...argv, '--db', join(d, 'b.db'), '--loss-law', 'nolaw'], /^--loss-law: /);
     await refused(d, ['search', '--space', 'nb201', '--device', 'jetson-agx-orin', '--db', join(d, 'b.db')], /gives no loss for space nb201/);
+  });
+
+  it('--devices co-designs the architecture and its split: cut genes, partitioned candidates priced as hwnas split prices them', async () => {
+    const d = tmp();
+    const db = join(d, 's.db');
+    const argv = ['search', '--space', 'nb201', '--devices', 'raspberry-pi-5,rtx-4090', '--link', '100Mbit/s,2ms', '--objectives', 'latency,requestsPerS', '--evaluations', '30', '--generation-size', '10', '--strategy', 'random', '--quiet'];
+    expect(await main([...argv, '--db', db, '--name', 's'])).toBe(0);
+    const out = join(d, 's.json');
+    expect(await main(['export', 's', '--format', 'json', '--out', out, '--db', db, '--all'])).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    expect(doc.provenance.evaluator).toMatchObject({ kind: 'split', link: { bitsPerS: 100e6, latencyS: 0.002 } });
+    expect(doc.provenance.evaluator.devices.map((x: { id: string }) => x.id)).toEqual(['raspberry-pi-5', 'rtx-4090']);
+    expect(doc.candidates).toHaveLength(30);
+    const units = lowerNb201({ family: 'nb201', edges: Array(6).fill('none') }).units.length;
+    const link = parseLink('100Mbit/s,2ms');
+    const devices = [getDevice('raspberry-pi-5'), getDevice('rtx-4090')];
+    for (const c of doc.candidates.slice(0, 5)) {
+      expect(c.architecture.family).toBe('partitioned');
+      expect(c.genes.cut1).toBe(c.architecture.cutFractions[0]);
+      const chain = cnnChain(c.architecture.model);
+      const p = pricePartition(chain, devices, devices.map((x) => priceUnits(chain, x)), link, [Math.round(c.genes.cut1 * units)]);
+      expect(c.metrics.latencyMs).toBeCloseTo(p.latencyMs, 9);
+      expect(c.metrics.requestsPerS).toBeCloseTo(p.prefill.perS, 9);
+    }
+    const base = ['search', '--space', 'nb201', '--objectives', 'latency', '--db', join(d, 'b.db')];
+    await refused(d, [...base, '--devices', 'raspberry-pi-5'], /^--devices: expected at least 2 devices/);
+    await refused(d, [...base, '--devices', 'raspberry-pi-5,rtx-4090', '--device', 'rtx-4090'], /^--device: give --device \(one device\) or --devices/);
+    await refused(d, [...base, '--devices', 'raspberry-pi-5,rtx-4090', '--latency', 'measured'], /^--latency: a split over --devices/);
+    await refused(d, [...base, '--devices', 'raspberry-pi-5,rtx-4090', '--link', 'fast'], /^--link: link 'fast': bandwidth 'fast' needs a unit/);
+    await refused(d, [...base, '--device', 'rtx-4090', '--link', '1Gbps'], /^--link: only for a split over --devices/);
   });
 
   it('writes the frontier (or all candidates) with genes, architecture, metrics and provenance', async () => {
