@@ -23,11 +23,11 @@ import type { DeviceProfile } from '../../hardware/device.js';
 import { getDevice } from '../../hardware/devices.js';
 import { calibrateFromMicro, fitScaleToNetworks, fitToNetworks, localSpecProfile, ratesOf, type FitSample } from '../../hardware/measure/calibrate.js';
 import { llmLocalSpace, LOCAL_WORKLOAD } from '../../core/spaces/llm-local.js';
-import { measureArchitecture, type Measurement } from '../../hardware/measure/measure.js';
+import { matmulQuietGate, measureInPasses, type PassRow } from '../../hardware/measure/passes.js';
 import { DEFAULT_MICRO_PLAN, runMicroBenchmarks } from '../../hardware/measure/micro.js';
-import { clockMs, defaultClock, describeMachine, machineInfo, QuietGate, type QuietCheck, type TimingOptions } from '../../hardware/measure/timer.js';
+import { describeMachine, machineInfo, type TimingOptions } from '../../hardware/measure/timer.js';
 import { analyzeForward, analyzeLlm } from '../../hardware/roofline.js';
-import { describeBackend, initTf, tf } from '../../hardware/tf-backend.js';
+import { describeBackend, initTf } from '../../hardware/tf-backend.js';
 import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices, shippedHelpTableFile, SHIPPED_HELP_META_FILE } from '../../predictors/latency/data.js';
 import { ROOFLINE_REFERENCE_DEVICE } from '../../predictors/latency/encode.js';
 import { loadModel } from '../../predictors/latency/io.js';
@@ -93,45 +93,21 @@ console.log(`[${elapsed()}] calibrated: ${JSON.stringify(ratesOf(calibrated))}`)
 // 3. Measurements, one at a time.
 const rng = createRng(seed);
 const weights = createRng(`${seed}-weights`);
-interface Row {
-  readonly key: string;
-  readonly measured: Measurement;
-  /** Every pass's figure, in pass order. */
-  readonly passesMs: number[];
-  readonly quiet: QuietCheck;
-}
-// Quiet check before each measurement: a fixed matmul probe; while it runs > 15% slower than its best, wait.
-const probeA = tf.randomNormal([32, 256]) as tf.Tensor2D;
-const probeB = tf.randomNormal([256, 256]) as tf.Tensor2D;
-const gate = new QuietGate(() => tf.tidy(() => tf.matMul(probeA, probeB).dataSync()), clockMs(defaultClock(backend)), { tolerance: 1.15, maxProbes: 3, pauseMs: 200 });
+type Row = PassRow<LlmArchitecture | Nb201Architecture>;
+// Quiet check before each measurement (hardware/measure/passes.ts): a fixed matmul probe.
+const gate = matmulQuietGate(backend);
 let quietWaitMs = 0;
-/**
- * Every architecture measured once per pass, keeping each architecture's lowest figure. Passes alternate their
- * order (forward, backward, then rotated): a burst of load from other work hits different architectures in
- * different passes, and no architecture is always measured right after the same neighbour.
- */
-async function measureAll<A extends LlmArchitecture | Nb201Architecture>(label: string, archs: { key: string; arch: A }[], nPasses: number): Promise<(Row & { arch: A })[]> {
-  const out: (Row & { arch: A })[] = new Array(archs.length);
-  for (let pass = 0; pass < nPasses; pass++) {
-    const order = archs.map((_, i) => i);
-    if (pass % 2 === 1) order.reverse();
-    if (pass >= 2) order.push(...order.splice(0, Math.floor((pass * archs.length) / nPasses)));
-    for (let j = 0; j < order.length; j++) {
-      const i = order[j];
-      const { key, arch } = archs[i];
-      const quiet = await gate.wait();
-      quietWaitMs += quiet.waitedMs;
-      const measured = await measureArchitecture(arch, weights, { workload: arch.family === 'llm' ? LOCAL_WORKLOAD : { batch: 1, promptTokens: 0, generatedTokens: 0 }, timing, backend });
-      if (!out[i]) out[i] = { key, arch, measured, passesMs: [measured.latencyMs], quiet };
-      else {
-        const passesMs = [...out[i].passesMs, measured.latencyMs];
-        out[i] = measured.latencyMs < out[i].measured.latencyMs ? { key, arch, measured, passesMs, quiet } : { ...out[i], passesMs };
-      }
-      if ((j + 1) % 20 === 0) console.log(`[${elapsed()}] ${label} pass ${pass + 1}/${nPasses}: ${j + 1}/${archs.length}`);
-    }
-  }
-  return out;
-}
+const measureAll = <A extends LlmArchitecture | Nb201Architecture>(label: string, archs: { key: string; arch: A }[], nPasses: number) =>
+  measureInPasses(archs, {
+    passes: nPasses,
+    gate,
+    weights,
+    timing,
+    backend,
+    workload: (arch) => (arch.family === 'llm' ? LOCAL_WORKLOAD : { batch: 1, promptTokens: 0, generatedTokens: 0 }),
+    onQuiet: (q) => (quietWaitMs += q.waitedMs),
+    onProgress: (pass, done) => console.log(`[${elapsed()}] ${label} pass ${pass + 1}/${nPasses}: ${done}/${archs.length}`),
+  });
 const llmGenes = Array.from({ length: nRefit + nLlm }, () => llmLocalSpace.sample(rng));
 const llmRows = await measureAll('llm-local', llmGenes.map((g) => ({ key: llmLocalSpace.decode(g).name ?? llmLocalSpace.key(g), arch: llmLocalSpace.decode(g) })), passes);
 const refGenes: Genes[] = model.meta.referenceGenes.map((g) => g.slice());
