@@ -66,7 +66,7 @@ export async function checkStudyMetrics(resolved: ResolvedStudy): Promise<void> 
     throw new UsageError(`--objectives/--constraint: the ${kinds} evaluator gives no ${missing.join(', ')} for space ${resolved.space.id}; it gives: ${Object.keys(given).join(', ')}`);
   }
   // What the strategy itself reads from every result (MnasNet's reward: an accuracy and a latency).
-  const read = resolved.strategy.readsMetrics?.(resolved.config.strategyOptions) ?? [];
+  const read = resolved.strategy.readsMetrics?.({ options: resolved.config.strategyOptions, objectives: resolved.objectives }) ?? [];
   const unread = read.find((r) => typeof given[r.metric] !== 'number');
   if (unread) {
     const kinds = specParts(resolved.evaluator).filter((p) => p.kind !== 'combined').map((p) => p.kind).join('+');

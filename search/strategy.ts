@@ -57,5 +57,5 @@ export interface StrategyFactory<State = unknown> {
    * Metrics the strategy reads from every result beyond the objectives (MnasNet's reward: an accuracy and a
    * latency), each with what it is for; checked against the evaluator before a study starts.
    */
-  readsMetrics?(options: Readonly<Record<string, unknown>>): readonly { readonly metric: string; readonly why: string }[];
+  readsMetrics?(ctx: Pick<StrategyContext, 'options' | 'objectives'>): readonly { readonly metric: string; readonly why: string }[];
 }

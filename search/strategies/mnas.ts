@@ -4,8 +4,9 @@
  * β = −1 (`mode: 'hard'`); `alpha`/`beta` override either.
  * - LAT is the metric named by `latencyMetric` (default latencyMs) and T is the option `target` (required, in that
  *   metric's unit).
- * - ACC: for the metric `loss` (nats per token) the quality score is exp(−loss), the geometric-mean probability the
- *   model gives the next token, in (0, 1] and larger is better like accuracy; any other `qualityMetric` (e.g. an
+ * - ACC: the metric named by `qualityMetric`; by default the study's first maximised objective (an accuracy), else
+ *   `loss`. For the metric `loss` (nats per token) the quality score is exp(−loss), the geometric-mean probability
+ *   the model gives the next token, in (0, 1] and larger is better like accuracy; any other metric (e.g. an
  *   accuracy) is used as it is.
  * - Controller: not MnasNet's reinforcement-learning (PPO) controller but aging evolution (see aging.ts) on the
  *   reward, which Real et al. 2019 found as good as RL on the same kind of space; it is deterministic from the
@@ -14,7 +15,7 @@
  * A candidate without the metrics, or with a non-positive quality or latency, counts as failed.
  */
 import { UsageError } from '../../core/usage-error.js';
-import type { StrategyFactory } from '../strategy.js';
+import type { StrategyContext, StrategyFactory } from '../strategy.js';
 import { z } from 'zod';
 import { AGING_OPTIONS, createAging, type AgingState } from './aging.js';
 import { finiteNumber, numberIn, oneOf, parseOptions } from './common.js';
@@ -51,21 +52,23 @@ const MNAS_OPTIONS = z.strictObject({
   alpha: finiteNumber().optional(),
   beta: finiteNumber().optional(),
   latencyMetric: z.string().default('latencyMs'),
-  qualityMetric: z.string().default('loss'),
+  /** By default the study's first maximised objective (an accuracy from the user's evaluator), else loss. */
+  qualityMetric: z.string().optional(),
 });
 
 const latencyMetricOf = (o: Readonly<Record<string, unknown>>) => (typeof o.latencyMetric === 'string' ? o.latencyMetric : 'latencyMs');
-const qualityMetricOf = (o: Readonly<Record<string, unknown>>) => (typeof o.qualityMetric === 'string' ? o.qualityMetric : 'loss');
+const qualityMetricOf = (o: Readonly<Record<string, unknown>>, objectives: StrategyContext['objectives']) =>
+  typeof o.qualityMetric === 'string' ? o.qualityMetric : (objectives?.find((x) => x.direction === 'max')?.metric ?? 'loss');
 
 export const mnasStrategy: StrategyFactory<AgingState> = {
   id: 'mnas',
   description: 'MnasNet reward ACC·(LAT/T)^w (soft w = −0.07 or hard), maximised by aging evolution',
   options: MNAS_OPTIONS,
-  readsMetrics: (o) => [
+  readsMetrics: ({ options: o, objectives }) => [
     {
-      metric: qualityMetricOf(o),
+      metric: qualityMetricOf(o, objectives),
       why:
-        "MnasNet's reward ACC·(LAT/T)^w needs every candidate's accuracy (option qualityMetric; 'loss' is read as exp(−loss)); " +
+        "MnasNet's reward ACC·(LAT/T)^w needs every candidate's accuracy (option qualityMetric, by default the first maximised objective, else 'loss', read as exp(−loss)); " +
         'hwnas predicts no accuracy for CNN spaces, so it must come from your own evaluator (a command, a module or a table), which this version of hwnas does not have yet',
     },
     { metric: latencyMetricOf(o), why: "MnasNet's reward needs every candidate's latency (option latencyMetric)" },
@@ -76,7 +79,8 @@ export const mnasStrategy: StrategyFactory<AgingState> = {
       throw new UsageError("strategy mnas needs option target: the latency target T in the latency metric's unit (e.g. target=100 for latencyMs)");
     }
     const reward = { target: o.target, alpha: o.alpha ?? MNAS_EXPONENTS[o.mode].alpha, beta: o.beta ?? MNAS_EXPONENTS[o.mode].beta };
-    const { latencyMetric, qualityMetric } = o;
+    const latencyMetric = o.latencyMetric;
+    const qualityMetric = qualityMetricOf(o, ctx.objectives);
     return createAging('mnas', ctx, o, saved, 1, (r) => {
       const latency = r.metrics[latencyMetric];
       const raw = r.metrics[qualityMetric];

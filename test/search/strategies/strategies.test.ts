@@ -165,6 +165,14 @@ describe('mnas', () => {
     expect(qualityScore('accuracy', 0.7)).toBe(0.7);
   });
 
+  it('reads its accuracy from the qualityMetric option, else the first maximised objective, else loss', () => {
+    const reads = (ctx: Parameters<NonNullable<typeof STRATEGIES.mnas.readsMetrics>>[0]) => STRATEGIES.mnas.readsMetrics!(ctx).map((r) => r.metric);
+    const objectives = [{ metric: 'latencyMs', direction: 'min' as const }, { metric: 'accuracy', direction: 'max' as const }];
+    expect(reads({ options: { target: 5 }, objectives })).toEqual(['accuracy', 'latencyMs']);
+    expect(reads({ options: { target: 5 }, objectives: [objectives[0]] })).toEqual(['loss', 'latencyMs']);
+    expect(reads({ options: { target: 5, qualityMetric: 'top1', latencyMetric: 'ttftMs' }, objectives })).toEqual(['top1', 'ttftMs']);
+  });
+
   it('needs a target and finds the reward maximum of a small space', () => {
     const space = toySpace([32, 32]);
     expect(() => STRATEGIES.mnas.create({ space, objectiveCount: 2, seed: 0, options: {} })).toThrow(UsageError);
