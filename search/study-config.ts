@@ -183,7 +183,7 @@ export function defaultStudyName(c: StudyConfig): string {
   const fileName = (path: string) => basename(path).replace(/\.(json|ya?ml)$/i, '');
   const space = typeof c.space === 'string' && isFile(c.space) ? fileName(c.space) : spaceRefName(c.space);
   const named = (d: string) => (isFile(d) ? fileName(d) : d);
-  const device = c.devices !== undefined ? deviceList(c.devices).map(named).join('+') : c.device !== undefined ? named(c.device) : c.deviceFile !== undefined ? fileName(c.deviceFile) : 'nodevice';
+  const device = c.devices !== undefined ? deviceList(c.devices).map(named).join('_') : c.device !== undefined ? named(c.device) : c.deviceFile !== undefined ? fileName(c.deviceFile) : 'nodevice';
   return fileSafe(`${space}-${device}-${c.strategy}-s${c.seed}`);
 }
 
