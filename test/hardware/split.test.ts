@@ -130,6 +130,13 @@ describe('split: real models', () => {
     // Tied embeddings held once: 494,032,768 parameters × 2 bytes, plus the KV cache and the largest activations.
     expect(countParams(arch).total).toBe(494_032_768);
     expect(p.stages[0].memoryBytes - kvCacheBytes(arch, w)).toBe(494_032_768 * 2 + a.memory.activationBytes);
+    // Per-class weight precision: int4 MLPs and int8 embeddings are held at their own sizes, as analyze counts them.
+    const mixed = { ...arch, precision: { ...arch.precision, mlpWeights: 'int4' as const, embeddingWeights: 'int8' as const } };
+    const mixedChain = llmChain(mixed, w);
+    const m = analyzeLlm(mixed, w, gpu);
+    const q = pricePartition(mixedChain, [gpu], [priceUnits(mixedChain, gpu)], parseLink('1Gbps'), []);
+    expect(q.stages[0].memoryBytes).toBeCloseTo(m.memory.weightsBytes + m.memory.kvCacheBytes + m.memory.activationBytes, 3);
+    expect(q.stages[0].memoryBytes).toBeLessThan(p.stages[0].memoryBytes);
     // Every hidden state that crosses a cut: B·S·d at fp16 after the prefill, B·d per decode step.
     expect(chain.units[5].outputBytes).toBe(256 * 896 * 2);
     expect(chain.units[5].decodeOutputBytes).toBe(896 * 2);
