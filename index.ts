@@ -10,6 +10,8 @@
  *                                    (resumeSearch(name, options) continues one, as `hwnas resume`);
  *                                    returns the frontier with every metric.
  * - defineSpace(definition)          a space of your own (an LLM base and genes, as a space file holds), checked.
+ * - summarizeSplit(chain, devices, link)  every partition of one model over devices (llmChain / cnnChain) priced over
+ *                                    a link (parseLink), its latency/throughput frontier, as `hwnas split`.
  * Your own evaluators go in the config's `evaluators` (a command, a module, a table), with the metrics they declare.
  */
 import type { UserSpaceSpec } from './core/spaces/user-space.js';
@@ -26,7 +28,11 @@ export type { MetricDeclaration } from './search/evaluate/metric-declarations.js
 export { resolveSpace, type SpaceRef } from './search/space-file.js';
 export { SPACES, getSpace } from './core/spaces/index.js';
 export type { SearchSpace, Genes, Gene } from './core/space.js';
-export type { Architecture, LlmArchitecture, Nb201Architecture, FbnetArchitecture } from './core/architecture.js';
+export type { Architecture, LlmArchitecture, Nb201Architecture, FbnetArchitecture, MnasnetArchitecture, PartitionedArchitecture } from './core/architecture.js';
+export { MNASNET_PRESETS } from './core/spaces/mnasnet.js';
+export { cnnChain, llmChain, type Chain } from './hardware/split-chain.js';
+export { summarizeSplit, priceAllPartitions, describePartition, type SplitPrice, type SplitSummary } from './hardware/split.js';
+export { parseLink, type Link } from './hardware/link.js';
 export type { Workload } from './core/workload.js';
 export { PRESETS, PRESET_IDS } from './core/presets.js';
 export { getDevice, deviceIds, builtinDevices, loadDeviceFile } from './hardware/devices.js';

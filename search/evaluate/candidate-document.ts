@@ -21,8 +21,9 @@ export interface CandidateDocument {
   readonly hfConfig?: Readonly<Record<string, unknown>>;
 }
 
-/** The string key of a CNN architecture in NAS-Bench-201's and HELP's tables; undefined for LLMs. */
+/** The string key of a CNN architecture in NAS-Bench-201's and HELP's tables (of a split one, of its model); undefined for LLMs. */
 export function archStrOf(arch: Architecture): string | undefined {
+  if (arch.family === 'partitioned') return archStrOf(arch.model);
   if (arch.family === 'nb201') return formatNb201ArchStr(arch);
   if (arch.family === 'fbnet') return formatFbnetArchStr(arch);
   return undefined;
@@ -32,9 +33,11 @@ export function candidateDocument(space: SearchSpace, genes: Genes, architecture
   const doc: { -readonly [K in keyof CandidateDocument]: CandidateDocument[K] } = { space: space.id, genes: [...genes], values: space.describe(genes), architecture };
   const archStr = archStrOf(architecture);
   if (archStr !== undefined) doc.archStr = archStr;
-  if (architecture.family === 'llm') {
+  // A split study's candidate (search --devices) is its model and its cuts: the model is what is trained.
+  const model = architecture.family === 'partitioned' ? architecture.model : architecture;
+  if (model.family === 'llm') {
     try {
-      doc.hfConfig = toHfConfig(architecture) as Record<string, unknown>;
+      doc.hfConfig = toHfConfig(model) as Record<string, unknown>;
     } catch {
       // A mixer or MLP transformers cannot express (e.g. Mamba layers): the architecture itself is there.
     }

@@ -133,7 +133,8 @@ export function createTableEvaluator(spec: TableSpec): Evaluator {
   const keyOf = (arch: Architecture, genes: Genes | undefined): string | undefined => {
     if (spec.key === 'arch_str') return archStrOf(arch);
     if (!genes) return undefined;
-    if (spec.key === 'genes') return genesKey(genes);
+    // A split study's genes end with its cut genes (search --devices): the table keys the space's own.
+    if (spec.key === 'genes') return genesKey(genes.slice(0, space.genes.length));
     const values = space.describe(genes);
     return JSON.stringify(space.genes.map((g) => String(values[g.name])));
   };

@@ -69,7 +69,7 @@ export const mnasStrategy: StrategyFactory<AgingState> = {
       metric: qualityMetricOf(o, objectives),
       why:
         "MnasNet's reward ACC·(LAT/T)^w needs every candidate's accuracy (option qualityMetric, by default the first maximised objective, else 'loss', read as exp(−loss)); " +
-        'hwnas predicts no accuracy for CNN spaces, so it must come from your own evaluator (a command, a module or a table), which this version of hwnas does not have yet',
+        'hwnas predicts no accuracy (nb201 alone has a trained table), so give your own evaluator and the metric it declares: --evaluator-command, --evaluator-module or --evaluator-table with --metric max:accuracy:% (or evaluators: in study.yaml)',
     },
     { metric: latencyMetricOf(o), why: "MnasNet's reward needs every candidate's latency (option latencyMetric)" },
   ],

@@ -13,6 +13,7 @@ import { getDevice } from '../../hardware/devices.js';
 import { parseLink } from '../../hardware/link.js';
 import { cnnChain } from '../../hardware/split-chain.js';
 import { pricePartition, priceUnits } from '../../hardware/split.js';
+import { MNAS_EXPONENTS, mnasReward } from '../../search/strategies/mnas.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-cli-'));
 const { errors, logs } = captureConsole();
@@ -132,8 +133,10 @@ describe('hwnas export', () => {
     const out = join(d, 's.json');
     expect(await main(['export', 's', '--format', 'json', '--out', out, '--db', db, '--all'])).toBe(0);
     const doc = JSON.parse(readFileSync(out, 'utf8'));
-    expect(doc.provenance.evaluator).toMatchObject({ kind: 'split', link: { bitsPerS: 100e6, latencyS: 0.002 } });
-    expect(doc.provenance.evaluator.devices.map((x: { id: string }) => x.id)).toEqual(['raspberry-pi-5', 'rtx-4090']);
+    // The split evaluator, beside NAS-Bench-201's shipped accuracy table.
+    const split = doc.provenance.evaluator.parts.find((p: { kind: string }) => p.kind === 'split');
+    expect(split).toMatchObject({ kind: 'split', link: { bitsPerS: 100e6, latencyS: 0.002 } });
+    expect(split.devices.map((x: { id: string }) => x.id)).toEqual(['raspberry-pi-5', 'rtx-4090']);
     expect(doc.candidates).toHaveLength(30);
     const units = lowerNb201({ family: 'nb201', edges: Array(6).fill('none') }).units.length;
     const link = parseLink('100Mbit/s,2ms');
@@ -152,6 +155,53 @@ describe('hwnas export', () => {
     await refused(d, [...base, '--devices', 'raspberry-pi-5,rtx-4090', '--latency', 'measured'], /^--latency: a split over --devices/);
     await refused(d, [...base, '--devices', 'raspberry-pi-5,rtx-4090', '--link', 'fast'], /^--link: link 'fast': bandwidth 'fast' needs a unit/);
     await refused(d, [...base, '--device', 'rtx-4090', '--link', '1Gbps'], /^--link: only for a split over --devices/);
+  });
+
+  it('--strategy mnas on the mnasnet space: the accuracy from the user\'s module, the latency from the roofline, the reward from both', async () => {
+    const d = tmp();
+    const db = join(d, 'm.db');
+    const module = join(d, 'accuracy.mjs');
+    // Stands in for a user's trained-accuracy evaluator: a deterministic function of the architecture.
+    writeFileSync(module, 'export function evaluate(c) { const b = c.architecture.blocks; return { accuracy: 60 + b.reduce((s, x) => s + x.layers, 0) + (b[4].seRatio > 0 ? 1 : 0) }; }\n');
+    const accuracyOf = (blocks: { layers: number; seRatio: number }[]) => 60 + blocks.reduce((s, x) => s + x.layers, 0) + (blocks[4].seRatio > 0 ? 1 : 0);
+    const argv = ['search', '--space', 'mnasnet', '--device', 'raspberry-pi-5', '--evaluator-module', module, '--metric', 'max:accuracy:%', '--objectives', 'accuracy,latency', '--strategy', 'mnas', '--strategy-options', '{"target":12,"mode":"hard","populationSize":10,"sampleSize":3}', '--evaluations', '40', '--generation-size', '10', '--db', db, '--name', 'm', '--quiet'];
+    expect(await main(argv)).toBe(0);
+    const store = SqliteStore.open(db, { readonly: true });
+    const study = store.getStudy('m')!;
+    const rows = [...store.candidates(study.id)];
+    const population = (store.checkpoint(study.id)!.strategyState as { population: { g: number[]; f: unknown[] }[] }).population;
+    store.close();
+    expect(rows).toHaveLength(40);
+    // The strategy ranks its population by −ACC·(LAT/T)^w, hard (α = 0, β = −1), from each candidate's metrics.
+    expect(population.length).toBeGreaterThan(0);
+    for (const member of population) {
+      const row = rows.find((r) => r.genes.join('.') === member.g.join('.'))!;
+      const reward = mnasReward(row.metrics!.accuracy, row.metrics!.latencyMs, { target: 12, ...MNAS_EXPONENTS.hard });
+      expect(Number(member.f[0])).toBeCloseTo(-reward, 9);
+    }
+    const out = join(d, 'm.json');
+    expect(await main(['export', 'm', '--format', 'json', '--out', out, '--db', db, '--all'])).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    for (const c of doc.candidates) {
+      expect(c.status).toBe('done');
+      expect(c.metrics.accuracy).toBe(accuracyOf(c.architecture.blocks));
+      expect(c.metrics.latencyMs).toBeGreaterThan(0);
+    }
+    // Without such an evaluator the study is refused (the first test): no accuracy is invented.
+  });
+
+  it('a split study on NAS-Bench-201 reads its accuracy from the shipped table (the model of each partitioned candidate)', async () => {
+    const d = tmp();
+    const db = join(d, 'n.db');
+    expect(await main(['search', '--space', 'nb201', '--devices', 'raspberry-pi-5,rtx-4090', '--objectives', 'max:cifar10Accuracy,latency', '--evaluations', '20', '--generation-size', '10', '--strategy', 'random', '--db', db, '--name', 'n', '--quiet'])).toBe(0);
+    const out = join(d, 'n.json');
+    expect(await main(['export', 'n', '--format', 'json', '--out', out, '--db', db, '--all'])).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    for (const c of doc.candidates) {
+      expect(c.status).toBe('done');
+      expect(c.architecture.family).toBe('partitioned');
+      expect(c.metrics.cifar10Accuracy).toBeGreaterThan(0);
+    }
   });
 
   it('writes the frontier (or all candidates) with genes, architecture, metrics and provenance', async () => {
