@@ -200,7 +200,7 @@ const DEFAULT_LINK = '100Mbit/s,2ms';
 export const deviceList = (devices: string) => devices.split(',').map((d) => d.trim());
 
 /** --devices a,b[,c] [--link]: the split evaluator over those devices; the other latency sources do not mix with it. */
-function splitSpecOf(c: StudyConfig, at: (key: string) => string): SplitSpec {
+function splitSpecOf(c: StudyConfig, at: (key: string) => string, files: FileReaders): SplitSpec {
   const ids = deviceList(c.devices!);
   if (ids.length < 2 || ids.some((d) => d === '')) throw new UsageError(`${at('devices')}expected at least 2 devices separated by commas, got '${c.devices}'`);
   if (c.device !== undefined) throw new UsageError(`${at('device')}give --device (one device) or --devices (a split over several), not both`);
@@ -210,7 +210,7 @@ function splitSpecOf(c: StudyConfig, at: (key: string) => string): SplitSpec {
   if (c.mode === 'paper') throw new UsageError(`${at('mode')}the paper's closed forms price a whole model, not its stages; drop --paper`);
   const devices = ids.map((id) => {
     try {
-      return getDevice(id);
+      return files.device(id);
     } catch (error) {
       throw new UsageError(`${at('devices')}${(error as Error).message}`);
     }
@@ -222,11 +222,11 @@ function splitSpecOf(c: StudyConfig, at: (key: string) => string): SplitSpec {
     throw new UsageError(`${at('link')}${(error as Error).message}`);
   }
   try {
-    resolveLaw(c.lossLaw);
+    files.law(c.lossLaw);
   } catch (error) {
     throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
   }
-  return { kind: 'split', devices, link, workload: c.workload, mode: c.mode, law: c.lossLaw, trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
+  return { kind: 'split', devices, link, workload: c.workload, mode: c.mode, law: c.lossLaw, ...files.lawText(c.lossLaw), trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
 }
 
 /**
@@ -235,7 +235,10 @@ function splitSpecOf(c: StudyConfig, at: (key: string) => string): SplitSpec {
  */
 function fileReaders(inputs: StudyInputs | undefined) {
   return {
-    device: (ref: string) => (inputs?.device && inputs.device.path === ref ? deviceFromText(inputs.device.text, ref) : getDevice(ref)),
+    device: (ref: string) => {
+      const stored = [inputs?.device, ...(inputs?.devices ?? [])].find((f) => f?.path === ref);
+      return stored ? deviceFromText(stored.text, ref) : getDevice(ref);
+    },
     deviceFile: (path: string) => (inputs?.deviceFile && inputs.deviceFile.path === path ? deviceFromText(inputs.deviceFile.text, path) : loadDeviceFile(path)),
     law: (ref: string) => (inputs?.lossLaw && inputs.lossLaw.path === ref ? lawFromText(inputs.lossLaw.text, ref) : resolveLaw(ref)),
     /** The law file's text for the evaluator spec: workers price with it, never with the file as it is now. */
@@ -245,7 +248,7 @@ function fileReaders(inputs: StudyInputs | undefined) {
 type FileReaders = ReturnType<typeof fileReaders>;
 
 function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => string, files: FileReaders): EvaluatorSpec {
-  if (c.devices !== undefined) return splitSpecOf(c, at);
+  if (c.devices !== undefined) return splitSpecOf(c, at, files);
   if (c.link !== undefined) throw new UsageError(`${at('link')}only for a split over --devices`);
   if (c.latency === 'table') return helpTableSpecOf(c, at, files);
   if (c.latency === 'calibrated' || c.latency === 'measured' || c.latency === 'predicted' || c.evaluator === 'measured' || c.deviceFile !== undefined) return latencySpecOf(c, at, files);

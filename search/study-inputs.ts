@@ -16,13 +16,15 @@ import type { StudyConfig } from './study-config.js';
 
 export type { StoredFile, StudyInputs };
 
+const isProfileFile = (ref: string) => /\.json$/i.test(ref);
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * Reads the files a config names (a study about to begin); built-in ids name no file. `at(field)` prefixes a
  * message with where the field came from (its flag, or the config file and field).
  */
-export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'deviceFile' | 'device'>, at: (field: string) => string): StudyInputs {
+export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'deviceFile' | 'device' | 'devices'>, at: (field: string) => string): StudyInputs {
   const read = (path: string, field: string): StoredFile => {
     let text: string;
     try {
@@ -32,18 +34,20 @@ export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'devi
     }
     return { path, sha256: sha256(text), text };
   };
+  const deviceFiles = (c.devices ?? '').split(',').map((d) => d.trim()).filter(isProfileFile);
   return {
     ...(typeof c.space === 'string' && isSpaceFile(c.space) ? { space: read(c.space, 'space') } : {}),
     ...(!BUILTIN_LAW_IDS.includes(c.lossLaw) ? { lossLaw: read(c.lossLaw, 'lossLaw') } : {}),
     ...(c.deviceFile !== undefined ? { deviceFile: read(c.deviceFile, 'deviceFile') } : {}),
-    ...(c.device !== undefined && /\.json$/i.test(c.device) ? { device: read(c.device, 'device') } : {}),
+    ...(c.device !== undefined && isProfileFile(c.device) ? { device: read(c.device, 'device') } : {}),
+    ...(deviceFiles.length ? { devices: deviceFiles.map((path) => read(path, 'devices')) } : {}),
   };
 }
 
 /** The stored files whose file on disk now differs or is gone, one phrase each. */
 export function changedInputs(inputs: StudyInputs): string[] {
   const out: string[] = [];
-  for (const f of Object.values(inputs) as StoredFile[]) {
+  for (const f of (Object.values(inputs) as (StoredFile | readonly StoredFile[])[]).flat()) {
     let now: string;
     try {
       now = sha256(readFileSync(f.path, 'utf8'));

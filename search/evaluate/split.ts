@@ -8,9 +8,8 @@ import type { DeviceProfile } from '../../hardware/device.js';
 import type { Link } from '../../hardware/link.js';
 import { cnnChain, llmChain } from '../../hardware/split-chain.js';
 import { pricePartition, priceUnits } from '../../hardware/split.js';
-import { resolveLaw } from '../../predictors/loss/index.js';
 import type { LossLaw } from '../../predictors/loss/law.js';
-import { llmLossMetrics, type PrecisionLossSpec } from './analytic.js';
+import { lawOfSpec, llmLossMetrics, type PrecisionLossSpec } from './analytic.js';
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 
 /**
@@ -25,6 +24,8 @@ export interface SplitSpec {
   /** The roofline with the devices' efficiencies, or the ideal one. */
   readonly mode: 'roofline' | 'ideal';
   readonly law: string;
+  /** The loss-law file's text as the study stored it (search/study-inputs.ts): every worker prices with it. */
+  readonly lawText?: string;
   readonly trainingTokens: number;
   /** How precision costs loss, as the analytic evaluator prices it. */
   readonly precisionLoss?: PrecisionLossSpec;
@@ -59,7 +60,7 @@ export function splitMetrics(arch: Architecture, spec: SplitSpec, law: LossLaw):
 }
 
 export function createSplitEvaluator(spec: SplitSpec): Evaluator {
-  const law = resolveLaw(spec.law);
+  const law = lawOfSpec(spec);
   return {
     id: 'split',
     async evaluate(archs): Promise<EvaluationResult[]> {

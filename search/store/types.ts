@@ -28,6 +28,8 @@ export interface StudyInputs {
   readonly deviceFile?: StoredFile;
   /** `device` given as a profile file (`--device board.json`). */
   readonly device?: StoredFile;
+  /** The profile files among a split's `devices` (`--devices pi.json,rtx-4090`), in their order. */
+  readonly devices?: readonly StoredFile[];
 }
 
 export interface NewStudy {

@@ -91,4 +91,22 @@ describe('inputs that change under a study', () => {
     expect(await main(['search', ...argv, '--evaluations', '40', '--db', ref, '--name', 'b'])).toBe(0);
     expect(recorded(db, 'b')).toEqual(recorded(ref, 'b'));
   }, 120_000);
+
+  it('a profile file in a split\'s --devices, edited after the study began: resume prices with the stored profile', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'hwnas-inputs-'));
+    const board = join(d, 'board.json');
+    const pi = getDevice('raspberry-pi-5');
+    writeFileSync(board, JSON.stringify({ ...pi, id: 'board' }));
+    const argv = ['--space', 'nb201', '--devices', `${board},rtx-4090`, '--objectives', 'latency,requestsPerS', '--strategy', 'random', '--generation-size', '10', '--quiet'];
+    const ref = join(d, 'ref.db');
+    expect(await main(['search', ...argv, '--evaluations', '40', '--db', ref, '--name', 'p'])).toBe(0);
+    const db = join(d, 'x.db');
+    expect(await main(['search', ...argv, '--evaluations', '20', '--db', db, '--name', 'p'])).toBe(0);
+    // Ten times the compute: every latency on the board would change if the file were read again.
+    writeFileSync(board, JSON.stringify({ ...pi, id: 'board', peakFlopsPerS: { fp32: 10 * pi.peakFlopsPerS.fp32! } }));
+    errors.length = 0;
+    expect(await main(['resume', 'p', '--db', db, '--evaluations', '40', '--quiet'])).toBe(0);
+    expect(errors.at(-1)).toMatch(/board\.json changed since it began .*; it goes on with the copy stored in the study$/);
+    expect(recorded(db, 'p')).toEqual(recorded(ref, 'p'));
+  }, 120_000);
 });
