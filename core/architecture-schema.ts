@@ -127,7 +127,7 @@ export const cnnArchitectureSchema = z.discriminatedUnion('family', [
               seRatio: z.number().min(0).max(1),
               skip: z.enum(MNASNET_SKIP_OPS),
               filters: int,
-              layers: int,
+              layers: upTo(SIZE_LIMITS.layers, 'layers'),
             })
             .strict(),
         )

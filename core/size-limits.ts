@@ -22,6 +22,12 @@ export const SIZE_LIMITS = {
   batch: 1_000_000,
   /** Members a strategy keeps at once (populations, archives, chains, initial samples), and candidates per generation. */
   population: 100_000,
+  /**
+   * Partitions `hwnas split` prices at once, C(units + devices − 1, devices − 1): a 4-way split of a 32-layer
+   * model is 7,770, a 5-way one 73,815 (~30 s and ~370 MB here); a 4-way split of a 126-layer model (~370k) is
+   * refused rather than run for minutes in gigabytes.
+   */
+  partitions: 100_000,
 } as const;
 
 /** An integer in [min, max] from outside (a number, or a string of one), with a message naming the range. */

@@ -17,6 +17,7 @@
  * Decode throughput counts enough sequences in flight to fill the pipeline (tokens/s over the whole batch).
  */
 import { paretoIndices } from '../core/pareto.js';
+import { SIZE_LIMITS } from '../core/size-limits.js';
 import type { DeviceProfile } from './device.js';
 import { serialisationS, transferS, type Link } from './link.js';
 import { analyzeForward, llmOpTotals } from './roofline.js';
@@ -54,6 +55,14 @@ export function priceUnits(chain: Chain, device: DeviceProfile, ideal = false): 
     const energy = ([timeS, busyS]: number[]) => device.idlePowerW * timeS + (device.maxPowerW - device.idlePowerW) * busyS;
     return { prefillS: sums.prefill[0], decodeS: sums.decode[0], prefillEnergyJ: energy(sums.prefill), decodeEnergyJ: energy(sums.decode), activationBytes };
   });
+}
+
+/** How many partitions `partitions(units, devices)` yields: C(units + devices − 1, devices − 1). */
+export function partitionCount(units: number, devices: number): number {
+  let count = 1;
+  // C(n, k) as a running product; each step's value is itself a binomial coefficient, so it stays an integer.
+  for (let i = 1; i < devices; i++) count = (count * (units + i)) / i;
+  return count;
 }
 
 /**
@@ -227,6 +236,8 @@ export function pricePartition(chain: Chain, devices: readonly DeviceProfile[], 
 /** Every partition of `chain` over `devices`, priced over `link`. */
 export function priceAllPartitions(chain: Chain, devices: readonly DeviceProfile[], link: Link, prices: readonly (readonly UnitPrice[])[] = devices.map((d) => priceUnits(chain, d))): SplitPrice[] {
   if (devices.length === 0) throw new Error('split: no devices');
+  const count = partitionCount(chain.units.length, devices.length);
+  if (count > SIZE_LIMITS.partitions) throw new Error(`split: ${chain.units.length} units over ${devices.length} devices make ${count.toExponential(2)} partitions, above the limit of ${SIZE_LIMITS.partitions}; use fewer devices`);
   const out: SplitPrice[] = [];
   for (const cuts of partitions(chain.units.length, devices.length)) out.push(pricePartition(chain, devices, prices, link, cuts));
   return out;
@@ -330,19 +341,31 @@ export function priceSeparately(chain: Chain, devices: readonly DeviceProfile[],
   };
 }
 
-/** The fastest end to end over every (prefill partition, decode partition) pair that fits. */
+/**
+ * The fastest end to end over every (prefill partition, decode partition) pair that fits; of equally fast pairs,
+ * the first in the order of `all` (prefill, then decode). A branch and bound over both lists sorted by latency:
+ * a pair costs at least its prefill plus its decode steps (a KV move only adds), so once that bound passes the
+ * best found, the rest of a sorted list cannot win — the P² pairs of a 3- or 4-way split are mostly never priced.
+ */
 export function bestSeparately(chain: Chain, devices: readonly DeviceProfile[], prices: readonly (readonly UnitPrice[])[], link: Link, all: readonly SplitPrice[]): SeparatePrice | undefined {
-  let best: SeparatePrice | undefined;
+  if (all.length === 0) return undefined;
   const steps = chain.kind === 'llm' ? chain.workload.generatedTokens : 0;
-  for (const p of all) {
-    for (const d of all) {
-      // A lower bound first: the pair cannot win if even without a KV move it is slower.
-      if (best && p.prefill.latencyMs + steps * d.decode!.latencyMs >= best.latencyMs) continue;
-      const s = priceSeparately(chain, devices, prices, link, p, d);
-      if (s.fits && (!best || s.latencyMs < best.latencyMs)) best = s;
+  const order = (ms: (p: SplitPrice) => number) => all.map((_, i) => i).sort((a, b) => ms(all[a]) - ms(all[b]) || a - b);
+  const byPrefill = order((p) => p.prefill.latencyMs);
+  const byDecode = order((p) => p.decode!.latencyMs);
+  const fastestDecodeMs = all[byDecode[0]].decode!.latencyMs;
+  let best: { s: SeparatePrice; p: number; d: number } | undefined;
+  for (const p of byPrefill) {
+    const prefillMs = all[p].prefill.latencyMs;
+    if (best && prefillMs + steps * fastestDecodeMs > best.s.latencyMs) break;
+    for (const d of byDecode) {
+      if (best && prefillMs + steps * all[d].decode!.latencyMs > best.s.latencyMs) break;
+      const s = priceSeparately(chain, devices, prices, link, all[p], all[d]);
+      if (!s.fits) continue;
+      if (!best || s.latencyMs < best.s.latencyMs || (s.latencyMs === best.s.latencyMs && (p < best.p || (p === best.p && d < best.d)))) best = { s, p, d };
     }
   }
-  return best;
+  return best?.s;
 }
 
 /** Where the partition running everything on one device stands in a phase. */

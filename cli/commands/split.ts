@@ -1,7 +1,8 @@
+import { SIZE_LIMITS } from '../../core/size-limits.js';
 import { MNASNET_PRESETS } from '../../core/spaces/mnasnet.js';
 import { parseLink, type Link } from '../../hardware/link.js';
 import { cnnChain, llmChain, type Chain } from '../../hardware/split-chain.js';
-import { describePartition, priceUnits, summarizeSplit, type SplitPrice, type SplitSummary } from '../../hardware/split.js';
+import { describePartition, partitionCount, priceUnits, summarizeSplit, type SplitPrice, type SplitSummary } from '../../hardware/split.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { MODEL_PRESET_IDS, readDevices, readModel, readWorkload, withPrecisionFlags } from '../architecture-input.js';
 import type { Command } from '../command.js';
@@ -106,6 +107,10 @@ export const command: Command = {
     }
     const chain = chainOf(f);
     const devices = readDevices(f.devices);
+    const count = partitionCount(chain.units.length, devices.length);
+    if (count > SIZE_LIMITS.partitions) {
+      throw new UsageError(`--devices: ${chain.name}'s ${chain.units.length} units over ${devices.length} devices make ${count.toLocaleString('en-US')} partitions, above the limit of ${SIZE_LIMITS.partitions.toLocaleString('en-US')} (core/size-limits.ts); give fewer devices`);
+    }
     const links: Link[] = (f.link ?? [DEFAULT_LINK]).map((text) => {
       try {
         return parseLink(text);

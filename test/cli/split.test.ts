@@ -63,6 +63,9 @@ describe('hwnas split', () => {
     writeFileSync(exported, JSON.stringify({ candidates: [{ seq: 1, architecture: CELL }, { seq: 2, architecture: CELL }] }));
     const badArch = join(d, 'bad.json');
     writeFileSync(badArch, JSON.stringify({ family: 'mnasnet', blocks: [] }));
+    const hugeArch = join(d, 'huge.json');
+    const block = { convOp: 'mbconv6', kernel: 3, seRatio: 0, skip: 'identity', filters: 32, layers: 2 };
+    writeFileSync(hugeArch, JSON.stringify({ family: 'mnasnet', blocks: [block, block, block, { ...block, layers: 1e8 }, block, block, block] }));
     for (const [argv, pattern] of [
       [['split', '--devices', 'raspberry-pi-5,rtx-4090'], /--model is required/],
       [['split', '--model', 'resnet50', '--devices', 'raspberry-pi-5,rtx-4090'], /--model: 'resnet50' is neither a preset/],
@@ -73,6 +76,8 @@ describe('hwnas split', () => {
       [['split', '--model', exported, '--devices', 'raspberry-pi-5,rtx-4090'], /holds 2 candidates; choose one with --candidate/],
       [['split', '--model', exported, '--candidate', '9', '--devices', 'raspberry-pi-5,rtx-4090'], /--candidate: no candidate with seq 9/],
       [['split', '--model', badArch, '--devices', 'raspberry-pi-5,rtx-4090'], /bad\.json: blocks: /],
+      [['split', '--model', 'mixtral-8x7b', '--devices', 'raspberry-pi-5,jetson-orin-nano,jetson-agx-orin,rtx-4090,a100-80gb,h100-sxm'], /--devices: .*34 units over 6 devices make 575,757 partitions, above the limit of 100,000/],
+      [['split', '--model', hugeArch, '--devices', 'raspberry-pi-5,rtx-4090'], /huge\.json: blocks\.3\.layers: 100000000 is above the limit of 10000 layers/],
     ] as [string[], RegExp][]) {
       errors.length = 0;
       expect(await main(argv)).toBe(2);
@@ -80,6 +85,6 @@ describe('hwnas split', () => {
       expect(errors[0]).not.toContain('\n');
       expect(errors[0]).toMatch(pattern);
     }
-    expect(readdirSync(d).sort()).toEqual(['bad.json', 'frontier.json']);
+    expect(readdirSync(d).sort()).toEqual(['bad.json', 'frontier.json', 'huge.json']);
   });
 });

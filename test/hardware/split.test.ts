@@ -8,7 +8,7 @@ import { getDevice } from '../../hardware/devices.js';
 import { parseLink, transferS } from '../../hardware/link.js';
 import { analyzeLlm, kvCacheBytes } from '../../hardware/roofline.js';
 import { cnnChain, llmChain, type Chain } from '../../hardware/split-chain.js';
-import { allOnCuts, bestSeparately, describePartition, dominatorOf, partitions, priceAllPartitions, pricePartition, priceSeparately, priceUnits, splitFrontier } from '../../hardware/split.js';
+import { allOnCuts, bestSeparately, describePartition, dominatorOf, partitionCount, partitions, priceAllPartitions, pricePartition, priceSeparately, priceUnits, splitFrontier } from '../../hardware/split.js';
 
 /** A device with round numbers: the pure roofline (efficiency 1, no launch overhead). */
 function device(id: string, gflops: number, gbPerS: number, idleW: number, maxW: number, memoryBytes: number): DeviceProfile {
@@ -58,6 +58,11 @@ describe('split: a two-op model over a known link, by hand', () => {
   it('every contiguous partition: all on fast, a cut after the first op, all on the edge', () => {
     expect(all.map((p) => p.cuts)).toEqual([[0], [1], [2]]);
     expect([...partitions(3, 3)]).toHaveLength(10); // C(3 + 2, 2)
+    expect(partitionCount(3, 3)).toBe(10);
+    expect(partitionCount(21, 2)).toBe(22);
+    expect(partitionCount(26, 3)).toBe(378); // C(28, 2)
+    expect(partitionCount(26, 4)).toBe(3654); // C(29, 3)
+    expect(partitionCount(26, 4)).toBe([...partitions(26, 4)].length);
     expect(allOnCuts(2, 2, 0)).toEqual([2]);
     expect(allOnCuts(2, 2, 1)).toEqual([0]);
   });
@@ -163,6 +168,23 @@ describe('split: real models', () => {
     expect(s.latencyMs).toBeCloseTo(onGpu.prefill.latencyMs + s.kvMoveMs + 16 * onPi.decode!.latencyMs, 6);
     const best = bestSeparately(chain, [pi, gpu], prices, link, all)!;
     expect(best.latencyMs).toBeLessThanOrEqual(Math.min(...all.filter((x) => x.fits).map((x) => x.latencyMs)) + 1e-9);
+  });
+
+  it('the best prefill/decode pair is the fastest of all pairs that fit, the first of equals (over three devices)', () => {
+    const small = PRESETS['smollm2-135m'];
+    // Six of its layers: 8 units, 45 partitions, 2,025 pairs to price by hand.
+    const chain = llmChain({ ...small, layers: small.layers.slice(0, 6) }, { batch: 1, promptTokens: 256, generatedTokens: 8 });
+    const three = [pi, getDevice('jetson-orin-nano'), gpu];
+    const link = parseLink('10Mbit/s,2ms');
+    const prices = three.map((d) => priceUnits(chain, d));
+    const all = priceAllPartitions(chain, three, link, prices);
+    // Every pair, by definition.
+    let brute: ReturnType<typeof priceSeparately> | undefined;
+    for (const p of all) for (const d of all) {
+      const s = priceSeparately(chain, three, prices, link, p, d);
+      if (s.fits && (!brute || s.latencyMs < brute.latencyMs)) brute = s;
+    }
+    expect(bestSeparately(chain, three, prices, link, all)).toEqual(brute);
   });
 
   it('a CNN: the image arrives as 8-bit RGB, the tensors at cuts are fp32; the frontier fits', () => {
