@@ -20,6 +20,9 @@ export function defaultTimeoutMsPerCandidate(spec: EvaluatorSpec): number {
     // Closed-form pricing: microseconds per candidate; seconds mean something is wrong.
     case 'analytic':
       return 10_000;
+    // The same pricing, once per stage of a partitioned candidate (search --devices).
+    case 'split':
+      return 10_000;
     // A lookup in a table read once.
     case 'table':
       return 10_000;

@@ -44,6 +44,7 @@ describe('an evaluator that hangs', () => {
     expect(defaultTimeoutMsPerCandidate({ kind: 'slow-test', costMs: 0 })).toBe(1000);
     expect(defaultTimeoutMsPerCandidate({ kind: 'slow-test', costMs: 50 })).toBe(5000);
     expect(defaultTimeoutMsPerCandidate({ kind: 'someone-elses' } as never)).toBe(10 * 60_000);
+    expect(defaultTimeoutMsPerCandidate({ kind: 'split' } as never)).toBe(10_000);
     // A command kills its own process group at its own limit: the shared one stands a minute behind it.
     expect(defaultTimeoutMsPerCandidate({ kind: 'command', timeoutMs: 3_600_000 } as never)).toBe(3_660_000);
     expect(defaultTimeoutMsPerCandidate({ kind: 'combined', parts: [{ kind: 'slow-test', costMs: 0 }, { kind: 'table' }] } as never)).toBe(10_000);
