@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
-import { lowerNb201 } from '../../core/lower-cnn.js';
+import { lowerMnasnet, lowerNb201 } from '../../core/lower-cnn.js';
+import { MNASNET_PRESETS } from '../../core/spaces/mnasnet.js';
 import { getDevice } from '../../hardware/devices.js';
 import { analyzeForward } from '../../hardware/roofline.js';
 import { captureConsole } from './console.js';
@@ -47,6 +48,22 @@ describe('hwnas split', () => {
     expect(llm).toMatch(/prefill: TTFT vs prompts\/s — frontier of \d+/);
     expect(llm).toMatch(/decode step: latency per token vs tokens\/s — frontier of \d+/);
     expect(llm).toMatch(/prefill and decode split separately/);
+  });
+
+  it('a profile file works as a device (a calibrated profile from hwnas calibrate): its stage is priced on that profile', async () => {
+    const d = tmp();
+    const board = join(d, 'board.json');
+    const pi = getDevice('raspberry-pi-5');
+    // Half the Pi's compute and a larger per-operator cost, as a calibration might find.
+    const profile = { ...pi, id: 'board', name: 'calibrated board', peakFlopsPerS: { fp32: pi.peakFlopsPerS.fp32! / 2 }, opOverheadS: 20e-6 };
+    writeFileSync(board, JSON.stringify(profile));
+    expect(await main(['split', '--model', 'mnasnet-a1', '--devices', `${board},rtx-4090`, '--json', '--all'])).toBe(0);
+    const out = JSON.parse(logs.join('\n'));
+    expect(out.devices).toEqual(['board', 'rtx-4090']);
+    const onBoard = out.links[0].partitions.find((p: { cuts: number[] }) => p.cuts[0] === out.units.length);
+    const ops = lowerMnasnet(MNASNET_PRESETS['mnasnet-a1']).ops;
+    expect(onBoard.prefill.latencyMs).toBeCloseTo(analyzeForward(ops, getDevice(board), 'fp32').latencyMs, 9);
+    expect(onBoard.prefill.latencyMs).toBeGreaterThan(analyzeForward(ops, pi, 'fp32').latencyMs);
   });
 
   it('takes one candidate of an exported study', async () => {
