@@ -119,7 +119,7 @@ export const command: Command = {
         genes.push(mnasnetGenes(preset));
       }
     }
-    if (genes.length + n === 0) throw new UsageError('--sample: 0 architectures to measure; give --sample 1 or more (or --reference, or --model)');
+    if (genes.length + n === 0) throw new UsageError(`--sample: 0 architectures to measure; give --sample 1 or more (or ${space.id === 'mnasnet' ? '--model' : '--reference'})`);
     const rng = createRng(seed);
     for (let i = 0; i < n; i++) genes.push(space.sample(rng));
     // Check every candidate before measuring anything.

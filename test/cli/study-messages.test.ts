@@ -82,6 +82,8 @@ describe('hwnas measure', () => {
     errors.length = 0;
     expect(await main(['measure', '--space', 'nb201', '--sample', '0', '--out', join(d, 'm.csv')])).toBe(2);
     expect(errors).toEqual(["--sample: 0 architectures to measure; give --sample 1 or more (or --reference)"]);
+    expect(await main(['measure', '--space', 'mnasnet', '--sample', '0', '--out', join(d, 'm.csv')])).toBe(2);
+    expect(errors.at(-1)).toBe('--sample: 0 architectures to measure; give --sample 1 or more (or --model)');
     expect(readdirSync(d)).toEqual([]);
   });
 });
