@@ -7,7 +7,9 @@ import { initTf } from '../hardware/tf-backend.js';
 import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices, shippedHelpTableFile, SHIPPED_HELP_META_FILE } from '../predictors/latency/data.js';
 import { ROOFLINE_REFERENCE_DEVICE } from '../predictors/latency/encode.js';
 import { predictGenesMs } from '../predictors/latency/evaluator.js';
-import { adapt, metaTrain, predictMs, prepareFeatures, selectRows } from '../predictors/latency/model.js';
+import { prepareFeatures, selectRows } from '../predictors/latency/features.js';
+import { metaTrain } from '../predictors/latency/meta-train.js';
+import { adapt, predictMs } from '../predictors/latency/model.js';
 import type { BenchResult } from './types.js';
 
 export async function run(): Promise<BenchResult[]> {
@@ -21,7 +23,7 @@ export async function run(): Promise<BenchResult[]> {
   const iterations = 40;
   const model = metaTrain({ table, features, referenceRows: ref, trainDevices: meta.split.metaTrain, validDevices: meta.split.metaValid, rooflineDevice: ROOFLINE_REFERENCE_DEVICE, config: { iterations, validEvery: 0 } });
   const refLat = ref.map((r) => table.latencyMs.pixel2[r]);
-  const adapted = adapt(model, { device: 'pixel2', referenceLatencyMs: refLat, x: selectRows(features.x, features.inputSize, ref), latencyMs: refLat });
+  const adapted = adapt(model, { device: 'pixel2', referenceLatencyMs: refLat, x: selectRows(features.x, features.inputSize, ref), latencyMs: refLat, method: 'meta-learned' });
   predictMs(adapted, features.x); // warm-up
   t = performance.now();
   const reps = 5;

@@ -45,7 +45,7 @@ thread — wasm with one thread, cpu — so that other programs' load does not e
 again, up to --max-rounds, and the quietest round is kept; --passes P measures the whole sample P times, one pass
 after another, and keeps each architecture's lowest median, so that bursts of load hit different ones). Spaces: nb201, fbnet, llm-local (decoders scaled to a
 small CPU), and the LLM spaces when their models fit (--max-params). --reference help adds HELP's 10 hardware-
-embedding architectures first (nb201, fbnet), as \`hwnas predictor adapt\` needs; --reference <dir> takes them from
+embedding architectures first (nb201, fbnet), which \`hwnas predictor adapt\` uses for the hardware embedding; --reference <dir> takes them from
 a trained predictor. --model measures published networks of the space first (mnasnet: ${Object.keys(MNASNET_PRESETS).join(', ')}); --sample defaults to 0 with it. The CSV has arch_str and latency_ms (the columns \`hwnas predictor adapt --samples\` reads),
 then the spread, rounds, stability and the backend, threads and machine of every figure. TensorFlow.js runs
 fp32: LLM candidates are measured in fp32 whatever precision they declare.`;

@@ -5,10 +5,17 @@ import { getDevice } from '../../hardware/devices.js';
 import { describeBackend, initTf } from '../../hardware/tf-backend.js';
 import { LATENCY_SPACES, LatencyDataError, loadHelpLatencyTable, loadHelpMeta, loadLatencySamples, rowsOfIndices, shippedHelpTableFile, type HelpSpaceMeta, type LatencySpaceId, type LatencyTable } from '../../predictors/latency/data.js';
 import { ROOFLINE_REFERENCE_DEVICE } from '../../predictors/latency/encode.js';
-import { evaluateDevices, HELP_QUERY, METHODS, type DeviceScore, type SetScore } from '../../predictors/latency/evaluation.js';
+import { evaluateDevices, HELP_QUERY, helpSamplePool, METHODS, type DeviceScore, type SetScore } from '../../predictors/latency/evaluation.js';
+import { computeRoofline, featurize, prepareFeatures } from '../../predictors/latency/features.js';
+import { EMBEDDING_KINDS } from '../../predictors/latency/hardware-embedding.js';
 import { loadModel, saveModel } from '../../predictors/latency/io.js';
-import { adapt, computeRoofline, featurize, metaTrain, prepareFeatures, type HelpModel } from '../../predictors/latency/model.js';
+import { measuredRows } from '../../predictors/latency/measurements.js';
+import { metaTrain } from '../../predictors/latency/meta-train.js';
+import { adapt, type HelpModel } from '../../predictors/latency/model.js';
+import { ENCODER_KINDS } from '../../predictors/latency/network.js';
 import { adaptedDir } from '../../predictors/latency/registry.js';
+import { ADAPT_METHODS, ruleFor } from '../../predictors/latency/selection.js';
+import { createRng } from '../../core/rng.js';
 import { choiceFlag, numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -18,10 +25,13 @@ import { checkOutputFolder, outputLine, writeOutputFolder, type FolderOutput } f
 const PREDICTOR_MARKER = 'model.json';
 
 const USAGE = `usage:
-  hwnas predictor meta-train --space nb201|fbnet --out <dir> [--data <csv>] [--meta <json>] [--devices a,b] [--valid-devices c,d] [--iterations 200] [--seed 0] [--json]
-  hwnas predictor adapt --predictor <dir> --device <name> --samples <csv> [--steps n] [--json]
-      (samples CSV: columns arch_str, latency_ms; must include the 10 reference architectures of the predictor)
-  hwnas predictor eval --predictor <dir> [--data <csv>] [--meta <json>] [--devices a,b] [--json]
+  hwnas predictor meta-train --space nb201|fbnet --out <dir> [--data <csv>] [--meta <json>] [--devices a,b] [--valid-devices c,d]
+        [--iterations 200] [--seed 0] [--encoder mlp|gcn] [--embedding log|help] [--second-order] [--json]
+  hwnas predictor adapt --predictor <dir> --device <name> --samples <csv> [--method ridge-only|ridge-prior|meta-learned] [--steps n] [--json]
+      (samples CSV: columns arch_str, latency_ms; measure the predictor's 10 reference architectures first — the
+       hardware embedding uses those present; the method defaults to the predictor's rule for that many samples)
+  hwnas predictor eval --predictor <dir> [--data <csv>] [--meta <json>] [--devices a,b] [--measurements 10] [--seed 0] [--json]
+      (--measurements n: the 10 reference architectures when n = 10; else a random n of them, or all 10 plus n − 10 others)
   Without --data, HELP's measured table of the space as shipped with hwnas (data/latency) and its device split.`;
 
 /** Turns data errors into one-line usage errors (exit 2, nothing written). */
@@ -67,10 +77,16 @@ async function metaTrainCmd(argv: readonly string[]): Promise<number> {
     'valid-devices': { type: 'string' },
     iterations: { type: 'string' },
     seed: { type: 'string' },
+    encoder: { type: 'string' },
+    embedding: { type: 'string' },
+    'second-order': { type: 'boolean' },
     out: { type: 'string' },
     json: { type: 'boolean' },
   });
   const space = choiceFlag('space', values.space, LATENCY_SPACES);
+  const encoder = choiceFlag('encoder', values.encoder, ENCODER_KINDS, 'mlp');
+  if (encoder === 'gcn' && space !== 'nb201') throw new UsageError(`--encoder gcn: the graph encoder is for nb201 cells; ${space} uses mlp`);
+  const embedding = choiceFlag('embedding', values.embedding, EMBEDDING_KINDS, 'log');
   if (!values.out) throw new UsageError('--out <dir> is required');
   const output: FolderOutput = { flag: 'out', path: values.out, marker: PREDICTOR_MARKER };
   checkOutputFolder(output);
@@ -96,13 +112,18 @@ async function metaTrainCmd(argv: readonly string[]): Promise<number> {
     trainDevices,
     validDevices,
     rooflineDevice: ROOFLINE_REFERENCE_DEVICE,
-    config: { seed, iterations },
+    config: { seed, iterations, encoder, embedding, secondOrder: values['second-order'] ?? false },
     log: values.json ? undefined : (line) => console.log(line),
   });
   const written = await writeOutputFolder(output, (dir) => saveModel(dir, model));
   const t = model.meta.training;
-  if (values.json) console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, out: values.out, space, trainDevices, validDevices, ...t }));
-  else console.log(`meta-trained ${space} predictor on ${trainDevices.length} devices in ${t.wallS.toFixed(1)} s (first-order Meta-SGD, best meta-valid iteration ${t.bestIteration}${t.bestValidSpearman === null ? '' : `, ρ ${t.bestValidSpearman.toFixed(3)}`}); ${outputLine(written, values.out)}`);
+  const rule = model.meta.rule.map((e) => ({ measurements: e.measurements, method: e.method }));
+  if (values.json) console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, out: values.out, space, trainDevices, validDevices, ...t, rule }));
+  else {
+    const order = model.meta.config.secondOrder ? 'second' : 'first';
+    console.log(`meta-trained ${space} predictor on ${trainDevices.length} devices in ${t.wallS.toFixed(1)} s (${order}-order Meta-SGD, ${encoder} encoder, best meta-valid iteration ${t.bestIteration}${t.bestValidSpearman === null ? '' : `, ρ ${t.bestValidSpearman.toFixed(3)}`}); ${outputLine(written, values.out)}`);
+    console.log(`default method by number of measurements (meta-validation devices): ${rule.map((e) => `${e.measurements}+ → ${e.method}`).join(', ')}`);
+  }
   return 0;
 }
 
@@ -111,10 +132,12 @@ async function adaptCmd(argv: readonly string[]): Promise<number> {
     predictor: { type: 'string' },
     device: { type: 'string' },
     samples: { type: 'string' },
+    method: { type: 'string' },
     steps: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (!values.predictor) throw new UsageError('--predictor <dir> is required (from hwnas predictor meta-train)');
+  const forced = values.method === undefined ? undefined : choiceFlag('method', values.method, ADAPT_METHODS);
   if (!values.device) throw new UsageError('--device <name> is required');
   if (!values.samples) throw new UsageError('--samples <csv> is required (columns arch_str, latency_ms)');
   const model: HelpModel = guard(() => loadModel(values.predictor!));
@@ -127,24 +150,26 @@ async function adaptCmd(argv: readonly string[]): Promise<number> {
   const samples = guard(() => loadLatencySamples(values.samples!, model.meta.space));
   const firstRow = new Map<string, number>();
   samples.genes.forEach((g, i) => firstRow.has(g.join('.')) || firstRow.set(g.join('.'), i));
+  // A reference architecture measured more than once counts once, with its first latency (as the embedding reads it).
   const referenceLatencyMs = model.meta.referenceGenes.map((g) => {
     const row = firstRow.get(g.join('.'));
-    if (row === undefined) {
-      const arch = samples.space === 'nb201' ? g.join(',') : g.join('-');
-      throw new UsageError(`${values.samples}: missing reference architecture (genes ${arch}); the hardware embedding needs all 10 reference architectures measured`);
-    }
-    return samples.latencyMs[row];
+    return row === undefined ? null : samples.latencyMs[row];
   });
+  const references = referenceLatencyMs.filter((v) => v !== null).length;
+  const method = forced ?? ruleFor(model.meta.rule, samples.genes.length).method;
   const backend = await initTf();
   const roofline = computeRoofline(model.meta.space, samples.genes, getDevice(model.meta.rooflineDevice));
   const x = featurize(model.meta.space, samples.genes, roofline, model.meta.featureStats, model.meta.sourceLuts);
-  const adapted = adapt(model, { device: values.device, referenceLatencyMs, x, latencyMs: samples.latencyMs, steps });
+  const adapted = adapt(model, { device: values.device, referenceLatencyMs, x, latencyMs: samples.latencyMs, method, steps });
   mkdirSync(dirname(dir), { recursive: true });
   const written = await writeOutputFolder(output, (tmp) => saveModel(tmp, adapted));
-  if (values.json) console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, device: values.device, samples: samples.genes.length, steps, out: dir }));
+  const taken = adapted.meta.adapted!.steps;
+  if (values.json) console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, device: values.device, samples: samples.genes.length, references, method, steps: taken, out: dir }));
   else {
     console.log(describeBackend(backend));
-    console.log(`adapted to ${values.device} from ${samples.genes.length} measured architectures (${steps} Meta-SGD steps + ridge head); ${outputLine(written, dir)}`);
+    const how = method === 'meta-learned' ? `meta-learned network, ${taken} Meta-SGD steps${model.meta.config.ridgeHead ? ' + ridge head' : ''}` : method === 'ridge-prior' ? 'ridge around the source devices’ mean weights' : 'ridge on the source devices’ lookup tables';
+    console.log(`adapted to ${values.device} from ${samples.genes.length} measured architectures, ${references} of the 10 references (${how}${forced ? '' : ', the predictor’s default for this many'}); ${outputLine(written, dir)}`);
+    if (references < 10) console.log(`note: ${10 - references} reference architecture(s) not measured; \`hwnas measure --space ${model.meta.space} --reference ${values.predictor}\` measures them first`);
   }
   return 0;
 }
@@ -155,9 +180,13 @@ async function evalCmd(argv: readonly string[]): Promise<number> {
     data: { type: 'string' },
     meta: { type: 'string' },
     devices: { type: 'string' },
+    measurements: { type: 'string' },
+    seed: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (!values.predictor) throw new UsageError('--predictor <dir> is required');
+  const measurements = numberFlag('measurements', values.measurements, 10, { integer: true, min: 1 });
+  const seed = numberFlag('seed', values.seed, 0, { integer: true, min: 0 });
   const model: HelpModel = guard(() => loadModel(values.predictor!));
   const space = model.meta.space;
   const data = values.data ?? shippedHelpTableFile(space);
@@ -170,13 +199,18 @@ async function evalCmd(argv: readonly string[]): Promise<number> {
   const backend = await initTf();
   const features = prepareFeatures(table, getDevice(model.meta.rooflineDevice), { referenceRows, lutDevices: [], stats: model.meta.featureStats, luts: model.meta.sourceLuts });
   const sourceDevices = [...model.meta.sourceDevices, ...model.meta.validDevices].filter((d) => table.latencyMs[d]);
-  const scores = evaluateDevices({ table, features, referenceRows, testDevices: devices, sourceDevices, model, seed: model.meta.config.seed, methods: METHODS, helpQuery: true });
+  // n = 10: the reference architectures (HELP's protocol); otherwise a seeded draw per device (measurements.ts).
+  const rng = createRng(`eval-${seed}`);
+  const pool = helpSamplePool(table);
+  const draws = new Map(devices.map((d) => [d, measurements === 10 ? referenceRows : guard(() => measuredRows(referenceRows, measurements, rng, pool))]));
+  const scores = evaluateDevices({ table, features, referenceRows, testDevices: devices, sourceDevices, model, seed, methods: METHODS, helpQuery: true, measured: (d) => draws.get(d)! });
   if (values.json) {
-    console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, space, scores }));
+    console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, space, measurements, scores }));
     return 0;
   }
   console.log(describeBackend(backend));
   const header = ['method'.padEnd(22), ...devices.map((d) => d.padStart(22))].join(' ');
+  const chosen = ruleFor(model.meta.rule, measurements).method;
   const table_ = (pick: (s: DeviceScore) => SetScore | undefined) => {
     console.log(header);
     for (const m of METHODS) {
@@ -188,7 +222,8 @@ async function evalCmd(argv: readonly string[]): Promise<number> {
       console.log([m.padEnd(22), ...cells].join(' '));
     }
   };
-  console.log(`Spearman ρ / MAPE % / within ±10%, 10 adaptation samples (the reference architectures), scored on the other ${table.genes.length - 10} architectures`);
+  const which = measurements === 10 ? 'the 10 reference architectures' : `seed ${seed}'s draw`;
+  console.log(`Spearman ρ / MAPE % / within ±10%, ${measurements} measurements (${which}), scored on the other ${table.genes.length - measurements} architectures; 'predictor' is what adapt uses by default here: ${chosen}`);
   table_((s) => s);
   console.log(`\nThe same predictions on HELP's own query set (indices ${HELP_QUERY.first}–${HELP_QUERY.first + HELP_QUERY.count - 1} less each device's ${100 * HELP_QUERY.trim}% fastest and slowest), as HELP's published figures:`);
   table_((s) => s.helpQuery);

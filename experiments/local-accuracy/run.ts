@@ -31,7 +31,10 @@ import { describeBackend, initTf } from '../../hardware/tf-backend.js';
 import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices, shippedHelpTableFile, SHIPPED_HELP_META_FILE } from '../../predictors/latency/data.js';
 import { ROOFLINE_REFERENCE_DEVICE } from '../../predictors/latency/encode.js';
 import { loadModel } from '../../predictors/latency/io.js';
-import { adapt, computeRoofline, featurize, metaTrain, predictMs, prepareFeatures, type HelpModel } from '../../predictors/latency/model.js';
+import { computeRoofline, featurize, prepareFeatures } from '../../predictors/latency/features.js';
+import { metaTrain } from '../../predictors/latency/meta-train.js';
+import { adapt, predictMs, type HelpModel } from '../../predictors/latency/model.js';
+import { ruleFor } from '../../predictors/latency/selection.js';
 import { mape, spearman, withinShare } from '../../predictors/latency/stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -200,7 +203,7 @@ for (const s of scores) lines.push(`| ${s.set} | ${s.method} | ${s.n} | ${s.spea
 const sl = stability(llmRows);
 const sc = stability(cellRows);
 lines.push('', `Stability (share of kept figures within the spread limit / median spread within a round / share re-measured / median gap between an architecture's passes / share measured after a quiet check passed): llm-local ${(100 * sl.stable).toFixed(0)}% / ${(100 * sl.medianSpread).toFixed(1)}% / ${(100 * sl.remeasured).toFixed(0)}% / ${(100 * sl.medianBetween).toFixed(1)}% / ${(100 * sl.quiet).toFixed(0)}%; nb201 ${(100 * sc.stable).toFixed(0)}% / ${(100 * sc.medianSpread).toFixed(1)}% / ${(100 * sc.remeasured).toFixed(0)}% / ${(100 * sc.medianBetween).toFixed(1)}% / ${(100 * sc.quiet).toFixed(0)}%.`);
-lines.push(`HELP predictor: ${values.predictor ? `loaded from ${values.predictor}` : `meta-trained here on HELP's meta-train devices, ${models.length} seed(s) × ${model.meta.training.iterations} iterations (${models.reduce((s, m) => s + m.meta.training.wallS, 0).toFixed(0)} s)`}; each adapted with the 10 reference cells measured here (hardware embedding + Meta-SGD steps + ridge head), predictions averaged in log space; Spearman ρ of each seed alone: ${helpSingle.map((r) => r.toFixed(3)).join(', ')}.`);
+lines.push(`HELP predictor: ${values.predictor ? `loaded from ${values.predictor}` : `meta-trained here on HELP's meta-train devices, ${models.length} seed(s) × ${model.meta.training.iterations} iterations (${models.reduce((s, m) => s + m.meta.training.wallS, 0).toFixed(0)} s)`}; each adapted with the 10 reference cells measured here by the method its rule picks for 10 measurements (${models.map((m) => ruleFor(m.meta.rule, 10).method).join(', ')}), predictions averaged in log space; Spearman ρ of each seed alone: ${helpSingle.map((r) => r.toFixed(3)).join(', ')}.`);
 lines.push(`Wall time: ${elapsed()}.`);
 mkdirSync(values.out!, { recursive: true });
 const csv = (rows: Row[], predicted: Record<string, (i: number) => number>) =>

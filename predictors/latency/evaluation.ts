@@ -1,17 +1,23 @@
 /**
- * Evaluation on HELP's protocol: for each meta-test device, the 10 hardware-embedding architectures are the only
- * measurements (hardware embedding and adaptation samples); every other architecture of the table is scored.
- * Baselines on the same split: FLOPs proxy, pure roofline proxy, most similar source device (chosen by the 10
- * samples) and a plain MLP trained on the 10 samples.
+ * Evaluation on HELP's protocol: each test device has measured some architectures (default: the 10 hardware-embedding
+ * architectures; measurements.ts draws other counts); every other architecture of the table is scored.
+ * Methods: the predictor as `adapt` uses it by default ('predictor': its rule at this count), each adaptation method
+ * forced ('meta-learned', 'ridge-only', 'ridge-prior'), and baselines on the same measurements: FLOPs proxy, pure
+ * roofline proxy, most similar source device (chosen by the measurements) and a plain MLP trained on them.
  */
 import type { LatencyTable } from './data.js';
-import { adapt, predictMs, trainPlainMlp, type HelpModel, type PreparedFeatures } from './model.js';
-import { deviceNormalisation, denormaliseLatency, normaliseLatency } from './normalise.js';
-import { applyRidge, fitRidge } from './ridge.js';
+import { selectRows, type PreparedFeatures } from './features.js';
+import { referenceLatencies } from './measurements.js';
+import { adapt, predictMs, type HelpModel } from './model.js';
+import { trainPlainMlp } from './plain-mlp.js';
+import { ruleFor, type AdaptMethod } from './selection.js';
 import { fitLine, mape, pearson, spearman, withinShare } from './stats.js';
 
-export const METHODS = ['help-meta-sgd', 'ridge-only', 'flops', 'roofline', 'most-similar-device', 'plain-mlp'] as const;
+export const METHODS = ['predictor', 'meta-learned', 'ridge-only', 'ridge-prior', 'flops', 'roofline', 'most-similar-device', 'plain-mlp'] as const;
 export type Method = (typeof METHODS)[number];
+
+/** Measurements the most-similar-device baseline needs to correlate devices at all. */
+const MIN_SIMILARITY_SAMPLES = 3;
 
 export interface SetScore {
   readonly spearman: number;
@@ -23,7 +29,8 @@ export interface SetScore {
 export interface DeviceScore extends SetScore {
   readonly method: Method;
   readonly device: string;
-  /** For most-similar-device: the source device chosen. */
+  readonly measurements: number;
+  /** For most-similar-device: the source device chosen; for predictor: the adaptation method its rule chose. */
   readonly chosen?: string;
   /** The same predictions scored on HELP's own query set of the device (helpQueryRows), when asked for. */
   readonly helpQuery?: SetScore;
@@ -45,15 +52,13 @@ export function helpQueryRows(table: LatencyTable, device: string): number[] {
   return sorted.slice(Math.floor(rows.length * HELP_QUERY.trim), Math.floor(rows.length * (1 - HELP_QUERY.trim))).map((x) => x.row);
 }
 
-function setScore(predicted: ArrayLike<number>, actual: ArrayLike<number>): SetScore {
-  return { spearman: spearman(predicted, actual), mapePct: mape(predicted, actual), within10: withinShare(predicted, actual, 0.1) };
+/** Rows HELP draws its extra adaptation samples from (indices below the query set: loader.py's meta-train pool). */
+export function helpSamplePool(table: LatencyTable): number[] {
+  return table.index.map((v, row) => ({ v, row })).filter(({ v }) => v < HELP_QUERY.first).map(({ row }) => row);
 }
 
-function rowsX(features: PreparedFeatures, rows: readonly number[]): Float32Array {
-  const k = features.inputSize;
-  const out = new Float32Array(rows.length * k);
-  rows.forEach((r, i) => out.set(features.x.subarray(r * k, (r + 1) * k), i * k));
-  return out;
+function setScore(predicted: ArrayLike<number>, actual: ArrayLike<number>): SetScore {
+  return { spearman: spearman(predicted, actual), mapePct: mape(predicted, actual), within10: withinShare(predicted, actual, 0.1) };
 }
 
 export interface EvaluateInput {
@@ -66,67 +71,74 @@ export interface EvaluateInput {
   readonly model?: HelpModel;
   readonly methods?: readonly Method[];
   readonly seed: number;
-  readonly ridgeLambda?: number;
+  /** Rows measured on a device (default: the reference architectures). */
+  readonly measured?: (device: string) => readonly number[];
   /** Plain-MLP baseline training. */
   readonly plainSteps?: number;
-  /** Also score each device on HELP's query set (helpQueryRows; reference architectures excluded). */
+  /** Also score each device on HELP's query set (helpQueryRows; measured architectures excluded). */
   readonly helpQuery?: boolean;
 }
 
 export function evaluateDevices(input: EvaluateInput): DeviceScore[] {
   const { table, features, referenceRows } = input;
   const methods = input.methods ?? METHODS;
-  const refSet = new Set(referenceRows);
-  const testRows = Array.from({ length: table.genes.length }, (_, i) => i).filter((i) => !refSet.has(i));
-  const xTest = rowsX(features, testRows);
-  const xRef = rowsX(features, referenceRows);
-  const position = new Map(testRows.map((r, i) => [r, i]));
+  const width = features.inputSize;
   const out: DeviceScore[] = [];
   for (const device of input.testDevices) {
     const lat = table.latencyMs[device];
     if (!lat) throw new Error(`unknown device '${device}'`);
+    const measured = input.measured?.(device) ?? referenceRows;
+    const n = measured.length;
+    const measuredSet = new Set(measured);
+    const testRows = Array.from({ length: table.genes.length }, (_, i) => i).filter((i) => !measuredSet.has(i));
+    const position = new Map(testRows.map((r, i) => [r, i]));
     // Positions in testRows of HELP's query set, to score the same predictions on it.
     const queryAt = input.helpQuery ? helpQueryRows(table, device).filter((r) => position.has(r)).map((r) => position.get(r)!) : [];
-    const score = (method: Method, device: string, predicted: ArrayLike<number>, actual: ArrayLike<number>, chosen?: string): DeviceScore => ({
+    const actual = testRows.map((r) => lat[r]);
+    const score = (method: Method, predicted: ArrayLike<number>, chosen?: string): DeviceScore => ({
       method,
       device,
+      measurements: n,
       ...setScore(predicted, actual),
       ...(chosen ? { chosen } : {}),
       ...(input.helpQuery ? { helpQuery: setScore(queryAt.map((i) => predicted[i]), queryAt.map((i) => actual[i])) } : {}),
     });
-    const refLat = referenceRows.map((r) => lat[r]);
-    const actual = testRows.map((r) => lat[r]);
-    // Proxies: rank by the proxy; latency in ms from a line fitted on the 10 samples.
+    const measuredLat = measured.map((r) => lat[r]);
+    const xMeasured = selectRows(features.x, width, measured);
+    const refLat = referenceLatencies(referenceRows, measured, lat);
+    let xTest: Float32Array | undefined;
+    const testX = () => (xTest ??= selectRows(features.x, width, testRows));
+    const adapted = new Map<AdaptMethod, Float64Array>();
+    const predictWith = (method: AdaptMethod) => {
+      if (!adapted.has(method)) adapted.set(method, predictMs(adapt(input.model!, { device, referenceLatencyMs: refLat, x: xMeasured, latencyMs: measuredLat, method }), testX()));
+      return adapted.get(method)!;
+    };
+    // Proxies: rank by the proxy; latency in ms from a line fitted on the measurements (through the origin with one).
     const proxy = (method: Method, values: (r: number) => number) => {
-      const line = fitLine(referenceRows.map(values), refLat);
-      out.push(score(method, device, testRows.map((r) => line.a * values(r) + line.b), actual));
+      const line = n >= 2 ? fitLine(measured.map(values), measuredLat) : { a: measuredLat[0] / values(measured[0]), b: 0 };
+      out.push(score(method, testRows.map((r) => line.a * values(r) + line.b)));
     };
     for (const method of methods) {
-      if (method === 'help-meta-sgd') {
-        if (!input.model) continue;
-        const adapted = adapt(input.model, { device, referenceLatencyMs: refLat, x: xRef, latencyMs: refLat });
-        out.push(score(method, device, predictMs(adapted, xTest), actual));
-      } else if (method === 'ridge-only') {
-        // Ablation: the closed-form head alone, without the meta-learned network.
-        const norm = deviceNormalisation(refLat);
-        const w = fitRidge(table.space, xRef, features.inputSize, refLat.map((v) => normaliseLatency(v, norm)), input.ridgeLambda ?? input.model?.meta.config.ridgeLambda ?? 0.1);
-        out.push(score(method, device, Array.from(applyRidge(table.space, xTest, features.inputSize, w), (z) => denormaliseLatency(z, norm)), actual));
-      } else if (method === 'flops') proxy(method, (r) => features.roofline[r].flops);
+      if (method === 'predictor' && input.model) {
+        const choice = ruleFor(input.model.meta.rule, n).method;
+        out.push(score(method, predictWith(choice), choice));
+      } else if ((method === 'meta-learned' || method === 'ridge-only' || method === 'ridge-prior') && input.model) out.push(score(method, predictWith(method)));
+      else if (method === 'flops') proxy(method, (r) => features.roofline[r].flops);
       else if (method === 'roofline') proxy(method, (r) => features.roofline[r].rooflineS);
-      else if (method === 'most-similar-device') {
-        // Choose by Pearson correlation of log latencies on the 10 samples; map with a line in log space.
+      else if (method === 'most-similar-device' && n >= MIN_SIMILARITY_SAMPLES) {
+        // Choose by Pearson correlation of log latencies on the measurements; map with a line in log space.
         let best = { device: '', r: -Infinity };
         for (const src of input.sourceDevices) {
           const s = table.latencyMs[src];
-          const r = pearson(referenceRows.map((i) => Math.log(s[i])), refLat.map(Math.log));
+          const r = pearson(measured.map((i) => Math.log(s[i])), measuredLat.map(Math.log));
           if (r > best.r) best = { device: src, r };
         }
         const s = table.latencyMs[best.device];
-        const line = fitLine(referenceRows.map((i) => Math.log(s[i])), refLat.map(Math.log));
-        out.push(score(method, device, testRows.map((r) => Math.exp(line.a * Math.log(s[r]) + line.b)), actual, best.device));
+        const line = fitLine(measured.map((i) => Math.log(s[i])), measuredLat.map(Math.log));
+        out.push(score(method, testRows.map((r) => Math.exp(line.a * Math.log(s[r]) + line.b)), best.device));
       } else if (method === 'plain-mlp') {
-        const predict = trainPlainMlp(features.inputSize, xRef, refLat, refLat, { seed: input.seed, steps: input.plainSteps ?? 300, lr: 1e-3 });
-        out.push(score(method, device, predict(xTest), actual));
+        const predict = trainPlainMlp(width, xMeasured, measuredLat, refLat, { seed: input.seed, steps: input.plainSteps ?? 300, lr: 1e-3 });
+        out.push(score(method, predict(testX())));
       }
     }
   }

@@ -7,7 +7,8 @@ import { FBNET_BLOCKS, NB201_OPS, type Architecture } from '../../core/architect
 import type { Genes } from '../../core/space.js';
 import { getDevice } from '../../hardware/devices.js';
 import { initTf } from '../../hardware/tf-backend.js';
-import { computeRoofline, featurize, predictMs, type HelpModel } from './model.js';
+import { computeRoofline, featurize } from './features.js';
+import { predictMs, type HelpModel } from './model.js';
 import { LatencyPredictorRegistry } from './registry.js';
 
 export type LatencyEvaluation = { readonly ok: true; readonly metrics: Readonly<Record<string, number>> } | { readonly ok: false; readonly error: string };

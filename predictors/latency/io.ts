@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { LatencyDataError } from './data.js';
 import type { HelpModel, HelpModelMeta } from './model.js';
-import { paramSpecs } from './network.js';
+import { REFERENCE_COUNT, EMBEDDING_KINDS } from './hardware-embedding.js';
+import { ENCODER_KINDS, paramSpecs } from './network.js';
+import { ADAPT_METHODS } from './selection.js';
 
 const manifestSchema = z.object({
   format: z.literal('hwnas-help-latency'),
@@ -22,30 +24,47 @@ const manifestSchema = z.object({
     .length(1),
 });
 
+const normalisationSchema = z.object({ logMean: z.number(), logStd: z.number().positive() });
+
 const lutSchema = z.object({
   device: z.string(),
   weights: z.array(z.number()),
-  normalisation: z.object({ logMean: z.number(), logStd: z.number(), logMin: z.number(), logMax: z.number() }),
+  normalisation: normalisationSchema,
 });
+
+const METHOD = z.enum(ADAPT_METHODS);
 
 const metaSchema = z.looseObject({
   format: z.literal('hwnas-help-latency'),
-  version: z.literal(1),
+  version: z.literal(2, { error: 'version: this predictor was saved by an older hwnas (format 1); run `hwnas predictor meta-train` again' }),
   space: z.enum(['nb201', 'fbnet']),
-  shape: z.object({ inputSize: z.number().int().positive(), archHidden: z.number().int().positive(), hwHidden: z.number().int().positive(), headHidden: z.number().int().positive() }),
+  shape: z.object({
+    inputSize: z.number().int().positive(),
+    encoder: z.enum(ENCODER_KINDS),
+    archInputSize: z.number().int().positive(),
+    archHidden: z.number().int().positive(),
+    hwHidden: z.number().int().positive(),
+    headHidden: z.number().int().positive(),
+    skip: z.boolean(),
+  }),
   featureStats: z.object({ mean: z.array(z.number()).length(4), std: z.array(z.number()).length(4) }),
   sourceLuts: z.array(lutSchema),
-  referenceGenes: z.array(z.array(z.number().int().nonnegative())).length(10),
+  referenceGenes: z.array(z.array(z.number().int().nonnegative())).length(REFERENCE_COUNT),
   rooflineDevice: z.string(),
   sourceDevices: z.array(z.string()),
   validDevices: z.array(z.string()),
-  config: z.looseObject({ innerSteps: z.number().int().nonnegative(), ridgeLambda: z.number().nonnegative() }),
+  config: z.looseObject({ innerSteps: z.number().int().nonnegative(), embedding: z.enum(EMBEDDING_KINDS), ridgeHead: z.boolean(), secondOrder: z.boolean() }),
+  spreadPrior: z.object({ logStd: z.number().positive(), weight: z.number().nonnegative() }),
+  ridgePrior: z.array(z.number()),
+  penalties: z.array(z.object({ measurements: z.number().int().positive(), ridgeOnly: z.number().nonnegative(), ridgePrior: z.number().nonnegative() })).min(1),
+  rule: z.array(z.object({ measurements: z.number().int().positive(), method: METHOD, validSpearman: z.record(z.string(), z.number()) })).min(1),
   adapted: z
     .object({
       name: z.string(),
-      referenceLatencyMs: z.array(z.number().positive()).length(10),
-      normalisation: lutSchema.shape.normalisation,
+      referenceLatencyMs: z.array(z.number().positive().nullable()).length(REFERENCE_COUNT),
+      normalisation: normalisationSchema,
       samples: z.number().int().positive(),
+      method: METHOD,
       steps: z.number().int().nonnegative(),
       ridge: z.array(z.number()),
     })

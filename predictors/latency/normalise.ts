@@ -1,30 +1,38 @@
 /**
- * Per-device normalisation, computed only from the latencies of HELP's 10 reference architectures on that device —
- * which are exactly what is measured on an unseen device — so training and adaptation see the same scales.
+ * Per-device normalisation of latency targets: z = (log latencyMs − logMean) / logStd, from the latencies measured
+ * on that device only — on an unseen device that is all there is, so training and adaptation see the same scales.
+ * With few measurements the spread is shrunk toward a prior spread (the source devices' typical one): one or two
+ * latencies say nothing reliable about how widely a device's latencies vary.
  */
 export interface DeviceNormalisation {
-  /** Mean and standard deviation of log(latencyMs) over the reference architectures. */
+  /** Mean and (shrunk) standard deviation of log(latencyMs) over the measured architectures. */
   readonly logMean: number;
   readonly logStd: number;
-  /** Min and max of log(latencyMs) over the reference architectures (for the hardware embedding). */
-  readonly logMin: number;
-  readonly logMax: number;
 }
 
-/** Below this the reference latencies are treated as equal (guards division by ~0). */
+/** A prior on the log-latency spread and its weight in pseudo-measurements (a conjugate prior on the variance). */
+export interface SpreadPrior {
+  readonly logStd: number;
+  readonly weight: number;
+}
+
+/** Pseudo-measurements the prior spread counts for: it dominates at 1–2 measurements and fades by 10. */
+export const SPREAD_PRIOR_WEIGHT = 2;
+
+/** Below this the spread is treated as zero (guards division by ~0). */
 const MIN_LOG_SPREAD = 1e-3;
 
-export function deviceNormalisation(referenceLatencyMs: ArrayLike<number>): DeviceNormalisation {
-  const logs = Array.from(referenceLatencyMs, (v) => Math.log(v));
+/**
+ * logStd² = (Σ (log L − mean)² + w · s0²) / (n − 1 + w) with prior spread s0 and weight w; without a prior, the plain
+ * population standard deviation (the source devices' lookup tables, whose measurements are all known).
+ */
+export function deviceNormalisation(latencyMs: ArrayLike<number>, prior?: SpreadPrior): DeviceNormalisation {
+  const logs = Array.from(latencyMs, (v) => Math.log(v));
+  if (logs.length === 0) throw new Error('deviceNormalisation: no latencies');
   const logMean = logs.reduce((s, v) => s + v, 0) / logs.length;
-  const logStd = Math.max(MIN_LOG_SPREAD, Math.sqrt(logs.reduce((s, v) => s + (v - logMean) ** 2, 0) / logs.length));
-  return { logMean, logStd, logMin: Math.min(...logs), logMax: Math.max(...logs) };
-}
-
-/** HELP's hardware embedding: the reference latencies, min–max normalised (on a log scale here). */
-export function hardwareEmbedding(referenceLatencyMs: ArrayLike<number>, n = deviceNormalisation(referenceLatencyMs)): number[] {
-  const span = Math.max(MIN_LOG_SPREAD, n.logMax - n.logMin);
-  return Array.from(referenceLatencyMs, (v) => (Math.log(v) - n.logMin) / span);
+  const ss = logs.reduce((s, v) => s + (v - logMean) ** 2, 0);
+  const variance = prior ? (ss + prior.weight * prior.logStd ** 2) / (logs.length - 1 + prior.weight) : ss / logs.length;
+  return { logMean, logStd: Math.max(MIN_LOG_SPREAD, Math.sqrt(variance)) };
 }
 
 export function normaliseLatency(latencyMs: number, n: DeviceNormalisation): number {

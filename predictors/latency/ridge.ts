@@ -2,6 +2,9 @@
  * The closed-form part of adaptation: ridge regression of normalised latency on the low-dimensional tail of the
  * encoding (per-choice counts and the source devices' lookup-table features). With 10 samples this pins down how a
  * new device weighs the source devices; the meta-learned network then predicts what the ridge misses.
+ * With a prior (the source devices' mean weights, `ridgePrior`), the penalty pulls the weights toward it instead of
+ * toward zero — closed-form meta-learning "around a common mean" (Denevi et al., NeurIPS 2018): with one measurement
+ * the prediction is the average source device's, and more measurements move it toward the new device.
  */
 import type { LatencySpaceId } from './data.js';
 import { choicesPerGene, genesPerArch } from './encode.js';
@@ -23,8 +26,17 @@ function psi(x: Float32Array, row: number, inputSize: number, layout: ReturnType
   return out;
 }
 
-/** Ridge weights [intercept, counts…, luts…]; the intercept is not penalised. */
-export function fitRidge(space: LatencySpaceId, x: Float32Array, inputSize: number, z: ArrayLike<number>, lambda: number): number[] {
+/**
+ * Ridge weights [intercept, counts…, luts…] minimising Σ (z − ψ·w)² + λ |w − prior|² over all but the intercept,
+ * which is not penalised. No prior: shrink toward zero.
+ */
+export function fitRidge(space: LatencySpaceId, x: Float32Array, inputSize: number, z: ArrayLike<number>, lambda: number, prior?: readonly number[]): number[] {
+  if (prior) {
+    // w = prior + v, v the ridge toward zero on what the prior leaves unexplained.
+    const fit = applyRidge(space, x, inputSize, prior);
+    const v = fitRidge(space, x, inputSize, Float64Array.from(fit, (f, i) => z[i] - f), lambda);
+    return v.map((vi, i) => vi + prior[i]);
+  }
   const layout = ridgeLayout(space, inputSize);
   const k = 1 + layout.counts + layout.luts;
   const ata = new Float64Array(k * k);
@@ -41,8 +53,14 @@ export function fitRidge(space: LatencySpaceId, x: Float32Array, inputSize: numb
   return Array.from(choleskySolve(ata, aty, k));
 }
 
+export function ridgeWidth(space: LatencySpaceId, inputSize: number): number {
+  const layout = ridgeLayout(space, inputSize);
+  return 1 + layout.counts + layout.luts;
+}
+
 export function applyRidge(space: LatencySpaceId, x: Float32Array, inputSize: number, w: readonly number[]): Float64Array {
   const layout = ridgeLayout(space, inputSize);
+  if (w.length !== 1 + layout.counts + layout.luts) throw new Error(`ridge: ${w.length} weights for ${1 + layout.counts + layout.luts} features`);
   const rows = x.length / inputSize;
   const out = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -50,7 +50,6 @@ describe('hwnas predictor', () => {
     const cases: [string, string[], RegExp][] = [
       ['unknown.csv', [...good, '|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|,3'], /unknown\.csv: row 11: arch_str: node 1: unknown operation 'conv'/],
       ['zero.csv', [good[0].replace(/,[^,]+$/, ',0'), ...good.slice(1)], /zero\.csv: row 1: latency_ms: latency must be > 0/],
-      ['missing-ref.csv', good.slice(1), /missing-ref\.csv: missing reference architecture/],
     ];
     for (const [name, rows, message] of cases) {
       expect(await main(['predictor', 'adapt', '--predictor', out, '--device', 'e', '--samples', samples(name, rows)])).toBe(2);
@@ -71,11 +70,12 @@ describe('hwnas predictor', () => {
     expect(await main(['predictor', 'eval', '--predictor', out, '--data', data, '--devices', 'e', '--json'])).toBe(0);
     const report = JSON.parse(String(log.mock.calls.at(-1)?.[0]));
     expect(report.backend).toMatch(/wasm|tensorflow|cpu/);
-    const ours = report.scores.find((s: { method: string }) => s.method === 'help-meta-sgd');
+    const ours = report.scores.find((s: { method: string }) => s.method === 'predictor');
     expect(ours.spearman).toBeGreaterThan(0.9);
     expect(await main(['predictor', 'eval', '--predictor', out, '--data', data, '--devices', 'e'])).toBe(0);
     const text = log.mock.calls.map((c) => String(c[0])).join('\n');
-    expect(text).toMatch(/help-meta-sgd\s+0\.9\d\d \/ /);
+    expect(text).toMatch(/predictor\s+0\.9\d\d \/ /);
+    expect(text).toMatch(/'predictor' is what adapt uses by default here: (ridge-only|ridge-prior|meta-learned)/);
     expect(text).toMatch(/HELP's own query set/);
   });
 
@@ -86,6 +86,20 @@ describe('hwnas predictor', () => {
     // HELP's default NAS-Bench-201 split (Lee et al. 2021): 9 meta-train devices, 4 meta-valid.
     expect(report.trainDevices).toEqual(['1080ti_1', '1080ti_32', '1080ti_256', 'silver_4114', 'silver_4210r', 'samsung_a50', 'pixel3', 'essential_ph_1', 'samsung_s7']);
     expect(report.validDevices).toEqual(['titanx_1', 'titanx_32', 'titanx_256', 'gold_6240']);
+  });
+
+  it('adapt takes fewer than 10 samples: the embedding uses the references present, the method is the rule for that count', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const file = samples('e3.csv', genes.slice(2, 5).map((g) => `${formatNb201ArchStr(g)},${lat('e', g)}`));
+    expect(await main(['predictor', 'adapt', '--predictor', out, '--device', 'e3', '--samples', file, '--json'])).toBe(0);
+    const report = JSON.parse(String(log.mock.calls.at(-1)?.[0]));
+    const rule = JSON.parse(readFileSync(join(out, 'metadata.json'), 'utf8')).rule as { measurements: number; method: string }[];
+    expect(report).toMatchObject({ samples: 3, references: 3, method: rule.find((e) => e.measurements === 3)!.method });
+    expect(await main(['predictor', 'adapt', '--predictor', out, '--device', 'e3', '--samples', file, '--method', 'ridge-only', '--json'])).toBe(0);
+    expect(JSON.parse(String(log.mock.calls.at(-1)?.[0]))).toMatchObject({ method: 'ridge-only', steps: 0 });
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(await main(['predictor', 'adapt', '--predictor', out, '--device', 'e3', '--samples', file, '--method', 'magic'])).toBe(2);
+    expect(err.mock.calls.at(-1)?.[0]).toMatch(/--method/);
   });
 
   it('eval names an unknown device', async () => {

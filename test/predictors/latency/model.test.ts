@@ -12,7 +12,10 @@ import { evaluateDevices } from '../../../predictors/latency/evaluation.js';
 import { createLatencyEvaluator, loadLatencyEvaluator, predictGenesMs } from '../../../predictors/latency/evaluator.js';
 import { loadModel, saveModel } from '../../../predictors/latency/io.js';
 import { fitLut, lutPredictMs } from '../../../predictors/latency/luts.js';
-import { adapt, metaTrain, prepareFeatures, selectRows, type HelpModel } from '../../../predictors/latency/model.js';
+import { prepareFeatures, selectRows } from '../../../predictors/latency/features.js';
+import { metaTrain } from '../../../predictors/latency/meta-train.js';
+import { adapt, predictMs, type HelpModel } from '../../../predictors/latency/model.js';
+import { spearman } from '../../../predictors/latency/stats.js';
 import { LatencyPredictorRegistry } from '../../../predictors/latency/registry.js';
 import type { Evaluator } from '../../../search/evaluate/evaluator.js';
 import { createEvaluator } from '../../../search/evaluate/registry.js';
@@ -66,11 +69,32 @@ describe('source lookup tables', () => {
 
 describe('meta-learned latency predictor', () => {
   it('adapts to an unseen device from its 10 reference architectures and ranks the rest correctly', () => {
-    const scores = evaluateDevices({ table, features: prepareFeatures(table, getDevice('raspberry-pi-5'), { referenceRows: REF, lutDevices: [], stats: model.meta.featureStats, luts: model.meta.sourceLuts }), referenceRows: REF, testDevices: ['e'], sourceDevices: ['a', 'b', 'c', 'd'], model, seed: 0, methods: ['help-meta-sgd', 'flops'] });
-    const ours = scores.find((s) => s.method === 'help-meta-sgd')!;
+    const scores = evaluateDevices({ table, features: prepareFeatures(table, getDevice('raspberry-pi-5'), { referenceRows: REF, lutDevices: [], stats: model.meta.featureStats, luts: model.meta.sourceLuts }), referenceRows: REF, testDevices: ['e'], sourceDevices: ['a', 'b', 'c', 'd'], model, seed: 0, methods: ['meta-learned', 'flops'] });
+    const ours = scores.find((s) => s.method === 'meta-learned')!;
     // e's costs are a mix of the sources' profiles: the ridge head over their tables should nearly recover it.
     expect(ours.spearman).toBeGreaterThan(0.95);
     expect(ours.within10).toBeGreaterThan(0.8);
+  });
+
+  it('with one measurement only the methods with a prior rank at all; the rule and penalties are chosen per count', () => {
+    const features = prepareFeatures(table, getDevice('raspberry-pi-5'), { referenceRows: REF, lutDevices: [], stats: model.meta.featureStats, luts: model.meta.sourceLuts });
+    const one = [REF[4]];
+    const refLat = REF.map((r) => (r === REF[4] ? table.latencyMs.e[r] : null));
+    const scored = Array.from({ length: 100 }, (_, i) => 100 + i);
+    const xScored = selectRows(features.x, features.inputSize, scored);
+    const rho = (method: 'ridge-only' | 'ridge-prior' | 'meta-learned') =>
+      spearman(predictMs(adapt(model, { device: 'e', referenceLatencyMs: refLat, x: selectRows(features.x, features.inputSize, one), latencyMs: [table.latencyMs.e[REF[4]]], method }), xScored), scored.map((r) => table.latencyMs.e[r]));
+    // Ridge toward zero from one point: a constant, no ranking (ρ of a constant is 0 here).
+    expect(rho('ridge-only')).toBe(0);
+    // Device e is a mix of the sources' cost profiles: the source devices' mean ranks it well.
+    expect(rho('ridge-prior')).toBeGreaterThan(0.9);
+    expect(model.meta.rule.map((e) => e.measurements)).toEqual([1, 3, 5, 10, 20]);
+    expect(model.meta.penalties.map((e) => e.measurements)).toEqual([1, 3, 5, 10, 20]);
+    // The default at one measurement is never the prior-less ridge, which cannot rank from one point.
+    expect(model.meta.rule[0].method).not.toBe('ridge-only');
+    const adapted = adapt(model, { device: 'e', referenceLatencyMs: refLat, x: selectRows(features.x, features.inputSize, one), latencyMs: [table.latencyMs.e[REF[4]]] });
+    expect(adapted.meta.adapted!.method).toBe(model.meta.rule[0].method);
+    expect(adapted.meta.adapted!.referenceLatencyMs.filter((v) => v !== null)).toHaveLength(1);
   });
 
   it('is reproducible from its seed', () => {
