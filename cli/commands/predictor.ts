@@ -167,7 +167,7 @@ async function adaptCmd(argv: readonly string[]): Promise<number> {
   if (values.json) console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, device: values.device, samples: samples.genes.length, references, method, steps: taken, out: dir }));
   else {
     console.log(describeBackend(backend));
-    const how = method === 'meta-learned' ? `meta-learned network, ${taken} Meta-SGD steps${model.meta.config.ridgeHead ? ' + ridge head' : ''}` : method === 'ridge-prior' ? 'ridge around the source devices’ mean weights' : 'ridge on the source devices’ lookup tables';
+    const how = method === 'meta-learned' ? `meta-learned network, ${taken} Meta-SGD steps${model.meta.config.ridgeHead === 'none' ? '' : model.meta.config.ridgeHead === 'residual' ? ' on the ridge head' : ' + correcting ridge'}` : method === 'ridge-prior' ? 'ridge around the source devices’ mean weights' : 'ridge on the source devices’ lookup tables';
     console.log(`adapted to ${values.device} from ${samples.genes.length} measured architectures, ${references} of the 10 references (${how}${forced ? '' : ', the predictor’s default for this many'}); ${outputLine(written, dir)}`);
     if (references < 10) console.log(`note: ${10 - references} reference architecture(s) not measured; \`hwnas measure --space ${model.meta.space} --reference ${values.predictor}\` measures them first`);
   }

@@ -48,12 +48,13 @@ const plainAt = new Set(values['plain-mlp']!.split(',').filter(Boolean).map(Numb
 /** Meta-learned variants: ours, each of HELP's choices on top of ours, and HELP's choices together. */
 const VARIANTS: Record<string, { label: string; config: (space: LatencySpaceId) => Partial<MetaTrainConfig> | null }> = {
   ours: { label: 'ours: MLP on features + LUTs, log embedding, 1st-order Meta-SGD, ridge head', config: () => ({}) },
+  'ours-correction': { label: 'ours, network first and the ridge correcting it (trained through the ridge)', config: () => ({ ridgeHead: 'correction' }) },
   'ours-gcn': { label: 'ours with HELP’s graph encoder', config: (s) => (s === 'nb201' ? { encoder: 'gcn' } : null) },
   'ours-help-embedding': { label: 'ours with HELP’s hardware embedding (linear min–max)', config: () => ({ embedding: 'help' }) },
   'ours-2nd-order': { label: 'ours with second-order Meta-SGD', config: () => ({ secondOrder: true }) },
   help: {
     label: 'HELP’s choices: GCN (nb201) / MLP on one-hot (fbnet), linear embedding, 2nd-order, no ridge head, no LUTs in the encoder',
-    config: (s) => ({ encoder: s === 'nb201' ? 'gcn' : 'mlp', archInput: 'onehot', skip: false, embedding: 'help', secondOrder: true, ridgeHead: false }),
+    config: (s) => ({ encoder: s === 'nb201' ? 'gcn' : 'mlp', archInput: 'onehot', skip: false, embedding: 'help', secondOrder: true, ridgeHead: 'none' }),
   },
 };
 const variants = values.variants!.split(',');

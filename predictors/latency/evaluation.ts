@@ -113,9 +113,12 @@ export function evaluateDevices(input: EvaluateInput): DeviceScore[] {
       if (!adapted.has(method)) adapted.set(method, predictMs(adapt(input.model!, { device, referenceLatencyMs: refLat, x: xMeasured, latencyMs: measuredLat, method }), testX()));
       return adapted.get(method)!;
     };
-    // Proxies: rank by the proxy; latency in ms from a line fitted on the measurements (through the origin with one).
+    // Proxies: rank by the proxy; latency in ms from a line fitted on the measurements — through the origin when one
+    // measurement cannot fix a line or a few give a falling one (which would reverse the proxy's ranking).
     const proxy = (method: Method, values: (r: number) => number) => {
-      const line = n >= 2 ? fitLine(measured.map(values), measuredLat) : { a: measuredLat[0] / values(measured[0]), b: 0 };
+      const fitted = n >= 2 ? fitLine(measured.map(values), measuredLat) : { a: 0, b: 0 };
+      const sum = (f: (r: number) => number) => measured.reduce((s, r) => s + f(r), 0);
+      const line = fitted.a > 0 ? fitted : { a: sum((r) => lat[r]) / sum(values), b: 0 };
       out.push(score(method, testRows.map((r) => line.a * values(r) + line.b)));
     };
     for (const method of methods) {

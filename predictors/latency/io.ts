@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LatencyDataError } from './data.js';
-import type { HelpModel, HelpModelMeta } from './model.js';
+import { RIDGE_HEADS, type HelpModel, type HelpModelMeta } from './model.js';
 import { REFERENCE_COUNT, EMBEDDING_KINDS } from './hardware-embedding.js';
 import { ENCODER_KINDS, paramSpecs } from './network.js';
 import { ADAPT_METHODS } from './selection.js';
@@ -53,7 +53,7 @@ const metaSchema = z.looseObject({
   rooflineDevice: z.string(),
   sourceDevices: z.array(z.string()),
   validDevices: z.array(z.string()),
-  config: z.looseObject({ innerSteps: z.number().int().nonnegative(), embedding: z.enum(EMBEDDING_KINDS), ridgeHead: z.boolean(), secondOrder: z.boolean() }),
+  config: z.looseObject({ innerSteps: z.number().int().nonnegative(), embedding: z.enum(EMBEDDING_KINDS), ridgeHead: z.enum(RIDGE_HEADS), secondOrder: z.boolean() }),
   spreadPrior: z.object({ logStd: z.number().positive(), weight: z.number().nonnegative() }),
   ridgePrior: z.array(z.number()),
   penalties: z.array(z.object({ measurements: z.number().int().positive(), ridgeOnly: z.number().nonnegative(), ridgePrior: z.number().nonnegative() })).min(1),

@@ -15,11 +15,11 @@ import { choicesPerGene, genesPerArch } from './encode.js';
 import { maskOwnLut, selectRows, type PreparedFeatures } from './features.js';
 import { hardwareEmbedding, HW_EMBEDDING_SIZE, REFERENCE_COUNT } from './hardware-embedding.js';
 import { measuredRows, referenceLatencies } from './measurements.js';
-import { closedForm, DEFAULT_META_CONFIG, innerLoop, type AdaptContext, type HelpModel, type MetaTrainConfig, type PenaltyEntry } from './model.js';
+import { closedForm, correctionRidge, DEFAULT_META_CONFIG, entryFor, innerLoop, type AdaptContext, type HelpModel, type MetaTrainConfig, type PenaltyEntry } from './model.js';
 import { metaGradient } from './meta-gradient.js';
 import { forward, helpShape, initParams, paramSpecs, toTensors, type NetworkShape } from './network.js';
 import { deviceNormalisation, normaliseLatency, SPREAD_PRIOR_WEIGHT, type SpreadPrior } from './normalise.js';
-import { applyRidge, fitRidge } from './ridge.js';
+import { applyRidge, fitRidge, ridgeSmoother } from './ridge.js';
 import { ADAPT_METHODS, chooseMethod, type AdaptMethod, type RuleEntry } from './selection.js';
 import { spearman } from './stats.js';
 
@@ -110,12 +110,17 @@ export function metaTrain(input: MetaTrainInput): HelpModel {
     const lat = latencyOf(c.device);
     const xs = selectRows(features.x, width, c.measured);
     const cf = closedForm(context(), method, xs, c.measured.map((r) => lat[r]));
-    const fit = cf.ridge.length > 0 ? applyRidge(table.space, validX, width, cf.ridge) : new Float64Array(validRows.length);
+    let fit = cf.ridge.length > 0 ? applyRidge(table.space, validX, width, cf.ridge) : new Float64Array(validRows.length);
     let net: ArrayLike<number> = new Float32Array(validRows.length);
     if (method === 'meta-learned' && params) {
       net = tf.tidy(() => {
         const hw = tf.tensor2d(hardwareEmbedding(referenceLatencies(referenceRows, c.measured, lat), cfg.embedding), [1, HW_EMBEDDING_SIZE]);
-        const { adapted } = innerLoop(shape, params.theta, params.alpha, tf.tensor2d(xs, [c.measured.length, width]), hw, tf.tensor1d(cf.residual), cfg.innerSteps);
+        const xsT = tf.tensor2d(xs, [c.measured.length, width]);
+        const { adapted } = innerLoop(shape, params.theta, params.alpha, xsT, hw, tf.tensor1d(cf.residual), cfg.innerSteps);
+        if (cfg.ridgeHead === 'correction') {
+          const w = correctionRidge(context(), xs, cf.residual, forward(shape, adapted, xsT, hw).dataSync());
+          fit = applyRidge(table.space, validX, width, w);
+        }
         return forward(shape, adapted, validTensor, hw).dataSync() as Float32Array;
       });
     }
@@ -183,6 +188,7 @@ export function metaTrain(input: MetaTrainInput): HelpModel {
             ys: tf.tensor1d(cf.residual),
             xq: tf.tensor2d(xqJs, [query.length, width]),
             yq: tf.tensor1d(yq),
+            ...(cfg.ridgeHead === 'correction' ? { correction: tf.tensor2d(ridgeSmoother(table.space, xsJs, xqJs, width, entryFor(penalties, n).ridgeOnly), [query.length, support.length]) } : {}),
           },
           cfg.innerSteps,
           cfg.secondOrder,

@@ -14,6 +14,9 @@ import { denormaliseLatency, deviceNormalisation, normaliseLatency, type DeviceN
 import { applyRidge, fitRidge } from './ridge.js';
 import { ruleFor, type AdaptMethod, type RuleEntry } from './selection.js';
 
+export type RidgeHead = 'residual' | 'correction' | 'none';
+export const RIDGE_HEADS: readonly RidgeHead[] = ['residual', 'correction', 'none'];
+
 export interface MetaTrainConfig {
   readonly seed: number;
   /** Outer (meta) updates. */
@@ -40,8 +43,13 @@ export interface MetaTrainConfig {
   readonly embedding: EmbeddingKind;
   /** Second-order Meta-SGD (HELP's default): differentiate through the inner steps. First-order drops the Hessian. */
   readonly secondOrder: boolean;
-  /** The network predicts what the closed-form ridge (ridge.ts) leaves; off: it predicts the latency itself (HELP). */
-  readonly ridgeHead: boolean;
+  /**
+   * How the network and the closed-form ridge (ridge.ts) share the prediction: 'residual' — the ridge fits the
+   * measurements first and the network predicts what it leaves; 'correction' — the adapted network predicts first and
+   * the ridge corrects its error on the measurements (the network is the prior the ridge shrinks toward; trained
+   * through the ridge's closed form); 'none' — the network alone (HELP).
+   */
+  readonly ridgeHead: RidgeHead;
   /** Candidates for the ridge penalties, chosen per number of measurements on the meta-validation devices. */
   readonly ridgeLambdaGrid: readonly number[];
   /** Evaluate on the meta-validation devices every so many iterations and keep the best parameters (0 = never). */
@@ -66,7 +74,7 @@ export const DEFAULT_META_CONFIG: MetaTrainConfig = {
   skip: true,
   embedding: 'log',
   secondOrder: false,
-  ridgeHead: true,
+  ridgeHead: 'residual',
   ridgeLambdaGrid: [0.01, 0.03, 0.1, 0.3, 1, 3],
   validEvery: 50,
   validArchs: 1000,
@@ -132,14 +140,17 @@ export function entryFor<T extends { readonly measurements: number }>(entries: r
   return ruleFor(entries as unknown as readonly RuleEntry[], measurements) as unknown as T;
 }
 
-/** Closed-form part of adaptation: normalisation of the samples, the ridge weights of `method`, the residual targets. */
+/**
+ * Closed-form part of adaptation: normalisation of the samples, the ridge weights of `method` and the targets left for
+ * the network (for 'meta-learned' with a 'correction' head the ridge comes after the network: see correctionRidge).
+ */
 export function closedForm(ctx: AdaptContext, method: AdaptMethod, x: Float32Array, latencyMs: ArrayLike<number>) {
   const n = latencyMs.length;
   const normalisation = deviceNormalisation(latencyMs, ctx.spreadPrior);
   const z = Float64Array.from(latencyMs, (v) => normaliseLatency(v, normalisation));
   const penalty = entryFor(ctx.penalties, n);
   let ridge: number[] = [];
-  if (method === 'ridge-only' || (method === 'meta-learned' && ctx.config.ridgeHead)) ridge = fitRidge(ctx.space, x, ctx.shape.inputSize, z, penalty.ridgeOnly);
+  if (method === 'ridge-only' || (method === 'meta-learned' && ctx.config.ridgeHead === 'residual')) ridge = fitRidge(ctx.space, x, ctx.shape.inputSize, z, penalty.ridgeOnly);
   else if (method === 'ridge-prior') ridge = fitRidge(ctx.space, x, ctx.shape.inputSize, z, penalty.ridgePrior, ctx.ridgePrior);
   const fit = ridge.length > 0 ? applyRidge(ctx.space, x, ctx.shape.inputSize, ridge) : new Float64Array(n);
   return { normalisation, ridge, residual: Float32Array.from(z, (v, i) => v - fit[i]) };
@@ -158,6 +169,11 @@ export function innerLoop(shape: NetworkShape, theta: readonly tf.Tensor[], alph
     gradSum = gradSum === null ? g : gradSum.map((a, i) => tf.add(a, g[i]));
   }
   return { adapted: current, gradSum: gradSum ?? theta.map((p) => tf.zerosLike(p)) };
+}
+
+/** The correcting ridge of a 'correction' head: toward zero on the adapted network's error on the measurements. */
+export function correctionRidge(ctx: AdaptContext, x: Float32Array, z: ArrayLike<number>, network: ArrayLike<number>): number[] {
+  return fitRidge(ctx.space, x, ctx.shape.inputSize, Float64Array.from(z, (v, i) => v - network[i]), entryFor(ctx.penalties, z.length).ridgeOnly);
 }
 
 export interface AdaptInput {
@@ -183,17 +199,20 @@ export function adapt(model: HelpModel, input: AdaptInput): HelpModel {
   const method = input.method ?? ruleFor(model.meta.rule, n).method;
   const steps = method === 'meta-learned' ? (input.steps ?? model.meta.config.innerSteps) : 0;
   const cf = closedForm(model.meta, method, input.x, input.latencyMs);
+  let ridge = cf.ridge;
   const theta =
     method !== 'meta-learned'
       ? model.theta
       : tf.tidy(() => {
           const hw = tf.tensor2d(hardwareEmbedding(input.referenceLatencyMs, model.meta.config.embedding), [1, HW_EMBEDDING_SIZE]);
           const specs = paramSpecs(shape);
-          const { adapted } = innerLoop(shape, toTensors(specs, model.theta), toTensors(specs, model.alpha), tf.tensor2d(input.x, [n, shape.inputSize]), hw, tf.tensor1d(cf.residual), steps);
+          const x = tf.tensor2d(input.x, [n, shape.inputSize]);
+          const { adapted } = innerLoop(shape, toTensors(specs, model.theta), toTensors(specs, model.alpha), x, hw, tf.tensor1d(cf.residual), steps);
+          if (model.meta.config.ridgeHead === 'correction') ridge = correctionRidge(model.meta, input.x, cf.residual, forward(shape, adapted, x, hw).dataSync());
           return adapted.map((t) => t.dataSync().slice() as Float32Array);
         });
   return {
-    meta: { ...model.meta, adapted: { name: input.device, referenceLatencyMs: [...input.referenceLatencyMs], normalisation: cf.normalisation, samples: n, method, steps, ridge: cf.ridge } },
+    meta: { ...model.meta, adapted: { name: input.device, referenceLatencyMs: [...input.referenceLatencyMs], normalisation: cf.normalisation, samples: n, method, steps, ridge } },
     theta,
     alpha: model.alpha,
   };

@@ -71,3 +71,22 @@ export function applyRidge(space: LatencySpaceId, x: Float32Array, inputSize: nu
   }
   return out;
 }
+
+/**
+ * The ridge fit as a linear map of its targets: P [rows of xApply × rows of xFit] with P·z = the fit's predictions at
+ * xApply for targets z at xFit. Lets a meta-gradient flow through the closed-form ridge (its matrix does not depend on
+ * the network), as in differentiable closed-form solvers (Bertinetto et al., ICLR 2019).
+ */
+export function ridgeSmoother(space: LatencySpaceId, xFit: Float32Array, xApply: Float32Array, inputSize: number, lambda: number): Float32Array {
+  const n = xFit.length / inputSize;
+  const m = xApply.length / inputSize;
+  const p = new Float32Array(m * n);
+  const unit = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    unit.fill(0);
+    unit[j] = 1;
+    const fit = applyRidge(space, xApply, inputSize, fitRidge(space, xFit, inputSize, unit, lambda));
+    for (let i = 0; i < m; i++) p[i * n + j] = fit[i];
+  }
+  return p;
+}

@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../../core/rng.js';
 import { initTf, tf } from '../../../hardware/tf-backend.js';
 import { HW_EMBEDDING_SIZE } from '../../../predictors/latency/hardware-embedding.js';
-import { metaGradient, type TaskTensors } from '../../../predictors/latency/meta-gradient.js';
+import { metaGradient, queryLoss, type TaskTensors } from '../../../predictors/latency/meta-gradient.js';
 import { innerLoop } from '../../../predictors/latency/model.js';
-import { helpShape, initParams, mseLoss, paramSpecs } from '../../../predictors/latency/network.js';
+import { forward, helpShape, initParams, mseLoss, paramSpecs } from '../../../predictors/latency/network.js';
 
 const shape = helpShape(6);
 const specs = paramSpecs(shape);
@@ -29,16 +29,27 @@ beforeAll(async () => {
 const tensors = (values: readonly Float32Array[]) => specs.map((s, i) => tf.tensor(values[i], s.shape as number[]));
 
 /** Query loss after `steps` inner steps, as a plain number (float32). */
-function metaLoss(th: readonly Float32Array[], al: readonly Float32Array[], steps: number): number {
-  return tf.tidy(() => mseLoss(shape, innerLoop(shape, tensors(th), tensors(al), task.xs, task.hw, task.ys, steps).adapted, task.xq, task.hw, task.yq).dataSync()[0]);
+function metaLoss(th: readonly Float32Array[], al: readonly Float32Array[], steps: number, t: TaskTensors = task): number {
+  return tf.tidy(() => {
+    const adapted = innerLoop(shape, tensors(th), tensors(al), t.xs, t.hw, t.ys, steps).adapted;
+    // Written out here (not queryLoss) so that the test checks the gradient against an independent loss.
+    if (!t.correction) return mseLoss(shape, adapted, t.xq, t.hw, t.yq).dataSync()[0];
+    const fq = forward(shape, adapted, t.xq, t.hw).arraySync() as number[];
+    const fs = forward(shape, adapted, t.xs, t.hw).arraySync() as number[];
+    const p = t.correction.arraySync() as number[][];
+    const ys = t.ys.arraySync() as number[];
+    const yq = t.yq.arraySync() as number[];
+    const pred = fq.map((f, i) => f + p[i].reduce((s, pij, j) => s + pij * (ys[j] - fs[j]), 0));
+    return pred.reduce((s, v, i) => s + (v - yq[i]) ** 2, 0) / pred.length;
+  });
 }
 
-function centralDifference(which: 'theta' | 'alpha', param: number, index: number, steps: number, eps: number): number {
+function centralDifference(which: 'theta' | 'alpha', param: number, index: number, steps: number, eps: number, t: TaskTensors = task): number {
   const shifted = (delta: number) => {
     const th = theta.map((p) => p.slice());
     const al = alpha.map((p) => p.slice());
     (which === 'theta' ? th : al)[param][index] += delta;
-    return metaLoss(th, al, steps);
+    return metaLoss(th, al, steps, t);
   };
   return (shifted(eps) - shifted(-eps)) / (2 * eps);
 }
@@ -52,6 +63,19 @@ describe('Meta-SGD meta-gradient', () => {
     for (const [which, param, index] of checks) {
       const analytic = (which === 'theta' ? g.theta : g.alpha)[param].dataSync()[index];
       const numeric = centralDifference(which, param, index, 2, 1e-2);
+      expect(Math.abs(analytic - numeric)).toBeLessThan(0.03 * Math.abs(numeric) + 1e-5);
+    }
+  });
+
+  it('through a correcting ridge: the query prediction f(X_q) + P(y_s − f(X_s)) differentiates as written out', () => {
+    const withCorrection: TaskTensors = { ...task, correction: tf.tensor2d(Array.from({ length: 5 * 4 }, (_, i) => ((i * 7) % 5) / 10 - 0.1), [5, 4]) };
+    expect(queryLoss(shape, tensors(theta), withCorrection).dataSync()[0]).toBeCloseTo(metaLoss(theta, alpha.map((a) => a.map(() => 0)), 1, withCorrection), 5);
+    const g = metaGradient(shape, tensors(theta), tensors(alpha), withCorrection, 2, true);
+    const out = specs.findIndex((s) => s.name === 'out/kernel');
+    const skip = specs.findIndex((s) => s.name === 'skip/kernel');
+    for (const [which, param, index] of [['theta', out, 3], ['theta', skip, 2], ['alpha', skip, 2]] as const) {
+      const analytic = (which === 'theta' ? g.theta : g.alpha)[param].dataSync()[index];
+      const numeric = centralDifference(which, param, index, 2, 1e-2, withCorrection);
       expect(Math.abs(analytic - numeric)).toBeLessThan(0.03 * Math.abs(numeric) + 1e-5);
     }
   });

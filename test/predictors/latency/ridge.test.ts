@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodedLength } from '../../../predictors/latency/encode.js';
-import { applyRidge, fitRidge } from '../../../predictors/latency/ridge.js';
+import { applyRidge, fitRidge, ridgeSmoother } from '../../../predictors/latency/ridge.js';
 
 // nb201 rows with one lookup-table feature: ψ = [1, share of each of the 5 ops, LUT], at columns 30–34 and 39.
 const width = encodedLength('nb201', 1);
@@ -44,5 +44,14 @@ describe('ridge head', () => {
     // prior: row 2 (ψ·prior = 0.2 + 0.6·(−1) = −0.4) → −0.4 + 1.1 = 0.7.
     const w = fitRidge('nb201', one, width, z, 0.1, prior);
     expect(applyRidge('nb201', x.slice(width, 2 * width), width, w)[0]).toBeCloseTo(0.7, 6);
+  });
+
+  it('as a linear map of its targets: the smoother matrix times z is the fit of z', () => {
+    const fitRows = x.slice(0, 5 * width);
+    const applyRows = x.slice(3 * width);
+    const z = [0.2, -1, 0.7, 1.5, 0.1];
+    const p = ridgeSmoother('nb201', fitRows, applyRows, width, 0.3);
+    const direct = applyRidge('nb201', applyRows, width, fitRidge('nb201', fitRows, width, z, 0.3));
+    direct.forEach((v, i) => expect(z.reduce((s, zj, j) => s + p[i * 5 + j] * zj, 0)).toBeCloseTo(v, 5));
   });
 });
