@@ -121,19 +121,19 @@ const lines: string[] = ['# HELP-style latency predictor: what meta-learning add
 lines.push(`Backend: ${backend.name}, threads ${backend.threads}. Seeds: ${seeds}. Meta-training: ${iterations} iterations × 4 devices, 2 inner steps; each task draws its number of measurements from {${grid.join(', ')}}. Total wall time ${(wallS / 60).toFixed(1)} min.`);
 lines.push('Measurements of a meta-test device: n ≤ 10 → a random n of the 10 hardware-embedding reference architectures (the rest of the embedding masked); n = 20 → all 10 plus 10 random architectures of HELP’s sample pool (indices 0–899), as HELP adapts (10 references for the embedding + 10 samples). ρ = Spearman over every architecture not measured; mean ± std over seeds of the per-seed value.', '');
 
-interface MethodLine { label: string; pick: (r: Row) => boolean }
+interface MethodLine { label: string; short: string; pick: (r: Row) => boolean }
 for (const r of results) {
   const methodLines: MethodLine[] = [
-    { label: 'ridge-only (no meta-learning)', pick: (x) => x.method === 'ridge-only' },
-    { label: 'ridge around the source devices’ mean (closed-form meta-learning)', pick: (x) => x.method === 'ridge-prior' },
+    { label: 'ridge-only (no meta-learning)', short: 'ridge-only', pick: (x) => x.method === 'ridge-only' },
+    { label: 'ridge around the source devices’ mean (closed-form meta-learning)', short: 'ridge-prior', pick: (x) => x.method === 'ridge-prior' },
     ...variants
       .filter((v) => r.training.some((t) => t.variant === v))
       .flatMap((v) => [
-        { label: `meta-learned — ${VARIANTS[v].label}`, pick: (x: Row) => x.method === 'meta-learned' && x.variant === v },
-        { label: `default rule of ${v} (chosen on meta-valid)`, pick: (x: Row) => x.method === 'predictor' && x.variant === v },
+        { label: `meta-learned — ${VARIANTS[v].label}`, short: `meta-learned (${v})`, pick: (x: Row) => x.method === 'meta-learned' && x.variant === v },
+        { label: `default rule of ${v} (chosen on meta-valid)`, short: `default rule (${v})`, pick: (x: Row) => x.method === 'predictor' && x.variant === v },
       ]),
-    { label: 'FLOPs proxy', pick: (x) => x.method === 'flops' },
-    { label: 'plain MLP from scratch on the measurements', pick: (x) => x.method === 'plain-mlp' },
+    { label: 'FLOPs proxy', short: 'FLOPs proxy', pick: (x) => x.method === 'flops' },
+    { label: 'plain MLP from scratch on the measurements', short: 'plain MLP', pick: (x) => x.method === 'plain-mlp' },
   ];
   const seedMean = (pick: (x: Row) => boolean, devices: readonly string[], n: number, query: boolean) =>
     [...new Set(r.rows.map((x) => x.seed))]
@@ -170,11 +170,11 @@ for (const r of results) {
         const whole = cell(seedMean(m.pick, [d], n, false));
         return n === 20 ? `${whole} [${cell(seedMean(m.pick, [d], n, true))}]` : whole;
       });
-      lines.push(`| ${d} | ${m.label.split(' — ')[0]}${m.label.includes(' — ') ? ` (${m.label.split(' — ')[1].split(':')[0]})` : ''} | ${cells.join(' | ')} |`);
+      lines.push(`| ${d} | ${m.short} | ${cells.join(' | ')} |`);
     }
     if (r.space === 'nb201') lines.push(`| ${d} | published HELP (HELP’s query set, 20 measured) | ${grid.map((n) => (n === 20 ? f3(HELP_PUBLISHED_NB201.help[d]) : '')).join(' | ')} |`);
   }
-  lines.push('', `### ${r.space}: default method per number of measurements (chosen on the meta-validation devices ${r.training.length > 0 ? '' : ''}only)`, '');
+  lines.push('', `### ${r.space}: default method per number of measurements, chosen on the meta-validation devices only (their mean ρ per method: r-only = ridge-only, r-prior = ridge-prior, ml = meta-learned)`, '');
   lines.push(`| variant | seed | ${grid.map((n) => `n = ${n}`).join(' | ')} | best iteration | meta-training s |`, `|---|---|${grid.map(() => '---|').join('')}---|---|`);
   for (const t of r.training) {
     const cells = grid.map((n) => {
