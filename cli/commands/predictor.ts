@@ -9,7 +9,7 @@ import { evaluateDevices, HELP_QUERY, helpSamplePool, METHODS, type DeviceScore,
 import { computeRoofline, featurize, prepareFeatures } from '../../predictors/latency/features.js';
 import { EMBEDDING_KINDS } from '../../predictors/latency/hardware-embedding.js';
 import { loadModel, saveModel } from '../../predictors/latency/io.js';
-import { measuredRows } from '../../predictors/latency/measurements.js';
+import { measuredRows, trimmedPool } from '../../predictors/latency/measurements.js';
 import { metaTrain } from '../../predictors/latency/meta-train.js';
 import { adapt, type HelpModel } from '../../predictors/latency/model.js';
 import { ENCODER_KINDS } from '../../predictors/latency/network.js';
@@ -31,7 +31,8 @@ const USAGE = `usage:
       (samples CSV: columns arch_str, latency_ms; measure the predictor's 10 reference architectures first — the
        hardware embedding uses those present; the method defaults to the predictor's rule for that many samples)
   hwnas predictor eval --predictor <dir> [--data <csv>] [--meta <json>] [--devices a,b] [--measurements 10] [--seed 0] [--json]
-      (--measurements n: the 10 reference architectures when n = 10; else a random n of them, or all 10 plus n − 10 others)
+      (--measurements n: the 10 reference architectures when n = 10; else a random n of them, or all 10 plus n − 10
+       others from HELP's sample pool, indices 0–899 less the device's 10% fastest and slowest)
   Without --data, HELP's measured table of the space as shipped with hwnas (data/latency) and its device split.`;
 
 /** Turns data errors into one-line usage errors (exit 2, nothing written). */
@@ -202,7 +203,7 @@ async function evalCmd(argv: readonly string[]): Promise<number> {
   // n = 10: the reference architectures (HELP's protocol); otherwise a seeded draw per device (measurements.ts).
   const rng = createRng(`eval-${seed}`);
   const pool = helpSamplePool(table);
-  const draws = new Map(devices.map((d) => [d, measurements === 10 ? referenceRows : guard(() => measuredRows(referenceRows, measurements, rng, pool))]));
+  const draws = new Map(devices.map((d) => [d, measurements === 10 ? referenceRows : guard(() => measuredRows(referenceRows, measurements, rng, trimmedPool(pool, table.latencyMs[d])))]));
   const scores = evaluateDevices({ table, features, referenceRows, testDevices: devices, sourceDevices, model, seed, methods: METHODS, helpQuery: true, measured: (d) => draws.get(d)! });
   if (values.json) {
     console.log(JSON.stringify({ backend: backend.name, threads: backend.threads, space, measurements, scores }));

@@ -3,7 +3,8 @@
  *   node --import tsx experiments/help-latency/run.ts [--seeds 5] [--iterations 200] [--spaces nb201,fbnet]
  *        [--variants ours,help] [--measurements 1,3,5,10,20] [--out DIR]
  * For each number of measurements n on each meta-test device (measurements.ts: n ≤ 10 a random n of the 10 reference
- * architectures; 20 = all 10 plus 10 random from HELP's sample pool, indices 0–899), Spearman ρ over every other
+ * architectures; 20 = all 10 plus 10 random from HELP's sample pool: indices 0–899 less the device's 10% fastest and
+ * slowest), Spearman ρ over every other
  * architecture and over HELP's query set: ridge-only, ridge around the source devices' mean (closed-form meta-learning),
  * each meta-learned network variant, the default rule of each variant (chosen on the meta-validation devices), the
  * FLOPs proxy and a plain MLP from scratch. Seeds vary meta-training and the measurement draws; at n = 10 the
@@ -20,7 +21,7 @@ import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices, shippedHelpTableFile
 import { ROOFLINE_REFERENCE_DEVICE } from '../../predictors/latency/encode.js';
 import { evaluateDevices, helpSamplePool, type DeviceScore, type Method } from '../../predictors/latency/evaluation.js';
 import { prepareFeatures } from '../../predictors/latency/features.js';
-import { measuredRows } from '../../predictors/latency/measurements.js';
+import { measuredRows, trimmedPool } from '../../predictors/latency/measurements.js';
 import { metaTrain } from '../../predictors/latency/meta-train.js';
 import type { MetaTrainConfig } from '../../predictors/latency/model.js';
 import { HELP_PUBLISHED_NB201 } from '../../predictors/latency/published.js';
@@ -86,7 +87,7 @@ for (const space of spaces) {
   for (let seed = 0; seed < seeds; seed++) {
     // The same measurement draws for every method and variant of this seed (paired comparisons).
     const rng = createRng(`measurements-${space}-${seed}`);
-    const draws = new Map(grid.flatMap((n) => devices.map((d) => [`${n}/${d}`, measuredRows(ref, n, rng, samplePool)] as const)));
+    const draws = new Map(grid.flatMap((n) => devices.map((d) => [`${n}/${d}`, measuredRows(ref, n, rng, trimmedPool(samplePool, table.latencyMs[d]))] as const)));
     for (const [vi, variant] of variants.entries()) {
       const config = VARIANTS[variant].config(space);
       if (!config) continue;
@@ -119,7 +120,7 @@ const cell = (v: number[]) => {
 const UNLIKE = ['pixel2', 'raspi4', 'eyeriss'];
 const lines: string[] = ['# HELP-style latency predictor: what meta-learning adds, by number of measurements', ''];
 lines.push(`Backend: ${backend.name}, threads ${backend.threads}. Seeds: ${seeds}. Meta-training: ${iterations} iterations × 4 devices, 2 inner steps; each task draws its number of measurements from {${grid.join(', ')}}. Total wall time ${(wallS / 60).toFixed(1)} min.`);
-lines.push('Measurements of a meta-test device: n ≤ 10 → a random n of the 10 hardware-embedding reference architectures (the rest of the embedding masked); n = 20 → all 10 plus 10 random architectures of HELP’s sample pool (indices 0–899), as HELP adapts (10 references for the embedding + 10 samples). ρ = Spearman over every architecture not measured; mean ± std over seeds of the per-seed value.', '');
+lines.push('Measurements of a meta-test device: n ≤ 10 → a random n of the 10 hardware-embedding reference architectures (the rest of the embedding masked); n = 20 → all 10 plus 10 random architectures of HELP’s sample pool (indices 0–899 less the device’s 10% fastest and 10% slowest, loader.py), as HELP adapts (10 references for the embedding + 10 samples). ρ = Spearman over every architecture not measured; mean ± std over seeds of the per-seed value.', '');
 
 interface MethodLine { label: string; short: string; pick: (r: Row) => boolean }
 for (const r of results) {

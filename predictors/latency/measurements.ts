@@ -20,6 +20,19 @@ export function measuredRows(referenceRows: readonly number[], n: number, rng: R
   return [...referenceRows, ...extra];
 }
 
+/**
+ * HELP's pool of adaptation samples drops each device's 10% fastest and 10% slowest architectures (loader.py,
+ * remove_outlier). In NAS-Bench-201 the fastest tail holds the cells with no path from input to output, which the
+ * devices' runtimes skip (0.01 ms on raspi4, where a connected cell takes ~25 ms): one of them among the measurements
+ * would pull a log-space fit far off. Extra measurements are drawn from the pool so trimmed.
+ */
+export const OUTLIER_TRIM = 0.1;
+
+export function trimmedPool(rows: readonly number[], latencyMs: ArrayLike<number>, trim = OUTLIER_TRIM): number[] {
+  const sorted = [...rows].sort((a, b) => latencyMs[a] - latencyMs[b] || a - b);
+  return sorted.slice(Math.floor(rows.length * trim), Math.floor(rows.length * (1 - trim)));
+}
+
 /** The reference latencies of a device in embedding order, null where the reference was not measured. */
 export function referenceLatencies(referenceRows: readonly number[], measured: readonly number[], latencyMs: ArrayLike<number>): (number | null)[] {
   const set = new Set(measured);

@@ -14,7 +14,7 @@ import type { LatencyTable } from './data.js';
 import { choicesPerGene, genesPerArch } from './encode.js';
 import { maskOwnLut, selectRows, type PreparedFeatures } from './features.js';
 import { hardwareEmbedding, HW_EMBEDDING_SIZE, REFERENCE_COUNT } from './hardware-embedding.js';
-import { measuredRows, referenceLatencies } from './measurements.js';
+import { measuredRows, OUTLIER_TRIM, referenceLatencies, trimmedPool } from './measurements.js';
 import { closedForm, correctionRidge, DEFAULT_META_CONFIG, entryFor, innerLoop, type AdaptContext, type HelpModel, type MetaTrainConfig, type PenaltyEntry } from './model.js';
 import { metaGradient } from './meta-gradient.js';
 import { forward, helpShape, initParams, paramSpecs, toTensors, type NetworkShape } from './network.js';
@@ -76,9 +76,12 @@ export function metaTrain(input: MetaTrainInput): HelpModel {
     if (!lat) throw new Error(`unknown device '${device}' in ${table.file}; valid: ${table.devices.join(', ')}`);
     return lat;
   };
-  const tasks = input.trainDevices.map((device) => ({ device, x: maskOwnLut(features, device), lat: latencyOf(device) }));
   const refSet = new Set(referenceRows);
   const pool = Array.from({ length: table.genes.length }, (_, i) => i).filter((i) => !refSet.has(i));
+  const tasks = input.trainDevices.map((device) => {
+    const lat = latencyOf(device);
+    return { device, x: maskOwnLut(features, device), lat, extraPool: trimmedPool(pool, lat) };
+  });
 
   // Priors from the meta-training devices: their typical log-latency spread, and their mean ridge weights.
   const spreadPrior: SpreadPrior = { logStd: median(tasks.map((t) => logStd(t.lat))), weight: SPREAD_PRIOR_WEIGHT };
@@ -89,17 +92,16 @@ export function metaTrain(input: MetaTrainInput): HelpModel {
   const ridgePrior = priorFits[0].map((_, j) => priorFits.reduce((s, w) => s + w[j], 0) / priorFits.length);
 
   // Meta-validation: fixed scored architectures, and fixed measurement draws per device and count.
-  // Leave enough unscored architectures for the largest count's extra measurements.
-  const extraNeeded = Math.max(0, ...cfg.measurementGrid) - REFERENCE_COUNT;
+  // Leave enough unscored architectures for the largest count's extra measurements, after the outlier trim.
+  const extraNeeded = Math.ceil(Math.max(0, Math.max(...cfg.measurementGrid) - REFERENCE_COUNT) / (1 - 2 * OUTLIER_TRIM)) + 1;
   if (pool.length < extraNeeded + 2) throw new Error(`${table.file}: ${pool.length} architectures besides the references; measurement grid up to ${Math.max(...cfg.measurementGrid)} needs more`);
-  const validRows = shuffled(pool, rng).slice(0, Math.min(cfg.validArchs, pool.length - Math.max(0, extraNeeded)));
+  const validRows = shuffled(pool, rng).slice(0, Math.min(cfg.validArchs, pool.length - extraNeeded));
   const validSet = new Set(validRows);
   const extraPool = pool.filter((r) => !validSet.has(r));
   const validX = selectRows(features.x, width, validRows);
   const cases: ValidCase[] = input.validDevices.flatMap((device) =>
-    cfg.measurementGrid.flatMap((n) => Array.from({ length: cfg.ruleDraws }, (_, draw) => ({ device, n, draw, measured: measuredRows(referenceRows, n, rng, extraPool) }))),
+    cfg.measurementGrid.flatMap((n) => Array.from({ length: cfg.ruleDraws }, (_, draw) => ({ device, n, draw, measured: measuredRows(referenceRows, n, rng, trimmedPool(extraPool, latencyOf(device))) }))),
   );
-  for (const d of input.validDevices) latencyOf(d);
 
   let penalties: PenaltyEntry[] = cfg.measurementGrid.map((n) => ({ measurements: n, ridgeOnly: cfg.ridgeLambdaGrid[0] ?? 0.1, ridgePrior: cfg.ridgeLambdaGrid[0] ?? 0.1 }));
   const context = (): AdaptContext => ({ space: table.space, shape, spreadPrior, ridgePrior, penalties, config: cfg });
@@ -169,7 +171,7 @@ export function metaTrain(input: MetaTrainInput): HelpModel {
     const gAlpha: tf.Tensor[] = alpha.map((p) => tf.zerosLike(p));
     for (const task of chosen) {
       const n = cfg.measurementGrid[rng.int(cfg.measurementGrid.length)];
-      const support = measuredRows(referenceRows, n, rng, pool);
+      const support = measuredRows(referenceRows, n, rng, task.extraPool);
       const measured = new Set(support);
       const query = shuffled(pool, rng).slice(0, cfg.querySize + n).filter((r) => !measured.has(r)).slice(0, cfg.querySize);
       const xsJs = selectRows(task.x, width, support);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../core/rng.js';
-import { measuredRows } from '../../../predictors/latency/measurements.js';
+import { measuredRows, trimmedPool } from '../../../predictors/latency/measurements.js';
 import { chooseMethod, ruleFor, type RuleEntry } from '../../../predictors/latency/selection.js';
 
 describe('default adaptation method per number of measurements', () => {
@@ -41,5 +41,15 @@ describe('measurement draws', () => {
     expect(new Set(twelve).size).toBe(12);
     expect(() => measuredRows(refs, 0, rng, pool)).toThrow(/≥ 1/);
     expect(() => measuredRows(refs, 60, rng, pool)).toThrow(/only 40/);
+  });
+
+  it("draws extra measurements from HELP's trimmed pool: the device's 10% fastest and slowest dropped", () => {
+    // 20 rows; latency of row r is (r * 7) % 20 + 1, so every value 1..20 once. Trim 10%: drop the 2 fastest (1, 2)
+    // and the 2 slowest (19, 20).
+    const rows = Array.from({ length: 20 }, (_, r) => r);
+    const lat = rows.map((r) => ((r * 7) % 20) + 1);
+    const kept = trimmedPool(rows, lat);
+    expect(kept).toHaveLength(16);
+    expect(kept.map((r) => lat[r]).sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 3));
   });
 });
