@@ -1,7 +1,7 @@
 /**
  * The adaptation curve of the HELP-style latency predictor on HELP's device split (markdown + JSON):
  *   node --import tsx experiments/help-latency/run.ts [--seeds 5] [--iterations 200] [--spaces nb201,fbnet]
- *        [--variants ours,help] [--measurements 1,3,5,10,20] [--out DIR]
+ *        [--variants ours[,help,ours-gcn,ours-help-embedding,ours-2nd-order,ours-correction]] [--measurements 1,3,5,10,20] [--out DIR]
  * For each number of measurements n on each meta-test device (measurements.ts: n ≤ 10 a random n of the 10 reference
  * architectures; 20 = all 10 plus 10 random from HELP's sample pool: indices 0–899 less the device's 10% fastest and
  * slowest), Spearman ρ over every other
@@ -34,7 +34,7 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '5' },
     iterations: { type: 'string', default: '200' },
     spaces: { type: 'string', default: 'nb201,fbnet' },
-    variants: { type: 'string', default: 'ours,help' },
+    variants: { type: 'string', default: 'ours' },
     measurements: { type: 'string', default: '1,3,5,10,20' },
     'plain-mlp': { type: 'string', default: '10' },
     out: { type: 'string', default: join(here, 'results') },
