@@ -1,0 +1,812 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import pg from 'pg';
+import { StoreError } from '../errors.js';
+import { decodeJson, encodeJson } from '../json.js';
+import type { LeaseFilter, LeasedTask, NewTask, TaskQueue, WorkerInfo } from '../queue.js';
+import type { CoordinatorLock, Store } from '../store.js';
+import type {
+  CandidateRecord,
+  CandidateStatus,
+  Checkpoint,
+  FinishedCandidate,
+  NewStudy,
+  StudyRecord,
+  StudyStatus,
+  StudySummary,
+} from '../types.js';
+import { describePgError, isTransient } from './errors.js';
+import { ADVISORY_LOCK_CLASS, MIGRATION_LOCK_KEY, PG_APPLICATION, PG_MIGRATIONS, PG_SCHEMA_VERSION } from './schema.js';
+import { checkPostgresUrl, redactUrl } from './url.js';
+
+export interface PgOpenOptions {
+  /** Refuse to create the schema on an empty database (commands that only read or continue a study). */
+  readonly mustExist?: boolean;
+  /** Every transaction read-only (listings, exports, reports). */
+  readonly readonly?: boolean;
+  /** How long an operation waits for a server that went away before it gives up. Default 10 minutes. */
+  readonly reconnectTimeoutMs?: number;
+  /** Told once when the server goes away (and once when it is back), for a line on stderr. */
+  readonly onWait?: (message: string) => void;
+  /** Connections of the pool (short transactions); the coordinator's lock and the listener have their own. */
+  readonly poolSize?: number;
+}
+
+/** int8 (counts, times in ms) as numbers: every value hwnas writes is far below 2^53. */
+const TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
+};
+
+/** Candidates read per round trip when a study is streamed. */
+const PAGE_ROWS = 5000;
+
+const CANDIDATE_COLUMNS = 'seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms';
+
+interface CandidateRow {
+  seq: number;
+  hash: string;
+  genes: string;
+  generation: number;
+  status: 'done' | 'failed';
+  metrics: string | null;
+  objectives: string | null;
+  violation: number | null;
+  error: string | null;
+  eval_ms: number | null;
+}
+
+interface StudyRow {
+  id: number;
+  name: string;
+  config: string;
+  seed: number;
+  space: string;
+  device: string;
+  objectives: string;
+  constraints: string;
+  strategy: string;
+  status: StudyStatus;
+  created_at: number;
+  updated_at: number;
+  hwnas_version: string;
+  evaluator: string | null;
+  evaluations: number;
+  failed: number;
+  summary: string;
+}
+
+function toStudy(r: StudyRow): StudyRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    config: decodeJson(r.config),
+    seed: r.seed,
+    space: r.space,
+    device: r.device,
+    objectives: decodeJson(r.objectives),
+    constraints: decodeJson(r.constraints),
+    strategy: r.strategy,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    hwnasVersion: r.hwnas_version,
+    ...(r.evaluator != null ? { evaluator: decodeJson(r.evaluator) } : {}),
+    evaluations: r.evaluations,
+    failed: r.failed,
+    summary: decodeJson<StudySummary>(r.summary),
+  };
+}
+
+function toCandidate(r: CandidateRow): CandidateRecord {
+  const failed = r.status === 'failed';
+  return {
+    seq: r.seq,
+    hash: r.hash,
+    genes: JSON.parse(r.genes) as number[],
+    generation: r.generation,
+    status: r.status,
+    ...(r.metrics !== null ? { metrics: decodeJson<Record<string, number>>(r.metrics) } : {}),
+    ...(r.objectives !== null ? { objectives: decodeJson<number[]>(r.objectives) } : {}),
+    ...(r.violation !== null ? { violation: r.violation } : failed ? { violation: Infinity } : {}),
+    ...(r.error !== null ? { error: r.error } : {}),
+    ...(r.eval_ms !== null ? { evalMs: r.eval_ms } : {}),
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Who holds a study, as shown to others: this machine and process. */
+const SELF = `${hostname()} pid ${process.pid}`;
+
+/**
+ * The advisory lock of one study's coordinator, on a connection of its own (a session lock lives as long as its
+ * connection: a killed coordinator's lock is freed by the server at once). When the connection drops (the
+ * server restarted) the lock is lost; it is taken again in the background as soon as the server answers, and
+ * `ensure` refuses to go on if another process took it meanwhile.
+ */
+class AdvisoryLock implements CoordinatorLock {
+  private client: pg.Client | undefined;
+  private lost = false;
+  private released = false;
+  private reconnecting: Promise<void> | undefined;
+  /** Set when another process took the study while the connection was down. */
+  private takenBy: string | undefined;
+
+  constructor(
+    private readonly store: PostgresStore,
+    private readonly studyId: number,
+  ) {}
+
+  /** Connects and tries the lock once: true when held. */
+  async acquire(): Promise<boolean> {
+    const client = this.store.newClient();
+    client.on('error', () => this.onLost());
+    client.on('end', () => this.onLost());
+    await client.connect();
+    const got = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [ADVISORY_LOCK_CLASS, this.studyId])).rows[0].ok;
+    if (!got) {
+      await client.end().catch(() => {});
+      return false;
+    }
+    this.client = client;
+    this.lost = false;
+    return true;
+  }
+
+  private onLost(): void {
+    if (this.released || this.lost) return;
+    this.lost = true;
+    this.client = undefined;
+    this.reconnecting ??= this.retake().finally(() => (this.reconnecting = undefined));
+  }
+
+  /** Takes the lock again once the server answers, unless someone else took it first. */
+  private async retake(): Promise<void> {
+    let delay = 100;
+    while (!this.released && this.lost && this.takenBy === undefined) {
+      await sleep(delay);
+      delay = Math.min(delay * 2, 1000);
+      try {
+        if (await this.acquire()) return;
+        this.takenBy = (await this.store.coordinatorOf(this.studyId)) ?? 'another process';
+      } catch {
+        // still away
+      }
+    }
+  }
+
+  /** Throws when the lock is lost for good; waits (throwing a retryable error) while it is being taken again. */
+  async ensure(): Promise<void> {
+    if (this.takenBy !== undefined) throw new StoreError(`study ${this.studyId} was taken over by ${this.takenBy} while the server was away`);
+    if (this.lost) throw Object.assign(new Error('Connection terminated: coordinator lock being taken again'), { code: '08006' });
+  }
+
+  async release(): Promise<void> {
+    this.released = true;
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      await client.query('SELECT pg_advisory_unlock($1, $2)', [ADVISORY_LOCK_CLASS, this.studyId]).catch(() => {});
+      await client.end().catch(() => {});
+    }
+  }
+}
+
+/**
+ * Studies on a PostgreSQL server, shared by any number of processes on any machines: the coordinator of each study
+ * (its strategy, one process at a time through an advisory lock) and the workers that lease its candidates.
+ *
+ * Every write is one short transaction that can be run again after a dropped connection without changing its
+ * effect (a candidate already recorded is not recorded or counted again; tasks already waiting stay as they are),
+ * so an operation that meets a server that went away waits for it and tries again, up to `reconnectTimeoutMs`.
+ * No lock is held while anything is evaluated.
+ */
+export class PostgresStore implements Store, TaskQueue {
+  readonly location: string;
+  readonly readonly: boolean;
+  readonly queue: TaskQueue = this;
+  private readonly pool: pg.Pool;
+  private readonly clientConfig: pg.ClientConfig;
+  private readonly reconnectTimeoutMs: number;
+  private readonly onWait: ((message: string) => void) | undefined;
+  private readonly locks = new Map<number, AdvisoryLock>();
+  private listener: pg.Client | undefined;
+  private listening: Promise<pg.Client | undefined> | undefined;
+  /** Notifications seen since the last wait on each key ('tasks', or 'results:<study id>'). */
+  private readonly notified = new Set<string>();
+  private readonly waiters = new Set<{ readonly key: string; readonly wake: () => void }>();
+  private waitingForServer = false;
+  private closed = false;
+
+  private constructor(url: string, options: PgOpenOptions) {
+    this.location = redactUrl(url);
+    this.readonly = options.readonly ?? false;
+    this.reconnectTimeoutMs = options.reconnectTimeoutMs ?? 10 * 60_000;
+    this.onWait = options.onWait;
+    this.clientConfig = {
+      connectionString: url.trim(),
+      types: TYPES,
+      application_name: 'hwnas',
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      ...(this.readonly ? { options: '-c default_transaction_read_only=on' } : {}),
+    };
+    this.pool = new pg.Pool({ ...this.clientConfig, max: options.poolSize ?? 4, idleTimeoutMillis: 30_000 });
+    // An idle pooled connection that the server drops must not take the process down; the next query reconnects.
+    this.pool.on('error', () => {});
+  }
+
+  /** Connects, checks the schema (creating or upgrading it unless read-only), or throws one StoreError line. */
+  static async open(url: string, options: PgOpenOptions = {}): Promise<PostgresStore> {
+    checkPostgresUrl(url);
+    const store = new PostgresStore(url, options);
+    try {
+      await store.checkSchema(options.mustExist ?? store.readonly);
+      return store;
+    } catch (error) {
+      await store.close();
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(describePgError(error, store.location));
+    }
+  }
+
+  /** A fresh connection with this store's settings (the caller connects and ends it). */
+  newClient(): pg.Client {
+    return new pg.Client(this.clientConfig);
+  }
+
+  private async checkSchema(mustExist: boolean): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      const version = await schemaVersion(client, this.location);
+      if (version > PG_SCHEMA_VERSION) {
+        throw new StoreError(`${this.location}: written by a newer hwnas (schema v${version}; this hwnas reads up to v${PG_SCHEMA_VERSION}); upgrade hwnas`);
+      }
+      if (version === PG_SCHEMA_VERSION) return;
+      if (version === 0 && mustExist) throw new StoreError(`${this.location}: no hwnas studies on this server (empty database)`);
+      if (this.readonly) {
+        throw new StoreError(`${this.location}: hwnas schema v${version} is older than this hwnas (v${PG_SCHEMA_VERSION}); a writing command (search, resume, worker) upgrades it`);
+      }
+      await client.query('BEGIN');
+      try {
+        // One process migrates; the others wait here and then find the schema current.
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ADVISORY_LOCK_CLASS, MIGRATION_LOCK_KEY]);
+        const now = await schemaVersion(client, this.location);
+        if (now > PG_SCHEMA_VERSION) throw new StoreError(`${this.location}: written by a newer hwnas (schema v${now}); upgrade hwnas`);
+        if (now === 0) await client.query(`CREATE TABLE IF NOT EXISTS hwnas_meta (key text PRIMARY KEY, value text NOT NULL)`);
+        for (let v = now; v < PG_SCHEMA_VERSION; v++) await client.query(PG_MIGRATIONS[v]);
+        await client.query(
+          `INSERT INTO hwnas_meta (key, value) VALUES ('application', $1), ('schema_version', $2)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+          [PG_APPLICATION, String(PG_SCHEMA_VERSION)],
+        );
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const lock of this.locks.values()) await lock.release();
+    this.locks.clear();
+    for (const w of this.waiters) w.wake();
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => {});
+    await this.pool.end().catch(() => {});
+  }
+
+  /**
+   * Runs `fn` in one transaction; a dropped connection or a server that is away is waited for and the whole
+   * transaction run again (every transaction here gives the same result when run twice). `guard`: the study whose
+   * coordinator lock this process must still hold.
+   */
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>, guard?: number): Promise<T> {
+    return this.retrying(async () => {
+      await this.locks.get(guard ?? -1)?.ensure();
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const out = await fn(client);
+        await client.query('COMMIT');
+        return out;
+      } catch (error) {
+        if (isTransient(error)) broken = error as Error;
+        else await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+
+  /** One statement outside a transaction, retried like `tx`. */
+  private async q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return this.retrying(async () => (await this.pool.query<R>(sql, params)).rows);
+  }
+
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.reconnectTimeoutMs;
+    let delay = 50;
+    for (;;) {
+      try {
+        const out = await fn();
+        if (this.waitingForServer) {
+          this.waitingForServer = false;
+          this.onWait?.(`${this.location}: the server is back; going on`);
+        }
+        return out;
+      } catch (error) {
+        if (this.closed || !isTransient(error)) {
+          if (error instanceof StoreError) throw error;
+          throw new StoreError(describePgError(error, this.location));
+        }
+        if (Date.now() >= deadline) {
+          throw new StoreError(`${describePgError(error, this.location)}; gave up after ${Math.round(this.reconnectTimeoutMs / 1000)} s (nothing recorded was lost)`);
+        }
+        if (!this.waitingForServer) {
+          this.waitingForServer = true;
+          this.onWait?.(`${describePgError(error, this.location)}; waiting for the server (up to ${Math.round(this.reconnectTimeoutMs / 1000)} s)`);
+        }
+        await sleep(delay);
+        delay = Math.min(delay * 2, 1000);
+      }
+    }
+  }
+
+  // ——— studies ———
+
+  async createStudy(study: NewStudy, now = Date.now()): Promise<StudyRecord> {
+    if (await this.getStudy(study.name)) throw new StoreError(`study '${study.name}' already exists on ${this.location}`);
+    // Created 'stopped': it turns 'running' when its coordinator holds the lock, so that no worker takes over a
+    // study whose creator is about to run it.
+    const rows = await this.q<StudyRow>(
+      `INSERT INTO hwnas_studies (name, config, seed, space, device, objectives, constraints, strategy, status, created_at, updated_at,
+         hwnas_version, evaluator) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'stopped', $9, $9, $10, $11) RETURNING *`,
+      [
+        study.name,
+        encodeJson(study.config),
+        study.seed,
+        study.space,
+        study.device,
+        encodeJson(study.objectives),
+        encodeJson(study.constraints),
+        study.strategy,
+        now,
+        study.hwnasVersion,
+        study.evaluator === undefined ? null : encodeJson(study.evaluator),
+      ],
+    );
+    return toStudy(rows[0]);
+  }
+
+  async getStudy(name: string): Promise<StudyRecord | undefined> {
+    const rows = await this.q<StudyRow>('SELECT * FROM hwnas_studies WHERE name = $1', [name]);
+    return rows.length > 0 ? toStudy(rows[0]) : undefined;
+  }
+
+  async studyById(id: number): Promise<StudyRecord | undefined> {
+    const rows = await this.q<StudyRow>('SELECT * FROM hwnas_studies WHERE id = $1', [id]);
+    return rows.length > 0 ? toStudy(rows[0]) : undefined;
+  }
+
+  async listStudies(): Promise<StudyRecord[]> {
+    return (await this.q<StudyRow>('SELECT * FROM hwnas_studies ORDER BY created_at, id')).map(toStudy);
+  }
+
+  async setConfig(studyId: number, config: unknown, now = Date.now()): Promise<void> {
+    await this.q('UPDATE hwnas_studies SET config = $1, updated_at = $2 WHERE id = $3', [encodeJson(config), now, studyId]);
+  }
+
+  async setStatus(studyId: number, status: StudyStatus, summary: StudySummary, now = Date.now()): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query('UPDATE hwnas_studies SET status = $1, summary = $2, updated_at = $3 WHERE id = $4', [status, encodeJson(summary), now, studyId]);
+    }, studyId);
+  }
+
+  /** Who coordinates a study now, as it wrote itself down when it took the lock. */
+  async coordinatorOf(studyId: number): Promise<string | undefined> {
+    const rows = await this.pool.query<{ coordinator: string | null }>('SELECT coordinator FROM hwnas_studies WHERE id = $1', [studyId]);
+    return rows.rows[0]?.coordinator ?? undefined;
+  }
+
+  async lockStudy(study: StudyRecord): Promise<CoordinatorLock | { readonly heldBy: string }> {
+    const lock = new AdvisoryLock(this, study.id);
+    let got: boolean;
+    try {
+      got = await this.retrying(() => lock.acquire());
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+    if (!got) return { heldBy: (await this.coordinatorOf(study.id)) ?? 'another process' };
+    this.locks.set(study.id, lock);
+    await this.q('UPDATE hwnas_studies SET coordinator = $1 WHERE id = $2', [SELF, study.id]);
+    return {
+      release: async () => {
+        if (this.locks.get(study.id) !== lock) return;
+        this.locks.delete(study.id);
+        if (!this.closed) await this.q('UPDATE hwnas_studies SET coordinator = NULL WHERE id = $1 AND coordinator = $2', [study.id, SELF]).catch(() => {});
+        await lock.release();
+      },
+    };
+  }
+
+  /** Whether no process holds the study's coordinator lock right now (a probe: the lock is not kept). */
+  async coordinatorMissing(studyId: number): Promise<boolean> {
+    const rows = await this.q<{ free: boolean }>(
+      `SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objid = $2::int::oid AND objsubid = 2 AND granted) AS free`,
+      [ADVISORY_LOCK_CLASS, studyId],
+    );
+    return rows[0].free;
+  }
+
+  // ——— candidates ———
+
+  /** Inserts finished candidates not yet recorded, adds them to the study's counts; returns how many were new. */
+  private async insertCandidates(c: pg.PoolClient, studyId: number, rows: readonly FinishedCandidate[], worker: string | null, now: number): Promise<number> {
+    if (rows.length === 0) return 0;
+    const col = <T>(f: (r: FinishedCandidate) => T) => rows.map(f);
+    const inserted = await c.query<{ status: CandidateStatus }>(
+      `INSERT INTO hwnas_candidates (study_id, seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms, worker, finished_at)
+       SELECT $1, u.*, $12, $13 FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::float8[],
+         $10::text[], $11::float8[]) AS u
+       ON CONFLICT DO NOTHING RETURNING status`,
+      [
+        studyId,
+        col((r) => r.seq),
+        col((r) => r.hash),
+        col((r) => JSON.stringify(r.genes)),
+        col((r) => r.generation),
+        col((r) => r.status),
+        col((r) => (r.status === 'done' && r.metrics ? encodeJson(r.metrics) : null)),
+        col((r) => (r.status === 'done' && r.objectives ? encodeJson(r.objectives) : null)),
+        col((r) => (r.status === 'done' ? (r.violation ?? 0) : null)),
+        col((r) => (r.status === 'failed' ? (r.error ?? 'failed') : null)),
+        col((r) => r.evalMs ?? null),
+        worker,
+        now,
+      ],
+    );
+    const n = inserted.rowCount ?? 0;
+    if (n > 0) {
+      const failed = inserted.rows.filter((r) => r.status === 'failed').length;
+      await c.query('UPDATE hwnas_studies SET evaluations = evaluations + $1, failed = failed + $2, updated_at = $3 WHERE id = $4', [n, failed, now, studyId]);
+    }
+    return n;
+  }
+
+  private async upsertCheckpoint(c: pg.PoolClient, studyId: number, cp: { readonly checkpoint: Checkpoint; readonly summary: StudySummary }, now: number): Promise<void> {
+    const k = cp.checkpoint;
+    await c.query(
+      `INSERT INTO hwnas_checkpoints (study_id, generation, strategy_state, loop_state, batch, genes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (study_id) DO UPDATE SET generation = excluded.generation, strategy_state = excluded.strategy_state,
+         loop_state = excluded.loop_state, batch = excluded.batch, genes = excluded.genes, created_at = excluded.created_at`,
+      [studyId, k.generation, encodeJson(k.strategyState), encodeJson(k.loopState), JSON.stringify(k.batch), k.genes === undefined ? null : JSON.stringify(k.genes), now],
+    );
+    await c.query('UPDATE hwnas_studies SET summary = $1, updated_at = $2 WHERE id = $3', [encodeJson(cp.summary), now, studyId]);
+  }
+
+  async record(
+    studyId: number,
+    candidates: readonly FinishedCandidate[],
+    checkpoint?: { readonly checkpoint: Checkpoint; readonly summary: StudySummary },
+    now = Date.now(),
+  ): Promise<number> {
+    if (candidates.length === 0 && !checkpoint) return 0;
+    return this.tx(async (c) => {
+      const n = await this.insertCandidates(c, studyId, candidates, null, now);
+      if (checkpoint) await this.upsertCheckpoint(c, studyId, checkpoint, now);
+      return n;
+    }, studyId);
+  }
+
+  async checkpoint(studyId: number): Promise<Checkpoint | undefined> {
+    const rows = await this.q<{ generation: number; strategy_state: string; loop_state: string; batch: string; genes: string | null }>(
+      'SELECT generation, strategy_state, loop_state, batch, genes FROM hwnas_checkpoints WHERE study_id = $1',
+      [studyId],
+    );
+    if (rows.length === 0) return undefined;
+    const r = rows[0];
+    return {
+      generation: r.generation,
+      strategyState: decodeJson(r.strategy_state),
+      loopState: decodeJson(r.loop_state),
+      batch: JSON.parse(r.batch) as string[],
+      ...(r.genes !== null ? { genes: JSON.parse(r.genes) as number[][] } : {}),
+    };
+  }
+
+  async candidatesByHash(studyId: number, hashes: readonly string[]): Promise<Map<string, CandidateRecord>> {
+    const out = new Map<string, CandidateRecord>();
+    if (hashes.length === 0) return out;
+    const rows = await this.q<CandidateRow>(`SELECT ${CANDIDATE_COLUMNS} FROM hwnas_candidates WHERE study_id = $1 AND hash = ANY($2::text[])`, [studyId, hashes]);
+    for (const r of rows) out.set(r.hash, toCandidate(r));
+    return out;
+  }
+
+  async candidate(studyId: number, hash: string): Promise<CandidateRecord | undefined> {
+    return (await this.candidatesByHash(studyId, [hash])).get(hash);
+  }
+
+  async genesBySeq(studyId: number, seqs: readonly number[]): Promise<Map<number, number[]>> {
+    const out = new Map<number, number[]>();
+    if (seqs.length === 0) return out;
+    for (const r of await this.q<{ seq: number; genes: string }>('SELECT seq, genes FROM hwnas_candidates WHERE study_id = $1 AND seq = ANY($2::int[])', [studyId, seqs])) {
+      out.set(r.seq, JSON.parse(r.genes) as number[]);
+    }
+    return out;
+  }
+
+  async nextSeq(studyId: number): Promise<number> {
+    const rows = await this.q<{ s: number }>(
+      `SELECT greatest((SELECT coalesce(max(seq), -1) FROM hwnas_candidates WHERE study_id = $1),
+                       (SELECT coalesce(max(seq), -1) FROM hwnas_tasks WHERE study_id = $1)) + 1 AS s`,
+      [studyId],
+    );
+    return rows[0].s;
+  }
+
+  /** Every recorded candidate in ask order, a page at a time (keyset on seq: no cursor held between pages). */
+  async *candidates(studyId: number, statuses: readonly CandidateStatus[] = ['done', 'failed']): AsyncGenerator<CandidateRecord> {
+    let after = -1;
+    for (;;) {
+      const rows = await this.q<CandidateRow>(
+        `SELECT ${CANDIDATE_COLUMNS} FROM hwnas_candidates WHERE study_id = $1 AND seq > $2 AND status = ANY($3::text[]) ORDER BY seq LIMIT ${PAGE_ROWS}`,
+        [studyId, after, statuses],
+      );
+      for (const r of rows) yield toCandidate(r);
+      if (rows.length < PAGE_ROWS) return;
+      after = rows[rows.length - 1].seq;
+    }
+  }
+
+  /** The tasks of a study waiting for a worker or held by one (for listings and tests). */
+  async tasks(studyId: number): Promise<{ seq: number; hash: string; device: string | null; leaseOwner: string | null; leases: number }[]> {
+    const rows = await this.q<{ seq: number; hash: string; device: string | null; lease_owner: string | null; leases: number }>(
+      'SELECT seq, hash, device, lease_owner, leases FROM hwnas_tasks WHERE study_id = $1 ORDER BY seq',
+      [studyId],
+    );
+    return rows.map((r) => ({ seq: r.seq, hash: r.hash, device: r.device, leaseOwner: r.lease_owner, leases: r.leases }));
+  }
+
+  /** The worker that recorded each candidate of a study, and what the workers said of themselves. */
+  async recordedBy(studyId: number): Promise<{ bySeq: Map<number, string | null>; workers: Map<string, WorkerInfo> }> {
+    const bySeq = new Map<number, string | null>();
+    for (const r of await this.q<{ seq: number; worker: string | null }>('SELECT seq, worker FROM hwnas_candidates WHERE study_id = $1', [studyId])) bySeq.set(r.seq, r.worker);
+    const workers = new Map<string, WorkerInfo>();
+    for (const r of await this.q<{ id: string; host: string; pid: number; device: string | null; machine: string | null }>('SELECT id, host, pid, device, machine FROM hwnas_workers')) {
+      workers.set(r.id, { id: r.id, host: r.host, pid: r.pid, device: r.device, ...(r.machine !== null ? { machine: decodeJson(r.machine) } : {}) });
+    }
+    return { bySeq, workers };
+  }
+
+  // ——— the worker protocol ———
+
+  async enqueue(studyId: number, tasks: readonly NewTask[], checkpoint?: { readonly checkpoint: Checkpoint; readonly summary: StudySummary }): Promise<void> {
+    const now = Date.now();
+    await this.tx(async (c) => {
+      if (checkpoint) await this.upsertCheckpoint(c, studyId, checkpoint, now);
+      if (tasks.length === 0) return;
+      await c.query(
+        `INSERT INTO hwnas_tasks (study_id, seq, hash, genes, generation, device, created_at)
+         SELECT $1, t.seq, t.hash, t.genes, t.generation, t.device, $7
+         FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::text[]) AS t (seq, hash, genes, generation, device)
+         WHERE NOT EXISTS (SELECT 1 FROM hwnas_candidates k WHERE k.study_id = $1 AND k.hash = t.hash)
+         ON CONFLICT DO NOTHING`,
+        [studyId, tasks.map((t) => t.seq), tasks.map((t) => t.hash), tasks.map((t) => JSON.stringify(t.genes)), tasks.map((t) => t.generation), tasks.map((t) => t.device), now],
+      );
+      await c.query(`SELECT pg_notify('hwnas_tasks', $1)`, [String(studyId)]);
+    }, studyId);
+  }
+
+  async waiting(studyId: number, hashes: readonly string[]): Promise<number> {
+    const rows = await this.q<{ n: number }>('SELECT count(*)::int AS n FROM hwnas_tasks WHERE study_id = $1 AND hash = ANY($2::text[])', [studyId, hashes]);
+    return rows[0].n;
+  }
+
+  async lease(workerId: string, filter: LeaseFilter): Promise<LeasedTask[]> {
+    const token = randomUUID();
+    const devices = filter.devices.filter((d): d is string => d !== null);
+    const anyDevice = filter.devices.includes(null);
+    const rows = await this.tx(async (c) =>
+      (
+        await c.query<{ study_id: number; seq: number; hash: string; genes: string; generation: number; device: string | null; leases: number }>(
+          `WITH picked AS (
+             SELECT study_id, seq FROM hwnas_tasks
+             WHERE (lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
+               AND ($1::int[] IS NULL OR study_id = ANY($1::int[]))
+               AND ((device IS NULL AND $2::boolean) OR device = ANY($3::text[]))
+             ORDER BY study_id, seq
+             LIMIT $4
+             FOR UPDATE SKIP LOCKED)
+           UPDATE hwnas_tasks t SET lease_owner = $5, lease_token = $6, leases = t.leases + 1,
+             lease_expires_at = clock_timestamp() + $7 * interval '1 millisecond'
+           FROM picked WHERE t.study_id = picked.study_id AND t.seq = picked.seq
+           RETURNING t.study_id, t.seq, t.hash, t.genes, t.generation, t.device, t.leases`,
+          [filter.studyIds ?? null, anyDevice, devices, filter.limit, workerId, token, filter.leaseMs],
+        )
+      ).rows,
+    );
+    return rows
+      .sort((a, b) => a.study_id - b.study_id || a.seq - b.seq)
+      .map((r) => ({ studyId: r.study_id, seq: r.seq, hash: r.hash, genes: JSON.parse(r.genes) as number[], generation: r.generation, device: r.device, token, leases: r.leases }));
+  }
+
+  async complete(workerId: string, tasks: readonly LeasedTask[], results: readonly FinishedCandidate[]): Promise<number> {
+    const bySeq = new Map<string, FinishedCandidate>();
+    for (const r of results) bySeq.set(r.hash, r);
+    const groups = new Map<string, LeasedTask[]>();
+    for (const t of tasks) {
+      const key = `${t.studyId}\0${t.token}`;
+      const g = groups.get(key) ?? [];
+      g.push(t);
+      groups.set(key, g);
+    }
+    const now = Date.now();
+    return this.tx(async (c) => {
+      let recorded = 0;
+      for (const group of groups.values()) {
+        const { studyId, token } = group[0];
+        // Only the tasks this lease still holds: one that expired and went to another worker is not ours to record.
+        const held = await c.query<{ seq: number }>('DELETE FROM hwnas_tasks WHERE study_id = $1 AND seq = ANY($2::int[]) AND lease_token = $3 RETURNING seq', [
+          studyId,
+          group.map((t) => t.seq),
+          token,
+        ]);
+        const mine = new Set(held.rows.map((r) => r.seq));
+        const rows = group.filter((t) => mine.has(t.seq)).map((t) => bySeq.get(t.hash)!);
+        recorded += await this.insertCandidates(c, studyId, rows, workerId, now);
+        if (mine.size > 0) await c.query(`SELECT pg_notify('hwnas_results', $1)`, [String(studyId)]);
+      }
+      await c.query('UPDATE hwnas_workers SET heartbeat_at = $1 WHERE id = $2', [now, workerId]);
+      return recorded;
+    });
+  }
+
+  async release(workerId: string, tasks: readonly LeasedTask[]): Promise<void> {
+    if (tasks.length === 0) return;
+    await this.tx(async (c) => {
+      for (const t of tasks) {
+        await c.query(
+          `UPDATE hwnas_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, leases = greatest(leases - 1, 0)
+           WHERE study_id = $1 AND seq = $2 AND lease_token = $3 AND lease_owner = $4`,
+          [t.studyId, t.seq, t.token, workerId],
+        );
+      }
+      await c.query(`SELECT pg_notify('hwnas_tasks', '')`);
+    });
+  }
+
+  async heartbeat(workerId: string, leaseMs: number): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query(`UPDATE hwnas_tasks SET lease_expires_at = clock_timestamp() + $2 * interval '1 millisecond' WHERE lease_owner = $1`, [workerId, leaseMs]);
+      await c.query('UPDATE hwnas_workers SET heartbeat_at = $1 WHERE id = $2', [Date.now(), workerId]);
+    });
+  }
+
+  async registerWorker(w: WorkerInfo): Promise<void> {
+    const now = Date.now();
+    await this.q(
+      `INSERT INTO hwnas_workers (id, host, pid, device, machine, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
+       ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
+      [w.id, w.host, w.pid, w.device, w.machine === undefined ? null : encodeJson(w.machine), now],
+    );
+  }
+
+  async unregisterWorker(workerId: string): Promise<void> {
+    // Kept when it recorded candidates: the device farm's tables name the machine of each measurement.
+    await this.q(`DELETE FROM hwnas_workers WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM hwnas_candidates WHERE worker = $1)`, [workerId]);
+  }
+
+  /** Studies that are running (for workers: what may bring work, what may need a coordinator). */
+  async runningStudies(): Promise<StudyRecord[]> {
+    return (await this.q<StudyRow>(`SELECT * FROM hwnas_studies WHERE status = 'running' ORDER BY id`)).map(toStudy);
+  }
+
+  /** Whether any task waits that a worker of these devices could lease now (for --exit-when-idle). */
+  async hasTasksFor(devices: readonly (string | null)[], studyIds?: readonly number[]): Promise<boolean> {
+    const rows = await this.q<{ any: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM hwnas_tasks WHERE ($1::int[] IS NULL OR study_id = ANY($1::int[]))
+         AND ((device IS NULL AND $2::boolean) OR device = ANY($3::text[]))) AS any`,
+      [studyIds ?? null, devices.includes(null), devices.filter((d): d is string => d !== null)],
+    );
+    return rows[0].any;
+  }
+
+  waitForTasks(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.waitFor('tasks', timeoutMs, signal);
+  }
+
+  waitForResults(studyId: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.waitFor(`results:${studyId}`, timeoutMs, signal);
+  }
+
+  /**
+   * Waits for a notification on `key`, or returns at once when one came since the last wait on it (so that a
+   * notification between a caller's check and its wait is not missed). A lost listener only makes this a poll.
+   */
+  private async waitFor(key: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.closed || signal?.aborted) return false;
+    const fresh = this.listener === undefined;
+    const listener = await this.listen();
+    if (this.notified.delete(key) || (fresh && listener)) return true;
+    return new Promise<boolean>((resolve) => {
+      let done = false;
+      const finish = (v: boolean) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(v);
+      };
+      const waiter = {
+        key,
+        wake: () => {
+          this.notified.delete(key);
+          finish(true);
+        },
+      };
+      const onAbort = () => finish(false);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.waiters.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private async listen(): Promise<pg.Client | undefined> {
+    if (this.listener) return this.listener;
+    this.listening ??= (async () => {
+      const client = this.newClient();
+      const lost = () => {
+        if (this.listener === client) this.listener = undefined;
+      };
+      client.on('error', lost);
+      client.on('end', lost);
+      client.on('notification', (n) => {
+        const key = n.channel === 'hwnas_tasks' ? 'tasks' : `results:${n.payload ?? ''}`;
+        this.notified.add(key);
+        for (const w of [...this.waiters]) if (w.key === key) w.wake();
+      });
+      try {
+        await client.connect();
+        await client.query('LISTEN hwnas_tasks');
+        await client.query('LISTEN hwnas_results');
+        if (this.closed) {
+          await client.end().catch(() => {});
+          return undefined;
+        }
+        this.listener = client;
+        return client;
+      } catch {
+        await client.end().catch(() => {});
+        return undefined;
+      }
+    })().finally(() => (this.listening = undefined));
+    return this.listening;
+  }
+}
+
+/** The schema version of the hwnas tables in this database: 0 when there are none. */
+async function schemaVersion(client: pg.PoolClient, shown: string): Promise<number> {
+  const exists = (await client.query<{ t: string | null }>(`SELECT to_regclass('hwnas_meta')::text AS t`)).rows[0].t;
+  if (exists === null) {
+    const other = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'hwnas\\_%' AND schemaname = current_schema()`)).rows[0].n;
+    if (other > 0) throw new StoreError(`${shown}: has hwnas_ tables but no hwnas_meta: not an hwnas database (or a damaged one); left untouched`);
+    return 0;
+  }
+  const rows = (await client.query<{ key: string; value: string }>('SELECT key, value FROM hwnas_meta')).rows;
+  const meta = new Map(rows.map((r) => [r.key, r.value]));
+  if (meta.get('application') !== PG_APPLICATION) throw new StoreError(`${shown}: hwnas_meta is not hwnas's (application '${meta.get('application') ?? ''}'); left untouched`);
+  const v = Number(meta.get('schema_version'));
+  if (!Number.isInteger(v) || v < 0) throw new StoreError(`${shown}: hwnas_meta has no valid schema_version; left untouched`);
+  return v;
+}

@@ -1,0 +1,70 @@
+/**
+ * The worker protocol: a study's coordinator writes the candidates of a generation that lack a result as tasks;
+ * workers lease them (a lease expires unless its worker's heartbeat renews it), evaluate them and record each
+ * result exactly once; the coordinator tells the strategy when the whole generation is recorded. A task may name
+ * a device: only a worker that is that device leases it (the device farm).
+ */
+import type { Checkpoint, FinishedCandidate, StudySummary } from './types.js';
+
+export interface NewTask {
+  readonly seq: number;
+  readonly hash: string;
+  readonly genes: readonly number[];
+  readonly generation: number;
+  /** The device that must evaluate it (a measured latency), or null for any worker. */
+  readonly device: string | null;
+}
+
+export interface LeasedTask extends NewTask {
+  readonly studyId: number;
+  /** Names this lease: a result is recorded only while the lease that it answers still holds the task. */
+  readonly token: string;
+  /** Leases of this task so far, this one included. */
+  readonly leases: number;
+}
+
+/** What a worker says of itself when it starts (shown by listings; the device farm's tables name the machine). */
+export interface WorkerInfo {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly device: string | null;
+  /** Free-form description of the machine (backend, CPU), as plain data. */
+  readonly machine?: unknown;
+}
+
+export interface LeaseFilter {
+  /** Only these studies (by id); all when absent. */
+  readonly studyIds?: readonly number[];
+  /** Devices this worker is: null stands for tasks that need no device. */
+  readonly devices: readonly (string | null)[];
+  readonly limit: number;
+  readonly leaseMs: number;
+}
+
+export interface TaskQueue {
+  /**
+   * Adds tasks (a task already waiting, or a candidate already recorded, is left as it is) and, when given, the
+   * study's checkpoint and summary, in one transaction.
+   */
+  enqueue(studyId: number, tasks: readonly NewTask[], checkpoint?: { readonly checkpoint: Checkpoint; readonly summary: StudySummary }): Promise<void>;
+  /** How many of these hashes are still waiting for a result. */
+  waiting(studyId: number, hashes: readonly string[]): Promise<number>;
+  /** Leases up to `limit` tasks nobody holds (never leased, or whose lease expired), lowest seqs first. */
+  lease(workerId: string, filter: LeaseFilter): Promise<LeasedTask[]>;
+  /**
+   * Records the results of leased tasks, each exactly once: a task whose lease was lost (expired and handed to
+   * another worker) is dropped. Returns how many were recorded.
+   */
+  complete(workerId: string, tasks: readonly LeasedTask[], results: readonly FinishedCandidate[]): Promise<number>;
+  /** Gives unfinished leases back at once (a worker that stops). */
+  release(workerId: string, tasks: readonly LeasedTask[]): Promise<void>;
+  /** Renews every lease the worker holds, and its own heartbeat. */
+  heartbeat(workerId: string, leaseMs: number): Promise<void>;
+  registerWorker(worker: WorkerInfo): Promise<void>;
+  unregisterWorker(workerId: string): Promise<void>;
+  /** Waits for new tasks (true) or until the timeout (false). */
+  waitForTasks(timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Waits for results of the study to be recorded (true) or until the timeout (false). */
+  waitForResults(studyId: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+}

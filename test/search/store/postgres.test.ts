@@ -1,0 +1,175 @@
+/**
+ * The PostgreSQL store on a real server: the same records as SQLite (every double exact, Infinity and NaN
+ * included), the schema's version marks, one-line refusals (bad URLs, wrong passwords, a newer schema), and the
+ * lease protocol (SKIP LOCKED leases, expiry, each result recorded exactly once, device routing).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../../../search/store/postgres/postgres.js';
+import { PG_SCHEMA_VERSION } from '../../../search/store/postgres/schema.js';
+import { redactUrl } from '../../../search/store/postgres/url.js';
+import { StoreError, contentHash, type FinishedCandidate, type NewStudy } from '../../../search/store/index.js';
+import type { LeasedTask } from '../../../search/store/queue.js';
+import { startPostgres, type TestServer } from '../../postgres-server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startPostgres();
+}, 60_000);
+afterAll(() => server?.destroy());
+
+let dbs = 0;
+const freshDb = () => server.createDatabase(`store${++dbs}`);
+
+const newStudy = (name: string): NewStudy => ({
+  name,
+  config: { space: 'nb201', evaluations: 10 },
+  seed: 5,
+  space: 'nb201',
+  device: 'none',
+  objectives: ['min:loss', 'min:latencyMs'],
+  constraints: [],
+  strategy: 'random',
+  hwnasVersion: 'test',
+  evaluator: { kind: 'slow-test', costMs: 0 },
+});
+
+function done(seq: number, metrics: Record<string, number>, objectives: number[], violation = 0): FinishedCandidate {
+  return { seq, hash: contentHash('nb201', `k${seq}`), genes: [seq, 1, 2], generation: 0, status: 'done', metrics, objectives, violation, evalMs: 1.5 };
+}
+
+describe('PostgresStore', () => {
+  it('records candidates exactly (doubles, Infinity, NaN) and reads them back in ask order, once each', async () => {
+    const s = await PostgresStore.open(freshDb());
+    try {
+      const st = await s.createStudy(newStudy('a'));
+      expect(st.status).toBe('stopped');
+      const rows: FinishedCandidate[] = [
+        done(2, { loss: 0.1 + 0.2, latencyMs: Infinity, x: NaN }, [0.30000000000000004, Infinity], 0),
+        done(0, { loss: 1 / 3, latencyMs: 5e-324 }, [1 / 3, 5e-324], 0.125),
+        { seq: 1, hash: contentHash('nb201', 'k1'), genes: [1, 1, 2], generation: 0, status: 'failed', error: 'boom', evalMs: 2 },
+      ];
+      expect(await s.record(st.id, rows)).toBe(3);
+      // The same rows again (a retried transaction, a late worker): nothing recorded or counted twice.
+      expect(await s.record(st.id, rows)).toBe(0);
+      const all = [];
+      for await (const c of s.candidates(st.id)) all.push(c);
+      expect(all.map((c) => c.seq)).toEqual([0, 1, 2]);
+      expect(all[0]).toEqual({ seq: 0, hash: rows[1].hash, genes: [0, 1, 2], generation: 0, status: 'done', metrics: { loss: 1 / 3, latencyMs: 5e-324 }, objectives: [1 / 3, 5e-324], violation: 0.125, evalMs: 1.5 });
+      expect(all[1]).toEqual({ seq: 1, hash: rows[2].hash, genes: [1, 1, 2], generation: 0, status: 'failed', violation: Infinity, error: 'boom', evalMs: 2 });
+      expect(all[2].metrics).toEqual({ loss: 0.30000000000000004, latencyMs: Infinity, x: NaN });
+      expect(all[2].objectives).toEqual([0.30000000000000004, Infinity]);
+      const again = (await s.getStudy('a'))!;
+      expect([again.evaluations, again.failed]).toEqual([3, 1]);
+      expect(await s.nextSeq(st.id)).toBe(3);
+      expect([...(await s.genesBySeq(st.id, [1, 7])).entries()]).toEqual([[1, [1, 1, 2]]]);
+      expect((await s.candidatesByHash(st.id, [rows[0].hash, 'nope'])).size).toBe(1);
+      await expect(s.createStudy(newStudy('a'))).rejects.toThrow(/already exists/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('keeps the latest checkpoint and summary in the same transaction as the rows', async () => {
+    const s = await PostgresStore.open(freshDb());
+    try {
+      const st = await s.createStudy(newStudy('c'));
+      const checkpoint = { generation: 3, strategyState: { rng: [1, 2], best: Infinity }, loopState: { evaluations: 9 }, batch: ['a', 'b'], genes: [[1], [2]] };
+      await s.record(st.id, [done(0, { loss: 1 }, [1])], { checkpoint, summary: { frontierSize: 1, hypervolume: 0.5 } });
+      expect(await s.checkpoint(st.id)).toEqual(checkpoint);
+      expect((await s.getStudy('c'))!.summary).toEqual({ frontierSize: 1, hypervolume: 0.5 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('creates the schema once, reads it read-only, and refuses a server of a newer schema untouched', async () => {
+    const url = freshDb();
+    await expect(PostgresStore.open(url, { readonly: true })).rejects.toThrow(/no hwnas studies on this server \(empty database\)/);
+    const s = await PostgresStore.open(url);
+    await s.createStudy(newStudy('n'));
+    await s.close();
+    const db = new URL(url).pathname.slice(1);
+    expect(server.sql(db, `SELECT value FROM hwnas_meta WHERE key = 'schema_version'`).trim()).toBe(String(PG_SCHEMA_VERSION));
+    const ro = await PostgresStore.open(url, { readonly: true });
+    expect((await ro.listStudies()).map((x) => x.name)).toEqual(['n']);
+    await expect(ro.createStudy(newStudy('m'))).rejects.toThrow(/read-only transaction/);
+    await ro.close();
+    server.sql(db, `UPDATE hwnas_meta SET value = '${PG_SCHEMA_VERSION + 1}' WHERE key = 'schema_version'`);
+    for (const readonly of [false, true]) {
+      const error = await PostgresStore.open(url, { readonly }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as Error).message).toBe(
+        `${redactUrl(url)}: written by a newer hwnas (schema v${PG_SCHEMA_VERSION + 1}; this hwnas reads up to v${PG_SCHEMA_VERSION}); upgrade hwnas`,
+      );
+    }
+    expect(server.sql(db, 'SELECT name FROM hwnas_studies').trim()).toBe('n');
+  });
+
+  it('refuses bad URLs, wrong passwords, missing databases and absent servers in one line without the password', async () => {
+    freshDb();
+    const cases: [string, RegExp][] = [
+      ['postgresql://', /not a valid URL|no host/],
+      ['postgresql://postgres@127.0.0.1:0/x', /port must be 1–65535/],
+      ['mysql://u@h/db', /expected a postgresql:\/\/ URL/],
+      ['postgresql://postgres@127.0.0.1', /no database name/],
+      [server.url(`store${dbs}`, 'wrong-secret'), /password authentication failed for user "postgres" \(check the password/],
+      [server.url('no_such_db'), /database "no_such_db" does not exist \(create it first/],
+      [`postgresql://postgres:hunter2@127.0.0.1:${await closedPort()}/x`, /cannot connect \(connection refused\)/],
+    ];
+    for (const [url, message] of cases) {
+      const error = await PostgresStore.open(url, { reconnectTimeoutMs: 0 }).catch((e: unknown) => e);
+      expect(error, url).toBeInstanceOf(StoreError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toMatch(/wrong-secret|hunter2|hwnas-test-secret/);
+    }
+    expect(redactUrl('postgresql://u:p%40ss@h:5432/db?password=x&sslmode=require')).toBe('postgresql://u@h:5432/db');
+  });
+
+  it('leases with SKIP LOCKED, routes by device, hands an expired lease on, and records each result once', async () => {
+    const s = await PostgresStore.open(freshDb());
+    try {
+      const st = await s.createStudy(newStudy('q'));
+      const tasks = [0, 1, 2, 3].map((seq) => ({ seq, hash: contentHash('nb201', `t${seq}`), genes: [seq], generation: 0, device: seq === 3 ? 'pi5' : null }));
+      await s.enqueue(st.id, tasks);
+      await s.enqueue(st.id, tasks); // again: nothing doubles
+      expect((await s.tasks(st.id)).length).toBe(4);
+      // Two workers at once never get the same task.
+      const [a, b] = await Promise.all([s.lease('A', { devices: [null], limit: 2, leaseMs: 60_000 }), s.lease('B', { devices: [null], limit: 2, leaseMs: 60_000 })]);
+      expect([...a, ...b].map((t) => t.seq).sort()).toEqual([0, 1, 2]);
+      // A worker of another device takes nothing; the pi5 worker takes only its own.
+      expect(await s.lease('C', { devices: ['jetson'], limit: 10, leaseMs: 60_000 })).toEqual([]);
+      expect((await s.lease('P', { devices: ['pi5'], limit: 10, leaseMs: 60_000 })).map((t) => t.seq)).toEqual([3]);
+      // A's lease expires (short lease, no heartbeat): D takes its task and records it; A's late result is dropped.
+      const shortA = a.length > 0 ? a : b;
+      const owner = a.length > 0 ? 'A' : 'B';
+      await s.release(owner, shortA);
+      const relet = await s.lease(owner, { devices: [null], limit: 1, leaseMs: 1 });
+      await new Promise((r) => setTimeout(r, 20));
+      const taken = await s.lease('D', { devices: [null], limit: 1, leaseMs: 60_000 });
+      expect(taken.map((t) => t.seq)).toEqual(relet.map((t) => t.seq));
+      expect(taken[0].leases).toBe(2);
+      const result = (t: LeasedTask, loss: number): FinishedCandidate => ({ seq: t.seq, hash: t.hash, genes: t.genes, generation: 0, status: 'done', metrics: { loss }, objectives: [loss], violation: 0, evalMs: 1 });
+      expect(await s.complete('D', taken, [result(taken[0], 1)])).toBe(1);
+      expect(await s.complete(owner, relet, [result(relet[0], 99)])).toBe(0);
+      expect((await s.candidate(st.id, taken[0].hash))!.metrics).toEqual({ loss: 1 });
+      expect((await s.getStudy('q'))!.evaluations).toBe(1);
+      expect(await s.waiting(st.id, tasks.map((t) => t.hash))).toBe(3);
+      // A recorded candidate is never enqueued again.
+      await s.enqueue(st.id, [tasks[taken[0].seq]]);
+      expect((await s.tasks(st.id)).map((t) => t.seq)).not.toContain(taken[0].seq);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
