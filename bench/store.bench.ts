@@ -116,7 +116,8 @@ function runBenchStudy(store: StudyStore, study: StudyRecord, evaluations: numbe
 /** A store that keeps nothing: the loop runs as with SQLite (in-memory caches find repeats), nothing persists. */
 function nullStore(): StudyStore {
   return {
-    path: ':memory:',
+    location: ':memory:',
+    lockStudy: () => ({ release() {} }),
     checkpoint: () => undefined,
     record: (_id, candidates) => candidates.length,
     candidatesByHash: () => new Map(),

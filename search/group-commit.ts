@@ -69,9 +69,9 @@ export class GroupCommit {
   }
 
   /** Writes the rows held, and the checkpoint with its summary when given, in one transaction. */
-  commit(checkpoint?: { readonly checkpoint: Checkpoint; readonly summary: StudySummary }): void {
+  async commit(checkpoint?: { readonly checkpoint: Checkpoint; readonly summary: StudySummary }): Promise<void> {
     if (this.rows.length === 0 && !checkpoint) return;
-    this.store.record(this.studyId, this.rows, checkpoint);
+    await this.store.record(this.studyId, this.rows, checkpoint);
     this.rows = [];
     this.rowsByHash.clear();
     this.lastCommit = performance.now();

@@ -41,6 +41,9 @@ interface Plan {
   readonly at: readonly Entry[];
 }
 
+/** The longest wait between two looks at a generation's tasks (results also wake the loop as they are recorded). */
+const WAIT_POLL_MS = 1000;
+
 /** Generations in a row that bring nothing new before the space counts as used up. */
 const BARREN_LIMIT = 50;
 
@@ -58,44 +61,59 @@ export class StudySession {
   /** The generation asked and not yet told, if any: what a checkpoint taken now must name. */
   private inFlight: { readonly hashes: readonly string[]; readonly asked: readonly Genes[] } | undefined;
 
-  constructor(private readonly run: StudyRun) {
+  private constructor(
+    private readonly run: StudyRun,
+    checkpoint: Checkpoint | undefined,
+    frontierGenes: ReadonlyMap<number, Genes>,
+    storeHasRows: boolean,
+  ) {
     const { store, study, space, objectives, constraints } = run;
     this.objectives = objectives;
     this.emit = run.onEvent ?? (() => {});
     const ctx = { space, objectiveCount: objectives.length, seed: study.seed, options: run.strategyOptions ?? {}, objectives, constraints };
-    this.checkpoint = store.checkpoint(study.id);
-    if (this.checkpoint) {
-      this.strategy = run.strategy.create(ctx, this.checkpoint.strategyState);
-      const saved = this.checkpoint.loopState as SavedLoopState;
-      this.loop = restoreLoop(saved, store.genesBySeq(study.id, saved.frontier.map((p) => p.seq)));
+    this.checkpoint = checkpoint;
+    if (checkpoint) {
+      this.strategy = run.strategy.create(ctx, checkpoint.strategyState);
+      this.loop = restoreLoop(checkpoint.loopState as SavedLoopState, frontierGenes);
     } else {
       this.strategy = run.strategy.create(ctx);
       this.loop = INITIAL_LOOP_STATE;
     }
     this.sessionStartElapsedMs = this.loop.elapsedMs;
     this.hasher = new CandidateHasher(space);
-    this.pending = new GroupCommit(store, study.id, run.commitEveryMs ?? COMMIT_EVERY_MS, this.checkpoint !== undefined || store.nextSeq(study.id) > 0);
+    // With a queue, workers record the results: the store is always asked whether a candidate is there.
+    this.pending = new GroupCommit(store, study.id, run.commitEveryMs ?? COMMIT_EVERY_MS, storeHasRows || store.queue !== undefined);
+  }
+
+  /** Reads what a session starts from: the checkpoint, the genes of its frontier, whether rows exist already. */
+  static async start(run: StudyRun): Promise<StudySession> {
+    const { store, study } = run;
+    const checkpoint = await store.checkpoint(study.id);
+    const saved = checkpoint?.loopState as SavedLoopState | undefined;
+    const genes = saved ? await store.genesBySeq(study.id, saved.frontier.map((p) => p.seq)) : new Map<number, Genes>();
+    const hasRows = checkpoint !== undefined || (await store.nextSeq(study.id)) > 0;
+    return new StudySession(run, checkpoint, genes, hasRows);
   }
 
   /** Runs generations until a budget is spent, the strategy is exhausted or the signal aborts. */
   async runToEnd(): Promise<StudyOutcome> {
-    this.start();
+    await this.begin();
     try {
       // An empty batch: the study ended between generations (its last checkpoint, taken after the tell).
       if (this.checkpoint && this.checkpoint.batch.length > 0) {
-        if (!(await this.completeGeneration(this.replayInFlight(this.checkpoint)))) return this.stop('signal');
+        if (!(await this.completeGeneration(await this.replayInFlight(this.checkpoint)))) return await this.stop('signal');
       }
       for (;;) {
         const reason = this.budgetSpent();
-        if (reason) return this.stop(reason);
-        const plan = this.ask();
-        if (!plan) return this.stop('exhausted');
-        if (!(await this.completeGeneration(plan))) return this.stop('signal');
+        if (reason) return await this.stop(reason);
+        const plan = await this.ask();
+        if (!plan) return await this.stop('exhausted');
+        if (!(await this.completeGeneration(plan))) return await this.stop('signal');
       }
     } catch (error) {
       // A crash that reaches here (not a kill) still keeps what was evaluated: the rows held are consistent.
       try {
-        this.pending.commit();
+        await this.pending.commit();
       } catch {
         // the store itself failed; the error that matters is the first one
       }
@@ -107,10 +125,10 @@ export class StudySession {
     return this.sessionStartElapsedMs + (performance.now() - this.started);
   }
 
-  private start(): void {
+  private async begin(): Promise<void> {
     const { study, store, budget } = this.run;
     this.emit({ type: 'started', study: study.name, resumed: this.checkpoint !== undefined || study.evaluations > 0, generation: this.loop.generation, evaluations: this.loop.evaluations, budget });
-    store.setStatus(study.id, 'running', summaryOf(this.loop, this.objectives));
+    await store.setStatus(study.id, 'running', summaryOf(this.loop, this.objectives));
   }
 
   /** Why the study must stop before asking another generation, if it must. */
@@ -129,18 +147,18 @@ export class StudySession {
    * Asks the strategy for the next generation, numbers its new candidates and checkpoints when one is due;
    * undefined when the strategy has nothing more to ask.
    */
-  private ask(): Plan | undefined {
+  private async ask(): Promise<Plan | undefined> {
     const n = Math.min(this.run.batchSize, (this.run.budget.evaluations ?? Infinity) - this.loop.evaluations);
     // Copies: the strategy may reuse its arrays, and the checkpoint may be written after its next tell.
     const asked = this.strategy.ask(n).map((g) => g.slice());
     if (asked.length === 0) return undefined;
     const hashes = asked.map((g) => this.hasher.hashOf(g));
-    const plan = this.plan(hashes, (i) => asked[i]);
+    const plan = await this.plan(hashes, (i) => asked[i]);
     const fresh = this.numberFresh(plan.entries, this.loop.nextSeq);
     this.loop = { ...this.loop, nextSeq: this.loop.nextSeq + fresh, elapsedMs: this.elapsedMs() };
     // The checkpoint keeps the loop as before this generation, with the sequence numbers it takes, the strategy
     // right after its ask, and the asked hashes and genes; committed with every row held so far.
-    if (this.pending.checkpointDue()) this.checkpointNow(hashes, asked);
+    if (this.pending.checkpointDue()) await this.checkpointNow(hashes, asked);
     this.inFlight = { hashes, asked };
     return plan;
   }
@@ -149,9 +167,9 @@ export class StudySession {
    * The generation in flight when the study stopped: the checkpoint's loop already counts its new candidates in
    * nextSeq; those recorded before the stop are reused, the others evaluated now.
    */
-  private replayInFlight(checkpoint: Checkpoint): Plan {
+  private async replayInFlight(checkpoint: Checkpoint): Promise<Plan> {
     const cpGenes = checkpoint.genes;
-    const plan = this.plan(checkpoint.batch, (i) => cpGenes?.[i]);
+    const plan = await this.plan(checkpoint.batch, (i) => cpGenes?.[i]);
     const { entries } = plan;
     const fresh = entries.filter((e) => !e.record || e.record.generation === this.loop.generation).length;
     this.numberFresh(entries, this.loop.nextSeq - fresh);
@@ -167,7 +185,7 @@ export class StudySession {
    * ones from memory, the others in one query). `genesAt(i)` gives the genes asked at position i, when known
    * (always in a live generation; from the checkpoint on resume).
    */
-  private plan(hashes: readonly string[], genesAt: (i: number) => Genes | undefined): Plan {
+  private async plan(hashes: readonly string[], genesAt: (i: number) => Genes | undefined): Promise<Plan> {
     const byHash = new Map<string, Entry>();
     const entries: Entry[] = [];
     const at: Entry[] = new Array(hashes.length);
@@ -187,7 +205,7 @@ export class StudySession {
       if (!record && this.pending.mayBeStored(h)) misses.push(h);
     }
     if (misses.length > 0) {
-      for (const [h, record] of this.run.store.candidatesByHash(this.run.study.id, misses)) {
+      for (const [h, record] of await this.run.store.candidatesByHash(this.run.study.id, misses)) {
         const e = byHash.get(h)!;
         e.record = record;
         e.genes = record.genes;
@@ -228,7 +246,8 @@ export class StudySession {
         todo.push(e);
       }
     }
-    if (!(await this.evaluate(generation, todo, plan.entries.length - todo.length, doneBefore))) return false;
+    const evaluate = this.run.store.queue ? this.evaluateByWorkers : this.evaluate;
+    if (!(await evaluate.call(this, generation, todo, plan.entries.length - todo.length, doneBefore))) return false;
     this.tell(plan, todo.length + doneBefore);
     this.inFlight = undefined;
     return true;
@@ -270,7 +289,7 @@ export class StudySession {
         this.pending.add(row);
         if (row.status === 'failed') this.emit({ type: 'failed-candidate', generation, seq: e.seq, genes: e.genes!, error: row.error! });
       }
-      if (this.pending.due()) this.pending.commit();
+      if (this.pending.due()) await this.pending.commit();
       finished += part.length;
       this.emit({
         type: 'batch-evaluated',
@@ -282,6 +301,54 @@ export class StudySession {
         candidatesPerS: ms > 0 ? (part.length * 1000) / ms : Infinity,
         elapsedMs: this.elapsedMs(),
       });
+    }
+    return true;
+  }
+
+  /**
+   * The generation's candidates without a result become tasks that workers lease (this process's own worker among
+   * them, unless the study runs workers-only); waits until every one is recorded, then reads the records back.
+   * Workers score metrics as this process would, so what the strategy is told does not depend on who evaluated.
+   */
+  private async evaluateByWorkers(generation: number, todo: readonly Entry[], reused: number, doneBefore: number): Promise<boolean> {
+    const queue = this.run.store.queue!;
+    const studyId = this.run.study.id;
+    const device = this.run.taskDevice ?? null;
+    await this.pending.commit();
+    if (todo.length === 0) return true;
+    await queue.enqueue(
+      studyId,
+      todo.map((e) => ({ seq: e.seq, hash: e.hash, genes: e.genes!, generation, device })),
+    );
+    const hashes = todo.map((e) => e.hash);
+    const t0 = performance.now();
+    let left = todo.length;
+    for (;;) {
+      const now = await queue.waiting(studyId, hashes);
+      if (now < left) {
+        const ms = performance.now() - t0;
+        this.emit({
+          type: 'batch-evaluated',
+          generation,
+          evaluated: left - now,
+          failed: 0,
+          reused,
+          totalEvaluations: this.loop.evaluations + doneBefore + todo.length - now,
+          candidatesPerS: ms > 0 ? ((todo.length - now) * 1000) / ms : Infinity,
+          elapsedMs: this.elapsedMs(),
+        });
+        left = now;
+      }
+      if (left === 0) break;
+      if (this.run.signal?.aborted) return false;
+      await queue.waitForResults(studyId, WAIT_POLL_MS, this.run.signal);
+    }
+    const records = await this.run.store.candidatesByHash(studyId, hashes);
+    for (const e of todo) {
+      const r = records.get(e.hash);
+      if (!r) throw new Error(`study '${this.run.study.name}': candidate ${e.seq} left the queue without a result`);
+      e.record = r;
+      if (r.status === 'failed') this.emit({ type: 'failed-candidate', generation, seq: r.seq, genes: r.genes, error: r.error ?? 'failed' });
     }
     return true;
   }
@@ -323,9 +390,9 @@ export class StudySession {
   }
 
   /** Commits the rows held with a checkpoint: the strategy as now, the loop, and the generation asked (if any). */
-  private checkpointNow(batch: readonly string[], genes: readonly Genes[]): void {
+  private async checkpointNow(batch: readonly string[], genes: readonly Genes[]): Promise<void> {
     const checkpoint: Checkpoint = { generation: this.loop.generation, strategyState: this.strategy.state(), loopState: saveLoop(this.loop), batch, genes };
-    this.pending.commit({ checkpoint, summary: summaryOf(this.loop, this.objectives) });
+    await this.pending.commit({ checkpoint, summary: summaryOf(this.loop, this.objectives) });
   }
 
   /**
@@ -333,12 +400,12 @@ export class StudySession {
    * generations it holds the strategy after its tell and an empty batch; stopped inside a generation, the
    * strategy is still as right after its ask (nothing told), so it is that generation's checkpoint.
    */
-  private stop(reason: StopReason): StudyOutcome {
+  private async stop(reason: StopReason): Promise<StudyOutcome> {
     const { store, study } = this.run;
     const loop = this.loop;
-    this.checkpointNow(this.inFlight?.hashes ?? [], this.inFlight?.asked ?? []);
+    await this.checkpointNow(this.inFlight?.hashes ?? [], this.inFlight?.asked ?? []);
     const status = reason === 'signal' ? 'stopped' : 'finished';
-    store.setStatus(study.id, status, summaryOf(loop, this.objectives, reason));
+    await store.setStatus(study.id, status, summaryOf(loop, this.objectives, reason));
     const outcome = {
       reason,
       status,

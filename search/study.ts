@@ -20,8 +20,7 @@ import type { Constraint, Objective } from '../core/objectives.js';
 import type { Genes, SearchSpace } from '../core/space.js';
 import { UsageError } from '../core/usage-error.js';
 import type { Evaluator } from './evaluate/evaluator.js';
-import { StudyLock, studyLockPath } from './store/lock.js';
-import type { SqliteStore } from './store/sqlite.js';
+import type { Store } from './store/store.js';
 import type { StudyRecord } from './store/types.js';
 import type { StrategyFactory } from './strategy.js';
 import type { FrontierPoint, StopReason } from './study-loop.js';
@@ -69,8 +68,12 @@ export type StudyEvent =
       readonly elapsedMs: number;
     };
 
-/** What the loop asks of its store (the SQLite store; a benchmark measures the loop against one that keeps nothing). */
-export type StudyStore = Pick<SqliteStore, 'path' | 'checkpoint' | 'record' | 'candidatesByHash' | 'setStatus' | 'nextSeq' | 'genesBySeq'>;
+/**
+ * What the loop asks of its store (SQLite or PostgreSQL; a benchmark measures the loop against one that keeps
+ * nothing). With a `queue` (a server store) the loop evaluates nothing itself: each generation's candidates become
+ * tasks that workers lease, and the strategy is told once the whole generation is recorded.
+ */
+export type StudyStore = Pick<Store, 'location' | 'checkpoint' | 'record' | 'candidatesByHash' | 'setStatus' | 'nextSeq' | 'genesBySeq' | 'lockStudy' | 'queue'>;
 
 export interface StudyRun {
   readonly store: StudyStore;
@@ -100,7 +103,12 @@ export interface StudyRun {
    * Called once the study's lock is held, before the study starts: what a resume changes in the study (a raised
    * budget) is written here, so that a resume refused by the lock writes nothing.
    */
-  readonly onLocked?: () => void;
+  readonly onLocked?: () => void | Promise<void>;
+  /**
+   * With a queue: the device each task needs (a measured latency is measured on that device), or null for any
+   * worker. Default null.
+   */
+  readonly taskDevice?: string | null;
 }
 
 export interface StudyOutcome {
@@ -116,15 +124,14 @@ export interface StudyOutcome {
 /** Runs (or resumes) a study until a budget is spent, the strategy is exhausted or the signal aborts. */
 export async function runStudy(run: StudyRun): Promise<StudyOutcome> {
   // Two processes running one study would each tell the strategy the other's results: refuse the second.
-  const lockPath = studyLockPath(run.store.path, run.study.id);
-  const lock = run.store.path === ':memory:' ? undefined : StudyLock.acquire(lockPath);
-  if (lock && !(lock instanceof StudyLock)) {
-    throw new UsageError(`study '${run.study.name}' is running in process ${lock.heldBy} (lock ${lockPath}); wait for it or stop it first`);
+  const lock = await run.store.lockStudy(run.study);
+  if ('heldBy' in lock) {
+    throw new UsageError(`study '${run.study.name}' is running in ${lock.heldBy}; wait for it or stop it first`);
   }
   try {
-    run.onLocked?.();
-    return await new StudySession(run).runToEnd();
+    await run.onLocked?.();
+    return await (await StudySession.start(run)).runToEnd();
   } finally {
-    lock?.release();
+    await lock.release();
   }
 }

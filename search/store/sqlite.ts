@@ -7,7 +7,9 @@ import { BatchReader, BatchWriter } from './batch.js';
 import { FloatPacker, unpackFloats } from './floats.js';
 import { HashIndex } from './hash-index.js';
 import { decodeJson, encodeJson } from './json.js';
+import { StudyLock, studyLockPath } from './lock.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, isHwnasTable, tableNames } from './schema.js';
+import type { CoordinatorLock, Store } from './store.js';
 import type {
   CandidateRecord,
   CandidateResult,
@@ -321,7 +323,7 @@ function toStudy(r: StudyRow): StudyRecord {
  * row, rebuilt from the batches' hashes when a connection first needs it. Rows written by older versions in
  * the candidates table (pending rows updated in place, JSON metrics) are still read and still completed.
  */
-export class SqliteStore {
+export class SqliteStore implements Store {
   readonly path: string;
   readonly readonly: boolean;
   private readonly db: Database.Database;
@@ -452,6 +454,18 @@ export class SqliteStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  get location(): string {
+    return this.path;
+  }
+
+  /** One process per study: a lock file beside the database (none for an in-memory one). */
+  lockStudy(study: StudyRecord): CoordinatorLock | { readonly heldBy: string } {
+    if (this.path === ':memory:') return { release() {} };
+    const lockPath = studyLockPath(this.path, study.id);
+    const lock = StudyLock.acquire(lockPath);
+    return lock instanceof StudyLock ? lock : { heldBy: `process ${lock.heldBy} (lock ${lockPath})` };
   }
 
   private w<K extends string>(key: K) {

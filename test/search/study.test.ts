@@ -202,7 +202,7 @@ describe('study loop', () => {
       },
     });
     await first;
-    expect(String(await second)).toMatch(/study 's' is running in process \d+/);
+    expect(String(await second)).toMatch(/study 's' is running in process \d+ \(lock /);
     // A lock left by a dead process (pid 2^22 + 1 is above Linux's pid range) does not block a resume.
     writeFileSync(`${path}.study-1.lock`, String(2 ** 22 + 1));
     const out = await start({ path, budget: { evaluations: 100 } });
