@@ -1,2 +1,35 @@
-/** Opening a database for a command (a refused or missing file is a one-line usage error): the library's own. */
-export { openStudyStore as openStore } from '../search/run-search.js';
+import { DEFAULT_DB, STORAGE_ENV } from '../search/store/index.js';
+import { openStudyStore } from '../search/run-search.js';
+import type { Store } from '../search/store/index.js';
+import { UsageError } from './errors.js';
+
+/** The flags that name a storage, for every command that reads or writes studies. */
+export const STORAGE_FLAGS = {
+  db: { type: 'string' },
+  storage: { type: 'string' },
+} as const;
+
+/** How the flags are shown in usage lines. */
+export const STORAGE_USAGE = '[--db hwnas.db | --storage postgresql://user@host:5432/db]';
+
+/**
+ * The storage a command uses: --storage or --db (an SQLite file, or a postgresql:// URL in either), else the
+ * HWNAS_STORAGE environment variable, else hwnas.db in the working directory.
+ */
+export function storageOf(values: { readonly db?: string; readonly storage?: string }, env: NodeJS.ProcessEnv = process.env): string {
+  if (values.db !== undefined && values.storage !== undefined) throw new UsageError('--db and --storage name the same thing: give one of them');
+  const named = values.storage ?? values.db ?? env[STORAGE_ENV];
+  if (named !== undefined && named.trim() === '') throw new UsageError(`${values.storage !== undefined ? '--storage' : values.db !== undefined ? '--db' : STORAGE_ENV}: empty`);
+  return named ?? DEFAULT_DB;
+}
+
+/** A server that went away (and came back), said on stderr: the command waits for it. */
+export const openStoreWaitLine = (message: string): void => console.error(`hwnas: ${message}`);
+
+/**
+ * Opens a storage for a command (the library's own: a refused, missing or unreachable one is a one-line usage
+ * error); a server that goes away later is waited for, with a line on stderr.
+ */
+export function openStore(location: string, options: { mustExist?: boolean; readonly?: boolean } = {}): Promise<Store> {
+  return openStudyStore(location, { ...options, onWait: openStoreWaitLine });
+}

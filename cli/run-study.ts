@@ -3,7 +3,7 @@
  * the evaluator's lifetime, and the frontier file. Shared by \`hwnas search\` and \`hwnas resume\`.
  */
 import { frontierEntries, runPreparedStudy } from '../search/run-search.js';
-import type { SqliteStore, StudyRecord } from '../search/store/index.js';
+import type { Store, StudyRecord } from '../search/store/index.js';
 import type { StudyEvent, StudyOutcome } from '../search/study.js';
 import type { ResolvedStudy } from '../search/study-config.js';
 import type { LlmArchitecture } from '../core/architecture.js';
@@ -29,15 +29,22 @@ export function progressPrinter(mode: 'json' | 'text' | 'quiet'): (e: StudyEvent
   return plainPrinter();
 }
 
-/** Runs a prepared study to its end or to a signal; SIGINT/SIGTERM stop it with a checkpoint (exit 0). */
+/**
+ * Runs a prepared study to its end or to a signal; SIGINT/SIGTERM stop it with a checkpoint (exit 0). On a server
+ * store this process coordinates and, unless workers-only, evaluates beside `hwnas worker` processes.
+ */
 export async function executeStudy(opts: {
-  store: SqliteStore;
+  store: Store;
+  /** The storage as the user named it (the live view reopens it to export). */
+  storage: string;
   study: StudyRecord;
   resolved: ResolvedStudy;
   mode: ProgressMode;
   out?: string;
   /** Run once the study's lock is held (see StudyRun.onLocked). */
-  onLocked?: () => void;
+  onLocked?: () => void | Promise<void>;
+  /** On a server store: evaluate nothing here, leave every candidate to `hwnas worker` processes. */
+  workersOnly?: boolean;
 }): Promise<number> {
   const { store, study, resolved } = opts;
   const controller = new AbortController();
@@ -54,18 +61,22 @@ export async function executeStudy(opts: {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let outcome: StudyOutcome;
-  // The live terminal view (cli/ui): its keys pause the evaluator and stop the study through the same signal.
-  const live = opts.mode === 'tui' ? await (await import('./ui/live.js')).attachLiveView({ study, resolved, dbPath: store.path, abort: stop }) : undefined;
+  // The live terminal view (cli/ui): its keys pause the evaluator and stop the study through the same signal. A
+  // server study prints plain lines (its candidates are evaluated by other processes too).
+  const mode = store.queue && opts.mode === 'tui' ? 'text' : opts.mode;
+  const live = mode === 'tui' ? await (await import('./ui/live.js')).attachLiveView({ study, resolved, dbPath: opts.storage, abort: stop }) : undefined;
   try {
     outcome = await runPreparedStudy(store, study, resolved, {
       ...(live ? { wrapEvaluator: (e) => live.wrap(e) } : {}),
       onEvent: live
         ? live.onEvent
-        : opts.mode === 'text'
+        : mode === 'text'
           ? plainPrinter({ objectives: resolved.objectives, describe: (g) => resolved.space.describe(g) })
-          : progressPrinter(opts.mode === 'tui' ? 'quiet' : opts.mode),
+          : progressPrinter(mode === 'tui' ? 'quiet' : mode),
       signal: controller.signal,
       ...(opts.onLocked ? { onLocked: opts.onLocked } : {}),
+      workersOnly: opts.workersOnly ?? false,
+      log: (line) => console.error(`hwnas: ${line}`),
     });
   } finally {
     await live?.close();
@@ -74,7 +85,7 @@ export async function executeStudy(opts: {
   }
   const lossNotes = lossSummary(resolved, outcome);
   if (opts.out) {
-    const frontier = frontierEntries(store, study, resolved, outcome);
+    const frontier = await frontierEntries(store, study, resolved, outcome);
     const written = writeOutput({ flag: 'out', path: opts.out }, JSON.stringify({ study: study.name, status: outcome.status, reason: outcome.reason, ...(lossNotes.length ? { lossNotes } : {}), frontier }, null, 2) + '\n');
     if (opts.mode !== 'quiet') console.error(outputLine(written, opts.out));
   }

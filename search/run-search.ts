@@ -2,24 +2,25 @@
  * A study from its configuration to its frontier, as the library and the CLI run it: check the metrics before
  * anything is written, create (or reopen) the study, build its evaluator (worker threads or in-process), run the
  * loop, read the frontier back with its metrics. The CLI adds progress output and signals around the same steps.
+ * The study lives in an SQLite file or on a PostgreSQL server (a postgresql:// URL): on a server this process
+ * coordinates and, unless workers-only, evaluates beside `hwnas worker` processes.
  */
 import { existsSync } from 'node:fs';
 import { missingMetrics, nanMetricMessage, nanMetrics } from '../core/objectives.js';
 import { createRng } from '../core/rng.js';
 import { UsageError } from '../core/usage-error.js';
 import type { Evaluator } from './evaluate/evaluator.js';
-import { changedFiles, hashFiles } from './evaluate/identity.js';
+import { changedEvaluatorFiles, rehashEvaluatorFiles, taskDeviceOf, usesWorkerThreads, withThreads } from './evaluate/recorded-spec.js';
 import { loadEvaluatorModule } from './evaluate/module.js';
 import { createPoolEvaluator, evaluateGuarded } from './evaluate/pool.js';
 import { createEvaluator, specParts, type EvaluatorSpec } from './evaluate/registry.js';
 import { studyTimeoutMsPerCandidate } from './evaluate/timeouts.js';
-import { DEFAULT_DB, SqliteStore, StoreError, StudyExistsError, contentHash, type NewStudy, type StudyRecord } from './store/index.js';
+import { DEFAULT_DB, StoreError, StudyExistsError, contentHash, isPostgresUrl, openStore, type NewStudy, type Store, type StudyRecord } from './store/index.js';
 import { parseStudyConfig, resolveStudy, type ConfigSources, type ResolvedStudy, type StudyConfigInput } from './study-config.js';
 import { spaceRefName } from './space-file.js';
 import { runStudy, type StudyEvent, type StudyOutcome } from './study.js';
 import { changedInputs } from './study-inputs.js';
-
-const USER_KINDS: ReadonlySet<string> = new Set(['command', 'module', 'table']);
+import { runWorker } from './worker.js';
 
 /** The spec without the parts whose metrics are declared rather than probed (a user's command or module). */
 function probeSpec(spec: EvaluatorSpec): EvaluatorSpec | undefined {
@@ -74,15 +75,14 @@ export async function checkStudyMetrics(resolved: ResolvedStudy): Promise<void> 
   }
 }
 
-/** A command runs in-process (it starts processes itself, `concurrency` at once); everything else in threads when asked. */
-export function usesWorkerThreads(spec: EvaluatorSpec, threads: number): boolean {
-  return threads > 0 && !specParts(spec).some((p) => p.kind === 'command');
+/** The study's limit per candidate (evaluate/timeouts.ts): every evaluator kind has one. */
+export function studyTimeoutMs(spec: EvaluatorSpec, timeoutMs: number | undefined): number {
+  const hasCommand = specParts(spec).some((p) => p.kind === 'command');
+  return studyTimeoutMsPerCandidate(spec, timeoutMs, hasCommand);
 }
 
-/** The study's limit per candidate (evaluate/timeouts.ts): every evaluator kind has one. */
 function timeoutOf(resolved: ResolvedStudy): number {
-  const hasCommand = specParts(resolved.evaluator).some((p) => p.kind === 'command');
-  return studyTimeoutMsPerCandidate(resolved.evaluator, resolved.config.timeoutMs, hasCommand);
+  return studyTimeoutMs(resolved.evaluator, resolved.config.timeoutMs);
 }
 
 export function createStudyEvaluator(resolved: ResolvedStudy): Promise<Evaluator> {
@@ -93,26 +93,7 @@ export function createStudyEvaluator(resolved: ResolvedStudy): Promise<Evaluator
   return createEvaluator(resolved.evaluator);
 }
 
-/**
- * Files of a recorded study's evaluators that changed since it began (module, table, the scripts a command line
- * names), as 'path (sha256 old → new)'.
- */
-export function changedEvaluatorFiles(spec: EvaluatorSpec): string[] {
-  return specParts(spec).flatMap((p) => (USER_KINDS.has(p.kind) ? changedFiles((p as { files: Record<string, string> }).files) : []));
-}
-
-/** A recorded spec with its commands running `threads` processes at once (a resume may change --threads). */
-export function withThreads(spec: EvaluatorSpec, threads: number): EvaluatorSpec {
-  if (spec.kind === 'combined') return { ...spec, parts: spec.parts.map((p) => withThreads(p, threads)) };
-  return spec.kind === 'command' ? { ...spec, concurrency: Math.max(1, threads) } : spec;
-}
-
-/** The same spec with its files' hashes taken now (what `resume --force` records). */
-export function rehashEvaluatorFiles(spec: EvaluatorSpec): EvaluatorSpec {
-  if (spec.kind === 'combined') return { ...spec, parts: spec.parts.map(rehashEvaluatorFiles) };
-  if (spec.kind === 'command' || spec.kind === 'module' || spec.kind === 'table') return { ...spec, files: hashFiles(Object.keys(spec.files)) };
-  return spec;
-}
+export { changedEvaluatorFiles, rehashEvaluatorFiles, taskDeviceOf, usesWorkerThreads, withThreads };
 
 export interface RunOptions {
   readonly onEvent?: (event: StudyEvent) => void;
@@ -120,34 +101,67 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Wraps the evaluator (the live view's pause gate). */
   readonly wrapEvaluator?: (evaluator: Evaluator) => Evaluator;
+  /** On a server store: evaluate nothing in this process, leave every candidate to `hwnas worker` processes. */
+  readonly workersOnly?: boolean;
+  /** Lines about the server and this process's own worker (a server that went away, a study it cannot evaluate). */
+  readonly log?: (line: string) => void;
   /** Run once the study's lock is held, before it starts (a resume's changes to the study: see reopenStudy). */
-  readonly onLocked?: () => void;
+  readonly onLocked?: () => void | Promise<void>;
 }
 
-/** Runs a created (or recorded) study with its evaluator; the evaluator is closed however the run ends. */
-export async function runPreparedStudy(store: SqliteStore, study: StudyRecord, resolved: ResolvedStudy, options: RunOptions = {}): Promise<StudyOutcome> {
+/**
+ * Runs a created (or recorded) study to its end, or to the signal. With an SQLite store this process evaluates
+ * (its evaluator is closed however the run ends); with a server store it coordinates, and its own worker (unless
+ * workers-only) leases the study's candidates beside the other workers.
+ */
+export async function runPreparedStudy(store: Store, study: StudyRecord, resolved: ResolvedStudy, options: RunOptions = {}): Promise<StudyOutcome> {
   const c = resolved.config;
+  const common = {
+    store,
+    study,
+    space: resolved.space,
+    strategy: resolved.strategy,
+    strategyOptions: c.strategyOptions,
+    objectives: resolved.objectives,
+    constraints: resolved.constraints,
+    budget: resolved.budget,
+    batchSize: c.generationSize,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onLocked ? { onLocked: options.onLocked } : {}),
+    // Every kind has a limit; a command's own (which kills its process group) stays in front of the shared one.
+    timeoutMsPerCandidate: timeoutOf(resolved),
+  };
+  if (store.queue) {
+    const device = taskDeviceOf(resolved.evaluator);
+    const workerStop = new AbortController();
+    const worker = options.workersOnly
+      ? undefined
+      : runWorker({
+          queue: store.queue,
+          studyIds: [study.id],
+          devices: device === null ? [null] : [null, device],
+          threads: c.threads,
+          signal: workerStop.signal,
+          ...(options.wrapEvaluator ? { wrapEvaluator: options.wrapEvaluator } : {}),
+          ...(options.log ? { log: options.log } : {}),
+        });
+    try {
+      return await runStudy({ ...common, taskDevice: device });
+    } finally {
+      workerStop.abort();
+      await worker?.catch(() => undefined);
+    }
+  }
+  if (options.workersOnly) throw new UsageError(`workers-only: needs a server storage (postgresql://…); a study in ${store.location} is evaluated by its own process`);
   let evaluator: Evaluator | undefined;
   try {
     evaluator = await createStudyEvaluator(resolved);
     if (options.wrapEvaluator) evaluator = options.wrapEvaluator(evaluator);
     return await runStudy({
-      store,
-      study,
-      space: resolved.space,
-      strategy: resolved.strategy,
-      strategyOptions: c.strategyOptions,
-      objectives: resolved.objectives,
-      constraints: resolved.constraints,
+      ...common,
       evaluator,
-      budget: resolved.budget,
-      batchSize: c.generationSize,
       recordEvery: c.chunkSize * Math.max(1, c.threads),
-      // Every kind has a limit; a command's own (which kills its process group) stays in front of the shared one.
-      timeoutMsPerCandidate: timeoutOf(resolved),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onLocked ? { onLocked: options.onLocked } : {}),
     });
   } finally {
     await evaluator?.close?.();
@@ -161,20 +175,29 @@ export interface FrontierEntry {
 }
 
 /** The frontier's candidates with their gene values and every recorded metric. */
-export function frontierEntries(store: SqliteStore, study: StudyRecord, resolved: ResolvedStudy, outcome: StudyOutcome): FrontierEntry[] {
-  return outcome.frontier.map((p) => {
-    const rec = store.candidate(study.id, contentHash(resolved.space.id, resolved.space.key(p.genes)));
-    return { seq: p.seq, genes: resolved.space.describe(p.genes), metrics: rec?.metrics ?? {} };
-  });
+export async function frontierEntries(store: Store, study: StudyRecord, resolved: ResolvedStudy, outcome: StudyOutcome): Promise<FrontierEntry[]> {
+  const entries: FrontierEntry[] = [];
+  for (const p of outcome.frontier) {
+    const rec = await store.candidate(study.id, contentHash(resolved.space.id, resolved.space.key(p.genes)));
+    entries.push({ seq: p.seq, genes: resolved.space.describe(p.genes), metrics: rec?.metrics ?? {} });
+  }
+  return entries;
+}
+
+export interface OpenStudyStoreOptions {
+  readonly mustExist?: boolean;
+  readonly readonly?: boolean;
+  /** Told when a server goes away mid-study (and when it is back): the study waits for it. */
+  readonly onWait?: (message: string) => void;
 }
 
 /**
- * Opens a database, turning a refused or missing file into a one-line usage error; a fault of the machine (a full
- * disk) stays a StoreError with its own exit code.
+ * Opens a storage (an SQLite file, or a postgresql:// URL), turning a refused, missing or unreachable one into a
+ * one-line usage error; a fault of the machine (a full disk) stays a StoreError with its own exit code.
  */
-export function openStudyStore(path: string, options: { mustExist?: boolean; readonly?: boolean } = {}): SqliteStore {
+export async function openStudyStore(location: string, options: OpenStudyStoreOptions = {}): Promise<Store> {
   try {
-    return SqliteStore.open(path, options);
+    return await openStore(location, options);
   } catch (error) {
     if (error instanceof StoreError && error.exitCode === 2) throw new UsageError(error.message);
     throw error;
@@ -189,35 +212,46 @@ export async function prepareStudy(input: StudyConfigInput | Record<string, unkn
   return resolved;
 }
 
-/** Creates the study's record; a name already in the database is refused (resume it instead). */
-export function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string): { store: SqliteStore; study: StudyRecord } {
-  const dbPath = resolved.config.db ?? DEFAULT_DB;
-  const taken = () => new UsageError(`study '${resolved.name}' already exists in ${dbPath}; continue it with 'hwnas resume ${resolved.name}' or choose another --name`);
+/** Where a study lives: `storage` when given, else the config's db, else hwnas.db in the working directory. */
+export function storageOfStudy(resolved: ResolvedStudy, storage?: string): string {
+  return storage ?? resolved.config.db ?? DEFAULT_DB;
+}
+
+/**
+ * Creates the study's record in `storage` (see storageOfStudy); a name already there is refused (resume it
+ * instead). A server URL, which may carry a password, is never stored with the study.
+ */
+export async function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string, options: { readonly storage?: string; readonly onWait?: (message: string) => void } = {}): Promise<{ store: Store; study: StudyRecord }> {
+  const location = storageOfStudy(resolved, options.storage);
+  const server = isPostgresUrl(location);
+  const onWait = options.onWait ? { onWait: options.onWait } : {};
+  const taken = (where: string) => new UsageError(`study '${resolved.name}' already exists in ${where}; continue it with 'hwnas resume ${resolved.name}' or choose another --name`);
   // Check the name before creating anything: an existing database is opened for it first.
-  if (existsSync(dbPath)) {
-    const probe = openStudyStore(dbPath, { mustExist: true });
-    let clash;
+  if (server || existsSync(location)) {
+    const probe = await openStudyStore(location, { mustExist: !server, ...onWait });
+    let clash: StudyRecord | undefined;
     try {
-      clash = probe.getStudy(resolved.name);
+      clash = await probe.getStudy(resolved.name);
     } finally {
-      probe.close();
+      await probe.close();
     }
-    if (clash) throw taken();
+    if (clash) throw taken(probe.location);
   }
-  const store = openStudyStore(dbPath);
+  const store = await openStudyStore(location, onWait);
   try {
+    const config = resolved.config.db !== undefined && isPostgresUrl(resolved.config.db) ? { ...resolved.config, db: undefined } : resolved.config;
     // Another process may take the name between the check above and the insert: the same line then.
-    const create = (study: NewStudy) => {
+    const create = async (study: NewStudy) => {
       try {
-        return store.createStudy(study);
+        return await store.createStudy(study);
       } catch (error) {
-        if (error instanceof StudyExistsError) throw taken();
+        if (error instanceof StudyExistsError) throw taken(store.location);
         throw error;
       }
     };
-    const study = create({
+    const study = await create({
       name: resolved.name,
-      config: resolved.config,
+      config,
       seed: resolved.config.seed,
       space: spaceRefName(resolved.config.space),
       device: resolved.config.device ?? '',
@@ -231,9 +265,23 @@ export function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string)
     });
     return { store, study };
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
+}
+
+export interface ReopenOptions {
+  /** The storage: an SQLite file or a postgresql:// URL (default hwnas.db). `db` is the same, by its older name. */
+  readonly storage?: string;
+  readonly db?: string;
+  readonly overrides?: Readonly<Record<string, unknown>>;
+  readonly force?: boolean;
+  readonly onWait?: (message: string) => void;
+}
+
+function reopenLocation(options: ReopenOptions): string {
+  if (options.storage !== undefined && options.db !== undefined && options.storage !== options.db) throw new UsageError('db and storage name the same thing: give one of them');
+  return options.storage ?? options.db ?? DEFAULT_DB;
 }
 
 /**
@@ -243,45 +291,55 @@ export function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string)
  * changes in the study (the config, the evaluator's new identity) is in `onLocked`, for the run to write once the
  * study's lock is held — a resume refused because another process runs the study changes nothing.
  */
-export function reopenStudy(
+export async function reopenStudy(
   name: string,
-  options: { readonly db?: string; readonly overrides?: Readonly<Record<string, unknown>>; readonly force?: boolean } = {},
-): { store: SqliteStore; study: StudyRecord; resolved: ResolvedStudy; onLocked: () => void; notes: string[] } {
-  const dbPath = options.db ?? DEFAULT_DB;
+  options: ReopenOptions = {},
+): Promise<{ store: Store; study: StudyRecord; resolved: ResolvedStudy; onLocked: () => Promise<void>; notes: string[] }> {
+  const location = reopenLocation(options);
   const overrides = options.overrides ?? {};
-  const probe = openStudyStore(dbPath, { readonly: true });
-  let found, names: string[];
+  const onWait = options.onWait ? { onWait: options.onWait } : {};
+  const probe = await openStudyStore(location, { readonly: true, ...onWait });
+  const where = probe.location;
+  let found: StudyRecord | undefined;
+  let names: string[];
   try {
-    found = probe.getStudy(name);
-    names = probe.listStudies().map((s) => s.name);
+    found = await probe.getStudy(name);
+    names = (await probe.listStudies()).map((s) => s.name);
   } finally {
-    probe.close();
+    await probe.close();
   }
-  if (!found) throw new UsageError(`unknown study '${name}' in ${dbPath}; studies: ${names.join(', ') || '(none)'}`);
-  const stored = parseStudyConfig(found.config, { file: `${dbPath}: study '${name}' config` });
+  if (!found) throw new UsageError(`unknown study '${name}' in ${where}; studies: ${names.join(', ') || '(none)'}`);
+  const stored = parseStudyConfig(found.config, { file: `${where}: study '${name}' config` });
   const sources = { flagKeys: new Set(Object.keys(overrides)) };
   const config = parseStudyConfig({ ...stored, ...overrides }, sources);
+  const recordedSpec = found.evaluator as EvaluatorSpec | undefined;
   // The files the study read when it began are its stored copies (absent in studies recorded before they were kept).
-  const fresh = resolveStudy(config, sources, found.inputs);
+  const fresh = resolveStudy(config, sources, { ...(found.inputs ? { inputs: found.inputs } : {}), ...(recordedSpec ? { evaluator: recordedSpec } : {}) });
   const notes = (found.inputs ? changedInputs(found.inputs) : []).map((change) => `study '${name}': ${change}; it goes on with the copy stored in the study`);
-  let recorded = found.evaluator ? withThreads(found.evaluator as EvaluatorSpec, config.threads) : fresh.evaluator;
+  let recorded = recordedSpec ? withThreads(recordedSpec, config.threads) : fresh.evaluator;
   // The study's own evaluators must be the ones its records came from.
   const changed = changedEvaluatorFiles(recorded);
   if (changed.length > 0) {
     if (!options.force) throw new UsageError(`study '${name}': its evaluator changed since it began: ${changed.join('; ')}; its records would not compare with new ones. Resume anyway with --force, or start a new study`);
     recorded = rehashEvaluatorFiles(recorded);
   }
-  const store = openStudyStore(dbPath, { mustExist: true });
-  const study = store.getStudy(name)!;
-  const onLocked = () => {
-    if (Object.keys(overrides).length > 0) store.setConfig(study.id, config);
-    if (changed.length > 0) store.setEvaluator(study.id, recorded);
-  };
-  return { store, study, resolved: { ...fresh, evaluator: recorded }, onLocked, notes };
+  const store = await openStudyStore(location, { mustExist: true, ...onWait });
+  try {
+    const study = (await store.getStudy(name))!;
+    const onLocked = async () => {
+      if (Object.keys(overrides).length > 0) await store.setConfig(study.id, config);
+      if (changed.length > 0) await store.setEvaluator(study.id, recorded);
+    };
+    return { store, study, resolved: { ...fresh, evaluator: recorded }, onLocked, notes };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }
 
 export interface SearchResult {
   readonly study: string;
+  /** Where the study is: the SQLite file, or the server URL without its password. */
   readonly db: string;
   readonly status: StudyOutcome['status'];
   readonly reason: StudyOutcome['reason'];
@@ -292,42 +350,47 @@ export interface SearchResult {
   readonly frontier: readonly FrontierEntry[];
 }
 
-function resultOf(store: SqliteStore, study: StudyRecord, resolved: ResolvedStudy, outcome: StudyOutcome): SearchResult {
+async function resultOf(store: Store, study: StudyRecord, resolved: ResolvedStudy, outcome: StudyOutcome): Promise<SearchResult> {
   return {
     study: study.name,
-    db: store.path,
+    db: store.location,
     status: outcome.status,
     reason: outcome.reason,
     evaluations: outcome.evaluations,
     failed: outcome.failed,
     hypervolume: outcome.hypervolume,
-    frontier: frontierEntries(store, study, resolved, outcome),
+    frontier: await frontierEntries(store, study, resolved, outcome),
   };
 }
 
 /**
  * Runs a new study from a configuration (the fields of study.yaml; `db: ':memory:'` keeps nothing) to its end and
- * returns its frontier. A bad configuration throws a UsageError before anything is written.
+ * returns its frontier. `storage` (a file or a postgresql:// URL) replaces the config's db; on a server, workers
+ * (`hwnas worker`) may share the evaluation. A bad configuration throws a UsageError before anything is written.
  */
-export async function runSearch(config: StudyConfigInput, options: RunOptions & { readonly hwnasVersion?: string } = {}): Promise<SearchResult> {
+export async function runSearch(config: StudyConfigInput, options: RunOptions & { readonly hwnasVersion?: string; readonly storage?: string } = {}): Promise<SearchResult> {
   const resolved = await prepareStudy(config);
-  const { store, study } = createStudyRecord(resolved, options.hwnasVersion ?? 'library');
+  if (options.workersOnly && !isPostgresUrl(storageOfStudy(resolved, options.storage))) throw new UsageError('workersOnly: needs a server storage (postgresql://…)');
+  const { store, study } = await createStudyRecord(resolved, options.hwnasVersion ?? 'library', { ...(options.storage !== undefined ? { storage: options.storage } : {}), ...waitOf(options) });
   try {
-    return resultOf(store, study, resolved, await runPreparedStudy(store, study, resolved, options));
+    return await resultOf(store, study, resolved, await runPreparedStudy(store, study, resolved, options));
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 /** Continues a recorded study (see reopenStudy) to its end and returns its frontier, as `hwnas resume`. */
-export async function resumeSearch(
-  name: string,
-  options: RunOptions & { readonly db?: string; readonly overrides?: Readonly<Record<string, unknown>>; readonly force?: boolean } = {},
-): Promise<SearchResult> {
-  const { store, study, resolved, onLocked } = reopenStudy(name, options);
+export async function resumeSearch(name: string, options: RunOptions & Omit<ReopenOptions, 'onWait'> = {}): Promise<SearchResult> {
+  if (options.workersOnly && !isPostgresUrl(reopenLocation(options))) throw new UsageError('workersOnly: needs a server storage (postgresql://…)');
+  const { store, study, resolved, onLocked } = await reopenStudy(name, { ...options, ...waitOf(options) });
   try {
-    return resultOf(store, study, resolved, await runPreparedStudy(store, study, resolved, { ...options, onLocked }));
+    return await resultOf(store, study, resolved, await runPreparedStudy(store, study, resolved, { ...options, onLocked }));
   } finally {
-    store.close();
+    await store.close();
   }
+}
+
+/** A server that goes away is waited for; the library says so through its log, when it has one. */
+function waitOf(options: RunOptions): { onWait?: (message: string) => void } {
+  return options.log ? { onWait: options.log } : {};
 }

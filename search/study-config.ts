@@ -361,12 +361,15 @@ export function metricCatalog(c: Pick<StudyConfig, 'space' | 'evaluators'>): { k
 }
 
 /**
- * Resolves ids (space, strategy, metrics) and checks the strategy accepts its options. Writes nothing. The files
- * the config names come from `stored` (the copies a study kept), or are read now, once, for a new study.
+/**
+ * Resolves ids (space, strategy, metrics) and checks the strategy accepts its options. Writes nothing. `stored`:
+ * what a study recorded when it began (resume, a worker taking a study over). Its `inputs`, the copies of the files
+ * the config names, are read instead of the files, which are read now, once, for a new study. Its `evaluator` spec
+ * is used as it is: its own evaluators' files are not read again here (they may not even be on this machine).
  */
-export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}, stored?: StudyInputs): ResolvedStudy {
+export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}, stored: { readonly inputs?: StudyInputs; readonly evaluator?: EvaluatorSpec } = {}): ResolvedStudy {
   const where = (key: string) => (sources.flagKeys?.has(key) || !sources.file ? `--${kebab(key)}: ` : `${sources.file}: ${key}: `);
-  const inputs = stored ?? readStudyInputs(c, where);
+  const inputs = stored.inputs ?? readStudyInputs(c, where);
   const files = fileReaders(inputs);
   let space: SearchSpace;
   try {
@@ -383,14 +386,14 @@ export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}, stored
     }
   };
   const strategy = rethrow('strategy', () => getStrategy(c.strategy));
-  const user: UserEvaluatorSpec[] = rethrow('evaluators', () => userEvaluatorSpecs(c.evaluators, { space, spaceRef: c.space, threads: c.threads, timeoutMs: c.timeoutMs }));
+  const user: UserEvaluatorSpec[] = stored.evaluator ? [] : rethrow('evaluators', () => userEvaluatorSpecs(c.evaluators, { space, spaceRef: c.space, threads: c.threads, timeoutMs: c.timeoutMs }));
   const shipped = c.space === 'nb201' ? [nb201AccuracySpec()] : [];
   const { known, directions, declared } = metricCatalog(c);
   const objectives = rethrow('objectives', () => parseObjectives(c.objectives, known, directions));
   const constraints = rethrow('constraints', () => parseConstraints(c.constraints, known));
   // Bad strategy options surface now, not after the database was created.
   rethrow('strategyOptions', () => strategy.create({ space, objectiveCount: objectives.length, seed: c.seed, options: c.strategyOptions, objectives, constraints }));
-  const evaluator = composeSpec(evaluatorSpecOf(c, where('evaluator'), where, files), [...shipped, ...user]);
+  const evaluator = stored.evaluator ?? composeSpec(evaluatorSpecOf(c, where('evaluator'), where, files), [...shipped, ...user]);
   const budget: Budget = {
     evaluations: c.evaluations,
     ...(c.wallTime !== undefined ? { wallTimeMs: parseDurationMs(c.wallTime) } : {}),

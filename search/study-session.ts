@@ -3,10 +3,10 @@
  * evaluate what it lacks, tell the strategy, checkpoint, and stop. See study.ts for the resume contract.
  */
 import type { Objective } from '../core/objectives.js';
-import { nanMetrics, scoreMetrics } from '../core/objectives.js';
 import type { Genes } from '../core/space.js';
 import { CandidateHasher, RecentRecords } from './candidate-cache.js';
 import { evaluateGuarded } from './evaluate/pool.js';
+import { finishedRow } from './finished-row.js';
 import { COMMIT_EVERY_MS, GroupCommit } from './group-commit.js';
 import type { CandidateRecord, Checkpoint, FinishedCandidate } from './store/types.js';
 import type { Evaluated, Strategy } from './strategy.js';
@@ -266,28 +266,20 @@ export class StudySession {
       const t0 = performance.now();
       const genes = part.map((e) => e.genes!);
       const archs = genes.map((g) => space.decode(g));
+      if (!this.run.evaluator) throw new Error(`study '${this.run.study.name}': no evaluator, and the store has no queue for workers`);
       const results = await evaluateGuarded(this.run.evaluator, archs, this.run.timeoutMsPerCandidate, genes);
       const ms = performance.now() - t0;
       const evalMs = ms / part.length;
       let failed = 0;
       for (let k = 0; k < part.length; k++) {
         const e = part[k];
-        const res = results[k];
-        // Literal objects of one shape (object spread here cost more than the store's insert).
-        let row: FinishedCandidate;
-        // A NaN objective or constraint metric is no result (a law out of its domain): the candidate fails, saying so.
-        const nan = res.ok ? nanMetrics(res.metrics, objectives, constraints) : [];
-        if (res.ok && nan.length === 0) {
-          const score = scoreMetrics(res.metrics, objectives, constraints);
-          row = { seq: e.seq, hash: e.hash, genes: e.genes!, generation, status: 'done', metrics: res.metrics, objectives: score.objectives, violation: score.violation, error: undefined, evalMs };
-        } else {
-          failed++;
-          const error = res.ok ? `${nan.join(', ')} is NaN` : res.error;
-          row = { seq: e.seq, hash: e.hash, genes: e.genes!, generation, status: 'failed', metrics: undefined, objectives: undefined, violation: undefined, error, evalMs };
-        }
+        const row = finishedRow({ seq: e.seq, hash: e.hash, genes: e.genes!, generation }, results[k], evalMs, objectives, constraints);
         e.record = row;
         this.pending.add(row);
-        if (row.status === 'failed') this.emit({ type: 'failed-candidate', generation, seq: e.seq, genes: e.genes!, error: row.error! });
+        if (row.status === 'failed') {
+          failed++;
+          this.emit({ type: 'failed-candidate', generation, seq: e.seq, genes: e.genes!, error: row.error! });
+        }
       }
       if (this.pending.due()) await this.pending.commit();
       finished += part.length;

@@ -83,7 +83,8 @@ export interface StudyRun {
   readonly strategyOptions?: Readonly<Record<string, unknown>>;
   readonly objectives: readonly Objective[];
   readonly constraints: readonly Constraint[];
-  readonly evaluator: Evaluator;
+  /** Evaluates the candidates here; not used (and may be absent) when the store has a queue: workers evaluate. */
+  readonly evaluator?: Evaluator;
   readonly budget: Budget;
   /** Candidates asked per generation. */
   readonly batchSize: number;

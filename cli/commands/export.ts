@@ -4,10 +4,10 @@ import { UsageError } from '../errors.js';
 import { paretoIndices } from '../../core/pareto.js';
 import { studySpace } from '../../search/study-inputs.js';
 import { getDevice } from '../../hardware/devices.js';
-import { DEFAULT_DB, type CandidateRecord, type StudyRecord } from '../../search/store/index.js';
+import type { CandidateRecord, StudyRecord } from '../../search/store/index.js';
 import type { SearchSpace } from '../../core/space.js';
 import { parseStudyConfig } from '../../search/study-config.js';
-import { openStore } from '../open-store.js';
+import { STORAGE_FLAGS, STORAGE_USAGE, openStore, storageOf } from '../open-store.js';
 import { checkOutput, OutputFile, outputLine, type OutputOutcome } from '../output.js';
 
 function csvCell(v: unknown): string {
@@ -38,14 +38,14 @@ interface Exported {
  * The JSON document `{ provenance, candidates: [...] }`, written candidate by candidate: byte for byte what
  * JSON.stringify(document, finite, 2) gives, without the whole document as one string.
  */
-function writeJson(write: (text: string) => void, provenance: unknown, candidates: Iterable<Exported>): void {
+async function writeJson(write: (text: string) => void, provenance: unknown, candidates: AsyncIterable<Exported>): Promise<void> {
   const head = JSON.stringify({ provenance }, finite, 2);
   write(`${head.slice(0, -2)},\n  "candidates": [`);
   // A candidate stringified inside `{"c":[…]}` comes out indented as in the document; the wrapper is cut off.
   const open = '{\n  "c": [\n'.length;
   const close = '\n  ]\n}'.length;
   let first = true;
-  for (const c of candidates) {
+  for await (const c of candidates) {
     // Only metrics and the violation can be non-finite; a replacer on every key would cost as much as the rest.
     const text = JSON.stringify({ c: [c] }, hasNonFinite(c) ? finite : undefined, 2);
     write(`${first ? '\n' : ',\n'}${text.slice(open, -close)}`);
@@ -61,11 +61,11 @@ function hasNonFinite(c: Exported): boolean {
 }
 
 /** The CSV: one row per candidate, the study's provenance repeated in its columns (rendered once). */
-function writeCsv(
+async function writeCsv(
   write: (text: string) => void,
   ctx: { study: StudyRecord; space: SearchSpace; lossLaw: string | null; device: unknown; config: unknown; metricNames: readonly string[] },
-  candidates: Iterable<Exported>,
-): void {
+  candidates: AsyncIterable<Exported>,
+): Promise<void> {
   const { study, space, metricNames } = ctx;
   const geneNames = space.genes.map((g) => g.name);
   const head = [
@@ -79,7 +79,7 @@ function writeCsv(
   const tail = [study.name, study.seed, study.space, study.device, study.strategy, ctx.lossLaw, study.objectives.join(' '), study.constraints.join(' '), ctx.device, ctx.config]
     .map(csvCell)
     .join(',');
-  for (const c of candidates) {
+  for await (const c of candidates) {
     const cells = [
       c.seq, c.hash, c.generation, c.status, c.isPareto ? 1 : 0,
       ...geneNames.map((g) => c.genes[g]),
@@ -90,7 +90,7 @@ function writeCsv(
   }
 }
 
-const USAGE = 'usage: hwnas export <study> --format json|csv|hf --out <path> [--all] [--db hwnas.db]';
+const USAGE = `usage: hwnas export <study> --format json|csv|hf --out <path> [--all] ${STORAGE_USAGE}`;
 
 export const command: Command = {
   name: 'export',
@@ -100,14 +100,14 @@ export const command: Command = {
     const { values, positionals } = parseFlags(
       'export',
       argv,
-      { db: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, all: { type: 'boolean' } },
+      { ...STORAGE_FLAGS, format: { type: 'string' }, out: { type: 'string' }, all: { type: 'boolean' } },
       true,
     );
     if (positionals.length !== 1) throw new UsageError(USAGE);
     const format = choiceFlag('format', values.format, ['json', 'csv', 'hf'] as const);
     if (!values.out) throw new UsageError('--out is required: the file to write');
     const name = positionals[0];
-    const dbPath = values.db ?? DEFAULT_DB;
+    const dbPath = storageOf(values);
     // Hugging Face configs and cards, one folder per frontier architecture (cli/report/hf.ts).
     if (format === 'hf') {
       if (values.all) throw new UsageError('--all: the hf format exports the frontier only');
@@ -116,14 +116,14 @@ export const command: Command = {
     }
     const output = { flag: 'out', path: values.out };
     checkOutput(output);
-    const store = openStore(dbPath, { readonly: true });
+    const store = await openStore(dbPath, { readonly: true });
     let written: OutputOutcome;
     try {
-      const study = store.getStudy(name);
+      const study = await store.getStudy(name);
       if (!study) {
-        throw new UsageError(`unknown study '${name}' in ${dbPath}; studies: ${store.listStudies().map((s) => s.name).join(', ') || '(none)'}`);
+        throw new UsageError(`unknown study '${name}' in ${store.location}; studies: ${(await store.listStudies()).map((s) => s.name).join(', ') || '(none)'}`);
       }
-      const config = parseStudyConfig(study.config, { file: `${dbPath}: study '${name}' config` });
+      const config = parseStudyConfig(study.config, { file: `${store.location}: study '${name}' config` });
       const space = studySpace(config, study.inputs);
       const spec = study.evaluator as { kind?: string; device?: unknown; law?: string } | undefined;
       let device: unknown = spec?.device ?? null;
@@ -167,12 +167,12 @@ export const command: Command = {
       });
       // Two passes over one snapshot of the study, so that memory does not grow with it: the objectives first (the
       // frontier needs them all, a few numbers per candidate), then each candidate written as it is read.
-      written = store.snapshot(() => {
+      written = await store.readSnapshot(async () => {
         const points: (readonly number[])[] = [];
         const violations: number[] = [];
         const metricNames = new Set<string>();
         const infinite = new Array<number>(study.objectives.length).fill(Infinity);
-        for (const r of store.candidates(study.id, ['done', 'failed'])) {
+        for await (const r of store.candidates(study.id, ['done', 'failed'])) {
           points.push(r.status === 'done' ? r.objectives! : (r.objectives ?? infinite));
           violations.push(r.status === 'done' ? r.violation! : Infinity);
           if (r.metrics) for (const k in r.metrics) metricNames.add(k);
@@ -180,9 +180,9 @@ export const command: Command = {
         const pareto = new Uint8Array(points.length);
         for (const i of paretoIndices(points, violations)) pareto[i] = 1;
         points.length = 0;
-        const chosen = function* () {
+        const chosen = async function* () {
           let i = 0;
-          for (const r of store.candidates(study.id, ['done', 'failed'])) {
+          for await (const r of store.candidates(study.id, ['done', 'failed'])) {
             if (i >= pareto.length) break; // the snapshot holds no more; guard all the same
             const isPareto = pareto[i++] === 1;
             if (values.all || isPareto) yield candidate(r, isPareto);
@@ -190,8 +190,8 @@ export const command: Command = {
         };
         const file = OutputFile.open(output);
         try {
-          if (format === 'json') writeJson(file.write.bind(file), provenance, chosen());
-          else writeCsv(file.write.bind(file), { study, space, lossLaw, device, config, metricNames: [...metricNames].sort() }, chosen());
+          if (format === 'json') await writeJson(file.write.bind(file), provenance, chosen());
+          else await writeCsv(file.write.bind(file), { study, space, lossLaw, device, config, metricNames: [...metricNames].sort() }, chosen());
         } catch (error) {
           file.abort();
           throw error;
@@ -199,7 +199,7 @@ export const command: Command = {
         return file.commit();
       });
     } finally {
-      store.close();
+      await store.close();
     }
     console.error(outputLine(written, values.out));
     return 0;

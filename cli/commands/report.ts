@@ -2,8 +2,7 @@ import { join, parse } from 'node:path';
 import type { Command } from '../command.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_DB } from '../../search/store/index.js';
-import { openStore } from '../open-store.js';
+import { STORAGE_FLAGS, STORAGE_USAGE, openStore, storageOf } from '../open-store.js';
 import { checkOutput, outputLine, writeOutputs, type FileOutput } from '../output.js';
 import { HWNAS_VERSION } from '../version.js';
 import type { PlotName } from '../report/html.js';
@@ -11,7 +10,7 @@ import type { PlotName } from '../report/html.js';
 /** The plots a report may hold, each also a PNG with --png. */
 const PLOTS: readonly PlotName[] = ['frontier', 'hypervolume', 'operators', 'roofline'];
 
-const USAGE = 'usage: hwnas report <study> --out report.html [--png] [--color-by <gene>] [--point <seq>] [--db hwnas.db]';
+const USAGE = `usage: hwnas report <study> --out report.html [--png] [--color-by <gene>] [--point <seq>] ${STORAGE_USAGE}`;
 
 export const command: Command = {
   name: 'report',
@@ -20,7 +19,7 @@ export const command: Command = {
     const { values, positionals } = parseFlags(
       'report',
       argv,
-      { db: { type: 'string' }, out: { type: 'string' }, png: { type: 'boolean' }, 'color-by': { type: 'string' }, point: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      { ...STORAGE_FLAGS, out: { type: 'string' }, png: { type: 'boolean' }, 'color-by': { type: 'string' }, point: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       true,
     );
     if (values.help) {
@@ -37,12 +36,12 @@ export const command: Command = {
     checkOutput(html);
     if (values.png) for (const name of PLOTS) checkOutput(pngOf(name));
     const { loadStudyData } = await import('../report/study-data.js');
-    const store = openStore(values.db ?? DEFAULT_DB, { readonly: true });
+    const store = await openStore(storageOf(values), { readonly: true });
     let data;
     try {
-      data = loadStudyData(store, positionals[0]);
+      data = await loadStudyData(store, positionals[0]);
     } finally {
-      store.close();
+      await store.close();
     }
     const genes = data.space.genes.map((g) => g.name);
     if (values['color-by'] !== undefined && !genes.includes(values['color-by'])) {

@@ -4,15 +4,19 @@ import type { Command } from '../command.js';
 import { parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
 import { checkOutput } from '../output.js';
+import { openStoreWaitLine, storageOf } from '../open-store.js';
 import { executeStudy, progressMode } from '../run-study.js';
 import { HWNAS_VERSION } from '../version.js';
 import { createStudyRecord, prepareStudy } from '../../search/run-search.js';
+import { isPostgresUrl } from '../../search/store/index.js';
 import { studyConfigSchema } from '../../search/study-config.js';
 
 const FLAGS = {
   config: { type: 'string', short: 'c' },
   name: { type: 'string' },
   db: { type: 'string' },
+  storage: { type: 'string' },
+  'workers-only': { type: 'boolean' },
   space: { type: 'string' },
   device: { type: 'string' },
   objectives: { type: 'string' },
@@ -109,7 +113,8 @@ export const command: Command = {
       console.log(
         [
           'usage: hwnas search --space <id> [--device <id>] [--objectives loss,latency] [--constraint "decodeMsPerToken<=20"]...',
-          '         [--strategy nsga2] [--evaluations N] [--wall-time 10m] [--patience G] [--seed S] [--name <study>] [--db hwnas.db]',
+          '         [--strategy nsga2] [--evaluations N] [--wall-time 10m] [--patience G] [--seed S] [--name <study>]',
+          '         [--db hwnas.db | --storage postgresql://user@host:5432/db [--workers-only]]   (also HWNAS_STORAGE; workers: hwnas worker)',
           '         [--evaluator analytic|slow-test] [--batch 1 --prompt 1024 --generate 16] [--loss-law codesign] [--ideal|--paper]',
           '         [--training-tokens 1e10] [--training-precision bf16|int8|int4] [--ptq-b none|exponent]   (loss = law + quantisation penalty, papers.md §5)',
           '         [--threads T] [--generation-size N] [--out frontier.json] [--json|--quiet|--plain]',
@@ -129,7 +134,7 @@ export const command: Command = {
     const flagged: Record<string, unknown> = {};
     const workload: Record<string, unknown> = {};
     for (const [flag, value] of Object.entries(values)) {
-      if (value === undefined || ['config', 'json', 'quiet', 'plain', 'help', ...USER_EVALUATOR_FLAGS].includes(flag)) continue;
+      if (value === undefined || ['config', 'json', 'quiet', 'plain', 'help', 'storage', 'workers-only', ...USER_EVALUATOR_FLAGS].includes(flag)) continue;
       if (flag === 'constraint') flagged.constraints = value;
       else if (flag === 'strategy-options') {
         try {
@@ -160,11 +165,14 @@ export const command: Command = {
     const merged = { ...fromFile, ...flagged };
     const resolved = await prepareStudy(merged, { file: values.config, flagKeys });
     if (resolved.config.out !== undefined) checkOutput({ flag: 'out', path: resolved.config.out });
-    const { store, study } = createStudyRecord(resolved, HWNAS_VERSION);
+    // A flag beats the config file's db, which beats HWNAS_STORAGE.
+    const storage = values.storage !== undefined || values.db !== undefined ? storageOf(values) : (resolved.config.db ?? storageOf({}));
+    if (values['workers-only'] && !isPostgresUrl(storage)) throw new UsageError('--workers-only: needs a server storage (--storage postgresql://…); an SQLite study is evaluated by its own process');
+    const { store, study } = await createStudyRecord(resolved, HWNAS_VERSION, { storage, onWait: openStoreWaitLine });
     try {
-      return await executeStudy({ store, study, resolved, mode: progressMode(values), out: resolved.config.out });
+      return await executeStudy({ store, storage, study, resolved, mode: progressMode(values), out: resolved.config.out, workersOnly: values['workers-only'] ?? false });
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

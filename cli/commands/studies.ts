@@ -1,8 +1,6 @@
 import type { Command } from '../command.js';
 import { parseFlags } from '../args.js';
-import { DEFAULT_DB } from '../../search/store/index.js';
-import { openStore } from '../open-store.js';
-import { displayStatus } from '../../search/store/lock.js';
+import { STORAGE_FLAGS, STORAGE_USAGE, openStore, storageOf } from '../open-store.js';
 import { ageText } from '../format.js';
 
 function fmt(v: number): string {
@@ -12,20 +10,22 @@ function fmt(v: number): string {
 export const command: Command = {
   name: 'studies',
   summary: 'list the studies in a database: status, evaluations, best values, frontier size, age',
-  usage: 'usage: hwnas studies [--db hwnas.db] [--json]',
+  usage: `usage: hwnas studies ${STORAGE_USAGE} [--json]`,
   async run(argv) {
-    const { values } = parseFlags('studies', argv, { db: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseFlags('studies', argv, { ...STORAGE_FLAGS, json: { type: 'boolean' } });
     // Read-only: listing works while a study writes, and never creates a database.
-    const store = openStore(values.db ?? DEFAULT_DB, { readonly: true });
+    const store = await openStore(storageOf(values), { readonly: true });
     try {
-      const studies = store.listStudies();
+      const studies = await store.listStudies();
+      // 'running' only while a live process runs it: a study left running by a killed process shows 'interrupted'.
+      const statuses = await Promise.all(studies.map((s) => store.liveStatus(s)));
       const now = Date.now();
       if (values.json) {
-        for (const s of studies) {
+        for (const [i, s] of studies.entries()) {
           console.log(
             JSON.stringify({
               name: s.name,
-              status: displayStatus(store.path, s),
+              status: statuses[i],
               evaluations: s.evaluations,
               failed: s.failed,
               best: s.summary.best ?? {},
@@ -42,12 +42,12 @@ export const command: Command = {
         return 0;
       }
       if (studies.length === 0) {
-        console.log(`no studies in ${store.path}`);
+        console.log(`no studies in ${store.location}`);
         return 0;
       }
-      const rows = studies.map((s) => [
+      const rows = studies.map((s, i) => [
         s.name,
-        displayStatus(store.path, s) + (s.summary.stopReason ? ` (${s.summary.stopReason})` : ''),
+        statuses[i] + (s.summary.stopReason ? ` (${s.summary.stopReason})` : ''),
         String(s.evaluations),
         String(s.failed),
         String(s.summary.frontierSize ?? 0),
@@ -63,7 +63,7 @@ export const command: Command = {
       for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
       return 0;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

@@ -217,12 +217,12 @@ export async function runHfExport(opts: { dbPath: string; name: string; out: str
   const output = { flag: 'out', path: opts.out, marker: HF_EXPORT_MARKER };
   checkOutputFolder(output);
   const { loadStudyData } = await import('./study-data.js');
-  const store = openStore(opts.dbPath, { readonly: true });
+  const store = await openStore(opts.dbPath, { readonly: true });
   let data: StudyData;
   try {
-    data = loadStudyData(store, opts.name);
+    data = await loadStudyData(store, opts.name);
   } finally {
-    store.close();
+    await store.close();
   }
   if (data.frontier.length === 0) throw new UsageError(`study '${opts.name}' has no feasible frontier candidate to export yet`);
   const family = data.space.decode(data.frontier[0].genes).family;

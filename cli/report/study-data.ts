@@ -10,7 +10,7 @@ import { studySpace } from '../../search/study-inputs.js';
 import type { Workload } from '../../core/workload.js';
 import type { DeviceProfile } from '../../hardware/device.js';
 import { getDevice } from '../../hardware/devices.js';
-import type { CandidateRecord, SqliteStore, StudyRecord } from '../../search/store/index.js';
+import type { CandidateRecord, Store, StudyRecord } from '../../search/store/index.js';
 import { metricCatalog, parseStudyConfig, type StudyConfig } from '../../search/study-config.js';
 import { UsageError } from '../errors.js';
 import type { PrecisionLossSpec } from '../../search/evaluate/analytic.js';
@@ -110,14 +110,15 @@ export function hypervolumeCurve(candidates: readonly CandidateRecord[], referen
 }
 
 /** Reads a study for reporting; an unknown study is a UsageError listing the known ones. */
-export function loadStudyData(store: SqliteStore, name: string): StudyData {
-  const study = store.getStudy(name);
-  if (!study) throw new UsageError(`unknown study '${name}' in ${store.path}; studies: ${store.listStudies().map((s) => s.name).join(', ') || '(none)'}`);
-  const config = parseStudyConfig(study.config, { file: `${store.path}: study '${name}' config` });
+export async function loadStudyData(store: Store, name: string): Promise<StudyData> {
+  const study = await store.getStudy(name);
+  if (!study) throw new UsageError(`unknown study '${name}' in ${store.location}; studies: ${(await store.listStudies()).map((s) => s.name).join(', ') || '(none)'}`);
+  const config = parseStudyConfig(study.config, { file: `${store.location}: study '${name}' config` });
   const space = studySpace(config, study.inputs);
   const { known, directions } = metricCatalog(config);
   const objectives = parseObjectives(config.objectives, known, directions);
-  const candidates = [...store.candidates(study.id, ['done', 'failed'])];
+  const candidates: CandidateRecord[] = [];
+  for await (const c of store.candidates(study.id, ['done', 'failed'])) candidates.push(c);
   const points = candidates.map((r) => (r.status === 'done' ? r.objectives! : new Array<number>(objectives.length).fill(Infinity)));
   const violations = candidates.map((r) => (r.status === 'done' ? r.violation! : Infinity));
   const x = objectives.length > 1 ? 1 : 0;
@@ -125,7 +126,7 @@ export function loadStudyData(store: SqliteStore, name: string): StudyData {
     .map((i) => candidates[i])
     .filter(feasible)
     .sort((a, b) => a.objectives![x] - b.objectives![x] || a.seq - b.seq);
-  const loopState = store.checkpoint(study.id)?.loopState as { reference?: number[] | null } | undefined;
+  const loopState = (await store.checkpoint(study.id))?.loopState as { reference?: number[] | null } | undefined;
   const reference = loopState?.reference ?? (frontier.length > 0 ? referenceOf(frontier.map((c) => c.objectives!)) : null);
   return {
     study,

@@ -78,13 +78,19 @@ function rowOf(s: StudyRecord, dbPath: string): StudyRow {
 
 async function listStudies(dbPath: string): Promise<StudyRecord[]> {
   const { existsSync } = await import('node:fs');
-  if (!existsSync(dbPath)) return [];
+  const { isPostgresUrl } = await import('../../search/store/index.js');
+  if (!isPostgresUrl(dbPath) && !existsSync(dbPath)) return [];
   const { openStore } = await import('../open-store.js');
-  const store = openStore(dbPath, { readonly: true });
+  const store = await openStore(dbPath, { readonly: true }).catch((error: unknown) => {
+    // A server with no hwnas schema yet holds no study: the launcher's first search creates it.
+    if (/empty database/.test((error as Error).message)) return undefined;
+    throw error;
+  });
+  if (!store) return [];
   try {
-    return store.listStudies();
+    return await store.listStudies();
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -4,6 +4,6 @@ export { contentHash } from './hash.js';
 export { encodeJson, decodeJson } from './json.js';
 export { SCHEMA_VERSION, APPLICATION_ID } from './schema.js';
 export type * from './types.js';
-
-/** The database a command uses when --db is not given: a file in the working directory. */
-export const DEFAULT_DB = 'hwnas.db';
+export { DEFAULT_DB, STORAGE_ENV, openStore, isPostgresUrl, redactUrl, type StoreOptions } from './open.js';
+export type { Store, CoordinatorLock, Awaitable } from './store.js';
+export type { TaskQueue, NewTask, LeasedTask, WorkerInfo, LeaseFilter } from './queue.js';

@@ -4,7 +4,7 @@
  * result exactly once; the coordinator tells the strategy when the whole generation is recorded. A task may name
  * a device: only a worker that is that device leases it (the device farm).
  */
-import type { Checkpoint, FinishedCandidate, StudySummary } from './types.js';
+import type { Checkpoint, FinishedCandidate, StudyRecord, StudySummary } from './types.js';
 
 export interface NewTask {
   readonly seq: number;
@@ -36,6 +36,8 @@ export interface WorkerInfo {
 export interface LeaseFilter {
   /** Only these studies (by id); all when absent. */
   readonly studyIds?: readonly number[];
+  /** Never these studies (a worker that cannot evaluate them). */
+  readonly excludeStudyIds?: readonly number[];
   /** Devices this worker is: null stands for tasks that need no device. */
   readonly devices: readonly (string | null)[];
   readonly limit: number;
@@ -63,6 +65,13 @@ export interface TaskQueue {
   heartbeat(workerId: string, leaseMs: number): Promise<void>;
   registerWorker(worker: WorkerInfo): Promise<void>;
   unregisterWorker(workerId: string): Promise<void>;
+  studyById(id: number): Promise<StudyRecord | undefined>;
+  /** Studies whose status is running: what may still bring tasks, or need a coordinator. */
+  runningStudies(): Promise<StudyRecord[]>;
+  /** Whether a task waits (leased or not) that a worker of these devices could take. */
+  hasTasksFor(devices: readonly (string | null)[], studyIds?: readonly number[]): Promise<boolean>;
+  /** Whether no process holds the study's coordinator lock right now. */
+  coordinatorMissing(studyId: number): Promise<boolean>;
   /** Waits for new tasks (true) or until the timeout (false). */
   waitForTasks(timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   /** Waits for results of the study to be recorded (true) or until the timeout (false). */

@@ -34,6 +34,8 @@ export interface Store {
   listStudies(): Awaitable<StudyRecord[]>;
   /** Replaces a study's stored config (a resume that raises its budget). */
   setConfig(studyId: number, config: unknown, now?: number): Awaitable<void>;
+  /** Replaces a study's evaluator spec (a forced resume records the identity of the files it now runs). */
+  setEvaluator(studyId: number, evaluator: unknown, now?: number): Awaitable<void>;
   setStatus(studyId: number, status: StudyStatus, summary: StudySummary, now?: number): Awaitable<void>;
 
   /**

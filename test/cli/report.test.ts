@@ -43,10 +43,10 @@ describe('report data', () => {
     expect(kneePoint(f)!.seq).toBe(1);
   });
 
-  it("ends the curve at the hypervolume the study loop itself recorded", () => {
+  it("ends the curve at the hypervolume the study loop itself recorded", async () => {
     const store = SqliteStore.open(db, { readonly: true });
     try {
-      const data = loadStudyData(store, 'rep');
+      const data = await loadStudyData(store, 'rep');
       const recorded = store.getStudy('rep')!.summary.hypervolume!;
       expect(data.hypervolumeCurve.at(-1)!.hypervolume).toBeCloseTo(recorded, 9);
       expect(data.hypervolumeCurve.at(-1)!.evaluations).toBe(240);
@@ -81,7 +81,7 @@ describe('hwnas report', () => {
 
   it('breaks down the point chosen with --point, and writes PNGs with --png', async () => {
     const store = SqliteStore.open(db, { readonly: true });
-    const data = loadStudyData(store, 'rep');
+    const data = await loadStudyData(store, 'rep');
     store.close();
     const seq = data.frontier[0].seq;
     const out = join(dir, 'p', 'r.html');

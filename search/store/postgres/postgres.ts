@@ -405,6 +405,10 @@ export class PostgresStore implements Store, TaskQueue {
     await this.q('UPDATE hwnas_studies SET config = $1, updated_at = $2 WHERE id = $3', [encodeJson(config), now, studyId]);
   }
 
+  async setEvaluator(studyId: number, evaluator: unknown, now = Date.now()): Promise<void> {
+    await this.q('UPDATE hwnas_studies SET evaluator = $1, updated_at = $2 WHERE id = $3', [encodeJson(evaluator), now, studyId]);
+  }
+
   async setStatus(studyId: number, status: StudyStatus, summary: StudySummary, now = Date.now()): Promise<void> {
     await this.tx(async (c) => {
       await c.query('UPDATE hwnas_studies SET status = $1, summary = $2, updated_at = $3 WHERE id = $4', [status, encodeJson(summary), now, studyId]);
@@ -623,6 +627,7 @@ export class PostgresStore implements Store, TaskQueue {
              SELECT study_id, seq FROM hwnas_tasks
              WHERE (lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
                AND ($1::int[] IS NULL OR study_id = ANY($1::int[]))
+               AND NOT (study_id = ANY($8::int[]))
                AND ((device IS NULL AND $2::boolean) OR device = ANY($3::text[]))
              ORDER BY study_id, seq
              LIMIT $4
@@ -631,7 +636,7 @@ export class PostgresStore implements Store, TaskQueue {
              lease_expires_at = clock_timestamp() + $7 * interval '1 millisecond'
            FROM picked WHERE t.study_id = picked.study_id AND t.seq = picked.seq
            RETURNING t.study_id, t.seq, t.hash, t.genes, t.generation, t.device, t.leases`,
-          [filter.studyIds ?? null, anyDevice, devices, filter.limit, workerId, token, filter.leaseMs],
+          [filter.studyIds ?? null, anyDevice, devices, filter.limit, workerId, token, filter.leaseMs, filter.excludeStudyIds ?? []],
         )
       ).rows,
     );

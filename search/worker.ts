@@ -1,0 +1,199 @@
+/**
+ * A worker: leases candidates waiting in a server store's queue, evaluates them with their study's own evaluator
+ * (rebuilt from the spec the study recorded, as worker threads rebuild theirs), and records each result once. A
+ * heartbeat renews its leases while it evaluates; a worker that dies or hangs lets them expire and another worker
+ * takes them. Idle, it takes over a running study whose coordinator is gone (its strategy continues here from the
+ * last checkpoint), so a study outlives the process that started it.
+ */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Constraint, Objective } from '../core/objectives.js';
+import type { SearchSpace } from '../core/space.js';
+import type { Evaluator } from './evaluate/evaluator.js';
+import { createPoolEvaluator, evaluateGuarded } from './evaluate/pool.js';
+import { createEvaluator, type EvaluatorSpec } from './evaluate/registry.js';
+import { finishedRow } from './finished-row.js';
+import type { LeasedTask, TaskQueue } from './store/queue.js';
+import type { StudyRecord } from './store/types.js';
+import { parseStudyConfig, resolveStudy } from './study-config.js';
+
+export interface WorkerOptions {
+  readonly queue: TaskQueue;
+  /** Unique among the workers of the store; default host, pid and a random part. */
+  readonly id?: string;
+  /** Only these studies (by id). */
+  readonly studyIds?: readonly number[];
+  /** The devices whose tasks this worker leases; null stands for tasks that need no device. Default [null]. */
+  readonly devices?: readonly (string | null)[];
+  /** Worker threads of the evaluator (0: in this process). */
+  readonly threads?: number;
+  /** How long a lease lasts without a heartbeat. Default 30 s. */
+  readonly leaseMs?: number;
+  /** Stop once no task waits for this worker and no study it serves is running. */
+  readonly exitWhenIdle?: boolean;
+  /** Stops the worker after the candidates in hand are recorded. */
+  readonly signal?: AbortSignal;
+  /** Runs a study whose coordinator is gone, here (resolves when it stops); absent: never take over. */
+  readonly takeOver?: (study: StudyRecord) => Promise<void>;
+  /** How long a study must be seen without a coordinator before it is taken over. Default 2 s. */
+  readonly takeOverAfterMs?: number;
+  /** What the worker says of its machine (the device farm's tables name it). */
+  readonly machine?: unknown;
+  /** Wraps each study's evaluator (the live view's pause gate). */
+  readonly wrapEvaluator?: (evaluator: Evaluator) => Evaluator;
+  readonly log?: (line: string) => void;
+}
+
+export interface WorkerSummary {
+  readonly id: string;
+  /** Candidates evaluated here. */
+  readonly evaluated: number;
+  /** Results recorded (the others were dropped: their lease had passed to another worker). */
+  readonly recorded: number;
+  readonly tookOver: number;
+}
+
+/** Work in one lease: long enough that a lease's round trips are a small share, short enough to share a generation. */
+const TARGET_LEASE_MS = 200;
+const MAX_LEASE = 256;
+/** Longest wait between two looks at the queue when no notification comes. */
+const IDLE_POLL_MS = 500;
+
+interface StudyContext {
+  readonly space: SearchSpace;
+  readonly objectives: readonly Objective[];
+  readonly constraints: readonly Constraint[];
+  readonly evaluator: Evaluator;
+  readonly timeoutMs: number | undefined;
+}
+
+export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
+  const { queue } = opts;
+  const id = opts.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const devices = opts.devices ?? [null];
+  const threads = opts.threads ?? 0;
+  const leaseMs = opts.leaseMs ?? 30_000;
+  const log = opts.log ?? (() => {});
+  const signal = opts.signal;
+  const contexts = new Map<number, Promise<StudyContext>>();
+  const excluded = new Set<number>();
+  const coordinating = new Map<number, Promise<void>>();
+  const freeSince = new Map<number, number>();
+  let evaluated = 0;
+  let recorded = 0;
+  let tookOver = 0;
+  let limit = Math.max(1, threads);
+
+  await queue.registerWorker({ id, host: hostname(), pid: process.pid, device: devices.find((d) => d !== null) ?? null, ...(opts.machine !== undefined ? { machine: opts.machine } : {}) });
+  let heartbeatFailed = false;
+  const heartbeat = setInterval(() => {
+    queue.heartbeat(id, leaseMs).then(
+      () => (heartbeatFailed = false),
+      (error: unknown) => {
+        if (!heartbeatFailed) log(`worker ${id}: heartbeat failed (${(error as Error).message}); leases may pass to other workers`);
+        heartbeatFailed = true;
+      },
+    );
+  }, Math.max(10, Math.floor(leaseMs / 3)));
+  heartbeat.unref();
+
+  const contextOf = (studyId: number): Promise<StudyContext> => {
+    let c = contexts.get(studyId);
+    if (!c) {
+      c = (async () => {
+        const study = await queue.studyById(studyId);
+        if (!study) throw new Error(`study ${studyId} is gone`);
+        const config = parseStudyConfig(study.config, { file: `study '${study.name}' config` });
+        const evaluatorSpec = study.evaluator as EvaluatorSpec | undefined;
+        const resolved = resolveStudy(config, { file: `study '${study.name}' config` }, { ...(study.inputs ? { inputs: study.inputs } : {}), ...(evaluatorSpec ? { evaluator: evaluatorSpec } : {}) });
+        const spec = resolved.evaluator;
+        const evaluator =
+          threads > 0 && spec.kind !== 'measured'
+            ? createPoolEvaluator({ spec, threads, chunkSize: Math.max(1, config.chunkSize), timeoutMsPerCandidate: config.timeoutMs })
+            : await createEvaluator(spec);
+        return { space: resolved.space, objectives: resolved.objectives, constraints: resolved.constraints, evaluator: opts.wrapEvaluator ? opts.wrapEvaluator(evaluator) : evaluator, timeoutMs: config.timeoutMs };
+      })();
+      contexts.set(studyId, c);
+    }
+    return c;
+  };
+
+  /** Evaluates one lease's tasks study by study and records them; tasks of a study this worker cannot price go back. */
+  const work = async (tasks: readonly LeasedTask[]): Promise<void> => {
+    const byStudy = new Map<number, LeasedTask[]>();
+    for (const t of tasks) byStudy.set(t.studyId, [...(byStudy.get(t.studyId) ?? []), t]);
+    for (const [studyId, list] of byStudy) {
+      let ctx: StudyContext;
+      try {
+        ctx = await contextOf(studyId);
+      } catch (error) {
+        contexts.delete(studyId);
+        excluded.add(studyId);
+        log(`worker ${id}: cannot evaluate study ${studyId} here (${(error as Error).message}); leaving its candidates to other workers`);
+        await queue.release(id, list);
+        continue;
+      }
+      const t0 = performance.now();
+      const genes = list.map((t) => t.genes);
+      const results = await evaluateGuarded(ctx.evaluator, genes.map((g) => ctx.space.decode(g)), ctx.timeoutMs, genes);
+      const ms = performance.now() - t0;
+      const evalMs = ms / list.length;
+      const rows = list.map((t, k) => finishedRow(t, results[k], evalMs, ctx.objectives, ctx.constraints));
+      evaluated += list.length;
+      recorded += await queue.complete(id, list, rows);
+      // The next lease holds about TARGET_LEASE_MS of work at this evaluator's pace.
+      limit = Math.min(MAX_LEASE, Math.max(Math.max(1, threads), Math.round(TARGET_LEASE_MS / Math.max(evalMs, 1e-3))));
+    }
+  };
+
+  const takeOverOrphans = async (): Promise<void> => {
+    if (!opts.takeOver) return;
+    const now = Date.now();
+    for (const study of await queue.runningStudies()) {
+      if (opts.studyIds && !opts.studyIds.includes(study.id)) continue;
+      if (coordinating.has(study.id) || excluded.has(study.id)) continue;
+      if (!(await queue.coordinatorMissing(study.id))) {
+        freeSince.delete(study.id);
+        continue;
+      }
+      const since = freeSince.get(study.id) ?? now;
+      freeSince.set(study.id, since);
+      // A coordinator whose connection dropped takes its lock back within a second of the server's return.
+      if (now - since < (opts.takeOverAfterMs ?? 2000)) continue;
+      freeSince.delete(study.id);
+      log(`worker ${id}: study '${study.name}' has no coordinator; taking it over from its last checkpoint`);
+      tookOver++;
+      const run = opts.takeOver(study).then(
+        () => log(`worker ${id}: study '${study.name}' stopped coordinating here`),
+        (error: unknown) => log(`worker ${id}: study '${study.name}': ${(error as Error).message}`),
+      );
+      coordinating.set(study.id, run.finally(() => coordinating.delete(study.id)));
+    }
+  };
+
+  const idle = async (): Promise<boolean> => {
+    if (coordinating.size > 0) return false;
+    if (await queue.hasTasksFor(devices, opts.studyIds)) return false;
+    const running = (await queue.runningStudies()).filter((s) => !opts.studyIds || opts.studyIds.includes(s.id));
+    return running.length === 0;
+  };
+
+  try {
+    while (!signal?.aborted) {
+      const tasks = await queue.lease(id, { ...(opts.studyIds ? { studyIds: opts.studyIds } : {}), devices, limit, leaseMs, ...(excluded.size > 0 ? { excludeStudyIds: [...excluded] } : {}) });
+      if (tasks.length > 0) {
+        await work(tasks);
+        continue;
+      }
+      await takeOverOrphans();
+      if (opts.exitWhenIdle && (await idle())) break;
+      await queue.waitForTasks(IDLE_POLL_MS, signal);
+    }
+    await Promise.all(coordinating.values());
+  } finally {
+    clearInterval(heartbeat);
+    for (const c of contexts.values()) await c.then((x) => x.evaluator.close?.(), () => {});
+    await queue.unregisterWorker(id).catch(() => {});
+  }
+  return { id, evaluated, recorded, tookOver };
+}
