@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   calibrate: () => import('./commands/calibrate.js'),
   measure: () => import('./commands/measure.js'),
   split: () => import('./commands/split.js'),
+  worker: () => import('./commands/worker.js'),
 };
 
 function usage(): string {

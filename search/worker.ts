@@ -29,8 +29,10 @@ export interface WorkerOptions {
   readonly threads?: number;
   /** How long a lease lasts without a heartbeat. Default 30 s. */
   readonly leaseMs?: number;
-  /** Stop once no task waits for this worker and no study it serves is running. */
+  /** Stop once no task has waited for this worker, and no study it serves has been running, for `idleExitMs`. */
   readonly exitWhenIdle?: boolean;
+  /** Default 10 s: a worker started a little before its study does not leave at once. */
+  readonly idleExitMs?: number;
   /** Stops the worker after the candidates in hand are recorded. */
   readonly signal?: AbortSignal;
   /** Runs a study whose coordinator is gone, here (resolves when it stops); absent: never take over. */
@@ -178,15 +180,20 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     return running.length === 0;
   };
 
+  let idleSince: number | undefined;
   try {
     while (!signal?.aborted) {
       const tasks = await queue.lease(id, { ...(opts.studyIds ? { studyIds: opts.studyIds } : {}), devices, limit, leaseMs, ...(excluded.size > 0 ? { excludeStudyIds: [...excluded] } : {}) });
       if (tasks.length > 0) {
+        idleSince = undefined;
         await work(tasks);
         continue;
       }
       await takeOverOrphans();
-      if (opts.exitWhenIdle && (await idle())) break;
+      if (opts.exitWhenIdle) {
+        if (!(await idle())) idleSince = undefined;
+        else if (Date.now() - (idleSince ??= Date.now()) >= (opts.idleExitMs ?? 10_000)) break;
+      }
       await queue.waitForTasks(IDLE_POLL_MS, signal);
     }
     await Promise.all(coordinating.values());
