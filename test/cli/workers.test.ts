@@ -1,0 +1,281 @@
+/**
+ * Studies on a real PostgreSQL server worked on by real `hwnas` processes: a coordinator and three workers killed
+ * with SIGKILL at random moments end with exactly the candidates of an uninterrupted SQLite run; a worker that
+ * hangs past its lease loses its candidates to another and its late results are dropped; a worker of another
+ * device takes nothing; two studies share one server; the server goes away mid-study and comes back; bad URLs,
+ * wrong passwords and a newer schema are one line each, without the password.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.js';
+import { createRng } from '../../core/rng.js';
+import { SqliteStore, contentHash, type CandidateRecord, type StudyRecord } from '../../search/store/index.js';
+import { PostgresStore } from '../../search/store/postgres/postgres.js';
+import { PG_SCHEMA_VERSION } from '../../search/store/postgres/schema.js';
+import { captureConsole } from './console.js';
+import { TEST_PASSWORD, startPostgres, type TestServer } from '../postgres-server.js';
+
+const bin = resolve('bin/hwnas.js');
+const { errors } = captureConsole();
+
+let server: TestServer;
+const children = new Set<ChildProcess>();
+beforeAll(async () => {
+  server = await startPostgres();
+}, 60_000);
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  server?.destroy();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A real hwnas process; its stderr is kept, and `exited` says how it ended. */
+function hwnas(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  children.add(child);
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      done({ code, signal });
+    }),
+  );
+  return { child, exited, stderr: () => stderr };
+}
+
+function studyYaml(dir: string, name: string, lines: string[]): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, [`name: ${name}`, 'space: nb201', 'evaluator: slow-test', 'seed: 3', ...lines].join('\n'));
+  return file;
+}
+
+const row = (c: CandidateRecord) => ({ seq: c.seq, genes: c.genes.join('.'), generation: c.generation, status: c.status, metrics: c.metrics, objectives: c.objectives, error: c.error });
+const summary = (s: StudyRecord) => ({ status: s.status, evaluations: s.evaluations, failed: s.failed, frontierSize: s.summary.frontierSize, hypervolume: s.summary.hypervolume });
+
+/** The uninterrupted reference: the same study file on SQLite, in this process. */
+async function sqliteRun(dir: string, yaml: string, name: string) {
+  const db = join(dir, `${name}-ref.db`);
+  expect(await main(['search', '-c', yaml, '--db', db, '--quiet'])).toBe(0);
+  const store = SqliteStore.open(db, { readonly: true });
+  try {
+    const study = store.getStudy(name)!;
+    return { rows: [...store.candidates(study.id)].map(row), summary: summary(study) };
+  } finally {
+    store.close();
+  }
+}
+
+async function snapshot(url: string, name: string) {
+  const store = await PostgresStore.open(url, { readonly: true });
+  try {
+    const study = (await store.getStudy(name))!;
+    const rows: ReturnType<typeof row>[] = [];
+    for await (const c of store.candidates(study.id)) rows.push(row(c));
+    return { rows, summary: summary(study), tasks: await store.tasks(study.id) };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Polls the study until it is finished (or the time is up). */
+async function untilFinished(url: string, name: string, timeoutMs: number, onTick?: (s: StudyRecord | undefined) => Promise<void>) {
+  const store = await PostgresStore.open(url, { readonly: true });
+  try {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await store.getStudy(name);
+      if (s?.status === 'finished') return s;
+      if (Date.now() > end) throw new Error(`study ${name} not finished after ${timeoutMs} ms (status ${s?.status}, ${s?.evaluations} evaluated)`);
+      await onTick?.(s);
+      await sleep(100);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+describe('hwnas worker on a PostgreSQL server', () => {
+  it('3 workers and a coordinator, SIGKILLed at random moments, end with the candidates of an uninterrupted SQLite run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-workers-'));
+    const yaml = studyYaml(dir, 'k', ['strategy: nsga2', 'strategyOptions: {populationSize: 16}', 'generationSize: 16', 'evaluations: 160', 'costMs: 25', 'testFaults: {throwRate: 0.05}']);
+    const expected = await sqliteRun(dir, yaml, 'k');
+    expect(expected.rows).toHaveLength(160);
+    const url = server.createDatabase('kill');
+    const worker = () => hwnas(['worker', '--study', 'k', '--lease', '2s', '--take-over-after', '300ms', '--quiet'], { HWNAS_STORAGE: url });
+    const coordinator = hwnas(['search', '-c', yaml, '--storage', url, '--workers-only', '--quiet']);
+    // Workers start once the study exists (--study names it).
+    await untilStudy(url, 'k');
+    const workers = [worker(), worker(), worker()];
+    const rng = createRng(20261207);
+    const kills: string[] = [];
+    let coordinatorAlive = true;
+    await untilFinished(url, 'k', 240_000, async (s) => {
+      // Kills at random moments once work has begun: the coordinator second, workers otherwise.
+      if (!s || s.evaluations === 0 || kills.length >= 6 || rng.next() > 0.08) return;
+      if (kills.length === 1 && coordinatorAlive) {
+        coordinator.child.kill('SIGKILL');
+        coordinatorAlive = false;
+        kills.push('coordinator');
+        return;
+      }
+      const i = Math.floor(rng.next() * workers.length);
+      workers[i].child.kill('SIGKILL');
+      workers[i] = worker();
+      kills.push(`worker ${i}`);
+    });
+    for (const w of workers) w.child.kill('SIGKILL');
+    expect(kills.length).toBeGreaterThanOrEqual(3);
+    expect(kills).toContain('coordinator');
+    const got = await snapshot(url, 'k');
+    expect(got.rows).toEqual(expected.rows);
+    expect(got.summary).toEqual(expected.summary);
+    expect(got.tasks).toEqual([]);
+  }, 300_000);
+
+  it('a worker that hangs past its lease loses its candidates to another; its late results are dropped, none counted twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-hang-'));
+    const yaml = studyYaml(dir, 'h', ['strategy: random', 'generationSize: 4', 'evaluations: 8', 'costMs: 150']);
+    const expected = await sqliteRun(dir, yaml, 'h');
+    const url = server.createDatabase('hang');
+    const coordinator = hwnas(['search', '-c', yaml, '--storage', url, '--workers-only', '--quiet']);
+    await untilStudy(url, 'h');
+    const a = hwnas(['worker', '--storage', url, '--lease', '1s', '--no-take-over']);
+    // A holds a lease: stop it there (SIGSTOP: no heartbeat, no progress), as a machine that hangs.
+    await untilLeased(url, 'h');
+    a.child.kill('SIGSTOP');
+    const b = hwnas(['worker', '--storage', url, '--lease', '1s', '--no-take-over']);
+    await untilFinished(url, 'h', 120_000);
+    expect((await coordinator.exited).code).toBe(0);
+    a.child.kill('SIGCONT');
+    await sleep(1500);
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
+    await Promise.all([a.exited, b.exited]);
+    expect(a.stderr()).toMatch(/dropped: their leases had passed to other workers/);
+    const got = await snapshot(url, 'h');
+    expect(got.rows).toEqual(expected.rows);
+    expect(got.summary).toEqual(expected.summary);
+  }, 180_000);
+
+  it('a worker of another device takes nothing; a worker of that device takes the candidates', async () => {
+    const url = server.createDatabase('devices');
+    const store = await PostgresStore.open(url);
+    try {
+      const study = await store.createStudy({ name: 'd', config: { space: 'nb201', evaluator: 'slow-test', costMs: 0 }, seed: 1, space: 'nb201', device: 'jetson-orin-nano', objectives: ['min:loss', 'min:latencyMs'], constraints: [], strategy: 'random', hwnasVersion: 'test', evaluator: { kind: 'slow-test', costMs: 0 } });
+      const genes = [0, 1, 2, 3, 4, 0];
+      await store.enqueue(study.id, [{ seq: 0, hash: contentHash('nb201', 'x'), genes, generation: 0, device: 'jetson-orin-nano' }]);
+      const wrong = hwnas(['worker', '--storage', url, '--device-file', 'raspberry-pi-5', '--exit-when-idle', '--no-take-over']);
+      const plain = hwnas(['worker', '--storage', url, '--exit-when-idle', '--no-take-over']);
+      await untilWorkers(url, 2);
+      await sleep(1000);
+      expect((await store.tasks(study.id)).map((t) => t.leases)).toEqual([0]);
+      wrong.child.kill('SIGTERM');
+      plain.child.kill('SIGTERM');
+      await Promise.all([wrong.exited, plain.exited]);
+      expect(wrong.stderr()).toMatch(/evaluated 0, recorded 0/);
+      expect(plain.stderr()).toMatch(/evaluated 0, recorded 0/);
+      const right = hwnas(['worker', '--storage', url, '--device-file', 'jetson-orin-nano', '--no-take-over']);
+      for (let i = 0; i < 200 && (await store.tasks(study.id)).length > 0; i++) await sleep(100);
+      right.child.kill('SIGTERM');
+      await right.exited;
+      expect(right.stderr()).toMatch(/as device jetson-orin-nano/);
+      expect(right.stderr()).toMatch(/evaluated 1, recorded 1/);
+      expect((await store.candidate(study.id, contentHash('nb201', 'x')))?.status).toBe('done');
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
+  it('two studies on one server at once, and a server that goes away mid-study and comes back: each ends as on SQLite', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-two-'));
+    const ya = studyYaml(dir, 'a', ['strategy: nsga2', 'strategyOptions: {populationSize: 8}', 'generationSize: 8', 'evaluations: 64', 'costMs: 20']);
+    const yb = studyYaml(dir, 'b', ['strategy: aging', 'generationSize: 8', 'evaluations: 64', 'costMs: 20', 'seed: 4']);
+    const [ea, eb] = [await sqliteRun(dir, ya, 'a'), await sqliteRun(dir, yb, 'b')];
+    const url = server.createDatabase('two');
+    // Each coordinator evaluates too; one shared worker helps both.
+    const ca = hwnas(['search', '-c', ya, '--storage', url, '--quiet']);
+    const cb = hwnas(['search', '-c', yb, '--storage', url, '--quiet']);
+    await untilStudy(url, 'a');
+    const w = hwnas(['worker', '--storage', url, '--no-take-over', '--quiet']);
+    // Once both have recorded something, the server stops for two seconds.
+    await untilEvaluated(url, ['a', 'b'], 8);
+    server.stop();
+    await sleep(2000);
+    server.start();
+    const [ra, rb] = await Promise.all([ca.exited, cb.exited]);
+    w.child.kill('SIGTERM');
+    await w.exited;
+    expect([ra.code, rb.code]).toEqual([0, 0]);
+    expect(ca.stderr() + cb.stderr()).toMatch(/waiting for the server/);
+    expect(ca.stderr() + cb.stderr()).toMatch(/the server is back; going on/);
+    expect(ca.stderr() + cb.stderr() + w.stderr()).not.toContain(TEST_PASSWORD);
+    const [ga, gb] = [await snapshot(url, 'a'), await snapshot(url, 'b')];
+    expect(ga.rows).toEqual(ea.rows);
+    expect(gb.rows).toEqual(eb.rows);
+    expect(ga.summary).toEqual(ea.summary);
+    expect(gb.summary).toEqual(eb.summary);
+  }, 240_000);
+
+  it('bad URLs, wrong passwords and a newer schema: one line, exit 2, never the password', async () => {
+    const url = server.createDatabase('refusals');
+    const wrong = server.url('refusals', 'not-the-password');
+    const cases: [string[], RegExp][] = [
+      [['studies', '--storage', 'postgresql://nobody@/x'], /not a valid URL|no host/],
+      [['studies', '--storage', 'postgresql://u:hunter2@127.0.0.1:5/'], /no database name/],
+      [['studies', '--storage', wrong], /password authentication failed for user "postgres"/],
+      [['search', '--space', 'nb201', '--evaluator', 'slow-test', '--storage', wrong], /password authentication failed/],
+      [['worker', '--storage', wrong], /password authentication failed/],
+      [['studies', '--storage', url], /no hwnas studies on this server \(empty database\)/],
+      [['worker', '--db', 'hwnas.db'], /needs a server storage/],
+      [['search', '--space', 'nb201', '--evaluator', 'slow-test', '--db', join(tmpdir(), 'x.db'), '--workers-only'], /--workers-only: needs a server storage/],
+      [['studies', '--db', 'a.db', '--storage', url], /give one of them/],
+    ];
+    for (const [argv, pattern] of cases) {
+      errors.length = 0;
+      expect(await main(argv), argv.join(' ')).toBe(2);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(pattern);
+      expect(errors[0]).not.toMatch(/not-the-password|hwnas-test-secret|hunter2/);
+    }
+    expect(await main(['search', '--space', 'nb201', '--evaluator', 'slow-test', '--cost-ms', '0', '--evaluations', '8', '--generation-size', '4', '--name', 'r', '--storage', url, '--quiet'])).toBe(0);
+    server.sql('refusals', `UPDATE hwnas_meta SET value = '${PG_SCHEMA_VERSION + 1}' WHERE key = 'schema_version'`);
+    for (const argv of [['studies', '--storage', url], ['resume', 'r', '--storage', url], ['worker', '--storage', url]]) {
+      errors.length = 0;
+      expect(await main(argv)).toBe(2);
+      expect(errors).toEqual([`postgresql://postgres@127.0.0.1:${server.port}/refusals: written by a newer hwnas (schema v${PG_SCHEMA_VERSION + 1}; this hwnas reads up to v${PG_SCHEMA_VERSION}); upgrade hwnas`]);
+    }
+  }, 120_000);
+});
+
+async function poll<T>(url: string, what: string, check: (store: PostgresStore) => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const store = await PostgresStore.open(url, { readonly: true }).catch(() => undefined);
+    try {
+      const v = store ? await check(store) : undefined;
+      if (v !== undefined) return v;
+    } finally {
+      await store?.close();
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+const untilStudy = (url: string, name: string) => poll(url, `study ${name}`, async (s) => (await s.getStudy(name)) ?? undefined);
+const untilWorkers = (url: string, n: number) => poll(url, `${n} workers`, async (s) => ((await s.recordedBy(-1)).workers.size >= n ? true : undefined));
+const untilLeased = (url: string, name: string) =>
+  poll(url, `a lease in ${name}`, async (s) => {
+    const study = await s.getStudy(name);
+    return study && (await s.tasks(study.id)).some((t) => t.leaseOwner !== null) ? true : undefined;
+  });
+const untilEvaluated = (url: string, names: string[], n: number) =>
+  poll(url, `${n} evaluations in ${names.join(', ')}`, async (s) => {
+    for (const name of names) if (((await s.getStudy(name))?.evaluations ?? 0) < n) return undefined;
+    return true;
+  });
