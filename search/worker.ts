@@ -88,8 +88,10 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
 
   await queue.registerWorker({ id, host: hostname(), pid: process.pid, device: devices.find((d) => d !== null) ?? null, ...(opts.machine !== undefined ? { machine: opts.machine } : {}) });
   let heartbeatFailed = false;
+  /** Leases in hand: only these are renewed (a lease whose answer was lost with a dropped connection expires). */
+  const inHand = new Set<string>();
   const heartbeat = setInterval(() => {
-    queue.heartbeat(id, leaseMs).then(
+    queue.heartbeat(id, [...inHand], leaseMs).then(
       () => (heartbeatFailed = false),
       (error: unknown) => {
         if (!heartbeatFailed) log(`worker ${id}: heartbeat failed (${(error as Error).message}); leases may pass to other workers`);
@@ -186,7 +188,12 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       const tasks = await queue.lease(id, { ...(opts.studyIds ? { studyIds: opts.studyIds } : {}), devices, limit, leaseMs, ...(excluded.size > 0 ? { excludeStudyIds: [...excluded] } : {}) });
       if (tasks.length > 0) {
         idleSince = undefined;
-        await work(tasks);
+        inHand.add(tasks[0].token);
+        try {
+          await work(tasks);
+        } finally {
+          inHand.delete(tasks[0].token);
+        }
         continue;
       }
       await takeOverOrphans();

@@ -61,8 +61,8 @@ export interface TaskQueue {
   complete(workerId: string, tasks: readonly LeasedTask[], results: readonly FinishedCandidate[]): Promise<number>;
   /** Gives unfinished leases back at once (a worker that stops). */
   release(workerId: string, tasks: readonly LeasedTask[]): Promise<void>;
-  /** Renews every lease the worker holds, and its own heartbeat. */
-  heartbeat(workerId: string, leaseMs: number): Promise<void>;
+  /** Renews the worker's leases named by these tokens (those it has in hand), and its own heartbeat. */
+  heartbeat(workerId: string, tokens: readonly string[], leaseMs: number): Promise<void>;
   registerWorker(worker: WorkerInfo): Promise<void>;
   unregisterWorker(workerId: string): Promise<void>;
   studyById(id: number): Promise<StudyRecord | undefined>;

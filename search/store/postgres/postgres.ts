@@ -115,6 +115,23 @@ function toCandidate(r: CandidateRow): CandidateRecord {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Finished candidates as the ten parallel arrays that unnest() reads (seq, hash, genes, ..., eval_ms). */
+function candidateColumns(rows: readonly FinishedCandidate[]): unknown[] {
+  const col = <T>(f: (r: FinishedCandidate) => T) => rows.map(f);
+  return [
+    col((r) => r.seq),
+    col((r) => r.hash),
+    col((r) => JSON.stringify(r.genes)),
+    col((r) => r.generation),
+    col((r) => r.status),
+    col((r) => (r.status === 'done' && r.metrics ? encodeJson(r.metrics) : null)),
+    col((r) => (r.status === 'done' && r.objectives ? encodeJson(r.objectives) : null)),
+    col((r) => (r.status === 'done' ? (r.violation ?? 0) : null)),
+    col((r) => (r.status === 'failed' ? (r.error ?? 'failed') : null)),
+    col((r) => r.evalMs ?? null),
+  ];
+}
+
 /** Who holds a study, as shown to others: this machine and process. */
 const SELF = `${hostname()} pid ${process.pid}`;
 
@@ -229,7 +246,8 @@ export class PostgresStore implements Store, TaskQueue {
       application_name: 'hwnas',
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
-      ...(this.readonly ? { options: '-c default_transaction_read_only=on' } : {}),
+      // A process that stops inside a transaction (a hung machine) must not hold its row locks for ever.
+      options: `-c idle_in_transaction_session_timeout=60000${this.readonly ? ' -c default_transaction_read_only=on' : ''}`,
     };
     this.pool = new pg.Pool({ ...this.clientConfig, max: options.poolSize ?? 4, idleTimeoutMillis: 30_000 });
     // An idle pooled connection that the server drops must not take the process down; the next query reconnects.
@@ -457,27 +475,12 @@ export class PostgresStore implements Store, TaskQueue {
   /** Inserts finished candidates not yet recorded, adds them to the study's counts; returns how many were new. */
   private async insertCandidates(c: pg.PoolClient, studyId: number, rows: readonly FinishedCandidate[], worker: string | null, now: number): Promise<number> {
     if (rows.length === 0) return 0;
-    const col = <T>(f: (r: FinishedCandidate) => T) => rows.map(f);
     const inserted = await c.query<{ status: CandidateStatus }>(
       `INSERT INTO hwnas_candidates (study_id, seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms, worker, finished_at)
        SELECT $1, u.*, $12, $13 FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::float8[],
          $10::text[], $11::float8[]) AS u
        ON CONFLICT DO NOTHING RETURNING status`,
-      [
-        studyId,
-        col((r) => r.seq),
-        col((r) => r.hash),
-        col((r) => JSON.stringify(r.genes)),
-        col((r) => r.generation),
-        col((r) => r.status),
-        col((r) => (r.status === 'done' && r.metrics ? encodeJson(r.metrics) : null)),
-        col((r) => (r.status === 'done' && r.objectives ? encodeJson(r.objectives) : null)),
-        col((r) => (r.status === 'done' ? (r.violation ?? 0) : null)),
-        col((r) => (r.status === 'failed' ? (r.error ?? 'failed') : null)),
-        col((r) => r.evalMs ?? null),
-        worker,
-        now,
-      ],
+      [studyId, ...candidateColumns(rows), worker, now],
     );
     const n = inserted.rowCount ?? 0;
     if (n > 0) {
@@ -620,9 +623,8 @@ export class PostgresStore implements Store, TaskQueue {
     const token = randomUUID();
     const devices = filter.devices.filter((d): d is string => d !== null);
     const anyDevice = filter.devices.includes(null);
-    const rows = await this.tx(async (c) =>
-      (
-        await c.query<{ study_id: number; seq: number; hash: string; genes: string; generation: number; device: string | null; leases: number }>(
+    // One statement, committed by the server as it ends: a worker that hangs right after holds no row lock.
+    const rows = await this.q<{ study_id: number; seq: number; hash: string; genes: string; generation: number; device: string | null; leases: number }>(
           `WITH picked AS (
              SELECT study_id, seq FROM hwnas_tasks
              WHERE (lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
@@ -637,8 +639,6 @@ export class PostgresStore implements Store, TaskQueue {
            FROM picked WHERE t.study_id = picked.study_id AND t.seq = picked.seq
            RETURNING t.study_id, t.seq, t.hash, t.genes, t.generation, t.device, t.leases`,
           [filter.studyIds ?? null, anyDevice, devices, filter.limit, workerId, token, filter.leaseMs, filter.excludeStudyIds ?? []],
-        )
-      ).rows,
     );
     return rows
       .sort((a, b) => a.study_id - b.study_id || a.seq - b.seq)
@@ -646,8 +646,8 @@ export class PostgresStore implements Store, TaskQueue {
   }
 
   async complete(workerId: string, tasks: readonly LeasedTask[], results: readonly FinishedCandidate[]): Promise<number> {
-    const bySeq = new Map<string, FinishedCandidate>();
-    for (const r of results) bySeq.set(r.hash, r);
+    const byHash = new Map<string, FinishedCandidate>();
+    for (const r of results) byHash.set(r.hash, r);
     const groups = new Map<string, LeasedTask[]>();
     for (const t of tasks) {
       const key = `${t.studyId}\0${t.token}`;
@@ -656,45 +656,54 @@ export class PostgresStore implements Store, TaskQueue {
       groups.set(key, g);
     }
     const now = Date.now();
-    return this.tx(async (c) => {
-      let recorded = 0;
-      for (const group of groups.values()) {
-        const { studyId, token } = group[0];
-        // Only the tasks this lease still holds: one that expired and went to another worker is not ours to record.
-        const held = await c.query<{ seq: number }>('DELETE FROM hwnas_tasks WHERE study_id = $1 AND seq = ANY($2::int[]) AND lease_token = $3 RETURNING seq', [
-          studyId,
-          group.map((t) => t.seq),
-          token,
-        ]);
-        const mine = new Set(held.rows.map((r) => r.seq));
-        const rows = group.filter((t) => mine.has(t.seq)).map((t) => bySeq.get(t.hash)!);
-        recorded += await this.insertCandidates(c, studyId, rows, workerId, now);
-        if (mine.size > 0) await c.query(`SELECT pg_notify('hwnas_results', $1)`, [String(studyId)]);
-      }
-      await c.query('UPDATE hwnas_workers SET heartbeat_at = $1 WHERE id = $2', [now, workerId]);
-      return recorded;
-    });
+    let recorded = 0;
+    for (const group of groups.values()) {
+      const { studyId, token } = group[0];
+      const rows = group.map((t) => byHash.get(t.hash)!);
+      // One statement (no lock outlives it, whatever happens to this process): only the tasks this lease still
+      // holds are deleted, and only their results inserted; a task that expired and went to another worker is
+      // not ours to record. Run twice, it records nothing the second time.
+      const out = await this.q<{ n: number }>(
+        `WITH held AS (DELETE FROM hwnas_tasks WHERE study_id = $1 AND lease_token = $2 AND seq = ANY($3::int[]) RETURNING seq),
+         ins AS (
+           INSERT INTO hwnas_candidates (study_id, seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms, worker, finished_at)
+           SELECT $1, u.* , $14, $15 FROM unnest($3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::float8[],
+             $11::text[], $12::float8[]) AS u (seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms)
+           WHERE u.seq IN (SELECT seq FROM held)
+           ON CONFLICT DO NOTHING RETURNING status),
+         counted AS (
+           UPDATE hwnas_studies SET evaluations = evaluations + (SELECT count(*) FROM ins), failed = failed + (SELECT count(*) FROM ins WHERE status = 'failed'),
+             updated_at = $15 WHERE id = $1 AND EXISTS (SELECT 1 FROM ins) RETURNING id),
+         beat AS (UPDATE hwnas_workers SET heartbeat_at = $15 WHERE id = $14 RETURNING id)
+         SELECT (SELECT count(*)::int FROM ins) AS n, (SELECT count(*) FROM counted) + (SELECT count(*) FROM beat) AS touched,
+           CASE WHEN EXISTS (SELECT 1 FROM held) THEN pg_notify('hwnas_results', $13) END AS notified`,
+        [studyId, token, ...candidateColumns(rows), String(studyId), workerId, now],
+      );
+      recorded += out[0].n;
+    }
+    return recorded;
   }
 
   async release(workerId: string, tasks: readonly LeasedTask[]): Promise<void> {
     if (tasks.length === 0) return;
-    await this.tx(async (c) => {
-      for (const t of tasks) {
-        await c.query(
-          `UPDATE hwnas_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, leases = greatest(leases - 1, 0)
-           WHERE study_id = $1 AND seq = $2 AND lease_token = $3 AND lease_owner = $4`,
-          [t.studyId, t.seq, t.token, workerId],
-        );
-      }
-      await c.query(`SELECT pg_notify('hwnas_tasks', '')`);
-    });
+    await this.q(
+      `WITH freed AS (
+         UPDATE hwnas_tasks t SET lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, leases = greatest(t.leases - 1, 0)
+         FROM unnest($1::int[], $2::int[], $3::text[]) AS r (study_id, seq, token)
+         WHERE t.study_id = r.study_id AND t.seq = r.seq AND t.lease_token = r.token AND t.lease_owner = $4 RETURNING 1)
+       SELECT CASE WHEN EXISTS (SELECT 1 FROM freed) THEN pg_notify('hwnas_tasks', '') END`,
+      [tasks.map((t) => t.studyId), tasks.map((t) => t.seq), tasks.map((t) => t.token), workerId],
+    );
   }
 
-  async heartbeat(workerId: string, leaseMs: number): Promise<void> {
-    await this.tx(async (c) => {
-      await c.query(`UPDATE hwnas_tasks SET lease_expires_at = clock_timestamp() + $2 * interval '1 millisecond' WHERE lease_owner = $1`, [workerId, leaseMs]);
-      await c.query('UPDATE hwnas_workers SET heartbeat_at = $1 WHERE id = $2', [Date.now(), workerId]);
-    });
+  async heartbeat(workerId: string, tokens: readonly string[], leaseMs: number): Promise<void> {
+    await this.q(
+      `WITH renewed AS (
+         UPDATE hwnas_tasks SET lease_expires_at = clock_timestamp() + $3 * interval '1 millisecond'
+         WHERE lease_owner = $1 AND lease_token = ANY($2::text[]) RETURNING 1)
+       UPDATE hwnas_workers SET heartbeat_at = $4 WHERE id = $1`,
+      [workerId, tokens, leaseMs, Date.now()],
+    );
   }
 
   async registerWorker(w: WorkerInfo): Promise<void> {
