@@ -50,7 +50,7 @@ function hwnas(args: string[], env: Record<string, string> = {}) {
 
 function studyYaml(dir: string, name: string, lines: string[]): string {
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, [`name: ${name}`, 'space: nb201', 'evaluator: slow-test', 'seed: 3', ...lines].join('\n'));
+  writeFileSync(file, [`name: ${name}`, 'space: nb201', 'evaluator: slow-test', ...(lines.some((l) => l.startsWith('seed:')) ? [] : ['seed: 3']), ...lines].join('\n'));
   return file;
 }
 
