@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   measure: () => import('./commands/measure.js'),
   split: () => import('./commands/split.js'),
   worker: () => import('./commands/worker.js'),
+  copy: () => import('./commands/copy.js'),
 };
 
 function usage(): string {

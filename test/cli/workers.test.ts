@@ -6,7 +6,7 @@
  * wrong passwords and a newer schema are one line each, without the password.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -220,6 +220,47 @@ describe('hwnas worker on a PostgreSQL server', () => {
     expect(ga.summary).toEqual(ea.summary);
     expect(gb.summary).toEqual(eb.summary);
   }, 240_000);
+
+  it('hwnas copy moves a study to the server and back exactly; resumed there, it continues as on SQLite', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-copy-'));
+    const url = server.createDatabase('copy');
+    const yaml = studyYaml(dir, 'c', ['strategy: nsga2', 'strategyOptions: {populationSize: 8}', 'generationSize: 8', 'evaluations: 40', 'costMs: 0', 'testFaults: {throwRate: 0.1}']);
+    const a = join(dir, 'a.db');
+    expect(await main(['search', '-c', yaml, '--db', a, '--quiet'])).toBe(0);
+    const b = join(dir, 'b.db');
+    copyFileSync(a, b);
+    expect(await main(['copy', '--from', a, '--to', url])).toBe(0);
+    expect(errors.at(-1)).toBe(`copied study 'c' (40 candidates, finished) from ${a} to postgresql://postgres@127.0.0.1:${server.port}/copy`);
+    // Copied again: refused before anything is written.
+    errors.length = 0;
+    expect(await main(['copy', '--from', a, '--to', url])).toBe(2);
+    expect(errors).toEqual([`postgresql://postgres@127.0.0.1:${server.port}/copy already holds 'c'; nothing copied`]);
+    // Continued on each side with a larger budget: the same candidates, so the checkpoint came over exactly.
+    expect(await main(['resume', 'c', '--db', b, '--evaluations', '80', '--quiet'])).toBe(0);
+    expect(await main(['resume', 'c', '--storage', url, '--evaluations', '80', '--quiet'])).toBe(0);
+    const ref = SqliteStore.open(b, { readonly: true });
+    const refStudy = ref.getStudy('c')!;
+    const expected = { rows: [...ref.candidates(refStudy.id)].map(row), summary: summary(refStudy), checkpoint: ref.checkpoint(refStudy.id) };
+    ref.close();
+    expect(expected.rows).toHaveLength(80);
+    const got = await snapshot(url, 'c');
+    expect(got.rows).toEqual(expected.rows);
+    expect(got.summary).toEqual(expected.summary);
+    // And back to a new SQLite file: rows, counts, status and checkpoint as on the server.
+    const back = join(dir, 'back.db');
+    expect(await main(['copy', '--from', url, '--to', back, '--study', 'c'])).toBe(0);
+    const s = SqliteStore.open(back, { readonly: true });
+    const st = s.getStudy('c')!;
+    expect([...s.candidates(st.id)].map(row)).toEqual(expected.rows);
+    expect(summary(st)).toEqual(expected.summary);
+    const pg = await PostgresStore.open(url, { readonly: true });
+    const pgCheckpoint = await pg.checkpoint((await pg.getStudy('c'))!.id);
+    await pg.close();
+    expect(s.checkpoint(st.id)).toEqual(pgCheckpoint);
+    // The strategy's state is the one SQLite reached (the loop's clock aside: wall time differs by nature).
+    expect(pgCheckpoint!.strategyState).toEqual(expected.checkpoint!.strategyState);
+    s.close();
+  }, 120_000);
 
   it('bad URLs, wrong passwords and a newer schema: one line, exit 2, never the password', async () => {
     const url = server.createDatabase('refusals');
