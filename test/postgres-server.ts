@@ -46,7 +46,11 @@ export interface TestServer {
   destroy(): void;
 }
 
-export async function startPostgres(): Promise<TestServer> {
+/**
+ * `durable`: fsync on, with asynchronous commits (as SQLite's WAL with synchronous=NORMAL: a power cut may lose the
+ * last commits, never corrupts), for benchmarks; default off, for tests (a test server is thrown away).
+ */
+export async function startPostgres(opts: { durable?: boolean } = {}): Promise<TestServer> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), 'hwnas-pg-'));
   const data = join(dir, 'data');
@@ -67,7 +71,8 @@ export async function startPostgres(): Promise<TestServer> {
   run('initdb', ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C']);
   const port = await freePort();
   // Test settings: no fsync (a test server is thrown away), few connections' worth of memory.
-  const options = `-k ${dir} -c listen_addresses=127.0.0.1 -p ${port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 -c shared_buffers=32MB`;
+  const durability = opts.durable ? '-c synchronous_commit=off' : '-c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const options = `-k ${dir} -c listen_addresses=127.0.0.1 -p ${port} ${durability} -c max_connections=100 -c shared_buffers=32MB`;
   const start = () => void run('pg_ctl', ['-D', data, '-w', '-t', '30', '-l', join(dir, 'log'), '-o', options, 'start']);
   const stop = () => void run('pg_ctl', ['-D', data, '-w', '-m', 'fast', 'stop']);
   start();

@@ -18,6 +18,11 @@ export interface SlowTestSpec {
    * machine is, which is what a speedup measurement needs.
    */
   readonly iterations?: number;
+  /**
+   * Wall time waited per candidate without using the CPU, after its cost: an evaluation done elsewhere (a training
+   * job, a device), which is what a study spread over workers on several machines waits for.
+   */
+  readonly sleepMs?: number;
   /** Share of candidates (chosen by hash, so always the same ones) that throw, hang forever, or kill their thread. */
   readonly faults?: { readonly throwRate?: number; readonly hangRate?: number; readonly crashRate?: number };
 }
@@ -83,6 +88,7 @@ export function createSlowTestEvaluator(spec: SlowTestSpec): Evaluator {
         }
         if (fault === 'hang') await new Promise<never>(() => {});
         sink += spec.iterations !== undefined ? work(spec.iterations) : burn(spec.costMs);
+        if (spec.sleepMs) await new Promise((r) => setTimeout(r, spec.sleepMs));
         if (fault === 'throw') {
           out.push({ ok: false, error: 'slow-test: injected failure' });
           continue;

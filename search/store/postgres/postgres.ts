@@ -584,6 +584,11 @@ export class PostgresStore implements Store, TaskQueue {
     return rows.map((r) => ({ seq: r.seq, hash: r.hash, device: r.device, leaseOwner: r.lease_owner, leases: r.leases }));
   }
 
+  /** When each candidate of a study was recorded, ms since the epoch (throughput figures). */
+  async finishTimes(studyId: number): Promise<number[]> {
+    return (await this.q<{ t: number }>('SELECT finished_at AS t FROM hwnas_candidates WHERE study_id = $1', [studyId])).map((r) => r.t);
+  }
+
   /** The worker that recorded each candidate of a study, and what the workers said of themselves. */
   async recordedBy(studyId: number): Promise<{ bySeq: Map<number, string | null>; workers: Map<string, WorkerInfo> }> {
     const bySeq = new Map<number, string | null>();
