@@ -68,6 +68,11 @@ export class GroupCommit {
     return this.due() || performance.now() - this.lastCheckpoint >= this.commitEveryMs;
   }
 
+  /** A checkpoint was written by other means (with a generation's tasks, on a server store). */
+  noteCheckpoint(): void {
+    this.lastCommit = this.lastCheckpoint = performance.now();
+  }
+
   /** Writes the rows held, and the checkpoint with its summary when given, in one transaction. */
   async commit(checkpoint?: { readonly checkpoint: Checkpoint; readonly summary: StudySummary }): Promise<void> {
     if (this.rows.length === 0 && !checkpoint) return;

@@ -8,7 +8,7 @@ import { CandidateHasher, RecentRecords } from './candidate-cache.js';
 import { evaluateGuarded } from './evaluate/pool.js';
 import { finishedRow } from './finished-row.js';
 import { COMMIT_EVERY_MS, GroupCommit } from './group-commit.js';
-import type { CandidateRecord, Checkpoint, FinishedCandidate } from './store/types.js';
+import type { CandidateRecord, Checkpoint, FinishedCandidate, StudySummary } from './store/types.js';
 import type { Evaluated, Strategy } from './strategy.js';
 import type { StudyEvent, StudyOutcome, StudyRun } from './study.js';
 import {
@@ -58,6 +58,8 @@ export class StudySession {
   private readonly recent = new RecentRecords();
   private readonly hasher: CandidateHasher;
   private readonly pending: GroupCommit;
+  /** On a server store: the checkpoint due at this generation's ask, written with its tasks (one statement). */
+  private dueCheckpoint: { readonly checkpoint: Checkpoint; readonly summary: StudySummary } | undefined;
   /** The generation asked and not yet told, if any: what a checkpoint taken now must name. */
   private inFlight: { readonly hashes: readonly string[]; readonly asked: readonly Genes[] } | undefined;
 
@@ -158,7 +160,10 @@ export class StudySession {
     this.loop = { ...this.loop, nextSeq: this.loop.nextSeq + fresh, elapsedMs: this.elapsedMs() };
     // The checkpoint keeps the loop as before this generation, with the sequence numbers it takes, the strategy
     // right after its ask, and the asked hashes and genes; committed with every row held so far.
-    if (this.pending.checkpointDue()) await this.checkpointNow(hashes, asked);
+    if (this.pending.checkpointDue()) {
+      if (this.run.store.queue) this.dueCheckpoint = this.checkpointOf(hashes, asked);
+      else await this.checkpointNow(hashes, asked);
+    }
     this.inFlight = { hashes, asked };
     return plan;
   }
@@ -306,41 +311,48 @@ export class StudySession {
     const queue = this.run.store.queue!;
     const studyId = this.run.study.id;
     const device = this.run.taskDevice ?? null;
+    const checkpoint = this.dueCheckpoint;
+    this.dueCheckpoint = undefined;
     await this.pending.commit();
-    if (todo.length === 0) return true;
+    // The tasks and the checkpoint due (if any) in one statement.
     await queue.enqueue(
       studyId,
       todo.map((e) => ({ seq: e.seq, hash: e.hash, genes: e.genes!, generation, device })),
+      checkpoint,
     );
-    const hashes = todo.map((e) => e.hash);
+    if (checkpoint) this.pending.noteCheckpoint();
+    const missing = new Map(todo.map((e) => [e.hash, e]));
     const t0 = performance.now();
-    let left = todo.length;
-    for (;;) {
-      const now = await queue.waiting(studyId, hashes);
-      if (now < left) {
+    // Each look reads the results recorded since the last one (one query): no count first, no second read at the end.
+    while (missing.size > 0) {
+      const got = await this.run.store.candidatesByHash(studyId, [...missing.keys()]);
+      let failed = 0;
+      for (const [h, r] of got) {
+        const e = missing.get(h)!;
+        missing.delete(h);
+        e.record = r;
+        if (r.status === 'failed') {
+          failed++;
+          this.emit({ type: 'failed-candidate', generation, seq: r.seq, genes: r.genes, error: r.error ?? 'failed' });
+        }
+      }
+      if (got.size > 0) {
         const ms = performance.now() - t0;
+        const done = todo.length - missing.size;
         this.emit({
           type: 'batch-evaluated',
           generation,
-          evaluated: left - now,
-          failed: 0,
+          evaluated: got.size,
+          failed,
           reused,
-          totalEvaluations: this.loop.evaluations + doneBefore + todo.length - now,
-          candidatesPerS: ms > 0 ? ((todo.length - now) * 1000) / ms : Infinity,
+          totalEvaluations: this.loop.evaluations + doneBefore + done,
+          candidatesPerS: ms > 0 ? (done * 1000) / ms : Infinity,
           elapsedMs: this.elapsedMs(),
         });
-        left = now;
       }
-      if (left === 0) break;
+      if (missing.size === 0) break;
       if (this.run.signal?.aborted) return false;
       await queue.waitForResults(studyId, WAIT_POLL_MS, this.run.signal);
-    }
-    const records = await this.run.store.candidatesByHash(studyId, hashes);
-    for (const e of todo) {
-      const r = records.get(e.hash);
-      if (!r) throw new Error(`study '${this.run.study.name}': candidate ${e.seq} left the queue without a result`);
-      e.record = r;
-      if (r.status === 'failed') this.emit({ type: 'failed-candidate', generation, seq: r.seq, genes: r.genes, error: r.error ?? 'failed' });
     }
     return true;
   }
@@ -383,8 +395,12 @@ export class StudySession {
 
   /** Commits the rows held with a checkpoint: the strategy as now, the loop, and the generation asked (if any). */
   private async checkpointNow(batch: readonly string[], genes: readonly Genes[]): Promise<void> {
+    await this.pending.commit(this.checkpointOf(batch, genes));
+  }
+
+  private checkpointOf(batch: readonly string[], genes: readonly Genes[]): { checkpoint: Checkpoint; summary: StudySummary } {
     const checkpoint: Checkpoint = { generation: this.loop.generation, strategyState: this.strategy.state(), loopState: saveLoop(this.loop), batch, genes };
-    await this.pending.commit({ checkpoint, summary: summaryOf(this.loop, this.objectives) });
+    return { checkpoint, summary: summaryOf(this.loop, this.objectives) };
   }
 
   /**

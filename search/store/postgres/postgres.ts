@@ -115,6 +115,26 @@ function toCandidate(r: CandidateRow): CandidateRecord {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * The checkpoint's upsert inside a statement: $1 the study, $<time> the time, five parameters from $<first> the
+ * checkpoint (NULL: none), and the summary after them, written by the statement's own update of the study row.
+ */
+function checkpointCte(first: number, time: number): string {
+  const p = (i: number) => `$${first + i}`;
+  return `cp AS (
+    INSERT INTO hwnas_checkpoints (study_id, generation, strategy_state, loop_state, batch, genes, created_at)
+    SELECT $1, ${p(0)}::int, ${p(1)}::text, ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, $${time} WHERE ${p(0)}::int IS NOT NULL
+    ON CONFLICT (study_id) DO UPDATE SET generation = excluded.generation, strategy_state = excluded.strategy_state,
+      loop_state = excluded.loop_state, batch = excluded.batch, genes = excluded.genes, created_at = excluded.created_at
+    RETURNING 1)`;
+}
+
+function checkpointParams(cp: { readonly checkpoint: Checkpoint; readonly summary: StudySummary } | undefined): unknown[] {
+  if (!cp) return [null, null, null, null, null, null];
+  const k = cp.checkpoint;
+  return [k.generation, encodeJson(k.strategyState), encodeJson(k.loopState), JSON.stringify(k.batch), k.genes === undefined ? null : JSON.stringify(k.genes), encodeJson(cp.summary)];
+}
+
 /** Finished candidates as the ten parallel arrays that unnest() reads (seq, hash, genes, ..., eval_ms). */
 function candidateColumns(rows: readonly FinishedCandidate[]): unknown[] {
   const col = <T>(f: (r: FinishedCandidate) => T) => rows.map(f);
@@ -213,10 +233,11 @@ class AdvisoryLock implements CoordinatorLock {
  * Studies on a PostgreSQL server, shared by any number of processes on any machines: the coordinator of each study
  * (its strategy, one process at a time through an advisory lock) and the workers that lease its candidates.
  *
- * Every write is one short transaction that can be run again after a dropped connection without changing its
- * effect (a candidate already recorded is not recorded or counted again; tasks already waiting stay as they are),
- * so an operation that meets a server that went away waits for it and tries again, up to `reconnectTimeoutMs`.
- * No lock is held while anything is evaluated.
+ * Every write is one statement (the server commits it as it ends: no lock outlives it, whatever happens to the
+ * process) that can be run again after a dropped connection without changing its effect (a candidate already
+ * recorded is not recorded or counted again; tasks already waiting stay as they are), so an operation that meets a
+ * server that went away waits for it and tries again, up to `reconnectTimeoutMs`. Nothing is locked while
+ * anything is evaluated.
  */
 export class PostgresStore implements Store, TaskQueue {
   readonly location: string;
@@ -321,33 +342,14 @@ export class PostgresStore implements Store, TaskQueue {
   }
 
   /**
-   * Runs `fn` in one transaction; a dropped connection or a server that is away is waited for and the whole
-   * transaction run again (every transaction here gives the same result when run twice). `guard`: the study whose
-   * coordinator lock this process must still hold.
+   * One statement, committed by the server as it ends (no lock outlives it, whatever happens to this process),
+   * retried like `tx`. `guard`: the study whose coordinator lock this process must still hold.
    */
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>, guard?: number): Promise<T> {
+  private async q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], guard?: number): Promise<R[]> {
     return this.retrying(async () => {
       await this.locks.get(guard ?? -1)?.ensure();
-      const client = await this.pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        const out = await fn(client);
-        await client.query('COMMIT');
-        return out;
-      } catch (error) {
-        if (isTransient(error)) broken = error as Error;
-        else await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release(broken);
-      }
+      return (await this.pool.query<R>(sql, params)).rows;
     });
-  }
-
-  /** One statement outside a transaction, retried like `tx`. */
-  private async q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
-    return this.retrying(async () => (await this.pool.query<R>(sql, params)).rows);
   }
 
   private async retrying<T>(fn: () => Promise<T>): Promise<T> {
@@ -428,9 +430,7 @@ export class PostgresStore implements Store, TaskQueue {
   }
 
   async setStatus(studyId: number, status: StudyStatus, summary: StudySummary, now = Date.now()): Promise<void> {
-    await this.tx(async (c) => {
-      await c.query('UPDATE hwnas_studies SET status = $1, summary = $2, updated_at = $3 WHERE id = $4', [status, encodeJson(summary), now, studyId]);
-    }, studyId);
+    await this.q('UPDATE hwnas_studies SET status = $1, summary = $2, updated_at = $3 WHERE id = $4', [status, encodeJson(summary), now, studyId], studyId);
   }
 
   /** Who coordinates a study now, as it wrote itself down when it took the lock. */
@@ -472,35 +472,10 @@ export class PostgresStore implements Store, TaskQueue {
 
   // ——— candidates ———
 
-  /** Inserts finished candidates not yet recorded, adds them to the study's counts; returns how many were new. */
-  private async insertCandidates(c: pg.PoolClient, studyId: number, rows: readonly FinishedCandidate[], worker: string | null, now: number): Promise<number> {
-    if (rows.length === 0) return 0;
-    const inserted = await c.query<{ status: CandidateStatus }>(
-      `INSERT INTO hwnas_candidates (study_id, seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms, worker, finished_at)
-       SELECT $1, u.*, $12, $13 FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::float8[],
-         $10::text[], $11::float8[]) AS u
-       ON CONFLICT DO NOTHING RETURNING status`,
-      [studyId, ...candidateColumns(rows), worker, now],
-    );
-    const n = inserted.rowCount ?? 0;
-    if (n > 0) {
-      const failed = inserted.rows.filter((r) => r.status === 'failed').length;
-      await c.query('UPDATE hwnas_studies SET evaluations = evaluations + $1, failed = failed + $2, updated_at = $3 WHERE id = $4', [n, failed, now, studyId]);
-    }
-    return n;
-  }
-
-  private async upsertCheckpoint(c: pg.PoolClient, studyId: number, cp: { readonly checkpoint: Checkpoint; readonly summary: StudySummary }, now: number): Promise<void> {
-    const k = cp.checkpoint;
-    await c.query(
-      `INSERT INTO hwnas_checkpoints (study_id, generation, strategy_state, loop_state, batch, genes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (study_id) DO UPDATE SET generation = excluded.generation, strategy_state = excluded.strategy_state,
-         loop_state = excluded.loop_state, batch = excluded.batch, genes = excluded.genes, created_at = excluded.created_at`,
-      [studyId, k.generation, encodeJson(k.strategyState), encodeJson(k.loopState), JSON.stringify(k.batch), k.genes === undefined ? null : JSON.stringify(k.genes), now],
-    );
-    await c.query('UPDATE hwnas_studies SET summary = $1, updated_at = $2 WHERE id = $3', [encodeJson(cp.summary), now, studyId]);
-  }
-
+  /**
+   * One statement: finished candidates not yet recorded (their count added to the study's), then the checkpoint and
+   * the listing summary when given. Run twice, it records nothing the second time.
+   */
   async record(
     studyId: number,
     candidates: readonly FinishedCandidate[],
@@ -508,11 +483,22 @@ export class PostgresStore implements Store, TaskQueue {
     now = Date.now(),
   ): Promise<number> {
     if (candidates.length === 0 && !checkpoint) return 0;
-    return this.tx(async (c) => {
-      const n = await this.insertCandidates(c, studyId, candidates, null, now);
-      if (checkpoint) await this.upsertCheckpoint(c, studyId, checkpoint, now);
-      return n;
-    }, studyId);
+    const rows = await this.q<{ n: number }>(
+      `WITH ins AS (
+         INSERT INTO hwnas_candidates (study_id, seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms, worker, finished_at)
+         SELECT $1, u.*, NULL, $12 FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::float8[],
+           $10::text[], $11::float8[]) AS u
+         ON CONFLICT DO NOTHING RETURNING status),
+       ${checkpointCte(13, 12)},
+       counted AS (
+         UPDATE hwnas_studies SET evaluations = evaluations + (SELECT count(*) FROM ins), failed = failed + (SELECT count(*) FROM ins WHERE status = 'failed'),
+           summary = coalesce($18::text, summary), updated_at = $12
+         WHERE id = $1 AND (EXISTS (SELECT 1 FROM ins) OR $18::text IS NOT NULL) RETURNING 1)
+       SELECT (SELECT count(*)::int FROM ins) AS n, (SELECT count(*) FROM cp) + (SELECT count(*) FROM counted) AS touched`,
+      [studyId, ...candidateColumns(candidates), now, ...checkpointParams(checkpoint)],
+      studyId,
+    );
+    return rows[0].n;
   }
 
   async checkpoint(studyId: number): Promise<Checkpoint | undefined> {
@@ -603,20 +589,30 @@ export class PostgresStore implements Store, TaskQueue {
   // ——— the worker protocol ———
 
   async enqueue(studyId: number, tasks: readonly NewTask[], checkpoint?: { readonly checkpoint: Checkpoint; readonly summary: StudySummary }): Promise<void> {
-    const now = Date.now();
-    await this.tx(async (c) => {
-      if (checkpoint) await this.upsertCheckpoint(c, studyId, checkpoint, now);
-      if (tasks.length === 0) return;
-      await c.query(
-        `INSERT INTO hwnas_tasks (study_id, seq, hash, genes, generation, device, created_at)
+    if (tasks.length === 0 && !checkpoint) return;
+    await this.q(
+      `WITH ins AS (
+         INSERT INTO hwnas_tasks (study_id, seq, hash, genes, generation, device, created_at)
          SELECT $1, t.seq, t.hash, t.genes, t.generation, t.device, $7
          FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::text[]) AS t (seq, hash, genes, generation, device)
          WHERE NOT EXISTS (SELECT 1 FROM hwnas_candidates k WHERE k.study_id = $1 AND k.hash = t.hash)
-         ON CONFLICT DO NOTHING`,
-        [studyId, tasks.map((t) => t.seq), tasks.map((t) => t.hash), tasks.map((t) => JSON.stringify(t.genes)), tasks.map((t) => t.generation), tasks.map((t) => t.device), now],
-      );
-      await c.query(`SELECT pg_notify('hwnas_tasks', $1)`, [String(studyId)]);
-    }, studyId);
+         ON CONFLICT DO NOTHING RETURNING 1),
+       ${checkpointCte(8, 7)},
+       st AS (UPDATE hwnas_studies SET summary = $13::text, updated_at = $7 WHERE id = $1 AND $13::text IS NOT NULL RETURNING 1)
+       SELECT (SELECT count(*) FROM cp) + (SELECT count(*) FROM st) AS touched,
+         CASE WHEN EXISTS (SELECT 1 FROM ins) THEN pg_notify('hwnas_tasks', $1::text) END AS notified`,
+      [
+        studyId,
+        tasks.map((t) => t.seq),
+        tasks.map((t) => t.hash),
+        tasks.map((t) => JSON.stringify(t.genes)),
+        tasks.map((t) => t.generation),
+        tasks.map((t) => t.device),
+        Date.now(),
+        ...checkpointParams(checkpoint),
+      ],
+      studyId,
+    );
   }
 
   async waiting(studyId: number, hashes: readonly string[]): Promise<number> {
