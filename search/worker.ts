@@ -15,7 +15,9 @@ import { createEvaluator, type EvaluatorSpec } from './evaluate/registry.js';
 import { finishedRow } from './finished-row.js';
 import type { LeasedTask, TaskQueue } from './store/queue.js';
 import type { StudyRecord } from './store/types.js';
-import { parseStudyConfig, resolveStudy } from './study-config.js';
+import { parseConstraints, parseObjectives } from '../core/objectives.js';
+import { resolveSpace } from './space-file.js';
+import { metricCatalog, parseStudyConfig } from './study-config.js';
 
 export interface WorkerOptions {
   readonly queue: TaskQueue;
@@ -81,6 +83,8 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const excluded = new Set<number>();
   const coordinating = new Map<number, Promise<void>>();
   const freeSince = new Map<number, number>();
+  /** Studies this worker failed to coordinate (a config it cannot resolve): not tried again. */
+  const cannotCoordinate = new Set<number>();
   let evaluated = 0;
   let recorded = 0;
   let tookOver = 0;
@@ -107,10 +111,13 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       c = (async () => {
         const study = await queue.studyById(studyId);
         if (!study) throw new Error(`study ${studyId} is gone`);
+        // What pricing needs, and no more (a worker never runs the strategy of the studies it evaluates for).
         const config = parseStudyConfig(study.config, { file: `study '${study.name}' config` });
-        const evaluatorSpec = study.evaluator as EvaluatorSpec | undefined;
-        const resolved = resolveStudy(config, { file: `study '${study.name}' config` }, { ...(study.inputs ? { inputs: study.inputs } : {}), ...(evaluatorSpec ? { evaluator: evaluatorSpec } : {}) });
-        const spec = resolved.evaluator;
+        const spec = study.evaluator as EvaluatorSpec | undefined;
+        if (!spec) throw new Error(`study '${study.name}' recorded no evaluator spec`);
+        // The study's own metrics (declared by its evaluators) are objectives and constraints like the built-in ones.
+        const { known, directions } = metricCatalog(config);
+        const resolved = { space: resolveSpace(config.space), objectives: parseObjectives(config.objectives, known, directions), constraints: parseConstraints(config.constraints, known) };
         const evaluator =
           threads > 0 && spec.kind !== 'measured'
             ? createPoolEvaluator({ spec, threads, chunkSize: Math.max(1, config.chunkSize), timeoutMsPerCandidate: config.timeoutMs })
@@ -155,7 +162,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     const now = Date.now();
     for (const study of await queue.runningStudies()) {
       if (opts.studyIds && !opts.studyIds.includes(study.id)) continue;
-      if (coordinating.has(study.id) || excluded.has(study.id)) continue;
+      if (coordinating.has(study.id) || excluded.has(study.id) || cannotCoordinate.has(study.id)) continue;
       if (!(await queue.coordinatorMissing(study.id))) {
         freeSince.delete(study.id);
         continue;
@@ -169,7 +176,12 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       tookOver++;
       const run = opts.takeOver(study).then(
         () => log(`worker ${id}: study '${study.name}' stopped coordinating here`),
-        (error: unknown) => log(`worker ${id}: study '${study.name}': ${(error as Error).message}`),
+        (error: unknown) => {
+          const message = (error as Error).message;
+          // Another process took it first: the usual race, tried again later. Anything else: not again here.
+          if (!/is running in/.test(message)) cannotCoordinate.add(study.id);
+          log(`worker ${id}: study '${study.name}': ${message}`);
+        },
       );
       coordinating.set(study.id, run.finally(() => coordinating.delete(study.id)));
     }

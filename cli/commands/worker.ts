@@ -26,7 +26,7 @@ const USAGE = `usage: hwnas worker --storage postgresql://user@host:5432/db [--s
 
 Leases candidates waiting on the server, evaluates them with their study's recorded evaluator, and records each
 result once; runs until stopped (SIGINT/SIGTERM: the candidates in hand are recorded first) or, with
---exit-when-idle, until no task waits for it and no study it serves is running. A worker with --device-file is that
+--exit-when-idle, once no task has waited for it and no study it serves has been running for 10 s. A worker with --device-file is that
 device (a calibrated profile, or a built-in device id for the machine it runs on) and leases only the candidates
 measured on it; without, only candidates that need no particular device. A running study whose coordinator died
 is taken over (its strategy continues here from its last checkpoint) unless --no-take-over. The storage may also
