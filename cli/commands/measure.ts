@@ -16,6 +16,7 @@ import { numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { checkOutput, outputLine, writeOutput } from '../output.js';
+import { getDevice } from '../../hardware/devices.js';
 
 const FLAGS = {
   space: { type: 'string' },
@@ -32,6 +33,8 @@ const FLAGS = {
   'max-rounds': { type: 'string' },
   'max-params': { type: 'string' },
   passes: { type: 'string' },
+  storage: { type: 'string' },
+  devices: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -48,7 +51,12 @@ small CPU), and the LLM spaces when their models fit (--max-params). --reference
 embedding architectures first (nb201, fbnet), which \`hwnas predictor adapt\` uses for the hardware embedding; --reference <dir> takes them from
 a trained predictor. --model measures published networks of the space first (mnasnet: ${Object.keys(MNASNET_PRESETS).join(', ')}); --sample defaults to 0 with it. The CSV has arch_str and latency_ms (the columns \`hwnas predictor adapt --samples\` reads),
 then the spread, rounds, stability and the backend, threads and machine of every figure. TensorFlow.js runs
-fp32: LLM candidates are measured in fp32 whatever precision they declare.`;
+fp32: LLM candidates are measured in fp32 whatever precision they declare.
+
+The device farm: --storage postgresql://user@host:5432/db --devices a,b (built-in device ids or profile files)
+measures the sample on each device by its workers (hwnas worker --device-file <device>, run on that device) and
+writes one CSV per device beside --out (m.csv → m-a.csv, m-b.csv), each ready for hwnas predictor adapt --samples.
+Run again, the same command collects what is still missing.`;
 
 /** HELP's 10 hardware-embedding architectures of a space, from the shipped table. */
 function helpReferenceGenes(space: LatencySpaceId): Genes[] {
@@ -132,6 +140,49 @@ export const command: Command = {
         if (p > maxParams) throw new UsageError(`--space ${space.id}: candidate ${i + 1} (${space.key(genes[i])}) has ${p.toExponential(2)} parameters, above --max-params ${maxParams.toExponential(2)}; use llm-local or raise --max-params`);
       }
     });
+
+    const archStrOf = (g: Genes) => (space.id === 'nb201' ? formatNb201ArchStr(g) : space.id === 'fbnet' ? formatFbnetArchStr(g) : space.key(g));
+    if (f.devices !== undefined || f.storage !== undefined) {
+      if (f.devices === undefined || f.storage === undefined) throw new UsageError('--devices and --storage go together: the sample is measured by those devices\' workers on that server');
+      if (passes !== 1) throw new UsageError('--passes: not with --devices (each device\'s worker measures once)');
+      const { isPostgresUrl } = await import('../../search/store/index.js');
+      if (!isPostgresUrl(f.storage)) throw new UsageError('--storage: the device farm needs a server (postgresql://user@host:5432/db)');
+      const devices = f.devices.split(',').map((d) => d.trim()).filter(Boolean).map((d) => {
+        try {
+          return getDevice(d);
+        } catch (error) {
+          throw new UsageError(`--devices: ${(error as Error).message}`);
+        }
+      });
+      if (devices.length === 0 || new Set(devices.map((d) => d.id)).size !== devices.length) throw new UsageError('--devices: name each device once, comma-separated');
+      const { openStore } = await import('../open-store.js');
+      const { measureOnFarm } = await import('../measure-farm.js');
+      const store = await openStore(f.storage);
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        await measureOnFarm({
+          store: store as import('../../search/store/postgres/postgres.js').PostgresStore,
+          space,
+          genes,
+          devices,
+          seed,
+          workload,
+          timing,
+          archStr: archStrOf,
+          out: f.out,
+          log: f.quiet ? () => {} : (line: string) => console.log(line),
+          signal: controller.signal,
+        });
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        await store.close();
+      }
+      return 0;
+    }
 
     const backend = await initTf();
     const log = f.quiet ? () => {} : (line: string) => console.log(line);

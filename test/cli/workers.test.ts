@@ -262,6 +262,32 @@ describe('hwnas worker on a PostgreSQL server', () => {
     s.close();
   }, 120_000);
 
+  it('the device farm: hwnas measure fans a sample out to two devices\' workers and writes the tables predictor adapt reads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-farm-'));
+    const url = server.createDatabase('farm');
+    const out = join(dir, 'm.csv');
+    const measure = main(['measure', '--space', 'nb201', '--sample', '2', '--seed', '5', '--storage', url, '--devices', 'raspberry-pi-5,jetson-orin-nano', '--out', out, '--runs', '3', '--warmup', '1', '--max-rounds', '1', '--quiet']);
+    const workers = ['raspberry-pi-5', 'jetson-orin-nano'].map((d) => hwnas(['worker', '--storage', url, '--device-file', d, '--no-take-over']));
+    expect(await measure).toBe(0);
+    for (const w of workers) w.child.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.exited));
+    const { loadLatencySamples } = await import('../../predictors/latency/data.js');
+    const { readFileSync } = await import('node:fs');
+    const tables = ['raspberry-pi-5', 'jetson-orin-nano'].map((d) => ({ d, text: readFileSync(join(dir, `m-${d}.csv`), 'utf8') }));
+    for (const { d, text } of tables) {
+      const samples = loadLatencySamples(`m-${d}.csv`, 'nb201', text);
+      expect(samples.genes).toHaveLength(2);
+      expect([...samples.latencyMs].every((ms) => ms > 0 && Number.isFinite(ms))).toBe(true);
+      // Every row names the device that measured it.
+      expect(text.trim().split('\n').slice(1).every((line) => line.includes(`,${d},`))).toBe(true);
+    }
+    // The same architectures in the same order on both devices.
+    const archs = (text: string) => text.trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+    expect(archs(tables[0].text)).toEqual(archs(tables[1].text));
+    expect(workers[0].stderr()).toMatch(/evaluated 2, recorded 2/);
+    expect(workers[1].stderr()).toMatch(/evaluated 2, recorded 2/);
+  }, 180_000);
+
   it('bad URLs, wrong passwords and a newer schema: one line, exit 2, never the password', async () => {
     const url = server.createDatabase('refusals');
     const wrong = server.url('refusals', 'not-the-password');
