@@ -37,9 +37,18 @@ function usage(): string {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  // No arguments on a terminal: the interactive launcher (cli/ui); otherwise, or in CI, the usage.
-  if (name === undefined && (await import('./ui/terminal.js')).interactiveTerminal()) {
-    return (await import('./ui/run-launcher.js')).runLauncher();
+  // No command on a terminal: the interactive launcher (cli/ui) on --db/--storage, HWNAS_STORAGE or hwnas.db;
+  // otherwise, or in CI, the usage.
+  if ((name === undefined || name === '--db' || name === '--storage') && (await import('./ui/terminal.js')).interactiveTerminal()) {
+    try {
+      const { storageOf, STORAGE_FLAGS } = await import('./open-store.js');
+      const { values } = (await import('./args.js')).parseFlags('', argv, STORAGE_FLAGS);
+      return (await import('./ui/run-launcher.js')).runLauncher(storageOf(values));
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      console.error(error.message);
+      return 2;
+    }
   }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());

@@ -5,10 +5,14 @@
  * every action runs through the same command code as when typed.
  */
 import { Box, Text, useApp, useInput } from 'ink';
+import { isPostgresUrl, redactUrl } from '../../search/store/postgres/url.js';
 import React, { useRef, useState } from 'react';
 import { useTerminalSize } from './LiveApp.js';
 import { formatNumber } from './progress.js';
 import { ageText } from '../format.js';
+
+/** The storage as shown: a server URL without its password. */
+const shownLocation = (location: string) => (isPostgresUrl(location) ? redactUrl(location) : location);
 
 export interface StudyRow {
   readonly name: string;
@@ -132,7 +136,7 @@ export function Launcher(props: LauncherProps) {
         <Text bold color="cyan">
           hwnas
         </Text>{' '}
-        — hardware-aware neural architecture search · database <Text bold>{props.dbPath}</Text>
+        — hardware-aware neural architecture search · database <Text bold>{shownLocation(props.dbPath)}</Text>
       </Text>
       {props.message && (
         <Text color="yellow" wrap="truncate-end">
