@@ -114,7 +114,7 @@ describe('hwnas worker on a PostgreSQL server', () => {
     const rng = createRng(20261207);
     const kills: string[] = [];
     let coordinatorAlive = true;
-    await untilFinished(url, 'k', 240_000, async (s) => {
+    await untilFinished(url, 'k', 360_000, async (s) => {
       // Kills at random moments once work has begun: the coordinator second, workers otherwise.
       if (!s || s.evaluations === 0 || kills.length >= 6 || rng.next() > 0.08) return;
       if (kills.length === 1 && coordinatorAlive) {
@@ -135,7 +135,7 @@ describe('hwnas worker on a PostgreSQL server', () => {
     expect(got.rows).toEqual(expected.rows);
     expect(got.summary).toEqual(expected.summary);
     expect(got.tasks).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 
   it('a worker that hangs past its lease loses its candidates to another; its late results are dropped, none counted twice', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-hang-'));
@@ -319,7 +319,7 @@ describe('hwnas worker on a PostgreSQL server', () => {
   }, 120_000);
 });
 
-async function poll<T>(url: string, what: string, check: (store: PostgresStore) => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+async function poll<T>(url: string, what: string, check: (store: PostgresStore) => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const store = await PostgresStore.open(url, { readonly: true }).catch(() => undefined);
