@@ -160,7 +160,7 @@ describe('hwnas worker on a PostgreSQL server', () => {
     const got = await snapshot(url, 'h');
     expect(got.rows).toEqual(expected.rows);
     expect(got.summary).toEqual(expected.summary);
-  }, 180_000);
+  }, 420_000);
 
   it('a worker of another device takes nothing; a worker of that device takes the candidates', async () => {
     const url = server.createDatabase('devices');
@@ -189,7 +189,7 @@ describe('hwnas worker on a PostgreSQL server', () => {
     } finally {
       await store.close();
     }
-  }, 120_000);
+  }, 420_000);
 
   it('two studies on one server at once, and a server that goes away mid-study and comes back: each ends as on SQLite', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-two-'));
@@ -219,7 +219,7 @@ describe('hwnas worker on a PostgreSQL server', () => {
     expect(gb.rows).toEqual(eb.rows);
     expect(ga.summary).toEqual(ea.summary);
     expect(gb.summary).toEqual(eb.summary);
-  }, 240_000);
+  }, 420_000);
 
   it('hwnas copy moves a study to the server and back exactly; resumed there, it continues as on SQLite', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-copy-'));
@@ -260,7 +260,7 @@ describe('hwnas worker on a PostgreSQL server', () => {
     // The strategy's state is the one SQLite reached (the loop's clock aside: wall time differs by nature).
     expect(pgCheckpoint!.strategyState).toEqual(expected.checkpoint!.strategyState);
     s.close();
-  }, 120_000);
+  }, 420_000);
 
   it('the device farm: hwnas measure fans a sample out to two devices\' workers and writes the tables predictor adapt reads', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-farm-'));
@@ -286,7 +286,7 @@ describe('hwnas worker on a PostgreSQL server', () => {
     expect(archs(tables[0].text)).toEqual(archs(tables[1].text));
     expect(workers[0].stderr()).toMatch(/evaluated 2, recorded 2/);
     expect(workers[1].stderr()).toMatch(/evaluated 2, recorded 2/);
-  }, 180_000);
+  }, 420_000);
 
   it('bad URLs, wrong passwords and a newer schema: one line, exit 2, never the password', async () => {
     const url = server.createDatabase('refusals');
@@ -316,7 +316,7 @@ describe('hwnas worker on a PostgreSQL server', () => {
       expect(await main(argv)).toBe(2);
       expect(errors).toEqual([`postgresql://postgres@127.0.0.1:${server.port}/refusals: written by a newer hwnas (schema v${PG_SCHEMA_VERSION + 1}; this hwnas reads up to v${PG_SCHEMA_VERSION}); upgrade hwnas`]);
     }
-  }, 120_000);
+  }, 420_000);
 });
 
 async function poll<T>(url: string, what: string, check: (store: PostgresStore) => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
