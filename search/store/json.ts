@@ -36,3 +36,16 @@ export function decodeJson<T = unknown>(text: string): T {
     return v;
   }) as T;
 }
+
+/** A number JSON cannot write as it is: Infinity, NaN, and -0 (written as 0). */
+const inexact = (v: number): boolean => !Number.isFinite(v) || Object.is(v, -0);
+
+/**
+ * A candidate's metrics or objectives (flat numbers) as JSON that decodeJson reads back exactly, -0 included (a
+ * maximised metric of 0 is the objective -0, which plain JSON and encodeJson write as 0).
+ */
+export function encodeNumbers(value: Readonly<Record<string, number>> | readonly number[]): string {
+  const values: readonly number[] = Array.isArray(value) ? value : Object.values(value);
+  if (!values.some(inexact)) return JSON.stringify(value);
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && inexact(v) ? { [TAG]: Object.is(v, -0) ? '-0' : String(v) } : v));
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
 import { StoreError } from '../errors.js';
-import { decodeJson, encodeJson } from '../json.js';
+import { decodeJson, encodeJson, encodeNumbers } from '../json.js';
 import type { LeaseFilter, LeasedTask, NewTask, TaskQueue, WorkerInfo } from '../queue.js';
 import type { CoordinatorLock, Store } from '../store.js';
 import type {
@@ -144,8 +144,8 @@ function candidateColumns(rows: readonly FinishedCandidate[]): unknown[] {
     col((r) => JSON.stringify(r.genes)),
     col((r) => r.generation),
     col((r) => r.status),
-    col((r) => (r.status === 'done' && r.metrics ? encodeJson(r.metrics) : null)),
-    col((r) => (r.status === 'done' && r.objectives ? encodeJson(r.objectives) : null)),
+    col((r) => (r.status === 'done' && r.metrics ? encodeNumbers(r.metrics) : null)),
+    col((r) => (r.status === 'done' && r.objectives ? encodeNumbers(r.objectives) : null)),
     col((r) => (r.status === 'done' ? (r.violation ?? 0) : null)),
     col((r) => (r.status === 'failed' ? (r.error ?? 'failed') : null)),
     col((r) => r.evalMs ?? null),

@@ -38,14 +38,14 @@ function done(seq: number, metrics: Record<string, number>, objectives: number[]
 }
 
 describe('PostgresStore', () => {
-  it('records candidates exactly (doubles, Infinity, NaN) and reads them back in ask order, once each', async () => {
+  it('records candidates exactly (doubles, -0, Infinity, NaN) and reads them back in ask order, once each', async () => {
     const s = await PostgresStore.open(freshDb());
     try {
       const st = await s.createStudy(newStudy('a'));
       expect(st.status).toBe('stopped');
       const rows: FinishedCandidate[] = [
         done(2, { loss: 0.1 + 0.2, latencyMs: Infinity, x: NaN }, [0.30000000000000004, Infinity], 0),
-        done(0, { loss: 1 / 3, latencyMs: 5e-324 }, [1 / 3, 5e-324], 0.125),
+        done(0, { loss: 1 / 3, latencyMs: 5e-324, score: -0 }, [1 / 3, 5e-324, -0], 0.125),
         { seq: 1, hash: contentHash('nb201', 'k1'), genes: [1, 1, 2], generation: 0, status: 'failed', error: 'boom', evalMs: 2 },
       ];
       expect(await s.record(st.id, rows)).toBe(3);
@@ -54,7 +54,9 @@ describe('PostgresStore', () => {
       const all = [];
       for await (const c of s.candidates(st.id)) all.push(c);
       expect(all.map((c) => c.seq)).toEqual([0, 1, 2]);
-      expect(all[0]).toEqual({ seq: 0, hash: rows[1].hash, genes: [0, 1, 2], generation: 0, status: 'done', metrics: { loss: 1 / 3, latencyMs: 5e-324 }, objectives: [1 / 3, 5e-324], violation: 0.125, evalMs: 1.5 });
+      // -0 too (a maximised metric of 0 is the objective -0): toEqual tells it from 0.
+      expect(all[0]).toEqual({ seq: 0, hash: rows[1].hash, genes: [0, 1, 2], generation: 0, status: 'done', metrics: { loss: 1 / 3, latencyMs: 5e-324, score: -0 }, objectives: [1 / 3, 5e-324, -0], violation: 0.125, evalMs: 1.5 });
+      expect(Object.is(all[0].objectives![2], -0)).toBe(true);
       expect(all[1]).toEqual({ seq: 1, hash: rows[2].hash, genes: [1, 1, 2], generation: 0, status: 'failed', violation: Infinity, error: 'boom', evalMs: 2 });
       expect(all[2].metrics).toEqual({ loss: 0.30000000000000004, latencyMs: Infinity, x: NaN });
       expect(all[2].objectives).toEqual([0.30000000000000004, Infinity]);
