@@ -1,15 +1,20 @@
 /**
  * The PostgreSQL store on a real server: the same records as SQLite (every double exact, Infinity and NaN
- * included), the schema's version marks, one-line refusals (bad URLs, wrong passwords, a newer schema), and the
- * lease protocol (SKIP LOCKED leases, expiry, each result recorded exactly once, device routing).
+ * included), the schema's version marks, one-line refusals (bad URLs, wrong passwords, a newer schema), the
+ * lease protocol (SKIP LOCKED leases, expiry, each result recorded exactly once, device routing), and the library's
+ * runSearch and resumeSearch on the server as on SQLite.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resumeSearch, runSearch } from '../../../search/run-search.js';
 import { PostgresStore } from '../../../search/store/postgres/postgres.js';
 import { PG_SCHEMA_VERSION } from '../../../search/store/postgres/schema.js';
 import { redactUrl } from '../../../search/store/postgres/url.js';
 import { StoreError, contentHash, type FinishedCandidate, type NewStudy } from '../../../search/store/index.js';
 import type { LeasedTask } from '../../../search/store/queue.js';
-import { startPostgres, type TestServer } from '../../postgres-server.js';
+import { TEST_PASSWORD, startPostgres, type TestServer } from '../../postgres-server.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -175,3 +180,34 @@ async function closedPort(): Promise<number> {
     });
   });
 }
+
+describe('the library on a server', () => {
+  it('runSearch and resumeSearch with storage: a URL give the candidates and frontier of the same study on SQLite; the URL is never stored', async () => {
+    const url = freshDb();
+    const file = join(mkdtempSync(join(tmpdir(), 'hwnas-lib-')), 'lib.db');
+    const config = { name: 'lib', space: 'nb201', evaluator: 'slow-test', costMs: 0, strategy: 'nsga2', strategyOptions: { populationSize: 8 }, generationSize: 8, evaluations: 24, seed: 7 } as const;
+    const onServer = await runSearch(config, { storage: url });
+    const onFile = await runSearch({ ...config, db: file });
+    expect(onServer.db).toBe(redactUrl(url));
+    expect(onServer.evaluations).toBe(24);
+    expect({ ...onServer, db: file }).toEqual(onFile);
+    // Continued with a larger budget on each side: the same again (the checkpoint came back exactly).
+    const resumedOnServer = await resumeSearch('lib', { storage: url, overrides: { evaluations: 40 } });
+    const resumedOnFile = await resumeSearch('lib', { db: file, overrides: { evaluations: 40 } });
+    expect(resumedOnServer.evaluations).toBe(40);
+    expect({ ...resumedOnServer, db: file }).toEqual(resumedOnFile);
+    // A URL in the config's db is where the study goes, and is not kept with it (it may carry a password).
+    await runSearch({ ...config, name: 'lib-db', evaluations: 8, db: url });
+    const s = await PostgresStore.open(url, { readonly: true });
+    try {
+      const stored = (await s.getStudy('lib-db'))!;
+      expect(stored.evaluations).toBe(8);
+      expect(JSON.stringify(stored.config)).not.toContain(TEST_PASSWORD);
+      expect((stored.config as { db?: string }).db).toBeUndefined();
+    } finally {
+      await s.close();
+    }
+    // Workers only: a server's; an SQLite study is evaluated by its own process.
+    await expect(runSearch({ ...config, name: 'w', db: file }, { workersOnly: true })).rejects.toThrow(/workersOnly: needs a server storage/);
+  }, 120_000);
+});
