@@ -11,7 +11,8 @@ import type { Constraint, Objective } from '../core/objectives.js';
 import type { SearchSpace } from '../core/space.js';
 import type { Evaluator } from './evaluate/evaluator.js';
 import { createPoolEvaluator, evaluateGuarded } from './evaluate/pool.js';
-import { createEvaluator, type EvaluatorSpec } from './evaluate/registry.js';
+import { changedEvaluatorFiles, taskDeviceOf, usesWorkerThreads, withThreads } from './evaluate/recorded-spec.js';
+import { createEvaluator, specParts, type EvaluatorSpec } from './evaluate/registry.js';
 import { finishedRow } from './finished-row.js';
 import type { LeasedTask, TaskQueue } from './store/queue.js';
 import type { StudyRecord } from './store/types.js';
@@ -113,16 +114,30 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         if (!study) throw new Error(`study ${studyId} is gone`);
         // What pricing needs, and no more (a worker never runs the strategy of the studies it evaluates for).
         const config = parseStudyConfig(study.config, { file: `study '${study.name}' config` });
-        const spec = study.evaluator as EvaluatorSpec | undefined;
-        if (!spec) throw new Error(`study '${study.name}' recorded no evaluator spec`);
+        const recorded = study.evaluator as EvaluatorSpec | undefined;
+        if (!recorded) throw new Error(`study '${study.name}' recorded no evaluator spec`);
+        // The study's own evaluators (a command, a module, a table) run here from the files the study recorded:
+        // files that differ on this machine would give records that do not compare with the others.
+        const changed = changedEvaluatorFiles(recorded);
+        if (changed.length > 0) throw new Error(`its evaluator's files differ here from those the study began with: ${changed.join('; ')}`);
+        // A command runs `threads` processes at once (in this process); everything else in `threads` worker threads.
+        const spec = withThreads(recorded, threads);
         // The study's own metrics (declared by its evaluators) are objectives and constraints like the built-in ones.
         const { known, directions } = metricCatalog(config);
         const resolved = { space: resolveSpace(config.space), objectives: parseObjectives(config.objectives, known, directions), constraints: parseConstraints(config.constraints, known) };
+        const commands = specParts(spec).some((p) => p.kind === 'command');
         const evaluator =
-          threads > 0 && spec.kind !== 'measured'
+          usesWorkerThreads(spec, threads) && taskDeviceOf(spec) === null
             ? createPoolEvaluator({ spec, threads, chunkSize: Math.max(1, config.chunkSize), timeoutMsPerCandidate: config.timeoutMs })
             : await createEvaluator(spec);
-        return { space: resolved.space, objectives: resolved.objectives, constraints: resolved.constraints, evaluator: opts.wrapEvaluator ? opts.wrapEvaluator(evaluator) : evaluator, timeoutMs: config.timeoutMs };
+        return {
+          space: resolved.space,
+          objectives: resolved.objectives,
+          constraints: resolved.constraints,
+          evaluator: opts.wrapEvaluator ? opts.wrapEvaluator(evaluator) : evaluator,
+          // A command kills its own process group at its timeout; a race here would only abandon the process.
+          timeoutMs: commands ? undefined : config.timeoutMs,
+        };
       })();
       contexts.set(studyId, c);
     }

@@ -6,10 +6,10 @@
  * wrong passwords and a newer schema are one line each, without the password.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { createRng } from '../../core/rng.js';
 import { SqliteStore, contentHash, type CandidateRecord, type StudyRecord } from '../../search/store/index.js';
@@ -23,9 +23,15 @@ const { errors } = captureConsole();
 
 let server: TestServer;
 const children = new Set<ChildProcess>();
+/** What the processes of the current test said, shown when it fails. */
+let spoken: { readonly args: string[]; readonly stderr: () => string }[] = [];
 beforeAll(async () => {
   server = await startPostgres();
 }, 60_000);
+afterEach((ctx) => {
+  if (ctx.task.result?.state === 'fail') for (const p of spoken) console.log(`hwnas ${p.args.join(' ')}\n${p.stderr().slice(-4000)}`);
+  spoken = [];
+});
 afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
   server?.destroy();
@@ -45,7 +51,9 @@ function hwnas(args: string[], env: Record<string, string> = {}) {
       done({ code, signal });
     }),
   );
-  return { child, exited, stderr: () => stderr };
+  const said = { args, stderr: () => stderr };
+  spoken.push(said);
+  return { child, exited, stderr: said.stderr };
 }
 
 function studyYaml(dir: string, name: string, lines: string[]): string {
@@ -191,6 +199,43 @@ describe('hwnas worker on a PostgreSQL server', () => {
     }
   }, 420_000);
 
+  it('a study of a command evaluator is evaluated by a worker as on SQLite; a worker whose script differs takes none of it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-command-'));
+    const script = join(dir, 'evaluator.mjs');
+    copyFileSync(resolve('test/search/evaluate/fixtures/evaluator.mjs'), script);
+    const yaml = join(dir, 'e.yaml');
+    writeFileSync(
+      yaml,
+      ['name: e', 'space: nb201', 'device: raspberry-pi-5', 'objectives: max:score,latency', 'strategy: nsga2', 'strategyOptions: {populationSize: 8}', 'generationSize: 8', 'evaluations: 16', 'seed: 2', 'evaluators:', `  - command: node ${script}`, '    metrics: [max:score]'].join('\n'),
+    );
+    const expected = await sqliteRun(dir, yaml, 'e');
+    expect(expected.rows).toHaveLength(16);
+    // score = 10 × genes[0] + genes[1], from the script (latency from the roofline beside it).
+    for (const r of expected.rows) expect(r.metrics!.score).toBe(10 * Number(r.genes.split('.')[0]) + Number(r.genes.split('.')[1]));
+    const url = server.createDatabase('command');
+    const coordinator = hwnas(['search', '-c', yaml, '--storage', url, '--workers-only', '--quiet']);
+    await untilStudy(url, 'e');
+    // As on a machine whose copy of the script is another: the worker refuses the study and gives its candidates back.
+    const original = readFileSync(script, 'utf8');
+    writeFileSync(script, original + '// another version\n');
+    const stale = hwnas(['worker', '--storage', url, '--no-take-over']);
+    await until(() => /cannot evaluate study \d+ here \(its evaluator's files differ here/.test(stale.stderr()), 'the stale worker to refuse the study');
+    stale.child.kill('SIGTERM');
+    await stale.exited;
+    expect(stale.stderr()).toMatch(/evaluated 0, recorded 0/);
+    writeFileSync(script, original);
+    // The command runs in the worker, two processes at once (--threads 2).
+    const w = hwnas(['worker', '--storage', url, '--threads', '2', '--no-take-over']);
+    await untilFinished(url, 'e', 240_000);
+    expect((await coordinator.exited).code).toBe(0);
+    w.child.kill('SIGTERM');
+    await w.exited;
+    expect(w.stderr()).toMatch(/evaluated 16, recorded 16/);
+    const got = await snapshot(url, 'e');
+    expect(got.rows).toEqual(expected.rows);
+    expect(got.summary).toEqual(expected.summary);
+  }, 420_000);
+
   it('two studies on one server at once, and a server that goes away mid-study and comes back: each ends as on SQLite', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-two-'));
     const ya = studyYaml(dir, 'a', ['strategy: nsga2', 'strategyOptions: {populationSize: 8}', 'generationSize: 8', 'evaluations: 64', 'costMs: 20']);
@@ -272,7 +317,6 @@ describe('hwnas worker on a PostgreSQL server', () => {
     for (const w of workers) w.child.kill('SIGTERM');
     await Promise.all(workers.map((w) => w.exited));
     const { loadLatencySamples } = await import('../../predictors/latency/data.js');
-    const { readFileSync } = await import('node:fs');
     const tables = ['raspberry-pi-5', 'jetson-orin-nano'].map((d) => ({ d, text: readFileSync(join(dir, `m-${d}.csv`), 'utf8') }));
     for (const { d, text } of tables) {
       const samples = loadLatencySamples(`m-${d}.csv`, 'nb201', text);
@@ -318,6 +362,14 @@ describe('hwnas worker on a PostgreSQL server', () => {
     }
   }, 420_000);
 });
+
+async function until(check: () => boolean, what: string, timeoutMs = 240_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
 
 async function poll<T>(url: string, what: string, check: (store: PostgresStore) => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
   const end = Date.now() + timeoutMs;
