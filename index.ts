@@ -8,7 +8,8 @@
  * - sweep(options)                   every candidate of a finite space, the Pareto frontier marked, as `hwnas sweep`.
  * - runSearch(config, options)       a durable, resumable study (the fields of study.yaml), as `hwnas search`
  *                                    (resumeSearch(name, options) continues one, as `hwnas resume`);
- *                                    returns the frontier with every metric.
+ *                                    returns the frontier with every metric. `storage` (an SQLite file or a
+ *                                    postgresql:// URL) says where the study lives.
  * - defineSpace(definition)          a space of your own (an LLM base and genes, as a space file holds), checked.
  * - summarizeSplit(chain, devices, link)  every partition of one model over devices (llmChain / cnnChain) priced over
  *                                    a link (parseLink), its latency/throughput frontier, as `hwnas split`.
