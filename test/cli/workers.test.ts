@@ -16,7 +16,7 @@ import { SqliteStore, contentHash, type CandidateRecord, type StudyRecord } from
 import { PostgresStore } from '../../search/store/postgres/postgres.js';
 import { PG_SCHEMA_VERSION } from '../../search/store/postgres/schema.js';
 import { captureConsole } from './console.js';
-import { TEST_PASSWORD, startPostgres, type TestServer } from '../postgres-server.js';
+import { TEST_PASSWORD, onTestProcessEnd, startPostgres, type TestServer } from '../postgres-server.js';
 
 const bin = resolve('bin/hwnas.js');
 const { errors } = captureConsole();
@@ -32,8 +32,14 @@ afterEach((ctx) => {
   if (ctx.task.result?.state === 'fail') for (const p of spoken) console.log(`hwnas ${p.args.join(' ')}\n${p.stderr().slice(-4000)}`);
   spoken = [];
 });
-afterAll(() => {
+const killChildren = () => {
   for (const c of children) c.kill('SIGKILL');
+};
+// Killed by a signal, the test process takes its hwnas processes with it (its server goes too).
+const forgetChildren = onTestProcessEnd(killChildren);
+afterAll(() => {
+  forgetChildren();
+  killChildren();
   server?.destroy();
 });
 
