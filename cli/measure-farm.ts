@@ -6,7 +6,6 @@
  * columns `hwnas predictor adapt --samples` reads (arch_str, latency_ms), then the spread, rounds and stability of
  * each figure and the machine that measured it.
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Genes, SearchSpace } from '../core/space.js';
 import type { Workload } from '../core/workload.js';
@@ -17,6 +16,7 @@ import type { MeasuredSpec } from '../search/evaluate/measured.js';
 import { contentHash, type CandidateRecord, type NewTask } from '../search/store/index.js';
 import type { PostgresStore } from '../search/store/postgres/postgres.js';
 import { UsageError } from './errors.js';
+import { outputLine, writeOutputs, type FileOutput } from './output.js';
 import { HWNAS_VERSION } from './version.js';
 
 export interface FarmMeasure {
@@ -90,6 +90,8 @@ export async function measureOnFarm(m: FarmMeasure): Promise<void> {
     }
     await store.setStatus(study.id, 'finished', {});
     const { bySeq, workers } = await store.recordedBy(study.id);
+    // Every table built before any is written: all of them, or none (a failed measurement names itself).
+    const files: { output: FileOutput; content: string; device: string }[] = [];
     for (const device of ids) {
       const rows = [['arch_str', 'latency_ms', 'spread', 'rounds', 'stable', 'device', 'host', 'cpu', 'logical_cpus'].join(',')];
       for (const t of tasks.filter((x) => x.device === device)) {
@@ -100,11 +102,10 @@ export async function measureOnFarm(m: FarmMeasure): Promise<void> {
         const x = r.metrics!;
         rows.push([m.archStr(t.genes), x.latencyMs.toFixed(4), (x.latencySpread ?? NaN).toFixed(4), x.latencyRounds ?? '', x.latencyStable ?? '', device, w?.host ?? '', machine.cpu ?? '', machine.logicalCpus ?? ''].map(csvCell).join(','));
       }
-      const file = deviceCsv(m.out, device);
-      writeFileSync(`${file}.tmp-${process.pid}`, rows.join('\n') + '\n');
-      renameSync(`${file}.tmp-${process.pid}`, file);
-      m.log(`wrote ${tasks.length / ids.length} measurements of ${device} to ${file}`);
+      files.push({ output: { flag: 'out', path: deviceCsv(m.out, device) }, content: rows.join('\n') + '\n', device });
     }
+    const outcomes = writeOutputs(files);
+    files.forEach((f, i) => m.log(`${outputLine(outcomes[i], f.output.path)}: ${tasks.length / ids.length} measurements of ${f.device}`));
   } finally {
     await lock.release();
   }

@@ -17,7 +17,8 @@ import { finishedRow } from './finished-row.js';
 import type { LeasedTask, TaskQueue } from './store/queue.js';
 import type { StudyRecord } from './store/types.js';
 import { parseConstraints, parseObjectives } from '../core/objectives.js';
-import { resolveSpace } from './space-file.js';
+import { studySpace } from './study-inputs.js';
+import { studyTimeoutMsPerCandidate } from './evaluate/timeouts.js';
 import { metricCatalog, parseStudyConfig } from './study-config.js';
 
 export interface WorkerOptions {
@@ -69,7 +70,7 @@ interface StudyContext {
   readonly objectives: readonly Objective[];
   readonly constraints: readonly Constraint[];
   readonly evaluator: Evaluator;
-  readonly timeoutMs: number | undefined;
+  readonly timeoutMs: number;
 }
 
 export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
@@ -112,7 +113,8 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       c = (async () => {
         const study = await queue.studyById(studyId);
         if (!study) throw new Error(`study ${studyId} is gone`);
-        // What pricing needs, and no more (a worker never runs the strategy of the studies it evaluates for).
+        // What pricing needs, and no more (a worker never runs the strategy of the studies it evaluates for): the
+        // space from the copy of its file the study stored, the loss law's text in the recorded spec.
         const config = parseStudyConfig(study.config, { file: `study '${study.name}' config` });
         const recorded = study.evaluator as EvaluatorSpec | undefined;
         if (!recorded) throw new Error(`study '${study.name}' recorded no evaluator spec`);
@@ -124,19 +126,19 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         const spec = withThreads(recorded, threads);
         // The study's own metrics (declared by its evaluators) are objectives and constraints like the built-in ones.
         const { known, directions } = metricCatalog(config);
-        const resolved = { space: resolveSpace(config.space), objectives: parseObjectives(config.objectives, known, directions), constraints: parseConstraints(config.constraints, known) };
-        const commands = specParts(spec).some((p) => p.kind === 'command');
+        const resolved = { space: studySpace(config, study.inputs), objectives: parseObjectives(config.objectives, known, directions), constraints: parseConstraints(config.constraints, known) };
+        // Every kind has a limit (evaluate/timeouts.ts); a command's own, which kills its process group, stays in front.
+        const timeoutMs = studyTimeoutMsPerCandidate(spec, config.timeoutMs, specParts(spec).some((p) => p.kind === 'command'));
         const evaluator =
           usesWorkerThreads(spec, threads) && taskDeviceOf(spec) === null
-            ? createPoolEvaluator({ spec, threads, chunkSize: Math.max(1, config.chunkSize), timeoutMsPerCandidate: config.timeoutMs })
+            ? createPoolEvaluator({ spec, threads, chunkSize: Math.max(1, config.chunkSize), timeoutMsPerCandidate: timeoutMs })
             : await createEvaluator(spec);
         return {
           space: resolved.space,
           objectives: resolved.objectives,
           constraints: resolved.constraints,
           evaluator: opts.wrapEvaluator ? opts.wrapEvaluator(evaluator) : evaluator,
-          // A command kills its own process group at its timeout; a race here would only abandon the process.
-          timeoutMs: commands ? undefined : config.timeoutMs,
+          timeoutMs,
         };
       })();
       contexts.set(studyId, c);

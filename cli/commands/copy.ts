@@ -34,6 +34,8 @@ async function copyStudy(from: Store, to: Store, study: StudyRecord): Promise<nu
         strategy: study.strategy,
         hwnasVersion: study.hwnasVersion,
         ...(study.evaluator !== undefined ? { evaluator: study.evaluator } : {}),
+        // The copies of the files it read: the study resumes on the other side without them.
+        ...(study.inputs !== undefined ? { inputs: study.inputs } : {}),
       },
       study.createdAt,
     );

@@ -156,7 +156,9 @@ export const command: Command = {
       });
       if (devices.length === 0 || new Set(devices.map((d) => d.id)).size !== devices.length) throw new UsageError('--devices: name each device once, comma-separated');
       const { openStore } = await import('../open-store.js');
-      const { measureOnFarm } = await import('../measure-farm.js');
+      const { measureOnFarm, deviceCsv } = await import('../measure-farm.js');
+      // The tables written are one per device beside --out: checked before anything is measured.
+      for (const d of devices) checkOutput({ flag: 'out', path: deviceCsv(f.out, d.id) });
       const store = await openStore(f.storage);
       const controller = new AbortController();
       const stop = () => controller.abort();

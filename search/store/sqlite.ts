@@ -7,7 +7,7 @@ import { BatchReader, BatchWriter } from './batch.js';
 import { FloatPacker, unpackFloats } from './floats.js';
 import { HashIndex } from './hash-index.js';
 import { decodeJson, encodeJson } from './json.js';
-import { StudyLock, studyLockPath } from './lock.js';
+import { StudyLock, displayStatus, studyLockPath } from './lock.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, isHwnasTable, tableNames } from './schema.js';
 import type { CoordinatorLock, Store } from './store.js';
 import type {
@@ -984,6 +984,25 @@ export class SqliteStore implements Store {
    */
   snapshot<T>(read: () => T): T {
     return this.db.transaction(read).deferred();
+  }
+
+  /**
+   * `snapshot` for a reader that awaits between its queries: one read transaction held across them. Nothing else
+   * may use this connection meanwhile (a store opened for the reading, as export's).
+   */
+  async readSnapshot<T>(read: () => Promise<T>): Promise<T> {
+    if (this.db.inTransaction) return read();
+    this.db.exec('BEGIN DEFERRED');
+    try {
+      return await read();
+    } finally {
+      if (this.db.inTransaction) this.db.exec('COMMIT');
+    }
+  }
+
+  /** 'running' only while a live process holds the study's lock (lock.ts). */
+  liveStatus(study: StudyRecord): string {
+    return displayStatus(this.path, study);
   }
 
   /** Raw access for bulk tools (benchmarks synthesising rows); not for ordinary use. */

@@ -65,6 +65,14 @@ export interface Store {
    */
   lockStudy(study: StudyRecord): Awaitable<CoordinatorLock | { readonly heldBy: string }>;
 
+  /**
+   * Runs `read` so that every query of this store inside it sees one committed state, whatever other processes
+   * write meanwhile (an export's two passes over a study that is still running).
+   */
+  readSnapshot<T>(read: () => Promise<T>): Promise<T>;
+  /** A study's status as a listing shows it: 'running' only while a live process runs it, else 'interrupted'. */
+  liveStatus(study: StudyRecord): Awaitable<string>;
+
   /** Candidates waiting for evaluation, leased by workers (a server store); absent where only one process works. */
   readonly queue?: TaskQueue;
 }

@@ -1,7 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
-import { StoreError } from '../errors.js';
+import { StoreError, StudyExistsError } from '../errors.js';
 import { decodeJson, encodeJson, encodeNumbers } from '../json.js';
 import type { LeaseFilter, LeasedTask, NewTask, TaskQueue, WorkerInfo } from '../queue.js';
 import type { CoordinatorLock, Store } from '../store.js';
@@ -11,6 +12,7 @@ import type {
   Checkpoint,
   FinishedCandidate,
   NewStudy,
+  StudyInputs,
   StudyRecord,
   StudyStatus,
   StudySummary,
@@ -70,6 +72,7 @@ interface StudyRow {
   updated_at: number;
   hwnas_version: string;
   evaluator: string | null;
+  inputs: string | null;
   evaluations: number;
   failed: number;
   summary: string;
@@ -91,6 +94,8 @@ function toStudy(r: StudyRow): StudyRecord {
     updatedAt: r.updated_at,
     hwnasVersion: r.hwnas_version,
     ...(r.evaluator != null ? { evaluator: decodeJson(r.evaluator) } : {}),
+    // Absent in studies recorded before schema v2.
+    ...(r.inputs != null ? { inputs: JSON.parse(r.inputs) as StudyInputs } : {}),
     evaluations: r.evaluations,
     failed: r.failed,
     summary: decodeJson<StudySummary>(r.summary),
@@ -244,6 +249,8 @@ export class PostgresStore implements Store, TaskQueue {
   readonly readonly: boolean;
   readonly queue: TaskQueue = this;
   private readonly pool: pg.Pool;
+  /** The connection of the readSnapshot in progress, if any (see q). */
+  private readonly snapshotClient = new AsyncLocalStorage<pg.PoolClient>();
   private readonly clientConfig: pg.ClientConfig;
   private readonly reconnectTimeoutMs: number;
   private readonly onWait: ((message: string) => void) | undefined;
@@ -346,6 +353,15 @@ export class PostgresStore implements Store, TaskQueue {
    * retried like `tx`. `guard`: the study whose coordinator lock this process must still hold.
    */
   private async q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], guard?: number): Promise<R[]> {
+    // Inside readSnapshot: on its connection, in its transaction (a dropped connection ends the snapshot: no retry).
+    const snapshot = this.snapshotClient.getStore();
+    if (snapshot) {
+      try {
+        return (await snapshot.query<R>(sql, params)).rows;
+      } catch (error) {
+        throw error instanceof StoreError ? error : new StoreError(describePgError(error, this.location));
+      }
+    }
     return this.retrying(async () => {
       await this.locks.get(guard ?? -1)?.ensure();
       return (await this.pool.query<R>(sql, params)).rows;
@@ -381,15 +397,44 @@ export class PostgresStore implements Store, TaskQueue {
     }
   }
 
+  /**
+   * Runs `read` in one read-only REPEATABLE READ transaction on a connection of its own: every query of this store
+   * inside it sees one committed state, whatever workers record meanwhile (an export's two passes over a study).
+   */
+  async readSnapshot<T>(read: () => Promise<T>): Promise<T> {
+    const client = await this.retrying(() => this.pool.connect());
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const out = await this.snapshotClient.run(client, read);
+      await client.query('COMMIT');
+      return out;
+    } catch (error) {
+      if (isTransient(error)) broken = error as Error;
+      else await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** 'running' only while a coordinator holds the study's lock: one left running by a killed process is 'interrupted'. */
+  async liveStatus(study: StudyRecord): Promise<string> {
+    if (study.status !== 'running') return study.status;
+    return (await this.coordinatorMissing(study.id)) ? 'interrupted' : 'running';
+  }
+
   // ——— studies ———
 
   async createStudy(study: NewStudy, now = Date.now()): Promise<StudyRecord> {
-    if (await this.getStudy(study.name)) throw new StoreError(`study '${study.name}' already exists on ${this.location}`);
+    const exists = () => new StudyExistsError(`study '${study.name}' already exists on ${this.location}`);
+    if (await this.getStudy(study.name)) throw exists();
     // Created 'stopped': it turns 'running' when its coordinator holds the lock, so that no worker takes over a
-    // study whose creator is about to run it.
+    // study whose creator is about to run it. A name taken by another process since the check: ON CONFLICT.
     const rows = await this.q<StudyRow>(
       `INSERT INTO hwnas_studies (name, config, seed, space, device, objectives, constraints, strategy, status, created_at, updated_at,
-         hwnas_version, evaluator) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'stopped', $9, $9, $10, $11) RETURNING *`,
+         hwnas_version, evaluator, inputs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'stopped', $9, $9, $10, $11, $12)
+         ON CONFLICT (name) DO NOTHING RETURNING *`,
       [
         study.name,
         encodeJson(study.config),
@@ -402,8 +447,10 @@ export class PostgresStore implements Store, TaskQueue {
         now,
         study.hwnasVersion,
         study.evaluator === undefined ? null : encodeJson(study.evaluator),
+        study.inputs === undefined ? null : JSON.stringify(study.inputs),
       ],
     );
+    if (rows.length === 0) throw exists();
     return toStudy(rows[0]);
   }
 

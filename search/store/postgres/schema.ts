@@ -84,6 +84,9 @@ export const PG_MIGRATIONS: readonly string[] = [
     heartbeat_at bigint NOT NULL
   );
   `,
+  // v2: the files a study read when it began (a space file, a loss-law file, a device file), with their content
+  // (as SQLite's v8): resume, workers, export and report read these copies, never the files as they are now.
+  `ALTER TABLE hwnas_studies ADD COLUMN inputs text;`,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;
