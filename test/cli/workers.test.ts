@@ -6,7 +6,7 @@
  * wrong passwords and a newer schema are one line each, without the password.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -272,12 +272,31 @@ describe('hwnas worker on a PostgreSQL server', () => {
     expect(gb.summary).toEqual(eb.summary);
   }, 420_000);
 
-  it('hwnas copy moves a study to the server and back exactly; resumed there, it continues as on SQLite', async () => {
+  it('hwnas copy moves a study to the server and back exactly, its files\' copies with it; resumed there, it continues as on SQLite', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-copy-'));
     const url = server.createDatabase('copy');
-    const yaml = studyYaml(dir, 'c', ['strategy: nsga2', 'strategyOptions: {populationSize: 8}', 'generationSize: 8', 'evaluations: 40', 'costMs: 0', 'testFaults: {throwRate: 0.1}']);
+    // A user's space file (160 architectures), deleted once the study began: both sides go on from the copy it keeps.
+    const spaceFile = join(dir, 'my-space.yaml');
+    writeFileSync(
+      spaceFile,
+      [
+        'id: my-space',
+        'base: qwen2.5-0.5b',
+        'genes:',
+        '  - {name: depth, set: layers, choices: [8, 12, 16, 20, 24]}',
+        '  - {name: width, set: hiddenSize, choices: [512, 640, 768, 896]}',
+        '  - {name: ffn, set: ffnRatio, choices: [2, 3, 4, 5]}',
+        '  - {name: quant, set: weights, choices: [bf16, int8]}',
+      ].join('\n'),
+    );
+    const yaml = join(dir, 'c.yaml');
+    writeFileSync(
+      yaml,
+      ['name: c', `space: ${spaceFile}`, 'evaluator: slow-test', 'seed: 3', 'strategy: nsga2', 'strategyOptions: {populationSize: 8}', 'generationSize: 8', 'evaluations: 40', 'costMs: 0', 'testFaults: {throwRate: 0.1}'].join('\n'),
+    );
     const a = join(dir, 'a.db');
     expect(await main(['search', '-c', yaml, '--db', a, '--quiet'])).toBe(0);
+    rmSync(spaceFile);
     const b = join(dir, 'b.db');
     copyFileSync(a, b);
     expect(await main(['copy', '--from', a, '--to', url])).toBe(0);
@@ -305,8 +324,12 @@ describe('hwnas worker on a PostgreSQL server', () => {
     expect([...s.candidates(st.id)].map(row)).toEqual(expected.rows);
     expect(summary(st)).toEqual(expected.summary);
     const pg = await PostgresStore.open(url, { readonly: true });
-    const pgCheckpoint = await pg.checkpoint((await pg.getStudy('c'))!.id);
+    const pgStudy = (await pg.getStudy('c'))!;
+    const pgCheckpoint = await pg.checkpoint(pgStudy.id);
     await pg.close();
+    // The space file's copy went to the server and came back.
+    expect(pgStudy.inputs?.space?.path).toBe(spaceFile);
+    expect(st.inputs).toEqual(pgStudy.inputs);
     expect(s.checkpoint(st.id)).toEqual(pgCheckpoint);
     // The strategy's state is the one SQLite reached (the loop's clock aside: wall time differs by nature).
     expect(pgCheckpoint!.strategyState).toEqual(expected.checkpoint!.strategyState);

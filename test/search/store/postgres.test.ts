@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resumeSearch, runSearch } from '../../../search/run-search.js';
 import { PostgresStore } from '../../../search/store/postgres/postgres.js';
-import { PG_SCHEMA_VERSION } from '../../../search/store/postgres/schema.js';
+import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../../search/store/postgres/schema.js';
 import { redactUrl } from '../../../search/store/postgres/url.js';
 import { StoreError, contentHash, type FinishedCandidate, type NewStudy } from '../../../search/store/index.js';
 import type { LeasedTask } from '../../../search/store/queue.js';
@@ -110,6 +110,66 @@ describe('PostgresStore', () => {
       );
     }
     expect(server.sql(db, 'SELECT name FROM hwnas_studies').trim()).toBe('n');
+  });
+
+  it('upgrades a server of schema v1 in place (its studies kept, with no stored files); a read-only command refuses it untouched', async () => {
+    const url = freshDb();
+    const db = new URL(url).pathname.slice(1);
+    // A database as hwnas's first PostgreSQL schema left it, with one study.
+    server.sql(db, `CREATE TABLE hwnas_meta (key text PRIMARY KEY, value text NOT NULL); ${PG_MIGRATIONS[0]};
+      INSERT INTO hwnas_meta VALUES ('application', 'hwnas'), ('schema_version', '1');
+      INSERT INTO hwnas_studies (name, config, seed, space, device, objectives, constraints, strategy, status, created_at, updated_at, hwnas_version)
+        VALUES ('old', '{"space":"nb201"}', 5, 'nb201', 'none', '["min:loss"]', '[]', 'random', 'stopped', 1, 1, 'v1')`);
+    const error = await PostgresStore.open(url, { readonly: true }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(`${redactUrl(url)}: hwnas schema v1 is older than this hwnas (v${PG_SCHEMA_VERSION}); a writing command (search, resume, worker) upgrades it`);
+    expect(server.sql(db, `SELECT value FROM hwnas_meta WHERE key = 'schema_version'`).trim()).toBe('1');
+    const s = await PostgresStore.open(url);
+    try {
+      expect(server.sql(db, `SELECT value FROM hwnas_meta WHERE key = 'schema_version'`).trim()).toBe(String(PG_SCHEMA_VERSION));
+      const old = (await s.getStudy('old'))!;
+      expect([old.name, old.seed, old.hwnasVersion, old.inputs]).toEqual(['old', 5, 'v1', undefined]);
+      // A study begun now keeps its files' copies, read back exactly.
+      const inputs = { space: { path: 'my space.yaml', sha256: 'ab'.repeat(32), text: 'genes:\n  - {name: w, choices: [1, 2]}\n' } };
+      await s.createStudy({ ...newStudy('new'), inputs });
+      expect((await s.getStudy('new'))!.inputs).toEqual(inputs);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('reads one committed state inside readSnapshot while another process records; lists a study without its coordinator as interrupted', async () => {
+    const url = freshDb();
+    const s = await PostgresStore.open(url);
+    const ro = await PostgresStore.open(url, { readonly: true });
+    try {
+      const st = await s.createStudy(newStudy('snap'));
+      await s.record(st.id, [done(0, { loss: 1 }, [1]), done(1, { loss: 2 }, [2])]);
+      const seqs = async () => {
+        const out: number[] = [];
+        for await (const c of ro.candidates(st.id)) out.push(c.seq);
+        return out;
+      };
+      const [before, after] = await ro.readSnapshot(async () => {
+        const first = await seqs();
+        // Recorded between the two passes, on another connection: not seen inside the snapshot.
+        expect(await s.record(st.id, [done(2, { loss: 3 }, [3])])).toBe(1);
+        return [first, await seqs()];
+      });
+      expect([before, after]).toEqual([[0, 1], [0, 1]]);
+      expect(await seqs()).toEqual([0, 1, 2]);
+      // 'running' with no process holding its lock: interrupted; with its coordinator's lock held: running.
+      await s.setStatus(st.id, 'running', {});
+      const running = (await ro.getStudy('snap'))!;
+      expect(await ro.liveStatus(running)).toBe('interrupted');
+      const lock = await s.lockStudy(running);
+      expect('release' in lock).toBe(true);
+      expect(await ro.liveStatus(running)).toBe('running');
+      if ('release' in lock) await lock.release();
+      expect(await ro.liveStatus(running)).toBe('interrupted');
+    } finally {
+      await ro.close();
+      await s.close();
+    }
   });
 
   it('refuses bad URLs, wrong passwords, missing databases and absent servers in one line without the password', async () => {
