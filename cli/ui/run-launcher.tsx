@@ -8,7 +8,6 @@ import React from 'react';
 import { SPACES } from '../../core/spaces/index.js';
 import { deviceIds } from '../../hardware/devices.js';
 import { DEFAULT_DB, type StudyRecord } from '../../search/store/index.js';
-import { displayStatus } from '../../search/store/lock.js';
 import { STRATEGIES } from '../../search/strategies/index.js';
 import { UsageError } from '../errors.js';
 import { Launcher, type FormField, type LauncherAction, type StudyRow } from './Launcher.js';
@@ -61,10 +60,13 @@ export function searchArgv(values: Readonly<Record<string, string>>, dbPath: str
   return argv;
 }
 
-function rowOf(s: StudyRecord, dbPath: string): StudyRow {
+/** A study as listed, with the status a listing shows (Store.liveStatus: 'interrupted' when no process runs it). */
+type ListedStudy = StudyRecord & { readonly shownStatus: string };
+
+function rowOf(s: ListedStudy): StudyRow {
   return {
     name: s.name,
-    status: displayStatus(dbPath, s) + (s.summary.stopReason ? ` (${s.summary.stopReason})` : ''),
+    status: s.shownStatus + (s.summary.stopReason ? ` (${s.summary.stopReason})` : ''),
     evaluations: s.evaluations,
     failed: s.failed,
     frontierSize: s.summary.frontierSize ?? 0,
@@ -76,7 +78,7 @@ function rowOf(s: StudyRecord, dbPath: string): StudyRow {
   };
 }
 
-async function listStudies(dbPath: string): Promise<StudyRecord[]> {
+async function listStudies(dbPath: string): Promise<ListedStudy[]> {
   const { existsSync } = await import('node:fs');
   const { isPostgresUrl } = await import('../../search/store/index.js');
   if (!isPostgresUrl(dbPath) && !existsSync(dbPath)) return [];
@@ -88,18 +90,18 @@ async function listStudies(dbPath: string): Promise<StudyRecord[]> {
   });
   if (!store) return [];
   try {
-    return await store.listStudies();
+    return await Promise.all((await store.listStudies()).map(async (s) => ({ ...s, shownStatus: await store.liveStatus(s) })));
   } finally {
     await store.close();
   }
 }
 
-async function showLauncher(props: { dbPath: string; studies: StudyRecord[]; message?: string; screen?: 'menu' | 'new' | 'studies' }): Promise<LauncherAction> {
+async function showLauncher(props: { dbPath: string; studies: ListedStudy[]; message?: string; screen?: 'menu' | 'new' | 'studies' }): Promise<LauncherAction> {
   let chosen: LauncherAction = { kind: 'quit' };
   const instance = render(
     <Launcher
       fields={searchFields()}
-      studies={props.studies.map((s) => rowOf(s, props.dbPath))}
+      studies={props.studies.map(rowOf)}
       dbPath={props.dbPath}
       {...(props.message ? { message: props.message } : {})}
       {...(props.screen ? { initialScreen: props.screen } : {})}
@@ -116,7 +118,7 @@ export async function runLauncher(dbPath = DEFAULT_DB): Promise<number> {
   let message: string | undefined;
   let screen: 'menu' | 'new' | 'studies' | undefined;
   for (;;) {
-    let studies: StudyRecord[] = [];
+    let studies: ListedStudy[] = [];
     try {
       studies = await listStudies(dbPath);
     } catch (error) {
