@@ -43,6 +43,11 @@ export interface WorkerOptions {
   readonly takeOver?: (study: StudyRecord) => Promise<void>;
   /** How long a study must be seen without a coordinator before it is taken over. Default 2 s. */
   readonly takeOverAfterMs?: number;
+  /**
+   * With takeOver: a coordinator that holds its lock but has not said it is alive for this long (stopped, hung) has
+   * its lock's session ended, and the study is taken over. Default 60 s.
+   */
+  readonly coordinatorTimeoutMs?: number;
   /** What the worker says of its machine (the device farm's tables name it). */
   readonly machine?: unknown;
   /** Wraps each study's evaluator (the live view's pause gate). */
@@ -174,6 +179,23 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     }
   };
 
+  const coordinatorTimeoutMs = opts.coordinatorTimeoutMs ?? 60_000;
+  let endFailed = false;
+  /** A coordinator that holds its lock without a sign of life: its session is ended (taken over at the next look). */
+  const endHung = async (study: StudyRecord): Promise<void> => {
+    let ended: string | undefined;
+    try {
+      ended = await queue.endHungCoordinator(study.id, coordinatorTimeoutMs);
+    } catch (error) {
+      if (!endFailed) log(`worker ${id}: study '${study.name}': cannot end the session of a silent coordinator (${(error as Error).message})`);
+      endFailed = true;
+      return;
+    }
+    if (ended) {
+      log(`worker ${id}: study '${study.name}': its coordinator ${ended} gave no sign of life for ${coordinatorTimeoutMs / 1000} s (stopped or hung); ended its hold on the study`);
+    }
+  };
+
   const takeOverOrphans = async (): Promise<void> => {
     if (!opts.takeOver) return;
     const now = Date.now();
@@ -182,6 +204,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       if (coordinating.has(study.id) || excluded.has(study.id) || cannotCoordinate.has(study.id)) continue;
       if (!(await queue.coordinatorMissing(study.id))) {
         freeSince.delete(study.id);
+        await endHung(study);
         continue;
       }
       const since = freeSince.get(study.id) ?? now;

@@ -17,19 +17,23 @@ const FLAGS = {
   'exit-when-idle': { type: 'boolean' },
   lease: { type: 'string' },
   'take-over-after': { type: 'string' },
+  'coordinator-timeout': { type: 'string' },
   'no-take-over': { type: 'boolean' },
   quiet: { type: 'boolean' },
 } as const;
 
 const USAGE = `usage: hwnas worker --storage postgresql://user@host:5432/db [--study <name>] [--threads T] [--device-file device.json|<device id>]
-         [--exit-when-idle] [--lease 30s] [--take-over-after 2s] [--no-take-over] [--quiet]
+         [--exit-when-idle] [--lease 30s] [--take-over-after 2s] [--coordinator-timeout 60s] [--no-take-over] [--quiet]
 
 Leases candidates waiting on the server, evaluates them with their study's recorded evaluator, and records each
 result once; runs until stopped (SIGINT/SIGTERM: the candidates in hand are recorded first) or, with
 --exit-when-idle, once no task has waited for it and no study it serves has been running for 10 s. A worker with --device-file is that
 device (a calibrated profile, or a built-in device id for the machine it runs on) and leases only the candidates
 measured on it; without, only candidates that need no particular device. A running study whose coordinator died
-is taken over (its strategy continues here from its last checkpoint) unless --no-take-over. The storage may also
+is taken over (its strategy continues here from its last checkpoint) unless --no-take-over; so is one whose
+coordinator holds the study but has given no sign of life for --coordinator-timeout (stopped or hung): its session
+on the server is ended first (which needs the same database role, or pg_signal_backend), and should it wake up, its
+writes are refused. The storage may also
 come from HWNAS_STORAGE (a URL there stays out of ps and shell history).`;
 
 export const command: Command = {
@@ -53,6 +57,7 @@ export const command: Command = {
     };
     const leaseMs = duration('lease', values.lease, 30_000);
     const takeOverAfterMs = duration('take-over-after', values['take-over-after'], 2000);
+    const coordinatorTimeoutMs = duration('coordinator-timeout', values['coordinator-timeout'], 60_000);
     let device: string | null = null;
     if (values['device-file'] !== undefined) {
       try {
@@ -91,6 +96,7 @@ export const command: Command = {
           exitWhenIdle: values['exit-when-idle'] ?? false,
           signal: controller.signal,
           takeOverAfterMs,
+          coordinatorTimeoutMs,
           ...(values['no-take-over'] ? {} : { takeOver: async (study) => void (await coordinateStored(store, study, { signal: controller.signal })) }),
           machine: { host: hostname(), cpu: cpus()[0]?.model ?? 'unknown', logicalCpus: cpus().length, platform: process.platform, arch: process.arch, node: process.version },
           log,

@@ -72,6 +72,11 @@ export interface TaskQueue {
   hasTasksFor(devices: readonly (string | null)[], studyIds?: readonly number[]): Promise<boolean>;
   /** Whether no process holds the study's coordinator lock right now. */
   coordinatorMissing(studyId: number): Promise<boolean>;
+  /**
+   * Ends the hold of a coordinator silent for `silentMs` (stopped or hung), freeing the study for a take-over;
+   * returns who was ended, if anyone.
+   */
+  endHungCoordinator(studyId: number, silentMs: number): Promise<string | undefined>;
   /** Waits for new tasks (true) or until the timeout (false). */
   waitForTasks(timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   /** Waits for results of the study to be recorded (true) or until the timeout (false). */

@@ -1,7 +1,7 @@
 /**
  * Studies on a real PostgreSQL server worked on by real `hwnas` processes: a coordinator and three workers killed
- * with SIGKILL at random moments end with exactly the candidates of an uninterrupted SQLite run; a worker that
- * hangs past its lease loses its candidates to another and its late results are dropped; a worker of another
+ * with SIGKILL at random moments end with exactly the candidates of an uninterrupted SQLite run; a coordinator that
+ * hangs (SIGSTOP) loses its study to a worker and is fenced off when it wakes; a worker that hangs past its lease loses its candidates to another and its late results are dropped; a worker of another
  * device takes nothing; two studies share one server; the server goes away mid-study and comes back; bad URLs,
  * wrong passwords and a newer schema are one line each, without the password.
  */
@@ -116,9 +116,9 @@ async function untilFinished(url: string, name: string, timeoutMs: number, onTic
 describe('hwnas worker on a PostgreSQL server', () => {
   it('3 workers and a coordinator, SIGKILLed at random moments, end with the candidates of an uninterrupted SQLite run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-workers-'));
-    const yaml = studyYaml(dir, 'k', ['strategy: nsga2', 'strategyOptions: {populationSize: 16}', 'generationSize: 16', 'evaluations: 160', 'costMs: 25', 'testFaults: {throwRate: 0.05}']);
+    const yaml = studyYaml(dir, 'k', ['strategy: nsga2', 'strategyOptions: {populationSize: 16}', 'generationSize: 16', 'evaluations: 128', 'costMs: 25', 'testFaults: {throwRate: 0.05}']);
     const expected = await sqliteRun(dir, yaml, 'k');
-    expect(expected.rows).toHaveLength(160);
+    expect(expected.rows).toHaveLength(128);
     const url = server.createDatabase('kill');
     const worker = () => hwnas(['worker', '--study', 'k', '--lease', '2s', '--take-over-after', '300ms', '--quiet'], { HWNAS_STORAGE: url });
     const coordinator = hwnas(['search', '-c', yaml, '--storage', url, '--workers-only', '--quiet']);
@@ -174,6 +174,32 @@ describe('hwnas worker on a PostgreSQL server', () => {
     const got = await snapshot(url, 'h');
     expect(got.rows).toEqual(expected.rows);
     expect(got.summary).toEqual(expected.summary);
+  }, 420_000);
+
+  it('a coordinator stopped mid-study (SIGSTOP) loses the study to a worker past --coordinator-timeout; woken, its writes are refused; the study ends as on SQLite', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-hung-'));
+    const yaml = studyYaml(dir, 'g', ['strategy: nsga2', 'strategyOptions: {populationSize: 8}', 'generationSize: 8', 'evaluations: 48', 'costMs: 20']);
+    const expected = await sqliteRun(dir, yaml, 'g');
+    const url = server.createDatabase('hung');
+    const coordinator = hwnas(['search', '-c', yaml, '--storage', url, '--workers-only', '--quiet']);
+    await untilStudy(url, 'g');
+    const w = hwnas(['worker', '--storage', url, '--take-over-after', '300ms', '--coordinator-timeout', '2s']);
+    await untilEvaluated(url, ['g'], 8);
+    // Stopped, it holds its lock (its connection stays open) but says nothing more: as a coordinator that hangs.
+    coordinator.child.kill('SIGSTOP');
+    await untilFinished(url, 'g', 240_000);
+    expect(w.stderr()).toMatch(/study 'g': its coordinator .+ gave no sign of life for 2 s \(stopped or hung\); ended its hold on the study/);
+    expect(w.stderr()).toMatch(/study 'g' has no coordinator; taking it over/);
+    // Woken, the old coordinator finds another holder's token on the study: its next write is refused, and it stops.
+    coordinator.child.kill('SIGCONT');
+    expect((await coordinator.exited).code).toBe(1);
+    expect(coordinator.stderr()).toMatch(/(is coordinated by .* now: this process lost it|was taken over by .* while this process was cut off)/);
+    w.child.kill('SIGTERM');
+    await w.exited;
+    const got = await snapshot(url, 'g');
+    expect(got.rows).toEqual(expected.rows);
+    expect(got.summary).toEqual(expected.summary);
+    expect(got.tasks).toEqual([]);
   }, 420_000);
 
   it('a worker of another device takes nothing; a worker of that device takes the candidates', async () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
 import { StoreError, StudyExistsError } from '../errors.js';
+import { FAULT_EXIT_CODE } from '../faults.js';
 import { decodeJson, encodeJson, encodeNumbers } from '../json.js';
 import type { LeaseFilter, LeasedTask, NewTask, TaskQueue, WorkerInfo } from '../queue.js';
 import type { CoordinatorLock, Store } from '../store.js';
@@ -160,6 +161,9 @@ function candidateColumns(rows: readonly FinishedCandidate[]): unknown[] {
 /** Who holds a study, as shown to others: this machine and process. */
 const SELF = `${hostname()} pid ${process.pid}`;
 
+/** How often a coordinator says it is alive (coordinator_seen_at), on its lock's own connection. */
+const COORDINATOR_HEARTBEAT_MS = 1000;
+
 /**
  * The advisory lock of one study's coordinator, on a connection of its own (a session lock lives as long as its
  * connection: a killed coordinator's lock is freed by the server at once). When the connection drops (the
@@ -167,7 +171,14 @@ const SELF = `${hostname()} pid ${process.pid}`;
  * `ensure` refuses to go on if another process took it meanwhile.
  */
 class AdvisoryLock implements CoordinatorLock {
+  /**
+   * What this holder writes in hwnas_studies.coordinator: unique to this taking of the lock, so that a coordinator
+   * that lost the lock (stopped past its heartbeat, its session ended by a worker) is fenced off: its writes check
+   * the column and find another holder's token there.
+   */
+  readonly token = `${SELF} (${randomUUID().slice(0, 8)})`;
   private client: pg.Client | undefined;
+  private beat: NodeJS.Timeout | undefined;
   private lost = false;
   private released = false;
   private reconnecting: Promise<void> | undefined;
@@ -176,7 +187,7 @@ class AdvisoryLock implements CoordinatorLock {
 
   constructor(
     private readonly store: PostgresStore,
-    private readonly studyId: number,
+    readonly studyId: number,
   ) {}
 
   /** Connects and tries the lock once: true when held. */
@@ -192,6 +203,14 @@ class AdvisoryLock implements CoordinatorLock {
     }
     this.client = client;
     this.lost = false;
+    // Timers stop with the process's event loop: a stopped or stuck coordinator stops saying it is alive.
+    clearInterval(this.beat);
+    this.beat = setInterval(() => {
+      this.client
+        ?.query('UPDATE hwnas_studies SET coordinator_seen_at = now() WHERE id = $1 AND coordinator = $2', [this.studyId, this.token])
+        .catch(() => {});
+    }, COORDINATOR_HEARTBEAT_MS);
+    this.beat.unref();
     return true;
   }
 
@@ -219,12 +238,13 @@ class AdvisoryLock implements CoordinatorLock {
 
   /** Throws when the lock is lost for good; waits (throwing a retryable error) while it is being taken again. */
   async ensure(): Promise<void> {
-    if (this.takenBy !== undefined) throw new StoreError(`study ${this.studyId} was taken over by ${this.takenBy} while the server was away`);
+    if (this.takenBy !== undefined) throw new StoreError(`study ${this.studyId} was taken over by ${this.takenBy} while this process was cut off from it; it stops coordinating here`, FAULT_EXIT_CODE);
     if (this.lost) throw Object.assign(new Error('Connection terminated: coordinator lock being taken again'), { code: '08006' });
   }
 
   async release(): Promise<void> {
     this.released = true;
+    clearInterval(this.beat);
     const client = this.client;
     this.client = undefined;
     if (client) {
@@ -362,9 +382,38 @@ export class PostgresStore implements Store, TaskQueue {
         throw error instanceof StoreError ? error : new StoreError(describePgError(error, this.location));
       }
     }
+    const lock = guard === undefined ? undefined : this.locks.get(guard);
+    if (lock) return this.fenced<R>(lock, sql, params);
+    return this.retrying(async () => (await this.pool.query<R>(sql, params)).rows);
+  }
+
+  /**
+   * A write of the study's coordinator, in one transaction with a check that this process still coordinates it:
+   * the study's row names this lock's token. A coordinator that lost its lock (stopped or hung past its heartbeat,
+   * its session ended by a worker that took the study over) is fenced off here. The check's row lock (FOR SHARE)
+   * orders it with a take-over's UPDATE of the row: the one waits for the other's commit.
+   */
+  private async fenced<R extends pg.QueryResultRow>(lock: AdvisoryLock, sql: string, params: unknown[]): Promise<R[]> {
     return this.retrying(async () => {
-      await this.locks.get(guard ?? -1)?.ensure();
-      return (await this.pool.query<R>(sql, params)).rows;
+      await lock.ensure();
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const holder = (await client.query<{ coordinator: string | null }>('SELECT coordinator FROM hwnas_studies WHERE id = $1 FOR SHARE', [lock.studyId])).rows[0]?.coordinator;
+        if (holder !== lock.token) {
+          throw new StoreError(`study ${lock.studyId} is coordinated by ${holder ?? 'no process'} now: this process lost it (stopped or cut off past its heartbeat) and stops coordinating it`, FAULT_EXIT_CODE);
+        }
+        const rows = (await client.query<R>(sql, params)).rows;
+        await client.query('COMMIT');
+        return rows;
+      } catch (error) {
+        if (isTransient(error)) broken = error as Error;
+        else await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release(broken);
+      }
     });
   }
 
@@ -497,15 +546,31 @@ export class PostgresStore implements Store, TaskQueue {
     }
     if (!got) return { heldBy: (await this.coordinatorOf(study.id)) ?? 'another process' };
     this.locks.set(study.id, lock);
-    await this.q('UPDATE hwnas_studies SET coordinator = $1 WHERE id = $2', [SELF, study.id]);
+    await this.q('UPDATE hwnas_studies SET coordinator = $1, coordinator_seen_at = now() WHERE id = $2', [lock.token, study.id]);
     return {
       release: async () => {
         if (this.locks.get(study.id) !== lock) return;
         this.locks.delete(study.id);
-        if (!this.closed) await this.q('UPDATE hwnas_studies SET coordinator = NULL WHERE id = $1 AND coordinator = $2', [study.id, SELF]).catch(() => {});
+        if (!this.closed) await this.q('UPDATE hwnas_studies SET coordinator = NULL WHERE id = $1 AND coordinator = $2', [study.id, lock.token]).catch(() => {});
         await lock.release();
       },
     };
+  }
+
+  /**
+   * Ends the session holding a running study's coordinator lock when its coordinator has not said it is alive for
+   * `silentMs` (stopped or hung: its lock would never be freed otherwise), which frees the study for a take-over.
+   * Returns the coordinator ended, if any. Ending another role's session needs that role or pg_signal_backend.
+   */
+  async endHungCoordinator(studyId: number, silentMs: number): Promise<string | undefined> {
+    const rows = await this.q<{ coordinator: string | null; ended: boolean }>(
+      `SELECT s.coordinator, pg_terminate_backend(l.pid) AS ended
+       FROM hwnas_studies s JOIN pg_locks l ON l.locktype = 'advisory' AND l.classid = $1::int::oid AND l.objid = s.id::oid AND l.objsubid = 2 AND l.granted
+       WHERE s.id = $2 AND s.status = 'running' AND s.coordinator_seen_at < now() - make_interval(secs => $3)`,
+      [ADVISORY_LOCK_CLASS, studyId, silentMs / 1000],
+    );
+    const ended = rows.find((r) => r.ended);
+    return ended ? (ended.coordinator ?? 'a coordinator') : undefined;
   }
 
   /** Whether no process holds the study's coordinator lock right now (a probe: the lock is not kept). */

@@ -85,8 +85,11 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   `,
   // v2: the files a study read when it began (a space file, a loss-law file, a device file), with their content
-  // (as SQLite's v8): resume, workers, export and report read these copies, never the files as they are now.
-  `ALTER TABLE hwnas_studies ADD COLUMN inputs text;`,
+  // (as SQLite's v8): resume, workers, export and report read these copies, never the files as they are now. And
+  // the coordinator's heartbeat: a coordinator alive but hung (stopped, stuck) keeps its advisory lock; a worker
+  // that sees the heartbeat stale ends the lock's session, which frees the study for a take-over.
+  `ALTER TABLE hwnas_studies ADD COLUMN inputs text;
+   ALTER TABLE hwnas_studies ADD COLUMN coordinator_seen_at timestamptz;`,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;
