@@ -67,7 +67,8 @@ export const command: Command = {
       }
     }
     const log = values.quiet ? () => {} : (line: string) => console.error(`hwnas: ${line}`);
-    const store = await openStore(storage, { mustExist: true });
+    // A worker may start before any study does (a farm waiting for work): an empty database is set up, not refused.
+    const store = await openStore(storage);
     try {
       let studyIds: number[] | undefined;
       if (values.study !== undefined) {
