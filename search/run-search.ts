@@ -21,12 +21,21 @@ import { changedInputs } from './study-inputs.js';
 
 const USER_KINDS: ReadonlySet<string> = new Set(['command', 'module', 'table']);
 
-/** The spec without the parts whose metrics are declared rather than probed (a user's command or module). */
+/**
+ * The spec without the parts whose metrics are declared rather than probed (a user's command or module); measured
+ * and predicted latency probed as the analytic metrics they add to (a measurement takes minutes on a small CPU).
+ */
 function probeSpec(spec: EvaluatorSpec): EvaluatorSpec | undefined {
   if (spec.kind === 'command' || spec.kind === 'module') return undefined;
+  if (spec.kind === 'measured' || spec.kind === 'predicted') return { ...spec, kind: 'analytic' } as EvaluatorSpec;
   if (spec.kind !== 'combined') return spec;
-  const parts = spec.parts.filter((p) => p.kind !== 'command' && p.kind !== 'module');
+  const parts = spec.parts.filter((p) => p.kind !== 'command' && p.kind !== 'module').map((p) => probeSpec(p)!);
   return parts.length === 0 ? undefined : { ...spec, parts };
+}
+
+/** A measured candidate takes seconds: one per evaluator call and per task, so progress and a stop come candidate by candidate. */
+function oneAtATime(spec: EvaluatorSpec): boolean {
+  return specParts(spec).some((p) => p.kind === 'measured');
 }
 
 /**
@@ -88,7 +97,7 @@ function timeoutOf(resolved: ResolvedStudy): number {
 export function createStudyEvaluator(resolved: ResolvedStudy): Promise<Evaluator> {
   const c = resolved.config;
   if (usesWorkerThreads(resolved.evaluator, c.threads)) {
-    return Promise.resolve(createPoolEvaluator({ spec: resolved.evaluator, threads: c.threads, chunkSize: c.chunkSize, timeoutMsPerCandidate: timeoutOf(resolved) }));
+    return Promise.resolve(createPoolEvaluator({ spec: resolved.evaluator, threads: c.threads, chunkSize: oneAtATime(resolved.evaluator) ? 1 : c.chunkSize, timeoutMsPerCandidate: timeoutOf(resolved) }));
   }
   return createEvaluator(resolved.evaluator);
 }
@@ -116,7 +125,10 @@ export function rehashEvaluatorFiles(spec: EvaluatorSpec): EvaluatorSpec {
 
 export interface RunOptions {
   readonly onEvent?: (event: StudyEvent) => void;
-  /** Aborting stops the study after the evaluator call in flight, with a checkpoint to resume from. */
+  /**
+   * Aborting stops the study with a checkpoint to resume from: after the evaluator call in flight, or at once when
+   * the evaluator honours the signal (the measured one does; the candidate in flight is evaluated again on resume).
+   */
   readonly signal?: AbortSignal;
   /** Wraps the evaluator (the live view's pause gate). */
   readonly wrapEvaluator?: (evaluator: Evaluator) => Evaluator;
@@ -142,7 +154,7 @@ export async function runPreparedStudy(store: SqliteStore, study: StudyRecord, r
       evaluator,
       budget: resolved.budget,
       batchSize: c.generationSize,
-      recordEvery: c.chunkSize * Math.max(1, c.threads),
+      recordEvery: oneAtATime(resolved.evaluator) ? 1 : c.chunkSize * Math.max(1, c.threads),
       // Every kind has a limit; a command's own (which kills its process group) stays in front of the shared one.
       timeoutMsPerCandidate: timeoutOf(resolved),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
@@ -190,8 +202,7 @@ export async function prepareStudy(input: StudyConfigInput | Record<string, unkn
 }
 
 /** Creates the study's record; a name already in the database is refused (resume it instead). */
-export function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string): { store: SqliteStore; study: StudyRecord } {
-  const dbPath = resolved.config.db ?? DEFAULT_DB;
+export function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: string, dbPath: string = resolved.config.db ?? DEFAULT_DB): { store: SqliteStore; study: StudyRecord } {
   const taken = () => new UsageError(`study '${resolved.name}' already exists in ${dbPath}; continue it with 'hwnas resume ${resolved.name}' or choose another --name`);
   // Check the name before creating anything: an existing database is opened for it first.
   if (existsSync(dbPath)) {

@@ -11,7 +11,7 @@ import type { InputRange } from './law.js';
  * depend on architecture and data.
  */
 export const KUMAR_PRECISION_LAW = {
-  source: 'Kumar et al., "Scaling Laws for Precision", ICLR 2025 (arXiv 2411.04330), Appendix K Table 2; papers.md §5',
+  source: 'Kumar et al., "Scaling Laws for Precision", ICLR 2025 (arXiv 2411.04330), Appendix K Table 2',
   /**
    * Eq. 2, post-training quantisation of weights of a model trained in bf16:
    *   δ_PTQ(N, D, P_post) = C_T · D^γ_D / N^γ_N · exp(−P_post / γ_post)
@@ -76,7 +76,7 @@ export interface GptqCheckPoint {
  * Eq. 2 lands within about 2.5× of these, far outside its fitted range: a plausibility check, not a validation.
  */
 export const GPTQ_CHECK_POINTS = {
-  source: 'Frantar et al., GPTQ (ICLR 2023), Table 3, as quoted in papers.md §5',
+  source: 'Frantar et al., GPTQ (ICLR 2023), Table 3',
   tolerance: 2.5,
   points: [
     { model: 'OPT-125M', nonEmbeddingParams: blockParams(12, 768), trainingTokens: { min: 180e9, max: 300e9 }, bits: 4, fp16Perplexity: 27.65, quantisedPerplexity: 31.12 },

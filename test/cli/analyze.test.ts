@@ -26,6 +26,16 @@ describe('hwnas analyze', () => {
     const hf = join(dir, 'config.json');
     writeFileSync(hf, JSON.stringify({ model_type: 'qwen2', hidden_size: 896, intermediate_size: 4864, num_attention_heads: 14, num_hidden_layers: 24, num_key_value_heads: 2, tie_word_embeddings: true, vocab_size: 151936 }));
     expect(JSON.parse(run('analyze', '--config', hf, '--device', 'rtx-4090', '--json').stdout).params.total).toBe(494_032_768);
+    // A model folder, as from_pretrained takes it: its config.json; a folder without one is one clear line.
+    expect(JSON.parse(run('analyze', '--config', dir, '--device', 'rtx-4090', '--json').stdout).params.total).toBe(494_032_768);
+    const empty = mkdtempSync(join(tmpdir(), 'hwnas-empty-'));
+    const none = run('analyze', '--config', empty, '--device', 'rtx-4090');
+    expect([none.status, none.stderr.trim()]).toEqual([2, `--config: ${empty} is a folder without a config.json (give the model folder, or the config file itself)`]);
+    // The text output states its units and the tokens the loss is predicted after; parameters as users say them.
+    const text = run('analyze', '--config', dir, '--device', 'rtx-4090').stdout;
+    expect(text).toContain('(units: sizes in binary units (1 GiB = 2^30 bytes), parameters in decimal (1B = 10^9)');
+    expect(text).toMatch(/^params +494M total \(494,032,768\)/m);
+    expect(text).toMatch(/^loss \(codesign\) +[\d.]+ nats\/token = base .*, at 10B training tokens/m);
     const own = join(dir, 'arch.json');
     writeFileSync(own, JSON.stringify({ vocabSize: 1000, hiddenSize: 256, heads: 4, kvHeads: 2, layers: 4, mlp: { kind: 'dense', intermediateSize: 1024 } }));
     expect(run('analyze', '--config', own, '--device', 'raspberry-pi-5').status).toBe(0);

@@ -30,7 +30,7 @@ describe('strategy registry', () => {
   it('finds strategies by id and names the valid ids otherwise', () => {
     expect(getStrategy('nsga2').id).toBe('nsga2');
     expect(() => getStrategy('nsga3')).toThrow(UsageError);
-    expect(() => getStrategy('nsga3')).toThrow(/unknown strategy 'nsga3'; valid: random, exhaustive, nsga2/);
+    expect(() => getStrategy('nsga3')).toThrow(/unknown strategy 'nsga3' \(did you mean 'nsga2'\?\); valid: random, exhaustive, nsga2/);
     expect(() => getStrategy('toString')).toThrow(UsageError);
     for (const [id, f] of Object.entries(STRATEGIES)) expect(f.id).toBe(id);
   });
