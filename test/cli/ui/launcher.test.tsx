@@ -140,7 +140,13 @@ describe('launcher: typed values, kept selection, refused combinations', () => {
     // Objectives latency,params: allowed; everything else as entered.
     for (let i = 0; i < 3; i++) ui.stdin.write(KEY.down);
     await until(() => /❯ objectives/.test(ui.lastFrame()!));
-    await press(ui, KEY.left, /❯ objectives\s+‹ latency,params ›/);
+    // Left from loss,latency: the last presets (NAS-Bench-201 accuracy, then latency,params).
+    guard = 0;
+    while (!/❯ objectives\s+‹ latency,params ›/.test(ui.lastFrame()!) && guard++ < 10) {
+      ui.stdin.write(KEY.left);
+      await tick(60);
+    }
+    expect(ui.lastFrame()).toMatch(/❯ objectives\s+‹ latency,params ›/);
     await until(() => !/cannot start/.test(ui.lastFrame()!));
     ui.stdin.write(KEY.enter);
     await until(() => actions.length > 0);
