@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { SearchSpace } from '../core/space.js';
 import { withPartitionGenes } from '../core/spaces/partitioned.js';
 import { UsageError } from '../core/usage-error.js';
-import { BUILTIN_LAW_IDS } from '../predictors/loss/index.js';
+import { BUILTIN_LAW_IDS, getLaw } from '../predictors/loss/index.js';
 import { isSpaceFile, resolveSpace, spaceFromText, type SpaceRef } from './space-file.js';
 import type { StoredFile, StudyInputs } from './store/types.js';
 import type { StudyConfig } from './study-config.js';
@@ -30,7 +30,16 @@ export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'devi
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      throw new UsageError(`${at(field)}cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      const code = (error as NodeJS.ErrnoException).code;
+      // A law that is neither an id nor an existing file, and does not look like a path: a misspelt id.
+      if (field === 'lossLaw' && code === 'ENOENT' && !/[\\/]|\.(json|ya?ml)$/i.test(path)) {
+        try {
+          getLaw(path);
+        } catch (unknown) {
+          throw new UsageError(`${at(field)}${(unknown as Error).message}`);
+        }
+      }
+      throw new UsageError(`${at(field)}cannot read ${path} (${code ?? String(error)})`);
     }
     return { path, sha256: sha256(text), text };
   };

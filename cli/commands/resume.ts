@@ -56,10 +56,10 @@ N to what it has evaluated. A study whose budget is spent is reported, not run.`
       const state = studyState(store, study, resolved);
       const budget = more !== undefined ? `${more} more: ${config.evaluations} evaluations in total` : `${config.evaluations} evaluations in total${values.evaluations === undefined ? ' (as started; --more N adds N)' : ''}`;
       if (state.stopsAt !== undefined) {
-        if (mode !== 'json') console.error(`study ${name} has nothing left to do (${state.stopsAt}, ${state.evaluations} evaluated; budget ${budget}); reporting it. Evaluate more with: hwnas resume ${name} --more N`);
+        if (mode !== 'json' && mode !== 'quiet') console.error(`study ${name} has nothing left to do (${state.stopsAt}, ${state.evaluations} evaluated; budget ${budget}); reporting it. Evaluate more with: hwnas resume ${name} --more N`);
         return reportStudy({ store, study, resolved, mode, out: config.out, state });
       }
-      if (mode !== 'json') console.error(`resuming study ${name} at ${state.evaluations} evaluated; budget ${budget}`);
+      if (mode !== 'json' && mode !== 'quiet') console.error(`resuming study ${name} at ${state.evaluations} evaluated; budget ${budget}`);
       return await executeStudy({ store, study, resolved, mode, out: config.out, onLocked });
     } finally {
       store.close();

@@ -280,13 +280,13 @@ async function continueStudy(opts: { dbPath: string; study: StudyRecord; resolve
   try {
     state = studyState(probe, study, resolved);
     if (state.stopsAt !== undefined) {
-      if (mode !== 'json') console.error(`study ${study.name} is this search, and its budget is spent (${state.stopsAt}, ${state.evaluations} evaluated); reporting it. Evaluate more with: hwnas resume ${study.name} --more N`);
+      if (mode !== 'json' && mode !== 'quiet') console.error(`study ${study.name} is this search, and its budget is spent (${state.stopsAt}, ${state.evaluations} evaluated); reporting it. Evaluate more with: hwnas resume ${study.name} --more N`);
       return reportStudy({ store: probe, study, resolved, mode, out: config.out, state });
     }
   } finally {
     probe.close();
   }
-  if (mode !== 'json') console.error(`study ${study.name} is this search: continuing it from ${state.evaluations} evaluated to ${config.evaluations} in total`);
+  if (mode !== 'json' && mode !== 'quiet') console.error(`study ${study.name} is this search: continuing it from ${state.evaluations} evaluated to ${config.evaluations} in total`);
   // Reopened as hwnas resume does: the recorded evaluator, refused if the study's own evaluator files changed.
   const overrides = Object.fromEntries((['evaluations', 'wallTime', 'patience', 'threads', 'chunkSize', 'timeoutMs', 'out'] as const).flatMap((k) => (config[k] !== undefined ? [[k, config[k]]] : [])));
   const reopened = reopenStudy(study.name, { db: dbPath, overrides });

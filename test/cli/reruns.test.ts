@@ -14,7 +14,7 @@ import { captureConsole } from './console.js';
 
 const { errors, logs } = captureConsole();
 const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-rerun-'));
-const search = ['search', '--space', 'nb201', '--evaluator', 'slow-test', '--cost-ms', '0', '--generation-size', '10', '--strategy', 'random', '--quiet'];
+const search = ['search', '--space', 'nb201', '--evaluator', 'slow-test', '--cost-ms', '0', '--generation-size', '10', '--strategy', 'random', '--plain'];
 
 function studies(db: string) {
   const store = SqliteStore.open(db, { readonly: true });
@@ -70,19 +70,19 @@ describe('re-running a search', () => {
     expect(await main([...search, '--evaluations', '20', '--db', db, '--name', 's'])).toBe(0);
     errors.length = 0;
     logs.length = 0;
-    expect(await main(['resume', 's', '--db', db, '--quiet'])).toBe(0);
+    expect(await main(['resume', 's', '--db', db, '--plain'])).toBe(0);
     expect(errors.join('\n')).toMatch(/study s has nothing left to do \(evaluations, 20 evaluated; budget 20 evaluations in total \(as started; --more N adds N\)\)/);
     // The report is the study's own frontier, never "empty" before it.
     expect(logs[0]).toMatch(/^study s: finished \(evaluations\); 20 evaluated, 0 failed, frontier of [1-9]/);
     expect(logs.join('\n')).not.toMatch(/empty/);
 
     errors.length = 0;
-    expect(await main(['resume', 's', '--db', db, '--more', '10', '--quiet'])).toBe(0);
+    expect(await main(['resume', 's', '--db', db, '--more', '10', '--plain'])).toBe(0);
     expect(errors.join('\n')).toMatch(/resuming study s at 20 evaluated; budget 10 more: 30 evaluations in total/);
     expect(studies(db)[0].evaluations).toBe(30);
 
     errors.length = 0;
-    expect(await main(['resume', 's', '--db', db, '--evaluations', '40', '--quiet'])).toBe(0);
+    expect(await main(['resume', 's', '--db', db, '--evaluations', '40', '--plain'])).toBe(0);
     expect(errors.join('\n')).toMatch(/resuming study s at 30 evaluated; budget 40 evaluations in total/);
     expect(studies(db)[0].evaluations).toBe(40);
 
