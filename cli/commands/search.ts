@@ -81,14 +81,15 @@ function searchHelp(): string {
   const aliases = new Map<string, string[]>();
   for (const [alias, metric] of Object.entries(METRIC_ALIASES)) aliases.set(metric, [...(aliases.get(metric) ?? []), alias]);
   const pad = (s: string, n: number) => s.padEnd(n);
+  const idWidth = Math.max(...[...Object.keys(SPACES), ...Object.keys(STRATEGIES)].map((id) => id.length)) + 1;
   const metricWidth = Math.max(...Object.keys(METRICS).map((m) => m.length + (aliases.get(m) ?? []).join(', ').length + 4));
   return helpText({
     usage: ['hwnas search --space <id> [--device <id>] [--objectives loss,latency] [--constraint "decodeMsPerToken<=20"] [flags]', 'hwnas search -c study.yaml [flags]'],
     description: DESCRIPTION,
     flags: FLAGS,
     sections: [
-      { title: 'spaces (--space)', lines: Object.entries(SPACES).map(([id, s]) => `  ${pad(id, 14)} ${s.description}`) },
-      { title: 'strategies (--strategy)', lines: Object.entries(STRATEGIES).map(([id, s]) => `  ${pad(id, 14)} ${s.description}`) },
+      { title: 'spaces (--space)', lines: Object.entries(SPACES).map(([id, s]) => `  ${pad(id, idWidth)} ${s.description}`) },
+      { title: 'strategies (--strategy)', lines: Object.entries(STRATEGIES).map(([id, s]) => `  ${pad(id, idWidth)} ${s.description}`) },
       {
         title: 'metrics (--objectives, --constraint), with aliases; each is minimised unless marked max (max:/min: overrides)',
         lines: Object.entries(METRICS).map(([m, what]) => {

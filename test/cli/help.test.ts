@@ -51,8 +51,12 @@ describe('help', () => {
 
   it('search --help lists the spaces, strategies and metrics with their aliases and directions', async () => {
     const { out } = await run('search', '--help');
-    for (const [id, s] of Object.entries(SPACES)) expect(out).toContain(`  ${id.padEnd(14)} ${s.description}`);
-    for (const [id, s] of Object.entries(STRATEGIES)) expect(out).toContain(`  ${id.padEnd(14)} ${s.description}`);
+    // Each id in a column of its own, at least two spaces before its description (the longest id too).
+    for (const [id, s] of [...Object.entries(SPACES), ...Object.entries(STRATEGIES)]) {
+      const line = out.split('\n').find((l) => l.startsWith(`  ${id} `));
+      expect(line, id).toMatch(/^ {2}\S+ {2,}\S/);
+      expect(line!.endsWith(` ${s.description}`), id).toBe(true);
+    }
     for (const metric of Object.keys(METRICS)) expect(out).toMatch(new RegExp(`^  ${metric}\\b.*  (min|max)  `, 'm'));
     expect(out).toMatch(/^ {2}tokensPerS \(throughput\)\s+max /m);
     expect(out).toMatch(/^ {2}latencyMs \(latency\)\s+min /m);
