@@ -53,6 +53,16 @@ export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'devi
   };
 }
 
+/**
+ * The files in which a new search differs from a study's stored copies (their config keys): the same flags over an
+ * edited space or law file are another search. A study recorded before files were stored compares by config only.
+ */
+export function inputDifferences(stored: StudyInputs | undefined, now: StudyInputs): string[] {
+  if (!stored) return [];
+  const keys = new Set([...Object.keys(stored), ...Object.keys(now)] as (keyof StudyInputs)[]);
+  return [...keys].filter((k) => stored[k]?.sha256 !== now[k]?.sha256);
+}
+
 /** The stored files whose file on disk now differs or is gone, one phrase each. */
 export function changedInputs(inputs: StudyInputs): string[] {
   const out: string[] = [];

@@ -20,6 +20,7 @@ import { analyticMetrics, DEFAULT_PRECISION_LOSS, type AnalyticSpec, type Precis
 import { checkStudyMetrics, createStudyRecord, reopenStudy } from '../../search/run-search.js';
 import { resolveLaw } from '../../predictors/loss/index.js';
 import type { StudyRecord } from '../../search/store/index.js';
+import { inputDifferences, type StudyInputs } from '../../search/study-inputs.js';
 import { STRATEGIES } from '../../search/strategies/index.js';
 import { flagOf, identityDifferences, parseStudyConfig, resolveStudy, userConfigKeys, type ResolvedStudy, type StudyConfig } from '../../search/study-config.js';
 
@@ -153,7 +154,7 @@ type Placement = { readonly kind: 'new'; readonly name: string } | { readonly ki
  * aside) is continued; a name held by a different configuration is refused when given with --name, and skipped
  * (name-2, name-3, …) when it is the default.
  */
-function place(dbPath: string, config: StudyConfig, base: string, explicit: boolean): Placement {
+function place(dbPath: string, config: StudyConfig, inputs: StudyInputs, base: string, explicit: boolean): Placement {
   if (!existsSync(dbPath)) return { kind: 'new', name: base };
   const store = openStore(dbPath, { readonly: true, mustExist: true });
   try {
@@ -163,14 +164,16 @@ function place(dbPath: string, config: StudyConfig, base: string, explicit: bool
       if (!study) return { kind: 'new', name };
       let differs: string[];
       try {
-        differs = identityDifferences(parseStudyConfig(study.config), config);
+        differs = identityDifferences(parseStudyConfig(study.config), config).map(flagOf);
+        // The same flags over an edited space, law or device file: another search.
+        differs.push(...inputDifferences(study.inputs, inputs).map((key) => `the content of ${flagOf(key)}'s file`));
       } catch {
-        differs = ['config'];
+        differs = ['its stored configuration'];
       }
       if (differs.length === 0) return { kind: 'same', study };
       if (explicit) {
         throw new UsageError(
-          `study '${name}' in ${dbPath} is a different search (${differs.map(flagOf).join(', ')} differ${differs.length === 1 ? 's' : ''}); continue it with 'hwnas resume ${name}', or choose another --name (or none: a default name of its own)`,
+          `study '${name}' in ${dbPath} is a different search (${differs.join(', ')} differ${differs.length === 1 ? 's' : ''}); continue it with 'hwnas resume ${name}', or choose another --name (or none: a default name of its own)`,
         );
       }
     }
@@ -255,7 +258,7 @@ export const command: Command = {
     }
     if (config.out !== undefined) checkOutput({ flag: 'out', path: config.out });
     const dbPath = config.db ?? defaultDbPath();
-    const placement = place(dbPath, config, resolved.name, config.name !== undefined);
+    const placement = place(dbPath, config, resolved.inputs, resolved.name, config.name !== undefined);
     if (placement.kind === 'new') {
       const named = { ...resolved, name: placement.name };
       const { store, study } = createStudyRecord(named, HWNAS_VERSION, dbPath);

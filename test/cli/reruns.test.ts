@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +63,27 @@ describe('re-running a search', () => {
     const n = studies(db).length;
     expect(await main([...search, '--evaluations', '20', '--db', db, '--batch', '4'])).toBe(0);
     expect(studies(db)).toHaveLength(n);
+  });
+
+  it('the same flags over an edited law file are another search: a study of its own, the first one untouched', async () => {
+    const d = tmp();
+    const db = join(d, 'l.db');
+    const law = join(d, 'law.json');
+    const llm = ['search', '--space', 'llm-codesign', '--device', 'jetson-agx-orin', '--strategy', 'random', '--generation-size', '10', '--evaluations', '20', '--quiet', '--db', db, '--loss-law', law];
+    writeFileSync(law, JSON.stringify({ id: 'mine', formula: 'E + A / N^alpha', parameters: { E: 1.7, A: 400, alpha: 0.34 } }));
+    expect(await main(llm)).toBe(0);
+    // Unchanged: the same study, reported.
+    expect(await main(llm)).toBe(0);
+    expect(studies(db)).toHaveLength(1);
+    writeFileSync(law, JSON.stringify({ id: 'mine', formula: 'E + A / N^alpha', parameters: { E: 2.7, A: 400, alpha: 0.34 } }));
+    expect(await main(llm)).toBe(0);
+    const names = studies(db).map((s) => s.name);
+    expect(names).toHaveLength(2);
+    expect(names[1]).toBe(`${names[0]}-2`);
+    // With --name the edited file is refused by name, naming what differs.
+    errors.length = 0;
+    expect(await main([...llm, '--name', names[0]])).toBe(2);
+    expect(errors[0]).toMatch(/is a different search \(the content of --loss-law's file differs\)/);
   });
 
   it('resume: --evaluations is the total, --more adds, and a spent budget is reported, not run', async () => {
