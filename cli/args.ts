@@ -141,7 +141,7 @@ export function numberFlag(name: string, value: string | undefined, fallback: nu
   const n = Number(value);
   const min = opts.min ?? 0;
   if (value.trim() === '' || !Number.isFinite(n) || n < min || (opts.integer && !Number.isInteger(n))) {
-    throw new UsageError(`--${name}: expected ${opts.integer ? 'a whole number' : 'a number'} ≥ ${min}, got '${value}'`);
+    throw new UsageError(`--${name}: expected ${opts.integer ? 'an integer' : 'a number'} ≥ ${min}, got '${value}'`);
   }
   return n;
 }

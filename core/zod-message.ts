@@ -1,5 +1,5 @@
 /**
- * Zod issues as a user reads them: "expected a whole number ≥ 1, got '2k'" rather than zod's own
+ * Zod issues as a user reads them: "expected an integer ≥ 1, got '2k'" rather than zod's own
  * "Invalid input: expected number, received NaN". The value shown is the one the user gave, read from the input.
  */
 import type { z } from 'zod';
@@ -28,7 +28,7 @@ function shown(v: unknown): string {
 
 const KIND: Readonly<Record<string, string>> = {
   number: 'a number',
-  int: 'a whole number',
+  int: 'an integer',
   string: 'text',
   boolean: 'true or false',
   array: 'a list',
@@ -36,7 +36,10 @@ const KIND: Readonly<Record<string, string>> = {
   record: 'a mapping of fields',
 };
 
-/** "a whole number ≥ 1" from a number schema's checks (through optional/default wrappers), or undefined. */
+/**
+ * "an integer ≥ 1", "an integer in [1, 100000]" (both bounds inclusive, as core/size-limits.ts words a range) from
+ * a number schema's checks (through optional/default wrappers), or undefined.
+ */
 function numberExpectation(schema: z.ZodType | undefined): string | undefined {
   type Def = { innerType?: unknown; type?: string; checks?: { _zod: { def: { check: string; value?: number; inclusive?: boolean; format?: string } } }[] };
   let s = schema as unknown as { _zod: { def: Def } } | undefined;
@@ -44,13 +47,26 @@ function numberExpectation(schema: z.ZodType | undefined): string | undefined {
   if (!s || s._zod.def.type !== 'number') return undefined;
   let integer = false;
   const bounds: string[] = [];
+  let low: number | undefined;
+  let high: number | undefined;
+  let exclusive = false;
   for (const c of s._zod.def.checks ?? []) {
     const d = c._zod.def;
     if (d.check === 'number_format' && /int/.test(d.format ?? '')) integer = true;
-    else if (d.check === 'greater_than') bounds.push(`${d.inclusive ? '≥' : '>'} ${d.value}`);
-    else if (d.check === 'less_than') bounds.push(`${d.inclusive ? '≤' : '<'} ${d.value}`);
+    else if (d.check === 'greater_than') {
+      bounds.push(`${d.inclusive ? '≥' : '>'} ${d.value}`);
+      low = d.value;
+      exclusive ||= !d.inclusive;
+    } else if (d.check === 'less_than') {
+      bounds.push(`${d.inclusive ? '≤' : '<'} ${d.value}`);
+      high = d.value;
+      exclusive ||= !d.inclusive;
+    }
   }
-  return `${integer ? 'a whole number' : 'a number'}${bounds.length ? ` ${bounds.join(' and ')}` : ''}`;
+  if (exclusive) low = high = undefined;
+  const kind = integer ? 'an integer' : 'a number';
+  if (low !== undefined && high !== undefined) return `${kind} in [${low}, ${high}]`;
+  return `${kind}${bounds.length ? ` ${bounds.join(' and ')}` : ''}`;
 }
 
 /** The schema of the field at `path` inside an object schema (through optional and default wrappers), if any. */

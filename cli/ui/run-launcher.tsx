@@ -45,7 +45,7 @@ export function searchFields(): FormField[] {
     { key: 'constraint', label: 'constraint', choices: constraints, initial: 0, editable: true, placeholder: 'e.g. decodeMsPerToken<=15 or memory<=6GiB' },
     { key: 'strategy', label: 'strategy', choices: strategies, initial: at(strategies, 'nsga2') },
     { key: 'evaluations', label: 'budget', choices: budgets, hints: budgets.map(() => 'evaluations'), initial: at(budgets, '2000'), editable: true, placeholder: 'evaluations' },
-    { key: 'seed', label: 'seed', choices: ['0', '1', '2', '3', '4'], initial: 0, editable: true, placeholder: 'a whole number' },
+    { key: 'seed', label: 'seed', choices: ['0', '1', '2', '3', '4'], initial: 0, editable: true, placeholder: 'an integer' },
     { key: 'threads', label: 'threads', choices: ['0', '1', '2'], hints: ['analytic pricing in-process, in short batches between redraws', 'one worker thread', 'two worker threads'], initial: 0 },
   ];
 }

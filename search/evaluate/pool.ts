@@ -12,6 +12,12 @@ import { FALLBACK_TIMEOUT_MS_PER_CANDIDATE } from './timeouts.js';
 /** The least time a worker has to build its evaluator (load modules, run a module's setup()). */
 const SETUP_TIMEOUT_MS = 120_000;
 
+/** A caller's stop signal and the tasks it aborts (those in flight). */
+interface Stop {
+  readonly signal: AbortSignal;
+  readonly tasks: Set<AbortController>;
+}
+
 export interface PoolOptions {
   readonly spec: EvaluatorSpec;
   /** Worker threads. */
@@ -96,9 +102,11 @@ export class PoolEvaluator implements Evaluator {
    * start-up of a replacement worker counts against the candidate; building the evaluator has a limit of its own
    * (at least SETUP_TIMEOUT_MS), so a setup that hangs still fails the task.
    */
-  private async runTimed(task: PoolTask, timeoutMs: number, signal: AbortSignal | undefined): Promise<EvaluationResult[]> {
+  private async runTimed(task: PoolTask, timeoutMs: number, stop: Stop | undefined): Promise<EvaluationResult[]> {
     const controller = new AbortController();
-    signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+    stop?.tasks.add(controller);
+    // Queued behind other tasks past the stop: abandoned before it starts.
+    if (stop?.signal.aborted) controller.abort(stop.signal.reason);
     const { port1, port2 } = new MessageChannel();
     let timer: NodeJS.Timeout | undefined;
     port1.on('message', (phase: string) => {
@@ -110,15 +118,17 @@ export class PoolEvaluator implements Evaluator {
     } finally {
       if (timer) clearTimeout(timer);
       port1.close();
+      stop?.tasks.delete(controller);
     }
   }
 
-  private async runTask(architectures: readonly Architecture[], genes: readonly Genes[] | undefined, signal: AbortSignal | undefined): Promise<EvaluationResult[]> {
+  private async runTask(architectures: readonly Architecture[], genes: readonly Genes[] | undefined, stop: Stop | undefined): Promise<EvaluationResult[]> {
+    const signal = stop?.signal;
     const timeoutMs = (this.options.timeoutMsPerCandidate ?? FALLBACK_TIMEOUT_MS_PER_CANDIDATE) * architectures.length;
     const task: PoolTask = { spec: this.options.spec, architectures, ...(genes ? { genes } : {}) };
     try {
       signal?.throwIfAborted();
-      const results = await this.slot(() => this.runTimed(task, timeoutMs, signal));
+      const results = await this.slot(() => this.runTimed(task, timeoutMs, stop));
       if (!Array.isArray(results) || results.length !== architectures.length) {
         throw new Error(`evaluator returned ${Array.isArray(results) ? results.length : typeof results} results for ${architectures.length}`);
       }
@@ -128,7 +138,7 @@ export class PoolEvaluator implements Evaluator {
       if (signal?.aborted) throw signal.reason;
       const reason = describeFailure(error, timeoutMs);
       if (architectures.length === 1) return [{ ok: false, error: reason }];
-      return (await Promise.all(architectures.map((a, i) => this.runTask([a], genes && [genes[i]], signal)))).flat();
+      return (await Promise.all(architectures.map((a, i) => this.runTask([a], genes && [genes[i]], stop)))).flat();
     }
   }
 
@@ -137,7 +147,19 @@ export class PoolEvaluator implements Evaluator {
     // Spread work over every thread even when the batch is small.
     const size = Math.max(1, Math.min(this.chunkSize, Math.ceil(architectures.length / this.options.threads)));
     for (let i = 0; i < architectures.length; i += size) starts.push(i);
-    return (await Promise.all(starts.map((i) => this.runTask(architectures.slice(i, i + size), genes?.slice(i, i + size), options.signal)))).flat();
+    // One listener on the caller's signal for the whole call, aborting every task in flight (a listener per task
+    // would pile up past Node's limit of 10 on a batch of many chunks).
+    const signal = options.signal;
+    const stop: Stop | undefined = signal ? { signal, tasks: new Set() } : undefined;
+    const onAbort = () => {
+      for (const c of stop!.tasks) c.abort(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return (await Promise.all(starts.map((i) => this.runTask(architectures.slice(i, i + size), genes?.slice(i, i + size), stop)))).flat();
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   async close(): Promise<void> {

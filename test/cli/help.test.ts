@@ -70,7 +70,7 @@ describe('messages', () => {
   it('suggest the flag, command, space or metric meant, and say what a number flag takes', async () => {
     expect(await run('search', '--evalutions', '3')).toEqual({ code: 2, out: '', err: 'hwnas search: unknown flag --evalutions; did you mean --evaluations? (hwnas search --help lists its flags)' });
     expect((await run('serch')).err).toMatch(/^hwnas: unknown command 'serch' \(did you mean 'search'\?\)/);
-    expect((await run(...base, '--evaluations', '2k')).err).toBe("--evaluations: expected a whole number ≥ 1, got '2k'");
+    expect((await run(...base, '--evaluations', '2k')).err).toBe("--evaluations: expected an integer ≥ 1, got '2k'");
     expect((await run('search', '--space', 'llm-codesgn')).err).toMatch(/^--space: unknown search space 'llm-codesgn' \(did you mean 'llm-codesign'\?\)/);
     expect((await run(...base, '--strategy', 'nsga')).err).toMatch(/^--strategy: unknown strategy 'nsga' \(did you mean 'nsga2'\?\)/);
     expect((await run(...base, '--device', 'jetson-agx-orn')).err).toMatch(/^--device: unknown device 'jetson-agx-orn' \(did you mean 'jetson-agx-orin'\?\)/);

@@ -100,6 +100,8 @@ describe('hwnas report', () => {
   it('draws a 3-objective frontier in each plane of two objectives, without a staircase through a projection', async () => {
     vi.spyOn(console, 'log').mockImplementation(() => {});
     expect(await main(['search', '--space', 'llm-codesign', '--device', 'jetson-agx-orin', '--objectives', 'loss,latency,memory', '--evaluations', '120', '--generation-size', '40', '--name', 'three', '--db', db, '--quiet'])).toBe(0);
+    // Output folders must exist (cli/output.ts): the report goes into one of its own.
+    mkdirSync(join(dir, 't'));
     const out = join(dir, 't', 'three.html');
     expect(await main(['report', 'three', '--out', out, '--db', db, '--png'])).toBe(0);
     const store = SqliteStore.open(db, { readonly: true });

@@ -43,12 +43,12 @@ describe('study config messages', () => {
       }
       return 'accepted';
     };
-    expect(msg({ evaluations: '2k' }, ['evaluations'])).toBe("--evaluations: expected a whole number ≥ 1, got '2k'");
-    expect(msg({ seed: '-3' }, ['seed'])).toBe("--seed: expected a whole number ≥ 0 and ≤ 2147483647, got '-3'");
+    expect(msg({ evaluations: '2k' }, ['evaluations'])).toBe("--evaluations: expected an integer ≥ 1, got '2k'");
+    expect(msg({ seed: '-3' }, ['seed'])).toBe("--seed: expected an integer in [0, 2147483647], got '-3'");
     expect(msg({ trainingTokens: 'lots' }, ['trainingTokens'])).toBe("--training-tokens: expected a number > 0, got 'lots'");
     expect(msg({ evaluatons: 3 }, [])).toMatch(/^hwnas search: unknown key 'evaluatons' \(did you mean 'evaluations'\?\); valid: name, db, space/);
     expect(msg({ evaluatons: 3 }, [])).not.toMatch(/costMs|testFaults/);
-    expect(msg({ workload: { batch: 0 } }, ['workload'])).toBe('--batch: expected a whole number ≥ 1, got 0');
+    expect(msg({ workload: { batch: 0 } }, ['workload'])).toBe('--batch: expected an integer in [1, 1000000], got 0');
     expect(() => resolveStudy(parseStudyConfig({ space: 'nb201', constraints: ['memroy<=3GB'] }), { flagKeys: new Set(['constraints']) })).toThrow(
       /^--constraint: 'memroy<=3GB': unknown metric 'memroy' \(did you mean 'memory'\?\)/,
     );
