@@ -60,7 +60,9 @@ export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'devi
 export function inputDifferences(stored: StudyInputs | undefined, now: StudyInputs): string[] {
   if (!stored) return [];
   const keys = new Set([...Object.keys(stored), ...Object.keys(now)] as (keyof StudyInputs)[]);
-  return [...keys].filter((k) => stored[k]?.sha256 !== now[k]?.sha256);
+  // A split study's --devices are several files: compared as the list of their digests.
+  const digest = (f: StoredFile | readonly StoredFile[] | undefined) => (f === undefined ? '' : Array.isArray(f) ? f.map((x) => x.sha256).join(',') : (f as StoredFile).sha256);
+  return [...keys].filter((k) => digest(stored[k]) !== digest(now[k]));
 }
 
 /** The stored files whose file on disk now differs or is gone, one phrase each. */
