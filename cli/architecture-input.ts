@@ -161,6 +161,12 @@ export function readModel(value: string | undefined, candidate?: string): LlmArc
   const preset = PRESETS[value] ?? MNASNET_PRESETS[value];
   if (preset) return preset;
   if (!existsSync(value)) throw new UsageError(`--model: '${value}' is neither a preset (${MODEL_PRESET_IDS.join(', ')}) nor a file`);
+  // A model folder, as from_pretrained takes: its config.json.
+  if (statSync(value).isDirectory()) {
+    const file = join(value, 'config.json');
+    if (!existsSync(file)) throw new UsageError(`--model: ${value} is a folder without a config.json (give the model folder, or the config file itself)`);
+    value = file;
+  }
   const data = readJson(value);
   if (data && typeof data === 'object' && 'candidates' in data) {
     const list = (data as { candidates: unknown }).candidates;
