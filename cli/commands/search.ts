@@ -156,7 +156,15 @@ type Placement = { readonly kind: 'new'; readonly name: string } | { readonly ki
  */
 function place(dbPath: string, config: StudyConfig, inputs: StudyInputs, base: string, explicit: boolean): Placement {
   if (!existsSync(dbPath)) return { kind: 'new', name: base };
-  const store = openStore(dbPath, { readonly: true, mustExist: true });
+  let store;
+  try {
+    store = openStore(dbPath, { readonly: true, mustExist: true });
+  } catch (error) {
+    // A file another process has just created and not yet given its tables: no study in it yet. The creation
+    // below settles a race for the name ('already exists').
+    if (error instanceof UsageError && /empty database/.test(error.message)) return { kind: 'new', name: base };
+    throw error;
+  }
   try {
     for (let k = 1; k < 1000; k++) {
       const name = k === 1 ? base : `${base}-${k}`;

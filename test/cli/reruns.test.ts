@@ -112,6 +112,13 @@ describe('re-running a search', () => {
     expect(errors).toEqual(['--more and --evaluations exclude each other: --more N adds N, --evaluations N is the total']);
   });
 
+  it('a database file with no tables yet (just created by another process, or touched) takes a new study', async () => {
+    const db = join(tmp(), 'empty.db');
+    writeFileSync(db, '');
+    expect(await main([...search, '--evaluations', '10', '--db', db, '--name', 'first'])).toBe(0);
+    expect(studies(db)).toEqual([{ name: 'first', evaluations: 10, status: 'finished' }]);
+  });
+
   it('HWNAS_DB names the database every command uses when --db is not given', async () => {
     const db = join(tmp(), 'env.db');
     const before = process.env.HWNAS_DB;
