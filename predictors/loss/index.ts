@@ -97,7 +97,7 @@ export const LAW_FILE_FORMAT = 'hwnas-loss-law/1';
 
 const rangeSchema = z.object({ min: z.number(), max: z.number() });
 const positiveFinite = z.number().refine((v) => Number.isFinite(v) && v > 0, 'must be a finite number > 0');
-/** Constants of Eq. 2's form for one tensor (papers.md §5), as `hwnas fit --penalty` writes them. */
+/** Constants of Eq. 2's form for one tensor (Kumar et al. 2025, arXiv 2411.04330), as `hwnas fit --penalty` writes them. */
 const penaltySchema = z
   .object({
     C_T: positiveFinite,

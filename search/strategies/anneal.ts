@@ -1,5 +1,5 @@
 /**
- * Pareto-guided simulated annealing with momentum (after QEIL v2's PGSAM; papers.md §3). Our reading of it:
+ * Pareto-guided simulated annealing with momentum (after QEIL v2's PGSAM). Our reading of it:
  * - `chains` independent annealing chains (default 8), each with its own weight vector over the objectives (evenly
  *   spread for two objectives, Dirichlet(1) draws otherwise), its own temperature T = T0 · cooling^step and a
  *   momentum vector over the ordinal genes;
