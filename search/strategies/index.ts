@@ -9,6 +9,7 @@ import { mnasStrategy } from './mnas.js';
 import { nsga2Strategy } from './nsga2.js';
 import { randomStrategy } from './random.js';
 import { rooflineStrategy } from './roofline.js';
+import { tpeStrategy } from './tpe.js';
 
 export const STRATEGIES: Readonly<Record<string, StrategyFactory<any>>> = {
   random: randomStrategy,
@@ -18,6 +19,7 @@ export const STRATEGIES: Readonly<Record<string, StrategyFactory<any>>> = {
   mnas: mnasStrategy,
   anneal: annealStrategy,
   roofline: rooflineStrategy,
+  tpe: tpeStrategy,
 };
 
 /** The factory for `id`, or a UsageError listing the valid ids. */
