@@ -353,8 +353,10 @@ export class StudySession {
 
   /** Commits the rows held with a checkpoint: the strategy as now, the loop, and the generation asked (if any). */
   private checkpointNow(batch: readonly string[], genes: readonly Genes[]): void {
+    const t0 = performance.now();
     const checkpoint: Checkpoint = { generation: this.loop.generation, strategyState: this.strategy.state(), loopState: saveLoop(this.loop), batch, genes };
     this.pending.commit({ checkpoint, summary: summaryOf(this.loop, this.objectives) });
+    this.pending.checkpointTook(t0);
   }
 
   /**
