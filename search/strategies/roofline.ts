@@ -56,7 +56,7 @@ export interface RooflineState {
   readonly told: number;
   /** The models' sufficient statistics (see Statistics.save). */
   readonly statistics: SavedStatistics;
-  /** Feasible non-dominated candidates told, in key order. */
+  /** Feasible non-dominated candidates told (the first told of each objective vector), in key order. */
   readonly front: SavedIndividual[];
   /** The least violating infeasible candidates told (parents while nothing feasible is known). */
   readonly closest: SavedIndividual[];
@@ -247,7 +247,9 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
   /** Adds a told candidate to the frontier archive (or, infeasible, to the closest kept). */
   const archive = (ind: Individual) => {
     if (ind.violation <= 0 && ind.objectives.every(Number.isFinite)) {
-      if (front.some((a) => dominatesVec(a.objectives, ind.objectives))) return;
+      // One member per objective vector: candidates with equal objectives (a gene that changes nothing) would make
+      // the archive, and the neighbourhoods searched every batch, grow with the history.
+      if (front.some((a) => dominatesVec(a.objectives, ind.objectives) || sameVec(a.objectives, ind.objectives))) return;
       front = front.filter((a) => !dominatesVec(ind.objectives, a.objectives));
       const at = front.findIndex((a) => a.key > ind.key);
       front.splice(at < 0 ? front.length : at, 0, ind);
@@ -321,8 +323,6 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
     for (const e of front) e.objectives.forEach((v, j) => ((lo[j] = Math.min(lo[j], v)), (hi[j] = Math.max(hi[j], v))));
     const range = lo.map((l, j) => (hi[j] > l ? hi[j] - l : Math.abs(l) || 1));
 
-    // The ε-indicator compares with each distinct frontier point once (a frontier may hold many equal points).
-    const targets = [...new Map(front.map((a) => [a.objectives.join(','), a.objectives])).values()];
     const scoredCandidates: { g: Genes; key: string; score: number }[] = [];
     const seen = new Set<string>();
     const consider = (g: Genes) => {
@@ -336,9 +336,9 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
       else {
         // Additive ε-indicator: how far the frontier must move to weakly dominate the prediction (lower is better).
         score = Infinity;
-        for (const a of targets) {
+        for (const a of front) {
           let eps = -Infinity;
-          for (let j = 0; j < objectiveCount; j++) eps = Math.max(eps, (a[j] - p.objectives[j]) / range[j]);
+          for (let j = 0; j < objectiveCount; j++) eps = Math.max(eps, (a.objectives[j] - p.objectives[j]) / range[j]);
           score = Math.min(score, -eps);
         }
       }
@@ -403,6 +403,11 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
       asked: asked.save(),
     }),
   };
+}
+
+function sameVec(a: readonly number[], b: readonly number[]): boolean {
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
 }
 
 function dominatesVec(a: readonly number[], b: readonly number[]): boolean {
