@@ -11,6 +11,7 @@ import type { Evaluator } from '../../search/evaluate/evaluator.js';
 import { getStrategy } from '../../search/strategies/index.js';
 import { SqliteStore } from '../../search/store/index.js';
 import { runStudy, type Budget, type StudyEvent } from '../../search/study.js';
+import { toySpace } from './strategies/toy.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-study-'));
 const objectives = parseObjectives('loss,latency');
@@ -281,5 +282,36 @@ describe('study loop', () => {
       expect(got.frontier).toEqual(expected.frontier);
       expect([got.study.evaluations, got.study.failed]).toEqual([expected.study.evaluations, expected.study.failed]);
     }
+  });
+
+  it.each(['nsga2', 'tpe', 'roofline', 'aging'])('%s asks no candidate twice: a finite space runs to the budget, and is exhausted only when all of it is evaluated', async (strategy) => {
+    // 8 × 8 × 6 = 384 candidates; before duplicate elimination NSGA-II stopped 'exhausted' at 19,998 of llm-codesign's 37,800.
+    const space = toySpace([8, 8, 6]);
+    const run = async (evaluations: number) => {
+      const store = SqliteStore.open(':memory:');
+      const study = store.createStudy({ name: 'x', config: {}, seed: 3, space: space.id, device: 'none', objectives: ['loss', 'latencyMs'], constraints: [], strategy, hwnasVersion: 'test' });
+      let asked = 0;
+      const out = await runStudy({
+        store,
+        study,
+        space,
+        strategy: getStrategy(strategy),
+        strategyOptions: strategy === 'nsga2' || strategy === 'aging' ? { populationSize: 20 } : {},
+        objectives,
+        constraints: [],
+        evaluator: await createEvaluator({ kind: 'slow-test', costMs: 0 }),
+        budget: { evaluations },
+        batchSize: 16,
+        onEvent: (e) => {
+          if (e.type === 'generation') asked += e.asked;
+        },
+      });
+      store.close();
+      return { ...out, asked };
+    };
+    const partial = await run(300);
+    expect([partial.reason, partial.evaluations, partial.asked]).toEqual(['evaluations', 300, 300]);
+    const whole = await run(1000);
+    expect([whole.reason, whole.evaluations, whole.asked]).toEqual(['exhausted', 384, 384]);
   });
 });
