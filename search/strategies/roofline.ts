@@ -11,8 +11,8 @@
  *
  * Each batch after a random start:
  * - neighbours of the current frontier (one gene one step for ordinal genes, any other value for categorical
- *   ones) are ranked by the additive ε-indicator of their predicted objectives against the frontier, so moves
- *   predicted to push the frontier out come first;
+ *   ones; of at most 256 frontier members a batch) are ranked by the additive ε-indicator of their predicted
+ *   objectives against the frontier, so moves predicted to push the frontier out furthest come first;
  * - an infeasible parent is repaired: its neighbours are ranked by predicted violation, which the roofline model
  *   attributes to the binding term (shrinking bytes when decode is memory-bound, FLOPs when prefill is
  *   compute-bound);
@@ -28,7 +28,7 @@
  * the term models of that moment.
  */
 import { z } from 'zod';
-import { createRng, type RngState } from '../../core/rng.js';
+import { createRng, shuffled, type RngState } from '../../core/rng.js';
 import type { Genes } from '../../core/space.js';
 import type { Evaluated, Strategy, StrategyContext, StrategyFactory } from '../strategy.js';
 import { loadIndividual, numberIn, parseOptions, saveIndividual, sizeOption, scored, type Individual, type SavedIndividual } from './common.js';
@@ -40,6 +40,8 @@ const BREAKDOWN = ['prefillComputeMs', 'prefillMemoryMs', 'decodeComputeMs', 'de
 const LATENCY_SHAPE: Readonly<Record<string, 'total' | 'prefill' | 'decode'>> = { latencyMs: 'total', ttftMs: 'prefill', decodeMsPerToken: 'decode' };
 /** Infeasible candidates kept as parents while nothing feasible is known. */
 const CLOSEST_KEPT = 8;
+/** Frontier members whose neighbourhoods one batch searches. */
+const MAX_PARENTS = 256;
 
 export const rooflineOptions = z.strictObject({
   /** Random candidates before the per-gene model guides the search. */
@@ -315,13 +317,17 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
     while (told + pending.length < o.initialSamples && out.length < n && attempts++ < 50 * n) tryAdd(out, space.sample(rng));
     if (out.length >= n || told === 0) return fillRandom(out, n);
 
-    const parents = front.length > 0 ? front : closest;
+    // At most MAX_PARENTS frontier members a batch (a random subset when the frontier is larger), so a batch
+    // costs the same however large the frontier has grown.
+    const all = front.length > 0 ? front : closest;
+    const parents = all.length <= MAX_PARENTS ? all : shuffled(all, rng).slice(0, MAX_PARENTS);
     if (parents.length === 0) return fillRandom(out, n);
     const models = objectiveMetrics.length === objectiveCount ? fit() : new Map<string, MetricModel>();
     const lo = new Array(objectiveCount).fill(Infinity);
     const hi = new Array(objectiveCount).fill(-Infinity);
     for (const e of front) e.objectives.forEach((v, j) => ((lo[j] = Math.min(lo[j], v)), (hi[j] = Math.max(hi[j], v))));
     const range = lo.map((l, j) => (hi[j] > l ? hi[j] - l : Math.abs(l) || 1));
+    const epsilon = epsilonIndicator(front.map((a) => a.objectives), range);
 
     const scoredCandidates: { g: Genes; key: string; score: number }[] = [];
     const seen = new Set<string>();
@@ -334,13 +340,9 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
       if (p.violation > 0 || front.length === 0) score = 1e6 + p.violation;
       else if (p.objectives.some((v) => !Number.isFinite(v))) score = 1e5;
       else {
-        // Additive ε-indicator: how far the frontier must move to weakly dominate the prediction (lower is better).
-        score = Infinity;
-        for (const a of front) {
-          let eps = -Infinity;
-          for (let j = 0; j < objectiveCount; j++) eps = Math.max(eps, (a.objectives[j] - p.objectives[j]) / range[j]);
-          score = Math.min(score, -eps);
-        }
+        // The additive ε-indicator I = min over the frontier of max_j (a_j − p_j) / range_j: how far the frontier
+        // must move to weakly dominate the prediction. Larger is better, so the score is −I.
+        score = -epsilon(p.objectives);
       }
       scoredCandidates.push({ g, key, score });
     };
@@ -402,6 +404,43 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
       pending: pending.map((g) => g.slice()),
       asked: asked.save(),
     }),
+  };
+}
+
+/**
+ * The additive ε-indicator of a point against a set of mutually non-dominated points `front`, each objective
+ * divided by `range`: min over a of max_j (a_j − p_j) / range_j. With two objectives the front sorted by the first
+ * has the first term rising and the second falling, so the minimum sits where they cross: a binary search.
+ */
+export function epsilonIndicator(front: readonly (readonly number[])[], range: readonly number[]): (p: readonly number[]) => number {
+  const m = range.length;
+  const at = (a: readonly number[], p: readonly number[]) => {
+    let eps = -Infinity;
+    for (let j = 0; j < m; j++) eps = Math.max(eps, (a[j] - p[j]) / range[j]);
+    return eps;
+  };
+  if (m !== 2) {
+    return (p) => {
+      let best = Infinity;
+      for (const a of front) best = Math.min(best, at(a, p));
+      return best;
+    };
+  }
+  const sorted = front.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return (p) => {
+    if (sorted.length === 0) return Infinity;
+    // First k where the first objective's term reaches the second's.
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid][0] - p[0]) / range[0] >= (sorted[mid][1] - p[1]) / range[1]) hi = mid;
+      else lo = mid + 1;
+    }
+    let best = Infinity;
+    if (lo < sorted.length) best = at(sorted[lo], p);
+    if (lo > 0) best = Math.min(best, at(sorted[lo - 1], p));
+    return best;
   };
 }
 

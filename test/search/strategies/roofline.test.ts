@@ -5,7 +5,7 @@ import { PAPER_WORKLOAD } from '../../../core/workload.js';
 import { getDevice } from '../../../hardware/devices.js';
 import { resolveLaw } from '../../../predictors/loss/index.js';
 import { analyticMetrics } from '../../../search/evaluate/analytic.js';
-import { rooflineStrategy } from '../../../search/strategies/roofline.js';
+import { epsilonIndicator, rooflineStrategy } from '../../../search/strategies/roofline.js';
 import { codesignProblem, runStrategy } from '../../../bench/lib/search-quality.js';
 
 describe('roofline-guided evolution', () => {
@@ -62,5 +62,25 @@ describe('roofline-guided evolution', () => {
     expect(sizes).toHaveLength(3);
     expect(Math.max(...sizes)).toBeLessThan(60_000);
     expect(sizes[2] - sizes[1]).toBeLessThan(0.1 * sizes[1]);
+  });
+
+  it('ranks by the additive ε-indicator: how far the frontier must move to weakly dominate the point', () => {
+    // Frontier (0, 4), (2, 2), (4, 0); ranges 4 and 4. For p = (1, 1): max((0−1)/4, (4−1)/4) = 0.75,
+    // max((2−1)/4, (2−1)/4) = 0.25, max((4−1)/4, (0−1)/4) = 0.75: I = 0.25 (p lies beyond the frontier).
+    const front = [
+      [0, 4],
+      [2, 2],
+      [4, 0],
+    ];
+    const eps = epsilonIndicator(front, [4, 4]);
+    expect(eps([1, 1])).toBeCloseTo(0.25, 12);
+    // A dominated point: (3, 3) is dominated by (2, 2) by 1 in each objective: I = −0.25.
+    expect(eps([3, 3])).toBeCloseTo(-0.25, 12);
+    // The plain minimum (three or more objectives; here a third that never differs) gives the same.
+    const three = epsilonIndicator(
+      front.map((p) => [...p, 0]),
+      [4, 4, 1],
+    );
+    expect(three([1, 1, 0])).toBeCloseTo(0.25, 12);
   });
 });
