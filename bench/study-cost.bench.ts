@@ -17,7 +17,7 @@ import { parseObjectives } from '../core/objectives.js';
 import { llmHybridSpace } from '../core/spaces/llm-hybrid.js';
 import { PAPER_WORKLOAD } from '../core/workload.js';
 import { getDevice } from '../hardware/devices.js';
-import { createAnalyticEvaluator, DEFAULT_TRAINING_TOKENS, type AnalyticSpec } from '../search/evaluate/analytic.js';
+import { createAnalyticEvaluator, DEFAULT_PRECISION_LOSS, DEFAULT_TRAINING_TOKENS, type AnalyticSpec } from '../search/evaluate/analytic.js';
 import type { Evaluator } from '../search/evaluate/evaluator.js';
 import { getStrategy } from '../search/strategies/index.js';
 import { SqliteStore } from '../search/store/index.js';
@@ -26,7 +26,7 @@ import type { BenchResult } from './types.js';
 
 const FULL = process.env.HWNAS_BENCH_FULL === '1';
 const space = llmHybridSpace;
-const spec: AnalyticSpec = { kind: 'analytic', device: getDevice('jetson-agx-orin'), workload: PAPER_WORKLOAD, mode: 'roofline', law: 'codesign', trainingTokens: DEFAULT_TRAINING_TOKENS };
+const spec: AnalyticSpec = { kind: 'analytic', device: getDevice('jetson-agx-orin'), workload: PAPER_WORKLOAD, mode: 'roofline', law: 'codesign', trainingTokens: DEFAULT_TRAINING_TOKENS, precisionLoss: DEFAULT_PRECISION_LOSS };
 const WINDOW = 1000;
 
 /** The analytic evaluator, with the wall time spent inside it counted. */

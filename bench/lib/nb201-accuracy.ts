@@ -1,24 +1,15 @@
 /**
- * NAS-Bench-201's CIFAR-10 test accuracy of every cell (NATS-Bench topology space, 200 epochs, mean over seeds),
- * for the nb201 quality problem. Bench-local until the project's own loader and `accuracy` metric for nb201 land:
- * it reads the shipped copy under data/ when there is one, else the reference copy beside the repository.
+ * NAS-Bench-201's CIFAR-10 test accuracy of every cell (NATS-Bench topology space, 200 epochs, mean over seeds; the
+ * table shipped in data/accuracy, with its source there), for the nb201 quality problem.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import type { Genes } from '../../core/space.js';
 import { nb201Space, parseNb201ArchStr } from '../../core/spaces/nb201.js';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CANDIDATES = [join(root, 'data', 'accuracy', 'nb201_accuracy.csv.gz'), join(root, '..', 'shared', 'data', 'accuracy', 'nb201_accuracy.csv')];
+import { readTextFile, shippedDataFile } from '../../hardware/shipped-files.js';
 
 /** Accuracy (percent) by cell; throws naming the file and row on a bad row or a missing cell. */
 export function nb201Accuracy(): (genes: Genes) => number {
-  const file = CANDIDATES.find((f) => existsSync(f));
-  if (!file) throw new Error(`nb201 accuracy table not found (looked for ${CANDIDATES.join(', ')})`);
-  const bytes = readFileSync(file);
-  const lines = (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8').trim().split(/\r?\n/);
+  const file = shippedDataFile('accuracy/nb201_accuracy.csv.gz');
+  const lines = readTextFile(file).trim().split(/\r?\n/);
   const header = lines[0].split(',');
   const arch = header.indexOf('arch_str');
   const acc = header.indexOf('cifar10_test');

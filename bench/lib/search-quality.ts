@@ -25,7 +25,7 @@ import { nb201Space } from '../../core/spaces/nb201.js';
 import { PAPER_WORKLOAD } from '../../core/workload.js';
 import { getDevice } from '../../hardware/devices.js';
 import { resolveLaw } from '../../predictors/loss/index.js';
-import { analyticMetrics, DEFAULT_TRAINING_TOKENS, type AnalyticSpec } from '../../search/evaluate/analytic.js';
+import { analyticMetrics, DEFAULT_PRECISION_LOSS, DEFAULT_TRAINING_TOKENS, type AnalyticSpec } from '../../search/evaluate/analytic.js';
 import { getStrategy } from '../../search/strategies/index.js';
 import type { Evaluated } from '../../search/strategy.js';
 import { nb201Accuracy } from './nb201-accuracy.js';
@@ -85,7 +85,8 @@ function memoised(space: SearchSpace, objectives: readonly Objective[], constrai
 }
 
 function analyticSpec(device: string): AnalyticSpec {
-  return { kind: 'analytic', device: getDevice(device), workload: PAPER_WORKLOAD, mode: 'roofline', law: 'codesign', trainingTokens: DEFAULT_TRAINING_TOKENS };
+  // As `hwnas search` prices candidates by default (the loss pays for precision).
+  return { kind: 'analytic', device: getDevice(device), workload: PAPER_WORKLOAD, mode: 'roofline', law: 'codesign', trainingTokens: DEFAULT_TRAINING_TOKENS, precisionLoss: DEFAULT_PRECISION_LOSS };
 }
 
 function shareBudgets(size: number): QualityProblem['budgets'] {
