@@ -11,8 +11,9 @@
  *
  * Each batch after a random start:
  * - neighbours of the current frontier (one gene one step for ordinal genes, any other value for categorical
- *   ones; of at most 256 frontier members a batch) are ranked by the additive ε-indicator of their predicted
- *   objectives against the frontier, so moves predicted to push the frontier out furthest come first;
+ *   ones; at most 8,192 a batch, from a sample of the frontier when it is large) are ranked by the additive
+ *   ε-indicator of their predicted objectives against the frontier, so moves predicted to push the frontier out
+ *   furthest come first;
  * - an infeasible parent is repaired: its neighbours are ranked by predicted violation, which the roofline model
  *   attributes to the binding term (shrinking bytes when decode is memory-bound, FLOPs when prefill is
  *   compute-bound);
@@ -40,8 +41,8 @@ const BREAKDOWN = ['prefillComputeMs', 'prefillMemoryMs', 'decodeComputeMs', 'de
 const LATENCY_SHAPE: Readonly<Record<string, 'total' | 'prefill' | 'decode'>> = { latencyMs: 'total', ttftMs: 'prefill', decodeMsPerToken: 'decode' };
 /** Infeasible candidates kept as parents while nothing feasible is known. */
 const CLOSEST_KEPT = 8;
-/** Frontier members whose neighbourhoods one batch searches. */
-const MAX_PARENTS = 256;
+/** Neighbours one batch scores at most (frontier members are sampled when theirs would be more). */
+const MAX_NEIGHBOURS = 8192;
 
 export const rooflineOptions = z.strictObject({
   /** Random candidates before the per-gene model guides the search. */
@@ -280,6 +281,9 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
     return { objectives, violation };
   };
 
+  /** Neighbours of any candidate: a step each way per ordinal gene (fewer at the ends), every other choice per categorical one. */
+  const neighbourCount = space.genes.reduce((n, gene) => n + (gene.ordinal ? Math.min(2, gene.choices.length - 1) : gene.choices.length - 1), 0) || 1;
+
   const neighbours = (g: Genes): Genes[] => {
     const out: Genes[] = [];
     space.genes.forEach((gene, i) => {
@@ -317,10 +321,11 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
     while (told + pending.length < o.initialSamples && out.length < n && attempts++ < 50 * n) tryAdd(out, space.sample(rng));
     if (out.length >= n || told === 0) return fillRandom(out, n);
 
-    // At most MAX_PARENTS frontier members a batch (a random subset when the frontier is larger), so a batch
-    // costs the same however large the frontier has grown.
+    // At most MAX_NEIGHBOURS neighbours a batch (a random subset of the frontier when all of theirs would be more),
+    // so a batch costs the same however large the frontier has grown.
     const all = front.length > 0 ? front : closest;
-    const parents = all.length <= MAX_PARENTS ? all : shuffled(all, rng).slice(0, MAX_PARENTS);
+    const maxParents = Math.max(1, Math.floor(MAX_NEIGHBOURS / neighbourCount));
+    const parents = all.length <= maxParents ? all : shuffled(all, rng).slice(0, maxParents);
     if (parents.length === 0) return fillRandom(out, n);
     const models = objectiveMetrics.length === objectiveCount ? fit() : new Map<string, MetricModel>();
     const lo = new Array(objectiveCount).fill(Infinity);
