@@ -69,6 +69,19 @@ describe.each(Object.keys(STRATEGIES))('strategy %s', (id) => {
   });
 });
 
+describe.each(Object.keys(STRATEGIES))('strategy %s on a space it can use up', (id) => {
+  it('asks each of its 6 × 5 × 4 = 120 candidates exactly once, through checkpoints, and is done only then', () => {
+    const small = toySpace([6, 5, 4]);
+    const problem: Problem = (g) => ({ objectives: [g[0] + g[2], 5 - g[0] + g[1]], violation: 0 });
+    const options = id === 'mnas' ? { target: 4, populationSize: 10, sampleSize: 3 } : id === 'nsga2' || id === 'aging' ? { populationSize: 10 } : {};
+    // More evaluations than the space has: the run ends only when the strategy says it is done (the driver asks
+    // while it is not, and throws when it asks nothing and waits for nothing), so done came at the 120th ask.
+    const r = drive(STRATEGIES[id], small, problem, { seed: 4, evaluations: 1000, objectiveCount: 2, options, checkpoint: true });
+    expect(r.asked.length).toBe(120);
+    expect(new Set(r.asked).size).toBe(120);
+  });
+});
+
 describe('exhaustive', () => {
   it('hands out every candidate once, in batches, then is done', () => {
     const space = toySpace([3, 4]);
