@@ -20,16 +20,21 @@ import { crowdingDistance, nonDominatedSort } from '../../core/pareto.js';
 import { createRng, type RngState } from '../../core/rng.js';
 import type { Genes } from '../../core/space.js';
 import type { Strategy, StrategyFactory } from '../strategy.js';
-import { intSchema, loadIndividual, numberSchema, parseStrategyOptions, saveIndividual, scored, type Individual, type SavedIndividual } from './common.js';
+import { loadIndividual, numberIn, parseOptions, saveIndividual, sizeOption, scored, type Individual, type SavedIndividual } from './common.js';
 import { AskedSet, type SavedAskedSet } from './operators/duplicates.js';
 import { ParzenEstimator } from './operators/parzen.js';
 
 export const tpeOptions = z.strictObject({
-  startupSamples: intSchema(1).default(10),
-  candidates: intSchema(1).default(24),
-  gamma: numberSchema(0.01, 0.99).default(0.1),
-  maxObservations: intSchema(10).default(1000),
-  batch: intSchema(1).default(8),
+  /** Random candidates before the Parzen estimators guide the search. */
+  startupSamples: sizeOption(1).default(10),
+  /** Draws from l(x) scored per asked candidate. */
+  candidates: sizeOption(1).default(24),
+  /** Share of the told candidates that makes the good group. */
+  gamma: numberIn(0.01, 0.99).default(0.1),
+  /** Told candidates kept in the elite archive (bounds the cost of an ask and the saved state). */
+  maxObservations: sizeOption(10).default(1000),
+  /** Candidates asked at most per ask. */
+  batch: sizeOption(1).default(8),
 });
 
 export interface TpeState {
@@ -63,9 +68,10 @@ function ranked(observations: readonly Individual[]): number[] {
 export const tpeStrategy: StrategyFactory<TpeState> = {
   id: 'tpe',
   description: 'multi-objective TPE (as Optuna) on discrete genes, for small budgets: Parzen estimators of the best 10% and the rest, no repeated asks',
+  options: tpeOptions,
   create(ctx, saved) {
     const { space, objectiveCount } = ctx;
-    const o = parseStrategyOptions('tpe', tpeOptions, ctx.options);
+    const o = parseOptions('tpe', tpeOptions, ctx.options);
     const rng = createRng(ctx.seed, saved?.rng);
     let observations: Individual[] = (saved?.observations ?? []).map((s) => loadIndividual(s, space));
     const asked = new AskedSet(space, saved?.asked);
