@@ -7,6 +7,7 @@
  * the number of candidates seen.
  *
  *   npm run bench -- --only study-cost [--full]
+ *   HWNAS_COST_STRATEGIES=roofline npm run bench -- --only study-cost
  *
  * The machine is shared: compare the windows of one run with each other (ratios), not absolute times across runs.
  */
@@ -83,7 +84,7 @@ export async function run(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'hwnas-cost-bench-'));
   const out: BenchResult[] = [];
   try {
-    for (const strategy of ['roofline', 'nsga2', 'tpe']) {
+    for (const strategy of (process.env.HWNAS_COST_STRATEGIES ?? 'roofline,nsga2,tpe').split(',')) {
       for (const w of await study(strategy, marks, dir)) {
         out.push({ name: `${strategy} study on llm-hybrid: wall time per distinct candidate, ${WINDOW} before ${w.at}`, value: w.msPerCandidate, unit: 'ms' });
         out.push({ name: `${strategy} study on llm-hybrid: of which the evaluator, ${WINDOW} before ${w.at}`, value: w.evalMsPerCandidate, unit: 'ms' });
