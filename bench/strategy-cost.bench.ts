@@ -1,6 +1,6 @@
 /**
  * What a strategy costs as its history grows, driven as the study drives it (generations of 64 asks, a repeated
- * ask answered from memory without counting, analytic evaluation as `hwnas search` prices candidates):
+ * ask evaluated again without counting, analytic evaluation as `hwnas search` prices candidates):
  * - time per distinct candidate: the strategy's own CPU time (ask + tell, process user + system time, so its GC
  *   counts; the evaluation is outside it) over the 1,000 distinct candidates before 2,000 and 20,000 (and 200,000
  *   with `--full`), on llm-hybrid (1.4·10^8 candidates, Jetson AGX Orin, loss vs latency). Target (issue #18): flat,
@@ -54,21 +54,16 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-/** Runs `id` on `space` to `marks[last]` distinct candidates (a repeated ask answered from memory). */
+/** Runs `id` on `space` to `marks[last]` distinct candidates (a repeated ask not counted). */
 function drive(id: string, space: SearchSpace, marks: readonly number[]): Trace {
   const options = id === 'mnas' ? { target: MNAS_TARGET_MS[space.id] } : {};
   const strategy = STRATEGIES[id].create({ space, objectiveCount: 2, seed: 1, options, objectives });
-  const memo = new Map<string, Evaluated>();
+  // No memo of results: a heap of 200,000 results would make the strategy's share of garbage collection grow with
+  // the run (a repeated ask, rare now, is evaluated again, outside the timed calls).
   const evaluate = (g: Genes): Evaluated => {
-    const key = space.key(g);
-    let r = memo.get(key);
-    if (!r) {
-      const metrics = analyticMetrics(space.decode(g), spec, law);
-      const s = scoreMetrics(metrics, objectives, []);
-      r = { genes: g.slice(), objectives: s.objectives, violation: s.violation, metrics };
-      memo.set(key, r);
-    }
-    return r;
+    const metrics = analyticMetrics(space.decode(g), spec, law);
+    const s = scoreMetrics(metrics, objectives, []);
+    return { genes: g, objectives: s.objectives, violation: s.violation, metrics };
   };
   const budget = marks[marks.length - 1];
   const seen = new Set<string>();

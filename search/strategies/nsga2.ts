@@ -103,7 +103,6 @@ export const nsga2Strategy: StrategyFactory<Nsga2State> = {
     };
 
     /** `wanted` children new to the study (fewer only when the space is used up). */
-    const G: any = globalThis;
     const mate = (pop: Member[], wanted: number): Genes[] => {
       const out: Genes[] = [];
       for (let round = 0; round < MAX_MATING_ROUNDS && out.length < wanted; round++) {
