@@ -2,7 +2,7 @@ import { didYouMean } from '../core/suggest.js';
 import { COMMANDS } from './commands/index.js';
 import { UsageError } from './errors.js';
 import { StoreError } from '../search/store/errors.js';
-import { defaultDbPath } from './open-store.js';
+import { defaultDbPath } from './default-db.js';
 import { HWNAS_VERSION } from './version.js';
 
 function usage(): string {

@@ -4,6 +4,4 @@ export { contentHash } from './hash.js';
 export { encodeJson, decodeJson } from './json.js';
 export { SCHEMA_VERSION, APPLICATION_ID } from './schema.js';
 export type * from './types.js';
-
-/** The database a command uses when --db is not given: a file in the working directory. */
-export const DEFAULT_DB = 'hwnas.db';
+export { DEFAULT_DB } from './default-db.js';
