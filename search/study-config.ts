@@ -16,7 +16,7 @@ import type { StudyInputs } from './store/types.js';
 import { readStudyInputs, studySpace } from './study-inputs.js';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { adaptedDir } from '../predictors/latency/registry.js';
+import { adaptedDir } from '../predictors/latency/adapted-dir.js';
 import type { PredictedSpec } from './evaluate/predicted.js';
 import type { SplitSpec } from './evaluate/split.js';
 import { parseLink } from '../hardware/link.js';
