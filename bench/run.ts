@@ -1,6 +1,6 @@
 /**
  * Runs every bench/*.bench.ts (or those named with --only) and prints their figures as a table,
- * or one JSON object per line with --json.
+ * or one JSON object per line with --json. --full runs the long versions (HWNAS_BENCH_FULL=1 for the benches).
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,8 +10,9 @@ import type { BenchResult } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
-  options: { json: { type: 'boolean', default: false }, only: { type: 'string', multiple: true } },
+  options: { json: { type: 'boolean', default: false }, only: { type: 'string', multiple: true }, full: { type: 'boolean', default: false } },
 });
+if (values.full) process.env.HWNAS_BENCH_FULL = '1';
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => !values.only || values.only.some((name) => f === `${name}.bench.ts`))
@@ -25,7 +26,7 @@ for (const file of files) {
   const results = await mod.run();
   for (const r of results) {
     if (values.json) console.log(JSON.stringify(r));
-    else console.log(`${file.replace('.bench.ts', '').padEnd(14)} ${r.name.padEnd(64)} ${formatValue(r.value).padStart(14)} ${r.unit}`);
+    else console.log(`${file.replace('.bench.ts', '').padEnd(14)} ${r.name.padEnd(80)} ${formatValue(r.value).padStart(14)} ${r.unit}`);
   }
 }
 

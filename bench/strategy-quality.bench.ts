@@ -1,25 +1,61 @@
-/** Hypervolume ratio to the exact llm-codesign frontier after 1%, 2% and 5% of the space in evaluations, 10 seeds. */
-import { codesignGrid, hvRatios } from './lib/codesign-quality.js';
+/**
+ * Search quality of every strategy on four problems (bench/lib/search-quality.ts): llm-codesign and nb201 against
+ * their exact frontiers, llm-hybrid and fbnet against the frontiers of long reference runs. For each strategy,
+ * 5 seeds, at two budgets of distinct candidates (1% and 5% of a finite space; 400 and 2,000 otherwise): the share
+ * of the reference frontier found, IGD, the hypervolume ratio, and asks per distinct candidate.
+ *
+ *   npm run bench -- --only strategy-quality            (all four problems, about two minutes on a quiet machine)
+ *   HWNAS_QUALITY_PROBLEMS=llm-codesign npm run bench -- --only strategy-quality
+ *
+ * With --full, 10 seeds instead of 5. HWNAS_QUALITY_TABLE=file.md also writes the figures as one markdown table per
+ * problem (bench/results/strategy-quality.md is such a run).
+ */
+import { writeFileSync } from 'node:fs';
+import { STRATEGIES } from '../search/strategies/index.js';
+import { PROBLEMS, referenceFor, runStrategy, type Score } from './lib/search-quality.js';
 import type { BenchResult } from './types.js';
 
-export const QUALITY_STRATEGIES = ['random', 'nsga2', 'aging', 'anneal', 'roofline'];
+/** Every strategy but exhaustive (which is enumeration, not search). */
+export const QUALITY_STRATEGIES = Object.keys(STRATEGIES).filter((id) => id !== 'exhaustive');
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export async function run(): Promise<BenchResult[]> {
-  const grid = codesignGrid();
-  const shares = [0.01, 0.02, 0.05];
-  const budgets = shares.map((s) => Math.round(s * grid.size));
-  const results: BenchResult[] = [{ name: 'exact frontier size (loss vs latency, memory<=2GiB)', value: grid.exactFront.length, unit: 'points' }];
-  for (const id of QUALITY_STRATEGIES) {
-    const perSeed = Array.from({ length: 10 }, (_, seed) => hvRatios(grid, id, seed + 1, budgets));
-    shares.forEach((share, k) => {
-      const xs = perSeed.map((r) => r[k].hv);
-      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-      const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
-      results.push({ name: `${id} HV ratio at ${share * 100}% (${budgets[k]} evals), mean of 10 seeds`, value: mean, unit: 'ratio' });
-      results.push({ name: `${id} HV ratio at ${share * 100}%, std over seeds`, value: sd, unit: 'ratio' });
-      const recovered = perSeed.reduce((a, r) => a + r[k].recovered, 0) / perSeed.length;
-      results.push({ name: `${id} exact frontier points found at ${share * 100}%, mean`, value: recovered, unit: 'share' });
-    });
+  const seeds = process.env.HWNAS_BENCH_FULL === '1' ? 10 : 5;
+  const problems = (process.env.HWNAS_QUALITY_PROBLEMS ?? Object.keys(PROBLEMS).join(',')).split(',');
+  const results: BenchResult[] = [];
+  const table: string[] = [`Search quality, mean of ${seeds} seeds (npm run bench -- --only strategy-quality).`, ''];
+  for (const id of problems) {
+    const problem = PROBLEMS[id]();
+    const ref = referenceFor(problem);
+    results.push({ name: `${id}: ${problem.exact ? 'exact' : 'reference'} frontier (${problem.description})`, value: ref.keys.size, unit: 'points' });
+    const [b1, b2] = problem.budgets.map((b) => `${b.label} (${b.evaluations})`);
+    table.push(
+      `## ${problem.description}: ${ref.keys.size} points`,
+      '',
+      `| strategy | found, ${b1} | IGD | HV ratio | found, ${b2} | IGD | HV ratio | asks per distinct |`,
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const strategy of QUALITY_STRATEGIES) {
+      const runs: Score[][] = Array.from({ length: seeds }, (_, s) => runStrategy(problem, strategy, s + 1));
+      const cells: string[] = [];
+      problem.budgets.forEach((budget, k) => {
+        const at = runs.map((r) => r[k]);
+        const label = `${id} ${strategy} at ${budget.label} (${budget.evaluations})`;
+        const share = 100 * mean(at.map((s) => s.share));
+        const igdMean = mean(at.map((s) => s.igd));
+        const hv = mean(at.map((s) => s.hvRatio));
+        results.push({ name: `${label}: frontier found, mean of ${seeds}`, value: share, unit: '%' });
+        results.push({ name: `${label}: IGD`, value: igdMean, unit: 'normalised' });
+        results.push({ name: `${label}: HV ratio`, value: hv, unit: 'ratio' });
+        results.push({ name: `${label}: asks per distinct candidate`, value: mean(at.map((s) => s.asks / s.distinct)), unit: 'ratio' });
+        cells.push(`${share.toFixed(1)}%`, igdMean.toFixed(4), hv.toFixed(4));
+      });
+      const last = runs.map((r) => r[r.length - 1]);
+      table.push(`| ${strategy} | ${cells.join(' | ')} | ${mean(last.map((s) => s.asks / s.distinct)).toFixed(3)} |`);
+    }
+    table.push('');
   }
+  if (process.env.HWNAS_QUALITY_TABLE) writeFileSync(process.env.HWNAS_QUALITY_TABLE, table.join('\n'));
   return results;
 }

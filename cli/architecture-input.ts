@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CnnArchitecture, LlmArchitecture, TensorPrecisions } from '../core/architecture.js';
 import { parseArchitecture, parseLlmArchitecture } from '../core/architecture-schema.js';
 import { MNASNET_PRESETS } from '../core/spaces/mnasnet.js';
@@ -9,27 +9,36 @@ import { PRESET_IDS, PRESETS } from '../core/presets.js';
 import type { Workload } from '../core/workload.js';
 import { DeviceError, getDevice } from '../hardware/devices.js';
 import type { DeviceProfile } from '../hardware/device.js';
-import { DEFAULT_PRECISION_LOSS, type PrecisionLossSpec } from '../search/evaluate/analytic.js';
+import { DEFAULT_PRECISION_LOSS, DEFAULT_TRAINING_TOKENS, type PrecisionLossSpec } from '../search/evaluate/analytic.js';
 import { PTQ_B_READINGS } from '../predictors/loss/precision-penalty.js';
+import { BUILTIN_LAW_IDS } from '../predictors/loss/index.js';
 import { choiceFlag, numberFlag } from './args.js';
 import { UsageError } from './errors.js';
 
 /** An architecture from `--model <preset>` or `--config <file>` (hwnas JSON or a Hugging Face config.json). */
 export function readArchitecture(model: string | undefined, config: string | undefined): LlmArchitecture {
+  // `config` becomes the file read (a folder's config.json), for messages.
   if (model && config) throw new UsageError('give --model or --config, not both');
   if (model) {
     const arch = PRESETS[model];
     if (!arch) throw new UsageError(`--model: unknown '${model}'; valid: ${PRESET_IDS.join(', ')}`);
     return arch;
   }
-  if (!config) throw new UsageError(`--model <preset> or --config <file> is required; presets: ${PRESET_IDS.join(', ')}`);
+  if (!config) throw new UsageError(`--model <preset> or --config <file|dir> is required; presets: ${PRESET_IDS.join(', ')}`);
+  // A model folder (a downloaded checkpoint, a save_pretrained output) is read as from_pretrained reads it: its config.json.
+  let file = config;
+  if (existsSync(config) && statSync(config).isDirectory()) {
+    file = join(config, 'config.json');
+    if (!existsSync(file)) throw new UsageError(`--config: ${config} is a folder without a config.json (give the model folder, or the config file itself)`);
+  }
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(config, 'utf8'));
+    data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    throw new UsageError(`${config}: ${e.code ? `cannot read (${e.code})` : `not valid JSON (${e.message})`}`);
+    throw new UsageError(`${file}: ${e.code ? `cannot read (${e.code})` : `not valid JSON (${e.message})`}`);
   }
+  config = file;
   if (data && typeof data === 'object' && 'model_type' in data) {
     try {
       return fromHfConfig(data as Record<string, unknown>);
@@ -103,22 +112,22 @@ export function readPrecisionLoss(flags: { 'training-precision'?: string; 'ptq-b
 
 /** Flags of every command that prices architectures analytically: device, workload, precision, mode, loss law. */
 export const PRICING_FLAGS = {
-  device: { type: 'string' },
-  batch: { type: 'string' },
-  prompt: { type: 'string' },
-  generate: { type: 'string' },
-  weights: { type: 'string' },
-  activations: { type: 'string' },
-  kv: { type: 'string' },
-  'attention-weights': { type: 'string' },
-  'mlp-weights': { type: 'string' },
-  'embedding-weights': { type: 'string' },
-  ideal: { type: 'boolean' },
-  paper: { type: 'boolean' },
-  'loss-law': { type: 'string' },
-  'training-tokens': { type: 'string' },
-  'training-precision': { type: 'string' },
-  'ptq-b': { type: 'string' },
+  device: { type: 'string', value: 'id|file.json', help: `device profile: a built-in id (hwnas devices) or a profile file`, group: 'pricing' },
+  batch: { type: 'string', value: 'N', help: 'sequences per request (default 1)', group: 'pricing' },
+  prompt: { type: 'string', value: 'N', help: 'prompt tokens (default 1024)', group: 'pricing' },
+  generate: { type: 'string', value: 'N', help: 'generated tokens (default 16)', group: 'pricing' },
+  weights: { type: 'string', value: 'fp32|bf16|fp16|int8|int4', help: "precision of the weights (default: the model's)", group: 'pricing' },
+  activations: { type: 'string', value: 'fp32|bf16|fp16|int8|int4', help: 'precision of the activations', group: 'pricing' },
+  kv: { type: 'string', value: 'fp32|bf16|fp16|int8|int4', help: 'precision of the KV cache', group: 'pricing' },
+  'attention-weights': { type: 'string', value: 'precision', help: 'precision of the attention weights alone', group: 'pricing' },
+  'mlp-weights': { type: 'string', value: 'precision', help: 'precision of the MLP (expert) weights alone', group: 'pricing' },
+  'embedding-weights': { type: 'string', value: 'precision', help: 'precision of the embedding and LM head alone', group: 'pricing' },
+  ideal: { type: 'boolean', help: 'the pure roofline: efficiency 1, no per-operator overhead', group: 'pricing' },
+  paper: { type: 'boolean', help: "the closed forms of the co-design paper (Hardware co-design scaling laws via roofline modelling, arXiv 2602.10377)", group: 'pricing' },
+  'loss-law': { type: 'string', value: 'id|law.json', help: `loss law: ${BUILTIN_LAW_IDS.join(', ')} (default codesign), or a law file from hwnas fit`, group: 'pricing' },
+  'training-tokens': { type: 'string', value: 'N', help: `training tokens D the loss is predicted at (default ${DEFAULT_TRAINING_TOKENS.toExponential(0).replace('e+', 'e')})`, group: 'pricing' },
+  'training-precision': { type: 'string', value: 'bf16|int8|int4', help: 'the precision the model is trained in (default bf16); below 16 bits it costs loss (Kumar et al. 2025, Scaling Laws for Precision)', group: 'pricing' },
+  'ptq-b': { type: 'string', value: PTQ_B_READINGS.join('|'), help: "how Kumar et al.'s unresolved constant b of the post-training quantisation penalty is read (default none; exponent: inside the exponential, about 3x the penalty)", group: 'pricing' },
 } as const;
 
 /** The workload from --batch --prompt --generate; defaults are the co-design paper's (1, 1024, 16). */
@@ -152,6 +161,12 @@ export function readModel(value: string | undefined, candidate?: string): LlmArc
   const preset = PRESETS[value] ?? MNASNET_PRESETS[value];
   if (preset) return preset;
   if (!existsSync(value)) throw new UsageError(`--model: '${value}' is neither a preset (${MODEL_PRESET_IDS.join(', ')}) nor a file`);
+  // A model folder, as from_pretrained takes: its config.json.
+  if (statSync(value).isDirectory()) {
+    const file = join(value, 'config.json');
+    if (!existsSync(file)) throw new UsageError(`--model: ${value} is a folder without a config.json (give the model folder, or the config file itself)`);
+    value = file;
+  }
   const data = readJson(value);
   if (data && typeof data === 'object' && 'candidates' in data) {
     const list = (data as { candidates: unknown }).candidates;

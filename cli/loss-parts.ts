@@ -76,7 +76,7 @@ function precisionMix(front: readonly LlmArchitecture[]): string {
 export function frontierLossSummary(front: readonly LlmArchitecture[], law: LossLaw, options: LossOptions | undefined): string[] {
   const lines = [`frontier precisions: ${precisionMix(front)}`];
   if (!options) return [...lines, `loss: the ${law.id} law alone (this study was priced before precision cost loss)`];
-  lines.push(`loss = base (${law.id} law) + quantisation penalty + training-precision penalty, at ${formatCount(options.trainingTokens)} training tokens (papers.md §5; b of Kumar's Table 2 ${options.ptqB === 'exponent' ? 'read inside the exponential' : 'left out'})`);
+  lines.push(`loss = base (${law.id} law) + quantisation penalty + training-precision penalty, at ${formatCount(options.trainingTokens)} training tokens (Kumar et al. 2025, Scaling Laws for Precision; b of their Table 2 ${options.ptqB === 'exponent' ? 'read inside the exponential' : 'left out'})`);
   const unmodelled = new Map<string, string>();
   const issues = new Map<string, { text: string; points: number; lo: number; hi: number }>();
   for (const a of front) {

@@ -1,17 +1,22 @@
 /**
- * Running a prepared study from the command line: progress output (live view, plain lines, JSON events), signals,
- * the evaluator's lifetime, and the frontier file. Shared by \`hwnas search\` and \`hwnas resume\`.
+ * Running a prepared study from the command line: progress (live view, plain lines or JSON events, all on
+ * stderr), signals, the evaluator's lifetime, and the results (summary and frontier on stdout, the frontier
+ * document in --out). Shared by `hwnas search` and `hwnas resume`.
  */
-import { frontierEntries, runPreparedStudy } from '../search/run-search.js';
+import { runPreparedStudy } from '../search/run-search.js';
 import type { Store, StudyRecord } from '../search/store/index.js';
-import type { StudyEvent, StudyOutcome } from '../search/study.js';
+import { inspectStudy, type FrontierPoint, type StudyEvent, type StudyOutcome, type StudyState } from '../search/study.js';
 import type { ResolvedStudy } from '../search/study-config.js';
 import type { LlmArchitecture } from '../core/architecture.js';
 import { lawOfSpec, lossOptionsOf } from '../search/evaluate/analytic.js';
 import { frontierLossSummary } from './loss-parts.js';
-import { outputLine, writeOutput } from './output.js';
-import { plainPrinter } from './ui/plain.js';
+import { frontierDocument, writeFrontierDocument } from './frontier-document.js';
+import { OutputFile, outputLine } from './output.js';
+import { loadStudyHead } from './report/study-data.js';
+import { frontierLines, plainPrinter } from './ui/plain.js';
+import { formatNumber } from './ui/progress.js';
 import { interactiveTerminal } from './ui/terminal.js';
+import { HWNAS_VERSION } from './version.js';
 
 export type ProgressMode = 'json' | 'text' | 'quiet' | 'tui';
 
@@ -22,17 +27,77 @@ export function progressMode(values: { json?: boolean; quiet?: boolean; plain?: 
   return values.plain || !interactiveTerminal() ? 'text' : 'tui';
 }
 
-/** Prints progress: JSON lines of events on stdout, or a short line per generation on stderr. */
+/** Progress on stderr: JSON lines of events, or plain lines. */
 export function progressPrinter(mode: 'json' | 'text' | 'quiet'): (e: StudyEvent) => void {
   if (mode === 'quiet') return () => {};
-  if (mode === 'json') return (e) => process.stdout.write(JSON.stringify(e) + '\n');
+  if (mode === 'json') return (e) => process.stderr.write(JSON.stringify(e) + '\n');
   return plainPrinter();
 }
 
+/** What a session ended with, or what a study held when there was nothing to run. */
+interface Result {
+  readonly status: string;
+  readonly reason: string;
+  readonly evaluations: number;
+  readonly failed: number;
+  readonly frontier: readonly FrontierPoint[];
+  readonly hypervolume: number;
+}
+
 /**
- * Runs a prepared study to its end or to a signal; SIGINT/SIGTERM stop it with a checkpoint (exit 0). On a server
- * store this process coordinates and, unless workers-only, evaluates beside `hwnas worker` processes.
+ * The results, on stdout: a summary line and the frontier table (--quiet: the line only), or with --json one
+ * JSON object (the outcome and the frontier document). `--out` gets the frontier document.
  */
+async function publish(opts: { store: Store; study: StudyRecord; resolved: ResolvedStudy; mode: ProgressMode; out?: string; result: Result; note?: string }): Promise<void> {
+  const { store, study, resolved, mode, out, result } = opts;
+  const needsDocument = out !== undefined || mode === 'json';
+  const lossNotes = lossSummary(resolved, result.frontier);
+  const head = needsDocument ? await loadStudyHead(store, study.name) : undefined;
+  if (out !== undefined) {
+    // The frontier document, streamed into the all-or-nothing output file (as hwnas export --format json).
+    const file = OutputFile.open({ flag: 'out', path: out });
+    try {
+      await writeFrontierDocument(store, head!, { format: 'json', exportedWith: HWNAS_VERSION }, (t) => file.write(t));
+    } catch (error) {
+      file.abort();
+      throw error;
+    }
+    const written = file.commit();
+    if (mode !== 'quiet') console.error(outputLine(written, out));
+  }
+  const doc = mode === 'json' ? await frontierDocument(store, head!, { exportedWith: HWNAS_VERSION }) : undefined;
+  const outcome = { study: study.name, status: result.status, reason: result.reason, evaluations: result.evaluations, failed: result.failed, frontierSize: result.frontier.length, hypervolume: result.hypervolume };
+  if (mode === 'json') {
+    console.log(JSON.stringify({ outcome, ...doc }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+    return;
+  }
+  const line = `study ${study.name}: ${result.status} (${result.reason}); ${result.evaluations} evaluated, ${result.failed} failed, frontier of ${result.frontier.length}, hypervolume ${formatNumber(result.hypervolume)}`;
+  console.log(opts.note ? `${line}\n${opts.note}` : line);
+  if (mode === 'quiet') return;
+  for (const l of lossNotes) console.log(l);
+  if (result.frontier.length === 0 && result.status === 'stopped') console.log('frontier: none yet (stopped before a generation was complete)');
+  else {
+    const tokens = (resolved.evaluator as { trainingTokens?: number }).trainingTokens;
+    for (const l of frontierLines(result.frontier, resolved.objectives, (g) => resolved.space.describe(g), 10, tokens)) console.log(l);
+  }
+}
+
+/** The study's state before a session, under the budget resolved (reads only). */
+export function studyState(store: Store, study: StudyRecord, resolved: ResolvedStudy): Promise<StudyState> {
+  return inspectStudy({ store, study, space: resolved.space, strategy: resolved.strategy, strategyOptions: resolved.config.strategyOptions, objectives: resolved.objectives, constraints: resolved.constraints, budget: resolved.budget, batchSize: resolved.config.generationSize });
+}
+
+/** Prints the results of a study that has nothing left to do under its budget, without running or writing it. */
+export async function reportStudy(opts: { store: Store; study: StudyRecord; resolved: ResolvedStudy; mode: ProgressMode; out?: string; state: StudyState; note?: string }): Promise<number> {
+  const { study, state } = opts;
+  await publish({
+    ...opts,
+    result: { status: study.status, reason: study.summary.stopReason ?? state.stopsAt ?? 'unknown', evaluations: state.evaluations, failed: state.failed, frontier: state.frontier, hypervolume: state.hypervolume },
+  });
+  return 0;
+}
+
+/** Runs a prepared study to its end or to a signal; SIGINT/SIGTERM stop it with a checkpoint (exit 0). */
 export async function executeStudy(opts: {
   store: Store;
   /** The storage as the user named it (the live view reopens it to export). */
@@ -49,8 +114,9 @@ export async function executeStudy(opts: {
   const { store, study, resolved } = opts;
   const controller = new AbortController();
   const stop = () => controller.abort();
-  // First signal: finish the evaluator call in flight, checkpoint, exit 0. A second one (an evaluator that does
-  // not return) exits at once: every transaction is atomic, so resume continues from the last commit.
+  // First signal: stop the evaluation in flight (a candidate being measured is abandoned and measured again on
+  // resume), checkpoint, exit 0. A second one exits at once: every transaction is atomic, so resume continues
+  // from the last commit.
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       console.error(`hwnas: second ${signal}, exiting now; 'hwnas resume ${study.name}' continues from the last checkpoint`);
@@ -68,11 +134,7 @@ export async function executeStudy(opts: {
   try {
     outcome = await runPreparedStudy(store, study, resolved, {
       ...(live ? { wrapEvaluator: (e) => live.wrap(e) } : {}),
-      onEvent: live
-        ? live.onEvent
-        : mode === 'text'
-          ? plainPrinter({ objectives: resolved.objectives, describe: (g) => resolved.space.describe(g) })
-          : progressPrinter(mode === 'tui' ? 'quiet' : mode),
+      onEvent: live ? live.onEvent : progressPrinter(mode === 'tui' ? 'quiet' : mode),
       signal: controller.signal,
       ...(opts.onLocked ? { onLocked: opts.onLocked } : {}),
       workersOnly: opts.workersOnly ?? false,
@@ -83,26 +145,15 @@ export async function executeStudy(opts: {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  const lossNotes = lossSummary(resolved, outcome);
-  if (opts.out) {
-    const frontier = await frontierEntries(store, study, resolved, outcome);
-    const written = writeOutput({ flag: 'out', path: opts.out }, JSON.stringify({ study: study.name, status: outcome.status, reason: outcome.reason, ...(lossNotes.length ? { lossNotes } : {}), frontier }, null, 2) + '\n');
-    if (opts.mode !== 'quiet') console.error(outputLine(written, opts.out));
-  }
-  if (opts.mode !== 'json') {
-    const line = `study ${study.name}: ${outcome.status} (${outcome.reason}); ${outcome.evaluations} evaluated, ${outcome.failed} failed, frontier of ${outcome.frontier.length}, hypervolume ${outcome.hypervolume.toPrecision(6)}`;
-    for (const l of [line, ...lossNotes]) {
-      if (opts.mode === 'text') console.error(l);
-      else console.log(l);
-    }
-  }
+  const note = outcome.status === 'stopped' ? `continue it with: hwnas resume ${study.name}${store.location !== 'hwnas.db' ? ` --db ${store.location}` : ''}` : undefined;
+  await publish({ store, study, resolved, mode: opts.mode, ...(opts.out !== undefined ? { out: opts.out } : {}), result: outcome, ...(note ? { note } : {}) });
   return 0;
 }
 
 /** What the frontier's losses are made of (cli/loss-parts.ts), for a study whose objectives include loss. */
-function lossSummary(resolved: ResolvedStudy, outcome: StudyOutcome): string[] {
+function lossSummary(resolved: ResolvedStudy, frontier: readonly FrontierPoint[]): string[] {
   const spec = resolved.evaluator;
   if (!('law' in spec) || !resolved.objectives.some((o) => o.metric === 'loss')) return [];
-  const front = outcome.frontier.map((p) => resolved.space.decode(p.genes)).filter((a): a is LlmArchitecture => a.family === 'llm');
+  const front = frontier.map((p) => resolved.space.decode(p.genes)).filter((a): a is LlmArchitecture => a.family === 'llm');
   return front.length > 0 ? frontierLossSummary(front, lawOfSpec(spec), lossOptionsOf(spec)) : [];
 }

@@ -19,7 +19,7 @@ const int = upTo(SIZE_LIMITS.width, 'units');
 const mixerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('attention') }).strict(),
   z.object({ kind: z.literal('sliding-window'), windowTokens: upTo(SIZE_LIMITS.tokens, 'tokens') }).strict(),
-  z.object({ kind: z.literal('linear'), variant: z.enum(['mamba2', 'deltanet', 'linear-attention']), stateSize: int, expand: z.number().positive().default(2) }).strict(),
+  z.object({ kind: z.literal('linear'), variant: z.enum(['mamba2', 'deltanet', 'linear-attention']), stateSize: int, expand: z.number().positive().default(2), headDim: int.optional(), groups: int.optional() }).strict(),
 ]);
 const mlpSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dense'), intermediateSize: int, gated: z.boolean().default(true) }).strict(),
@@ -60,6 +60,8 @@ export const llmArchitectureSchema = z
     tiedEmbeddings: z.boolean().default(false),
     qkvBias: z.boolean().default(false),
     qkNorm: z.boolean().default(false),
+    postNorms: z.boolean().optional(),
+    activation: z.enum(['silu', 'gelu-tanh', 'relu2']).optional(),
     precision: z
       .object({
         weights: precision.default('fp16'),
@@ -104,6 +106,8 @@ export function parseLlmArchitecture(data: unknown): { ok: true; arch: LlmArchit
       tiedEmbeddings: a.tiedEmbeddings,
       qkvBias: a.qkvBias,
       qkNorm: a.qkNorm,
+      ...(a.postNorms ? { postNorms: true } : {}),
+      ...(a.activation ? { activation: a.activation } : {}),
       // Optional fields only when given: a stored architecture reads back exactly as written.
       precision: Object.fromEntries(Object.entries(a.precision).filter(([, v]) => v !== undefined)) as unknown as LlmArchitecture['precision'],
     },

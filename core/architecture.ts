@@ -9,9 +9,19 @@ export type TokenMixer =
    * A linear-time mixer with a fixed-size recurrent state per head (Mamba2, DeltaNet, linear attention).
    * `stateSize` is the state dimension per channel (Mamba2 d_state; for linear attention the key dimension).
    */
-  | { readonly kind: 'linear'; readonly variant: LinearMixerVariant; readonly stateSize: number; readonly expand: number };
+  | {
+      readonly kind: 'linear';
+      readonly variant: LinearMixerVariant;
+      readonly stateSize: number;
+      readonly expand: number;
+      /** Mamba2: channels per SSM head (default: the attention headDim) and B/C groups (default 1). */
+      readonly headDim?: number;
+      readonly groups?: number;
+    };
 
 export type LinearMixerVariant = 'mamba2' | 'deltanet' | 'linear-attention';
+
+export type MlpActivation = 'silu' | 'gelu-tanh' | 'relu2';
 
 export interface DenseMlp {
   readonly kind: 'dense';
@@ -98,6 +108,13 @@ export interface LlmArchitecture {
   readonly qkvBias: boolean;
   /** RMSNorm over q and k per head (Qwen3): two weight vectors of size headDim per attention layer. */
   readonly qkNorm: boolean;
+  /**
+   * A second RMSNorm after the mixer and after the MLP of each layer (Gemma 2 and 3: post_attention and
+   * post_feedforward beside the usual input and pre_feedforward norms). Default false.
+   */
+  readonly postNorms?: boolean;
+  /** The MLP's activation: SwiGLU's SiLU (default), Gemma's tanh-approximated GELU, Nemotron-H's squared ReLU. */
+  readonly activation?: MlpActivation;
   readonly precision: TensorPrecisions;
 }
 

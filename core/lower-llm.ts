@@ -1,5 +1,5 @@
 import { weightPrecision, type DecoderLayer, type LlmArchitecture, type TokenMixer, type WeightClass } from './architecture.js';
-import { linearMixerInnerChannels, MAMBA2_CONV_KERNEL, SHORT_CONV_KERNEL } from './params.js';
+import { linearMixerInnerChannels, MAMBA2_CONV_KERNEL, mambaGroups, mambaHeadDim, SHORT_CONV_KERNEL } from './params.js';
 import { BYTES_PER_ELEMENT } from './precision.js';
 import type { Op, OpCost, OpKind, Phase } from './ops.js';
 import type { Workload } from './workload.js';
@@ -47,7 +47,7 @@ export function causalPairs(s: number, window = Infinity): number {
 /** A readable key per layer type, e.g. `attention+mlp`, `swa1024`, `mamba2-s128x2`, `mlp`. */
 function layerKey(layer: DecoderLayer): string {
   const m = layer.mixer;
-  const mixer = !m ? '' : m.kind === 'attention' ? 'attention' : m.kind === 'sliding-window' ? `swa${m.windowTokens}` : `${m.variant}-s${m.stateSize}x${m.expand}`;
+  const mixer = !m ? '' : m.kind === 'attention' ? 'attention' : m.kind === 'sliding-window' ? `swa${m.windowTokens}` : `${m.variant}-s${m.stateSize}x${m.expand}${m.headDim ? `h${m.headDim}` : ''}${m.groups ? `g${m.groups}` : ''}`;
   return layer.mlp ? (mixer ? `${mixer}+mlp` : 'mlp') : mixer;
 }
 
@@ -102,12 +102,20 @@ function lowerPhase(arch: LlmArchitecture, w: Workload, phase: Phase, ops: Op[])
       sink.add(`${prefix}.mixer_norm`, 'norm', count, cost(5 * n * d, d * bw, 2 * n * d * ba, n * d * ba));
       sink.weightClass = 'attention';
       lowerMixer(arch, layer.mixer, w, phase, count, prefix, sink);
+      if (arch.postNorms) {
+        sink.weightClass = 'norms';
+        sink.add(`${prefix}.mixer_post_norm`, 'norm', count, cost(4 * n * d, d * bw, n * d * ba, n * d * ba));
+      }
     }
     if (layer.mlp) {
       sink.weightClass = 'norms';
       sink.add(`${prefix}.mlp_norm`, 'norm', count, cost(5 * n * d, d * bw, 2 * n * d * ba, n * d * ba));
       sink.weightClass = 'mlp';
       lowerMlp(arch, n, count, prefix, sink, weightBytes(arch, 'mlp'), ba);
+      if (arch.postNorms) {
+        sink.weightClass = 'norms';
+        sink.add(`${prefix}.mlp_post_norm`, 'norm', count, cost(4 * n * d, d * bw, n * d * ba, n * d * ba));
+      }
     }
   }
 
@@ -181,13 +189,14 @@ function lowerMixer(arch: LlmArchitecture, mixer: TokenMixer, w: Workload, phase
   const inner = linearMixerInnerChannels(arch, mixer);
   const stateElements = inner * mixer.stateSize; // per sequence
   if (mixer.variant === 'mamba2') {
-    const ssmHeads = inner / arch.headDim;
-    const projOut = 2 * inner + 2 * mixer.stateSize + ssmHeads;
-    const convChannels = inner + 2 * mixer.stateSize;
+    const ssmHeads = inner / mambaHeadDim(arch, mixer);
+    const bc = 2 * mambaGroups(mixer) * mixer.stateSize;
+    const projOut = 2 * inner + bc + ssmHeads;
+    const convChannels = inner + bc;
     const convState = B * convChannels * (MAMBA2_CONV_KERNEL - 1) * bk;
     sink.add(`${prefix}.in_proj`, 'matmul', count, cost(2 * n * d * projOut, d * projOut * bw, n * d * ba, n * projOut * ba));
     sink.add(`${prefix}.conv1d`, 'conv', count, cost(2 * n * convChannels * MAMBA2_CONV_KERNEL, convChannels * (MAMBA2_CONV_KERNEL + 1) * bw, n * convChannels * ba, n * convChannels * ba, prefill ? 0 : convState, convState));
-    sink.add(`${prefix}.ssm_scan`, 'ssm-scan', count, cost(5 * n * stateElements, 3 * ssmHeads * bw, n * (inner + 2 * mixer.stateSize + ssmHeads) * ba, n * inner * ba, prefill ? 0 : B * stateElements * bk, B * stateElements * bk));
+    sink.add(`${prefix}.ssm_scan`, 'ssm-scan', count, cost(5 * n * stateElements, 3 * ssmHeads * bw, n * (inner + bc + ssmHeads) * ba, n * inner * ba, prefill ? 0 : B * stateElements * bk, B * stateElements * bk));
     sink.add(`${prefix}.gated_norm`, 'norm', count, cost(6 * n * inner, inner * bw, 2 * n * inner * ba, n * inner * ba));
     sink.add(`${prefix}.out_proj`, 'matmul', count, cost(2 * n * inner * d, inner * d * bw, n * inner * ba, n * d * ba));
     return;

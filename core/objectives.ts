@@ -5,6 +5,7 @@
  */
 import { UsageError } from './usage-error.js';
 import { METRICS, type Metrics } from './metrics.js';
+import { didYouMean } from './suggest.js';
 
 export type Direction = 'min' | 'max';
 
@@ -45,29 +46,35 @@ function validMetricsText(known: readonly string[]): string {
     .join(', ')})`;
 }
 
-function resolveMetric(token: string, where: string, known: readonly string[]): string {
+function resolveMetric(token: string, known: readonly string[]): string {
   const name = METRIC_ALIASES[token] ?? token;
-  if (!known.includes(name)) throw new UsageError(`${where}: unknown metric '${token}'; ${validMetricsText(known)}`);
+  if (!known.includes(name)) throw new UsageError(`unknown metric '${token}'${didYouMean(token, [...known, ...Object.keys(METRIC_ALIASES)])}; ${validMetricsText(known)}`);
   return name;
+}
+
+/** The direction a metric is optimised in when the spec does not say (`max:` / `min:`). */
+export function defaultDirection(metric: string): Direction {
+  return MAXIMISED_BY_DEFAULT.has(metric) ? 'max' : 'min';
 }
 
 /**
  * `loss,latency` → [{loss, min}, {latencyMs, min}]. A `max:` or `min:` prefix sets the direction; otherwise the
  * metric's declared direction (`directions`: a user's evaluator declares its metrics), tokensPerS is maximised and
- * every other metric minimised. `known` defaults to the metric names in METRICS.
+ * every other metric minimised. `known` defaults to the metric names in METRICS. Errors name no flag: the caller
+ * says where the spec came from.
  */
 export function parseObjectives(spec: string, known: readonly string[] = Object.keys(METRICS), directions: Readonly<Record<string, Direction>> = {}): Objective[] {
   const tokens = spec.split(',').map((t) => t.trim());
   if (tokens.length === 0 || tokens.every((t) => t === '')) {
-    throw new UsageError(`--objectives: empty; give metrics separated by commas, e.g. loss,latency; ${validMetricsText(known)}`);
+    throw new UsageError(`empty; give metrics separated by commas, e.g. loss,latency; ${validMetricsText(known)}`);
   }
   const out: Objective[] = [];
   for (const token of tokens) {
-    if (token === '') throw new UsageError(`--objectives: empty entry in '${spec}'`);
+    if (token === '') throw new UsageError(`empty entry in '${spec}'`);
     const m = /^(?:(min|max):)?\s*(.+)$/.exec(token)!;
-    const metric = resolveMetric(m[2].trim(), '--objectives', known);
+    const metric = resolveMetric(m[2].trim(), known);
     const direction: Direction = (m[1] as Direction | undefined) ?? directions[metric] ?? (MAXIMISED_BY_DEFAULT.has(metric) ? 'max' : 'min');
-    if (out.some((o) => o.metric === metric)) throw new UsageError(`--objectives: '${token}' repeats metric ${metric}`);
+    if (out.some((o) => o.metric === metric)) throw new UsageError(`'${token}' repeats metric ${metric}`);
     out.push({ metric, direction });
   }
   return out;
@@ -88,9 +95,14 @@ export function parseConstraint(spec: string, known: readonly string[] = Object.
   const text = spec.trim();
   const m = /^([A-Za-z_][\w]*)\s*(<=|>=|≤|≥)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµ]*)$/.exec(text);
   if (!m) {
-    throw new UsageError(`--constraint: cannot read '${spec}'; expected <metric><=<number>[unit] or <metric>>=<number>[unit], e.g. decodeMsPerToken<=20 or memory<=8GB`);
+    throw new UsageError(`cannot read '${spec}'; expected <metric><=<number>[unit] or <metric>>=<number>[unit], e.g. decodeMsPerToken<=20 or memory<=8GB`);
   }
-  const metric = resolveMetric(m[1], `--constraint '${text}'`, known);
+  let metric: string;
+  try {
+    metric = resolveMetric(m[1], known);
+  } catch (error) {
+    throw new UsageError(`'${text}': ${(error as Error).message}`);
+  }
   const op: ConstraintOp = m[2] === '<=' || m[2] === '≤' ? '<=' : '>=';
   let budget = Number(m[3]);
   const unit = m[4];
@@ -99,11 +111,11 @@ export function parseConstraint(spec: string, known: readonly string[] = Object.
     const factor = table?.[unit];
     if (factor === undefined) {
       const valid = table ? `valid units for ${metric}: ${Object.keys(table).join(', ')}` : `${metric} takes a plain number`;
-      throw new UsageError(`--constraint '${text}': unknown unit '${unit}'; ${valid}`);
+      throw new UsageError(`'${text}': unknown unit '${unit}'; ${valid}`);
     }
     budget *= factor;
   }
-  if (!Number.isFinite(budget)) throw new UsageError(`--constraint '${text}': budget is not a finite number`);
+  if (!Number.isFinite(budget)) throw new UsageError(`'${text}': budget is not a finite number`);
   return { metric, op, budget, text };
 }
 

@@ -21,6 +21,14 @@ export function linearMixerInnerChannels(arch: LlmArchitecture, mixer: Extract<T
   return mixer.variant === 'mamba2' ? mixer.expand * arch.hiddenSize : arch.heads * arch.headDim;
 }
 
+/** Mamba2: channels per SSM head (the attention head dimension unless the mixer says) and groups of B/C projections. */
+export function mambaHeadDim(arch: LlmArchitecture, mixer: Extract<TokenMixer, { kind: 'linear' }>): number {
+  return mixer.headDim ?? arch.headDim;
+}
+export function mambaGroups(mixer: Extract<TokenMixer, { kind: 'linear' }>): number {
+  return mixer.groups ?? 1;
+}
+
 /** Mamba2 defaults (state-spaces/mamba): depthwise causal conv of width 4, one group of B/C projections. */
 export const MAMBA2_CONV_KERNEL = 4;
 export const SHORT_CONV_KERNEL = 4;
@@ -37,9 +45,10 @@ export function mixerParams(arch: LlmArchitecture, mixer: TokenMixer): number {
   const inner = linearMixerInnerChannels(arch, mixer);
   if (mixer.variant === 'mamba2') {
     // in_proj → [z, x, B, C, dt]; conv1d over [x, B, C] with bias; A_log, D, dt_bias per head; gated RMSNorm; out_proj.
-    const ssmHeads = inner / arch.headDim;
-    const convChannels = inner + 2 * mixer.stateSize;
-    return d * (2 * inner + 2 * mixer.stateSize + ssmHeads) + convChannels * (MAMBA2_CONV_KERNEL + 1) + 3 * ssmHeads + inner + inner * d;
+    const ssmHeads = inner / mambaHeadDim(arch, mixer);
+    const bc = 2 * mambaGroups(mixer) * mixer.stateSize;
+    const convChannels = inner + bc;
+    return d * (2 * inner + bc + ssmHeads) + convChannels * (MAMBA2_CONV_KERNEL + 1) + 3 * ssmHeads + inner + inner * d;
   }
   // Linear attention / DeltaNet: q, k, v, o projections (no GQA); DeltaNet adds a β projection, short convs on
   // q, k, v and an output norm per head dimension.
@@ -63,9 +72,10 @@ export function mlpParams(d: number, mlp: Mlp): { total: number; active: number 
   return { total: router + mlp.experts * expert + shared, active: router + mlp.activeExperts * expert + shared };
 }
 
-/** RMSNorm weight vectors: one before the mixer and one before the MLP (each only when present). */
-function layerNormParams(d: number, layer: DecoderLayer): number {
-  return (layer.mixer ? d : 0) + (layer.mlp ? d : 0);
+/** RMSNorm weight vectors: one before the mixer and one before the MLP (each only when present), two more with post-norms. */
+function layerNormParams(d: number, layer: DecoderLayer, postNorms: boolean): number {
+  const blocks = (layer.mixer ? 1 : 0) + (layer.mlp ? 1 : 0);
+  return blocks * d * (postNorms ? 2 : 1);
 }
 
 /** Exact parameter counts (checked against published totals in test/core/params.test.ts). */
@@ -78,7 +88,7 @@ export function countParams(arch: LlmArchitecture): ParamCounts {
   let norms = d; // final norm
   for (const layer of arch.layers) {
     if (layer.mixer) attention += mixerParams(arch, layer.mixer);
-    norms += layerNormParams(d, layer);
+    norms += layerNormParams(d, layer, arch.postNorms ?? false);
     if (layer.mlp) {
       mlpTotal += mlp.total;
       mlpActive += mlp.active;

@@ -36,6 +36,31 @@ export interface SearchSpace<A extends Architecture = Architecture> {
   describe(genes: Genes): Record<string, number | string>;
 }
 
+/**
+ * The candidate's number in the grid (mixed radix over the genes' choice counts, first gene most significant, the
+ * order of `enumerate`), or -1 when a gene is out of range. Exact while the space has at most 2^53 candidates.
+ */
+export function gridIndex(g: Genes, radix: readonly number[]): number {
+  if (g.length !== radix.length) return -1;
+  let k = 0;
+  for (let i = 0; i < g.length; i++) {
+    const v = g[i];
+    if (!(v >= 0 && v < radix[i] && Number.isInteger(v))) return -1;
+    k = k * radix[i] + v;
+  }
+  return k;
+}
+
+/** The genes of grid number `index` (the inverse of gridIndex). */
+export function gridGenes(index: number, radix: readonly number[]): number[] {
+  const g = new Array<number>(radix.length);
+  for (let i = radix.length - 1; i >= 0; i--) {
+    g[i] = index % radix[i];
+    index = Math.floor(index / radix[i]);
+  }
+  return g;
+}
+
 /** Builds a SearchSpace over independent genes from a decode function: the shared mechanics live here. */
 export function defineGridSpace<A extends Architecture>(spec: {
   id: string;

@@ -8,5 +8,5 @@ export interface Workload {
   readonly generatedTokens: number;
 }
 
-/** The co-design paper's workload (papers.md §1). */
+/** The co-design paper's workload. */
 export const PAPER_WORKLOAD: Workload = { batch: 1, promptTokens: 1024, generatedTokens: 16 };

@@ -1,3 +1,4 @@
+import { didYouMean } from '../core/suggest.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -107,7 +108,7 @@ export function deviceIds(): string[] {
 export function getDevice(idOrPath: string): DeviceProfile {
   if (idOrPath.endsWith('.json')) return loadDeviceFile(idOrPath);
   const device = builtinDevices().get(idOrPath);
-  if (!device) throw new DeviceError(`unknown device '${idOrPath}'; valid: ${deviceIds().join(', ')} (or a device .json file)`);
+  if (!device) throw new DeviceError(`unknown device '${idOrPath}'${didYouMean(idOrPath, deviceIds())}; valid: ${deviceIds().join(', ')} (or a device .json file)`);
   return device;
 }
 

@@ -6,7 +6,7 @@ import type { DeviceProfile } from './device.js';
 import { peakFlopsPerS } from './devices.js';
 import { kvCacheBytes, type LlmAnalysis } from './roofline.js';
 
-/** The co-design paper's θ = (l, d, d_m, r, ρ) read off an architecture (papers.md §1). */
+/** The co-design paper's θ = (l, d, d_m, r, ρ) read off an architecture. */
 export interface CodesignShape {
   readonly layers: number;
   readonly width: number;
@@ -31,7 +31,7 @@ export function codesignShape(arch: LlmArchitecture): CodesignShape {
 }
 
 /**
- * The paper's closed forms, reproduced exactly (papers.md §1):
+ * The paper's closed forms, reproduced exactly:
  *   ξ_F = 4 + 4/gqa + 6r,  ξ_W^dec = 2 + 2/gqa + 3r,  ξ_W^all = 2 + 2/gqa + 3r/ρ
  *   T_pre = l·B·S_in·d²·ξ_F / π_H
  *   T_dec = (l·S_out / β_H)·[ξ_W^dec·d²·b_w + 2·S̄·d·b_kv / gqa],  S̄ = S_in + (S_out + 1)/2

@@ -12,6 +12,7 @@ import { paperClosedForm } from '../hardware/paper-closed-form.js';
 import { analyzeLlm, type LlmAnalysis } from '../hardware/roofline.js';
 import { resolveLaw } from '../predictors/loss/index.js';
 import { lossParts, lossWarnings, type LossParts } from '../predictors/loss/loss-parts.js';
+import { uniformBoundWarning } from '../predictors/loss/uniform-bound.js';
 import { DEFAULT_PRECISION_LOSS, DEFAULT_TRAINING_TOKENS, type PrecisionLossSpec } from './evaluate/analytic.js';
 
 export const DEFAULT_WORKLOAD: Workload = { batch: 1, promptTokens: 1024, generatedTokens: 16 };
@@ -47,6 +48,7 @@ export function analyze(model: string | LlmArchitecture, device: string | Device
   const a = options.mode === 'paper' ? paperClosedForm(arch, workload, profile) : analyzeLlm(arch, workload, profile, { ideal: options.mode === 'ideal' });
   const lossOptions = { trainingTokens: options.trainingTokens ?? DEFAULT_TRAINING_TOKENS, ...DEFAULT_PRECISION_LOSS, ...options.precisionLoss };
   const parts = lossParts(law, arch, lossOptions, a.params);
-  const warnings = lossWarnings(law, arch, lossOptions, a.params, parts);
+  const uniform = uniformBoundWarning(law.id, parts.loss, arch.vocabSize);
+  const warnings = [...lossWarnings(law, arch, lossOptions, a.params, parts), ...(uniform ? [uniform] : [])];
   return { analysis: a, architecture: arch, device: profile, workload, loss: { law: law.id, predicted: parts.loss, ...parts, warnings } };
 }

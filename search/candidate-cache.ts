@@ -2,7 +2,7 @@
  * In-memory caches of the study loop. The store stays the truth: a resumed study starts with empty caches and
  * reads the same values.
  */
-import type { Genes, SearchSpace } from '../core/space.js';
+import { gridIndex, type Genes, type SearchSpace } from '../core/space.js';
 import { contentHash } from './store/hash.js';
 import type { CandidateRecord } from './store/types.js';
 
@@ -24,18 +24,6 @@ export class RecentRecords {
     this.byHash.set(r.hash, r);
     if (this.byHash.size > RECENT_LIMIT) this.byHash.delete(this.byHash.keys().next().value!);
   }
-}
-
-/** The candidate's number in the grid (mixed radix over the genes' choice counts), or -1 when a gene is out of range. */
-function gridIndex(g: Genes, radix: readonly number[]): number {
-  if (g.length !== radix.length) return -1;
-  let k = 0;
-  for (let i = 0; i < g.length; i++) {
-    const v = g[i];
-    if (!(v >= 0 && v < radix[i] && Number.isInteger(v))) return -1;
-    k = k * radix[i] + v;
-  }
-  return k;
 }
 
 /**

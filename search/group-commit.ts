@@ -9,6 +9,11 @@ import type { StudyStore } from './study.js';
 
 /** Long enough that a commit (one transaction, one checkpoint) is a small share of a fast study, short enough to lose little. */
 export const COMMIT_EVERY_MS = 50;
+/**
+ * A checkpoint waits at least this many times as long as the last one took, so that checkpoints stay a bounded
+ * share (1/20) of a study's time however large the strategy's state grows; rows still commit every commitEveryMs.
+ */
+const CHECKPOINT_COST_FACTOR = 20;
 /** Rows held for one commit at most, whatever the time. */
 const COMMIT_MAX_ROWS = 10_000;
 /** Hashes of one session kept in memory to spare the store a query for every new candidate (~50 MB at the limit). */
@@ -21,6 +26,8 @@ export class GroupCommit {
   // Checkpoints keep their own clock: a slow evaluator commits rows after every call, and its resume should still
   // replay no more than about commitEveryMs of generations.
   private lastCheckpoint = this.lastCommit;
+  /** Wall time of the last checkpoint (taking the state, encoding and committing it). */
+  private lastCheckpointMs = 0;
   // A study with nothing recorded before this session holds only what this session recorded: a hash not in
   // `recorded` is new, with no query. Past SESSION_HASHES_LIMIT, ask the store.
   private readonly recorded = new Set<string>();
@@ -65,7 +72,13 @@ export class GroupCommit {
 
   /** Time for a checkpoint (with the rows held). */
   checkpointDue(): boolean {
-    return this.due() || performance.now() - this.lastCheckpoint >= this.commitEveryMs;
+    if (this.commitEveryMs === 0) return true;
+    return performance.now() - this.lastCheckpoint >= Math.max(this.commitEveryMs, CHECKPOINT_COST_FACTOR * this.lastCheckpointMs);
+  }
+
+  /** Records how long the checkpoint just committed took, from `startedAt` (before its state was taken). */
+  checkpointTook(startedAt: number): void {
+    this.lastCheckpointMs = performance.now() - startedAt;
   }
 
   /** A checkpoint was written by other means (with a generation's tasks, on a server store). */

@@ -22,12 +22,21 @@ import { runStudy, type StudyEvent, type StudyOutcome } from './study.js';
 import { changedInputs } from './study-inputs.js';
 import { runWorker } from './worker.js';
 
-/** The spec without the parts whose metrics are declared rather than probed (a user's command or module). */
+/**
+ * The spec without the parts whose metrics are declared rather than probed (a user's command or module); measured
+ * and predicted latency probed as the analytic metrics they add to (a measurement takes minutes on a small CPU).
+ */
 function probeSpec(spec: EvaluatorSpec): EvaluatorSpec | undefined {
   if (spec.kind === 'command' || spec.kind === 'module') return undefined;
+  if (spec.kind === 'measured' || spec.kind === 'predicted') return { ...spec, kind: 'analytic' } as EvaluatorSpec;
   if (spec.kind !== 'combined') return spec;
-  const parts = spec.parts.filter((p) => p.kind !== 'command' && p.kind !== 'module');
+  const parts = spec.parts.filter((p) => p.kind !== 'command' && p.kind !== 'module').map((p) => probeSpec(p)!);
   return parts.length === 0 ? undefined : { ...spec, parts };
+}
+
+/** A measured candidate takes seconds: one per evaluator call and per task, so progress and a stop come candidate by candidate. */
+function oneAtATime(spec: EvaluatorSpec): boolean {
+  return specParts(spec).some((p) => p.kind === 'measured');
 }
 
 /**
@@ -88,7 +97,7 @@ function timeoutOf(resolved: ResolvedStudy): number {
 export function createStudyEvaluator(resolved: ResolvedStudy): Promise<Evaluator> {
   const c = resolved.config;
   if (usesWorkerThreads(resolved.evaluator, c.threads)) {
-    return Promise.resolve(createPoolEvaluator({ spec: resolved.evaluator, threads: c.threads, chunkSize: c.chunkSize, timeoutMsPerCandidate: timeoutOf(resolved) }));
+    return Promise.resolve(createPoolEvaluator({ spec: resolved.evaluator, threads: c.threads, chunkSize: oneAtATime(resolved.evaluator) ? 1 : c.chunkSize, timeoutMsPerCandidate: timeoutOf(resolved) }));
   }
   return createEvaluator(resolved.evaluator);
 }
@@ -97,7 +106,10 @@ export { changedEvaluatorFiles, rehashEvaluatorFiles, taskDeviceOf, usesWorkerTh
 
 export interface RunOptions {
   readonly onEvent?: (event: StudyEvent) => void;
-  /** Aborting stops the study after the evaluator call in flight, with a checkpoint to resume from. */
+  /**
+   * Aborting stops the study with a checkpoint to resume from: after the evaluator call in flight, or at once when
+   * the evaluator honours the signal (the measured one does; the candidate in flight is evaluated again on resume).
+   */
   readonly signal?: AbortSignal;
   /** Wraps the evaluator (the live view's pause gate). */
   readonly wrapEvaluator?: (evaluator: Evaluator) => Evaluator;
@@ -161,7 +173,7 @@ export async function runPreparedStudy(store: Store, study: StudyRecord, resolve
     return await runStudy({
       ...common,
       evaluator,
-      recordEvery: c.chunkSize * Math.max(1, c.threads),
+      recordEvery: oneAtATime(resolved.evaluator) ? 1 : c.chunkSize * Math.max(1, c.threads),
     });
   } finally {
     await evaluator?.close?.();

@@ -4,6 +4,7 @@ import type { SearchSpace } from '../core/space.js';
 import { getSpace, SPACES } from '../core/spaces/index.js';
 import { userSpace } from '../core/spaces/user-space.js';
 import { UsageError } from '../core/usage-error.js';
+import { didYouMean } from '../core/suggest.js';
 
 const SPACE_FILE = /\.(json|ya?ml)$/;
 
@@ -19,7 +20,7 @@ export function spaceRefName(ref: SpaceRef): string {
 export function resolveSpace(idOrPath: SpaceRef): SearchSpace {
   if (typeof idOrPath !== 'string') return userSpace(idOrPath, `space '${spaceRefName(idOrPath)}'`);
   if (!SPACE_FILE.test(idOrPath)) {
-    if (!SPACES[idOrPath]) throw new UsageError(`unknown search space '${idOrPath}'; valid: ${Object.keys(SPACES).join(', ')}, or a space file (.json/.yaml)`);
+    if (!SPACES[idOrPath]) throw new UsageError(`unknown search space '${idOrPath}'${didYouMean(idOrPath, Object.keys(SPACES))}; valid: ${Object.keys(SPACES).join(', ')}, or a space file (.json/.yaml)`);
     return getSpace(idOrPath);
   }
   let text: string;

@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import { UsageError, formatPath } from '../core/usage-error.js';
 import { intIn, SIZE_LIMITS } from '../core/size-limits.js';
-import { parseConstraints, parseObjectives, type Constraint, type Direction, type Objective } from '../core/objectives.js';
+import { didYouMean } from '../core/suggest.js';
+import { describeIssue, schemaAt } from '../core/zod-message.js';
+import { defaultDirection, METRIC_ALIASES, parseConstraints, parseObjectives, type Constraint, type Direction, type Objective } from '../core/objectives.js';
 import { METRICS } from '../core/metrics.js';
 import type { SearchSpace } from '../core/space.js';
 import { spaceRefName } from './space-file.js';
@@ -14,7 +16,7 @@ import type { StudyInputs } from './store/types.js';
 import { readStudyInputs, studySpace } from './study-inputs.js';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { adaptedDir } from '../predictors/latency/registry.js';
+import { adaptedDir } from '../predictors/latency/adapted-dir.js';
 import type { PredictedSpec } from './evaluate/predicted.js';
 import type { SplitSpec } from './evaluate/split.js';
 import { parseLink } from '../hardware/link.js';
@@ -52,7 +54,7 @@ const batchSize = intIn(1, SIZE_LIMITS.population);
 export const studyConfigSchema = z.strictObject({
   name: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1–64 letters, digits, dots, dashes or underscores')
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'expected 1–128 letters, digits, dots, dashes or underscores')
     .optional(),
   /** The database file (default hwnas.db in the working directory). */
   db: z.string().min(1).optional(),
@@ -137,7 +139,20 @@ export interface ConfigSources {
   readonly flagKeys?: ReadonlySet<string>;
 }
 
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** The flag of a config key (`wallTime` → `--wall-time`); the plural list `constraints` is typed `--constraint`. */
+export function flagOf(key: string): string {
+  if (key === 'constraints') return '--constraint';
+  if (key === 'workload') return '--batch/--prompt/--generate';
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Fields for tests and demos (the slow test evaluator's knobs): accepted, never listed to users. */
+export const HIDDEN_CONFIG_KEYS: ReadonlySet<string> = new Set(['costMs', 'testFaults']);
+
+/** The config fields a user may write in a study file, for help texts and messages. */
+export function userConfigKeys(): string[] {
+  return Object.keys(studyConfigSchema.shape).filter((k) => !HIDDEN_CONFIG_KEYS.has(k));
+}
 
 /** Validates a config; a bad value throws one UsageError line naming the flag or the file and field. */
 export function parseStudyConfig(input: unknown, sources: ConfigSources = {}): StudyConfig {
@@ -145,11 +160,17 @@ export function parseStudyConfig(input: unknown, sources: ConfigSources = {}): S
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const key = String(issue.path[0] ?? '');
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(studyConfigSchema.shape).join(', ')}`;
-  if (key && sources.flagKeys?.has(key) && issue.path.length === 1) throw new UsageError(`--${kebab(key)}: ${message}`);
+  let message = describeIssue(issue, input, schemaAt(studyConfigSchema, issue.path));
+  if (issue.code === 'unrecognized_keys') {
+    const valid = userConfigKeys();
+    message = `${message}${issue.keys.length === 1 ? didYouMean(issue.keys[0], valid) : ''}; valid: ${valid.join(', ')}`;
+  }
+  if (key && sources.flagKeys?.has(key) && (issue.path.length === 1 || key === 'workload')) {
+    const flag = key === 'workload' ? `--${{ batch: 'batch', promptTokens: 'prompt', generatedTokens: 'generate' }[String(issue.path[1])] ?? 'batch'}` : flagOf(key);
+    throw new UsageError(`${flag}: ${message}`);
+  }
   const where = sources.file ?? 'hwnas search';
-  throw new UsageError(`${where}: ${formatPath(issue.path)}: ${message}`);
+  throw new UsageError(`${where}: ${issue.path.length > 0 ? `${formatPath(issue.path)}: ` : ''}${message}`);
 }
 
 /** Everything the loop needs, resolved and checked before any file is written. */
@@ -176,7 +197,14 @@ export function fileSafe(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'study';
 }
 
-/** The default study name: what was searched, how and with which seed. */
+/** Short names of metrics in study names (the aliases users type). */
+const SHORT_METRIC: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(METRIC_ALIASES).map(([alias, metric]) => [metric, alias]));
+
+/**
+ * The default study name: what was searched, where, how, with which seed, for which objectives under which
+ * constraints — `llm-codesign-jetson-agx-orin-roofline-s0-loss.latency-tpot.le20`. Two searches that differ in
+ * any of these get different names; `hwnas search` adds -2, -3… when a different configuration holds the name.
+ */
 export function defaultStudyName(c: StudyConfig): string {
   // A space or profile from a file (--space my.yaml, --device-file, --device path/to/device.json) is named by its file.
   const isFile = (ref: string) => /[\\/]|\.(json|ya?ml)$/i.test(ref);
@@ -184,7 +212,37 @@ export function defaultStudyName(c: StudyConfig): string {
   const space = typeof c.space === 'string' && isFile(c.space) ? fileName(c.space) : spaceRefName(c.space);
   const named = (d: string) => (isFile(d) ? fileName(d) : d);
   const device = c.devices !== undefined ? deviceList(c.devices).map(named).join('_') : c.device !== undefined ? named(c.device) : c.deviceFile !== undefined ? fileName(c.deviceFile) : 'nodevice';
-  return fileSafe(`${space}-${device}-${c.strategy}-s${c.seed}`);
+  let objectives: string;
+  try {
+    const { known, directions } = metricCatalog(c);
+    objectives = parseObjectives(c.objectives, known, directions)
+      .map((o) => `${o.direction !== (directions[o.metric] ?? defaultDirection(o.metric)) ? `${o.direction}-` : ''}${SHORT_METRIC[o.metric] ?? o.metric}`)
+      .join('.');
+  } catch {
+    objectives = c.objectives;
+  }
+  const constraints = c.constraints.map((text) => {
+    const m = /^\s*([A-Za-z_]\w*)\s*(<=|>=|≤|≥)\s*(.+?)\s*$/.exec(text);
+    if (!m) return text;
+    const metric = SHORT_METRIC[METRIC_ALIASES[m[1]] ?? m[1]] ?? m[1];
+    return `${metric}.${m[2] === '<=' || m[2] === '≤' ? 'le' : 'ge'}${m[3]}`;
+  });
+  return fileSafe([space, device, c.strategy, `s${c.seed}`, objectives, ...constraints].join('-'));
+}
+
+/**
+ * Fields that change neither which candidates a study asks for nor what they score: its name and database, the
+ * budget, how the work is spread (threads, chunks, time limits) and where the frontier is written. A study
+ * re-run with only these changed is the same study, continued.
+ */
+const NOT_IDENTITY: ReadonlySet<string> = new Set(['name', 'db', 'evaluations', 'wallTime', 'patience', 'threads', 'chunkSize', 'timeoutMs', 'out']);
+
+/** The fields (config keys) in which two study configurations differ as studies; empty when they are the same study. */
+export function identityDifferences(a: StudyConfig, b: StudyConfig): string[] {
+  const canonical = (v: unknown): string =>
+    JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([p], [q]) => p.localeCompare(q))) : x));
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter((k) => !NOT_IDENTITY.has(k) && canonical((a as Record<string, unknown>)[k]) !== canonical((b as Record<string, unknown>)[k]));
 }
 
 /** The evaluator kind used when the config names none: analytic when available, else the slow test one. */
@@ -254,7 +312,8 @@ function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => str
   if (c.latency === 'calibrated' || c.latency === 'measured' || c.latency === 'predicted' || c.evaluator === 'measured' || c.deviceFile !== undefined) return latencySpecOf(c, at, files);
   const kind = c.evaluator ?? defaultEvaluatorKind();
   if (!(EVALUATOR_KINDS as readonly string[]).includes(kind)) {
-    throw new UsageError(`${where}unknown evaluator '${kind}'; valid: ${EVALUATOR_KINDS.join(', ')}`);
+    const listed = EVALUATOR_KINDS.filter((k) => k !== 'slow-test');
+    throw new UsageError(`${where}unknown evaluator '${kind}'${didYouMean(kind, listed)}; valid: ${listed.join(', ')}`);
   }
   switch (kind) {
     case 'slow-test':
@@ -368,7 +427,7 @@ export function metricCatalog(c: Pick<StudyConfig, 'space' | 'evaluators'>): { k
  * is used as it is: its own evaluators' files are not read again here (they may not even be on this machine).
  */
 export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}, stored: { readonly inputs?: StudyInputs; readonly evaluator?: EvaluatorSpec } = {}): ResolvedStudy {
-  const where = (key: string) => (sources.flagKeys?.has(key) || !sources.file ? `--${kebab(key)}: ` : `${sources.file}: ${key}: `);
+  const where = (key: string) => (sources.flagKeys?.has(key) || !sources.file ? `${flagOf(key)}: ` : `${sources.file}: ${key}: `);
   const inputs = stored.inputs ?? readStudyInputs(c, where);
   const files = fileReaders(inputs);
   let space: SearchSpace;

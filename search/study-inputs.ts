@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { SearchSpace } from '../core/space.js';
 import { withPartitionGenes } from '../core/spaces/partitioned.js';
 import { UsageError } from '../core/usage-error.js';
-import { BUILTIN_LAW_IDS } from '../predictors/loss/index.js';
+import { BUILTIN_LAW_IDS, getLaw } from '../predictors/loss/index.js';
 import { isSpaceFile, resolveSpace, spaceFromText, type SpaceRef } from './space-file.js';
 import type { StoredFile, StudyInputs } from './store/types.js';
 import type { StudyConfig } from './study-config.js';
@@ -30,7 +30,16 @@ export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'devi
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      throw new UsageError(`${at(field)}cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      const code = (error as NodeJS.ErrnoException).code;
+      // A law that is neither an id nor an existing file, and does not look like a path: a misspelt id.
+      if (field === 'lossLaw' && code === 'ENOENT' && !/[\\/]|\.(json|ya?ml)$/i.test(path)) {
+        try {
+          getLaw(path);
+        } catch (unknown) {
+          throw new UsageError(`${at(field)}${(unknown as Error).message}`);
+        }
+      }
+      throw new UsageError(`${at(field)}cannot read ${path} (${code ?? String(error)})`);
     }
     return { path, sha256: sha256(text), text };
   };
@@ -42,6 +51,18 @@ export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'devi
     ...(c.device !== undefined && isProfileFile(c.device) ? { device: read(c.device, 'device') } : {}),
     ...(deviceFiles.length ? { devices: deviceFiles.map((path) => read(path, 'devices')) } : {}),
   };
+}
+
+/**
+ * The files in which a new search differs from a study's stored copies (their config keys): the same flags over an
+ * edited space or law file are another search. A study recorded before files were stored compares by config only.
+ */
+export function inputDifferences(stored: StudyInputs | undefined, now: StudyInputs): string[] {
+  if (!stored) return [];
+  const keys = new Set([...Object.keys(stored), ...Object.keys(now)] as (keyof StudyInputs)[]);
+  // A split study's --devices are several files: compared as the list of their digests.
+  const digest = (f: StoredFile | readonly StoredFile[] | undefined) => (f === undefined ? '' : Array.isArray(f) ? f.map((x) => x.sha256).join(',') : (f as StoredFile).sha256);
+  return [...keys].filter((k) => digest(stored[k]) !== digest(now[k]));
 }
 
 /** The stored files whose file on disk now differs or is gone, one phrase each. */

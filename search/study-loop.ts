@@ -128,15 +128,26 @@ export function advanceLoop(loop: LoopState, result: GenerationResult, elapsedMs
 /** What the store keeps for listings: frontier size, hypervolume, per-objective bests, the stop reason. */
 export function summaryOf(loop: LoopState, objectives: readonly Objective[], stopReason?: StopReason): StudySummary {
   const best: Record<string, number> = {};
+  const bestCandidates: { metric: string; seq: number; values: Record<string, number> }[] = [];
+  const signed = (j: number, v: number) => (objectives[j].direction === 'max' ? -v : v);
   objectives.forEach((o, j) => {
     if (loop.frontier.length === 0) return;
-    const v = Math.min(...loop.frontier.map((p) => p.objectives[j]));
-    best[o.metric] = o.direction === 'max' ? -v : v;
+    // The point best at objective j; ties go to the one best at the others in order, then the earliest.
+    const order = [j, ...objectives.keys()].filter((k, i) => i === 0 || k !== j);
+    const before = (p: FrontierPoint, q: FrontierPoint) => {
+      for (const k of order) if (p.objectives[k] !== q.objectives[k]) return p.objectives[k] < q.objectives[k];
+      return p.seq < q.seq;
+    };
+    let top = loop.frontier[0];
+    for (const p of loop.frontier) if (before(p, top)) top = p;
+    best[o.metric] = signed(j, top.objectives[j]);
+    bestCandidates.push({ metric: o.metric, seq: top.seq, values: Object.fromEntries(objectives.map((q, k) => [q.metric, signed(k, top.objectives[k])])) });
   });
   return {
     frontierSize: loop.frontier.length,
     hypervolume: loop.hypervolume,
     best,
+    bestCandidates,
     generation: loop.generation,
     ...(stopReason ? { stopReason } : {}),
   };

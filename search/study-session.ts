@@ -10,7 +10,7 @@ import { finishedRow } from './finished-row.js';
 import { COMMIT_EVERY_MS, GroupCommit } from './group-commit.js';
 import type { CandidateRecord, Checkpoint, FinishedCandidate, StudySummary } from './store/types.js';
 import type { Evaluated, Strategy } from './strategy.js';
-import type { StudyEvent, StudyOutcome, StudyRun } from './study.js';
+import type { StudyEvent, StudyOutcome, StudyRun, StudyState } from './study.js';
 import {
   INITIAL_LOOP_STATE,
   advanceLoop,
@@ -60,6 +60,8 @@ export class StudySession {
   private readonly pending: GroupCommit;
   /** On a server store: the checkpoint due at this generation's ask, written with its tasks (one statement). */
   private dueCheckpoint: { readonly checkpoint: Checkpoint; readonly summary: StudySummary } | undefined;
+  /** Candidates of the generation in flight recorded so far (done, failed): counted in a stop's outcome. */
+  private inFlightRecorded = { done: 0, failed: 0 };
   /** The generation asked and not yet told, if any: what a checkpoint taken now must name. */
   private inFlight: { readonly hashes: readonly string[]; readonly asked: readonly Genes[] } | undefined;
 
@@ -127,9 +129,26 @@ export class StudySession {
     return this.sessionStartElapsedMs + (performance.now() - this.started);
   }
 
+  /** The state restored, and why a session would stop before asking anything (nothing in flight, budget spent). */
+  inspect(): StudyState {
+    const loop = this.loop;
+    const inFlight = this.checkpoint !== undefined && this.checkpoint.batch.length > 0;
+    return { evaluations: loop.evaluations, failed: loop.failed, generation: loop.generation, frontier: loop.frontier, hypervolume: loop.hypervolume, stopsAt: inFlight ? undefined : this.budgetSpent() };
+  }
+
   private async begin(): Promise<void> {
     const { study, store, budget } = this.run;
-    this.emit({ type: 'started', study: study.name, resumed: this.checkpoint !== undefined || study.evaluations > 0, generation: this.loop.generation, evaluations: this.loop.evaluations, budget });
+    const resumed = this.checkpoint !== undefined || study.evaluations > 0;
+    const loop = this.loop;
+    this.emit({
+      type: 'started',
+      study: study.name,
+      resumed,
+      generation: loop.generation,
+      evaluations: loop.evaluations,
+      budget,
+      ...(resumed ? { failed: loop.failed, frontier: loop.frontier, hypervolume: loop.hypervolume } : {}),
+    });
     await store.setStatus(study.id, 'running', summaryOf(this.loop, this.objectives));
   }
 
@@ -255,6 +274,7 @@ export class StudySession {
     if (!(await evaluate.call(this, generation, todo, plan.entries.length - todo.length, doneBefore))) return false;
     this.tell(plan, todo.length + doneBefore);
     this.inFlight = undefined;
+    this.inFlightRecorded = { done: 0, failed: 0 };
     return true;
   }
 
@@ -263,6 +283,7 @@ export class StudySession {
     const { space, objectives, constraints } = this.run;
     const step = Math.max(1, this.run.recordEvery ?? todo.length);
     let finished = doneBefore;
+    this.inFlightRecorded = { done: doneBefore, failed: 0 };
     for (let i = 0; i < todo.length; i += step) {
       // Let the event loop turn: an in-process evaluator may never yield, and signals arrive as events.
       await new Promise((r) => setImmediate(r));
@@ -272,7 +293,14 @@ export class StudySession {
       const genes = part.map((e) => e.genes!);
       const archs = genes.map((g) => space.decode(g));
       if (!this.run.evaluator) throw new Error(`study '${this.run.study.name}': no evaluator, and the store has no queue for workers`);
-      const results = await evaluateGuarded(this.run.evaluator, archs, this.run.timeoutMsPerCandidate, genes);
+      let results;
+      try {
+        results = await evaluateGuarded(this.run.evaluator, archs, this.run.timeoutMsPerCandidate, genes, this.run.signal);
+      } catch (error) {
+        // Stopped during the call: the candidates in flight are abandoned, unrecorded, and evaluated on resume.
+        if (this.run.signal?.aborted) return false;
+        throw error;
+      }
       const ms = performance.now() - t0;
       const evalMs = ms / part.length;
       let failed = 0;
@@ -288,6 +316,7 @@ export class StudySession {
       }
       if (this.pending.due()) await this.pending.commit();
       finished += part.length;
+      this.inFlightRecorded = { done: this.inFlightRecorded.done + part.length, failed: this.inFlightRecorded.failed + failed };
       this.emit({
         type: 'batch-evaluated',
         generation,
@@ -322,6 +351,7 @@ export class StudySession {
     );
     if (checkpoint) this.pending.noteCheckpoint();
     const missing = new Map(todo.map((e) => [e.hash, e]));
+    this.inFlightRecorded = { done: doneBefore, failed: 0 };
     const t0 = performance.now();
     // Each look reads the results recorded since the last one (one query): no count first, no second read at the end.
     while (missing.size > 0) {
@@ -337,6 +367,7 @@ export class StudySession {
         }
       }
       if (got.size > 0) {
+        this.inFlightRecorded = { done: this.inFlightRecorded.done + got.size, failed: this.inFlightRecorded.failed + failed };
         const ms = performance.now() - t0;
         const done = todo.length - missing.size;
         this.emit({
@@ -395,7 +426,9 @@ export class StudySession {
 
   /** Commits the rows held with a checkpoint: the strategy as now, the loop, and the generation asked (if any). */
   private async checkpointNow(batch: readonly string[], genes: readonly Genes[]): Promise<void> {
+    const t0 = performance.now();
     await this.pending.commit(this.checkpointOf(batch, genes));
+    this.pending.checkpointTook(t0);
   }
 
   private checkpointOf(batch: readonly string[], genes: readonly Genes[]): { checkpoint: Checkpoint; summary: StudySummary } {
@@ -414,11 +447,12 @@ export class StudySession {
     await this.checkpointNow(this.inFlight?.hashes ?? [], this.inFlight?.asked ?? []);
     const status = reason === 'signal' ? 'stopped' : 'finished';
     await store.setStatus(study.id, status, summaryOf(loop, this.objectives, reason));
+    // A stop inside a generation: its candidates recorded so far count (the frontier is the told generations').
     const outcome = {
       reason,
       status,
-      evaluations: loop.evaluations,
-      failed: loop.failed,
+      evaluations: loop.evaluations + this.inFlightRecorded.done,
+      failed: loop.failed + this.inFlightRecorded.failed,
       generation: loop.generation,
       frontier: loop.frontier,
       hypervolume: loop.hypervolume,

@@ -39,7 +39,18 @@ export interface Budget {
 
 /** Progress, as plain data: what a terminal UI or a JSON log subscribes to. */
 export type StudyEvent =
-  | { readonly type: 'started'; readonly study: string; readonly resumed: boolean; readonly generation: number; readonly evaluations: number; readonly budget: Budget }
+  | {
+      readonly type: 'started';
+      readonly study: string;
+      readonly resumed: boolean;
+      readonly generation: number;
+      readonly evaluations: number;
+      readonly budget: Budget;
+      /** A resumed study's state so far (absent when it starts afresh): its failures, frontier and hypervolume. */
+      readonly failed?: number;
+      readonly frontier?: readonly FrontierPoint[];
+      readonly hypervolume?: number;
+    }
   | {
       readonly type: 'batch-evaluated';
       readonly generation: number;
@@ -98,7 +109,10 @@ export interface StudyRun {
    */
   readonly commitEveryMs?: number;
   readonly onEvent?: (event: StudyEvent) => void;
-  /** Aborting it stops the study after the evaluator call in flight, with a checkpoint to resume from. */
+  /**
+   * Aborting it stops the study with a checkpoint to resume from: after the evaluator call in flight, or at once
+   * when the evaluator honours the signal (the measured one does), abandoning the candidates of that call.
+   */
   readonly signal?: AbortSignal;
   /**
    * Called once the study's lock is held, before the study starts: what a resume changes in the study (a raised
@@ -120,6 +134,22 @@ export interface StudyOutcome {
   readonly generation: number;
   readonly frontier: readonly FrontierPoint[];
   readonly hypervolume: number;
+}
+
+/** What a study holds before a session starts, read without writing anything. */
+export interface StudyState {
+  readonly evaluations: number;
+  readonly failed: number;
+  readonly generation: number;
+  readonly frontier: readonly FrontierPoint[];
+  readonly hypervolume: number;
+  /** Why a session under this budget would stop at once (budget spent, space used up), or undefined if it has work. */
+  readonly stopsAt: StopReason | undefined;
+}
+
+/** The study's state from its last checkpoint, and whether `budget` leaves it anything to do. Reads only. */
+export async function inspectStudy(run: Omit<StudyRun, 'evaluator'>): Promise<StudyState> {
+  return (await StudySession.start({ ...run, evaluator: { id: 'none', evaluate: async () => [] } })).inspect();
 }
 
 /** Runs (or resumes) a study until a budget is spent, the strategy is exhausted or the signal aborts. */

@@ -2,34 +2,28 @@ import { resolveLaw } from '../../predictors/loss/index.js';
 import type { LossLaw } from '../../predictors/loss/law.js';
 import { analyze } from '../../search/analyze.js';
 import { DEFAULT_TRAINING_TOKENS } from '../../search/evaluate/analytic.js';
-import { numberFlag, parseFlags } from '../args.js';
+import { helpText, numberFlag, parseFlags } from '../args.js';
+import { HF_MODEL_TYPES } from '../../core/hf-config.js';
+import { PRESET_IDS } from '../../core/presets.js';
 import { PRICING_FLAGS, readArchitecture, readDevice, readPrecisionLoss, readWorkload, withPrecisionFlags } from '../architecture-input.js';
 import { lossPartsLines } from '../loss-parts.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
-import { bytesText, ms, si, table } from '../format.js';
+import { bytesText, countText, ms, si, table, UNITS_NOTE } from '../format.js';
 
 const FLAGS = {
-  model: { type: 'string' },
-  config: { type: 'string' },
+  model: { type: 'string', value: 'preset', help: `a built-in model (hwnas models): ${PRESET_IDS.join(', ')}` },
+  config: { type: 'string', value: 'file|dir', help: `a Hugging Face config.json or a model folder holding one (as from_pretrained reads it; ${HF_MODEL_TYPES.join(', ')}), or an hwnas architecture file` },
   ...PRICING_FLAGS,
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean', help: 'one JSON object with every figure, for machines' },
 } as const;
 
-const HELP = `hwnas analyze --model <preset> | --config <file>  --device <id|file.json>
-  [--batch 1 --prompt 1024 --generate 16] [--weights --activations --kv fp32|bf16|fp16|int8|int4]
-  [--attention-weights --mlp-weights --embedding-weights <precision>]
-  [--ideal | --paper] [--loss-law codesign|chinchilla|…|law.json] [--training-tokens 1e10]
-  [--training-precision bf16|int8|int4] [--ptq-b none|exponent] [--json]
-
-Prices one architecture on one device: per-operator roofline table and totals.
-  --ideal   efficiency 1 and no per-operator overhead (the pure roofline)
-  --paper   the co-design paper's closed forms (papers.md §1)
-The loss is the law's plus what precision costs (papers.md §5): weights quantised below the training precision
-pay Kumar et al.'s post-training penalty (per class by the parameters it quantises), training below 16 bits its
-effective-parameter penalty; activation and KV-cache quantisation is not modelled unless a law file gives
-constants. --ptq-b exponent reads Kumar's unresolved b inside the exponential (about 3x the penalty).`;
+const DESCRIPTION = `Prices one architecture on one device: the per-operator roofline table (FLOPs, bytes, latency, arithmetic
+intensity, bound, share), time to first token, time per output token, end-to-end latency, memory and whether it
+fits, energy, and the predicted loss at the given training tokens. The loss is the law's plus what precision
+costs (Kumar et al. 2025, Scaling Laws for Precision): weights quantised below the training precision pay the
+post-training penalty (per class by the parameters it quantises), training below 16 bits its effective-parameter
+penalty; activation and KV-cache quantisation is not modelled unless a law file gives constants.`;
 
 export function loadLaw(idOrPath: string): LossLaw {
   try {
@@ -41,13 +35,9 @@ export function loadLaw(idOrPath: string): LossLaw {
 
 export const command: Command = {
   name: 'analyze',
-  summary: 'price one architecture on one device (per-operator roofline, memory, energy, loss)',
+  help: () => helpText({ usage: 'hwnas analyze --model <preset> | --config <file|dir>  --device <id|file.json> [flags]', description: DESCRIPTION, flags: FLAGS }),
   async run(argv) {
     const { values: f } = parseFlags('analyze', argv, FLAGS);
-    if (f.help) {
-      console.log(HELP);
-      return 0;
-    }
     if (f.ideal && f.paper) throw new UsageError('give --ideal or --paper, not both');
     const arch = withPrecisionFlags(readArchitecture(f.model, f.config), f);
     const device = readDevice(f.device);
@@ -63,7 +53,8 @@ export const command: Command = {
       console.log(JSON.stringify({ model: arch.name ?? f.config, device: device.id, workload, precision: arch.precision, ...a, loss }));
       return 0;
     }
-    console.log(`${arch.name ?? f.config} on ${device.name} — B=${workload.batch}, prompt ${workload.promptTokens}, generate ${workload.generatedTokens}, ` + `weights ${arch.precision.weights}, activations ${arch.precision.activations}, KV ${arch.precision.kvCache}, mode ${a.mode}\n`);
+    console.log(`${arch.name ?? f.config} on ${device.name} — B=${workload.batch}, prompt ${workload.promptTokens}, generate ${workload.generatedTokens}, ` + `weights ${arch.precision.weights}, activations ${arch.precision.activations}, KV ${arch.precision.kvCache}, mode ${a.mode}`);
+    console.log(`(${UNITS_NOTE})\n`);
     if (a.ops.length > 0) {
       const rows = a.ops.map((o) => [o.name, o.phase, String(o.count), si(o.flops, 'FLOP'), bytesText(o.bytes), ms(o.latencyMs), o.arithmeticIntensity.toFixed(1), o.bound, `${(o.share * 100).toFixed(1)}%`]);
       console.log(table(['op', 'phase', 'count', 'FLOPs', 'bytes', 'latency', 'FLOP/B', 'bound', 'share'], rows));
@@ -72,7 +63,7 @@ export const command: Command = {
     const p = a.params;
     console.log(
       [
-        `params          ${si(p.total)} total, ${si(p.embedding)} embedding, ${si(p.nonEmbedding)} non-embedding, ${si(p.activePerToken)} active per token`,
+        `params          ${countText(p.total)} total (${p.total.toLocaleString('en-US')}), ${countText(p.embedding)} embedding, ${countText(p.nonEmbedding)} non-embedding, ${countText(p.activePerToken)} active per token`,
         `prefill         ${si(a.prefill.flops, 'FLOP')}, ${ms(a.prefill.latencyMs)} (time to first token)`,
         `decode          ${bytesText(a.decode.bytesPerToken)} per step, ${ms(a.decode.latencyMsPerToken)} per token (first ${ms(a.decode.firstStepMs)}, last ${ms(a.decode.lastStepMs)}), ${a.decode.tokensPerS.toFixed(1)} tokens/s`,
         `end to end      ${ms(a.totalLatencyMs)}`,

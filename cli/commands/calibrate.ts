@@ -6,45 +6,36 @@ import { measureArchitecture } from '../../hardware/measure/measure.js';
 import { DEFAULT_MICRO_PLAN, runMicroBenchmarks, TINY_MICRO_PLAN } from '../../hardware/measure/micro.js';
 import { describeMachine, machineInfo, type TimingOptions } from '../../hardware/measure/timer.js';
 import { describeBackend, initTf } from '../../hardware/tf-backend.js';
-import { numberFlag, parseFlags } from '../args.js';
+import { helpText, numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { checkOutput, outputLine, writeOutput } from '../output.js';
 import { si, table } from '../format.js';
 
 const FLAGS = {
-  'device-name': { type: 'string' },
-  out: { type: 'string' },
-  refine: { type: 'string' },
-  seed: { type: 'string' },
-  runs: { type: 'string' },
-  'max-spread': { type: 'string' },
-  'max-rounds': { type: 'string' },
-  quick: { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  'device-name': { type: 'string', value: 'id', help: "the profile's id (default local; lower-case kebab-case)" },
+  out: { type: 'string', value: 'file.json', help: 'where to write the profile (default device.json)' },
+  refine: { type: 'string', value: 'N', help: 'also measure N decoder stacks of the llm-local space and refine the three rates on them' },
+  seed: { type: 'string', value: 'S', help: 'seed of the refinement sample and the random weights (default 0)' },
+  runs: { type: 'string', value: 'N', help: 'timed runs per round (default 7; 3 with --quick)' },
+  'max-spread': { type: 'string', value: 'x', help: 'inter-quartile spread over the median above which a round is measured again (default 0.1)' },
+  'max-rounds': { type: 'string', value: 'N', help: 'rounds at most per figure (default 4; 2 with --quick)' },
+  quick: { type: 'boolean', help: 'a small benchmark plan with fewer runs (minutes instead of tens of minutes)' },
+  json: { type: 'boolean', help: 'print the profile as one JSON line instead of the tables' },
 } as const;
 
-const HELP = `hwnas calibrate [--device-name local] [--out device.json] [--refine N] [--seed S]
-  [--runs 7] [--max-spread 0.1] [--max-rounds 4] [--quick] [--json]
-
-Runs operator micro-benchmarks on this machine with TensorFlow.js (matmuls at prefill shapes → attainable FLOP/s,
+const DESCRIPTION = `Runs operator micro-benchmarks on this machine with TensorFlow.js (matmuls at prefill shapes → attainable FLOP/s,
 memory-bound ops → attainable bandwidth, a decoder probe → fixed cost per kernel; and, as the profile's optional
 runtime extension, matrix–vector products at decode shapes, attention blocks and element-wise ops at model sizes →
 their own rates, with the kernels each lowered operator launches) and writes a device profile in the built-in
 format, starting from this CPU's spec sheet, with every measurement kept beside it under "calibration".
---refine N also measures N decoder stacks of the llm-local space and refines the three rates on them.
 Use the profile with: hwnas search --latency calibrated --device-file device.json, or --device device.json.`;
 
 export const command: Command = {
   name: 'calibrate',
-  summary: 'measure this machine and write a calibrated device profile',
+  help: () => helpText({ usage: 'hwnas calibrate [--out device.json] [flags]', description: DESCRIPTION, flags: FLAGS }),
   async run(argv) {
     const { values: f } = parseFlags('calibrate', argv, FLAGS);
-    if (f.help) {
-      console.log(HELP);
-      return 0;
-    }
     const id = f['device-name'] ?? 'local';
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(id)) throw new UsageError(`--device-name: '${id}' must be lower-case kebab-case (a-z, 0-9, '.', '-')`);
     const out = f.out ?? 'device.json';

@@ -1,12 +1,16 @@
 import type { Command } from '../command.js';
-import { parseFlags } from '../args.js';
+import { helpText, parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
 import { openStore } from '../open-store.js';
 import type { FinishedCandidate, Store, StudyRecord } from '../../search/store/index.js';
 
-const USAGE = `usage: hwnas copy --from <storage> --to <storage> [--study <name>]...
+const FLAGS = {
+  from: { type: 'string', value: 'storage', help: 'the SQLite file or postgresql:// URL to copy from (required)' },
+  to: { type: 'string', value: 'storage', help: 'the SQLite file or postgresql:// URL to copy to (required)' },
+  study: { type: 'string', multiple: true, value: 'name', help: 'copy this study (repeatable; default: every study)' },
+} as const;
 
-Copies studies between storages, either way: an SQLite file (hwnas.db) and a PostgreSQL server
+const DESCRIPTION = `Copies studies between storages, either way: an SQLite file (hwnas.db) and a PostgreSQL server
 (postgresql://user@host:5432/db). Every study of --from, or those named with --study; each keeps its config,
 evaluator, candidates (numbers exact), counts, status and latest checkpoint, so 'hwnas resume' (or a worker, for a
 running study copied to a server) continues it exactly where it was. A study name that --to already holds is
@@ -58,10 +62,9 @@ async function copyStudy(from: Store, to: Store, study: StudyRecord): Promise<nu
 
 export const command: Command = {
   name: 'copy',
-  summary: 'copy studies between an SQLite file and a PostgreSQL server, either way',
-  usage: USAGE,
+  help: () => helpText({ usage: 'hwnas copy --from <storage> --to <storage> [--study <name>]...', description: DESCRIPTION, flags: FLAGS }),
   async run(argv) {
-    const { values } = parseFlags('copy', argv, { from: { type: 'string' }, to: { type: 'string' }, study: { type: 'string', multiple: true } });
+    const { values } = parseFlags('copy', argv, FLAGS);
     if (!values.from || !values.to) throw new UsageError('--from and --to are required: hwnas copy --from hwnas.db --to postgresql://user@host:5432/db');
     if (values.from.trim() === values.to.trim()) throw new UsageError('--from and --to name the same storage');
     const from = await openStore(values.from, { readonly: false, mustExist: true });

@@ -1,14 +1,22 @@
 import { builtinDevices } from '../../hardware/devices.js';
-import { parseFlags } from '../args.js';
+import { helpText, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
-import { bytesText, si, table } from '../format.js';
+import { bytesText, si, table, UNITS_NOTE } from '../format.js';
+
+const FLAGS = {
+  json: { type: 'boolean', help: 'one JSON array of the profiles, every field (the format of a device file)' },
+} as const;
 
 export const command: Command = {
   name: 'devices',
-  summary: 'list the built-in device profiles',
-  usage: 'usage: hwnas devices [--json]',
+  help: () =>
+    helpText({
+      usage: 'hwnas devices [--json]',
+      description: 'The built-in device profiles: peak compute, memory bandwidth and size, power, and where each figure comes from.\nAny command that takes --device also takes a profile file of the same fields (hwnas devices --json shows them).',
+      flags: FLAGS,
+    }),
   async run(argv) {
-    const { values } = parseFlags('devices', argv, { json: { type: 'boolean' } });
+    const { values } = parseFlags('devices', argv, FLAGS);
     const devices = [...builtinDevices().values()];
     if (values.json) {
       console.log(JSON.stringify(devices));
@@ -24,6 +32,7 @@ export const command: Command = {
       `${d.idlePowerW}–${d.maxPowerW} W`,
       d.name,
     ]);
+    console.log(`(${UNITS_NOTE})`);
     console.log(table(['id', 'kind', 'fp16 (or fp32)', 'int8', 'bandwidth', 'memory', 'power', 'name'], rows));
     console.log('\nAdd a device: --device my-device.json with the same fields (hwnas devices --json shows them).');
     return 0;

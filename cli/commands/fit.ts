@@ -3,6 +3,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { createRng } from '../../core/rng.js';
+import { didYouMean } from '../../core/suggest.js';
 import { readTextFile } from '../../hardware/shipped-files.js';
 import { DataError, defaultColumnMap, filterRows, MAP_FIELDS, parseTable, tableToFitData, type ColumnMap, type Table } from '../../predictors/loss/data.js';
 import type { Holdout } from '../../predictors/loss/fit.js';
@@ -14,7 +15,7 @@ import { GPTQ_CHECK_POINTS } from '../../predictors/loss/precision-published.js'
 import type { FormInput } from '../../predictors/loss/law.js';
 import { runFit, sizeInput } from '../../predictors/loss/report.js';
 import { isShippedFitData, loadShippedFitTable, SHIPPED_FIT_DATA, SHIPPED_FIT_DATA_IDS } from '../../predictors/loss/shipped-data.js';
-import { choiceFlag, numberFlag, parseFlags } from '../args.js';
+import { choiceFlag, flagLines, numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { checkOutput, outputLine, writeOutput } from '../output.js';
@@ -33,7 +34,7 @@ Shipped data sets, with their column mapping and row filter built in:
 ${SHIPPED_FIT_DATA_IDS.map((id) => `  ${id.padEnd(17)} ${SHIPPED_FIT_DATA[id].source}`).join('\n')}
 
 --penalty fits the constants (C_T, γ_D, γ_N, γ_post) of a quantisation penalty of Kumar et al.'s Eq. 2 form,
-δ = C_T·D^γ_D / N^γ_N · exp(−bits/γ_post) (papers.md §5), to paired runs: per row the non-embedding parameters
+δ = C_T·D^γ_D / N^γ_N · exp(−bits/γ_post) (Scaling Laws for Precision, arXiv 2411.04330), to paired runs: per row the non-embedding parameters
 N, training tokens D, the bits of the quantised tensor, and the loss before and after quantising it (columns N, D,
 bits, loss_before, loss_after, or --col ${PENALTY_FIELDS.join('|')}=<column>). It writes the law --law (default
 codesign) with the penalty in its precisionPenalty field: use it with --loss-law law.json. A weight penalty is
@@ -104,35 +105,32 @@ function fmt(v: number): string {
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(4) : v.toPrecision(5);
 }
 
+const FLAGS = {
+  data: { type: 'string', value: 'file|id', help: `training runs: a CSV or JSON file, one row per run, or a shipped data set (${SHIPPED_FIT_DATA_IDS.join(', ')}) (required)` },
+  law: { type: 'string', value: 'id|file', help: `the law to fit: ${BUILTIN_LAW_IDS.join(', ')}, or a law file with a formula (required)` },
+  map: { type: 'string', value: 'mapping.json', help: 'which column holds which field, as {field: column}' },
+  'col-N': { type: 'string', value: 'column', help: 'the column of parameters N' },
+  'col-D': { type: 'string', value: 'column', help: 'the column of training tokens D' },
+  'col-loss': { type: 'string', value: 'column', help: 'the column of the loss' },
+  'col-weight': { type: 'string', value: 'column', help: "the column of each run's weight in the fit" },
+  col: { type: 'string', multiple: true, value: 'field=column', help: 'map any field to a column' },
+  where: { type: 'string', multiple: true, value: 'column=value', help: 'keep only the rows where the column has this value' },
+  holdout: { type: 'string', value: 'kfold:5|largest:0.2[:field]|group', help: 'held-out error: k-fold, the largest runs, or by group' },
+  bootstrap: { type: 'string', value: 'N', help: 'bootstrap refits for confidence intervals (default 0)' },
+  seed: { type: 'string', value: 'S', help: 'seed of the folds and the bootstrap (default 0)' },
+  delta: { type: 'string', value: 'x', help: 'Huber threshold on the residuals (default 1e-3)' },
+  starts: { type: 'string', value: 'K', help: 'keep K of the grid of starts (default: all)' },
+  residuals: { type: 'string', value: 'log|linear', help: 'fit log residuals (default) or plain ones' },
+  out: { type: 'string', value: 'law.json', help: 'where to write the fitted law, for --loss-law' },
+  penalty: { type: 'string', value: PENALTY_TENSORS.join('|'), help: "fit a quantisation penalty of Kumar et al.'s Eq. 2 form to paired runs instead of a law" },
+  json: { type: 'boolean', help: 'print the fitted law as one JSON line' },
+} as const;
+
 export const command: Command = {
   name: 'fit',
-  summary: 'fit a loss law (chinchilla, codesign, gemstones, nemotron-flash or a formula) to training runs',
+  help: () => `usage: ${HELP}\n\nflags:\n${flagLines(FLAGS).join('\n')}`,
   async run(argv) {
-    const { values } = parseFlags('fit', argv, {
-      data: { type: 'string' },
-      law: { type: 'string' },
-      map: { type: 'string' },
-      'col-N': { type: 'string' },
-      'col-D': { type: 'string' },
-      'col-loss': { type: 'string' },
-      'col-weight': { type: 'string' },
-      col: { type: 'string', multiple: true },
-      where: { type: 'string', multiple: true },
-      holdout: { type: 'string' },
-      bootstrap: { type: 'string' },
-      seed: { type: 'string' },
-      delta: { type: 'string' },
-      starts: { type: 'string' },
-      residuals: { type: 'string' },
-      out: { type: 'string' },
-      penalty: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const { values } = parseFlags('fit', argv, FLAGS);
     if (values.penalty !== undefined) return fitPenalty(values);
     if (values.data === undefined) throw new UsageError(`hwnas fit: --data is required (a CSV or JSON file of training runs, or a shipped data set: ${SHIPPED_FIT_DATA_IDS.join(', ')})`);
     if (values.law === undefined) throw new UsageError(`hwnas fit: --law is required; one of: ${BUILTIN_LAW_IDS.join(', ')}, or a law file`);
@@ -155,7 +153,7 @@ export const command: Command = {
         if (error instanceof UsageError) throw error;
         throw new UsageError(`--law: ${error instanceof Error ? error.message : String(error)}`);
       }
-    } else throw new UsageError(`--law: unknown '${values.law}'; valid: ${BUILTIN_LAW_IDS.join(', ')}, or a .json/.yaml law file`);
+    } else throw new UsageError(`--law: unknown '${values.law}'${didYouMean(values.law, BUILTIN_LAW_IDS)}; valid: ${BUILTIN_LAW_IDS.join(', ')}, or a .json/.yaml law file`);
 
     const layout = fitLayout(spec.form);
     const holdout = parseHoldout(values.holdout, layout.inputs);

@@ -12,46 +12,39 @@ import { describeMachine, machineInfo, type TimingOptions } from '../../hardware
 import { describeBackend, initTf } from '../../hardware/tf-backend.js';
 import { loadHelpLatencyTable, loadHelpMeta, rowsOfIndices, shippedHelpTableFile, SHIPPED_HELP_META_FILE, type LatencySpaceId } from '../../predictors/latency/data.js';
 import { loadModel } from '../../predictors/latency/io.js';
-import { numberFlag, parseFlags } from '../args.js';
+import { helpText, numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { checkOutput, outputLine, writeOutput } from '../output.js';
 import { getDevice } from '../../hardware/devices.js';
 
 const FLAGS = {
-  space: { type: 'string' },
-  model: { type: 'string' },
-  sample: { type: 'string' },
-  seed: { type: 'string' },
-  out: { type: 'string' },
-  reference: { type: 'string' },
-  prompt: { type: 'string' },
-  generate: { type: 'string' },
-  runs: { type: 'string' },
-  warmup: { type: 'string' },
-  'max-spread': { type: 'string' },
-  'max-rounds': { type: 'string' },
-  'max-params': { type: 'string' },
-  passes: { type: 'string' },
-  storage: { type: 'string' },
-  devices: { type: 'string' },
-  quiet: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  space: { type: 'string', value: 'id', help: `the space to sample: ${Object.keys(SPACES).join(', ')}` },
+  model: { type: 'string', value: 'preset[,preset]', help: `published networks of the space measured first (mnasnet: ${Object.keys(MNASNET_PRESETS).join(', ')}); --space defaults to mnasnet and --sample to 0 with it` },
+  sample: { type: 'string', value: 'N', help: 'random architectures to measure (default 10; 0 with --model)' },
+  seed: { type: 'string', value: 'S', help: 'seed of the sample and of the random weights (default 0)' },
+  out: { type: 'string', value: 'file.csv', help: 'where to write the measurements (required)' },
+  reference: { type: 'string', value: 'help|dir', help: "first measure HELP's 10 hardware-embedding architectures (nb201, fbnet), as hwnas predictor adapt needs; or those of a trained predictor" },
+  prompt: { type: 'string', value: 'N', help: 'LLM spaces: prompt tokens (default 64)' },
+  generate: { type: 'string', value: 'N', help: 'LLM spaces: generated tokens (default 8)' },
+  runs: { type: 'string', value: 'N', help: 'timed runs per round (default 7)' },
+  warmup: { type: 'string', value: 'N', help: 'untimed runs before the first round (default 2)' },
+  'max-spread': { type: 'string', value: 'x', help: 'inter-quartile spread over the median above which a round is measured again (default 0.1)' },
+  'max-rounds': { type: 'string', value: 'N', help: 'rounds at most per architecture (default 4)' },
+  'max-params': { type: 'string', value: 'N', help: 'largest model measured, in parameters (default 2e8)' },
+  passes: { type: 'string', value: 'P', help: "measure the whole sample P times and keep each architecture's lowest median (default 1)" },
+  storage: { type: 'string', value: 'url', help: 'the device farm: a PostgreSQL server whose workers (hwnas worker --device-file <device>) measure for --devices' },
+  devices: { type: 'string', value: 'a,b', help: 'the device farm: measure the sample on each of these devices (built-in ids or profile files) by their workers; one CSV per device beside --out' },
+  quiet: { type: 'boolean', help: 'no progress lines' },
 } as const;
 
-const HELP = `hwnas measure --space <id> --sample N --seed S --out measured.csv [--reference help|<predictor dir>] [--model <preset>[,<preset>]]
-  [--prompt 64 --generate 8] [--runs 7] [--warmup 2] [--max-spread 0.1] [--max-rounds 4] [--passes 1] [--max-params 2e8] [--quiet]
-
-Builds N random architectures of a space as TensorFlow.js models with random weights and times them on this machine,
+const DESCRIPTION = `Builds N random architectures of a space as TensorFlow.js models with random weights and times them on this machine,
 one at a time (warm-up, repeated runs, median; on the process's CPU clock when the backend computes on this
-thread — wasm with one thread, cpu — so that other programs' load does not enter the figure; a run whose inter-quartile spread exceeds --max-spread is measured
-again, up to --max-rounds, and the quietest round is kept; --passes P measures the whole sample P times, one pass
-after another, and keeps each architecture's lowest median, so that bursts of load hit different ones). Spaces: nb201, fbnet, llm-local (decoders scaled to a
-small CPU), and the LLM spaces when their models fit (--max-params). --reference help adds HELP's 10 hardware-
-embedding architectures first (nb201, fbnet), which \`hwnas predictor adapt\` uses for the hardware embedding; --reference <dir> takes them from
-a trained predictor. --model measures published networks of the space first (mnasnet: ${Object.keys(MNASNET_PRESETS).join(', ')}); --sample defaults to 0 with it. The CSV has arch_str and latency_ms (the columns \`hwnas predictor adapt --samples\` reads),
-then the spread, rounds, stability and the backend, threads and machine of every figure. TensorFlow.js runs
-fp32: LLM candidates are measured in fp32 whatever precision they declare.
+thread, so that other programs' load does not enter the figure; a round whose spread exceeds --max-spread is
+measured again and the quietest round is kept; --passes P measures the whole sample P times and keeps each
+architecture's lowest median, so that bursts of load hit different ones). The CSV has arch_str and latency_ms (the columns
+hwnas predictor adapt --samples reads), then the spread, rounds, stability and the backend, threads and machine of
+every figure. TensorFlow.js runs fp32: LLM candidates are measured in fp32 whatever precision they declare.
 
 The device farm: --storage postgresql://user@host:5432/db --devices a,b (built-in device ids or profile files)
 measures the sample on each device by its workers (hwnas worker --device-file <device>, run on that device) and
@@ -72,13 +65,9 @@ function csvCell(v: unknown): string {
 
 export const command: Command = {
   name: 'measure',
-  summary: 'measure architectures of a space on this machine with TensorFlow.js (CSV for predictor adapt)',
+  help: () => helpText({ usage: 'hwnas measure --space <id> --sample N --out measured.csv [flags]', description: DESCRIPTION, flags: FLAGS }),
   async run(argv) {
     const { values: f } = parseFlags('measure', argv, FLAGS);
-    if (f.help) {
-      console.log(HELP);
-      return 0;
-    }
     const spaceId = f.space ?? (f.model !== undefined ? 'mnasnet' : undefined);
     if (!spaceId) throw new UsageError(`--space is required; one of: ${Object.keys(SPACES).join(', ')}`);
     const space = SPACES[spaceId];

@@ -16,7 +16,8 @@ import { ENCODER_KINDS } from '../../predictors/latency/network.js';
 import { adaptedDir } from '../../predictors/latency/registry.js';
 import { ADAPT_METHODS, ruleFor } from '../../predictors/latency/selection.js';
 import { createRng } from '../../core/rng.js';
-import { choiceFlag, numberFlag, parseFlags } from '../args.js';
+import { choiceFlag, helpText, numberFlag, parseFlags } from '../args.js';
+import { didYouMean } from '../../core/suggest.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { checkOutputFolder, outputLine, writeOutputFolder, type FolderOutput } from '../output.js';
@@ -24,16 +25,55 @@ import { checkOutputFolder, outputLine, writeOutputFolder, type FolderOutput } f
 /** The file every saved predictor holds: a folder with it is an earlier predictor, which a new one may replace. */
 const PREDICTOR_MARKER = 'model.json';
 
-const USAGE = `usage:
-  hwnas predictor meta-train --space nb201|fbnet --out <dir> [--data <csv>] [--meta <json>] [--devices a,b] [--valid-devices c,d]
-        [--iterations 200] [--seed 0] [--encoder mlp|gcn] [--embedding log|help] [--second-order] [--json]
-  hwnas predictor adapt --predictor <dir> --device <name> --samples <csv> [--method ridge-only|ridge-prior|meta-learned] [--steps n] [--json]
-      (samples CSV: columns arch_str, latency_ms; measure the predictor's 10 reference architectures first — the
-       hardware embedding uses those present; the method defaults to the predictor's rule for that many samples)
-  hwnas predictor eval --predictor <dir> [--data <csv>] [--meta <json>] [--devices a,b] [--measurements 10] [--seed 0] [--json]
-      (--measurements n: the 10 reference architectures when n = 10; else a random n of them, or all 10 plus n − 10
-       others from HELP's sample pool, indices 0–899 less the device's 10% fastest and slowest)
-  Without --data, HELP's measured table of the space as shipped with hwnas (data/latency) and its device split.`;
+const META_TRAIN_FLAGS = {
+  space: { type: 'string', value: 'nb201|fbnet', help: 'the space of the latency table (required)' },
+  data: { type: 'string', value: 'csv', help: "a latency table, one column per device (default: HELP's table of the space, shipped with hwnas)" },
+  meta: { type: 'string', value: 'json', help: 'the device split and reference architectures (default: help_latency_meta.json beside the data)' },
+  devices: { type: 'string', value: 'a,b', help: 'meta-training devices (default: the split in the meta file)' },
+  'valid-devices': { type: 'string', value: 'c,d', help: 'meta-validation devices (default: the split in the meta file)' },
+  iterations: { type: 'string', value: 'N', help: 'meta-training iterations (default 200)' },
+  seed: { type: 'string', value: 'S', help: 'seed (default 0)' },
+  encoder: { type: 'string', value: 'mlp|gcn', help: "the architecture encoder: HELP's MLP on the one-hot encoding, or a graph convolution over the cell (default mlp)" },
+  embedding: { type: 'string', value: 'log|help', help: "the hardware embedding of the 10 reference latencies: log min–max, or HELP's linear min–max (default log)" },
+  'second-order': { type: 'boolean', help: 'meta-train with second-order gradients (default first-order)' },
+  out: { type: 'string', value: 'dir', help: 'where to write the predictor (required)' },
+  json: { type: 'boolean', help: 'one JSON line with the training summary' },
+} as const;
+
+const ADAPT_FLAGS = {
+  predictor: { type: 'string', value: 'dir', help: 'a predictor from hwnas predictor meta-train (required)' },
+  device: { type: 'string', value: 'name', help: 'the name of the new device (required)' },
+  samples: { type: 'string', value: 'csv', help: 'measured latencies, columns arch_str and latency_ms, with the 10 reference architectures (hwnas measure --reference) (required)' },
+  method: { type: 'string', value: ADAPT_METHODS.join('|'), help: "how to adapt (default: the predictor's rule for that many samples)" },
+  steps: { type: 'string', value: 'N', help: 'adaptation steps (default: those of meta-training)' },
+  json: { type: 'boolean', help: 'one JSON line with the result' },
+} as const;
+
+const EVAL_FLAGS = {
+  predictor: { type: 'string', value: 'dir', help: 'a predictor from hwnas predictor meta-train (required)' },
+  data: { type: 'string', value: 'csv', help: "a latency table (default: HELP's table of the space, shipped with hwnas)" },
+  meta: { type: 'string', value: 'json', help: 'the device split (default: help_latency_meta.json beside the data)' },
+  devices: { type: 'string', value: 'a,b', help: 'devices to score (default: the meta-test split)' },
+  measurements: { type: 'string', value: 'N', help: "measurements per device to adapt from: the 10 reference architectures when 10; else a random N of them, or all 10 plus N − 10 from HELP's sample pool (default 10)" },
+  seed: { type: 'string', value: 'S', help: 'seed of the measurements drawn (default 0)' },
+  json: { type: 'boolean', help: 'one JSON line with every score' },
+} as const;
+
+const SUBCOMMANDS = {
+  'meta-train': { usage: 'hwnas predictor meta-train --space nb201|fbnet --out <dir> [--data <csv>] [flags]', description: 'Meta-trains the latency predictor across devices (first-order Meta-SGD, as HELP, NeurIPS 2021).', flags: META_TRAIN_FLAGS },
+  adapt: { usage: 'hwnas predictor adapt --predictor <dir> --device <name> --samples <csv> [flags]', description: 'Adapts a meta-trained predictor to a new device from its measured architectures (1–20; the hardware embedding uses those of the 10 reference architectures present; samples CSV: columns arch_str, latency_ms).', flags: ADAPT_FLAGS },
+  eval: { usage: 'hwnas predictor eval --predictor <dir> [--data <csv>] [flags]', description: "Scores the predictor on every device's whole table and on HELP's own query set (Spearman ρ, MAPE, share within ±10%).", flags: EVAL_FLAGS },
+} as const;
+
+function predictorHelp(argv: readonly string[]): string {
+  const sub = argv[0] as keyof typeof SUBCOMMANDS | undefined;
+  if (sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub)) return helpText(SUBCOMMANDS[sub]);
+  return helpText({
+    usage: Object.values(SUBCOMMANDS).map((s) => s.usage),
+    description: 'The meta-learned latency predictor (TensorFlow.js). hwnas predictor <sub-command> --help for its flags.',
+    sections: [{ title: 'sub-commands', lines: Object.entries(SUBCOMMANDS).map(([name, s]) => `  ${name.padEnd(11)} ${s.description}`) }],
+  });
+}
 
 /** Turns data errors into one-line usage errors (exit 2, nothing written). */
 function guard<T>(f: () => T): T {
@@ -70,20 +110,7 @@ function referenceRowsOf(table: LatencyTable, genes: readonly Genes[]): number[]
 }
 
 async function metaTrainCmd(argv: readonly string[]): Promise<number> {
-  const { values } = parseFlags('predictor meta-train', argv, {
-    space: { type: 'string' },
-    data: { type: 'string' },
-    meta: { type: 'string' },
-    devices: { type: 'string' },
-    'valid-devices': { type: 'string' },
-    iterations: { type: 'string' },
-    seed: { type: 'string' },
-    encoder: { type: 'string' },
-    embedding: { type: 'string' },
-    'second-order': { type: 'boolean' },
-    out: { type: 'string' },
-    json: { type: 'boolean' },
-  });
+  const { values } = parseFlags('predictor meta-train', argv, META_TRAIN_FLAGS);
   const space = choiceFlag('space', values.space, LATENCY_SPACES);
   const encoder = choiceFlag('encoder', values.encoder, ENCODER_KINDS, 'mlp');
   if (encoder === 'gcn' && space !== 'nb201') throw new UsageError(`--encoder gcn: the graph encoder is for nb201 cells; ${space} uses mlp`);
@@ -129,14 +156,7 @@ async function metaTrainCmd(argv: readonly string[]): Promise<number> {
 }
 
 async function adaptCmd(argv: readonly string[]): Promise<number> {
-  const { values } = parseFlags('predictor adapt', argv, {
-    predictor: { type: 'string' },
-    device: { type: 'string' },
-    samples: { type: 'string' },
-    method: { type: 'string' },
-    steps: { type: 'string' },
-    json: { type: 'boolean' },
-  });
+  const { values } = parseFlags('predictor adapt', argv, ADAPT_FLAGS);
   if (!values.predictor) throw new UsageError('--predictor <dir> is required (from hwnas predictor meta-train)');
   const forced = values.method === undefined ? undefined : choiceFlag('method', values.method, ADAPT_METHODS);
   if (!values.device) throw new UsageError('--device <name> is required');
@@ -176,15 +196,7 @@ async function adaptCmd(argv: readonly string[]): Promise<number> {
 }
 
 async function evalCmd(argv: readonly string[]): Promise<number> {
-  const { values } = parseFlags('predictor eval', argv, {
-    predictor: { type: 'string' },
-    data: { type: 'string' },
-    meta: { type: 'string' },
-    devices: { type: 'string' },
-    measurements: { type: 'string' },
-    seed: { type: 'string' },
-    json: { type: 'boolean' },
-  });
+  const { values } = parseFlags('predictor eval', argv, EVAL_FLAGS);
   if (!values.predictor) throw new UsageError('--predictor <dir> is required');
   const measurements = numberFlag('measurements', values.measurements, 10, { integer: true, min: 1 });
   const seed = numberFlag('seed', values.seed, 0, { integer: true, min: 0 });
@@ -233,16 +245,13 @@ async function evalCmd(argv: readonly string[]): Promise<number> {
 
 export const command: Command = {
   name: 'predictor',
-  summary: 'meta-train, adapt and evaluate the HELP-style latency predictor (nb201, fbnet)',
+  help: predictorHelp,
   async run(argv) {
     const [sub, ...rest] = argv;
-    if (sub === undefined || sub === '--help' || sub === '-h') {
-      console.log(USAGE);
-      return sub === undefined ? 2 : 0;
-    }
+    if (sub === undefined) throw new UsageError(`hwnas predictor: a sub-command is required: ${Object.keys(SUBCOMMANDS).join(', ')} (hwnas predictor --help)`);
     if (sub === 'meta-train') return metaTrainCmd(rest);
     if (sub === 'adapt') return adaptCmd(rest);
     if (sub === 'eval') return evalCmd(rest);
-    throw new UsageError(`hwnas predictor: unknown sub-command '${sub}'; valid: meta-train, adapt, eval`);
+    throw new UsageError(`hwnas predictor: unknown sub-command '${sub}'${didYouMean(sub, Object.keys(SUBCOMMANDS))}; valid: ${Object.keys(SUBCOMMANDS).join(', ')}`);
   },
 };

@@ -3,35 +3,31 @@ import { MNASNET_PRESETS } from '../../core/spaces/mnasnet.js';
 import { parseLink, type Link } from '../../hardware/link.js';
 import { cnnChain, llmChain, type Chain } from '../../hardware/split-chain.js';
 import { describePartition, partitionCount, priceUnits, summarizeSplit, type SplitPrice, type SplitSummary } from '../../hardware/split.js';
-import { numberFlag, parseFlags } from '../args.js';
+import { helpText, numberFlag, parseFlags } from '../args.js';
 import { MODEL_PRESET_IDS, readDevices, readModel, readWorkload, withPrecisionFlags } from '../architecture-input.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { bytesText, ms, table } from '../format.js';
 
 const FLAGS = {
-  model: { type: 'string' },
-  candidate: { type: 'string' },
-  devices: { type: 'string' },
-  link: { type: 'string', multiple: true },
-  batch: { type: 'string' },
-  prompt: { type: 'string' },
-  generate: { type: 'string' },
-  weights: { type: 'string' },
-  activations: { type: 'string' },
-  kv: { type: 'string' },
-  ideal: { type: 'boolean' },
-  all: { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  model: { type: 'string', value: 'preset|config.json|exported.json', help: 'the model: a preset (below), a Hugging Face config.json, or an exported candidate (required)' },
+  candidate: { type: 'string', value: 'seq', help: 'with an exported frontier document as --model: the candidate to split' },
+  devices: { type: 'string', value: 'a,b[,c...]', help: 'the devices in pipeline order: built-in ids or profile files (required)' },
+  link: { type: 'string', multiple: true, value: '100Mbit/s,2ms', help: 'the link between consecutive devices, bandwidth and latency; repeat it to sweep (default 100Mbit/s,2ms)' },
+  batch: { type: 'string', value: 'N', help: 'sequences (LLM) or images (CNN) per request (default 1)' },
+  prompt: { type: 'string', value: 'N', help: 'LLM: prompt tokens (default 1024)' },
+  generate: { type: 'string', value: 'N', help: 'LLM: generated tokens (default 16)' },
+  weights: { type: 'string', value: 'precision', help: 'LLM: weight precision (fp16, bf16, int8, int4, …)' },
+  activations: { type: 'string', value: 'precision', help: 'LLM: activation precision' },
+  kv: { type: 'string', value: 'precision', help: 'LLM: KV-cache precision' },
+  ideal: { type: 'boolean', help: 'the pure roofline: efficiency 1, no per-operator overhead' },
+  all: { type: 'boolean', help: 'every partition, not only the frontier' },
+  json: { type: 'boolean', help: 'one JSON object on stdout' },
 } as const;
 
 const DEFAULT_LINK = '100Mbit/s,2ms';
 
-const HELP = `hwnas split --model <preset|config.json|exported.json> --devices a,b[,c...] [--link 100Mbit/s,2ms]...
-  [--candidate <seq>] [--batch 1 --prompt 1024 --generate 16] [--weights --activations --kv <precision>] [--ideal] [--all] [--json]
-
-Prices every contiguous partition of a model over devices (ParetoPipe's question: where to cut?). The model is a
+const DESCRIPTION = `Prices every contiguous partition of a model over devices (ParetoPipe's question: where to cut?). The model is a
 chain of units between which one tensor is live (CNN: stem, each layer or cell, head; LLM: embedding, each decoder
 layer, LM head); each stage runs on its device, priced by the roofline (a calibrated profile file works as a
 device). A request arrives on the first device and its result returns there; each hop sends one message over the
@@ -40,11 +36,7 @@ Prints per link the Pareto frontier of one request's latency vs pipelined throug
 serialisation counting as a stage), with per-device memory (does it fit?) and energy, and whether running all on
 one device is dominated. LLMs: the prefill (TTFT vs prompts/s) and a decode step (ms per token vs tokens/s) are
 split separately — a decode step moves one token's hidden state, the KV cache stays with its layers — and the best
-pair of a prefill partition and a decode partition is priced with the KV cache moved between them.
-  --link     repeat it to sweep: --link 10Mbit/s,2ms --link 100Mbit/s,2ms --link 1Gbit/s,2ms (units bit/s, kbit/s,
-             Mbit/s, Gbit/s, Mbps, B/s, MB/s; latency us, ms, s)
-  --all      every partition, not only the frontier
-Presets: ${MODEL_PRESET_IDS.join(', ')}.`;
+pair of a prefill partition and a decode partition is priced with the KV cache moved between them.`;
 
 function chainOf(f: Record<string, string | boolean | string[] | undefined>): Chain {
   const arch = readModel(f.model as string | undefined, f.candidate as string | undefined);
@@ -98,13 +90,18 @@ function printSummary(chain: Chain, s: SplitSummary, all: boolean): void {
 
 export const command: Command = {
   name: 'split',
-  summary: 'partition one model across devices: latency vs pipelined throughput over a link (ParetoPipe)',
+  help: () =>
+    helpText({
+      usage: 'hwnas split --model <preset|config.json|exported.json> --devices a,b[,c...] [--link 100Mbit/s,2ms]... [flags]',
+      description: DESCRIPTION,
+      flags: FLAGS,
+      sections: [
+        { title: 'link units', lines: ['  bandwidth: bit/s, kbit/s, Mbit/s, Gbit/s, Mbps, B/s, MB/s; latency: us, ms, s (--link 10Mbit/s,2ms --link 1Gbit/s,2ms sweeps two links)'] },
+        { title: 'presets (--model)', lines: [`  ${MODEL_PRESET_IDS.join(', ')}`] },
+      ],
+    }),
   async run(argv) {
     const { values: f } = parseFlags('split', argv, FLAGS);
-    if (f.help) {
-      console.log(HELP);
-      return 0;
-    }
     const chain = chainOf(f);
     const devices = readDevices(f.devices);
     const count = partitionCount(chain.units.length, devices.length);

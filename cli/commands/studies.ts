@@ -1,18 +1,45 @@
 import type { Command } from '../command.js';
-import { parseFlags } from '../args.js';
+import { helpText, parseFlags } from '../args.js';
 import { STORAGE_FLAGS, STORAGE_USAGE, openStore, storageOf } from '../open-store.js';
-import { ageText } from '../format.js';
+import { ageText, countText, metricText as valueText, UNITS_NOTE } from '../format.js';
+import type { StudySummary } from '../../search/store/index.js';
 
-function fmt(v: number): string {
-  return Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : Number(v.toPrecision(5)).toString();
+const FLAGS = {
+  ...STORAGE_FLAGS,
+  json: { type: 'boolean', help: 'one JSON object per study, per line' },
+} as const;
+
+/**
+ * "loss 2.91 (#123, latencyMs 14.2 ms) · latencyMs 3.1 ms (#7, loss 3.52)": for each objective, the frontier
+ * candidate best at it and what it gives up on the others — real candidates, not the ideal point no candidate
+ * reaches. Summaries written before bestCandidates existed show their per-objective bests as the ideal point.
+ */
+export function bestText(summary: StudySummary, trainingTokens?: number): string {
+  const tokens = trainingTokens ? ` (after ${countText(trainingTokens)} tokens)` : '';
+  const metricText = (m: string, v: number) => `${valueText(m, v)}${m === 'loss' ? tokens : ''}`;
+  const cands = summary.bestCandidates;
+  if (cands && cands.length > 0) {
+    return cands
+      .map((c) => {
+        const others = Object.entries(c.values).filter(([m]) => m !== c.metric);
+        return `${c.metric} ${metricText(c.metric, c.values[c.metric])} (#${c.seq}${others.map(([m, v]) => `, ${m} ${metricText(m, v)}`).join('')})`;
+      })
+      .join(' · ');
+  }
+  const best = Object.entries(summary.best ?? {});
+  return best.length > 0 ? `ideal point: ${best.map(([m, v]) => `${m} ${metricText(m, v)}`).join(', ')}` : '—';
 }
 
 export const command: Command = {
   name: 'studies',
-  summary: 'list the studies in a database: status, evaluations, best values, frontier size, age',
-  usage: `usage: hwnas studies ${STORAGE_USAGE} [--json]`,
+  help: () =>
+    helpText({
+      usage: `hwnas studies ${STORAGE_USAGE} [--json]`,
+      description: 'Lists the studies of a database: status, candidates evaluated and failed, frontier size, and for each objective the\nfrontier candidate best at it (#seq) with its other objective values.',
+      flags: FLAGS,
+    }),
   async run(argv) {
-    const { values } = parseFlags('studies', argv, { ...STORAGE_FLAGS, json: { type: 'boolean' } });
+    const { values } = parseFlags('studies', argv, FLAGS);
     // Read-only: listing works while a study writes, and never creates a database.
     const store = await openStore(storageOf(values), { readonly: true });
     try {
@@ -26,14 +53,18 @@ export const command: Command = {
             JSON.stringify({
               name: s.name,
               status: statuses[i],
+              stopReason: s.summary.stopReason ?? null,
               evaluations: s.evaluations,
               failed: s.failed,
-              best: s.summary.best ?? {},
               frontierSize: s.summary.frontierSize ?? 0,
               hypervolume: s.summary.hypervolume ?? 0,
+              bestCandidates: s.summary.bestCandidates ?? null,
+              idealPoint: s.summary.best ?? {},
               space: s.space,
               device: s.device,
               strategy: s.strategy,
+              objectives: s.objectives,
+              constraints: s.constraints,
               createdAt: new Date(s.createdAt).toISOString(),
               updatedAt: new Date(s.updatedAt).toISOString(),
             }),
@@ -51,15 +82,14 @@ export const command: Command = {
         String(s.evaluations),
         String(s.failed),
         String(s.summary.frontierSize ?? 0),
-        Object.entries(s.summary.best ?? {})
-          .map(([k, v]) => `${k}=${fmt(v)}`)
-          .join(' '),
         `${s.space}/${s.device || '-'}/${s.strategy}`,
         ageText(now - s.createdAt),
         ageText(now - s.updatedAt),
+        bestText(s.summary, (s.evaluator as { trainingTokens?: number } | undefined)?.trainingTokens),
       ]);
-      const head = ['study', 'status', 'evaluated', 'failed', 'frontier', 'best', 'space/device/strategy', 'age', 'updated'];
+      const head = ['study', 'status', 'evaluated', 'failed', 'frontier', 'space/device/strategy', 'age', 'updated', 'best at each objective (#candidate, its other objectives)'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+      console.log(`(${UNITS_NOTE})`);
       for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
       return 0;
     } finally {

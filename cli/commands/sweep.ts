@@ -2,7 +2,7 @@ import type { Architecture, LlmArchitecture } from '../../core/architecture.js';
 import { SPACES } from '../../core/spaces/index.js';
 import { DEFAULT_TRAINING_TOKENS, lossOptionsOf } from '../../search/evaluate/analytic.js';
 import { sweep } from '../../search/sweep.js';
-import { numberFlag, parseFlags } from '../args.js';
+import { helpText, numberFlag, parseFlags } from '../args.js';
 import { resolveSpace } from '../../search/space-file.js';
 import { hasPrecisionFlags, PRICING_FLAGS, readDevice, readPrecisionLoss, readWorkload, withPrecisionFlags } from '../architecture-input.js';
 import { frontierLossSummary } from '../loss-parts.js';
@@ -12,23 +12,12 @@ import { checkOutput, outputLine, writeOutput } from '../output.js';
 import { loadLaw } from './analyze.js';
 
 const FLAGS = {
-  space: { type: 'string' },
+  space: { type: 'string', value: 'id|file', help: `a finite space: ${Object.keys(SPACES).join(', ')}, or a space file (.json/.yaml)` },
   ...PRICING_FLAGS,
-  objectives: { type: 'string' },
-  constraint: { type: 'string', multiple: true },
-  out: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  objectives: { type: 'string', value: 'm1,m2', help: 'metrics the frontier trades off (default loss,latency for LLM spaces, latency,params for CNNs)' },
+  constraint: { type: 'string', multiple: true, value: 'spec', help: 'a budget a frontier candidate must meet, e.g. "decodeMsPerToken<=20" or "memory<=8GiB" (repeatable)' },
+  out: { type: 'string', value: 'file.csv|file.jsonl', help: 'where to write one row per candidate (required)' },
 } as const;
-
-const HELP = `hwnas sweep --space <id> --device <id|file.json> --out <file.csv|file.jsonl>
-  [--batch --prompt --generate] [--weights --activations --kv] [--attention-weights --mlp-weights --embedding-weights]
-  [--ideal | --paper] [--loss-law id|file] [--training-tokens 1e10] [--training-precision bf16] [--ptq-b none|exponent]
-  [--objectives loss,latency] [--constraint "decodeMsPerToken<=20" ...]
-
-Evaluates every candidate of a finite space with the analytic evaluator; one row per candidate with its genes,
-every metric and is_pareto (feasible and non-dominated for the objectives). loss = baseLoss + quantPenalty +
-trainingPrecisionPenalty at trainingTokens (papers.md §5); the summary gives the frontier's precisions and where
-its losses extrapolate.`;
 
 /** Prefixes a UsageError's message with the flag it came from. */
 function withFlag<T>(flag: string, fn: () => T): T {
@@ -47,13 +36,17 @@ function csvCell(v: unknown): string {
 
 export const command: Command = {
   name: 'sweep',
-  summary: 'evaluate every candidate of a finite space and mark the Pareto frontier',
+  help: () =>
+    helpText({
+      usage: 'hwnas sweep --space <id> --device <id|file.json> --out <file.csv|file.jsonl> [flags]',
+      description: `Evaluates every candidate of a finite space with the analytic evaluator: one row per candidate with its genes,
+every metric and is_pareto (feasible and non-dominated for the objectives). loss = baseLoss + quantPenalty +
+trainingPrecisionPenalty at trainingTokens (Kumar et al. 2025, Scaling Laws for Precision); the summary gives the
+frontier's precisions and where its losses extrapolate.`,
+      flags: FLAGS,
+    }),
   async run(argv) {
     const { values: f } = parseFlags('sweep', argv, FLAGS);
-    if (f.help) {
-      console.log(HELP);
-      return 0;
-    }
     if (!f.space) throw new UsageError(`--space is required; one of: ${Object.keys(SPACES).join(', ')}, or a space file`);
     const spaceId = f.space;
     const space = withFlag('space', () => resolveSpace(spaceId));

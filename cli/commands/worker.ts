@@ -1,6 +1,6 @@
 import { cpus, hostname } from 'node:os';
 import type { Command } from '../command.js';
-import { numberFlag, parseFlags } from '../args.js';
+import { helpText, numberFlag, parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
 import { STORAGE_FLAGS, openStore, storageOf } from '../open-store.js';
 import { getDevice } from '../../hardware/devices.js';
@@ -11,21 +11,21 @@ import { runWorker } from '../../search/worker.js';
 
 const FLAGS = {
   ...STORAGE_FLAGS,
-  study: { type: 'string' },
-  threads: { type: 'string' },
-  'device-file': { type: 'string' },
-  'exit-when-idle': { type: 'boolean' },
-  lease: { type: 'string' },
-  'take-over-after': { type: 'string' },
-  'coordinator-timeout': { type: 'string' },
-  'no-take-over': { type: 'boolean' },
-  quiet: { type: 'boolean' },
+  study: { type: 'string', value: 'name', help: 'serve this study only (default: every study on the server)' },
+  threads: { type: 'string', value: 'T', help: 'worker threads (default 0: in this process)' },
+  'device-file': { type: 'string', value: 'device.json|id', help: 'this machine is that device: lease only the candidates measured on it' },
+  'exit-when-idle': { type: 'boolean', help: 'exit once no task has waited and no study it serves has run for 10 s' },
+  lease: { type: 'string', value: '30s', help: 'how long a leased candidate stays this worker\'s without a heartbeat' },
+  'take-over-after': { type: 'string', value: '2s', help: 'take over a running study whose coordinator died after this long' },
+  'coordinator-timeout': { type: 'string', value: '60s', help: 'take over a study whose coordinator has given no sign of life this long' },
+  'no-take-over': { type: 'boolean', help: 'never run a study\'s strategy here' },
+  quiet: { type: 'boolean', help: 'no progress lines' },
 } as const;
 
-const USAGE = `usage: hwnas worker --storage postgresql://user@host:5432/db [--study <name>] [--threads T] [--device-file device.json|<device id>]
-         [--exit-when-idle] [--lease 30s] [--take-over-after 2s] [--coordinator-timeout 60s] [--no-take-over] [--quiet]
+const USAGE = `hwnas worker --storage postgresql://user@host:5432/db [--study <name>] [--threads T] [--device-file device.json|<device id>]
+         [--exit-when-idle] [--lease 30s] [--take-over-after 2s] [--coordinator-timeout 60s] [--no-take-over] [--quiet]`;
 
-Leases candidates waiting on the server, evaluates them with their study's recorded evaluator, and records each
+const DESCRIPTION = `Leases candidates waiting on the server, evaluates them with their study's recorded evaluator, and records each
 result once; runs until stopped (SIGINT/SIGTERM: the candidates in hand are recorded first) or, with
 --exit-when-idle, once no task has waited for it and no study it serves has been running for 10 s. A worker with --device-file is that
 device (a calibrated profile, or a built-in device id for the machine it runs on) and leases only the candidates
@@ -38,8 +38,7 @@ come from HWNAS_STORAGE (a URL there stays out of ps and shell history).`;
 
 export const command: Command = {
   name: 'worker',
-  summary: 'evaluate the candidates of studies on a PostgreSQL server, from any machine (the device farm included)',
-  usage: USAGE,
+  help: () => helpText({ usage: USAGE.split('\n').map((l) => l.trim()), description: DESCRIPTION, flags: FLAGS }),
   async run(argv) {
     const { values } = parseFlags('worker', argv, FLAGS);
     const storage = storageOf(values);

@@ -1,8 +1,8 @@
 /**
- * `hwnas export --format hf`: for each frontier architecture of an LLM study, a Hugging Face config.json in the
- * transformers family the architecture needs (core/hf-config.ts) and a card.md with its predicted loss, latency
- * breakdown, memory, device, workload and the study's provenance. Architectures no transformers family can
- * express (hybrid SSM layers, say) get a card that says why and no config.json.
+ * `hwnas export --format hf`: for each frontier architecture of an LLM study that a transformers class represents
+ * exactly (core/hf-config.ts), a folder named after it with the config.json and a README.md model card (predicted
+ * loss and its parts, latency breakdown, memory, device, workload, the study's provenance). Architectures no class
+ * represents (DeltaNet layers, say) are listed in the index with the reason, and get no folder.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,12 +16,14 @@ import { UsageError } from '../errors.js';
 import { checkOutputFolder, outputLine, writeOutputFolder } from '../output.js';
 import { HWNAS_VERSION } from '../version.js';
 import { lossPartsText, precisionLabel } from '../loss-parts.js';
-import { formatBytes, formatCount, markdownTable, ms } from './format.js';
+import { formatBytes, formatCount, markdownTable, metricText, ms, UNITS_NOTE } from './format.js';
+import { hfParamCount } from '../../core/hf-params.js';
 import type { StudyData } from './study-data.js';
 
 export interface HfExportEntry {
   readonly seq: number;
-  readonly dir: string;
+  /** The candidate's folder, named after the architecture; null when no class represents it (nothing written). */
+  readonly dir: string | null;
   /** The transformers model_type written, or null when skipped. */
   readonly modelType: string | null;
   readonly skipped?: string;
@@ -61,17 +63,19 @@ function archSummary(arch: LlmArchitecture): string[][] {
 }
 
 /** The card of one frontier candidate, in Markdown. */
-export function candidateCard(data: StudyData, c: CandidateRecord, arch: LlmArchitecture, hf: { modelType: string | null; skipped?: string }, exporterVersion: string): string {
+export function candidateCard(data: StudyData, c: CandidateRecord, arch: LlmArchitecture, hf: { modelType: string }, exporterVersion: string): string {
   const { study, config, evaluator } = data;
   const m = c.metrics ?? {};
   const genes = data.space.describe(c.genes);
   const a = analyzeCandidate(data, arch);
   const lines: string[] = [];
-  lines.push(`# ${study.name} · frontier candidate ${c.seq}`, '');
+  // Model card metadata the Hub reads.
+  lines.push('---', 'library_name: transformers', `tags: [hwnas, architecture-search, ${hf.modelType}]`, '---', '');
+  lines.push(`# ${arch.name ?? `candidate ${c.seq}`} · ${study.name}, frontier candidate ${c.seq}`, '');
   lines.push(
-    hf.modelType
-      ? `\`config.json\` is a transformers \`${hf.modelType}\` config (untrained weights: this is an architecture to train, not a checkpoint).`
-      : `No config.json: ${hf.skipped}.`,
+    `\`config.json\` is a transformers \`${hf.modelType}\` config that builds exactly this architecture (${countParams(arch).total.toLocaleString('en-US')} parameters, untrained: an architecture to train, not a checkpoint): \`AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(folder))\`.`,
+    '',
+    `(${UNITS_NOTE}.)`,
     '',
   );
   const quantised = WEIGHT_CLASSES.map((cls) => [cls, weightPrecision(arch.precision, cls)] as const).filter(([, p]) => p === 'int8' || p === 'int4');
@@ -162,41 +166,78 @@ export function candidateCard(data: StudyData, c: CandidateRecord, arch: LlmArch
 /** The index every HF export holds: a folder with it is an earlier export, which a new one may replace. */
 export const HF_EXPORT_MARKER = 'summary.json';
 
-/** Writes one folder per frontier candidate under `outDir`, plus an index (summary.json, README.md). */
+/**
+ * A folder name from an architecture's name: what it is (hybrid-d2048-18l, codesign-l12-d1024-…), unique within
+ * the export (a name two candidates share gets each one's sequence number).
+ */
+function folderNames(items: readonly { seq: number; name: string }[]): Map<number, string> {
+  const clean = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'candidate';
+  const counts = new Map<string, number>();
+  for (const i of items) counts.set(clean(i.name), (counts.get(clean(i.name)) ?? 0) + 1);
+  return new Map(items.map((i) => [i.seq, counts.get(clean(i.name))! > 1 ? `${clean(i.name)}-seq${i.seq}` : clean(i.name)]));
+}
+
+/**
+ * One folder per frontier candidate a transformers class represents exactly — named after the architecture,
+ * holding config.json and the model card as README.md (what the Hub shows) — and an index (README.md,
+ * summary.json) listing every candidate, with the reason for each one that has no class. Every config's parameter
+ * count is checked against the modules transformers builds from it (core/hf-params.ts) before anything is written.
+ */
 export function exportHf(data: StudyData, outDir: string, exporterVersion: string): HfExportResult {
   const entries: HfExportEntry[] = [];
   const files: { path: string; text: string }[] = [];
-  for (const c of data.frontier) {
-    const arch = data.space.decode(c.genes);
-    const dir = `candidate-${c.seq}`;
+  const archs = data.frontier.map((c) => ({ c, arch: data.space.decode(c.genes) }));
+  // An architecture without a name of its own is named by what it is: class, depth, width.
+  const nameOf = (arch: LlmArchitecture) => {
+    if (arch.name) return arch.name;
+    let type = 'llm';
+    try {
+      type = String(toHfConfig(arch).model_type);
+    } catch {
+      // no class: the generic name
+    }
+    return `${type}-l${arch.layers.length}-d${arch.hiddenSize}`;
+  };
+  const names = folderNames(archs.map(({ c, arch }) => ({ seq: c.seq, name: arch.family === 'llm' ? nameOf(arch) : `candidate-${c.seq}` })));
+  for (const { c, arch } of archs) {
+    const dir = names.get(c.seq)!;
     if (arch.family !== 'llm') {
-      entries.push({ seq: c.seq, dir, modelType: null, skipped: `a ${arch.family} architecture has no Hugging Face causal-LM config` });
+      entries.push({ seq: c.seq, dir: null, modelType: null, skipped: `a ${arch.family} architecture has no Hugging Face causal-LM config` });
       continue;
     }
     let config: Record<string, unknown> | null = null;
     let skipped: string | undefined;
     try {
       config = toHfConfig(arch);
+      const built = hfParamCount(config);
+      const own = countParams(arch).total;
+      if (built !== own) throw new HfConfigError(`the ${String(config.model_type)} config would build ${built} parameters, not this candidate's ${own}`);
     } catch (error) {
       if (!(error instanceof HfConfigError)) throw error;
+      config = null;
       skipped = error.message;
     }
-    const modelType = config ? String(config.model_type) : null;
-    if (config) files.push({ path: join(dir, 'config.json'), text: JSON.stringify(config, null, 2) + '\n' });
-    files.push({ path: join(dir, 'card.md'), text: candidateCard(data, c, arch, { modelType, ...(skipped ? { skipped } : {}) }, exporterVersion) });
-    entries.push({ seq: c.seq, dir, modelType, ...(skipped ? { skipped } : {}) });
+    if (!config) {
+      entries.push({ seq: c.seq, dir: null, modelType: null, skipped: skipped! });
+      continue;
+    }
+    const modelType = String(config.model_type);
+    files.push({ path: join(dir, 'config.json'), text: JSON.stringify(config, null, 2) + '\n' });
+    files.push({ path: join(dir, 'README.md'), text: candidateCard(data, c, arch, { modelType }, exporterVersion) });
+    entries.push({ seq: c.seq, dir, modelType });
   }
   const metricNames = data.objectives.map((o) => o.metric);
+  const written = entries.filter((e) => e.modelType).length;
   const index = [
     `# ${data.study.name}: Hugging Face export of the frontier`,
     '',
-    `${entries.length} frontier candidates of ${data.study.space} on ${data.study.device || '—'}; ${entries.filter((e) => e.modelType).length} with a config.json.`,
+    `${entries.length} frontier candidates of ${data.study.space} on ${data.study.device || '—'}; ${written} in a transformers class that represents them exactly (a folder each: config.json and README.md), ${entries.length - written} without one (the reason is given). (${UNITS_NOTE}.)`,
     '',
     markdownTable(
       ['folder', 'model_type', ...metricNames, 'note'],
       entries.map((e) => {
         const c = data.frontier.find((f) => f.seq === e.seq)!;
-        return [e.dir, e.modelType ?? '—', ...metricNames.map((m) => (c.metrics?.[m] !== undefined ? c.metrics[m].toPrecision(5) : '—')), e.skipped ? `skipped: ${e.skipped}` : ''];
+        return [e.dir ?? `(seq ${e.seq}: none)`, e.modelType ?? '—', ...metricNames.map((m) => (c.metrics?.[m] !== undefined ? metricText(m, c.metrics[m]) : '—')), e.skipped ? `no transformers class: ${e.skipped}` : ''];
       }),
     ),
     '',
@@ -212,7 +253,17 @@ export function exportHf(data: StudyData, outDir: string, exporterVersion: strin
   return { outDir, entries };
 }
 
-/** The `hwnas export <study> --format hf --out <dir>` path: reads the study read-only, writes the folder. */
+/** The reasons candidates have no class, most frequent first: "9 × DeltaNet layers: …". */
+export function skipSummary(entries: readonly HfExportEntry[]): string {
+  const counts = new Map<string, number>();
+  for (const e of entries) if (e.skipped) counts.set(e.skipped, (counts.get(e.skipped) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${n} × ${why}`).join('; ');
+}
+
+/**
+ * The `hwnas export <study> --format hf --out <dir>` path: reads the study read-only, writes the folder. A frontier
+ * of which no candidate has an exact transformers class writes nothing and is an error, with the reasons.
+ */
 export async function runHfExport(opts: { dbPath: string; name: string; out: string; quiet?: boolean }): Promise<HfExportResult> {
   const output = { flag: 'out', path: opts.out, marker: HF_EXPORT_MARKER };
   checkOutputFolder(output);
@@ -227,13 +278,35 @@ export async function runHfExport(opts: { dbPath: string; name: string; out: str
   if (data.frontier.length === 0) throw new UsageError(`study '${opts.name}' has no feasible frontier candidate to export yet`);
   const family = data.space.decode(data.frontier[0].genes).family;
   if (family !== 'llm') throw new UsageError(`--format hf: study '${opts.name}' searched ${data.study.space} (${family} architectures); Hugging Face configs are for LLM spaces — use --format json or csv`);
+  // Decide before writing: a frontier no transformers class represents writes nothing.
+  const probe = exportPlan(data);
+  if (probe.every((e) => !e.modelType)) {
+    throw new UsageError(`--format hf: none of the ${probe.length} frontier candidates of study '${opts.name}' has a transformers class that represents it exactly (${skipSummary(probe)}); nothing written — export --format json keeps them all`);
+  }
   let entries: readonly HfExportEntry[] = [];
+  // All or nothing: the folder is written whole beside the target and swapped in.
   const outcome = await writeOutputFolder(output, (dir) => {
     entries = exportHf(data, dir, HWNAS_VERSION).entries;
   });
   if (!opts.quiet) {
-    const written = entries.filter((e) => e.modelType).length;
-    console.error(`${outputLine(outcome, opts.out)}: ${written} config.json + card.md${entries.length > written ? `, ${entries.length - written} skipped (see README.md)` : ''}`);
+    const written = entries.filter((e) => e.modelType);
+    console.error(`${outputLine(outcome, opts.out)}: ${written.length} of ${entries.length} frontier candidates as config.json + README.md (${[...new Set(written.map((e) => e.modelType))].join(', ')})`);
+    for (const e of entries) if (e.skipped) console.error(`  seq ${e.seq}: no transformers class: ${e.skipped}`);
   }
   return { outDir: opts.out, entries };
+}
+
+/** Which frontier candidates a class represents exactly, without writing anything. */
+function exportPlan(data: StudyData): HfExportEntry[] {
+  return data.frontier.map((c) => {
+    const arch = data.space.decode(c.genes);
+    if (arch.family !== 'llm') return { seq: c.seq, dir: null, modelType: null, skipped: 'not an LLM' };
+    try {
+      const config = toHfConfig(arch);
+      return hfParamCount(config) === countParams(arch).total ? { seq: c.seq, dir: null, modelType: String(config.model_type) } : { seq: c.seq, dir: null, modelType: null, skipped: 'parameter counts differ' };
+    } catch (error) {
+      if (!(error instanceof HfConfigError)) throw error;
+      return { seq: c.seq, dir: null, modelType: null, skipped: error.message };
+    }
+  });
 }

@@ -9,7 +9,7 @@ import { HfConfigError, toHfConfig } from '../../core/hf-config.js';
 import { DEFAULT_CNN_WORKLOAD, lowerCnn } from '../../core/lower-cnn.js';
 import { analyzeForward, analyzeLlm, type OpReport } from '../../hardware/roofline.js';
 import type { CandidateRecord } from '../../search/store/index.js';
-import { escapeHtml, formatBytes, formatCount } from './format.js';
+import { escapeHtml, formatCount, metricText, UNITS_NOTE } from './format.js';
 import { frontierSpec, hypervolumeSpec, operatorSpec, renderSvg, rooflineSpec, type FrontierPlotPoint, type VlSpec } from './plots.js';
 import { deviceRates } from '../../hardware/roofline.js';
 import type { StudyData } from './study-data.js';
@@ -26,10 +26,20 @@ export interface ReportOptions {
 
 export type PlotName = 'frontier' | 'hypervolume' | 'operators' | 'roofline';
 
+/** One frontier plot: the first objective (or pair) and, for three or more objectives, every other pair. */
+export interface FrontierPlot {
+  readonly x: string;
+  readonly y: string;
+  readonly spec: VlSpec;
+  readonly svg: string;
+}
+
 export interface Report {
   readonly html: string;
+  /** `frontier` is the first of `frontierPlots`. */
   readonly svgs: Readonly<Record<PlotName, string | null>>;
   readonly specs: Readonly<Record<PlotName, VlSpec | null>>;
+  readonly frontierPlots: readonly FrontierPlot[];
   readonly chosenSeq: number | null;
   readonly colorBy: string;
 }
@@ -89,11 +99,17 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], hi
     .join('')}</tbody></table>`;
 }
 
-/** Metric shown on the x axis next to the first objective: the second objective, else latency, else parameters. */
-function axisMetrics(data: StudyData): { y: string; x: string } {
-  const y = data.objectives[0].metric;
-  const x = data.objectives[1]?.metric ?? (y !== 'latencyMs' ? 'latencyMs' : 'params');
-  return { y, x };
+/**
+ * The planes the frontier is drawn in: the two objectives; every pair of them when there are three or more (a
+ * staircase through one plane of a 3-D front would misdraw it); with one objective, it against latency or
+ * parameters.
+ */
+function axisPairs(data: StudyData): { y: string; x: string }[] {
+  const m = data.objectives.map((o) => o.metric);
+  if (m.length === 1) return [{ y: m[0], x: m[0] !== 'latencyMs' ? 'latencyMs' : 'params' }];
+  const pairs: { y: string; x: string }[] = [];
+  for (let i = 0; i < m.length; i++) for (let j = i + 1; j < m.length; j++) pairs.push({ y: m[i], x: m[j] });
+  return pairs;
 }
 
 const STYLE = `
@@ -110,30 +126,41 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
   const { study, space, frontier } = data;
   const geneNames = space.genes.map((g) => g.name);
   const colorBy = options.colorBy ?? geneNames[0];
-  const { x: xMetric, y: yMetric } = axisMetrics(data);
+  const pairs = axisPairs(data);
+  const { x: xMetric, y: yMetric } = pairs[0];
   const chosen = options.pointSeq !== undefined ? frontier.find((c) => c.seq === options.pointSeq) : kneePoint(frontier);
   const frontierSeqs = new Set(frontier.map((c) => c.seq));
   const colorGene = space.genes.find((g) => g.name === colorBy)!;
-
-  // Background points: every feasible evaluated candidate, thinned evenly beyond the limit.
-  const done = data.candidates.filter((c) => c.status === 'done' && c.metrics && Number.isFinite(c.metrics[xMetric]) && Number.isFinite(c.metrics[yMetric]));
   const limit = options.maxBackgroundPoints ?? 4000;
-  const stride = Math.max(1, Math.ceil(done.length / limit));
-  const plotted = done.filter((c, i) => frontierSeqs.has(c.seq) || i % stride === 0);
-  const points: FrontierPlotPoint[] = plotted.map((c) => ({
-    seq: c.seq,
-    x: c.metrics![xMetric],
-    y: c.metrics![yMetric],
-    color: space.describe(c.genes)[colorBy],
-    onFrontier: frontierSeqs.has(c.seq),
-    chosen: chosen?.seq === c.seq,
-  }));
-  // Frontier points in x order so the step line is drawn left to right.
-  points.sort((a, b) => a.x - b.x);
-  const xs = points.map((p) => p.x);
-  const logX = xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) > 20;
+  let stride = 1;
+
+  const pairSpec = ({ x: xm, y: ym }: { x: string; y: string }): VlSpec | null => {
+    // Background points: every feasible evaluated candidate, thinned evenly beyond the limit.
+    const done = data.candidates.filter((c) => c.status === 'done' && c.metrics && Number.isFinite(c.metrics[xm]) && Number.isFinite(c.metrics[ym]));
+    stride = Math.max(1, Math.ceil(done.length / limit));
+    const plotted = done.filter((c, i) => frontierSeqs.has(c.seq) || i % stride === 0);
+    const points: FrontierPlotPoint[] = plotted.map((c) => ({
+      seq: c.seq,
+      x: c.metrics![xm],
+      y: c.metrics![ym],
+      color: space.describe(c.genes)[colorBy],
+      onFrontier: frontierSeqs.has(c.seq),
+      chosen: chosen?.seq === c.seq,
+    }));
+    // Frontier points in x order so the step line is drawn left to right.
+    points.sort((a, b) => a.x - b.x);
+    const xs = points.map((p) => p.x);
+    const logX = xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) > 20;
+    if (points.length === 0) return null;
+    return frontierSpec(points, { xTitle: xm, yTitle: ym, colorTitle: colorBy, colorOrder: colorGene.choices, logX, ...(data.objectives.length > 2 ? { projectedFrom: data.objectives.length } : {}) });
+  };
+  const frontierPlots: FrontierPlot[] = [];
+  for (const pair of pairs) {
+    const spec = pairSpec(pair);
+    if (spec) frontierPlots.push({ ...pair, spec, svg: await renderSvg(spec) });
+  }
   const specs: Record<PlotName, VlSpec | null> = {
-    frontier: points.length > 0 ? frontierSpec(points, { xTitle: xMetric, yTitle: yMetric, colorTitle: colorBy, colorOrder: colorGene.choices, logX }) : null,
+    frontier: frontierPlots[0]?.spec ?? null,
     hypervolume: data.hypervolumeCurve.length > 0 ? hypervolumeSpec(data.hypervolumeCurve) : null,
     operators: null,
     roofline: null,
@@ -163,7 +190,7 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
     }
   }
   const svgs = {
-    frontier: specs.frontier ? await renderSvg(specs.frontier) : null,
+    frontier: frontierPlots[0]?.svg ?? null,
     hypervolume: specs.hypervolume ? await renderSvg(specs.hypervolume) : null,
     operators: specs.operators ? await renderSvg(specs.operators) : null,
     roofline: specs.roofline ? await renderSvg(specs.roofline) : null,
@@ -187,7 +214,7 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
   const isLlm = study.space.startsWith('llm') || (frontier[0] && space.decode(frontier[0].genes).family === 'llm');
   const frontierRows = frontier.map((c) => {
     const d = space.describe(c.genes);
-    return [String(c.seq), ...geneNames.map((g) => String(d[g])), ...metricCols.map((m) => (m === 'memoryBytes' ? formatBytes(c.metrics![m]) : m === 'params' ? formatCount(c.metrics![m]) : fmt(c.metrics?.[m]))), ...(isLlm ? [hfType(c)] : [])];
+    return [String(c.seq), ...geneNames.map((g) => String(d[g])), ...metricCols.map((m) => (c.metrics?.[m] === undefined ? '—' : metricText(m, c.metrics[m]))), ...(isLlm ? [hfType(c)] : [])];
   });
   const dev = data.evaluator.device;
   const w = data.evaluator.workload;
@@ -200,11 +227,19 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
     `<p class="meta">${escapeHtml(`${study.space} on ${dev?.name ?? (study.device || '—')} · ${study.strategy} · seed ${study.seed} · ${study.status}${study.summary.stopReason ? ` (${study.summary.stopReason})` : ''} · ${study.evaluations} evaluated, ${study.failed} failed · frontier of ${frontier.length} · hypervolume ${fmt(last?.hypervolume)}`)}</p>`,
   );
   parts.push(`<h2>Frontier</h2><p class="note">Grey: every evaluated candidate${stride > 1 ? ` (1 in ${stride} shown)` : ''}; coloured: the feasible Pareto frontier (colour = gene <b>${escapeHtml(colorBy)}</b>); ringed: the point broken down below.</p>`);
-  parts.push(`<div class="grid"><figure>${svgs.frontier ?? '<p>No feasible candidate yet.</p>'}</figure><figure>${svgs.hypervolume ?? ''}</figure></div>`);
+  if (data.objectives.length > 2) {
+    parts.push(`<p class="note">${data.objectives.length} objectives: the frontier is drawn in each plane of two of them; a point that looks dominated in one plane is better in the third objective.</p>`);
+  }
+  parts.push(
+    `<div class="grid">${frontierPlots.length > 0 ? frontierPlots.map((p) => `<figure>${p.svg}</figure>`).join('') : '<figure><p>No feasible candidate yet.</p></figure>'}<figure>${svgs.hypervolume ?? ''}</figure></div>`,
+  );
   parts.push(`<h2>Frontier table</h2>`);
   parts.push(`<p class="note">${frontier.length} candidates, by ${escapeHtml(xMetric)}; the highlighted row is the point broken down below.</p>`);
   // A long frontier scrolls inside its box, so the breakdown below stays near the plots.
-  parts.push(`<div class="scroll">${table(['seq', ...geneNames, ...metricCols, ...(isLlm ? ['HF model_type'] : [])], frontierRows, (i) => frontier[i].seq === chosen?.seq)}</div>`);
+  const tokens = data.evaluator.trainingTokens;
+  const metricHead = (m: string) => (m === 'loss' ? `loss (nats/token${tokens ? `, after ${formatCount(tokens)} training tokens` : ''})` : m);
+  parts.push(`<p class="note">${escapeHtml(UNITS_NOTE)}.</p>`);
+  parts.push(`<div class="scroll">${table(['seq', ...geneNames, ...metricCols.map(metricHead), ...(isLlm ? ['HF model_type'] : [])], frontierRows, (i) => frontier[i].seq === chosen?.seq)}</div>`);
   if (chosen && chosenArch) {
     parts.push(`<h2>Roofline breakdown of candidate ${chosen.seq}</h2>`);
     const d = space.describe(chosen.genes);
@@ -217,8 +252,8 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
       const ops = [...breakdown.ops].sort((a, b) => b.latencyMs - a.latencyMs);
       parts.push(
         table(
-          ['operator', 'phase', 'count', 'latency ms', 'share', 'bound', 'GFLOP', 'MB moved', 'FLOP/byte'],
-          ops.map((o) => [o.name, o.phase, String(o.count), fmt(o.latencyMs), `${(o.share * 100).toFixed(1)}%`, o.bound, fmt(o.flops / 1e9), fmt(o.bytes / 1e6), Number.isFinite(o.arithmeticIntensity) ? o.arithmeticIntensity.toFixed(1) : '∞']),
+          ['operator', 'phase', 'count', 'latency ms', 'share', 'bound', 'GFLOP', 'MiB moved', 'FLOP/byte'],
+          ops.map((o) => [o.name, o.phase, String(o.count), fmt(o.latencyMs), `${(o.share * 100).toFixed(1)}%`, o.bound, fmt(o.flops / 1e9), fmt(o.bytes / 2 ** 20), Number.isFinite(o.arithmeticIntensity) ? o.arithmeticIntensity.toFixed(1) : '∞']),
         ),
       );
       parts.push(`</div>`);
@@ -233,7 +268,7 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
       ['space / strategy / seed', `${study.space} / ${study.strategy} / ${study.seed}`],
       ['objectives / constraints', `${study.objectives.join(', ')} / ${study.constraints.join(', ') || 'none'}`],
       ['evaluator', `${data.evaluator.kind}${data.evaluator.mode ? `, ${data.evaluator.mode} mode` : ''}`],
-      ['loss law', data.evaluator.law ? `${data.evaluator.law}${data.evaluator.trainingTokens ? ` at ${formatCount(data.evaluator.trainingTokens)} training tokens` : ''}${data.evaluator.precisionLoss ? `, plus quantisation and training-precision penalties (papers.md §5; trained in ${data.evaluator.precisionLoss.trainingPrecision} unless a gene says otherwise, b of Kumar's Table 2 ${data.evaluator.precisionLoss.ptqB === 'exponent' ? 'inside the exponential' : 'left out'})` : ' (precision not priced in loss)'}` : '—'],
+      ['loss law', data.evaluator.law ? `${data.evaluator.law}${tokens ? ` at ${formatCount(tokens)} training tokens` : ''}${data.evaluator.precisionLoss ? `, plus quantisation and training-precision penalties (Kumar et al. 2025, Scaling Laws for Precision; trained in ${data.evaluator.precisionLoss.trainingPrecision} unless a gene says otherwise, b of Kumar's Table 2 ${data.evaluator.precisionLoss.ptqB === 'exponent' ? 'inside the exponential' : 'left out'})` : ' (precision not priced in loss)'}` : '—'],
       ['device', dev ? `${dev.name} (${dev.id}) — ${dev.source}` : study.device || '—'],
       ['workload', w ? `batch ${w.batch}, prompt ${w.promptTokens}, generated ${w.generatedTokens}` : '—'],
       ['hwnas version', `${study.hwnasVersion} (study), ${options.exporterVersion} (report)`],
@@ -242,5 +277,5 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
   parts.push(`<h3>Study config</h3><pre>${escapeHtml(JSON.stringify(data.config, null, 2))}</pre>`);
   if (dev) parts.push(`<h3>Device profile</h3><pre>${escapeHtml(JSON.stringify(dev, null, 2))}</pre>`);
   parts.push(`<p class="note">Generated by hwnas ${escapeHtml(options.exporterVersion)}.</p></body></html>`);
-  return { html: parts.join('\n'), svgs, specs, chosenSeq: chosen?.seq ?? null, colorBy };
+  return { html: parts.join('\n'), svgs, specs, frontierPlots, chosenSeq: chosen?.seq ?? null, colorBy };
 }

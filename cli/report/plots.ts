@@ -25,6 +25,11 @@ export interface FrontierPlotOptions {
   /** The colour gene is ordinal with numeric values (layers, width): a sequential scheme in value order. */
   readonly colorOrder?: readonly (string | number)[];
   readonly logX: boolean;
+  /**
+   * The frontier of more than these two objectives, projected: its points are not a staircase in this plane, so
+   * no step line is drawn through them, and the title says so.
+   */
+  readonly projectedFrom?: number;
 }
 
 const WIDTH = 620;
@@ -39,11 +44,11 @@ export function frontierSpec(points: readonly FrontierPlotPoint[], o: FrontierPl
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: WIDTH,
     height: HEIGHT,
-    title: `Frontier: ${o.yTitle} vs ${o.xTitle}`,
+    title: o.projectedFrom ? `Frontier of ${o.projectedFrom} objectives: ${o.yTitle} vs ${o.xTitle}` : `Frontier: ${o.yTitle} vs ${o.xTitle}`,
     data: { values: points },
     layer: [
       { transform: [{ filter: '!datum.onFrontier' }], mark: { type: 'circle', size: 14, color: '#bbb', opacity: 0.5 }, encoding: { x, y } },
-      { transform: [{ filter: 'datum.onFrontier' }], mark: { type: 'line', interpolate: 'step-after', color: '#555', strokeWidth: 1 }, encoding: { x, y } },
+      ...(o.projectedFrom ? [] : [{ transform: [{ filter: 'datum.onFrontier' }], mark: { type: 'line', interpolate: 'step-after', color: '#555', strokeWidth: 1 }, encoding: { x, y } }]),
       {
         transform: [{ filter: 'datum.onFrontier' }],
         mark: { type: 'circle', size: 70, opacity: 0.95, stroke: '#222', strokeWidth: 0.5 },

@@ -20,6 +20,8 @@ export interface EvaluatorInfo {
   readonly device: DeviceProfile | null;
   readonly workload: Workload | null;
   readonly law: string | null;
+  /** The law file's text as the study stored it (schema v8), read instead of the file named by `law`. */
+  readonly lawText: string | null;
   readonly mode: 'roofline' | 'ideal' | 'paper' | null;
   readonly trainingTokens: number | null;
   /** How precision was priced in loss; null for studies priced before it was. */
@@ -63,6 +65,7 @@ function evaluatorInfo(study: StudyRecord): EvaluatorInfo {
     device,
     workload: (spec.workload as Workload | undefined) ?? null,
     law: typeof spec.law === 'string' ? spec.law : null,
+    lawText: typeof spec.lawText === 'string' ? spec.lawText : null,
     mode: (spec.mode as EvaluatorInfo['mode']) ?? null,
     trainingTokens: typeof spec.trainingTokens === 'number' ? spec.trainingTokens : null,
     precisionLoss: (spec.precisionLoss as PrecisionLossSpec | undefined) ?? null,
@@ -109,14 +112,24 @@ export function hypervolumeCurve(candidates: readonly CandidateRecord[], referen
   return curve;
 }
 
-/** Reads a study for reporting; an unknown study is a UsageError listing the known ones. */
-export async function loadStudyData(store: Store, name: string): Promise<StudyData> {
+/** What every reader of a study needs before its candidates: the record, its configuration, space and objectives. */
+export type StudyHead = Pick<StudyData, 'study' | 'config' | 'space' | 'objectives' | 'evaluator'>;
+
+/** Reads a study's head; an unknown study is a UsageError listing the known ones. */
+export async function loadStudyHead(store: Store, name: string): Promise<StudyHead> {
   const study = await store.getStudy(name);
   if (!study) throw new UsageError(`unknown study '${name}' in ${store.location}; studies: ${(await store.listStudies()).map((s) => s.name).join(', ') || '(none)'}`);
   const config = parseStudyConfig(study.config, { file: `${store.location}: study '${name}' config` });
   const space = studySpace(config, study.inputs);
   const { known, directions } = metricCatalog(config);
   const objectives = parseObjectives(config.objectives, known, directions);
+  return { study, config, space, objectives, evaluator: evaluatorInfo(study) };
+}
+
+/** Reads a study for reporting; an unknown study is a UsageError listing the known ones. */
+export async function loadStudyData(store: Store, name: string): Promise<StudyData> {
+  const head = await loadStudyHead(store, name);
+  const { study, objectives } = head;
   const candidates: CandidateRecord[] = [];
   for await (const c of store.candidates(study.id, ['done', 'failed'])) candidates.push(c);
   const points = candidates.map((r) => (r.status === 'done' ? r.objectives! : new Array<number>(objectives.length).fill(Infinity)));
@@ -129,11 +142,7 @@ export async function loadStudyData(store: Store, name: string): Promise<StudyDa
   const loopState = (await store.checkpoint(study.id))?.loopState as { reference?: number[] | null } | undefined;
   const reference = loopState?.reference ?? (frontier.length > 0 ? referenceOf(frontier.map((c) => c.objectives!)) : null);
   return {
-    study,
-    config,
-    space,
-    objectives,
-    evaluator: evaluatorInfo(study),
+    ...head,
     candidates,
     frontier,
     hypervolumeCurve: reference ? hypervolumeCurve(candidates, reference) : [],

@@ -11,6 +11,8 @@ export interface LiveAppProps {
   readonly subtitle: string;
   readonly objectives: readonly Objective[];
   readonly describe: (genes: Genes) => Record<string, number | string>;
+  /** The training tokens the loss is predicted after, for its column header. */
+  readonly lossTokens?: number;
   /** Called with keys pressed once the study is over (the launcher offers its own follow-ups). */
   readonly onFinishedKey?: (input: string) => void;
   readonly finishedKeys?: string;
@@ -65,6 +67,7 @@ export function LiveApp(props: LiveAppProps) {
       subtitle={props.subtitle}
       objectives={props.objectives}
       describe={props.describe}
+      {...(props.lossTokens ? { lossTokens: props.lossTokens } : {})}
       paused={snap.paused}
       stopping={snap.stopping}
       {...(message !== undefined ? { message } : {})}

@@ -10,6 +10,7 @@ import type { Genes } from '../../core/space.js';
 import type { FrontierPoint } from '../../search/study.js';
 import { MARK_CHAR, scatterChart, stepChart, wantsLogScale, type Mark } from './charts.js';
 import { budgetFraction, etaMs, formatDuration, formatNumber, type ProgressState } from './progress.js';
+import { countText, metricText } from '../format.js';
 
 export interface LiveViewProps {
   readonly state: ProgressState;
@@ -17,6 +18,8 @@ export interface LiveViewProps {
   readonly subtitle: string;
   readonly objectives: readonly Objective[];
   readonly describe: (genes: Genes) => Record<string, number | string>;
+  /** The training tokens the loss is predicted after, for its column header. */
+  readonly lossTokens?: number;
   readonly paused: boolean;
   readonly stopping?: boolean;
   readonly message?: string;
@@ -95,10 +98,10 @@ function tableRows(p: LiveViewProps, maxRows: number): { head: string; lines: { 
   if (sorted.length <= maxRows) picked.push(...sorted);
   else for (let i = 0; i < maxRows; i++) picked.push(sorted[Math.round((i * (sorted.length - 1)) / Math.max(1, maxRows - 1))]);
   const geneNames = picked.length > 0 ? Object.keys(p.describe(picked[0].genes)) : [];
-  const cols = ['seq', ...geneNames, ...objectives.map((o) => o.metric)];
+  const cols = ['seq', ...geneNames, ...objectives.map((o) => (o.metric === 'loss' && p.lossTokens ? `loss@${countText(p.lossTokens)}` : o.metric))];
   const cells = picked.map((pt) => {
     const d = p.describe(pt.genes);
-    return [String(pt.seq), ...geneNames.map((g) => String(d[g])), ...objectives.map((_, j) => formatNumber(objectiveValue(pt, objectives, j)))];
+    return [String(pt.seq), ...geneNames.map((g) => String(d[g])), ...objectives.map((o, j) => metricText(o.metric, objectiveValue(pt, objectives, j)))];
   });
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   const fmt = (r: string[]) => r.map((c, i) => c.padStart(widths[i])).join('  ');
@@ -137,7 +140,8 @@ export function LiveView(p: LiveViewProps) {
   return (
     <Box flexDirection="column" width={w}>
       <Text wrap="truncate">
-        <Text bold>hwnas</Text> · study <Text bold>{state.study}</Text> · {p.subtitle} · <Text color={status.color}>{status.text}</Text>
+        {/* The status first: a long study name is what the terminal's width cuts. */}
+        <Text bold>hwnas</Text> · <Text color={status.color}>{status.text}</Text> · study <Text bold>{state.study}</Text> · {p.subtitle}
       </Text>
       <Text wrap="truncate">
         <Text color="green">{bar(fraction, barWidth)}</Text> {fraction === null ? '' : `${Math.floor(fraction * 100)}% `}

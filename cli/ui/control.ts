@@ -94,9 +94,9 @@ export class StudyControl {
   wrap(evaluator: Evaluator): Evaluator {
     return {
       id: evaluator.id,
-      evaluate: async (archs, genes) => {
+      evaluate: async (archs, genes, options) => {
         while (this.gate) await this.gate.promise;
-        return evaluator.evaluate(archs, genes);
+        return evaluator.evaluate(archs, genes, options);
       },
       ...(evaluator.close ? { close: () => evaluator.close!() } : {}),
     };

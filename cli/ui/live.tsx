@@ -26,9 +26,15 @@ export async function exportFrontierNow(dbPath: string, study: string, llm: bool
   await command.run([study, '--db', dbPath, '--format', 'json', '--out', file]);
   if (!llm) return `exported ${file}`;
   const { runHfExport } = await import('../report/hf.js');
+  const { UsageError } = await import('../errors.js');
   const dir = `${fileSafe(study)}-hf`;
-  const r = await runHfExport({ dbPath, name: study, out: dir, quiet: true });
-  return `exported ${file} and ${dir}/ (${r.entries.filter((e) => e.modelType).length} configs)`;
+  try {
+    const r = await runHfExport({ dbPath, name: study, out: dir, quiet: true });
+    return `exported ${file} and ${dir}/ (${r.entries.filter((e) => e.modelType).length} of ${r.entries.length} as transformers configs)`;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return `exported ${file}; no Hugging Face configs: no frontier candidate has a transformers class that represents it exactly`;
+  }
 }
 
 /**
@@ -51,6 +57,7 @@ export async function attachLiveView(opts: { study: StudyRecord; resolved: Resol
       subtitle={subtitleOf(study)}
       objectives={resolved.objectives}
       describe={(g) => resolved.space.describe(g)}
+      {...((resolved.evaluator as { trainingTokens?: number }).trainingTokens ? { lossTokens: (resolved.evaluator as { trainingTokens: number }).trainingTokens } : {})}
       {...(liveViewSettings.holdWhenFinished ? { finishedKeys: 'e export · q/enter back to the launcher' } : {})}
     />,
     { exitOnCtrlC: false },

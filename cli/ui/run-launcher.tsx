@@ -12,6 +12,7 @@ import { STRATEGIES } from '../../search/strategies/index.js';
 import { UsageError } from '../errors.js';
 import { Launcher, type FormField, type LauncherAction, type StudyRow } from './Launcher.js';
 import { exportFrontierNow, liveViewSettings } from './live.js';
+import { bestText } from '../commands/studies.js';
 
 const WORKLOADS = [
   { label: 'chat', batch: 1, prompt: 1024, generate: 16, hint: 'batch 1, 1024-token prompt, 16 generated (the co-design paper’s workload)' },
@@ -20,7 +21,10 @@ const WORKLOADS = [
   { label: 'serving', batch: 8, prompt: 512, generate: 128, hint: 'batch 8, 512-token prompt, 128 generated' },
 ];
 
-/** The new-search form: every choice is a value of the matching `hwnas search` flag. */
+/**
+ * The new-search form: every value is one of the matching `hwnas search` flag (presets to cycle through; the
+ * budget, constraint, device and seed also take a typed value: any number, constraint or device file).
+ */
 export function searchFields(): FormField[] {
   const spaces = Object.keys(SPACES);
   const devices = deviceIds();
@@ -28,40 +32,53 @@ export function searchFields(): FormField[] {
   const objectives = ['loss,latency', 'loss,decodeMsPerToken', 'loss,ttft', 'loss,latency,memory', 'loss,energy', 'latency,params', 'max:cifar10Accuracy,latency'];
   // A study file in the working directory (its evaluators: bring your own metrics) replaces the form's choices.
   const configs = ['none', ...readdirSync('.').filter((f) => /\.ya?ml$/.test(f)).sort()];
-  const constraints = ['none', 'memory<=8GB', 'memory<=16GB', 'decodeMsPerToken<=20', 'ttft<=200'];
+  const constraints = ['none', 'memory<=8GiB', 'memory<=16GiB', 'decodeMsPerToken<=20', 'ttft<=200'];
   const budgets = ['500', '1000', '2000', '5000', '20000', '100000'];
   const at = (list: readonly string[], v: string) => Math.max(0, list.indexOf(v));
   return [
     { key: 'config', label: 'study file', choices: configs, hints: configs.map((c) => (c === 'none' ? 'the choices below' : 'its fields (and its own evaluators) replace the choices below')), initial: 0 },
     { key: 'space', label: 'space', choices: spaces, hints: spaces.map((s) => SPACES[s].description), initial: at(spaces, 'llm-codesign') },
-    { key: 'device', label: 'device', choices: devices, initial: at(devices, 'jetson-agx-orin') },
+    { key: 'device', label: 'device', choices: devices, initial: at(devices, 'jetson-agx-orin'), editable: true, placeholder: 'a device profile file, e.g. device.json' },
     { key: 'workload', label: 'workload', choices: WORKLOADS.map((w) => w.label), hints: WORKLOADS.map((w) => w.hint), initial: 0 },
     { key: 'objectives', label: 'objectives', choices: objectives, hints: objectives.map((o) => (o.startsWith('latency') ? 'for CNN spaces (no loss law)' : o.includes('Accuracy') ? "nb201: NAS-Bench-201's trained accuracy" : 'minimise both')), initial: 0 },
-    { key: 'constraint', label: 'constraint', choices: constraints, initial: 0 },
+    { key: 'constraint', label: 'constraint', choices: constraints, initial: 0, editable: true, placeholder: 'e.g. decodeMsPerToken<=15 or memory<=6GiB' },
     { key: 'strategy', label: 'strategy', choices: strategies, initial: at(strategies, 'nsga2') },
-    { key: 'evaluations', label: 'budget', choices: budgets, hints: budgets.map(() => 'evaluations'), initial: at(budgets, '2000') },
-    { key: 'seed', label: 'seed', choices: ['0', '1', '2', '3', '4'], initial: 0 },
+    { key: 'evaluations', label: 'budget', choices: budgets, hints: budgets.map(() => 'evaluations'), initial: at(budgets, '2000'), editable: true, placeholder: 'evaluations' },
+    { key: 'seed', label: 'seed', choices: ['0', '1', '2', '3', '4'], initial: 0, editable: true, placeholder: 'an integer' },
     { key: 'threads', label: 'threads', choices: ['0', '1', '2'], hints: ['analytic pricing in-process, in short batches between redraws', 'one worker thread', 'two worker threads'], initial: 0 },
   ];
 }
 
-/** `hwnas search` arguments for the form's values, with a study name not yet taken in the database. */
-export function searchArgv(values: Readonly<Record<string, string>>, dbPath: string, taken: ReadonlySet<string>): string[] {
+/**
+ * `hwnas search` arguments for the form's values. No --name: the search names the study after its configuration,
+ * so starting the same search again continues (or reports) its study instead of making another.
+ */
+export function searchArgv(values: Readonly<Record<string, string>>, dbPath: string): string[] {
   const w = WORKLOADS.find((x) => x.label === values.workload) ?? WORKLOADS[0];
   const config = values.config && values.config !== 'none' ? values.config : undefined;
-  const base = config ? config.replace(/\.ya?ml$/, '') : `${values.space}-${values.device}-${values.strategy}-s${values.seed}`;
-  let name = base;
-  for (let k = 2; taken.has(name); k++) name = `${base}-${k}`;
-  if (config) return ['-c', config, '--name', name, '--db', dbPath];
+  if (config) return ['-c', config, '--db', dbPath];
   const argv = ['--space', values.space, '--device', values.device, '--objectives', values.objectives, '--strategy', values.strategy, '--evaluations', values.evaluations, '--seed', values.seed, '--threads', values.threads];
   argv.push('--batch', String(w.batch), '--prompt', String(w.prompt), '--generate', String(w.generate));
   if (values.constraint && values.constraint !== 'none') argv.push('--constraint', values.constraint);
-  argv.push('--name', name, '--db', dbPath);
+  argv.push('--db', dbPath);
   return argv;
 }
 
 /** A study as listed, with the status a listing shows (Store.liveStatus: 'interrupted' when no process runs it). */
 type ListedStudy = StudyRecord & { readonly shownStatus: string };
+
+/** Why the form's values cannot be searched (the line hwnas search would refuse them with), or null. */
+export async function searchProblemChecker(): Promise<(values: Readonly<Record<string, string>>) => string | null> {
+  const { prepareSearch, analyticMetricsProblem } = await import('../commands/search.js');
+  return (values) => {
+    try {
+      return analyticMetricsProblem(prepareSearch(searchArgv(values, 'unused.db')).resolved);
+    } catch (error) {
+      if (error instanceof UsageError) return error.message;
+      throw error;
+    }
+  };
+}
 
 function rowOf(s: ListedStudy): StudyRow {
   return {
@@ -70,7 +87,7 @@ function rowOf(s: ListedStudy): StudyRow {
     evaluations: s.evaluations,
     failed: s.failed,
     frontierSize: s.summary.frontierSize ?? 0,
-    best: s.summary.best ?? {},
+    best: bestText(s.summary, (s.evaluator as { trainingTokens?: number } | undefined)?.trainingTokens),
     space: s.space,
     device: s.device,
     strategy: s.strategy,
@@ -96,15 +113,27 @@ async function listStudies(dbPath: string): Promise<ListedStudy[]> {
   }
 }
 
-async function showLauncher(props: { dbPath: string; studies: ListedStudy[]; message?: string; screen?: 'menu' | 'new' | 'studies' }): Promise<LauncherAction> {
+interface LauncherState {
+  message?: string;
+  screen?: 'menu' | 'new' | 'studies';
+  /** The study the last action was on: it stays selected. */
+  study?: string;
+  /** The form as last entered: a refused search comes back with it. */
+  values?: Readonly<Record<string, string>>;
+}
+
+async function showLauncher(dbPath: string, studies: ListedStudy[], state: LauncherState, validate: (v: Readonly<Record<string, string>>) => string | null): Promise<LauncherAction> {
   let chosen: LauncherAction = { kind: 'quit' };
   const instance = render(
     <Launcher
       fields={searchFields()}
-      studies={props.studies.map(rowOf)}
-      dbPath={props.dbPath}
-      {...(props.message ? { message: props.message } : {})}
-      {...(props.screen ? { initialScreen: props.screen } : {})}
+      studies={studies.map(rowOf)}
+      dbPath={dbPath}
+      validate={validate}
+      {...(state.message ? { message: state.message } : {})}
+      {...(state.screen ? { initialScreen: state.screen } : {})}
+      {...(state.study ? { initialStudy: state.study } : {})}
+      {...(state.values ? { initialValues: state.values } : {})}
       onAction={(a) => (chosen = a)}
     />,
   );
@@ -112,49 +141,60 @@ async function showLauncher(props: { dbPath: string; studies: ListedStudy[]; mes
   return chosen;
 }
 
-/** Runs the launcher until Quit; returns the exit code. */
+/** Runs the launcher on the database `dbPath` until Quit; returns the exit code. */
 export async function runLauncher(dbPath = DEFAULT_DB): Promise<number> {
   liveViewSettings.holdWhenFinished = true;
-  let message: string | undefined;
-  let screen: 'menu' | 'new' | 'studies' | undefined;
+  const validate = await searchProblemChecker();
+  let state: LauncherState = {};
   for (;;) {
     let studies: ListedStudy[] = [];
     try {
       studies = await listStudies(dbPath);
     } catch (error) {
-      message = (error as Error).message;
+      state.message = (error as Error).message;
     }
-    const action = await showLauncher({ dbPath, studies, ...(message ? { message } : {}), ...(screen ? { screen } : {}) });
-    message = undefined;
-    screen = undefined;
+    const action = await showLauncher(dbPath, studies, state, validate);
+    // What stays from one screen to the next: the form's values and the selected study.
+    state = { ...(state.values ? { values: state.values } : {}), ...(state.study ? { study: state.study } : {}) };
     try {
       if (action.kind === 'quit') return 0;
       if (action.kind === 'search') {
-        const argv = searchArgv(action.values, dbPath, new Set(studies.map((s) => s.name)));
-        const name = argv[argv.indexOf('--name') + 1];
-        await (await import('../commands/search.js')).command.run(argv);
-        message = await outcomeLine(dbPath, name);
+        state.values = action.values;
+        const before = new Set(studies.map((s) => s.name));
+        await (await import('../commands/search.js')).command.run(searchArgv(action.values, dbPath));
+        // The study is the new one, or the existing one of this configuration that was continued.
+        const after = await listStudies(dbPath);
+        const study = after.find((s) => !before.has(s.name)) ?? [...after].sort((a, b) => b.updatedAt - a.updatedAt)[0];
+        if (study) {
+          state.study = study.name;
+          state.message = await outcomeLine(dbPath, study.name);
+        }
       } else if (action.kind === 'resume') {
+        state.study = action.study;
         const s = studies.find((x) => x.name === action.study)!;
         const argv = [action.study, '--db', dbPath];
         // A study that spent its evaluation budget continues with 1000 more.
-        if (s.status === 'finished' && s.summary.stopReason === 'evaluations') argv.push('--evaluations', String(s.evaluations + 1000));
+        if (s.status === 'finished' && s.summary.stopReason === 'evaluations') argv.push('--more', '1000');
         await (await import('../commands/resume.js')).command.run(argv);
-        message = await outcomeLine(dbPath, action.study);
+        state.message = await outcomeLine(dbPath, action.study);
+        state.screen = 'studies';
       } else if (action.kind === 'export') {
+        state.study = action.study;
         const s = studies.find((x) => x.name === action.study)!;
-        message = await exportFrontierNow(dbPath, action.study, s.space.startsWith('llm'));
-        screen = 'studies';
+        state.message = await exportFrontierNow(dbPath, action.study, s.space.startsWith('llm'));
+        state.screen = 'studies';
       } else if (action.kind === 'report') {
+        state.study = action.study;
         const out = `${action.study}-report.html`;
         await (await import('../commands/report.js')).command.run([action.study, '--db', dbPath, '--out', out]);
-        message = `wrote ${out}`;
-        screen = 'studies';
+        state.message = `wrote ${out}`;
+        state.screen = 'studies';
       }
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
-      message = error.message;
-      if (action.kind === 'search') screen = 'new';
+      state.message = error.message;
+      // A refused search returns to the form as it was entered; a refused action to the list.
+      state.screen = action.kind === 'search' ? 'new' : 'studies';
     }
   }
 }
@@ -162,8 +202,5 @@ export async function runLauncher(dbPath = DEFAULT_DB): Promise<number> {
 async function outcomeLine(dbPath: string, name: string): Promise<string> {
   const s = (await listStudies(dbPath)).find((x) => x.name === name);
   if (!s) return `study ${name}`;
-  const best = Object.entries(s.summary.best ?? {})
-    .map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`)
-    .join(' ');
-  return `study ${name}: ${s.status}${s.summary.stopReason ? ` (${s.summary.stopReason})` : ''}, ${s.evaluations} evaluated, frontier of ${s.summary.frontierSize ?? 0}${best ? `, best ${best}` : ''}`;
+  return `study ${name}: ${s.status}${s.summary.stopReason ? ` (${s.summary.stopReason})` : ''}, ${s.evaluations} evaluated, frontier of ${s.summary.frontierSize ?? 0}; best at each objective: ${bestText(s.summary)}`;
 }

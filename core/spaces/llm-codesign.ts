@@ -3,7 +3,7 @@ import { uniformLayers } from '../architecture.js';
 import { defineGridSpace, type Gene } from '../space.js';
 
 /*
- * The co-design paper's grid (papers.md §1): depth, width, (experts, active), KV heads, FFN ratio, precision.
+ * The co-design paper's grid: depth, width, (experts, active), KV heads, FFN ratio, precision.
  * Choices the paper leaves open, fixed here and stated: head_dim 64 (heads = d / 64); a KV-head choice that does
  * not divide the heads becomes the largest divisor below it; vocabulary 151,936 with tied embeddings, as
  * Qwen2.5-0.5B, the paper's baseline; SwiGLU MLPs. For MoE, the FFN ratio counts the activated width K·r_expert,

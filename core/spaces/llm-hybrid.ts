@@ -2,7 +2,7 @@ import type { DecoderLayer, LlmArchitecture, TokenMixer } from '../architecture.
 import { defineGridSpace } from '../space.js';
 
 /*
- * A Nemotron-Flash-style hybrid space (papers.md §3): three stages, each a run of blocks. A block is one token
+ * A Nemotron-Flash-style hybrid space: three stages, each a run of blocks. A block is one token
  * mixer followed by 0–2 FFNs (an FFN-only layer after the first). Per stage: the mixer (Mamba2, DeltaNet,
  * sliding-window attention or full attention), how often a full-attention block replaces it (the hybrid ratio),
  * FFNs per mixer and blocks. Shared: width, FFN ratio and KV heads. head_dim 128, vocabulary 32,000, untied.

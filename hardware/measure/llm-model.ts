@@ -70,6 +70,7 @@ export interface TfLlm {
 export function unsupportedLlm(arch: LlmArchitecture, workload: Workload): string | undefined {
   if (workload.batch !== 1) return `batch ${workload.batch}: the measured decoder runs batch 1 only`;
   if (arch.heads % arch.kvHeads !== 0) return `heads ${arch.heads} is not a multiple of kvHeads ${arch.kvHeads}`;
+  if (arch.postNorms) return 'post-norms (Gemma 2/3): not built by the measurement harness';
   for (const layer of arch.layers) {
     if (layer.mixer?.kind === 'linear') return `linear mixer '${layer.mixer.variant}': not built by the measurement harness (attention and sliding-window only)`;
   }

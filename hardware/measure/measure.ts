@@ -25,6 +25,8 @@ export interface MeasureOptions {
   readonly workload: Workload;
   readonly timing?: Partial<TimingOptions>;
   readonly backend?: TfBackendInfo;
+  /** Aborting it stops the measurement between two runs (the promise rejects with the signal's reason). */
+  readonly signal?: AbortSignal;
 }
 
 const med = (v: number[]) => {
@@ -55,7 +57,7 @@ export async function measureArchitecture(arch: Architecture, rng: Rng, options:
         const r = model.generate(clock);
         prefill.push(r.prefillMs);
         decode.push(r.decodeMs);
-      }, timingOptions);
+      }, timingOptions, undefined, options.signal);
       const steps = options.workload.generatedTokens;
       return {
         latencyMs: timing.valueMs,
@@ -73,7 +75,7 @@ export async function measureArchitecture(arch: Architecture, rng: Rng, options:
   const batch = options.workload.batch;
   const model = buildCnn(arch, rng, batch);
   try {
-    const timing = await timeIt(() => model.forward(), timingOptions);
+    const timing = await timeIt(() => model.forward(), timingOptions, undefined, options.signal);
     return { latencyMs: timing.valueMs, timing, paramCount: model.paramCount, machine };
   } finally {
     model.dispose();

@@ -136,16 +136,30 @@ function summarise(samples: number[]): Round {
 }
 
 /**
- * Times `fn` (which must finish its work, i.e. read its result back, before resolving). Rounds as described
- * above; `clock` (ms) is injectable for tests and then also stands for the wall clock.
+ * Between two runs, with a signal: let the event loop turn (a synchronous backend otherwise keeps signal handlers
+ * waiting for the whole measurement), then stop if the signal was aborted. Outside the timed span.
  */
-export async function timeIt(fn: () => unknown, options: Partial<TimingOptions> = {}, clock?: () => number): Promise<Timing> {
+async function checkpointRun(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  signal.throwIfAborted();
+}
+
+/**
+ * Times `fn` (which must finish its work, i.e. read its result back, before resolving). Rounds as described
+ * above; `clock` (ms) is injectable for tests and then also stands for the wall clock. Aborting `signal` stops the
+ * measurement after the run in progress: the promise rejects with the signal's reason.
+ */
+export async function timeIt(fn: () => unknown, options: Partial<TimingOptions> = {}, clock?: () => number, signal?: AbortSignal): Promise<Timing> {
   const o: TimingOptions = { ...DEFAULT_TIMING, ...options };
   if (o.runs < 1 || o.maxRounds < 1) throw new Error('timeIt: runs and maxRounds must be ≥ 1');
   const kind: ClockKind = o.clock ?? 'wall';
   const main = clock ?? clockMs(kind);
   const wall = clock ?? clockMs('wall');
-  for (let i = 0; i < o.warmup; i++) await fn();
+  for (let i = 0; i < o.warmup; i++) {
+    await checkpointRun(signal);
+    await fn();
+  }
   const rounds: { round: Round; wallMedian: number }[] = [];
   let best: { round: Round; wallMedian: number } | undefined;
   while (rounds.length < o.maxRounds) {
@@ -154,6 +168,7 @@ export async function timeIt(fn: () => unknown, options: Partial<TimingOptions> 
     let total = 0;
     const cap = Math.max(o.runs, o.maxRunsPerRound ?? 50);
     while (samples.length < o.runs || (o.minRoundMs !== undefined && total < o.minRoundMs && samples.length < cap)) {
+      await checkpointRun(signal);
       const w0 = wall();
       const t0 = main();
       await fn();

@@ -1,5 +1,5 @@
 /**
- * The hardware embedding (HELP, papers.md §2): a device is described by its latencies on 10 fixed reference
+ * The hardware embedding (HELP, Lee et al., NeurIPS 2021): a device is described by its latencies on 10 fixed reference
  * architectures, min–max normalised. HELP scales the latencies themselves (loader.py: normalization(…, portion=1.0));
  * 'log' scales their logarithms, which spreads the fast architectures of devices whose latencies span a wide range.
  * A reference architecture may be unmeasured (a user with fewer than 10 measurements): its value is 0 and its mask

@@ -1,5 +1,5 @@
 /**
- * HELP's predictor network (papers.md §2) as a pure function of its parameters, so that meta-learning can run the
+ * HELP's predictor network (Lee et al., NeurIPS 2021) as a pure function of its parameters, so that meta-learning can run the
  * same forward pass with adapted parameters: an architecture encoder, a hardware branch on the hardware embedding
  * (hardware-embedding.ts: 10 normalised reference latencies + 10 mask bits → 100 → 100), concatenated, then
  * 200 → 200 → 1 with ReLU (HELP's fc3, fc4, fc5), plus an optional linear skip from the features to the output.

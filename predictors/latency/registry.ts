@@ -7,13 +7,9 @@ import { join } from 'node:path';
 import { LatencyDataError } from './data.js';
 import { loadModel, saveModel } from './io.js';
 import type { HelpModel } from './model.js';
+import { adaptedDir, DEVICE_NAME } from './adapted-dir.js';
 
-const DEVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-export function adaptedDir(root: string, device: string): string {
-  if (!DEVICE_NAME.test(device)) throw new LatencyDataError(`device name '${device}': use letters, digits, '.', '_' or '-'`);
-  return join(root, 'adapted', device);
-}
+export { adaptedDir };
 
 export class LatencyPredictorRegistry {
   private readonly byDevice = new Map<string, HelpModel>();

@@ -1,5 +1,5 @@
 /**
- * Fitting a law to training records (papers.md §4): the Huber loss (δ, default 1e-3) of log L̂ − log L, summed
+ * Fitting a law to training records (Hoffmann et al. 2022): the Huber loss (δ, default 1e-3) of log L̂ − log L, summed
  * over points (a mean makes L-BFGS stop early), minimised with L-BFGS from every point of a starting grid
  * (Hoffmann's 4,500 for Chinchilla), keeping the best. Built-in forms are log-sum-exps with exact gradients;
  * user formulas get central-difference gradients.
@@ -26,7 +26,7 @@ export interface FitData {
 }
 
 export interface FitOptions {
-  /** Huber threshold on the residuals (papers.md §4: 1e-3). Infinity gives least squares (½ Σ r²). */
+  /** Huber threshold on the residuals (Hoffmann et al. 2022: 1e-3). Infinity gives least squares (½ Σ r²). */
   readonly delta?: number;
   /**
    * Residuals in log space, log L̂ − log L (default; Hoffmann, Epoch, Gemstones), or in loss, L̂ − L (least

@@ -3,7 +3,7 @@
  *
  * Every built-in law is a sum of power terms: L = E + Σ_k C_k · Π_j x_j^(s·p). Written in logs it is a
  * log-sum-exp, log L = LSE(e, c_k + Σ_j s·p·log x_j), which is Hoffmann et al.'s parametrisation of the
- * Chinchilla fit (papers.md §4): coefficients E, C_k are fitted as their logs (so they stay positive), exponents
+ * Chinchilla fit (Hoffmann et al. 2022): coefficients E, C_k are fitted as their logs (so they stay positive), exponents
  * as themselves. One generic kernel gives exact gradients for Chinchilla, Gemstones, Nemotron-Flash and the
  * co-design law alike.
  */
@@ -197,7 +197,7 @@ export const GEMSTONES_FORM: PowerSumForm = {
 };
 
 /**
- * Nemotron-Flash depth/width form L0 + a·depth^−α + b·width^−β + c·D^−γ (papers.md §4 writes L(D, W, N) with D
+ * Nemotron-Flash depth/width form L0 + a·depth^−α + b·width^−β + c·D^−γ (Nemotron-Flash writes L(D, W, N) with D
  * the depth and W the width; we read its N as the training-token count, the only quantity not already fixed by
  * depth and width for their fixed-recipe sweeps).
  */
@@ -216,7 +216,7 @@ export const NEMOTRON_FLASH_FORM: PowerSumForm = {
 };
 
 /**
- * The co-design law of papers.md §1:
+ * The co-design law (arXiv 2602.10377):
  *   L̂ = A_l / l^alpha_l + A_moe·ρ^p_rho / (r^p_r · d^−p_d) + A_d / (r^p_r · d^alpha_d) + A_kv / d_m^alpha_kv + E
  * The r exponent is shared by the two terms, as in the paper. The law is for 10B training tokens and does not
  * read D.

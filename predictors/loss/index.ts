@@ -12,6 +12,7 @@ import { BUILTIN_FORMS, powerSumLaw } from './forms.js';
 import type { InputName, InputRange, LossLaw } from './law.js';
 import { INPUT_NAMES } from './law.js';
 import { PENALTY_TENSORS, type PenaltySpec, type PenaltyTensor, type PrecisionPenalties } from './precision-penalty.js';
+import { didYouMean } from '../../core/suggest.js';
 
 export type { LossInputs, LossLaw, InputName, InputRange } from './law.js';
 export { lossInputs } from './law.js';
@@ -22,9 +23,9 @@ export type LawForm = PowerSumForm | ExpressionForm;
 /** Published coefficients, one entry per built-in law, with its source and the range of its fitting data. */
 export const PUBLISHED_LAWS = {
   codesign: {
-    source: 'Hardware co-design scaling laws via roofline modelling (arXiv 2602.10377), fitted loss law; papers.md §1',
+    source: 'Hardware co-design scaling laws via roofline modelling (arXiv 2602.10377), its fitted loss law',
     coefficients: { A_l: 9.96, alpha_l: 1.63, A_moe: 0.031, p_rho: 1.09, p_r: 0.17, p_d: 0.33, A_d: 500, alpha_d: 0.97, A_kv: 0.2, alpha_kv: 0.05, E: 2.53 },
-    // The paper's search grid (papers.md §1); r from the FFN ratios 0.5–8 of its frontier; d_m from d/n_h (head
+    // The paper's search grid; r from the FFN ratios 0.5–8 of its frontier; d_m from d/n_h (head
     // dimension 64 assumed; the paper does not give n_h) to d. Validation loss after 10B training tokens.
     fittedRange: {
       depth: { min: 4, max: 32 },
@@ -36,7 +37,7 @@ export const PUBLISHED_LAWS = {
     },
   },
   chinchilla: {
-    source: 'Hoffmann et al. 2022, Training compute-optimal large language models, approach 3 (papers.md §4)',
+    source: 'Hoffmann et al. 2022, Training compute-optimal large language models (arXiv 2203.15556), approach 3',
     coefficients: { E: 1.69, A: 406.4, alpha: 0.34, B: 410.7, beta: 0.28 },
     // "over 400 language models ranging from 70 million to over 16 billion parameters on 5 to 500 billion
     // tokens", all dense (ρ = 1).
@@ -47,7 +48,7 @@ export const PUBLISHED_LAWS = {
     },
   },
   gemstones: {
-    source: 'McLeish et al. 2025, Gemstones (width/depth law; papers.md §4)',
+    source: 'McLeish et al. 2025, Gemstones: a model suite for multi-faceted scaling laws, width/depth law',
     coefficients: {
       E: Math.exp(0.392),
       A_w: Math.exp(1.452),
@@ -59,7 +60,7 @@ export const PUBLISHED_LAWS = {
       A_D: Math.exp(10.06),
       alpha_D: 0.476,
     },
-    // Ranges of the released Gemstones checkpoints (data/scaling/gemstones), dense models.
+    // Ranges of the released Gemstones checkpoints, dense models.
     fittedRange: {
       width: { min: 256, max: 3072 },
       depth: { min: 3, max: 80 },
@@ -85,9 +86,10 @@ export function getLaw(id: string): LossLaw {
   const law = BUILTIN_LAWS[id];
   if (law) return law;
   if (id in BUILTIN_FORMS) {
-    throw new Error(`loss law '${id}' has no published coefficients in papers.md; fit it to your runs with 'hwnas fit --law ${id}'`);
+    throw new Error(`loss law '${id}' is a form without published coefficients; fit it to your runs with 'hwnas fit --law ${id}'`);
   }
-  throw new Error(`unknown loss law '${id}'; built in: ${Object.keys(BUILTIN_LAWS).join(', ')}, or a law file (.json/.yaml)`);
+  const usable = Object.keys(BUILTIN_LAWS);
+  throw new Error(`unknown loss law '${id}'${didYouMean(id, BUILTIN_LAW_IDS)}; built in: ${usable.join(', ')} (${BUILTIN_LAW_IDS.filter((l) => !usable.includes(l)).join(', ')}: a form to fit with hwnas fit), or a law file (.json/.yaml from hwnas fit --out)`);
 }
 
 /** The file format `hwnas fit --out` writes and `loadLawFile` reads. */
@@ -95,7 +97,7 @@ export const LAW_FILE_FORMAT = 'hwnas-loss-law/1';
 
 const rangeSchema = z.object({ min: z.number(), max: z.number() });
 const positiveFinite = z.number().refine((v) => Number.isFinite(v) && v > 0, 'must be a finite number > 0');
-/** Constants of Eq. 2's form for one tensor (papers.md §5), as `hwnas fit --penalty` writes them. */
+/** Constants of Eq. 2's form for one tensor (Kumar et al. 2025, arXiv 2411.04330), as `hwnas fit --penalty` writes them. */
 const penaltySchema = z
   .object({
     C_T: positiveFinite,
@@ -242,5 +244,7 @@ export function lawFromText(text: string, path: string): LossLaw {
 
 /** A built-in law id or a law file path. */
 export function resolveLaw(idOrPath: string): LossLaw {
-  return idOrPath in BUILTIN_FORMS ? getLaw(idOrPath) : loadLawFile(idOrPath);
+  // A bare word is a law id (a typo of one is not read as a missing file); a path or a .json/.yaml name is a file.
+  const isFile = /[\\/]|\.(json|ya?ml)$/i.test(idOrPath);
+  return idOrPath in BUILTIN_FORMS || !isFile ? getLaw(idOrPath) : loadLawFile(idOrPath);
 }

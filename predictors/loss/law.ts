@@ -26,7 +26,7 @@ export interface LossInputs {
   readonly depth: number;
   /**
    * r: FFN intermediate size / width. For MoE the activated width, K·r_expert (plus shared experts), as in the
-   * co-design paper (papers.md §1).
+   * co-design paper.
    */
   readonly ffnRatio: number;
   /** d_m = d / gqa, gqa = heads / kvHeads: the KV dimension as the co-design paper defines it. */
@@ -141,7 +141,7 @@ export function fmtValue(v: number): string {
  * The law inputs of an architecture trained on `trainingTokens` tokens.
  *
  * ffnRatio: intermediate / width for a dense MLP (gated or not — the co-design grid is SwiGLU); for MoE the
- * activated width K·expertIntermediate (+ shared experts' width) over d, as papers.md §1 defines r.
+ * activated width K·expertIntermediate (+ shared experts' width) over d, as the co-design paper (arXiv 2602.10377) defines r.
  * depth: every decoder layer counts, whatever its mixer (hybrids included).
  */
 export function lossInputs(arch: LlmArchitecture, trainingTokens: number, params: ParamCounts = countParams(arch)): LossInputs {

@@ -2,7 +2,7 @@
  * A law's loss with what precision costs added, in parts: the law's own (base) loss, the quantisation penalty of
  * every tensor deployed below its training precision, and the penalty of training in low precision.
  *
- * Weights (Kumar et al.'s Eq. 2, papers.md §5). The published law is for uniform precision: it was measured
+ * Weights (Kumar et al. 2025's Eq. 2). The published law is for uniform precision: it was measured
  * quantising the transformer blocks (GPTQ quantises the blocks' linear layers; embeddings and LM head stay 16-bit;
  * Kumar's N counts non-embedding parameters). Per-class precision is priced by the parameter count each class
  * quantises, which assumes that every weight carries the same share of the penalty, whatever tensor it sits in:

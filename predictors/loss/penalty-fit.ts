@@ -1,5 +1,5 @@
 /**
- * Fitting a quantisation penalty of Eq. 2's form (papers.md §5) to a team's paired runs: for each run, the loss at
+ * Fitting a quantisation penalty of Eq. 2's form (Kumar et al. 2025, arXiv 2411.04330) to a team's paired runs: for each run, the loss at
  * full precision and after quantising one tensor class (weights, activations or KV cache) to some bits. The fit is
  * the one laws get (fit.ts): Huber on log residuals summed, L-BFGS from a grid of starts, seeded bootstrap and
  * held-out evaluation. The target is δ = loss after − loss before, and
@@ -99,7 +99,7 @@ export function pairedRunsToFitData(table: Table, where: string, map: Partial<Re
   return { inputs: { nonEmbeddingParams: N, trainingTokens: D, bits }, loss: delta, weight, rows: table.rowIds, groups };
 }
 
-/** A fitted penalty's prediction against one published GPTQ measurement (papers.md §5). */
+/** A fitted penalty's prediction against one published GPTQ measurement (Kumar et al. 2025, arXiv 2411.04330). */
 export interface GptqCheckRow {
   readonly model: string;
   readonly bits: number;

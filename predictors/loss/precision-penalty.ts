@@ -1,5 +1,5 @@
 /**
- * What precision costs in loss (papers.md §5): Kumar et al.'s post-training quantisation penalty (Eq. 2) and the
+ * What precision costs in loss (Kumar et al. 2025, arXiv 2411.04330): Kumar et al.'s post-training quantisation penalty (Eq. 2) and the
  * effective parameter count of training in low precision (Eqs. 3–4). Pure formulas; `loss-parts.ts` adds them to
  * a law's loss.
  */

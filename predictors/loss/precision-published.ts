@@ -1,23 +1,23 @@
 /**
- * Published numbers on precision and loss (papers.md §5): the constants of Kumar et al.'s precision scaling laws,
+ * Published numbers on precision and loss (Kumar et al. 2025, arXiv 2411.04330): the constants of Kumar et al.'s precision scaling laws,
  * and the GPTQ measurements their post-training term is checked against. Two tables, each with its source.
  */
 import type { InputRange } from './law.js';
 
 /**
  * Kumar et al., "Scaling Laws for Precision" (ICLR 2025, arXiv 2411.04330), Appendix K Table 2, as read in
- * papers.md §5. Fitted on 465 OLMo-style runs (N = 30–220M non-embedding parameters, D = 1.5–26B tokens, Dolma,
+ * Kumar et al. 2025 (arXiv 2411.04330). Fitted on 465 OLMo-style runs (N = 30–220M non-embedding parameters, D = 1.5–26B tokens, Dolma,
  * integer fake-quantised training, GPTQ for post-training quantisation); the authors warn that the constants
  * depend on architecture and data.
  */
 export const KUMAR_PRECISION_LAW = {
-  source: 'Kumar et al., "Scaling Laws for Precision", ICLR 2025 (arXiv 2411.04330), Appendix K Table 2; papers.md §5',
+  source: 'Kumar et al., "Scaling Laws for Precision", ICLR 2025 (arXiv 2411.04330), Appendix K Table 2',
   /**
    * Eq. 2, post-training quantisation of weights of a model trained in bf16:
    *   δ_PTQ(N, D, P_post) = C_T · D^γ_D / N^γ_N · exp(−P_post / γ_post)
    * The last label of Table 2 is garbled in the copies available and is read as γ_post by elimination. Table 2
    * also lists b = 1.1277 with no stated role: unresolved. One reading puts it inside the exponential,
-   * exp(−P_post/γ_post + b), which multiplies δ by e^b ≈ 3.09; the default leaves it out (papers.md §5).
+   * exp(−P_post/γ_post + b), which multiplies δ by e^b ≈ 3.09; the default leaves it out (Kumar et al. 2025, arXiv 2411.04330).
    */
   ptq: { C_T: 0.0598, gamma_D: 0.5068, gamma_N: 0.3439, gamma_post: 0.5907 },
   unresolvedB: 1.1277,
@@ -69,14 +69,14 @@ export interface GptqCheckPoint {
 }
 
 /**
- * GPTQ (Frantar et al. 2023), Table 3: WikiText-2 perplexity, weight-only, per-row, no grouping (papers.md §5).
+ * GPTQ (Frantar et al. 2023), Table 3: WikiText-2 perplexity, weight-only, per-row, no grouping (Kumar et al. 2025, arXiv 2411.04330).
  * Δ nats = ln(quantised / fp16 perplexity). OPT models saw 180–300B tokens; papers.md gives no token count for
  * BLOOM-560M, so it is listed but cannot be checked. Shapes: OPT-125M 12 layers × 768, OPT-350M 24 × 1024,
  * OPT-1.3B 24 × 2048, BLOOM-560M 24 × 1024 (FFN 4d throughout).
  * Eq. 2 lands within about 2.5× of these, far outside its fitted range: a plausibility check, not a validation.
  */
 export const GPTQ_CHECK_POINTS = {
-  source: 'Frantar et al., GPTQ (ICLR 2023), Table 3, as quoted in papers.md §5',
+  source: 'Frantar et al., GPTQ (ICLR 2023), Table 3',
   tolerance: 2.5,
   points: [
     { model: 'OPT-125M', nonEmbeddingParams: blockParams(12, 768), trainingTokens: { min: 180e9, max: 300e9 }, bits: 4, fp16Perplexity: 27.65, quantisedPerplexity: 31.12 },

@@ -16,8 +16,8 @@ export interface CombinedSpec<Part = unknown> {
 export function combineEvaluators(parts: readonly Evaluator[], omit: readonly string[] = []): Evaluator {
   return {
     id: parts.map((p) => p.id).join('+'),
-    async evaluate(architectures, genes): Promise<EvaluationResult[]> {
-      const each = await Promise.all(parts.map((p) => p.evaluate(architectures, genes)));
+    async evaluate(architectures, genes, options): Promise<EvaluationResult[]> {
+      const each = await Promise.all(parts.map((p) => p.evaluate(architectures, genes, options)));
       return architectures.map((_, i) => {
         const metrics: Record<string, number> = {};
         for (let k = 0; k < parts.length; k++) {

@@ -39,10 +39,13 @@ export function createMeasuredEvaluator(spec: MeasuredSpec): Evaluator {
   const analytic: AnalyticSpec = { ...spec, kind: 'analytic' };
   const rng = createRng(`measured-${spec.seed ?? 0}`);
   const workload = spec.workload;
-  async function one(arch: Architecture): Promise<EvaluationResult> {
+  async function one(arch: Architecture, signal: AbortSignal | undefined): Promise<EvaluationResult> {
     try {
       const base = analyticMetrics(arch, analytic, law);
-      const m = await oneAtATime(() => measureArchitecture(arch, rng, { workload: arch.family === 'llm' ? workload : { ...workload, promptTokens: 0, generatedTokens: 0 }, ...(spec.timing ? { timing: spec.timing } : {}) }));
+      const m = await oneAtATime(() => {
+        signal?.throwIfAborted();
+        return measureArchitecture(arch, rng, { workload: arch.family === 'llm' ? workload : { ...workload, promptTokens: 0, generatedTokens: 0 }, ...(spec.timing ? { timing: spec.timing } : {}), ...(signal ? { signal } : {}) });
+      });
       const metrics: Record<string, number> = {
         ...base,
         latencyMs: m.latencyMs,
@@ -58,14 +61,16 @@ export function createMeasuredEvaluator(spec: MeasuredSpec): Evaluator {
       }
       return { ok: true, metrics: metrics as Metrics };
     } catch (error) {
+      // A stop is not a failure of the candidate: it is abandoned, and measured again on resume.
+      if (signal?.aborted) throw signal.reason;
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
   }
   return {
     id: 'measured',
-    async evaluate(archs): Promise<EvaluationResult[]> {
+    async evaluate(archs, _genes, options = {}): Promise<EvaluationResult[]> {
       const out: EvaluationResult[] = [];
-      for (const arch of archs) out.push(await one(arch));
+      for (const arch of archs) out.push(await one(arch, options.signal));
       return out;
     },
   };

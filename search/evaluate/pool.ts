@@ -4,13 +4,19 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Architecture } from '../../core/architecture.js';
 import type { Genes } from '../../core/space.js';
-import type { EvaluationResult, Evaluator } from './evaluator.js';
+import type { EvaluateOptions, EvaluationResult, Evaluator } from './evaluator.js';
 import type { PoolTask } from './pool-worker.js';
 import type { EvaluatorSpec } from './registry.js';
 import { FALLBACK_TIMEOUT_MS_PER_CANDIDATE } from './timeouts.js';
 
 /** The least time a worker has to build its evaluator (load modules, run a module's setup()). */
 const SETUP_TIMEOUT_MS = 120_000;
+
+/** A caller's stop signal and the tasks it aborts (those in flight). */
+interface Stop {
+  readonly signal: AbortSignal;
+  readonly tasks: Set<AbortController>;
+}
 
 export interface PoolOptions {
   readonly spec: EvaluatorSpec;
@@ -96,8 +102,11 @@ export class PoolEvaluator implements Evaluator {
    * start-up of a replacement worker counts against the candidate; building the evaluator has a limit of its own
    * (at least SETUP_TIMEOUT_MS), so a setup that hangs still fails the task.
    */
-  private async runTimed(task: PoolTask, timeoutMs: number): Promise<EvaluationResult[]> {
+  private async runTimed(task: PoolTask, timeoutMs: number, stop: Stop | undefined): Promise<EvaluationResult[]> {
     const controller = new AbortController();
+    stop?.tasks.add(controller);
+    // Queued behind other tasks past the stop: abandoned before it starts.
+    if (stop?.signal.aborted) controller.abort(stop.signal.reason);
     const { port1, port2 } = new MessageChannel();
     let timer: NodeJS.Timeout | undefined;
     port1.on('message', (phase: string) => {
@@ -109,31 +118,48 @@ export class PoolEvaluator implements Evaluator {
     } finally {
       if (timer) clearTimeout(timer);
       port1.close();
+      stop?.tasks.delete(controller);
     }
   }
 
-  private async runTask(architectures: readonly Architecture[], genes: readonly Genes[] | undefined): Promise<EvaluationResult[]> {
+  private async runTask(architectures: readonly Architecture[], genes: readonly Genes[] | undefined, stop: Stop | undefined): Promise<EvaluationResult[]> {
+    const signal = stop?.signal;
     const timeoutMs = (this.options.timeoutMsPerCandidate ?? FALLBACK_TIMEOUT_MS_PER_CANDIDATE) * architectures.length;
     const task: PoolTask = { spec: this.options.spec, architectures, ...(genes ? { genes } : {}) };
     try {
-      const results = await this.slot(() => this.runTimed(task, timeoutMs));
+      signal?.throwIfAborted();
+      const results = await this.slot(() => this.runTimed(task, timeoutMs, stop));
       if (!Array.isArray(results) || results.length !== architectures.length) {
         throw new Error(`evaluator returned ${Array.isArray(results) ? results.length : typeof results} results for ${architectures.length}`);
       }
       return results;
     } catch (error) {
+      // Abandoned by the caller (a stop): no result, the worker was terminated.
+      if (signal?.aborted) throw signal.reason;
       const reason = describeFailure(error, timeoutMs);
       if (architectures.length === 1) return [{ ok: false, error: reason }];
-      return (await Promise.all(architectures.map((a, i) => this.runTask([a], genes && [genes[i]])))).flat();
+      return (await Promise.all(architectures.map((a, i) => this.runTask([a], genes && [genes[i]], stop)))).flat();
     }
   }
 
-  async evaluate(architectures: readonly Architecture[], genes?: readonly Genes[]): Promise<EvaluationResult[]> {
+  async evaluate(architectures: readonly Architecture[], genes?: readonly Genes[], options: EvaluateOptions = {}): Promise<EvaluationResult[]> {
     const starts: number[] = [];
     // Spread work over every thread even when the batch is small.
     const size = Math.max(1, Math.min(this.chunkSize, Math.ceil(architectures.length / this.options.threads)));
     for (let i = 0; i < architectures.length; i += size) starts.push(i);
-    return (await Promise.all(starts.map((i) => this.runTask(architectures.slice(i, i + size), genes?.slice(i, i + size))))).flat();
+    // One listener on the caller's signal for the whole call, aborting every task in flight (a listener per task
+    // would pile up past Node's limit of 10 on a batch of many chunks).
+    const signal = options.signal;
+    const stop: Stop | undefined = signal ? { signal, tasks: new Set() } : undefined;
+    const onAbort = () => {
+      for (const c of stop!.tasks) c.abort(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return (await Promise.all(starts.map((i) => this.runTask(architectures.slice(i, i + size), genes?.slice(i, i + size), stop)))).flat();
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   async close(): Promise<void> {
@@ -156,11 +182,13 @@ export async function evaluateGuarded(
   architectures: readonly Architecture[],
   timeoutMsPerCandidate: number = FALLBACK_TIMEOUT_MS_PER_CANDIDATE,
   genes?: readonly Genes[],
+  signal?: AbortSignal,
 ): Promise<EvaluationResult[]> {
   const attempt = async (archs: readonly Architecture[], g: readonly Genes[] | undefined): Promise<EvaluationResult[]> => {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const work = evaluator.evaluate(archs, g);
+      signal?.throwIfAborted();
+      const work = evaluator.evaluate(archs, g, signal ? { signal } : {});
       const results = await Promise.race([
         work,
         new Promise<never>((_, reject) => {
@@ -170,6 +198,8 @@ export async function evaluateGuarded(
       if (results.length !== archs.length) throw new Error(`evaluator returned ${results.length} results for ${archs.length}`);
       return results;
     } catch (error) {
+      // A stop abandons the batch: it is neither a failure nor recorded.
+      if (signal?.aborted) throw signal.reason;
       if (archs.length === 1) return [{ ok: false, error: error instanceof Error ? error.message : String(error) }];
       const out: EvaluationResult[] = [];
       for (let i = 0; i < archs.length; i++) out.push(...(await attempt([archs[i]], g && [g[i]])));
@@ -178,6 +208,6 @@ export async function evaluateGuarded(
       if (timer) clearTimeout(timer);
     }
   };
-  if (evaluator instanceof PoolEvaluator) return evaluator.evaluate(architectures, genes);
+  if (evaluator instanceof PoolEvaluator) return evaluator.evaluate(architectures, genes, signal ? { signal } : {});
   return architectures.length === 0 ? [] : attempt(architectures, genes);
 }

@@ -7,11 +7,7 @@ import type { Store } from './store.js';
 import { isPostgresUrl } from './postgres/url.js';
 import type { PgOpenOptions } from './postgres/postgres.js';
 
-/** The database a command uses when neither --db, --storage nor HWNAS_STORAGE names one: a file in the working directory. */
-export const DEFAULT_DB = 'hwnas.db';
-
-/** The environment variable that names the storage when no flag does (a URL there stays out of `ps` and shell history). */
-export const STORAGE_ENV = 'HWNAS_STORAGE';
+export { DEFAULT_DB, STORAGE_ENV } from './default-db.js';
 
 export type StoreOptions = OpenOptions & Pick<PgOpenOptions, 'onWait' | 'reconnectTimeoutMs'>;
 

@@ -7,8 +7,13 @@ export type CandidateStatus = 'pending' | 'running' | 'done' | 'failed';
 export interface StudySummary {
   readonly frontierSize?: number;
   readonly hypervolume?: number;
-  /** Best value of each objective over feasible candidates, in the metric's own sign. */
+  /**
+   * Best value of each objective over feasible candidates, in the metric's own sign: together the ideal point,
+   * which is usually no single candidate (see bestCandidates).
+   */
   readonly best?: Readonly<Record<string, number>>;
+  /** For each objective, the frontier candidate best at it, with its value of every objective. */
+  readonly bestCandidates?: readonly { readonly metric: string; readonly seq: number; readonly values: Readonly<Record<string, number>> }[];
   readonly stopReason?: string;
   readonly generation?: number;
 }

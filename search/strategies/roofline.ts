@@ -7,108 +7,44 @@
  * ridge regression per term on one-hot genes in log space predicts it well; latency is then composed the way
  * the roofline composes it, max(compute, memory) per phase plus overhead, and a second ridge model corrects the
  * composition's residual. Objectives and constrained metrics without such a structure (loss, memory) get a
- * log-linear model of their own.
+ * log-linear model of their own (linear once a value ≤ 0 is seen).
  *
  * Each batch after a random start:
  * - neighbours of the current frontier (one gene one step for ordinal genes, any other value for categorical
- *   ones) are ranked by the additive ε-indicator of their predicted objectives against the frontier, so moves
- *   predicted to push the frontier out come first;
+ *   ones; at most 8,192 a batch, from a sample of the frontier when it is large) are ranked by the additive
+ *   ε-indicator of their predicted objectives against the frontier, so moves predicted to push the frontier out
+ *   furthest come first;
  * - an infeasible parent is repaired: its neighbours are ranked by predicted violation, which the roofline model
  *   attributes to the binding term (shrinking bytes when decode is memory-bound, FLOPs when prefill is
  *   compute-bound);
  * - with constraints, the `fitGene` (default `width`) is set directly to the largest value predicted to meet
  *   them, as Nemotron-Flash sizes width to a latency target;
  * - a share `exploration` of each batch is ordinary mutation and crossover of frontier members.
- * Nothing already asked is asked again. Deterministic from the seed; the state is the evaluated history, which
- * rebuilds the models exactly (rows are accumulated in key order, independent of tell order).
+ * Nothing already asked is asked again (operators/duplicates.ts). Deterministic from the seed.
+ *
+ * Cost flat in the number of candidates seen: the models are kept as sufficient statistics (operators/ridge.ts:
+ * AᵀA and Aᵀy, one update per told candidate, one Cholesky solve per model per batch), the frontier as an archive
+ * updated at each tell, and the saved state is those statistics, the archive and the set of asked candidates —
+ * not the history. The residual of the roofline composition is learned from each candidate as it is told, against
+ * the term models of that moment.
  */
-import { createRng, type RngState } from '../../core/rng.js';
 import { z } from 'zod';
+import { createRng, shuffled, type RngState } from '../../core/rng.js';
 import type { Genes } from '../../core/space.js';
 import type { Evaluated, Strategy, StrategyContext, StrategyFactory } from '../strategy.js';
-import { loadNumber, numberIn, parseOptions, saveNumber, scored, sizeOption, type SavedNumber } from './common.js';
+import { loadIndividual, numberIn, parseOptions, saveIndividual, sizeOption, scored, type Individual, type SavedIndividual } from './common.js';
+import { AskedSet, type SavedAskedSet } from './operators/duplicates.js';
+import { Gram, oneHotLayout, Ridge, type OneHotLayout } from './operators/ridge.js';
 
 const BREAKDOWN = ['prefillComputeMs', 'prefillMemoryMs', 'decodeComputeMs', 'decodeMemoryMs', 'overheadMs'] as const;
 /** Which phases a latency metric is made of. */
 const LATENCY_SHAPE: Readonly<Record<string, 'total' | 'prefill' | 'decode'>> = { latencyMs: 'total', ttftMs: 'prefill', decodeMsPerToken: 'decode' };
-const RIDGE_LAMBDA = 1e-3;
+/** Infeasible candidates kept as parents while nothing feasible is known. */
+const CLOSEST_KEPT = 8;
+/** Neighbours one batch scores at most (frontier members are sampled when theirs would be more). */
+const MAX_NEIGHBOURS = 8192;
 
-interface Evaluation {
-  readonly genes: Genes;
-  readonly key: string;
-  readonly objectives: number[];
-  readonly violation: number;
-  /** Values of the modelled metrics (NaN where absent), in `modelledMetrics` order. */
-  readonly metrics: number[];
-}
-
-export interface RooflineState {
-  readonly rng: RngState;
-  readonly evaluated: { g: number[]; f: SavedNumber[]; v: SavedNumber; m: SavedNumber[] }[];
-  /** Asked and not yet told. */
-  readonly pending: number[][];
-}
-
-/** Ridge regression on one-hot genes (plus intercept), solved by Cholesky. */
-class Ridge {
-  constructor(readonly weights: Float64Array | null) {}
-
-  static fit(rows: readonly Genes[], ys: readonly number[], offsets: readonly number[], width: number): Ridge {
-    if (rows.length < 3) return new Ridge(null);
-    const n = width + 1;
-    const a = new Float64Array(n * n);
-    const b = new Float64Array(n);
-    const idx = new Int32Array(offsets.length + 1);
-    for (let r = 0; r < rows.length; r++) {
-      const g = rows[r];
-      for (let i = 0; i < g.length; i++) idx[i] = offsets[i] + g[i];
-      idx[g.length] = width; // intercept
-      const y = ys[r];
-      for (let p = 0; p <= g.length; p++) {
-        b[idx[p]] += y;
-        for (let q = 0; q <= g.length; q++) a[idx[p] * n + idx[q]] += 1;
-      }
-    }
-    for (let i = 0; i < n; i++) a[i * n + i] += RIDGE_LAMBDA;
-    // Cholesky: A = L·Lᵀ, in place (lower triangle).
-    for (let j = 0; j < n; j++) {
-      let d = a[j * n + j];
-      for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
-      const ljj = Math.sqrt(Math.max(d, 1e-12));
-      a[j * n + j] = ljj;
-      for (let i = j + 1; i < n; i++) {
-        let s = a[i * n + j];
-        for (let k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
-        a[i * n + j] = s / ljj;
-      }
-    }
-    const w = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = b[i];
-      for (let k = 0; k < i; k++) s -= a[i * n + k] * w[k];
-      w[i] = s / a[i * n + i];
-    }
-    for (let i = n - 1; i >= 0; i--) {
-      let s = w[i];
-      for (let k = i + 1; k < n; k++) s -= a[k * n + i] * w[k];
-      w[i] = s / a[i * n + i];
-    }
-    return new Ridge(w);
-  }
-
-  predict(g: Genes, offsets: readonly number[], width: number): number {
-    const w = this.weights;
-    if (!w) return 0;
-    let s = w[width];
-    for (let i = 0; i < g.length; i++) s += w[offsets[i] + g[i]];
-    return s;
-  }
-}
-
-/** A predictor of one metric: log-linear, or roofline-composed with a log-linear residual. */
-type MetricModel = (g: Genes) => number;
-
-const ROOFLINE_OPTIONS = z.strictObject({
+export const rooflineOptions = z.strictObject({
   /** Random candidates before the per-gene model guides the search. */
   initialSamples: sizeOption(1).default(40),
   /** Share of each generation drawn at random. */
@@ -117,10 +53,118 @@ const ROOFLINE_OPTIONS = z.strictObject({
   fitGene: z.string().default('width'),
 });
 
+export interface RooflineState {
+  readonly rng: RngState;
+  /** Candidates told so far. */
+  readonly told: number;
+  /** The models' sufficient statistics (see Statistics.save). */
+  readonly statistics: SavedStatistics;
+  /** Feasible non-dominated candidates told (the first told of each objective vector), in key order. */
+  readonly front: SavedIndividual[];
+  /** The least violating infeasible candidates told (parents while nothing feasible is known). */
+  readonly closest: SavedIndividual[];
+  /** Asked and not yet told, in ask order. */
+  readonly pending: number[][];
+  readonly asked: SavedAskedSet;
+}
+
+interface SavedStatistics {
+  readonly rows: number[];
+  /** Per modelled metric beyond the breakdown: still all positive (log model) or not (linear). */
+  readonly positive: boolean[];
+  /** base64: the Gram matrices' upper triangles as uint32, then every target vector as float64. */
+  readonly data: string;
+}
+
+/**
+ * What the models are fitted from. Three sets of rows, each with its Gram matrix: rows with the whole roofline
+ * breakdown (the term models), rows with every other modelled metric (their own models), and rows told while the
+ * term models existed, with every latency-shaped metric (the residual models).
+ */
+class Statistics {
+  readonly terms: Gram;
+  readonly metrics: Gram;
+  readonly residual: Gram;
+  /** Aᵀ log(term) per breakdown term. */
+  readonly termTargets: Float64Array[];
+  /** Per other modelled metric: Aᵀ log y, Aᵀ y and Aᵀ (log y − log composed). */
+  readonly logTargets: Float64Array[];
+  readonly linearTargets: Float64Array[];
+  readonly residualTargets: Float64Array[];
+  readonly positive: boolean[];
+
+  constructor(
+    readonly layout: OneHotLayout,
+    others: number,
+    saved?: SavedStatistics,
+  ) {
+    const n = layout.width + 1;
+    const vector = () => new Float64Array(n);
+    this.terms = new Gram(layout);
+    this.metrics = new Gram(layout);
+    this.residual = new Gram(layout);
+    this.termTargets = BREAKDOWN.map(vector);
+    this.logTargets = Array.from({ length: others }, vector);
+    this.linearTargets = Array.from({ length: others }, vector);
+    this.residualTargets = Array.from({ length: others }, vector);
+    this.positive = saved ? saved.positive.slice() : new Array<boolean>(others).fill(true);
+    if (saved) this.load(saved);
+  }
+
+  private grams(): Gram[] {
+    return [this.terms, this.metrics, this.residual];
+  }
+
+  private vectors(): Float64Array[] {
+    return [...this.termTargets, ...this.logTargets, ...this.linearTargets, ...this.residualTargets];
+  }
+
+  save(): SavedStatistics {
+    const n = this.terms.n;
+    const triangle = (n * (n + 1)) / 2;
+    const ints = new Uint32Array(3 * triangle);
+    this.grams().forEach((gram, k) => {
+      let at = k * triangle;
+      for (let p = 0; p < n; p++) for (let q = p; q < n; q++) ints[at++] = gram.counts[p * n + q];
+    });
+    const floats = new Float64Array(this.vectors().length * n);
+    this.vectors().forEach((v, k) => floats.set(v, k * n));
+    const data = Buffer.concat([Buffer.from(ints.buffer), Buffer.from(floats.buffer)]).toString('base64');
+    return { rows: this.grams().map((g) => g.rows), positive: this.positive.slice(), data };
+  }
+
+  private load(saved: SavedStatistics): void {
+    const n = this.terms.n;
+    const triangle = (n * (n + 1)) / 2;
+    const bytes = Buffer.from(saved.data, 'base64');
+    const expected = 3 * triangle * 4 + this.vectors().length * n * 8;
+    if (bytes.byteLength !== expected) throw new Error(`roofline state: statistics of ${bytes.byteLength} bytes, expected ${expected}`);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.grams().forEach((gram, k) => {
+      let at = k * triangle;
+      for (let p = 0; p < n; p++) {
+        for (let q = p; q < n; q++) {
+          const c = view.getUint32(4 * at++, true);
+          gram.counts[p * n + q] = c;
+          gram.counts[q * n + p] = c;
+        }
+      }
+      gram.rows = saved.rows[k];
+    });
+    const base = 3 * triangle * 4;
+    this.vectors().forEach((v, k) => {
+      for (let i = 0; i < n; i++) v[i] = view.getFloat64(base + 8 * (k * n + i), true);
+    });
+  }
+}
+
+/** A predictor of one metric. */
+type MetricModel = (g: Genes) => number;
+
 export const rooflineStrategy: StrategyFactory<RooflineState> = {
   id: 'roofline',
   description: 'roofline-guided evolution: learns each roofline term per gene, repairs over-budget candidates along the binding resource, grows the frontier where the predicted trade-off is best',
-  options: ROOFLINE_OPTIONS,
+  options: rooflineOptions,
   create(ctx, saved) {
     return createRoofline(ctx, saved);
   },
@@ -128,92 +172,96 @@ export const rooflineStrategy: StrategyFactory<RooflineState> = {
 
 function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<RooflineState> {
   const { space, objectiveCount } = ctx;
-  const o = parseOptions('roofline', ROOFLINE_OPTIONS, ctx.options);
-  const { initialSamples, exploration } = o;
-  const fitGeneName = o.fitGene;
-  const fitGene = space.genes.findIndex((g) => g.name === fitGeneName && g.ordinal);
-  const objectiveMetrics = ctx.objectives?.map((o) => o.metric) ?? [];
+  const o = parseOptions('roofline', rooflineOptions, ctx.options);
+  const fitGene = space.genes.findIndex((g) => g.name === o.fitGene && g.ordinal);
+  const objectiveMetrics = ctx.objectives?.map((x) => x.metric) ?? [];
   const constraints = ctx.constraints ?? [];
-  const modelled = [...new Set([...BREAKDOWN, ...objectiveMetrics, ...constraints.map((c) => c.metric)])];
-  const offsets: number[] = [];
-  let width = 0;
-  for (const g of space.genes) {
-    offsets.push(width);
-    width += g.choices.length;
-  }
+  /** Modelled metrics beyond the breakdown: the objectives' and the constrained ones. */
+  const others = [...new Set([...objectiveMetrics, ...constraints.map((c) => c.metric)])].filter((m) => !(BREAKDOWN as readonly string[]).includes(m));
+  const layout = oneHotLayout(space.genes.map((g) => g.choices.length));
 
   const rng = createRng(ctx.seed, saved?.rng);
-  const evaluated: Evaluation[] = (saved?.evaluated ?? []).map((e) => ({
-    genes: e.g,
-    key: space.key(e.g),
-    objectives: e.f.map(loadNumber),
-    violation: loadNumber(e.v),
-    metrics: e.m.map(loadNumber),
-  }));
-  const pending = new Map<string, Genes[]>();
-  const asked = new Set<string>(evaluated.map((e) => e.key));
-  const addPending = (g: Genes) => {
-    const key = space.key(g);
-    asked.add(key);
-    const list = pending.get(key);
-    if (list) list.push(g);
-    else pending.set(key, [g]);
-  };
-  for (const g of saved?.pending ?? []) addPending(g);
+  let told = saved?.told ?? 0;
+  const stats = new Statistics(layout, others.length, saved?.statistics);
+  let front: Individual[] = (saved?.front ?? []).map((s) => loadIndividual(s, space));
+  let closest: Individual[] = (saved?.closest ?? []).map((s) => loadIndividual(s, space));
+  const pending: Genes[] = (saved?.pending ?? []).map((g) => g.slice());
+  const asked = new AskedSet(space, saved?.asked);
+  /** Models fitted from the statistics as they are now; refitted after a tell changes them. */
+  let fittedTerms: Ridge[] | null | undefined;
+  let fitted: Map<string, MetricModel> | undefined;
 
-  /** Fits one model per objective and constrained metric, from the evaluated history in key order. */
-  const fitModels = () => {
-    const rows = evaluated.filter((e) => e.violation !== Infinity).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const genes = rows.map((r) => r.genes);
-    const logModel = (column: number): Ridge | null => {
-      const ys: number[] = [];
-      const gs: Genes[] = [];
-      rows.forEach((r, i) => {
-        const v = r.metrics[column];
-        if (Number.isFinite(v) && v > 0) {
-          ys.push(Math.log(v));
-          gs.push(genes[i]);
-        }
-      });
-      return gs.length >= 3 ? Ridge.fit(gs, ys, offsets, width) : null;
-    };
-    const terms = BREAKDOWN.map((_, i) => logModel(i));
-    const hasRoofline = terms.every((t) => t !== null);
-    const composed = (g: Genes, shape: 'total' | 'prefill' | 'decode') => {
-      const t = terms.map((m) => Math.exp(m!.predict(g, offsets, width)));
-      const prefill = Math.max(t[0], t[1]);
-      const decode = Math.max(t[2], t[3]);
-      return shape === 'prefill' ? prefill : shape === 'decode' ? decode : prefill + decode + t[4];
-    };
+  const compose = (terms: readonly Ridge[], g: Genes, shape: 'total' | 'prefill' | 'decode') => {
+    const t = terms.map((m) => Math.exp(m.predict(g)));
+    const prefill = Math.max(t[0], t[1]);
+    const decode = Math.max(t[2], t[3]);
+    return shape === 'prefill' ? prefill : shape === 'decode' ? decode : prefill + decode + t[4];
+  };
+
+  const fitTerms = (): Ridge[] | null => {
+    if (fittedTerms === undefined) fittedTerms = stats.terms.rows >= 3 ? stats.termTargets.map((t) => Ridge.solve(stats.terms, t)) : null;
+    return fittedTerms;
+  };
+
+  const fit = (): Map<string, MetricModel> => {
+    if (fitted) return fitted;
+    const terms = fitTerms();
     const models = new Map<string, MetricModel>();
-    for (let c = BREAKDOWN.length; c < modelled.length; c++) {
-      const metric = modelled[c];
+    others.forEach((metric, c) => {
       const shape = LATENCY_SHAPE[metric];
-      if (shape && hasRoofline) {
-        // Residual of the roofline composition, learned per gene.
-        const ys: number[] = [];
-        const gs: Genes[] = [];
-        rows.forEach((r, i) => {
-          const v = r.metrics[c];
-          if (Number.isFinite(v) && v > 0) {
-            ys.push(Math.log(v) - Math.log(composed(genes[i], shape)));
-            gs.push(genes[i]);
-          }
-        });
-        const residual = Ridge.fit(gs, ys, offsets, width);
-        models.set(metric, (g) => composed(g, shape) * Math.exp(residual.predict(g, offsets, width)));
-        continue;
+      if (shape && terms && stats.residual.rows >= 3) {
+        const residual = Ridge.solve(stats.residual, stats.residualTargets[c]);
+        models.set(metric, (g) => compose(terms, g, shape) * Math.exp(residual.predict(g)));
+      } else if (stats.metrics.rows >= 3) {
+        const model = Ridge.solve(stats.metrics, stats.positive[c] ? stats.logTargets[c] : stats.linearTargets[c]);
+        models.set(metric, stats.positive[c] ? (g) => Math.exp(model.predict(g)) : (g) => model.predict(g));
       }
-      const positive = rows.every((r) => !(r.metrics[c] <= 0));
-      if (positive) {
-        const m = logModel(c);
-        if (m) models.set(metric, (g) => Math.exp(m.predict(g, offsets, width)));
-      } else {
-        const lin = Ridge.fit(genes, rows.map((r) => r.metrics[c]), offsets, width);
-        models.set(metric, (g) => lin.predict(g, offsets, width));
-      }
+    });
+    fitted = models;
+    return fitted;
+  };
+
+  /**
+   * Adds a told candidate's metrics to the statistics; `terms` are the term models as they were before this tell
+   * (a pure function of the statistics then, so a restored strategy computes the same residuals).
+   */
+  const learn = (g: Genes, metrics: Readonly<Record<string, number>>, terms: readonly Ridge[] | null) => {
+    const termValues = BREAKDOWN.map((m) => metrics[m]);
+    if (termValues.every((v) => Number.isFinite(v) && v > 0)) {
+      stats.terms.add(g);
+      termValues.forEach((v, k) => stats.terms.addTarget(stats.termTargets[k], g, Math.log(v)));
     }
-    return models;
+    const values = others.map((m) => metrics[m]);
+    if (values.every(Number.isFinite)) {
+      stats.metrics.add(g);
+      values.forEach((v, c) => {
+        if (!(v > 0)) stats.positive[c] = false;
+        if (stats.positive[c]) stats.metrics.addTarget(stats.logTargets[c], g, Math.log(v));
+        stats.metrics.addTarget(stats.linearTargets[c], g, v);
+      });
+    }
+    const latencies = others.map((m, c) => (LATENCY_SHAPE[m] ? c : -1)).filter((c) => c >= 0);
+    if (terms && latencies.length > 0 && latencies.every((c) => values[c] > 0 && Number.isFinite(values[c]))) {
+      stats.residual.add(g);
+      for (const c of latencies) stats.residual.addTarget(stats.residualTargets[c], g, Math.log(values[c]) - Math.log(compose(terms, g, LATENCY_SHAPE[others[c]])));
+    }
+  };
+
+  /** Adds a told candidate to the frontier archive (or, infeasible, to the closest kept). */
+  const archive = (ind: Individual) => {
+    if (ind.violation <= 0 && ind.objectives.every(Number.isFinite)) {
+      // One member per objective vector: candidates with equal objectives (a gene that changes nothing) would make
+      // the archive, and the neighbourhoods searched every batch, grow with the history.
+      if (front.some((a) => dominatesVec(a.objectives, ind.objectives) || sameVec(a.objectives, ind.objectives))) return;
+      front = front.filter((a) => !dominatesVec(ind.objectives, a.objectives));
+      const at = front.findIndex((a) => a.key > ind.key);
+      front.splice(at < 0 ? front.length : at, 0, ind);
+      closest = [];
+    } else if (front.length === 0 && Number.isFinite(ind.violation)) {
+      closest.push(ind);
+      closest.sort((a, b) => a.violation - b.violation || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      if (closest.length > CLOSEST_KEPT) closest.length = CLOSEST_KEPT;
+    }
   };
 
   const predict = (models: Map<string, MetricModel>, g: Genes) => {
@@ -233,6 +281,9 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
     return { objectives, violation };
   };
 
+  /** Neighbours of any candidate: a step each way per ordinal gene (fewer at the ends), every other choice per categorical one. */
+  const neighbourCount = space.genes.reduce((n, gene) => n + (gene.ordinal ? Math.min(2, gene.choices.length - 1) : gene.choices.length - 1), 0) || 1;
+
   const neighbours = (g: Genes): Genes[] => {
     const out: Genes[] = [];
     space.genes.forEach((gene, i) => {
@@ -247,59 +298,60 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
     return out;
   };
 
-  const frontier = (): Evaluation[] => {
-    const feasible = evaluated.filter((e) => e.violation <= 0 && e.objectives.every(Number.isFinite));
-    if (feasible.length === 0) {
-      return evaluated.filter((e) => Number.isFinite(e.violation)).sort((a, b) => a.violation - b.violation || (a.key < b.key ? -1 : 1)).slice(0, 8);
-    }
-    return feasible
-      .filter((p) => !feasible.some((q) => q !== p && dominatesVec(q.objectives, p.objectives)))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  };
-
   const tryAdd = (out: Genes[], g: Genes) => {
-    if (asked.has(space.key(g))) return false;
-    addPending(g);
+    if (asked.has(g)) return false;
+    asked.add(g);
+    pending.push(g);
     out.push(g);
     return true;
+  };
+
+  const fillRandom = (out: Genes[], n: number): Genes[] => {
+    while (out.length < n) {
+      const g = asked.unasked(() => space.sample(rng), rng);
+      if (!g) break;
+      tryAdd(out, g);
+    }
+    return out;
   };
 
   const ask = (n: number): Genes[] => {
     const out: Genes[] = [];
     let attempts = 0;
-    while (evaluated.length + pending.size + out.length < initialSamples && out.length < n && attempts++ < 50 * n) tryAdd(out, space.sample(rng));
-    if (out.length >= n || evaluated.length === 0) return fillRandom(out, n);
+    while (told + pending.length < o.initialSamples && out.length < n && attempts++ < 50 * n) tryAdd(out, space.sample(rng));
+    if (out.length >= n || told === 0) return fillRandom(out, n);
 
-    const front = frontier();
-    const models = objectiveMetrics.length === objectiveCount ? fitModels() : new Map<string, MetricModel>();
-    const feasibleFront = front.filter((e) => e.violation <= 0);
+    // At most MAX_NEIGHBOURS neighbours a batch (a random subset of the frontier when all of theirs would be more),
+    // so a batch costs the same however large the frontier has grown.
+    const all = front.length > 0 ? front : closest;
+    const maxParents = Math.max(1, Math.floor(MAX_NEIGHBOURS / neighbourCount));
+    const parents = all.length <= maxParents ? all : shuffled(all, rng).slice(0, maxParents);
+    if (parents.length === 0) return fillRandom(out, n);
+    const models = objectiveMetrics.length === objectiveCount ? fit() : new Map<string, MetricModel>();
     const lo = new Array(objectiveCount).fill(Infinity);
     const hi = new Array(objectiveCount).fill(-Infinity);
-    for (const e of feasibleFront) e.objectives.forEach((v, j) => ((lo[j] = Math.min(lo[j], v)), (hi[j] = Math.max(hi[j], v))));
+    for (const e of front) e.objectives.forEach((v, j) => ((lo[j] = Math.min(lo[j], v)), (hi[j] = Math.max(hi[j], v))));
     const range = lo.map((l, j) => (hi[j] > l ? hi[j] - l : Math.abs(l) || 1));
+    const epsilon = epsilonIndicator(front.map((a) => a.objectives), range);
 
     const scoredCandidates: { g: Genes; key: string; score: number }[] = [];
     const seen = new Set<string>();
     const consider = (g: Genes) => {
       const key = space.key(g);
-      if (asked.has(key) || seen.has(key)) return;
+      if (seen.has(key) || asked.has(g)) return;
       seen.add(key);
       const p = predict(models, g);
       let score: number;
-      if (p.violation > 0 || feasibleFront.length === 0) score = 1e6 + p.violation;
+      if (p.violation > 0 || front.length === 0) score = 1e6 + p.violation;
       else if (p.objectives.some((v) => !Number.isFinite(v))) score = 1e5;
       else {
-        // Additive ε-indicator: how far the frontier must move to weakly dominate the prediction (lower is better).
-        score = Infinity;
-        for (const a of feasibleFront) {
-          let eps = -Infinity;
-          for (let j = 0; j < objectiveCount; j++) eps = Math.max(eps, (a.objectives[j] - p.objectives[j]) / range[j]);
-          score = Math.min(score, -eps);
-        }
+        // The additive ε-indicator I = min over the frontier of max_j (a_j − p_j) / range_j: how far the frontier
+        // must move to weakly dominate the prediction. Larger is better, so the score is −I.
+        score = -epsilon(p.objectives);
       }
       scoredCandidates.push({ g, key, score });
     };
-    for (const parent of front) {
+    for (const parent of parents) {
       for (const g of neighbours(parent.genes)) consider(g);
       if (fitGene >= 0 && constraints.length > 0) {
         // Size the fit gene to the budget: the largest value predicted feasible.
@@ -314,7 +366,7 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
       }
     }
     scoredCandidates.sort((a, b) => a.score - b.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const guided = Math.max(1, Math.round(n * (1 - exploration)));
+    const guided = Math.max(1, Math.round(n * (1 - o.exploration)));
     for (const c of scoredCandidates) {
       if (out.length >= guided) break;
       tryAdd(out, c.g);
@@ -322,40 +374,84 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
     // Exploration: mutation and crossover of frontier members, then random samples.
     attempts = 0;
     while (out.length < n && attempts++ < 20 * n) {
-      const a = front[rng.int(front.length)].genes;
-      const g = rng.next() < 0.5 && front.length > 1 ? space.crossover(a, front[rng.int(front.length)].genes, rng)[0] : a;
+      const a = parents[rng.int(parents.length)].genes;
+      const g = rng.next() < 0.5 && parents.length > 1 ? space.crossover(a, parents[rng.int(parents.length)].genes, rng)[0] : a;
       tryAdd(out, space.mutate(g, rng));
     }
     return fillRandom(out, n);
-  };
-
-  const fillRandom = (out: Genes[], n: number): Genes[] => {
-    let attempts = 0;
-    while (out.length < n && attempts++ < 50 * n) tryAdd(out, space.sample(rng));
-    return out;
   };
 
   return {
     id: 'roofline',
     ask,
     tell(results: readonly Evaluated[]) {
+      const terms = fitTerms();
       for (const r of results) {
         const key = space.key(r.genes);
-        const list = pending.get(key);
-        if (!list?.length) throw new Error(`tell: candidate ${key} was not asked, or was told twice`);
-        list.pop();
-        if (list.length === 0) pending.delete(key);
+        const at = pending.findIndex((g) => space.key(g) === key);
+        if (at < 0) throw new Error(`tell: candidate ${key} was not asked, or was told twice`);
+        const [genes] = pending.splice(at, 1);
         const s = scored(r, objectiveCount);
-        evaluated.push({ genes: r.genes.slice(), key, objectives: s.objectives, violation: s.violation, metrics: modelled.map((m) => r.metrics[m] ?? NaN) });
+        if (s.violation !== Infinity) learn(genes, r.metrics, terms);
+        archive({ genes, key, objectives: s.objectives, violation: s.violation });
+        told++;
       }
+      fittedTerms = undefined;
+      fitted = undefined;
     },
-    done: () => false,
+    done: () => asked.exhausted() && pending.length === 0,
     state: () => ({
       rng: rng.state(),
-      evaluated: evaluated.map((e) => ({ g: e.genes.slice(), f: e.objectives.map(saveNumber), v: saveNumber(e.violation), m: e.metrics.map(saveNumber) })),
-      pending: [...pending.values()].flat().map((g) => g.slice()),
+      told,
+      statistics: stats.save(),
+      front: front.map(saveIndividual),
+      closest: closest.map(saveIndividual),
+      pending: pending.map((g) => g.slice()),
+      asked: asked.save(),
     }),
   };
+}
+
+/**
+ * The additive ε-indicator of a point against a set of mutually non-dominated points `front`, each objective
+ * divided by `range`: min over a of max_j (a_j − p_j) / range_j. With two objectives the front sorted by the first
+ * has the first term rising and the second falling, so the minimum sits where they cross: a binary search.
+ */
+export function epsilonIndicator(front: readonly (readonly number[])[], range: readonly number[]): (p: readonly number[]) => number {
+  const m = range.length;
+  const at = (a: readonly number[], p: readonly number[]) => {
+    let eps = -Infinity;
+    for (let j = 0; j < m; j++) eps = Math.max(eps, (a[j] - p[j]) / range[j]);
+    return eps;
+  };
+  if (m !== 2) {
+    return (p) => {
+      let best = Infinity;
+      for (const a of front) best = Math.min(best, at(a, p));
+      return best;
+    };
+  }
+  const sorted = front.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return (p) => {
+    if (sorted.length === 0) return Infinity;
+    // First k where the first objective's term reaches the second's.
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid][0] - p[0]) / range[0] >= (sorted[mid][1] - p[1]) / range[1]) hi = mid;
+      else lo = mid + 1;
+    }
+    let best = Infinity;
+    if (lo < sorted.length) best = at(sorted[lo], p);
+    if (lo > 0) best = Math.min(best, at(sorted[lo - 1], p));
+    return best;
+  };
+}
+
+function sameVec(a: readonly number[], b: readonly number[]): boolean {
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
 }
 
 function dominatesVec(a: readonly number[], b: readonly number[]): boolean {
@@ -366,4 +462,3 @@ function dominatesVec(a: readonly number[], b: readonly number[]): boolean {
   }
   return better;
 }
-

@@ -50,7 +50,7 @@ describe('absurd sizes', () => {
     await refused(d, [...base, '--strategy', 'roofline', '--strategy-options', '{"initialSamples":1e9}'], /^--strategy-options: initialSamples: expected an integer in \[1, 100000\]/);
     await refused(d, [...base, '--generation-size', '100000000'], /^--generation-size: expected an integer in \[1, 100000\]/);
     await refused(d, [...base, '--chunk-size', '1e9'], /^--chunk-size: expected an integer in \[1, 100000\]/);
-    await refused(d, [...base, '--prompt', '1e12'], /promptTokens: expected an integer in \[1, 100000000\]/);
+    await refused(d, [...base, '--prompt', '1e12'], /^--prompt: expected an integer in \[1, 100000000\], got '1e12'$/);
   });
 
   it('a model config or architecture file with 100,000,000 layers is one line, not gigabytes', async () => {

@@ -21,6 +21,9 @@ const N = 10_000;
 const space = getSpace('llm-hybrid');
 
 /** A loss/latency trade-off with a known frontier: candidate k has loss 3 − k/N and latency 1 + k (k = 0…N−1). */
+const lossOf = (k: number) => (k % 3 === 2 ? 3 - (k - 1) / N : 3 - k / N);
+/** The document's order: by loss (the first objective), best first; equal losses by seq. */
+const order = Array.from({ length: N }, (_, k) => k).sort((a, b) => lossOf(a) - lossOf(b) || a - b);
 beforeAll(() => {
   const store = SqliteStore.open(db);
   const config = parseStudyConfig({ space: 'llm-hybrid', device: 'jetson-agx-orin', evaluations: N });
@@ -35,7 +38,7 @@ beforeAll(() => {
     seen.add(hash);
     const k = rows.length;
     // Every third candidate is dominated by its predecessor (same loss, higher latency): off the frontier.
-    const loss = k % 3 === 2 ? 3 - (k - 1) / N : 3 - k / N;
+    const loss = lossOf(k);
     const latencyMs = 1 + k;
     rows.push({ seq: k, hash, genes, generation: Math.floor(k / 1000), status: 'done', metrics: { loss, latencyMs }, objectives: [loss, latencyMs], violation: 0, evalMs: 0.1 });
   }
@@ -50,15 +53,16 @@ describe('export --all of a big study', () => {
   it('CSV: every candidate, is_pareto exactly the non-dominated ones, within a 96 MB heap', () => {
     const out = join(d, 'all.csv');
     const r = exportWith96MbHeap('csv', out);
-    expect(r.stderr).toBe(`wrote ${out}\n`);
+    expect(r.stderr).toBe(`wrote ${out}: ${N} candidates of study big\n`);
     expect(r.status).toBe(0);
-    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n').filter((l) => !l.startsWith('#'));
     expect(lines).toHaveLength(1 + N);
     const head = lines[0].split(',');
     const seq = head.indexOf('seq');
     const pareto = head.indexOf('is_pareto');
-    for (let k = 0; k < N; k += 1) {
-      const cells = lines[1 + k].split(',', pareto + 1);
+    for (let i = 0; i < N; i += 1) {
+      const k = order[i];
+      const cells = lines[1 + i].split(',', pareto + 1);
       expect(Number(cells[seq])).toBe(k);
       expect(cells[pareto]).toBe(k % 3 === 2 ? '0' : '1');
     }
@@ -67,14 +71,17 @@ describe('export --all of a big study', () => {
   it('JSON: one document, pretty-printed as JSON.stringify would, within a 96 MB heap', () => {
     const out = join(d, 'all.json');
     const r = exportWith96MbHeap('json', out);
-    expect(r.stderr).toBe(`wrote ${out}\n`);
+    expect(r.stderr).toBe(`wrote ${out}: ${N} candidates of study big\n`);
     expect(r.status).toBe(0);
     const text = readFileSync(out, 'utf8');
     const doc = JSON.parse(text) as { provenance: { study: string }; candidates: { seq: number; isPareto: boolean; architecture: { family: string } }[] };
     expect(doc.provenance.study).toBe('big');
     expect(doc.candidates).toHaveLength(N);
     expect(doc.candidates.filter((c) => c.isPareto)).toHaveLength(N - Math.floor(N / 3));
-    expect(doc.candidates[N - 1]).toMatchObject({ seq: N - 1, isPareto: (N - 1) % 3 !== 2, architecture: { family: 'llm' } });
+    expect(doc.candidates.map((c) => c.seq)).toEqual(order);
+    // Best first: the last candidate has the lowest loss; seq 0 the highest.
+    expect(doc.candidates[0]).toMatchObject({ seq: N - 1, isPareto: true, architecture: { family: 'llm' } });
+    expect(doc.candidates[N - 1]).toMatchObject({ seq: 0, isPareto: true });
     expect(text).toBe(JSON.stringify(doc, null, 2) + '\n');
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -6,6 +6,7 @@ import { main } from '../../cli/main.js';
 import { captureConsole } from './console.js';
 import { HF_MODEL_TYPES, fromHfConfig } from '../../core/hf-config.js';
 import { countParams } from '../../core/params.js';
+import { hfParamCount } from '../../core/hf-params.js';
 import { getSpace } from '../../core/spaces/index.js';
 import { SqliteStore } from '../../search/store/index.js';
 
@@ -72,9 +73,11 @@ describe('hwnas export --format hf', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { entries: { seq: number; dir: string }[] };
     const stored = storedMetrics('dense');
     const e = summary.entries[0];
-    const card = readFileSync(join(out, e.dir, 'card.md'), 'utf8');
+    // The card is the folder's README.md (what the Hub shows), with the Hub's metadata header.
+    const card = readFileSync(join(out, e.dir, 'README.md'), 'utf8');
+    expect(card.startsWith('---\nlibrary_name: transformers\n')).toBe(true);
     const m = stored.get(e.seq)!.metrics;
-    expect(card).toContain(`| loss (nats/token) | ${m.loss.toFixed(4)} | law \`codesign\``);
+    expect(card).toMatch(new RegExp(`\\| loss \\(nats/token\\) \\| ${m.loss.toFixed(4)} \\| law \`codesign\`: .*, at 10B training tokens \\|`));
     expect(card).toContain(`| end-to-end latency | ${Number(m.latencyMs.toPrecision(4))} ms |`);
     expect(card).toContain('## Latency breakdown (roofline)');
     expect(card).toMatch(/\| prefill \| [\d.]+ ms \|/);
@@ -85,30 +88,66 @@ describe('hwnas export --format hf', () => {
     expect(card).toContain('"memoryBandwidthBytesPerS"');
   });
 
-  it('skips hybrid SSM architectures with the reason, and still round-trips the ones it writes', async () => {
+  it('a hybrid frontier: a folder per candidate a transformers class represents exactly, the reason for each other one', async () => {
     const out = join(dir, 'hybrid-hf');
-    expect(await main(['export', 'hybrid', '--format', 'hf', '--out', out, '--db', db])).toBe(0);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { entries: { seq: number; dir: string; modelType: string | null; skipped?: string }[] };
+    errors.length = 0;
+    const code = await main(['export', 'hybrid', '--format', 'hf', '--out', out, '--db', db]);
+    const summary = existsSync(join(out, 'summary.json')) ? (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { entries: { seq: number; dir: string | null; modelType: string | null; skipped?: string }[] }) : null;
     const stored = storedMetrics('hybrid');
     const space = getSpace('llm-hybrid');
-    const skipped = summary.entries.filter((e) => e.modelType === null);
-    expect(skipped.length).toBeGreaterThan(0);
+    const frontier = [...stored.keys()];
+    if (!summary) {
+      // No candidate of this frontier has a class: nothing written, exit 2, the reasons in one line.
+      expect(code).toBe(2);
+      expect(errors[0]).toMatch(/^--format hf: none of the \d+ frontier candidates of study 'hybrid' has a transformers class that represents it exactly \(\d+ × /);
+      return;
+    }
+    expect(code).toBe(0);
     for (const e of summary.entries) {
+      expect(frontier).toContain(e.seq);
       const arch = space.decode(stored.get(e.seq)!.genes);
       if (arch.family !== 'llm') throw new Error('expected an LLM');
-      const hasLinear = arch.layers.some((l) => l.mixer?.kind === 'linear');
-      const files = readdirSync(join(out, e.dir));
       if (e.modelType === null) {
-        expect(files).toEqual(['card.md']);
-        expect(readFileSync(join(out, e.dir, 'card.md'), 'utf8')).toContain(`No config.json: ${e.skipped}`);
-        // Linear mixers, or MLP-only / mixer-only layers, have no transformers family.
-        expect(e.skipped).toMatch(/linear-time mixers|layers without a mixer or an MLP/);
+        expect(e.dir).toBeNull();
+        expect(e.skipped).toMatch(/DeltaNet layers|sliding-window layers beside Mamba-2|mixer-only or MLP-only layers with a gated/);
+        expect(errors.join('\n')).toContain(`seq ${e.seq}: no transformers class: ${e.skipped}`);
       } else {
-        expect(hasLinear).toBe(false);
-        expect(countParams(fromHfConfig(JSON.parse(readFileSync(join(out, e.dir, 'config.json'), 'utf8')))).total).toBe(countParams(arch).total);
+        expect(readdirSync(join(out, e.dir!)).sort()).toEqual(['README.md', 'config.json']);
+        const cfg = JSON.parse(readFileSync(join(out, e.dir!, 'config.json'), 'utf8')) as Record<string, unknown>;
+        expect(hfParamCount(cfg)).toBe(countParams(arch).total);
+        expect(countParams(fromHfConfig(cfg)).total).toBe(countParams(arch).total);
       }
     }
-    expect(readFileSync(join(out, 'README.md'), 'utf8')).toMatch(/\| skipped: /);
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toMatch(/\| no transformers class: /);
+  });
+
+  it('folders are named after the architecture; Mamba-2 layers with an MLP go to Bamba; a frontier with no class writes nothing, exit 2', async () => {
+    const spaceFile = (mixers: string) => {
+      const f = join(dir, `space-${mixers.replace(/\W/g, '')}.yaml`);
+      writeFileSync(f, `id: mixers\nbase: llama-3.2-1b\ngenes:\n  - { name: depth, set: layers, choices: [2, 4] }\n  - { name: width, set: hiddenSize, choices: [1024, 2048] }\n  - { name: mixer, set: mixer, choices: [${mixers}] }\n`);
+      return f;
+    };
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const common = ['--device', 'jetson-agx-orin', '--strategy', 'exhaustive', '--evaluations', '8', '--generation-size', '8', '--db', db, '--quiet'];
+    expect(await main(['search', '--space', spaceFile('mamba2'), '--name', 'mamba', ...common])).toBe(0);
+    const out = join(dir, 'mamba-hf');
+    expect(await main(['export', 'mamba', '--format', 'hf', '--out', out, '--db', db])).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { entries: { dir: string; modelType: string }[] };
+    for (const e of summary.entries) {
+      expect(e.modelType).toBe('bamba');
+      // Named after the architecture (class, depth, width for a user space's unnamed ones), never candidate-<seq>.
+      expect(e.dir).not.toMatch(/^candidate-/);
+      expect(existsSync(join(out, e.dir, 'config.json'))).toBe(true);
+    }
+
+    expect(await main(['search', '--space', spaceFile('deltanet'), '--name', 'delta', ...common])).toBe(0);
+    const none = join(dir, 'delta-hf');
+    errors.length = 0;
+    expect(await main(['export', 'delta', '--format', 'hf', '--out', none, '--db', db])).toBe(2);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/none of the \d+ frontier candidates of study 'delta' has a transformers class that represents it exactly \(\d+ × DeltaNet layers: .*\); nothing written/);
+    expect(existsSync(none)).toBe(false);
+    vi.restoreAllMocks();
   });
 
   it('refuses bad input with one line, exit 2, nothing written', async () => {
@@ -116,7 +155,7 @@ describe('hwnas export --format hf', () => {
     for (const [argv, pattern] of [
       [['export', 'nope', '--format', 'hf', '--out', out, '--db', db], /unknown study 'nope'.*dense/],
       [['export', 'dense', '--format', 'hf', '--out', out, '--all', '--db', db], /--all: the hf format exports the frontier only/],
-      [['export', 'dense', '--format', 'onnx', '--out', out, '--db', db], /--format: unknown 'onnx'; valid: json, csv, hf/],
+      [['export', 'dense', '--format', 'onnx', '--out', out, '--db', db], /--format: unknown 'onnx'; valid: json, csv, hf, optuna/],
       [['export', 'cnn', '--format', 'hf', '--out', out, '--db', db], /--format hf: study 'cnn' searched nb201 \(nb201 architectures\)/],
     ] as [string[], RegExp][]) {
       errors.length = 0;

@@ -93,7 +93,7 @@ describe('existing outputs replaced whole, and said so', () => {
     expect(await main(['report', 's', '--db', db, '--out', html])).toBe(0);
     expect(errors.join('\n')).toMatch(new RegExp(`replaced ${csv}`));
     expect(errors.join('\n')).toMatch(new RegExp(`replaced ${html}`));
-    expect(readFileSync(csv, 'utf8')).toMatch(/^seq,hash,/);
+    expect(readFileSync(csv, 'utf8')).toMatch(/^# hwnas-frontier\/1: study s, .*\n# provenance: .*\nseq,hash,/);
     expect(readdirSync(d).sort()).toEqual(['f.csv', 'r.html']);
     errors.length = 0;
     expect(await main(['export', 's', '--db', db, '--format', 'json', '--out', join(d, 'new.json')])).toBe(0);
@@ -104,13 +104,16 @@ describe('existing outputs replaced whole, and said so', () => {
     const d = tmp();
     const out = join(d, 'hf');
     expect(await main(['export', 'llm1', '--db', db, '--format', 'hf', '--out', out])).toBe(0);
-    const first = readdirSync(out).filter((f) => f.startsWith('candidate-'));
+    // A folder per exported candidate, named after its architecture (beside README.md and summary.json).
+    const folders = () => readdirSync(out, { withFileTypes: true }).filter((f) => f.isDirectory()).map((f) => f.name).sort();
+    const first = folders();
+    expect(first.length).toBeGreaterThan(0);
     expect(await main(['export', 'llm2', '--db', db, '--format', 'hf', '--out', out])).toBe(0);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { study: string; entries: { dir: string }[] };
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { study: string; entries: { dir: string | null }[] };
     expect(summary.study).toBe('llm2');
-    const folders = readdirSync(out).filter((f) => f.startsWith('candidate-')).sort();
-    expect(folders).toEqual(summary.entries.map((e) => e.dir).sort());
-    expect(first.some((f) => !folders.includes(f))).toBe(true);
+    const now = folders();
+    expect(now).toEqual(summary.entries.flatMap((e) => (e.dir ? [e.dir] : [])).sort());
+    expect(first.some((f) => !now.includes(f))).toBe(true);
     expect(readdirSync(d)).toEqual(['hf']);
     expect(errors.join('\n')).toMatch(/replaced .*hf/);
   });

@@ -97,6 +97,37 @@ describe('hwnas report', () => {
     expect(readdirSync(join(dir, 'p')).sort()).toEqual(['r-frontier.png', 'r-hypervolume.png', 'r-operators.png', 'r-roofline.png', 'r.html']);
   });
 
+  it('draws a 3-objective frontier in each plane of two objectives, without a staircase through a projection', async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    expect(await main(['search', '--space', 'llm-codesign', '--device', 'jetson-agx-orin', '--objectives', 'loss,latency,memory', '--evaluations', '120', '--generation-size', '40', '--name', 'three', '--db', db, '--quiet'])).toBe(0);
+    // Output folders must exist (cli/output.ts): the report goes into one of its own.
+    mkdirSync(join(dir, 't'));
+    const out = join(dir, 't', 'three.html');
+    expect(await main(['report', 'three', '--out', out, '--db', db, '--png'])).toBe(0);
+    const store = SqliteStore.open(db, { readonly: true });
+    const data = await loadStudyData(store, 'three');
+    store.close();
+    const { buildReport } = await import('../../cli/report/html.js');
+    const report = await buildReport(data, { exporterVersion: 'test' });
+    expect(report.frontierPlots.map((p) => `${p.y}|${p.x}`)).toEqual(['loss|latencyMs', 'loss|memoryBytes', 'latencyMs|memoryBytes']);
+    for (const p of report.frontierPlots) {
+      const layers = (p.spec.layer as { mark: { type: string } }[]).map((l) => l.mark.type);
+      expect(layers).not.toContain('line');
+      expect(p.spec.title).toBe(`Frontier of 3 objectives: ${p.y} vs ${p.x}`);
+    }
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('3 objectives: the frontier is drawn in each plane of two of them');
+    for (const name of ['frontier-loss-vs-memoryBytes', 'frontier-latencyMs-vs-memoryBytes']) expect(existsSync(join(dir, 't', `three-${name}.png`))).toBe(true);
+    // A 2-objective study keeps its one staircase.
+    const two = (await import('../../cli/report/html.js')).buildReport;
+    const store2 = SqliteStore.open(db, { readonly: true });
+    const rep = await two(await loadStudyData(store2, 'rep'), { exporterVersion: 'test' });
+    store2.close();
+    expect(rep.frontierPlots).toHaveLength(1);
+    expect((rep.frontierPlots[0].spec.layer as { mark: { type: string } }[]).map((l) => l.mark.type)).toContain('line');
+    vi.restoreAllMocks();
+  });
+
   it('refuses bad input with one line, exit 2, nothing written', async () => {
     const out = join(dir, 'never.html');
     for (const [argv, pattern] of [

@@ -81,11 +81,14 @@ describe('hwnas search / studies / resume / export: bad input', () => {
     const sha = () => createHash('sha256').update(readFileSync(db)).digest('hex');
     const before = sha();
     errors.length = 0;
-    await refused(d, ['search', ...quick, '--db', db, '--name', 'one'], /study 'one' already exists in .*; continue it with 'hwnas resume one'/);
+    // The same search under its name: reported (its budget is spent), nothing written.
+    expect(await main(['search', ...quick, '--db', db, '--name', 'one'])).toBe(0);
+    // A different search under a taken name: refused, naming what differs.
+    await refused(d, ['search', ...quick, '--db', db, '--name', 'one', '--seed', '4'], /study 'one' in .* is a different search \(--seed differs\); continue it with 'hwnas resume one', or choose another --name/);
     await refused(d, ['resume', 'two', '--db', db], /unknown study 'two' in .*; studies: one/);
     await refused(d, ['resume', 'one', '--db', db, '--evaluations', '0'], /^--evaluations: /);
     await refused(d, ['export', 'two', '--format', 'csv', '--out', join(d, 'o.csv'), '--db', db], /unknown study 'two'/);
-    await refused(d, ['export', 'one', '--format', 'xml', '--out', join(d, 'o.xml'), '--db', db], /--format: unknown 'xml'; valid: json, csv/);
+    await refused(d, ['export', 'one', '--format', 'xml', '--out', join(d, 'o.xml'), '--db', db], /--format: unknown 'xml'; valid: json, csv, hf, optuna/);
     await refused(d, ['export', 'one', '--format', 'csv', '--db', db], /--out is required/);
     expect(sha()).toBe(before);
   });
@@ -111,9 +114,14 @@ describe('hwnas export', () => {
     const out = join(d, 'a.json');
     expect(await main(['export', 'a', '--format', 'json', '--out', out, '--db', db])).toBe(0);
     const doc = JSON.parse(readFileSync(out, 'utf8'));
-    expect(doc.provenance.lossLaw).toBe('codesign');
-    expect(doc.provenance.deviceProfile).toMatchObject({ id: 'jetson-agx-orin' });
-    expect(doc.provenance.evaluator).toMatchObject({ kind: 'analytic', mode: 'roofline', workload: { batch: 1, promptTokens: 1024, generatedTokens: 16 } });
+    expect(doc.format).toBe('hwnas-frontier/1');
+    // The device profile, the law and the workload appear once, in the evaluator that priced the candidates.
+    expect(doc.provenance.evaluator).toMatchObject({ kind: 'analytic', mode: 'roofline', law: 'codesign', trainingTokens: 1e10, device: { id: 'jetson-agx-orin' }, workload: { batch: 1, promptTokens: 1024, generatedTokens: 16 } });
+    expect(JSON.stringify(doc).split('"memoryBandwidthBytesPerS"')).toHaveLength(2);
+    expect(doc.units).toMatchObject({ loss: 'nats/token', latencyMs: 'ms', memoryBytes: 'bytes' });
+    // Sorted by the first objective (loss), best first.
+    const losses = doc.candidates.map((c: { metrics: { loss: number } }) => c.metrics.loss);
+    expect(losses).toEqual([...losses].sort((x, y) => x - y));
     expect(doc.candidates.length).toBeGreaterThan(0);
     for (const c of doc.candidates) {
       expect(c.architecture.family).toBe('llm');
@@ -211,8 +219,8 @@ describe('hwnas export', () => {
     const jsonPath = join(d, 'front.json');
     expect(await main(['export', 'e', '--format', 'json', '--out', jsonPath, '--db', db])).toBe(0);
     const doc = JSON.parse(readFileSync(jsonPath, 'utf8'));
-    expect(doc.provenance).toMatchObject({ study: 'e', seed: 5, space: 'nb201', strategy: 'random', constraints: ['memoryBytes<=6e6'] });
-    expect(doc.provenance.config).toMatchObject({ evaluations: 40, evaluator: 'slow-test', costMs: 0 });
+    expect(doc.provenance).toMatchObject({ study: 'e', status: 'finished', evaluations: 40 });
+    expect(doc.provenance.config).toMatchObject({ seed: 5, space: 'nb201', strategy: 'random', constraints: ['memoryBytes<=6e6'], evaluations: 40, evaluator: 'slow-test', costMs: 0 });
     // Recompute the constrained frontier by hand from every stored candidate.
     const store = SqliteStore.open(db, { readonly: true });
     const all = [...store.candidates(store.getStudy('e')!.id)];
@@ -221,7 +229,9 @@ describe('hwnas export', () => {
     const dom = (a: Record<string, number>, b: Record<string, number>) =>
       b.loss <= a.loss && b.latencyMs <= a.latencyMs && (b.loss < a.loss || b.latencyMs < a.latencyMs);
     const front = ok.filter((c) => !ok.some((o) => dom(c.metrics!, o.metrics!))).map((c) => c.seq);
-    expect(doc.candidates.map((c: { seq: number }) => c.seq)).toEqual(front);
+    // The same set, sorted by the first objective (loss).
+    const byLoss = ok.filter((c) => front.includes(c.seq)).sort((a, b) => a.metrics!.loss - b.metrics!.loss || a.seq - b.seq);
+    expect(doc.candidates.map((c: { seq: number }) => c.seq)).toEqual(byLoss.map((c) => c.seq));
     const first = doc.candidates[0];
     expect(first.isPareto).toBe(true);
     expect(first.architecture.family).toBe('nb201');
@@ -231,13 +241,18 @@ describe('hwnas export', () => {
     expect(Object.keys(first.metrics).sort()).toEqual(['cifar100Accuracy', 'cifar10Accuracy', 'imagenet16Accuracy', 'latencyMs', 'loss', 'memoryBytes']);
     const csvPath = join(d, 'all.csv');
     expect(await main(['export', 'e', '--format', 'csv', '--out', csvPath, '--all', '--db', db])).toBe(0);
-    const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
+    const text = readFileSync(csvPath, 'utf8').trim().split('\n');
+    // The provenance once, in comment lines above the header; then one row per candidate.
+    expect(text[0]).toMatch(/^# hwnas-frontier\/1: study e, 40 candidates sorted by the first objective/);
+    expect(JSON.parse(text[1].replace(/^# provenance: /, '')).config.seed).toBe(5);
+    const lines = text.filter((l) => !l.startsWith('#'));
     const head = lines[0].split(',');
     expect(lines).toHaveLength(1 + 40);
     expect(head.slice(0, 5)).toEqual(['seq', 'hash', 'generation', 'status', 'is_pareto']);
-    for (const col of ['gene_edge_1_0', 'loss', 'latencyMs', 'memoryBytes', 'architecture', 'seed', 'device_profile', 'loss_law', 'config']) expect(head).toContain(col);
+    for (const col of ['gene_edge_1_0', 'loss', 'latencyMs', 'memoryBytes', 'architecture']) expect(head).toContain(col);
+    expect(head).not.toContain('config');
     const paretoCol = head.indexOf('is_pareto');
     const seqs = lines.slice(1).filter((l) => l.split(',')[paretoCol] === '1').map((l) => Number(l.split(',')[0]));
-    expect(seqs).toEqual(front);
+    expect(seqs.sort((a, b) => a - b)).toEqual(front);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +72,21 @@ describe('hwnas split', () => {
     writeFileSync(file, JSON.stringify({ provenance: {}, candidates: [{ seq: 3, architecture: CELL }, { seq: 7, architecture: { ...CELL, edges: Array(6).fill('skip_connect') } }] }));
     expect(await main(['split', '--model', file, '--candidate', '7', '--devices', 'raspberry-pi-5,rtx-4090', '--json'])).toBe(0);
     expect(JSON.parse(logs.join('\n')).model).toBe('nb201');
+  });
+
+  it('takes a model folder as from_pretrained does (its config.json)', async () => {
+    const d = tmp();
+    const model = join(d, 'llama');
+    mkdirSync(model);
+    // Llama-3.2-1B's published config.json fields: 1,235,814,400 parameters.
+    writeFileSync(join(model, 'config.json'), JSON.stringify({ model_type: 'llama', hidden_size: 2048, intermediate_size: 8192, num_attention_heads: 32, num_hidden_layers: 16, num_key_value_heads: 8, head_dim: 64, vocab_size: 128256, tie_word_embeddings: true }));
+    logs.length = 0;
+    expect(await main(['split', '--model', model, '--devices', 'raspberry-pi-5,rtx-4090', '--json'])).toBe(0);
+    // Embedding, 16 decoder layers, LM head.
+    expect(JSON.parse(logs.join('\n')).units).toHaveLength(18);
+    errors.length = 0;
+    expect(await main(['split', '--model', d, '--devices', 'raspberry-pi-5,rtx-4090'])).toBe(2);
+    expect(errors).toEqual([`--model: ${d} is a folder without a config.json (give the model folder, or the config file itself)`]);
   });
 
   it('bad input: one line, exit 2, nothing written', async () => {

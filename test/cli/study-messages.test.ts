@@ -50,8 +50,8 @@ describe('hwnas studies', () => {
 describe('default study names', () => {
   it('a space file given by path names the study by its file, never by the path', () => {
     const name = defaultStudyName(parseStudyConfig({ space: '../spaces/my.yaml', evaluator: 'slow-test' }));
-    expect(name).toBe('my-nodevice-nsga2-s0');
-    expect(defaultStudyName(parseStudyConfig({ space: '/abs/dir/Tiny Space.yml', evaluator: 'slow-test', deviceFile: '../d/board.json' }))).toBe('Tiny_Space-board-nsga2-s0');
+    expect(name).toBe('my-nodevice-nsga2-s0-loss.latency');
+    expect(defaultStudyName(parseStudyConfig({ space: '/abs/dir/Tiny Space.yml', evaluator: 'slow-test', deviceFile: '../d/board.json' }))).toBe('Tiny_Space-board-nsga2-s0-loss.latency');
   });
 
   it("the live view's export of a study named after a path (older databases) writes in the working folder", async () => {

@@ -19,21 +19,27 @@ import { captureConsole } from './console.js';
 const bin = resolve('bin/hwnas.js');
 const { errors } = captureConsole();
 
+/**
+ * Runs hwnas; with --json its progress events arrive as JSON lines on stderr (results go to stdout), and `onLine`
+ * sees each. `stderr` keeps the lines that are not events: it must stay empty.
+ */
 function hwnas(args: string[], onLine?: (line: string, child: ReturnType<typeof spawn>) => void) {
   return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) => {
     const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let buffer = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.stdout.on('data', (b: Buffer) => {
+    child.stdout.resume();
+    child.stderr.on('data', (b: Buffer) => {
       buffer += b.toString();
       let nl;
       while ((nl = buffer.indexOf('\n')) >= 0) {
-        onLine?.(buffer.slice(0, nl), child);
+        const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
+        if (line.startsWith('{"type":')) onLine?.(line, child);
+        else stderr += line + '\n';
       }
     });
-    child.on('exit', (code, signal) => done({ code, signal, stderr }));
+    child.on('close', (code, signal) => done({ code, signal, stderr: stderr + buffer }));
   });
 }
 

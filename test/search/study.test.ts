@@ -7,9 +7,11 @@ import { parseObjectives } from '../../core/objectives.js';
 import { nb201Space } from '../../core/spaces/nb201.js';
 import { createEvaluator } from '../../search/evaluate/registry.js';
 import type { SlowTestSpec } from '../../search/evaluate/slow-test.js';
+import type { Evaluator } from '../../search/evaluate/evaluator.js';
 import { getStrategy } from '../../search/strategies/index.js';
 import { SqliteStore } from '../../search/store/index.js';
 import { runStudy, type Budget, type StudyEvent } from '../../search/study.js';
+import { toySpace } from './strategies/toy.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-study-'));
 const objectives = parseObjectives('loss,latency');
@@ -24,6 +26,7 @@ async function start(opts: {
   signal?: AbortSignal;
   recordEvery?: number;
   commitEveryMs?: number;
+  evaluator?: Evaluator;
 }) {
   const store = SqliteStore.open(opts.path);
   const name = opts.name ?? 's';
@@ -49,7 +52,7 @@ async function start(opts: {
       strategyOptions: (opts.strategy ?? 'nsga2') === 'nsga2' ? { populationSize: 12 } : {},
       objectives,
       constraints: [],
-      evaluator: await createEvaluator(opts.spec ?? { kind: 'slow-test', costMs: 0, faults: { throwRate: 0.05 } }),
+      evaluator: opts.evaluator ?? (await createEvaluator(opts.spec ?? { kind: 'slow-test', costMs: 0, faults: { throwRate: 0.05 } })),
       budget: opts.budget ?? { evaluations: 90 },
       batchSize: 12,
       recordEvery: opts.recordEvery ?? 5,
@@ -191,6 +194,36 @@ describe('study loop', () => {
     expect(snapshot(path).rows).toEqual(snapshot(ref).rows);
   });
 
+  it('a stop abandons the candidate being evaluated (an evaluator that honours the signal): it is not recorded, and resume evaluates it', async () => {
+    const d = tmp();
+    const ref = join(d, 'ref.db');
+    await start({ path: ref, strategy: 'random', recordEvery: 1 });
+    const path = join(d, 'abandon.db');
+    const inner = await createEvaluator({ kind: 'slow-test', costMs: 0, faults: { throwRate: 0.05 } });
+    const controller = new AbortController();
+    let calls = 0;
+    // A slow measurement: the 17th candidate never finishes on its own; the stop arrives while it runs.
+    const slow: Evaluator = {
+      id: 'slow',
+      async evaluate(archs, _genes, options) {
+        if (++calls < 17) return inner.evaluate(archs);
+        setTimeout(() => controller.abort(), 10);
+        return new Promise((_, reject) => options?.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true }));
+      },
+    };
+    const stopped = await start({ path, strategy: 'random', recordEvery: 1, evaluator: slow, signal: controller.signal });
+    expect(stopped.status).toBe('stopped');
+    // The outcome counts what was recorded before the stop, inside the unfinished generation too.
+    expect(stopped.evaluations).toBe(16);
+    const mid = snapshot(path);
+    // Exactly the 16 candidates evaluated before it, none of them marked failed by the stop.
+    expect(mid.rows.map((r) => r.seq)).toEqual(snapshot(ref).rows.slice(0, 16).map((r) => r.seq));
+    expect(mid.rows.filter((r) => r.error !== undefined && /abort/i.test(r.error))).toEqual([]);
+    const done = await start({ path, strategy: 'random', recordEvery: 1 });
+    expect(done.status).toBe('finished');
+    expect(snapshot(path).rows).toEqual(snapshot(ref).rows);
+  });
+
   it('refuses a second process (here: a second run) on a study that is running, and takes over a stale lock', async () => {
     const path = join(tmp(), 'l.db');
     let second: Promise<unknown> | undefined;
@@ -249,5 +282,36 @@ describe('study loop', () => {
       expect(got.frontier).toEqual(expected.frontier);
       expect([got.study.evaluations, got.study.failed]).toEqual([expected.study.evaluations, expected.study.failed]);
     }
+  });
+
+  it.each(['nsga2', 'tpe', 'roofline', 'aging'])('%s asks no candidate twice: a finite space runs to the budget, and is exhausted only when all of it is evaluated', async (strategy) => {
+    // 8 × 8 × 6 = 384 candidates; before duplicate elimination NSGA-II stopped 'exhausted' at 19,998 of llm-codesign's 37,800.
+    const space = toySpace([8, 8, 6]);
+    const run = async (evaluations: number) => {
+      const store = SqliteStore.open(':memory:');
+      const study = store.createStudy({ name: 'x', config: {}, seed: 3, space: space.id, device: 'none', objectives: ['loss', 'latencyMs'], constraints: [], strategy, hwnasVersion: 'test' });
+      let asked = 0;
+      const out = await runStudy({
+        store,
+        study,
+        space,
+        strategy: getStrategy(strategy),
+        strategyOptions: strategy === 'nsga2' || strategy === 'aging' ? { populationSize: 20 } : {},
+        objectives,
+        constraints: [],
+        evaluator: await createEvaluator({ kind: 'slow-test', costMs: 0 }),
+        budget: { evaluations },
+        batchSize: 16,
+        onEvent: (e) => {
+          if (e.type === 'generation') asked += e.asked;
+        },
+      });
+      store.close();
+      return { ...out, asked };
+    };
+    const partial = await run(300);
+    expect([partial.reason, partial.evaluations, partial.asked]).toEqual(['evaluations', 300, 300]);
+    const whole = await run(1000);
+    expect([whole.reason, whole.evaluations, whole.asked]).toEqual(['exhausted', 384, 384]);
   });
 });

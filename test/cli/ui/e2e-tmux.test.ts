@@ -41,13 +41,17 @@ describe('hwnas in a terminal (tmux)', () => {
   it.skipIf(!hasTmux)(`launch → short search → export → quit${hasTmux ? '' : ' (SKIPPED: tmux is not installed; apt-get install tmux)'}`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-e2e-'));
     // CI=true would (rightly) turn the UI off: the pseudo-terminal here stands for a user's terminal.
-    const cmd = `cd ${dir} && env -u CI node ${join(repo, 'bin/hwnas.js')}; echo EXIT=$? > exit.txt`;
+    // --db: the launcher on another database than hwnas.db.
+    const cmd = `cd ${dir} && env -u CI -u HWNAS_DB node ${join(repo, 'bin/hwnas.js')} --db other.db; echo EXIT=$? > exit.txt`;
     tmux('new-session', '-d', '-s', 'e2e', '-x', '120', '-y', '40', cmd);
-    await waitFor(/❯ New search/, 30_000);
+    const opening = await waitFor(/❯ New search/, 30_000);
+    expect(opening).toMatch(/database other\.db/);
     await keys('Enter');
     await waitFor(/Start search/, 5000);
-    // Budget 2000 → 500: up past threads and seed to the budget, left twice; then start.
-    await keys('Up', 'Up', 'Up', 'Left', 'Left');
+    // Budget 2000 → 500, typed: up past threads and seed to the budget, type 500, enter keeps it; enter starts.
+    await keys('Up', 'Up', 'Up', '5', '0', '0');
+    await waitFor(/❯ budget\s+✎ 500/, 5000);
+    await keys('Enter');
     await waitFor(/❯ budget\s+‹ 500 ›/, 5000);
     await keys('Enter');
     const running = await waitFor(/finished \(evaluations\)/, 60_000);
@@ -55,7 +59,7 @@ describe('hwnas in a terminal (tmux)', () => {
     expect(running).toMatch(/frontier: loss \(y\) vs latencyMs \(x\)/);
     await keys('e');
     await waitFor(/exported \S+-frontier\.json/, 30_000);
-    const study = 'llm-codesign-jetson-agx-orin-nsga2-s0';
+    const study = 'llm-codesign-jetson-agx-orin-nsga2-s0-loss.latency';
     const frontier = JSON.parse(readFileSync(join(dir, `${study}-frontier.json`), 'utf8')) as { candidates: unknown[] };
     expect(frontier.candidates.length).toBeGreaterThan(0);
     const summary = JSON.parse(readFileSync(join(dir, `${study}-hf`, 'summary.json'), 'utf8')) as { entries: { dir: string; modelType: string | null }[] };
@@ -64,7 +68,9 @@ describe('hwnas in a terminal (tmux)', () => {
     expect(fromHfConfig(JSON.parse(readFileSync(join(dir, `${study}-hf`, first.dir, 'config.json'), 'utf8'))).family).toBe('llm');
     await keys('q');
     const back = await waitFor(/❯ New search/, 10_000);
-    expect(back).toMatch(/study llm-codesign-jetson-agx-orin-nsga2-s0: finished \(evaluations\), 500 evaluated/);
+    expect(back).toMatch(/study llm-codesign-jetson-agx-orin-nsga2-s0-loss\.latency: finished \(evaluations\), 500 evaluated/);
+    expect(existsSync(join(dir, 'other.db'))).toBe(true);
+    expect(existsSync(join(dir, 'hwnas.db'))).toBe(false);
     await keys('q');
     const end = Date.now() + 10_000;
     while (!existsSync(join(dir, 'exit.txt')) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));

@@ -62,8 +62,9 @@ describe('live study view', () => {
     const rows = frame.split('\n');
     const row9 = rows.find((l) => /^◆\s+9\s/.test(l));
     expect(row9).toBeDefined();
-    expect(row9!.trim().split(/\s+/).slice(1)).toEqual(['9', '8', '256', '3', '300']);
-    expect(rows.some((l) => /^\s+1\s+8\s+512\s+4\s+10$/.test(l))).toBe(true);
+    // Values in their units: loss to 4 decimals, latency in ms.
+    expect(row9!.trim().split(/\s+/).slice(1)).toEqual(['9', '8', '256', '3.0000', '300.0', 'ms']);
+    expect(rows.some((l) => /^\s+1\s+8\s+512\s+4\.0000\s+10 ms$/.test(l))).toBe(true);
   });
 
   it('fits the terminal: no line wider than the columns, no more lines than the rows', async () => {

@@ -102,10 +102,10 @@ describe('plain progress lines', () => {
   const objectives = parseObjectives('loss,latency');
   const describe_ = (g: readonly number[]) => ({ layers: g[0] });
 
-  it('prints one line per generation once its hypervolume and frontier are known, then a summary', () => {
+  it('prints one line per generation once its hypervolume and frontier are known, then the stop line', () => {
     const lines: string[] = [];
     let t = 0;
-    const print = plainPrinter({ write: (l) => lines.push(l), now: () => t, minIntervalMs: 0, objectives, describe: describe_ });
+    const print = plainPrinter({ write: (l) => lines.push(l), now: () => t, minIntervalMs: 0 });
     print(started);
     t = 1000;
     print(gen(0, 100));
@@ -113,11 +113,35 @@ describe('plain progress lines', () => {
     print({ type: 'frontier-changed', generation: 0, frontier: [{ seq: 4, genes: [8], objectives: [3.1, 20] }] });
     t = 2000;
     print({ type: 'finished', reason: 'evaluations', status: 'finished', generation: 1, evaluations: 100, failed: 0, frontierSize: 1, hypervolume: 2.5, elapsedMs: 2000 });
-    expect(lines[0]).toBe('starting study s at generation 0 (0 evaluated)');
+    expect(lines[0]).toBe('starting study s at generation 0 (0 evaluated); budget 1000 evaluations in total');
     expect(lines[1]).toBe('generation 0: 100/1000 evaluated (10%), 0 failed, 100/s, ETA 9s, hypervolume 2.5, frontier 1');
     expect(lines[2]).toBe('finished (evaluations) after 2s: 100 evaluated, 0 failed, hypervolume 2.5');
-    expect(lines[3]).toBe('frontier (1 points):');
-    expect(lines[5].trim().split(/\s+/)).toEqual(['4', '8', '3.1', '20']);
+    // The frontier table is a result, printed by the command on stdout, not by the progress printer.
+    expect(lines).toHaveLength(3);
+  });
+
+  it('shows a slow generation candidate by candidate, with the rate and ETA (measured latency)', () => {
+    const lines: string[] = [];
+    let t = 0;
+    const print = plainPrinter({ write: (l) => lines.push(l), now: () => t, minIntervalMs: 1000 });
+    print(started);
+    // One candidate every 5 s: 1000 candidates at 0.2/s; after the second, 998 left → 4990 s = 1h23m.
+    for (let k = 1; k <= 2; k++) {
+      t = 5000 * k;
+      print({ type: 'batch-evaluated', generation: 0, evaluated: 1, failed: 0, reused: 0, totalEvaluations: k, candidatesPerS: 0.2, elapsedMs: t });
+    }
+    expect(lines.slice(1)).toEqual(['generation 0 in progress: 1/1000 evaluated (0%), 0.2/s, ETA 1h23m', 'generation 0 in progress: 2/1000 evaluated (0%), 0.2/s, ETA 1h23m']);
+  });
+
+  it('a resumed study starts from its frontier and hypervolume, not from an empty one', () => {
+    const frontier = [{ seq: 1, genes: [2], objectives: [3, 4] }];
+    const s = fold([[{ type: 'started', study: 's', resumed: true, generation: 7, evaluations: 184, budget: { evaluations: 184 }, failed: 2, frontier, hypervolume: 1.5 }, 0]]);
+    expect(s.frontier).toEqual(frontier);
+    expect(s.hypervolume).toBe(1.5);
+    expect(s.failed).toBe(2);
+    const lines: string[] = [];
+    plainPrinter({ write: (l) => lines.push(l), now: () => 0 })({ type: 'started', study: 's', resumed: true, generation: 7, evaluations: 184, budget: { evaluations: 184 }, frontier });
+    expect(lines).toEqual(['resuming study s at generation 7 (184 evaluated, frontier of 1); budget 184 evaluations in total']);
   });
 
   it('throttles generation lines but always prints the last one', () => {
@@ -137,11 +161,15 @@ describe('plain progress lines', () => {
   });
 
   it('spreads the frontier table over the second objective', () => {
-    const s = { ...initialProgress(), frontier: Array.from({ length: 30 }, (_, i) => ({ seq: i, genes: [i], objectives: [30 - i, i] })) };
-    const lines = frontierLines(s, objectives, describe_, 4);
+    const frontier = Array.from({ length: 30 }, (_, i) => ({ seq: i, genes: [i], objectives: [30 - i, i] }));
+    const lines = frontierLines(frontier, objectives, describe_, 4);
     expect(lines[0]).toBe('frontier (30 points, 4 shown):');
     // Points 0, 10, 19, 29 (rounded even spacing of 30 over 4).
     expect(lines.slice(2).map((l) => Number(l.trim().split(/\s+/)[0]))).toEqual([0, 10, 19, 29]);
     expect(progressLine(initialProgress())).toMatch(/^generation 0: 0 evaluated/);
+    // Values in their units: loss with 4 decimals, latency in ms.
+    expect(lines[1].trim().split(/\s+/)).toEqual(['seq', 'layers', 'loss', '(nats/token)', 'latencyMs']);
+    expect(lines[2].trim().split(/\s+/)).toEqual(['0', '0', '30.0000', '0', 'ms']);
+    expect(frontierLines([], objectives, describe_)).toEqual(['frontier: empty (no feasible candidate)']);
   });
 });

@@ -89,4 +89,17 @@ describe('timer', () => {
     expect(b.waitedMs).toBe(20);
     expect(b.slowdown).toBe(3);
   });
+
+  it('stops between runs when its signal is aborted, rejecting with the reason (a measured candidate is abandoned)', async () => {
+    const controller = new AbortController();
+    let runs = 0;
+    let t = 0;
+    const fn = () => {
+      t += 5;
+      if (++runs === 4) controller.abort(new Error('stopped by the user'));
+    };
+    await expect(timeIt(fn, { warmup: 1, runs: 7, maxSpread: 0.1, maxRounds: 4 }, () => t, controller.signal)).rejects.toThrow('stopped by the user');
+    // The warm-up and three timed runs, then the one that saw the stop: nothing after it.
+    expect(runs).toBe(4);
+  });
 });

@@ -115,7 +115,7 @@ describe('hwnas fit --penalty', () => {
 
   it('bad input: one line naming what is wrong, and no file', async () => {
     const law = join(dir, 'none.json');
-    await expect(command.run(['--penalty', 'kv', '--data', csv, '--out', law])).rejects.toThrow("--penalty: unknown 'kv'; valid: weights, activations, kvCache");
+    await expect(command.run(['--penalty', 'kv', '--data', csv, '--out', law])).rejects.toThrow("--penalty: unknown 'kv' (did you mean 'kvCache'?); valid: weights, activations, kvCache");
     await expect(command.run(['--penalty', 'weights', '--data', csv, '--col', 'bits=precision', '--out', law])).rejects.toThrow(/no column 'precision' \(mapped to 'bits'\)/);
     await expect(command.run(['--penalty', 'weights', '--data', csv, '--law', 'nemotron-flash', '--out', law])).rejects.toThrow(/has no published coefficients/);
     expect(existsSync(law)).toBe(false);

@@ -37,6 +37,17 @@ describe('measured evaluator', () => {
     expect(b[0].ok).toBe(true);
   });
 
+  it('a stop abandons the candidate being measured (it rejects, recording nothing), and the next batch measures normally', async () => {
+    const e = createMeasuredEvaluator({ kind: 'measured', device: localSpecProfile(), workload: WORKLOAD, mode: 'roofline', law: 'codesign', trainingTokens: 1e10, timing: { warmup: 1, runs: 50, maxSpread: 1, maxRounds: 1 } });
+    const convs: Nb201Architecture = { family: 'nb201', edges: Array(6).fill('nor_conv_3x3') };
+    const controller = new AbortController();
+    const stop = new Error('stopped');
+    setTimeout(() => controller.abort(stop), 50);
+    await expect(e.evaluate([convs, convs], undefined, { signal: controller.signal })).rejects.toBe(stop);
+    const [after] = await e.evaluate([convs]);
+    expect(after.ok).toBe(true);
+  });
+
   it('study config: --latency calibrated needs a device file; measured refuses several threads; measured defaults to this CPU', () => {
     const resolve = (c: Record<string, unknown>) => resolveStudy(parseStudyConfig({ space: 'nb201', ...c }, { flagKeys: new Set(Object.keys(c)) }), { flagKeys: new Set(Object.keys(c)) });
     expect(() => resolve({ latency: 'calibrated' })).toThrow(/--latency: calibrated latency needs --device-file/);
