@@ -161,7 +161,8 @@ async function place(dbPath: string, config: StudyConfig, inputs: StudyInputs, b
   if (!isPostgresUrl(dbPath) && !existsSync(dbPath)) return { kind: 'new', name: base };
   let store;
   try {
-    store = await openStore(dbPath, { readonly: true, mustExist: !isPostgresUrl(dbPath) });
+    // A server is opened for writing, as the search will: an empty one gets hwnas's schema (a read-only look refuses it).
+    store = await openStore(dbPath, isPostgresUrl(dbPath) ? {} : { readonly: true, mustExist: true });
   } catch (error) {
     // A file another process has just created and not yet given its tables: no study in it yet. The creation
     // below settles a race for the name ('already exists').

@@ -236,7 +236,9 @@ function guarded(store: SqliteStore, busyTimeoutMs: number): SqliteStore {
         try {
           const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
           const isGenerator = result !== null && typeof result === 'object' && Object.prototype.toString.call(result) === '[object Generator]';
-          return isGenerator ? iterate(result as Iterator<unknown>) : result;
+          if (isGenerator) return iterate(result as Iterator<unknown>);
+          // An async method (readSnapshot): its rejection is translated too.
+          return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(translate(error))) : result;
         } catch (error) {
           throw translate(error);
         }
@@ -993,11 +995,20 @@ export class SqliteStore implements Store {
   async readSnapshot<T>(read: () => Promise<T>): Promise<T> {
     if (this.db.inTransaction) return read();
     this.db.exec('BEGIN DEFERRED');
+    let result: T;
     try {
-      return await read();
-    } finally {
-      if (this.db.inTransaction) this.db.exec('COMMIT');
+      result = await read();
+    } catch (error) {
+      // A failed read (a damaged page, say) ends its transaction without a COMMIT that would fail again and hide it.
+      try {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      } catch {
+        // the read's own error is the one to report
+      }
+      throw error;
     }
+    if (this.db.inTransaction) this.db.exec('COMMIT');
+    return result;
   }
 
   /** 'running' only while a live process holds the study's lock (lock.ts). */
