@@ -10,6 +10,7 @@ import { decodeJson, encodeJson } from './json.js';
 import { StudyLock, displayStatus, studyLockPath } from './lock.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, isHwnasTable, tableNames } from './schema.js';
 import type { CoordinatorLock, Store } from './store.js';
+import { toStudy, type StudyRow } from './study-row.js';
 import type {
   CandidateRecord,
   CandidateResult,
@@ -19,7 +20,6 @@ import type {
   NewCandidate,
   NewStudy,
   StudyRecord,
-  StudyInputs,
   StudyStatus,
   StudySummary,
 } from './types.js';
@@ -247,27 +247,6 @@ function guarded(store: SqliteStore, busyTimeoutMs: number): SqliteStore {
   });
 }
 
-interface StudyRow {
-  id: number;
-  name: string;
-  config: string;
-  seed: number;
-  space: string;
-  device: string;
-  objectives: string;
-  constraints: string;
-  strategy: string;
-  status: StudyStatus;
-  created_at: number;
-  updated_at: number;
-  hwnas_version: string;
-  evaluator?: string | null;
-  inputs?: string | null;
-  evaluations: number;
-  failed: number;
-  summary: string;
-}
-
 interface CandidateRow {
   seq: number;
   hash: string;
@@ -287,32 +266,6 @@ interface CandidateRow {
 function candidateColumns(version: number): string {
   return `seq, hash, genes, generation, status, metrics, ${version >= 4 ? 'metric_keys' : 'NULL AS metric_keys'}, objectives, violation, error, eval_ms`;
 }
-
-function toStudy(r: StudyRow): StudyRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    config: decodeJson(r.config),
-    seed: r.seed,
-    space: r.space,
-    device: r.device,
-    objectives: decodeJson(r.objectives),
-    constraints: decodeJson(r.constraints),
-    strategy: r.strategy,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    hwnasVersion: r.hwnas_version,
-    // Absent in a v1 database read without migrating.
-    ...(r.evaluator != null ? { evaluator: decodeJson(r.evaluator) } : {}),
-    // Absent before schema v8.
-    ...(r.inputs != null ? { inputs: JSON.parse(r.inputs) as StudyInputs } : {}),
-    evaluations: r.evaluations,
-    failed: r.failed,
-    summary: decodeJson<StudySummary>(r.summary),
-  };
-}
-
 
 /**
  * A study database in one SQLite file: WAL journal (readers never block the writer), a busy timeout for

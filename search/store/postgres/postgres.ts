@@ -13,7 +13,6 @@ import type {
   Checkpoint,
   FinishedCandidate,
   NewStudy,
-  StudyInputs,
   StudyRecord,
   StudyStatus,
   StudySummary,
@@ -21,6 +20,7 @@ import type {
 import { describePgError, isTransient } from './errors.js';
 import { ADVISORY_LOCK_CLASS, MIGRATION_LOCK_KEY, PG_APPLICATION, PG_MIGRATIONS, PG_SCHEMA_VERSION } from './schema.js';
 import { checkPostgresUrl, redactUrl } from './url.js';
+import { toStudy, type StudyRow } from '../study-row.js';
 
 export interface PgOpenOptions {
   /** Refuse to create the schema on an empty database (commands that only read or continue a study). */
@@ -56,51 +56,6 @@ interface CandidateRow {
   violation: number | null;
   error: string | null;
   eval_ms: number | null;
-}
-
-interface StudyRow {
-  id: number;
-  name: string;
-  config: string;
-  seed: number;
-  space: string;
-  device: string;
-  objectives: string;
-  constraints: string;
-  strategy: string;
-  status: StudyStatus;
-  created_at: number;
-  updated_at: number;
-  hwnas_version: string;
-  evaluator: string | null;
-  inputs: string | null;
-  evaluations: number;
-  failed: number;
-  summary: string;
-}
-
-function toStudy(r: StudyRow): StudyRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    config: decodeJson(r.config),
-    seed: r.seed,
-    space: r.space,
-    device: r.device,
-    objectives: decodeJson(r.objectives),
-    constraints: decodeJson(r.constraints),
-    strategy: r.strategy,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    hwnasVersion: r.hwnas_version,
-    ...(r.evaluator != null ? { evaluator: decodeJson(r.evaluator) } : {}),
-    // Absent in studies recorded before schema v2.
-    ...(r.inputs != null ? { inputs: JSON.parse(r.inputs) as StudyInputs } : {}),
-    evaluations: r.evaluations,
-    failed: r.failed,
-    summary: decodeJson<StudySummary>(r.summary),
-  };
 }
 
 function toCandidate(r: CandidateRow): CandidateRecord {
