@@ -29,7 +29,7 @@ beforeAll(async () => {
   server = await startPostgres();
 }, 60_000);
 afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') for (const p of spoken) console.log(`hwnas ${p.args.join(' ')}\n${p.stderr().slice(-4000)}`);
+  if (ctx.task.result?.state === 'fail') for (const p of spoken) process.stderr.write(`hwnas ${p.args.join(' ')}\n${p.stderr().slice(-4000)}\n`);
   spoken = [];
 });
 const killChildren = () => {
