@@ -879,9 +879,13 @@ export class PostgresStore implements Store, TaskQueue {
 
 /** The schema version of the hwnas tables in this database: 0 when there are none. */
 async function schemaVersion(client: pg.PoolClient, shown: string): Promise<number> {
-  const exists = (await client.query<{ t: string | null }>(`SELECT to_regclass('hwnas_meta')::text AS t`)).rows[0].t;
-  if (exists === null) {
-    const other = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'hwnas\\_%' AND schemaname = current_schema()`)).rows[0].n;
+  // One statement, one snapshot: another process creating the schema between two queries made it look half-made.
+  const { meta: exists, n: other } = (
+    await client.query<{ meta: boolean | null; n: number }>(
+      `SELECT bool_or(tablename = 'hwnas_meta') AS meta, count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'hwnas\\_%' AND schemaname = current_schema()`,
+    )
+  ).rows[0];
+  if (!exists) {
     if (other > 0) throw new StoreError(`${shown}: has hwnas_ tables but no hwnas_meta: not an hwnas database (or a damaged one); left untouched`);
     return 0;
   }

@@ -112,6 +112,15 @@ describe('PostgresStore', () => {
     expect(server.sql(db, 'SELECT name FROM hwnas_studies').trim()).toBe('n');
   });
 
+  it('many processes opening an empty server at once all find (or make) one schema', async () => {
+    // Two searches started together on a new server raced: one saw the other's tables half-made and refused them.
+    for (let round = 0; round < 10; round++) {
+      const url = freshDb();
+      const stores = await Promise.all(Array.from({ length: 6 }, () => PostgresStore.open(url)));
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
   it('upgrades a server of schema v1 in place (its studies kept, with no stored files); a read-only command refuses it untouched', async () => {
     const url = freshDb();
     const db = new URL(url).pathname.slice(1);
