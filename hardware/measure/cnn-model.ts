@@ -160,26 +160,7 @@ export function buildFbnet(arch: FbnetArchitecture, rng: Rng, batch = 1, network
       });
     }
   }
-  const c = layers[layers.length - 1].cout;
-  const headConv = w.conv(1, c, network.headChannels);
-  const classifier = { w: tf.randomNormal([network.headChannels, network.classes], 0, 0.05, 'float32', rng.int(2 ** 31)) as tf.Tensor2D, b: tf.zeros([network.classes]) as tf.Tensor1D };
-  w.all.push(classifier.w, classifier.b);
-  w.params += network.headChannels * network.classes + network.classes;
-  const input = tf.randomNormal([batch, network.inputSide, network.inputSide, 3], 0, 1, 'float32', rng.int(2 ** 31)) as T4;
-  w.all.push(input);
-  return {
-    paramCount: w.params,
-    forward() {
-      tf.tidy(() => {
-        let x = input;
-        for (const step of steps) x = step(x);
-        x = conv(x, headConv, 1, true);
-        const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D;
-        tf.add(tf.matMul(pooled, classifier.w), classifier.b).dataSync();
-      });
-    },
-    dispose: () => w.all.forEach((t) => t.dispose()),
-  };
+  return withHead(w, steps, layers[layers.length - 1].cout, network, rng, batch);
 }
 
 /**
@@ -228,12 +209,26 @@ export function buildMnasnet(arch: MnasnetArchitecture, rng: Rng, batch = 1): Tf
       });
     }
   }
-  const c = layers[layers.length - 1].cout;
-  const headConv = w.conv(1, c, n.headChannels);
-  const classifier = { w: tf.randomNormal([n.headChannels, n.classes], 0, 0.05, 'float32', rng.int(2 ** 31)) as tf.Tensor2D, b: tf.zeros([n.classes]) as tf.Tensor1D };
+  return withHead(w, steps, layers[layers.length - 1].cout, n, rng, batch);
+}
+
+/**
+ * The ImageNet head every MobileNet-style body ends in (1×1 conv, global pool, classifier) and a random input,
+ * drawn from `rng` in that order, around the body's steps.
+ */
+function withHead(
+  w: Weights,
+  steps: readonly ((x: T4) => T4)[],
+  channels: number,
+  head: { readonly headChannels: number; readonly classes: number; readonly inputSide: number },
+  rng: Rng,
+  batch: number,
+): TfCnn {
+  const headConv = w.conv(1, channels, head.headChannels);
+  const classifier = { w: tf.randomNormal([head.headChannels, head.classes], 0, 0.05, 'float32', rng.int(2 ** 31)) as tf.Tensor2D, b: tf.zeros([head.classes]) as tf.Tensor1D };
   w.all.push(classifier.w, classifier.b);
-  w.params += n.headChannels * n.classes + n.classes;
-  const input = tf.randomNormal([batch, n.inputSide, n.inputSide, 3], 0, 1, 'float32', rng.int(2 ** 31)) as T4;
+  w.params += head.headChannels * head.classes + head.classes;
+  const input = tf.randomNormal([batch, head.inputSide, head.inputSide, 3], 0, 1, 'float32', rng.int(2 ** 31)) as T4;
   w.all.push(input);
   return {
     paramCount: w.params,

@@ -196,3 +196,13 @@ export function parseOptions<S extends z.ZodObject>(id: string, schema: S, optio
   const key = String(issue.path[0]);
   throw new UsageError(`${key}: ${issue.message}, got ${JSON.stringify(options[key])}`);
 }
+
+/**
+ * Takes the asked candidate `key` names out of `pending` (the strategies that keep their asked candidates as a
+ * plain list) and returns its genes; a candidate not asked, or told twice, is a bug in the caller.
+ */
+export function takeAsked(pending: Genes[], space: SearchSpace, key: string): Genes {
+  const at = pending.findIndex((g) => space.key(g) === key);
+  if (at < 0) throw new Error(`tell: candidate ${key} was not asked, or was told twice`);
+  return pending.splice(at, 1)[0];
+}

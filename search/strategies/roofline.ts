@@ -32,7 +32,7 @@ import { z } from 'zod';
 import { createRng, shuffled, type RngState } from '../../core/rng.js';
 import type { Genes } from '../../core/space.js';
 import type { Evaluated, Strategy, StrategyContext, StrategyFactory } from '../strategy.js';
-import { loadIndividual, numberIn, parseOptions, saveIndividual, sizeOption, scored, type Individual, type SavedIndividual } from './common.js';
+import { loadIndividual, numberIn, parseOptions, saveIndividual, sizeOption, scored, type Individual, type SavedIndividual, takeAsked } from './common.js';
 import { AskedSet, type SavedAskedSet } from './operators/duplicates.js';
 import { Gram, oneHotLayout, Ridge, type OneHotLayout } from './operators/ridge.js';
 
@@ -388,9 +388,7 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
       const terms = fitTerms();
       for (const r of results) {
         const key = space.key(r.genes);
-        const at = pending.findIndex((g) => space.key(g) === key);
-        if (at < 0) throw new Error(`tell: candidate ${key} was not asked, or was told twice`);
-        const [genes] = pending.splice(at, 1);
+        const genes = takeAsked(pending, space, key);
         const s = scored(r, objectiveCount);
         if (s.violation !== Infinity) learn(genes, r.metrics, terms);
         archive({ genes, key, objectives: s.objectives, violation: s.violation });

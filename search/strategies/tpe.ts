@@ -20,7 +20,7 @@ import { crowdingDistance, nonDominatedSort } from '../../core/pareto.js';
 import { createRng, type RngState } from '../../core/rng.js';
 import type { Genes } from '../../core/space.js';
 import type { Strategy, StrategyFactory } from '../strategy.js';
-import { loadIndividual, numberIn, parseOptions, saveIndividual, sizeOption, scored, type Individual, type SavedIndividual } from './common.js';
+import { loadIndividual, numberIn, parseOptions, saveIndividual, sizeOption, scored, type Individual, type SavedIndividual, takeAsked } from './common.js';
 import { AskedSet, type SavedAskedSet } from './operators/duplicates.js';
 import { ParzenEstimator } from './operators/parzen.js';
 
@@ -130,9 +130,7 @@ export const tpeStrategy: StrategyFactory<TpeState> = {
       tell(results) {
         for (const r of results) {
           const key = space.key(r.genes);
-          const at = pending.findIndex((g) => space.key(g) === key);
-          if (at < 0) throw new Error(`tell: candidate ${key} was not asked, or was told twice`);
-          const [genes] = pending.splice(at, 1);
+          const genes = takeAsked(pending, space, key);
           const s = scored(r, objectiveCount);
           observations.push({ genes, key, objectives: s.objectives, violation: s.violation });
         }

@@ -89,7 +89,7 @@ describe('messages', () => {
     expect((await run('analyze', '--model', 'llama-3.2-1b', '--device', 'rtx-4090', '--loss-law', 'foo')).err).toMatch(/^--loss-law: unknown loss law 'foo'; built in: codesign, chinchilla/);
   });
 
-  it('no message, help text or law source a user can see cites papers.md or ../shared', () => {
+  it('no message, help text or law source a user can see cites the team reference notes (papers.md or the shared folder)', () => {
     const files: string[] = [];
     const walk = (dir: string) => {
       for (const f of readdirSync(dir)) {

@@ -2,43 +2,13 @@
  * Exact resume under SIGKILL: a real `hwnas search` process is killed at random moments, resumed (and killed
  * again) until it finishes; the recorded candidates and the frontier must equal those of an uninterrupted run.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../core/rng.js';
 import { SqliteStore } from '../../search/store/index.js';
-
-const bin = resolve('bin/hwnas.js');
-
-/**
- * Runs hwnas; with --json its progress events arrive as JSON lines on stderr (results go to stdout), and
- * `onLine` sees each. `stderr` keeps the lines that are not events: it must stay empty.
- */
-function hwnas(args: string[], killAfterMs?: number, onLine?: (line: string, child: ReturnType<typeof spawn>) => void) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let buffer = '';
-    child.stdout.resume();
-    child.stderr.on('data', (b: Buffer) => {
-      buffer += b.toString();
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.startsWith('{"type":')) onLine?.(line, child);
-        else stderr += line + '\n';
-      }
-    });
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      done({ code, signal, stderr: stderr + buffer });
-    });
-  });
-}
+import { hwnas } from './hwnas-process.js';
 
 /** Everything recorded, in ask order, and the frontier as export computes it. */
 function snapshot(db: string) {
@@ -94,7 +64,7 @@ describe('exact resume of a real hwnas process', () => {
     const ref = join(d, 'ref.db');
     // The loop's own running time (from the started event to the exit), to place kills inside it.
     let startedAt = 0;
-    const r = await hwnas(['search', '-c', config, '--db', ref, '--json'], undefined, () => {
+    const r = await hwnas(['search', '-c', config, '--db', ref, '--json'], () => {
       startedAt ||= performance.now();
     });
     const loopMs = performance.now() - startedAt;
@@ -115,7 +85,7 @@ describe('exact resume of a real hwnas process', () => {
       // Four kills at random moments of the loop (each within a sixth of a full run, so that four fit), then let it finish.
       const delay = kills < 4 ? rng.next() * (loopMs / 6) : undefined;
       let scheduled = false;
-      const out = await hwnas(args, undefined, (_line, child) => {
+      const out = await hwnas(args, (_line, child) => {
         if (delay === undefined || scheduled) return;
         scheduled = true;
         setTimeout(() => child.kill('SIGKILL'), delay);
@@ -143,7 +113,7 @@ describe('exact resume of a real hwnas process', () => {
     const db = join(d, 't.db');
     let sent = false;
     let last: { type: string; reason?: string } | undefined;
-    const stopped = await hwnas(['search', ...common, '--db', db, '--json'], undefined, (line, child) => {
+    const stopped = await hwnas(['search', ...common, '--db', db, '--json'], (line, child) => {
       const e = JSON.parse(line) as { type: string };
       last = e;
       if (e.type === 'generation' && !sent) {

@@ -3,7 +3,6 @@
  * (SIGKILL) resumes to the records of an uninterrupted run; a changed evaluator file refuses the resume unless
  * forced; NAS-Bench-201's accuracy and HELP's measured latency as objectives; bad evaluator flags.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,33 +14,9 @@ import { loadHelpLatencyTable, shippedHelpTableFile } from '../../predictors/lat
 import { parseCsv } from '../../predictors/loss/data.js';
 import { SqliteStore } from '../../search/store/index.js';
 import { captureConsole } from './console.js';
+import { hwnas } from './hwnas-process.js';
 
-const bin = resolve('bin/hwnas.js');
 const { errors } = captureConsole();
-
-/**
- * Runs hwnas; with --json its progress events arrive as JSON lines on stderr (results go to stdout), and `onLine`
- * sees each. `stderr` keeps the lines that are not events: it must stay empty.
- */
-function hwnas(args: string[], onLine?: (line: string, child: ReturnType<typeof spawn>) => void) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let buffer = '';
-    child.stdout.resume();
-    child.stderr.on('data', (b: Buffer) => {
-      buffer += b.toString();
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.startsWith('{"type":')) onLine?.(line, child);
-        else stderr += line + '\n';
-      }
-    });
-    child.on('close', (code, signal) => done({ code, signal, stderr: stderr + buffer }));
-  });
-}
 
 function rows(db: string, name: string) {
   const store = SqliteStore.open(db, { readonly: true });

@@ -352,23 +352,13 @@ export class PostgresStore implements Store, TaskQueue {
     return this.retrying(async () => {
       await lock.ensure();
       const client = await this.pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
+      return inTransaction(client, 'BEGIN', async () => {
         const holder = (await client.query<{ coordinator: string | null }>('SELECT coordinator FROM hwnas_studies WHERE id = $1 FOR SHARE', [lock.studyId])).rows[0]?.coordinator;
         if (holder !== lock.token) {
           throw new StoreError(`study ${lock.studyId} is coordinated by ${holder ?? 'no process'} now: this process lost it (stopped or cut off past its heartbeat) and stops coordinating it`, FAULT_EXIT_CODE);
         }
-        const rows = (await client.query<R>(sql, params)).rows;
-        await client.query('COMMIT');
-        return rows;
-      } catch (error) {
-        if (isTransient(error)) broken = error as Error;
-        else await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release(broken);
-      }
+        return (await client.query<R>(sql, params)).rows;
+      });
     });
   }
 
@@ -406,20 +396,10 @@ export class PostgresStore implements Store, TaskQueue {
    * inside it sees one committed state, whatever workers record meanwhile (an export's two passes over a study).
    */
   async readSnapshot<T>(read: () => Promise<T>): Promise<T> {
+    // Nested (a reader inside a reader's snapshot): the same snapshot, not a second connection and state.
+    if (this.snapshotClient.getStore()) return read();
     const client = await this.retrying(() => this.pool.connect());
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const out = await this.snapshotClient.run(client, read);
-      await client.query('COMMIT');
-      return out;
-    } catch (error) {
-      if (isTransient(error)) broken = error as Error;
-      else await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    return inTransaction(client, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', () => this.snapshotClient.run(client, read));
   }
 
   /** 'running' only while a coordinator holds the study's lock: one left running by a killed process is 'interrupted'. */
@@ -874,6 +854,26 @@ export class PostgresStore implements Store, TaskQueue {
       }
     })().finally(() => (this.listening = undefined));
     return this.listening;
+  }
+}
+
+/**
+ * Runs `body` in one transaction on `client` (begun with `begin`) and releases the client: committed when it
+ * returns, rolled back when it throws, and a connection that broke under it is discarded rather than pooled.
+ */
+async function inTransaction<T>(client: pg.PoolClient, begin: string, body: () => Promise<T>): Promise<T> {
+  let broken: Error | undefined;
+  try {
+    await client.query(begin);
+    const out = await body();
+    await client.query('COMMIT');
+    return out;
+  } catch (error) {
+    if (isTransient(error)) broken = error as Error;
+    else await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release(broken);
   }
 }
 
