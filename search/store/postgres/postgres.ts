@@ -255,6 +255,9 @@ export class PostgresStore implements Store, TaskQueue {
     this.pool = new pg.Pool({ ...this.clientConfig, max: options.poolSize ?? 4, idleTimeoutMillis: 30_000 });
     // An idle pooled connection that the server drops must not take the process down; the next query reconnects.
     this.pool.on('error', () => {});
+    // So must one the server ends while it is checked out between two queries (a process stopped inside a
+    // transaction past idle_in_transaction_session_timeout): its next query fails, and that failure is handled.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
   }
 
   /** Connects, checks the schema (creating or upgrading it unless read-only), or throws one StoreError line. */
