@@ -4,6 +4,7 @@
  * report them; parameter counts are decimal with the suffixes users say (1.24B, 494M); rates and FLOPs are
  * decimal SI (GB/s, TFLOP/s) as data sheets give them.
  */
+import { baseMetric } from '../core/objectives.js';
 
 export const UNITS_NOTE = 'units: sizes in binary units (1 GiB = 2^30 bytes), parameters in decimal (1B = 10^9), rates and FLOPs in SI (1 GB/s = 10^9 B/s)';
 
@@ -49,8 +50,10 @@ export function ms(value: number): string {
 }
 
 /** A metric's value with its unit, by the metric's name (units are in the names: latencyMs, memoryBytes, energyJ). */
-export function metricText(metric: string, value: number): string {
+export function metricText(name: string, value: number): string {
   if (!Number.isFinite(value)) return String(value);
+  // A device's measurement (latencyMs@pixel7) is written as its metric is.
+  const metric = baseMetric(name);
   if (/Bytes$/.test(metric)) return bytesText(value);
   if (/Ms$/.test(metric) || metric === 'decodeMsPerToken') return ms(value);
   if (metric === 'params' || metric === 'activeParams') return countText(value);

@@ -8,6 +8,7 @@
  * comes, so that memory does not grow with the candidates' genes, architectures and metrics (an `--all` export
  * of a study of hundreds of thousands).
  */
+import { baseMetric } from '../core/objectives.js';
 import { paretoIndices } from '../core/pareto.js';
 import type { LlmArchitecture } from '../core/architecture.js';
 import { lawOfSpec } from '../search/evaluate/analytic.js';
@@ -61,7 +62,9 @@ export interface FrontierDocument extends FrontierHead {
 }
 
 /** The unit a metric's values are in, read off its name. */
-export function metricUnit(metric: string): string {
+export function metricUnit(name: string): string {
+  // A device's measurement (latencyMs@pixel7) is in its metric's unit.
+  const metric = baseMetric(name);
   if (metric === 'loss') return 'nats/token';
   if (/Bytes$/.test(metric)) return 'bytes';
   if (/Ms$/.test(metric) || /MsPerToken$/.test(metric)) return 'ms';

@@ -46,15 +46,32 @@ function validMetricsText(known: readonly string[]): string {
     .join(', ')})`;
 }
 
+/**
+ * A metric name with its alias resolved; `latency@pixel7` → `latencyMs@pixel7` (a metric measured on one device of
+ * a study measured on several: see search/evaluate/farm.ts).
+ */
+function aliased(token: string): string {
+  const at = token.indexOf('@');
+  if (at < 0) return METRIC_ALIASES[token] ?? token;
+  const base = token.slice(0, at);
+  return `${METRIC_ALIASES[base] ?? base}${token.slice(at)}`;
+}
+
+/** The metric a per-device name is of: `latencyMs@pixel7` → `latencyMs`. */
+export function baseMetric(metric: string): string {
+  const at = metric.indexOf('@');
+  return at < 0 ? metric : metric.slice(0, at);
+}
+
 function resolveMetric(token: string, known: readonly string[]): string {
-  const name = METRIC_ALIASES[token] ?? token;
+  const name = aliased(token);
   if (!known.includes(name)) throw new UsageError(`unknown metric '${token}'${didYouMean(token, [...known, ...Object.keys(METRIC_ALIASES)])}; ${validMetricsText(known)}`);
   return name;
 }
 
 /** The direction a metric is optimised in when the spec does not say (`max:` / `min:`). */
 export function defaultDirection(metric: string): Direction {
-  return MAXIMISED_BY_DEFAULT.has(metric) ? 'max' : 'min';
+  return MAXIMISED_BY_DEFAULT.has(baseMetric(metric)) ? 'max' : 'min';
 }
 
 /**
@@ -73,7 +90,7 @@ export function parseObjectives(spec: string, known: readonly string[] = Object.
     if (token === '') throw new UsageError(`empty entry in '${spec}'`);
     const m = /^(?:(min|max):)?\s*(.+)$/.exec(token)!;
     const metric = resolveMetric(m[2].trim(), known);
-    const direction: Direction = (m[1] as Direction | undefined) ?? directions[metric] ?? (MAXIMISED_BY_DEFAULT.has(metric) ? 'max' : 'min');
+    const direction: Direction = (m[1] as Direction | undefined) ?? directions[metric] ?? defaultDirection(metric);
     if (out.some((o) => o.metric === metric)) throw new UsageError(`'${token}' repeats metric ${metric}`);
     out.push({ metric, direction });
   }
@@ -93,7 +110,7 @@ const UNITS: readonly { readonly applies: (metric: string) => boolean; readonly 
 /** `decodeMsPerToken<=20`, `memory<=8GB`, `tokensPerS>=30` (also ≤ and ≥). */
 export function parseConstraint(spec: string, known: readonly string[] = Object.keys(METRICS)): Constraint {
   const text = spec.trim();
-  const m = /^([A-Za-z_][\w]*)\s*(<=|>=|≤|≥)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµ]*)$/.exec(text);
+  const m = /^([A-Za-z_]\w*(?:@[\w.-]+)?)\s*(<=|>=|≤|≥)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµ]*)$/.exec(text);
   if (!m) {
     throw new UsageError(`cannot read '${spec}'; expected <metric><=<number>[unit] or <metric>>=<number>[unit], e.g. decodeMsPerToken<=20 or memory<=8GB`);
   }
@@ -107,7 +124,7 @@ export function parseConstraint(spec: string, known: readonly string[] = Object.
   let budget = Number(m[3]);
   const unit = m[4];
   if (unit) {
-    const table = UNITS.find((u) => u.applies(metric))?.units;
+    const table = UNITS.find((u) => u.applies(baseMetric(metric)))?.units;
     const factor = table?.[unit];
     if (factor === undefined) {
       const valid = table ? `valid units for ${metric}: ${Object.keys(table).join(', ')}` : `${metric} takes a plain number`;

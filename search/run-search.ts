@@ -29,10 +29,21 @@ import { runWorker } from './worker.js';
 function probeSpec(spec: EvaluatorSpec): EvaluatorSpec | undefined {
   if (spec.kind === 'command' || spec.kind === 'module') return undefined;
   if (spec.kind === 'measured' || spec.kind === 'predicted') return { ...spec, kind: 'analytic' } as EvaluatorSpec;
+  // A farm study's measured parts give what the catalog declares for each device.
+  if (spec.kind === 'farm') return probeSpec(spec.base);
   if (spec.kind !== 'combined') return spec;
   const parts = spec.parts.filter((p) => p.kind !== 'command' && p.kind !== 'module').map((p) => probeSpec(p)!);
   return parts.length === 0 ? undefined : { ...spec, parts };
 }
+
+/** The kinds of a spec's parts, for messages: 'analytic+table+measured'. */
+function evaluatorKinds(spec: EvaluatorSpec): string {
+  return [...new Set(specParts(spec).filter((p) => p.kind !== 'combined' && p.kind !== 'farm').map((p) => p.kind))].join('+');
+}
+
+/** Why a study measured on several devices cannot run in one process. */
+export const MEASURE_ON_NEEDS_SERVER =
+  '--measure-on: a study measured on several devices needs a server storage (--storage postgresql://…) and a worker on each device (hwnas worker --device-file <device>)';
 
 /** A measured candidate takes seconds: one per evaluator call and per task, so progress and a stop come candidate by candidate. */
 function oneAtATime(spec: EvaluatorSpec): boolean {
@@ -72,14 +83,14 @@ export async function checkStudyMetrics(resolved: ResolvedStudy): Promise<void> 
   }
   const missing = missingMetrics(given, resolved.objectives, resolved.constraints);
   if (missing.length > 0) {
-    const kinds = specParts(resolved.evaluator).filter((p) => p.kind !== 'combined').map((p) => p.kind).join('+');
+    const kinds = evaluatorKinds(resolved.evaluator);
     throw new UsageError(`--objectives/--constraint: the ${kinds} evaluator gives no ${missing.join(', ')} for space ${resolved.space.id}; it gives: ${Object.keys(given).join(', ')}`);
   }
   // What the strategy itself reads from every result (MnasNet's reward: an accuracy and a latency).
   const read = resolved.strategy.readsMetrics?.({ options: resolved.config.strategyOptions, objectives: resolved.objectives }) ?? [];
   const unread = read.find((r) => typeof given[r.metric] !== 'number');
   if (unread) {
-    const kinds = specParts(resolved.evaluator).filter((p) => p.kind !== 'combined').map((p) => p.kind).join('+');
+    const kinds = evaluatorKinds(resolved.evaluator);
     throw new UsageError(`--strategy ${resolved.strategy.id}: the ${kinds} evaluator gives no '${unread.metric}' for space ${resolved.space.id} (it gives: ${Object.keys(given).join(', ')}); ${unread.why}`);
   }
 }
@@ -159,13 +170,14 @@ export async function runPreparedStudy(store: Store, study: StudyRecord, resolve
           ...(options.log ? { log: options.log } : {}),
         });
     try {
-      return await runStudy({ ...common, taskDevice: device });
+      return await runStudy({ ...common, taskDevice: device, ...(resolved.evaluator.kind === 'farm' ? { farm: resolved.evaluator } : {}) });
     } finally {
       workerStop.abort();
       await worker?.catch(() => undefined);
     }
   }
   if (options.workersOnly) throw new UsageError(`workers-only: needs a server storage (postgresql://…); a study in ${store.location} is evaluated by its own process`);
+  if (resolved.evaluator.kind === 'farm') throw new UsageError(MEASURE_ON_NEEDS_SERVER);
   let evaluator: Evaluator | undefined;
   try {
     evaluator = await createStudyEvaluator(resolved);
@@ -266,7 +278,7 @@ export async function createStudyRecord(resolved: ResolvedStudy, hwnasVersion: s
       config,
       seed: resolved.config.seed,
       space: spaceRefName(resolved.config.space),
-      device: resolved.config.device ?? '',
+      device: resolved.config.measureOn ?? resolved.config.device ?? '',
       objectives: resolved.objectives.map((o) => `${o.direction}:${o.metric}`),
       constraints: resolved.constraints.map((c) => c.text),
       strategy: resolved.config.strategy,

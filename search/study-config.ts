@@ -8,9 +8,10 @@ import { UsageError, formatPath } from '../core/usage-error.js';
 import { intIn, SIZE_LIMITS } from '../core/size-limits.js';
 import { didYouMean } from '../core/suggest.js';
 import { describeIssue, schemaAt } from '../core/zod-message.js';
-import { defaultDirection, METRIC_ALIASES, parseConstraints, parseObjectives, type Constraint, type Direction, type Objective } from '../core/objectives.js';
+import { baseMetric, defaultDirection, METRIC_ALIASES, parseConstraints, parseObjectives, type Constraint, type Direction, type Objective } from '../core/objectives.js';
 import { METRICS } from '../core/metrics.js';
 import type { SearchSpace } from '../core/space.js';
+import { createRng } from '../core/rng.js';
 import { spaceRefName } from './space-file.js';
 import type { StudyInputs } from './store/types.js';
 import { readStudyInputs, studySpace } from './study-inputs.js';
@@ -19,6 +20,7 @@ import { basename } from 'node:path';
 import { adaptedDir } from '../predictors/latency/adapted-dir.js';
 import type { PredictedSpec } from './evaluate/predicted.js';
 import type { SplitSpec } from './evaluate/split.js';
+import { DEVICE_ID_PATTERN, deviceMetricDeclarations, farmMetricDeclarations, ROOFLINE_LATENCY_METRICS, type FarmSpec } from './evaluate/farm.js';
 import { parseLink } from '../hardware/link.js';
 import type { DeviceProfile } from '../hardware/device.js';
 import { deviceFromText, deviceIds, getDevice, loadDeviceFile } from '../hardware/devices.js';
@@ -127,6 +129,11 @@ export const studyConfigSchema = z.strictObject({
   devices: z.string().min(1).optional(),
   /** Split search: the link between the devices (default 100Mbit/s,2ms). */
   link: z.string().min(1).optional(),
+  /**
+   * Latency measured on each of these devices (comma-separated ids or profile files), by workers on a server that
+   * are those devices (search/evaluate/farm.ts); the metrics are named after each device, latencyMs@<id>.
+   */
+  measureOn: z.string().min(1).optional(),
 });
 
 export type StudyConfigInput = z.input<typeof studyConfigSchema>;
@@ -199,6 +206,11 @@ export function fileSafe(name: string): string {
 
 /** Short names of metrics in study names (the aliases users type). */
 const SHORT_METRIC: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(METRIC_ALIASES).map(([alias, metric]) => [metric, alias]));
+/** `latencyMs` → `latency`, `latencyMs@pixel7` → `latency@pixel7`. */
+const shortMetric = (metric: string): string => {
+  const base = baseMetric(metric);
+  return `${SHORT_METRIC[base] ?? base}${metric.slice(base.length)}`;
+};
 
 /**
  * The default study name: what was searched, where, how, with which seed, for which objectives under which
@@ -211,20 +223,32 @@ export function defaultStudyName(c: StudyConfig): string {
   const fileName = (path: string) => basename(path).replace(/\.(json|ya?ml)$/i, '');
   const space = typeof c.space === 'string' && isFile(c.space) ? fileName(c.space) : spaceRefName(c.space);
   const named = (d: string) => (isFile(d) ? fileName(d) : d);
-  const device = c.devices !== undefined ? deviceList(c.devices).map(named).join('_') : c.device !== undefined ? named(c.device) : c.deviceFile !== undefined ? fileName(c.deviceFile) : 'nodevice';
+  const device =
+    c.measureOn !== undefined
+      ? `on-${deviceList(c.measureOn).map(named).join('_')}`
+      : c.devices !== undefined
+        ? deviceList(c.devices).map(named).join('_')
+        : c.device !== undefined
+          ? named(c.device)
+          : c.deviceFile !== undefined
+            ? fileName(c.deviceFile)
+            : 'nodevice';
   let objectives: string;
   try {
-    const { known, directions } = metricCatalog(c);
+    // Devices measured on are named by their ids here (a profile file's id is not read to name a study).
+    const catalog = metricCatalog(c);
+    const known = [...catalog.known, ...deviceMetricDeclarations(c.measureOn !== undefined ? deviceList(c.measureOn).map(named) : []).map((d) => d.name)];
+    const directions = catalog.directions;
     objectives = parseObjectives(c.objectives, known, directions)
-      .map((o) => `${o.direction !== (directions[o.metric] ?? defaultDirection(o.metric)) ? `${o.direction}-` : ''}${SHORT_METRIC[o.metric] ?? o.metric}`)
+      .map((o) => `${o.direction !== (directions[o.metric] ?? defaultDirection(o.metric)) ? `${o.direction}-` : ''}${shortMetric(o.metric)}`)
       .join('.');
   } catch {
     objectives = c.objectives;
   }
   const constraints = c.constraints.map((text) => {
-    const m = /^\s*([A-Za-z_]\w*)\s*(<=|>=|≤|≥)\s*(.+?)\s*$/.exec(text);
+    const m = /^\s*([A-Za-z_]\w*(?:@[\w.-]+)?)\s*(<=|>=|≤|≥)\s*(.+?)\s*$/.exec(text);
     if (!m) return text;
-    const metric = SHORT_METRIC[METRIC_ALIASES[m[1]] ?? m[1]] ?? m[1];
+    const metric = shortMetric(m[1].replace(/^[^@]+/, (b) => METRIC_ALIASES[b] ?? b));
     return `${metric}.${m[2] === '<=' || m[2] === '≤' ? 'le' : 'ge'}${m[3]}`;
   });
   return fileSafe([space, device, c.strategy, `s${c.seed}`, objectives, ...constraints].join('-'));
@@ -294,7 +318,7 @@ function splitSpecOf(c: StudyConfig, at: (key: string) => string, files: FileRea
 function fileReaders(inputs: StudyInputs | undefined) {
   return {
     device: (ref: string) => {
-      const stored = [inputs?.device, ...(inputs?.devices ?? [])].find((f) => f?.path === ref);
+      const stored = [inputs?.device, ...(inputs?.devices ?? []), ...(inputs?.measureOn ?? [])].find((f) => f?.path === ref);
       return stored ? deviceFromText(stored.text, ref) : getDevice(ref);
     },
     deviceFile: (path: string) => (inputs?.deviceFile && inputs.deviceFile.path === path ? deviceFromText(inputs.deviceFile.text, path) : loadDeviceFile(path)),
@@ -306,6 +330,7 @@ function fileReaders(inputs: StudyInputs | undefined) {
 type FileReaders = ReturnType<typeof fileReaders>;
 
 function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => string, files: FileReaders): EvaluatorSpec {
+  if (c.measureOn !== undefined) return farmSpecOf(c, at, files);
   if (c.devices !== undefined) return splitSpecOf(c, at, files);
   if (c.link !== undefined) throw new UsageError(`${at('link')}only for a split over --devices`);
   if (c.latency === 'table') return helpTableSpecOf(c, at, files);
@@ -375,6 +400,48 @@ function latencySpecOf(c: StudyConfig, at: (key: string) => string, files: FileR
   return { kind: 'measured', ...base, seed: c.seed };
 }
 
+/**
+ * --measure-on a,b: latency measured on each device by its workers; loss and the other device-independent metrics
+ * from the roofline on the primary device (--device, --device-file, or else the first measured device), whose own
+ * latencies are left out (search/evaluate/farm.ts).
+ */
+function farmSpecOf(c: StudyConfig, at: (key: string) => string, files: FileReaders): FarmSpec<EvaluatorSpec> {
+  const refs = deviceList(c.measureOn!);
+  if (refs.some((d) => d === '')) throw new UsageError(`${at('measureOn')}expected devices separated by commas, got '${c.measureOn}'`);
+  if (c.devices !== undefined) throw new UsageError(`${at('measureOn')}a split over --devices is priced by the roofline; it is not measured on devices`);
+  if (c.latency !== undefined && c.latency !== 'measured') throw new UsageError(`${at('latency')}--measure-on measures latency on each device; --latency ${c.latency} does not apply`);
+  if (c.evaluator !== undefined && c.evaluator !== 'analytic' && c.evaluator !== 'measured') throw new UsageError(`${at('evaluator')}--measure-on measures latency on each device; drop --evaluator ${c.evaluator}`);
+  const profiles = refs.map((ref) => {
+    try {
+      return files.device(ref);
+    } catch (error) {
+      throw new UsageError(`${at('measureOn')}${(error as Error).message}`);
+    }
+  });
+  for (const [k, p] of profiles.entries()) {
+    if (!DEVICE_ID_PATTERN.test(p.id)) throw new UsageError(`${at('measureOn')}${refs[k]}: device id '${p.id}' cannot name a metric (letters, digits, '_', '.', '-')`);
+    if (profiles.findIndex((q) => q.id === p.id) !== k) throw new UsageError(`${at('measureOn')}device '${p.id}' is named twice`);
+  }
+  let primary: DeviceProfile = profiles[0];
+  try {
+    if (c.deviceFile !== undefined) primary = files.deviceFile(c.deviceFile);
+    else if (c.device !== undefined) primary = files.device(c.device);
+  } catch (error) {
+    throw new UsageError(`${at(c.deviceFile !== undefined ? 'deviceFile' : 'device')}${(error as Error).message}`);
+  }
+  try {
+    files.law(c.lossLaw);
+  } catch (error) {
+    throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
+  }
+  const base = { workload: c.workload, mode: c.mode, law: c.lossLaw, ...files.lawText(c.lossLaw), trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
+  return {
+    kind: 'farm',
+    base: { kind: 'combined', parts: [{ kind: 'analytic', device: primary, ...base }], omit: [...ROOFLINE_LATENCY_METRICS] },
+    measured: profiles.map((device) => ({ kind: 'measured', device, ...base, seed: c.seed, latencyOnly: true })),
+  };
+}
+
 /** --latency predicted --predictor <dir> --predictor-device <name>: checks the adapted predictor exists now. */
 function predictedSpecOf(c: StudyConfig, base: Omit<PredictedSpec, 'kind' | 'predictorDir' | 'predictorDevice'>, at: (key: string) => string): PredictedSpec {
   if (c.predictor === undefined) throw new UsageError(`${at('latency')}predicted latency needs --predictor <dir> (written by hwnas predictor meta-train)`);
@@ -402,16 +469,29 @@ function helpTableSpecOf(c: StudyConfig, at: (key: string) => string, files: Fil
 /** hwnas's evaluator, then the shipped accuracy of an nb201 cell, then the study's own evaluators, as one spec. */
 function composeSpec(base: EvaluatorSpec, extra: readonly EvaluatorSpec[]): EvaluatorSpec {
   if (extra.length === 0) return base;
+  // A farm study's own evaluators run with its device-independent part.
+  if (base.kind === 'farm') return { ...base, base: composeSpec(base.base, extra) };
   if (base.kind === 'combined') return { ...base, parts: [...base.parts, ...extra] };
   return { kind: 'combined', parts: [base, ...extra] };
 }
 
 /**
  * The metrics a study's objectives and constraints may name, with the declared directions: the built-in ones,
- * NAS-Bench-201's accuracies for nb201, and what the study's own evaluators declare.
+ * NAS-Bench-201's accuracies for nb201, what the study's own evaluators declare, and, for a study measured on
+ * several devices (its evaluator spec tells which), each device's latencies.
  */
-export function metricCatalog(c: Pick<StudyConfig, 'space' | 'evaluators'>): { known: string[]; directions: Record<string, Direction>; declared: MetricDeclaration[] } {
-  const declared = [...(c.space === 'nb201' ? nb201AccuracySpec().metrics : []), ...c.evaluators.flatMap((e) => e.metrics)].map((m) => ({ name: m.name, unit: m.unit, direction: m.direction }));
+export function metricCatalog(
+  c: Pick<StudyConfig, 'space' | 'evaluators' | 'seed'>,
+  evaluator?: EvaluatorSpec,
+  space?: SearchSpace,
+): { known: string[]; directions: Record<string, Direction>; declared: MetricDeclaration[] } {
+  // A CNN's measurement has no prefill or decode steps (told by the space, when given, from a sample).
+  const llm = space === undefined || space.decode(space.sample(createRng(c.seed))).family === 'llm';
+  const declared = [
+    ...(c.space === 'nb201' ? nb201AccuracySpec().metrics : []),
+    ...c.evaluators.flatMap((e) => e.metrics),
+    ...(evaluator?.kind === 'farm' ? farmMetricDeclarations(evaluator, llm) : []),
+  ].map((m) => ({ name: m.name, unit: m.unit, direction: m.direction }));
   return {
     known: [...new Set([...Object.keys(METRICS), ...declared.map((d) => d.name)])],
     directions: Object.fromEntries(declared.map((d) => [d.name, d.direction])),
@@ -419,7 +499,6 @@ export function metricCatalog(c: Pick<StudyConfig, 'space' | 'evaluators'>): { k
   };
 }
 
-/**
 /**
  * Resolves ids (space, strategy, metrics) and checks the strategy accepts its options. Writes nothing. `stored`:
  * what a study recorded when it began (resume, a worker taking a study over). Its `inputs`, the copies of the files
@@ -447,12 +526,15 @@ export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}, stored
   const strategy = rethrow('strategy', () => getStrategy(c.strategy));
   const user: UserEvaluatorSpec[] = stored.evaluator ? [] : rethrow('evaluators', () => userEvaluatorSpecs(c.evaluators, { space, spaceRef: c.space, threads: c.threads, timeoutMs: c.timeoutMs }));
   const shipped = c.space === 'nb201' ? [nb201AccuracySpec()] : [];
-  const { known, directions, declared } = metricCatalog(c);
+  const specNow = () => composeSpec(evaluatorSpecOf(c, where('evaluator'), where, files), [...shipped, ...user]);
+  // A study measured on several devices declares each device's metrics: its spec is needed before its objectives.
+  let evaluator = stored.evaluator ?? (c.measureOn !== undefined ? specNow() : undefined);
+  const { known, directions, declared } = metricCatalog(c, evaluator, space);
   const objectives = rethrow('objectives', () => parseObjectives(c.objectives, known, directions));
   const constraints = rethrow('constraints', () => parseConstraints(c.constraints, known));
   // Bad strategy options surface now, not after the database was created.
   rethrow('strategyOptions', () => strategy.create({ space, objectiveCount: objectives.length, seed: c.seed, options: c.strategyOptions, objectives, constraints }));
-  const evaluator = stored.evaluator ?? composeSpec(evaluatorSpecOf(c, where('evaluator'), where, files), [...shipped, ...user]);
+  evaluator ??= specNow();
   const budget: Budget = {
     evaluations: c.evaluations,
     ...(c.wallTime !== undefined ? { wallTimeMs: parseDurationMs(c.wallTime) } : {}),

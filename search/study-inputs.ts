@@ -24,7 +24,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * Reads the files a config names (a study about to begin); built-in ids name no file. `at(field)` prefixes a
  * message with where the field came from (its flag, or the config file and field).
  */
-export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'deviceFile' | 'device' | 'devices'>, at: (field: string) => string): StudyInputs {
+export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'deviceFile' | 'device' | 'devices' | 'measureOn'>, at: (field: string) => string): StudyInputs {
   const read = (path: string, field: string): StoredFile => {
     let text: string;
     try {
@@ -43,13 +43,16 @@ export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'devi
     }
     return { path, sha256: sha256(text), text };
   };
-  const deviceFiles = (c.devices ?? '').split(',').map((d) => d.trim()).filter(isProfileFile);
+  const profileFiles = (list: string | undefined) => (list ?? '').split(',').map((d) => d.trim()).filter(isProfileFile);
+  const deviceFiles = profileFiles(c.devices);
+  const measureOnFiles = profileFiles(c.measureOn);
   return {
     ...(typeof c.space === 'string' && isSpaceFile(c.space) ? { space: read(c.space, 'space') } : {}),
     ...(!BUILTIN_LAW_IDS.includes(c.lossLaw) ? { lossLaw: read(c.lossLaw, 'lossLaw') } : {}),
     ...(c.deviceFile !== undefined ? { deviceFile: read(c.deviceFile, 'deviceFile') } : {}),
     ...(c.device !== undefined && isProfileFile(c.device) ? { device: read(c.device, 'device') } : {}),
     ...(deviceFiles.length ? { devices: deviceFiles.map((path) => read(path, 'devices')) } : {}),
+    ...(measureOnFiles.length ? { measureOn: measureOnFiles.map((path) => read(path, 'measureOn')) } : {}),
   };
 }
 
@@ -60,7 +63,7 @@ export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'devi
 export function inputDifferences(stored: StudyInputs | undefined, now: StudyInputs): string[] {
   if (!stored) return [];
   const keys = new Set([...Object.keys(stored), ...Object.keys(now)] as (keyof StudyInputs)[]);
-  // A split study's --devices are several files: compared as the list of their digests.
+  // A split study's --devices (and --measure-on) are several files: compared as the list of their digests.
   const digest = (f: StoredFile | readonly StoredFile[] | undefined) => (f === undefined ? '' : Array.isArray(f) ? f.map((x) => x.sha256).join(',') : (f as StoredFile).sha256);
   return [...keys].filter((k) => digest(stored[k]) !== digest(now[k]));
 }

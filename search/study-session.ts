@@ -6,6 +6,7 @@ import type { Objective } from '../core/objectives.js';
 import type { Genes } from '../core/space.js';
 import { CandidateHasher, RecentRecords } from './candidate-cache.js';
 import { evaluateGuarded } from './evaluate/pool.js';
+import { farmPartDevices, mergeFarmParts, type FarmSpec } from './evaluate/farm.js';
 import { finishedRow } from './finished-row.js';
 import { COMMIT_EVERY_MS, GroupCommit } from './group-commit.js';
 import type { CandidateRecord, Checkpoint, FinishedCandidate, StudySummary } from './store/types.js';
@@ -339,14 +340,17 @@ export class StudySession {
   private async evaluateByWorkers(generation: number, todo: readonly Entry[], reused: number, doneBefore: number): Promise<boolean> {
     const queue = this.run.store.queue!;
     const studyId = this.run.study.id;
-    const device = this.run.taskDevice ?? null;
+    const farm = this.run.farm;
+    // A candidate is one task, or (a study measured on several devices) one task per part, each on its device.
+    const devices = farm ? farmPartDevices(farm) : [this.run.taskDevice ?? null];
+    const parts = devices.length;
     const checkpoint = this.dueCheckpoint;
     this.dueCheckpoint = undefined;
     await this.pending.commit();
     // The tasks and the checkpoint due (if any) in one statement.
     await queue.enqueue(
       studyId,
-      todo.map((e) => ({ seq: e.seq, hash: e.hash, genes: e.genes!, generation, device })),
+      todo.flatMap((e) => devices.map((device, part) => ({ seq: e.seq, hash: e.hash, genes: e.genes!, generation, device, part, parts }))),
       checkpoint,
     );
     if (checkpoint) this.pending.noteCheckpoint();
@@ -356,6 +360,7 @@ export class StudySession {
     // Each look reads the results recorded since the last one (one query): no count first, no second read at the end.
     while (missing.size > 0) {
       const got = await this.run.store.candidatesByHash(studyId, [...missing.keys()]);
+      if (farm) for (const [h, r] of await this.mergeParts(farm, generation, [...missing.keys()].filter((h) => !got.has(h)), missing)) got.set(h, r);
       let failed = 0;
       for (const [h, r] of got) {
         const e = missing.get(h)!;
@@ -386,6 +391,27 @@ export class StudySession {
       await queue.waitForResults(studyId, WAIT_POLL_MS, this.run.signal);
     }
     return true;
+  }
+
+  /**
+   * Candidates of a study measured on several devices whose parts are all recorded: merged, scored and recorded
+   * here (record() skips one a previous coordinator recorded already), in one statement.
+   */
+  private async mergeParts(farm: FarmSpec, generation: number, hashes: readonly string[], entries: ReadonlyMap<string, Entry>): Promise<Map<string, CandidateRecord>> {
+    const out = new Map<string, CandidateRecord>();
+    if (hashes.length === 0) return out;
+    const parts = farmPartDevices(farm).length;
+    const rows: FinishedCandidate[] = [];
+    for (const [hash, list] of await this.run.store.queue!.partsOf(this.run.study.id, hashes)) {
+      if (list.length < parts) continue;
+      const e = entries.get(hash)!;
+      const evalMs = list.reduce((sum, p) => sum + p.evalMs, 0);
+      rows.push(finishedRow({ seq: e.seq, hash, genes: e.genes!, generation }, mergeFarmParts(farm, list.map((p) => p.result)), evalMs, this.objectives, this.run.constraints));
+    }
+    if (rows.length === 0) return out;
+    await this.run.store.record(this.run.study.id, rows);
+    for (const r of rows) out.set(r.hash, r);
+    return out;
   }
 
   /** Tells the strategy every asked candidate in ask order, and moves the loop on by what the generation added. */

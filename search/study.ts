@@ -16,6 +16,7 @@
  *
  * The steps of one session live in study-session.ts, the loop's state in study-loop.ts.
  */
+import type { FarmSpec } from './evaluate/farm.js';
 import type { Constraint, Objective } from '../core/objectives.js';
 import type { Genes, SearchSpace } from '../core/space.js';
 import { UsageError } from '../core/usage-error.js';
@@ -124,6 +125,11 @@ export interface StudyRun {
    * worker. Default null.
    */
   readonly taskDevice?: string | null;
+  /**
+   * With a queue: a study measured on several devices (evaluate/farm.ts). Each candidate is a task per part, each on
+   * its device; this process merges a candidate's parts and records it once all are in.
+   */
+  readonly farm?: FarmSpec;
 }
 
 export interface StudyOutcome {

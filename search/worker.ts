@@ -11,6 +11,7 @@ import type { Constraint, Objective } from '../core/objectives.js';
 import type { SearchSpace } from '../core/space.js';
 import type { Evaluator } from './evaluate/evaluator.js';
 import { createPoolEvaluator, evaluateGuarded } from './evaluate/pool.js';
+import { farmPartSpec } from './evaluate/farm.js';
 import { changedEvaluatorFiles, taskDeviceOf, usesWorkerThreads, withThreads } from './evaluate/recorded-spec.js';
 import { createEvaluator, specParts, type EvaluatorSpec } from './evaluate/registry.js';
 import { finishedRow } from './finished-row.js';
@@ -86,7 +87,8 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const leaseMs = opts.leaseMs ?? 30_000;
   const log = opts.log ?? (() => {});
   const signal = opts.signal;
-  const contexts = new Map<number, Promise<StudyContext>>();
+  /** By study and part ('<id>:<part>'): a farm study's parts have evaluators of their own. */
+  const contexts = new Map<string, Promise<StudyContext>>();
   const excluded = new Set<number>();
   const coordinating = new Map<number, Promise<void>>();
   const freeSince = new Map<number, number>();
@@ -112,8 +114,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   }, Math.max(10, Math.floor(leaseMs / 3)));
   heartbeat.unref();
 
-  const contextOf = (studyId: number): Promise<StudyContext> => {
-    let c = contexts.get(studyId);
+  const contextOf = (studyId: number, part: number): Promise<StudyContext> => {
+    const key = `${studyId}:${part}`;
+    let c = contexts.get(key);
     if (!c) {
       c = (async () => {
         const study = await queue.studyById(studyId);
@@ -123,14 +126,16 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         const config = parseStudyConfig(study.config, { file: `study '${study.name}' config` });
         const recorded = study.evaluator as EvaluatorSpec | undefined;
         if (!recorded) throw new Error(`study '${study.name}' recorded no evaluator spec`);
+        // A study measured on several devices: this task is one part of its candidate, with its own evaluator.
+        const evaluates = recorded.kind === 'farm' ? (farmPartSpec(recorded, part) as EvaluatorSpec) : recorded;
         // The study's own evaluators (a command, a module, a table) run here from the files the study recorded:
         // files that differ on this machine would give records that do not compare with the others.
-        const changed = changedEvaluatorFiles(recorded);
+        const changed = changedEvaluatorFiles(evaluates);
         if (changed.length > 0) throw new Error(`its evaluator's files differ here from those the study began with: ${changed.join('; ')}`);
         // A command runs `threads` processes at once (in this process); everything else in `threads` worker threads.
-        const spec = withThreads(recorded, threads);
+        const spec = withThreads(evaluates, threads);
         // The study's own metrics (declared by its evaluators) are objectives and constraints like the built-in ones.
-        const { known, directions } = metricCatalog(config);
+        const { known, directions } = metricCatalog(config, recorded);
         const resolved = { space: studySpace(config, study.inputs), objectives: parseObjectives(config.objectives, known, directions), constraints: parseConstraints(config.constraints, known) };
         // Every kind has a limit (evaluate/timeouts.ts); a command's own, which kills its process group, stays in front.
         const timeoutMs = studyTimeoutMsPerCandidate(spec, config.timeoutMs, specParts(spec).some((p) => p.kind === 'command'));
@@ -146,21 +151,29 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
           timeoutMs,
         };
       })();
-      contexts.set(studyId, c);
+      contexts.set(key, c);
     }
     return c;
   };
 
-  /** Evaluates one lease's tasks study by study and records them; tasks of a study this worker cannot price go back. */
+  /**
+   * Evaluates one lease's tasks study by study (and part by part) and records them; tasks of a study this worker
+   * cannot price go back.
+   */
   const work = async (tasks: readonly LeasedTask[]): Promise<void> => {
-    const byStudy = new Map<number, LeasedTask[]>();
-    for (const t of tasks) byStudy.set(t.studyId, [...(byStudy.get(t.studyId) ?? []), t]);
-    for (const [studyId, list] of byStudy) {
+    const byStudy = new Map<string, LeasedTask[]>();
+    for (const t of tasks) {
+      const key = `${t.studyId}:${t.part ?? 0}`;
+      byStudy.set(key, [...(byStudy.get(key) ?? []), t]);
+    }
+    for (const [key, list] of byStudy) {
+      const { studyId } = list[0];
+      const part = list[0].part ?? 0;
       let ctx: StudyContext;
       try {
-        ctx = await contextOf(studyId);
+        ctx = await contextOf(studyId, part);
       } catch (error) {
-        contexts.delete(studyId);
+        contexts.delete(key);
         excluded.add(studyId);
         log(`worker ${id}: cannot evaluate study ${studyId} here (${(error as Error).message}); leaving its candidates to other workers`);
         await queue.release(id, list);
@@ -171,9 +184,14 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       const results = await evaluateGuarded(ctx.evaluator, genes.map((g) => ctx.space.decode(g)), ctx.timeoutMs, genes);
       const ms = performance.now() - t0;
       const evalMs = ms / list.length;
-      const rows = list.map((t, k) => finishedRow(t, results[k], evalMs, ctx.objectives, ctx.constraints));
       evaluated += list.length;
-      recorded += await queue.complete(id, list, rows);
+      if ((list[0].parts ?? 1) > 1) {
+        // A part of each candidate: kept as it is; the coordinator scores the candidate once all its parts are in.
+        recorded += await queue.completeParts(id, list, list.map((t, k) => ({ part, device: t.device, result: results[k], evalMs, worker: id })));
+      } else {
+        const rows = list.map((t, k) => finishedRow(t, results[k], evalMs, ctx.objectives, ctx.constraints));
+        recorded += await queue.complete(id, list, rows);
+      }
       // The next lease holds about TARGET_LEASE_MS of work at this evaluator's pace.
       limit = Math.min(MAX_LEASE, Math.max(Math.max(1, threads), Math.round(TARGET_LEASE_MS / Math.max(evalMs, 1e-3))));
     }

@@ -18,7 +18,8 @@ import { BUILTIN_LAW_IDS } from '../../predictors/loss/index.js';
 import { lossRangeWarnings } from '../../search/loss-range.js';
 import { specParts } from '../../search/evaluate/registry.js';
 import { analyticMetrics, DEFAULT_PRECISION_LOSS, type AnalyticSpec, type PrecisionLossSpec } from '../../search/evaluate/analytic.js';
-import { checkStudyMetrics, createStudyRecord, reopenStudy } from '../../search/run-search.js';
+import { ROOFLINE_LATENCY_METRICS } from '../../search/evaluate/farm.js';
+import { MEASURE_ON_NEEDS_SERVER, checkStudyMetrics, createStudyRecord, reopenStudy } from '../../search/run-search.js';
 import { resolveLaw } from '../../predictors/loss/index.js';
 import type { StudyRecord } from '../../search/store/index.js';
 import { inputDifferences, type StudyInputs } from '../../search/study-inputs.js';
@@ -44,6 +45,7 @@ const FLAGS = {
   patience: { type: 'string', value: 'G', help: 'budget: stop after G generations without a better hypervolume', group: 'budget' },
   latency: { type: 'string', value: 'analytic|calibrated|measured|predicted|table', help: "where latency comes from: the roofline on --device (default), on a calibrated --device-file, timed on this machine, a HELP-style --predictor, or (nb201, fbnet) the --device's column of HELP's measured table", group: 'pricing' },
   'device-file': { type: 'string', value: 'device.json', help: 'a calibrated profile from hwnas calibrate', group: 'pricing' },
+  'measure-on': { type: 'string', value: 'a,b[,c]', help: 'measure latency on each of these devices (ids or profile files), each by its own hwnas worker --device-file on a server storage; objectives name them as latency@<device>', group: 'pricing' },
   predictor: { type: 'string', value: 'dir', help: '--latency predicted: a predictor from hwnas predictor meta-train', group: 'pricing' },
   'predictor-device': { type: 'string', value: 'name', help: '--latency predicted: the device it was adapted to (hwnas predictor adapt)', group: 'pricing' },
   'loss-law': { type: 'string', value: 'id|law.json', help: `loss law: ${BUILTIN_LAW_IDS.join(', ')} (default codesign), or a law file from hwnas fit`, group: 'pricing' },
@@ -246,7 +248,9 @@ export function prepareSearch(argv: readonly string[]): { values: ReturnType<typ
 export function analyticMetricsProblem(resolved: ResolvedStudy): string | null {
   const spec = specParts(resolved.evaluator).find((p) => p.kind === 'analytic' || p.kind === 'measured' || p.kind === 'predicted') as AnalyticSpec | undefined;
   if (!spec) return null;
-  const sample = analyticMetrics(resolved.space.decode(resolved.space.sample(createRng(resolved.config.seed))), { ...spec, kind: 'analytic' }, resolveLaw(spec.law));
+  const sample: Record<string, number> = analyticMetrics(resolved.space.decode(resolved.space.sample(createRng(resolved.config.seed))), { ...spec, kind: 'analytic' }, resolveLaw(spec.law));
+  // A study measured on several devices has no roofline latency: each device's is measured (search/evaluate/farm.ts).
+  if (resolved.evaluator.kind === 'farm') for (const m of ROOFLINE_LATENCY_METRICS) delete sample[m];
   // The study's own evaluators and the shipped tables give what they declare.
   const metrics = { ...sample, ...Object.fromEntries(resolved.declared.map((d) => [d.name, 0])) };
   const missing = missingMetrics(metrics, resolved.objectives, resolved.constraints);
@@ -273,6 +277,7 @@ export const command: Command = {
     const dbPath = values.storage !== undefined || values.db !== undefined ? storageOf(values) : (config.db ?? defaultDbPath());
     const workersOnly = values['workers-only'] ?? false;
     if (workersOnly && !isPostgresUrl(dbPath)) throw new UsageError('--workers-only: needs a server storage (--storage postgresql://…); an SQLite study is evaluated by its own process');
+    if (resolved.evaluator.kind === 'farm' && !isPostgresUrl(dbPath)) throw new UsageError(MEASURE_ON_NEEDS_SERVER);
     const placement = await place(dbPath, config, resolved.inputs, resolved.name, config.name !== undefined);
     if (placement.kind === 'new') {
       const named = { ...resolved, name: placement.name };

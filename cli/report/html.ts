@@ -13,6 +13,7 @@ import { escapeHtml, formatCount, metricText, UNITS_NOTE } from './format.js';
 import { frontierSpec, hypervolumeSpec, operatorSpec, renderSvg, rooflineSpec, type FrontierPlotPoint, type VlSpec } from './plots.js';
 import { deviceRates } from '../../hardware/roofline.js';
 import type { StudyData } from './study-data.js';
+import type { EvaluatorSpec } from '../../search/evaluate/registry.js';
 
 export interface ReportOptions {
   /** Gene whose value colours the frontier points (default: the space's first gene). */
@@ -199,7 +200,7 @@ export async function buildReport(data: StudyData, options: ReportOptions): Prom
   // A loss is shown with its parts (cli/loss-parts.ts); studies priced before them have none, and show none. Then
   // the metrics the study's own evaluators (and the shipped tables) declare, then the usual ones.
   const lossParts = data.objectives.some((o) => o.metric === 'loss') ? ['baseLoss', 'quantPenalty', 'trainingPrecisionPenalty'] : [];
-  const declared = metricCatalog(data.config).declared.map((d) => d.name);
+  const declared = metricCatalog(data.config, data.study.evaluator as EvaluatorSpec | undefined).declared.map((d) => d.name);
   const metricCols = [...new Set([yMetric, xMetric, ...data.objectives.map((o) => o.metric), ...lossParts, ...declared, 'params', 'memoryBytes', 'ttftMs', 'decodeMsPerToken'])].filter((m) => frontier.some((c) => c.metrics?.[m] !== undefined));
   const hfType = (c: CandidateRecord): string => {
     const arch = space.decode(c.genes);

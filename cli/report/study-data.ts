@@ -12,6 +12,7 @@ import type { DeviceProfile } from '../../hardware/device.js';
 import { getDevice } from '../../hardware/devices.js';
 import type { CandidateRecord, Store, StudyRecord } from '../../search/store/index.js';
 import { metricCatalog, parseStudyConfig, type StudyConfig } from '../../search/study-config.js';
+import type { EvaluatorSpec } from '../../search/evaluate/registry.js';
 import { UsageError } from '../errors.js';
 import type { PrecisionLossSpec } from '../../search/evaluate/analytic.js';
 
@@ -121,7 +122,7 @@ export async function loadStudyHead(store: Store, name: string): Promise<StudyHe
   if (!study) throw new UsageError(`unknown study '${name}' in ${store.location}; studies: ${(await store.listStudies()).map((s) => s.name).join(', ') || '(none)'}`);
   const config = parseStudyConfig(study.config, { file: `${store.location}: study '${name}' config` });
   const space = studySpace(config, study.inputs);
-  const { known, directions } = metricCatalog(config);
+  const { known, directions } = metricCatalog(config, study.evaluator as EvaluatorSpec | undefined);
   const objectives = parseObjectives(config.objectives, known, directions);
   return { study, config, space, objectives, evaluator: evaluatorInfo(study) };
 }

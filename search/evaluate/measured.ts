@@ -23,6 +23,8 @@ export interface MeasuredSpec extends Omit<AnalyticSpec, 'kind'> {
   readonly timing?: Partial<TimingOptions>;
   /** Seed of the random weights (they do not change the timing, but the run is reproducible). */
   readonly seed?: number;
+  /** Only what was measured (and the roofline's latency beside it): one device's part of a farm study (farm.ts). */
+  readonly latencyOnly?: boolean;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -47,7 +49,7 @@ export function createMeasuredEvaluator(spec: MeasuredSpec): Evaluator {
         return measureArchitecture(arch, rng, { workload: arch.family === 'llm' ? workload : { ...workload, promptTokens: 0, generatedTokens: 0 }, ...(spec.timing ? { timing: spec.timing } : {}), ...(signal ? { signal } : {}) });
       });
       const metrics: Record<string, number> = {
-        ...base,
+        ...(spec.latencyOnly ? {} : base),
         latencyMs: m.latencyMs,
         latencySpread: m.timing.spread,
         latencyRounds: m.timing.rounds,

@@ -17,12 +17,14 @@ export function changedEvaluatorFiles(spec: EvaluatorSpec): string[] {
 
 /** A recorded spec with its commands running `threads` processes at once (a resume may change --threads). */
 export function withThreads(spec: EvaluatorSpec, threads: number): EvaluatorSpec {
+  if (spec.kind === 'farm') return { ...spec, base: withThreads(spec.base, threads) };
   if (spec.kind === 'combined') return { ...spec, parts: spec.parts.map((p) => withThreads(p, threads)) };
   return spec.kind === 'command' ? { ...spec, concurrency: Math.max(1, threads) } : spec;
 }
 
 /** The same spec with its files' hashes taken now (what `resume --force` records). */
 export function rehashEvaluatorFiles(spec: EvaluatorSpec): EvaluatorSpec {
+  if (spec.kind === 'farm') return { ...spec, base: rehashEvaluatorFiles(spec.base) };
   if (spec.kind === 'combined') return { ...spec, parts: spec.parts.map(rehashEvaluatorFiles) };
   if (spec.kind === 'command' || spec.kind === 'module' || spec.kind === 'table') return { ...spec, files: hashFiles(Object.keys(spec.files)) };
   return spec;
@@ -33,8 +35,12 @@ export function usesWorkerThreads(spec: EvaluatorSpec, threads: number): boolean
   return threads > 0 && !specParts(spec).some((p) => p.kind === 'command');
 }
 
-/** The device a study's candidates must be evaluated on (a measured latency is measured on that device), or null. */
+/**
+ * The device a study's candidates must be evaluated on (a measured latency is measured on that device), or null. A
+ * farm study's candidates are evaluated in parts, each on its own device (farm.ts).
+ */
 export function taskDeviceOf(spec: EvaluatorSpec): string | null {
+  if (spec.kind === 'farm') return null;
   const measured = specParts(spec).find((p) => p.kind === 'measured');
   return measured && measured.kind === 'measured' ? measured.device.id : null;
 }

@@ -4,6 +4,7 @@ import type { Evaluator } from './evaluator.js';
 import { createAnalyticEvaluator, type AnalyticSpec } from './analytic.js';
 import { combineEvaluators, type CombinedSpec } from './combined.js';
 import type { CommandSpec } from './command.js';
+import type { FarmSpec } from './farm.js';
 import type { MeasuredSpec } from './measured.js';
 import type { ModuleSpec } from './module.js';
 import type { PredictedSpec } from './predicted.js';
@@ -15,7 +16,7 @@ import { createSplitEvaluator, type SplitSpec } from './split.js';
  * How to build an evaluator, as plain serialisable data: a study records it, and a worker thread rebuilds the
  * evaluator from it. Add a kind: one member here and one entry in BUILDERS.
  */
-export type EvaluatorSpec = AnalyticSpec | SlowTestSpec | MeasuredSpec | PredictedSpec | CommandSpec | ModuleSpec | TableSpec | SplitSpec | CombinedSpec<EvaluatorSpec>;
+export type EvaluatorSpec = AnalyticSpec | SlowTestSpec | MeasuredSpec | PredictedSpec | CommandSpec | ModuleSpec | TableSpec | SplitSpec | CombinedSpec<EvaluatorSpec> | FarmSpec<EvaluatorSpec>;
 
 /** The kinds a user brings (their metrics are declared, not probed). */
 export type UserEvaluatorSpec = CommandSpec | ModuleSpec | TableSpec;
@@ -59,12 +60,17 @@ const BUILDERS: { [K in EvaluatorKind]: Builder<K> } = {
     }
     return combineEvaluators(parts, spec.omit);
   },
+  // Its parts are evaluated by workers, each by the device it needs (search/worker.ts, search/study-session.ts).
+  farm: async (spec) => {
+    throw new Error(`a study measured on several devices (${spec.measured.map((m) => m.device.id).join(', ')}) is evaluated by workers on a server, each part on its device`);
+  },
 };
 
 export const EVALUATOR_KINDS = Object.keys(BUILDERS) as EvaluatorKind[];
 
-/** The spec and, for a combined one, its parts, depth first. */
+/** The spec and, for a combined or farm one, its parts, depth first. */
 export function specParts(spec: EvaluatorSpec): EvaluatorSpec[] {
+  if (spec.kind === 'farm') return [spec, ...specParts(spec.base), ...spec.measured];
   return spec.kind === 'combined' ? [spec, ...spec.parts.flatMap(specParts)] : [spec];
 }
 

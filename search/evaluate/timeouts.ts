@@ -38,6 +38,9 @@ export function defaultTimeoutMsPerCandidate(spec: EvaluatorSpec): number {
     // Each part runs on every candidate: the slowest part's limit.
     case 'combined':
       return Math.max(...spec.parts.map(defaultTimeoutMsPerCandidate));
+    // Its parts run apart, on their own workers: the slowest part's limit.
+    case 'farm':
+      return Math.max(defaultTimeoutMsPerCandidate(spec.base), ...spec.measured.map(defaultTimeoutMsPerCandidate));
     // Timing a real network on this machine (warm-up, repeated runs, rounds); a user's module.
     default:
       return FALLBACK_TIMEOUT_MS_PER_CANDIDATE;

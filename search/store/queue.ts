@@ -13,6 +13,21 @@ export interface NewTask {
   readonly generation: number;
   /** The device that must evaluate it (a measured latency), or null for any worker. */
   readonly device: string | null;
+  /**
+   * A candidate evaluated in parts (a study measured on several devices, search/evaluate/farm.ts): which part this
+   * is, of how many. Default part 0 of 1: the whole candidate.
+   */
+  readonly part?: number;
+  readonly parts?: number;
+}
+
+/** One part of a candidate's result, as a worker recorded it; the coordinator merges a candidate's parts. */
+export interface PartResult {
+  readonly part: number;
+  readonly device: string | null;
+  readonly result: { readonly ok: true; readonly metrics: Readonly<Record<string, number>> } | { readonly ok: false; readonly error: string };
+  readonly evalMs: number;
+  readonly worker: string;
 }
 
 export interface LeasedTask extends NewTask {
@@ -59,6 +74,10 @@ export interface TaskQueue {
    * another worker) is dropped. Returns how many were recorded.
    */
   complete(workerId: string, tasks: readonly LeasedTask[], results: readonly FinishedCandidate[]): Promise<number>;
+  /** Records the results of leased parts of candidates, each exactly once, as complete does for whole ones. */
+  completeParts(workerId: string, tasks: readonly LeasedTask[], results: readonly PartResult[]): Promise<number>;
+  /** The parts recorded so far of these candidates (by hash). */
+  partsOf(studyId: number, hashes: readonly string[]): Promise<Map<string, PartResult[]>>;
   /** Gives unfinished leases back at once (a worker that stops). */
   release(workerId: string, tasks: readonly LeasedTask[]): Promise<void>;
   /** Renews the worker's leases named by these tokens (those it has in hand), and its own heartbeat. */

@@ -35,6 +35,8 @@ export interface StudyInputs {
   readonly device?: StoredFile;
   /** The profile files among a split's `devices` (`--devices pi.json,rtx-4090`), in their order. */
   readonly devices?: readonly StoredFile[];
+  /** The profile files among the devices a study measures on (`--measure-on pi.json,jetson-orin-nano`), in order. */
+  readonly measureOn?: readonly StoredFile[];
 }
 
 export interface NewStudy {

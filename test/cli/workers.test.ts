@@ -387,6 +387,52 @@ describe('hwnas worker on a PostgreSQL server', () => {
     expect(workers[1].stderr()).toMatch(/evaluated 2, recorded 2/);
   }, 420_000);
 
+  it('one study measured on two devices: each device\'s worker measures its part, the coordinator merges them into latencyMs@<device>; a worker that takes it over merges the rest; a third device takes nothing', async () => {
+    const url = server.createDatabase('measureon');
+    const devices = ['raspberry-pi-5', 'jetson-orin-nano'];
+    const args = ['search', '--space', 'nb201', '--name', 'm', '--measure-on', devices.join(','), '--objectives', `max:cifar10Accuracy,latency@${devices[0]},latency@${devices[1]}`];
+    const study = hwnas([...args, '--constraint', `latency@${devices[1]}<=10s`, '--strategy', 'random', '--evaluations', '6', '--generation-size', '3', '--seed', '4', '--storage', url, '--workers-only', '--plain']);
+    // Any worker prices the device-independent part and takes the study over when its coordinator dies.
+    const anyDevice = hwnas(['worker', '--storage', url, '--exit-when-idle', '--take-over-after', '200ms']);
+    const measuring = devices.map((d) => hwnas(['worker', '--storage', url, '--device-file', d, '--exit-when-idle', '--no-take-over']));
+    const other = hwnas(['worker', '--storage', url, '--device-file', 'rtx-4090', '--exit-when-idle', '--no-take-over']);
+    // The coordinator dies once the first candidate is merged; the rest are merged by the worker that takes over.
+    for (let t = 0; !/starting study/.test(study.stderr()); t++) {
+      if (t > 600) throw new Error('the study did not start');
+      await sleep(100);
+    }
+    await untilFinished(url, 'm', 240_000, async (s) => {
+      if ((s?.evaluations ?? 0) >= 1 && study.child.exitCode === null && !study.child.killed) study.child.kill('SIGKILL');
+    });
+    for (const w of [anyDevice, ...measuring, other]) expect((await w.exited).code).toBe(0);
+    expect(anyDevice.stderr()).toMatch(/taking it over/);
+    expect(other.stderr()).toMatch(/evaluated 0, recorded 0/);
+    const store = await PostgresStore.open(url, { readonly: true });
+    try {
+      const s = (await store.getStudy('m'))!;
+      expect(s.device).toBe(devices.join(','));
+      const rows: CandidateRecord[] = [];
+      for await (const c of store.candidates(s.id)) rows.push(c);
+      expect(rows.map((r) => r.status)).toEqual(new Array(6).fill('done'));
+      for (const r of rows) {
+        const m = r.metrics!;
+        // Each device's measurement under its own name; no unnamed latency (the roofline's is left out).
+        for (const d of devices) expect(m[`latencyMs@${d}`]).toBeGreaterThan(0);
+        expect(m.latencyMs).toBeUndefined();
+        expect(m[`analyticLatencyMs@${devices[0]}`]).toBeGreaterThan(0);
+        expect(r.objectives).toEqual([-m.cifar10Accuracy, m[`latencyMs@${devices[0]}`], m[`latencyMs@${devices[1]}`]]);
+      }
+      // Every candidate's parts: the accuracy and FLOPs anywhere, each latency by the worker that is that device.
+      const parts = server.sql('measureon', `SELECT p.part, p.device, w.device FROM hwnas_parts p JOIN hwnas_workers w ON w.id = p.worker ORDER BY p.seq, p.part`);
+      const lines = parts.trim().split('\n').map((l) => l.trim());
+      expect(lines).toHaveLength(18);
+      expect(new Set(lines)).toEqual(new Set([`0||`, `1|${devices[0]}|${devices[0]}`, `2|${devices[1]}|${devices[1]}`]));
+      expect(await store.tasks(s.id)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 420_000);
+
   it('bad URLs, wrong passwords and a newer schema: one line, exit 2, never the password', async () => {
     const url = server.createDatabase('refusals');
     const wrong = server.url('refusals', 'not-the-password');

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { StoreError, StudyExistsError } from '../errors.js';
 import { FAULT_EXIT_CODE } from '../faults.js';
 import { decodeJson, encodeJson, encodeNumbers } from '../json.js';
-import type { LeaseFilter, LeasedTask, NewTask, TaskQueue, WorkerInfo } from '../queue.js';
+import type { LeaseFilter, LeasedTask, NewTask, PartResult, TaskQueue, WorkerInfo } from '../queue.js';
 import type { CoordinatorLock, Store } from '../store.js';
 import type {
   CandidateRecord,
@@ -614,7 +614,7 @@ export class PostgresStore implements Store, TaskQueue {
   /** The tasks of a study waiting for a worker or held by one (for listings and tests). */
   async tasks(studyId: number): Promise<{ seq: number; hash: string; device: string | null; leaseOwner: string | null; leases: number }[]> {
     const rows = await this.q<{ seq: number; hash: string; device: string | null; lease_owner: string | null; leases: number }>(
-      'SELECT seq, hash, device, lease_owner, leases FROM hwnas_tasks WHERE study_id = $1 ORDER BY seq',
+      'SELECT seq, hash, device, lease_owner, leases FROM hwnas_tasks WHERE study_id = $1 ORDER BY seq, part',
       [studyId],
     );
     return rows.map((r) => ({ seq: r.seq, hash: r.hash, device: r.device, leaseOwner: r.lease_owner, leases: r.leases }));
@@ -642,10 +642,11 @@ export class PostgresStore implements Store, TaskQueue {
     if (tasks.length === 0 && !checkpoint) return;
     await this.q(
       `WITH ins AS (
-         INSERT INTO hwnas_tasks (study_id, seq, hash, genes, generation, device, created_at)
-         SELECT $1, t.seq, t.hash, t.genes, t.generation, t.device, $7
-         FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::text[]) AS t (seq, hash, genes, generation, device)
+         INSERT INTO hwnas_tasks (study_id, seq, hash, genes, generation, device, created_at, part, parts)
+         SELECT $1, t.seq, t.hash, t.genes, t.generation, t.device, $7, t.part, t.parts
+         FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $14::int[], $15::int[]) AS t (seq, hash, genes, generation, device, part, parts)
          WHERE NOT EXISTS (SELECT 1 FROM hwnas_candidates k WHERE k.study_id = $1 AND k.hash = t.hash)
+           AND NOT EXISTS (SELECT 1 FROM hwnas_parts p WHERE p.study_id = $1 AND p.hash = t.hash AND p.part = t.part)
          ON CONFLICT DO NOTHING RETURNING 1),
        ${checkpointCte(8, 7)},
        st AS (UPDATE hwnas_studies SET summary = $13::text, updated_at = $7 WHERE id = $1 AND $13::text IS NOT NULL RETURNING 1)
@@ -660,13 +661,15 @@ export class PostgresStore implements Store, TaskQueue {
         tasks.map((t) => t.device),
         Date.now(),
         ...checkpointParams(checkpoint),
+        tasks.map((t) => t.part ?? 0),
+        tasks.map((t) => t.parts ?? 1),
       ],
       studyId,
     );
   }
 
   async waiting(studyId: number, hashes: readonly string[]): Promise<number> {
-    const rows = await this.q<{ n: number }>('SELECT count(*)::int AS n FROM hwnas_tasks WHERE study_id = $1 AND hash = ANY($2::text[])', [studyId, hashes]);
+    const rows = await this.q<{ n: number }>('SELECT count(DISTINCT hash)::int AS n FROM hwnas_tasks WHERE study_id = $1 AND hash = ANY($2::text[])', [studyId, hashes]);
     return rows[0].n;
   }
 
@@ -675,25 +678,25 @@ export class PostgresStore implements Store, TaskQueue {
     const devices = filter.devices.filter((d): d is string => d !== null);
     const anyDevice = filter.devices.includes(null);
     // One statement, committed by the server as it ends: a worker that hangs right after holds no row lock.
-    const rows = await this.q<{ study_id: number; seq: number; hash: string; genes: string; generation: number; device: string | null; leases: number }>(
+    const rows = await this.q<{ study_id: number; seq: number; hash: string; genes: string; generation: number; device: string | null; leases: number; part: number; parts: number }>(
           `WITH picked AS (
-             SELECT study_id, seq FROM hwnas_tasks
+             SELECT study_id, seq, part FROM hwnas_tasks
              WHERE (lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
                AND ($1::int[] IS NULL OR study_id = ANY($1::int[]))
                AND NOT (study_id = ANY($8::int[]))
                AND ((device IS NULL AND $2::boolean) OR device = ANY($3::text[]))
-             ORDER BY study_id, seq
+             ORDER BY study_id, seq, part
              LIMIT $4
              FOR UPDATE SKIP LOCKED)
            UPDATE hwnas_tasks t SET lease_owner = $5, lease_token = $6, leases = t.leases + 1,
              lease_expires_at = clock_timestamp() + $7 * interval '1 millisecond'
-           FROM picked WHERE t.study_id = picked.study_id AND t.seq = picked.seq
-           RETURNING t.study_id, t.seq, t.hash, t.genes, t.generation, t.device, t.leases`,
+           FROM picked WHERE t.study_id = picked.study_id AND t.seq = picked.seq AND t.part = picked.part
+           RETURNING t.study_id, t.seq, t.hash, t.genes, t.generation, t.device, t.leases, t.part, t.parts`,
           [filter.studyIds ?? null, anyDevice, devices, filter.limit, workerId, token, filter.leaseMs, filter.excludeStudyIds ?? []],
     );
     return rows
-      .sort((a, b) => a.study_id - b.study_id || a.seq - b.seq)
-      .map((r) => ({ studyId: r.study_id, seq: r.seq, hash: r.hash, genes: JSON.parse(r.genes) as number[], generation: r.generation, device: r.device, token, leases: r.leases }));
+      .sort((a, b) => a.study_id - b.study_id || a.seq - b.seq || a.part - b.part)
+      .map((r) => ({ studyId: r.study_id, seq: r.seq, hash: r.hash, genes: JSON.parse(r.genes) as number[], generation: r.generation, device: r.device, token, leases: r.leases, part: r.part, parts: r.parts }));
   }
 
   async complete(workerId: string, tasks: readonly LeasedTask[], results: readonly FinishedCandidate[]): Promise<number> {
@@ -715,7 +718,7 @@ export class PostgresStore implements Store, TaskQueue {
       // holds are deleted, and only their results inserted; a task that expired and went to another worker is
       // not ours to record. Run twice, it records nothing the second time.
       const out = await this.q<{ n: number }>(
-        `WITH held AS (DELETE FROM hwnas_tasks WHERE study_id = $1 AND lease_token = $2 AND seq = ANY($3::int[]) RETURNING seq),
+        `WITH held AS (DELETE FROM hwnas_tasks WHERE study_id = $1 AND lease_token = $2 AND seq = ANY($3::int[]) AND parts = 1 RETURNING seq),
          ins AS (
            INSERT INTO hwnas_candidates (study_id, seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms, worker, finished_at)
            SELECT $1, u.* , $14, $15 FROM unnest($3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::float8[],
@@ -735,15 +738,75 @@ export class PostgresStore implements Store, TaskQueue {
     return recorded;
   }
 
+  async completeParts(workerId: string, tasks: readonly LeasedTask[], results: readonly PartResult[]): Promise<number> {
+    if (tasks.length === 0) return 0;
+    const now = Date.now();
+    const failed = (r: PartResult) => !r.result.ok;
+    // One statement, as complete: only the parts this lease still holds are deleted and their results kept; a part
+    // recorded already (a lease that expired, then answered twice) is not recorded again.
+    const out = await this.q<{ n: number }>(
+      `WITH held AS (
+         DELETE FROM hwnas_tasks t USING unnest($1::int[], $2::int[], $3::int[], $4::text[]) AS r (study_id, seq, part, token)
+         WHERE t.study_id = r.study_id AND t.seq = r.seq AND t.part = r.part AND t.lease_token = r.token AND t.parts > 1
+         RETURNING t.study_id, t.seq, t.part),
+       ins AS (
+         INSERT INTO hwnas_parts (study_id, hash, part, seq, device, status, metrics, error, eval_ms, worker, finished_at)
+         SELECT u.study_id, u.hash, u.part, u.seq, u.device, u.status, u.metrics, u.error, u.eval_ms, $11, $12
+         FROM unnest($1::int[], $2::int[], $3::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::float8[])
+           AS u (study_id, seq, part, hash, device, status, metrics, error, eval_ms)
+         WHERE EXISTS (SELECT 1 FROM held h WHERE h.study_id = u.study_id AND h.seq = u.seq AND h.part = u.part)
+         ON CONFLICT DO NOTHING RETURNING study_id),
+       beat AS (UPDATE hwnas_workers SET heartbeat_at = $12 WHERE id = $11 RETURNING id)
+       SELECT (SELECT count(*)::int FROM ins) AS n, (SELECT count(*) FROM beat) AS touched,
+         (SELECT count(pg_notify('hwnas_results', s::text)) FROM (SELECT DISTINCT study_id AS s FROM held) d) AS notified`,
+      [
+        tasks.map((t) => t.studyId),
+        tasks.map((t) => t.seq),
+        tasks.map((t) => t.part ?? 0),
+        tasks.map((t) => t.token),
+        tasks.map((t) => t.hash),
+        tasks.map((t) => t.device),
+        results.map((r) => (failed(r) ? 'failed' : 'done')),
+        results.map((r) => (r.result.ok ? encodeNumbers(r.result.metrics) : null)),
+        results.map((r) => (r.result.ok ? null : r.result.error)),
+        results.map((r) => r.evalMs),
+        workerId,
+        now,
+      ],
+    );
+    return out[0].n;
+  }
+
+  async partsOf(studyId: number, hashes: readonly string[]): Promise<Map<string, PartResult[]>> {
+    const out = new Map<string, PartResult[]>();
+    if (hashes.length === 0) return out;
+    const rows = await this.q<{ hash: string; part: number; device: string | null; status: string; metrics: string | null; error: string | null; eval_ms: number | null; worker: string | null }>(
+      'SELECT hash, part, device, status, metrics, error, eval_ms, worker FROM hwnas_parts WHERE study_id = $1 AND hash = ANY($2::text[]) ORDER BY hash, part',
+      [studyId, hashes],
+    );
+    for (const r of rows) {
+      const list = out.get(r.hash) ?? [];
+      list.push({
+        part: r.part,
+        device: r.device,
+        result: r.status === 'done' ? { ok: true, metrics: decodeJson<Record<string, number>>(r.metrics ?? '{}') } : { ok: false, error: r.error ?? 'failed' },
+        evalMs: r.eval_ms ?? 0,
+        worker: r.worker ?? '',
+      });
+      out.set(r.hash, list);
+    }
+    return out;
+  }
+
   async release(workerId: string, tasks: readonly LeasedTask[]): Promise<void> {
     if (tasks.length === 0) return;
     await this.q(
       `WITH freed AS (
          UPDATE hwnas_tasks t SET lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, leases = greatest(t.leases - 1, 0)
-         FROM unnest($1::int[], $2::int[], $3::text[]) AS r (study_id, seq, token)
-         WHERE t.study_id = r.study_id AND t.seq = r.seq AND t.lease_token = r.token AND t.lease_owner = $4 RETURNING 1)
+         FROM unnest($1::int[], $2::int[], $3::text[], $5::int[]) AS r (study_id, seq, token, part)
+         WHERE t.study_id = r.study_id AND t.seq = r.seq AND t.part = r.part AND t.lease_token = r.token AND t.lease_owner = $4 RETURNING 1)
        SELECT CASE WHEN EXISTS (SELECT 1 FROM freed) THEN pg_notify('hwnas_tasks', '') END`,
-      [tasks.map((t) => t.studyId), tasks.map((t) => t.seq), tasks.map((t) => t.token), workerId],
+      [tasks.map((t) => t.studyId), tasks.map((t) => t.seq), tasks.map((t) => t.token), workerId, tasks.map((t) => t.part ?? 0)],
     );
   }
 
@@ -768,7 +831,10 @@ export class PostgresStore implements Store, TaskQueue {
 
   async unregisterWorker(workerId: string): Promise<void> {
     // Kept when it recorded candidates: the device farm's tables name the machine of each measurement.
-    await this.q(`DELETE FROM hwnas_workers WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM hwnas_candidates WHERE worker = $1)`, [workerId]);
+    await this.q(
+      `DELETE FROM hwnas_workers WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM hwnas_candidates WHERE worker = $1) AND NOT EXISTS (SELECT 1 FROM hwnas_parts WHERE worker = $1)`,
+      [workerId],
+    );
   }
 
   /** Studies that are running (for workers: what may bring work, what may need a coordinator). */

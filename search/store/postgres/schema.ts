@@ -90,6 +90,29 @@ export const PG_MIGRATIONS: readonly string[] = [
   // that sees the heartbeat stale ends the lock's session, which frees the study for a take-over.
   `ALTER TABLE hwnas_studies ADD COLUMN inputs text;
    ALTER TABLE hwnas_studies ADD COLUMN coordinator_seen_at timestamptz;`,
+  // v3: a candidate evaluated in parts, each on its own device (a study measured on several devices): a task per
+  // part, and each part's result kept until the coordinator merges the candidate's parts into its row (and after,
+  // naming the worker, so the machine, behind each device's measurement).
+  `ALTER TABLE hwnas_tasks ADD COLUMN part integer NOT NULL DEFAULT 0;
+   ALTER TABLE hwnas_tasks ADD COLUMN parts integer NOT NULL DEFAULT 1;
+   ALTER TABLE hwnas_tasks DROP CONSTRAINT hwnas_tasks_pkey;
+   ALTER TABLE hwnas_tasks ADD PRIMARY KEY (study_id, seq, part);
+   ALTER TABLE hwnas_tasks DROP CONSTRAINT hwnas_tasks_study_id_hash_key;
+   ALTER TABLE hwnas_tasks ADD UNIQUE (study_id, hash, part);
+   CREATE TABLE hwnas_parts (
+     study_id integer NOT NULL REFERENCES hwnas_studies (id) ON DELETE CASCADE,
+     hash text NOT NULL,
+     part integer NOT NULL,
+     seq integer NOT NULL,
+     device text,
+     status text NOT NULL CHECK (status IN ('done', 'failed')),
+     metrics text,
+     error text,
+     eval_ms double precision,
+     worker text,
+     finished_at bigint NOT NULL,
+     PRIMARY KEY (study_id, hash, part)
+   );`,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -239,6 +239,49 @@ describe('PostgresStore', () => {
   });
 });
 
+describe('a candidate in parts (a study measured on several devices)', () => {
+  it('a task per part, each leased by its device; each part recorded once (a late one from an expired lease dropped); recorded parts are not enqueued again', async () => {
+    const s = await PostgresStore.open(freshDb());
+    try {
+      const st = await s.createStudy(newStudy('parts'));
+      const hash = contentHash('nb201', 'p0');
+      const devices = [null, 'pi5', 'orin'];
+      const tasks = devices.map((device, part) => ({ seq: 0, hash, genes: [0, 1], generation: 0, device, part, parts: 3 }));
+      await s.enqueue(st.id, tasks);
+      expect((await s.tasks(st.id)).map((t) => t.device)).toEqual(devices);
+      expect(await s.waiting(st.id, [hash])).toBe(1);
+      const part = (t: LeasedTask, metrics: Record<string, number>) => ({ part: t.part!, device: t.device, result: { ok: true as const, metrics }, evalMs: 2, worker: 'w' });
+      // Each device's worker takes its own part only.
+      const [any] = await s.lease('A', { devices: [null], limit: 10, leaseMs: 60_000 });
+      const pi = await s.lease('P', { devices: ['pi5'], limit: 10, leaseMs: 1 });
+      expect([any.part, any.parts, pi.map((t) => t.part)]).toEqual([0, 3, [1]]);
+      expect(await s.completeParts('A', [any], [part(any, { flops: 7 })])).toBe(1);
+      // P's lease expires; Q takes the part and records it; P's late answer is dropped.
+      await new Promise((r) => setTimeout(r, 20));
+      const q = await s.lease('Q', { devices: ['pi5'], limit: 10, leaseMs: 60_000 });
+      expect(q.map((t) => t.part)).toEqual([1]);
+      expect(await s.completeParts('Q', q, [part(q[0], { latencyMs: 3 })])).toBe(1);
+      expect(await s.completeParts('P', pi, [part(pi[0], { latencyMs: 999 })])).toBe(0);
+      // A failed part is kept as failed, with its reason.
+      const orin = await s.lease('O', { devices: ['orin'], limit: 10, leaseMs: 60_000 });
+      expect(await s.completeParts('O', orin, [{ part: 2, device: 'orin', result: { ok: false, error: 'out of memory' }, evalMs: 1, worker: 'O' }])).toBe(1);
+      const got = (await s.partsOf(st.id, [hash])).get(hash)!;
+      expect(got.map((p) => [p.part, p.device, p.result, p.worker])).toEqual([
+        [0, null, { ok: true, metrics: { flops: 7 } }, 'A'],
+        [1, 'pi5', { ok: true, metrics: { latencyMs: 3 } }, 'Q'],
+        [2, 'orin', { ok: false, error: 'out of memory' }, 'O'],
+      ]);
+      expect(await s.tasks(st.id)).toEqual([]);
+      // A coordinator that asks again (a take-over) enqueues no part already recorded; no candidate was recorded.
+      await s.enqueue(st.id, tasks);
+      expect(await s.tasks(st.id)).toEqual([]);
+      expect((await s.getStudy('parts'))!.evaluations).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 async function closedPort(): Promise<number> {
   const { createServer } = await import('node:net');
   return new Promise((resolve) => {
