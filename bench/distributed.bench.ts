@@ -9,6 +9,8 @@
  *   in one process either way (on the server: the coordinator and its own worker).
  * - Take-over time: a coordinator (`hwnas search --workers-only`) SIGKILLed mid-study; the time until a worker
  *   holds the study's lock, and until the study records again.
+ * - A study measured on two devices (search --measure-on): the queue's cost per candidate in three parts (enqueued,
+ *   leased by three workers, each part recorded, merged and recorded by the coordinator) against one whole task.
  * The machine is shared: figures are noisy; ratios are steadier than absolute values.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,7 +25,9 @@ import { DEFAULT_TRAINING_TOKENS, createAnalyticEvaluator, type AnalyticSpec } f
 import type { EvaluatorSpec } from '../search/evaluate/registry.js';
 import { getStrategy } from '../search/strategies/index.js';
 import { coordinateStored } from '../search/coordinate.js';
-import { SqliteStore, type Store, type StudyRecord } from '../search/store/index.js';
+import { SqliteStore, contentHash, type Store, type StudyRecord } from '../search/store/index.js';
+import { farmPartDevices, mergeFarmParts, type FarmSpec } from '../search/evaluate/farm.js';
+import { finishedRow } from '../search/finished-row.js';
 import { PostgresStore } from '../search/store/postgres/postgres.js';
 import { runStudy } from '../search/study.js';
 import { runWorker } from '../search/worker.js';
@@ -88,6 +92,47 @@ async function oneProcess(kind: 'sqlite' | 'postgres', location: string, name: s
     stop.abort();
     await local;
     return ms;
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * The queue's own cost per candidate, µs: `n` candidates as whole tasks (one worker), or in three parts as a study
+ * measured on two devices has them (a worker per device, in this process, leasing as hwnas worker does at most),
+ * then merged and recorded as its coordinator does. Evaluation itself costs nothing here.
+ */
+async function queueCostUs(url: string, inParts: boolean, n: number): Promise<number> {
+  const store = await PostgresStore.open(url);
+  try {
+    const study = await createStudy(store, inParts ? 'parts' : 'whole', analytic, 'nb201', n, n);
+    const farm: FarmSpec = { kind: 'farm', base: analytic, measured: ['raspberry-pi-5', 'jetson-orin-nano'].map((id) => ({ ...analytic, kind: 'measured' as const, device: getDevice(id), latencyOnly: true })) };
+    const devices = inParts ? farmPartDevices(farm) : [null];
+    const objectives = inParts ? parseObjectives('flops,latency@raspberry-pi-5', ['flops', 'latencyMs@raspberry-pi-5']) : parseObjectives('flops,latency');
+    const hashes = Array.from({ length: n }, (_, i) => contentHash('nb201', `c${i}`));
+    const t0 = performance.now();
+    await store.enqueue(study.id, hashes.flatMap((hash, seq) => devices.map((device, part) => ({ seq, hash, genes: [seq], generation: 0, device, part, parts: devices.length }))));
+    await Promise.all(
+      devices.map(async (device) => {
+        const id = `w-${device}`;
+        for (;;) {
+          const tasks = await store.lease(id, { devices: [device], limit: 256, leaseMs: 60_000 });
+          if (tasks.length === 0) return;
+          const metrics: Record<string, number> = device === null ? { flops: 1, latencyMs: 2 } : { latencyMs: 3 };
+          if (inParts) await store.completeParts(id, tasks, tasks.map((t) => ({ part: t.part!, device: t.device, result: { ok: true, metrics }, evalMs: 0, worker: id })));
+          else await store.complete(id, tasks, tasks.map((t) => finishedRow(t, { ok: true, metrics }, 0, objectives, [])));
+        }
+      }),
+    );
+    if (inParts) {
+      const parts = await store.partsOf(study.id, hashes);
+      const rows = hashes.map((hash, seq) => finishedRow({ seq, hash, genes: [seq], generation: 0 }, mergeFarmParts(farm, parts.get(hash)!.map((p) => p.result)), 0, objectives, []));
+      await store.record(study.id, rows);
+    }
+    const us = ((performance.now() - t0) / n) * 1e3;
+    const recorded = await store.getStudy(study.name);
+    if (recorded!.evaluations !== n || recorded!.failed !== 0) throw new Error('not every candidate was recorded, done');
+    return us;
   } finally {
     await store.close();
   }
@@ -161,6 +206,14 @@ export async function run(): Promise<BenchResult[]> {
     out.push({ name: 'analytic NSGA-II study in one process on SQLite, best of 3', value: (n / s) * 1e3, unit: 'candidates/s' });
     out.push({ name: 'the same on PostgreSQL (coordinator + its own worker), best of 3', value: (n / p) * 1e3, unit: 'candidates/s' });
     out.push({ name: 'PostgreSQL overhead per candidate over SQLite', value: ((p - s) / n) * 1e3, unit: 'µs' });
+    const whole: number[] = [];
+    const inParts: number[] = [];
+    for (let rep = 0; rep < 3; rep++) {
+      whole.push(await queueCostUs(server.createDatabase(`whole${rep}`), false, 5000));
+      inParts.push(await queueCostUs(server.createDatabase(`parts${rep}`), true, 5000));
+    }
+    out.push({ name: 'queue cost per candidate, one task (enqueue, lease, record), best of 3', value: Math.min(...whole), unit: 'µs' });
+    out.push({ name: 'queue cost per candidate measured on 2 devices (3 parts leased and recorded, merged, recorded), best of 3', value: Math.min(...inParts), unit: 'µs' });
     for (const after of ['2s', '200ms']) {
       const t = await takeOver(server, dir, after);
       out.push({ name: `take-over after the coordinator's SIGKILL (--take-over-after ${after}): a worker holds the study`, value: t.lockMs, unit: 'ms' });
