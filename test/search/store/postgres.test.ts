@@ -121,14 +121,15 @@ describe('PostgresStore', () => {
     }
   });
 
-  it('upgrades a server of schema v1 in place (its studies kept, with no stored files); a read-only command refuses it untouched', async () => {
+  it('upgrades a server of schema v1 in place (its studies and waiting tasks kept, with no stored files); a read-only command refuses it untouched', async () => {
     const url = freshDb();
     const db = new URL(url).pathname.slice(1);
     // A database as hwnas's first PostgreSQL schema left it, with one study.
     server.sql(db, `CREATE TABLE hwnas_meta (key text PRIMARY KEY, value text NOT NULL); ${PG_MIGRATIONS[0]};
       INSERT INTO hwnas_meta VALUES ('application', 'hwnas'), ('schema_version', '1');
       INSERT INTO hwnas_studies (name, config, seed, space, device, objectives, constraints, strategy, status, created_at, updated_at, hwnas_version)
-        VALUES ('old', '{"space":"nb201"}', 5, 'nb201', 'none', '["min:loss"]', '[]', 'random', 'stopped', 1, 1, 'v1')`);
+        VALUES ('old', '{"space":"nb201"}', 5, 'nb201', 'none', '["min:loss"]', '[]', 'random', 'stopped', 1, 1, 'v1');
+      INSERT INTO hwnas_tasks (study_id, seq, hash, genes, generation, created_at) SELECT id, 0, 'h0', '[1]', 0, 1 FROM hwnas_studies`);
     const error = await PostgresStore.open(url, { readonly: true }).catch((e: unknown) => e);
     expect((error as Error).message).toBe(`${redactUrl(url)}: hwnas schema v1 is older than this hwnas (v${PG_SCHEMA_VERSION}); a writing command (search, resume, worker) upgrades it`);
     expect(server.sql(db, `SELECT value FROM hwnas_meta WHERE key = 'schema_version'`).trim()).toBe('1');
@@ -137,6 +138,8 @@ describe('PostgresStore', () => {
       expect(server.sql(db, `SELECT value FROM hwnas_meta WHERE key = 'schema_version'`).trim()).toBe(String(PG_SCHEMA_VERSION));
       const old = (await s.getStudy('old'))!;
       expect([old.name, old.seed, old.hwnasVersion, old.inputs]).toEqual(['old', 5, 'v1', undefined]);
+      // A task waiting from before is a whole candidate (part 0 of 1), leased as before.
+      expect((await s.lease('w', { devices: [null], limit: 5, leaseMs: 60_000 })).map((t) => [t.seq, t.part, t.parts])).toEqual([[0, 0, 1]]);
       // A study begun now keeps its files' copies, read back exactly.
       const inputs = { space: { path: 'my space.yaml', sha256: 'ab'.repeat(32), text: 'genes:\n  - {name: w, choices: [1, 2]}\n' } };
       await s.createStudy({ ...newStudy('new'), inputs });
