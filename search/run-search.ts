@@ -122,8 +122,14 @@ export interface RunOptions {
    * the evaluator honours the signal (the measured one does; the candidate in flight is evaluated again on resume).
    */
   readonly signal?: AbortSignal;
-  /** Wraps the evaluator (the live view's pause gate). */
+  /** Wraps the evaluator (the live view's pause gate on SQLite; on a server, this process's own worker's). */
   readonly wrapEvaluator?: (evaluator: Evaluator) => Evaluator;
+  /**
+   * On a server store: awaited before each generation is asked and before each lease of this process's own worker
+   * (the live view's pause: the other workers finish the generation in flight, nothing new is asked). It must
+   * return once the signal given aborts.
+   */
+  readonly hold?: (signal?: AbortSignal) => Promise<void>;
   /** On a server store: evaluate nothing in this process, leave every candidate to `hwnas worker` processes. */
   readonly workersOnly?: boolean;
   /** Lines about the server and this process's own worker (a server that went away, a study it cannot evaluate). */
@@ -167,10 +173,11 @@ export async function runPreparedStudy(store: Store, study: StudyRecord, resolve
           threads: c.threads,
           signal: workerStop.signal,
           ...(options.wrapEvaluator ? { wrapEvaluator: options.wrapEvaluator } : {}),
+          ...(options.hold ? { hold: options.hold } : {}),
           ...(options.log ? { log: options.log } : {}),
         });
     try {
-      return await runStudy({ ...common, taskDevice: device, ...(resolved.evaluator.kind === 'farm' ? { farm: resolved.evaluator } : {}) });
+      return await runStudy({ ...common, taskDevice: device, ...(resolved.evaluator.kind === 'farm' ? { farm: resolved.evaluator } : {}), ...(options.hold ? { beforeAsk: options.hold } : {}) });
     } finally {
       workerStop.abort();
       await worker?.catch(() => undefined);

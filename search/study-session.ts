@@ -109,7 +109,11 @@ export class StudySession {
         if (!(await this.completeGeneration(await this.replayInFlight(this.checkpoint)))) return await this.stop('signal');
       }
       for (;;) {
-        const reason = this.budgetSpent();
+        let reason = this.budgetSpent();
+        if (!reason && this.run.beforeAsk) {
+          await this.run.beforeAsk(this.run.signal);
+          reason = this.budgetSpent();
+        }
         if (reason) return await this.stop(reason);
         const plan = await this.ask();
         if (!plan) return await this.stop('exhausted');

@@ -130,6 +130,11 @@ export interface StudyRun {
    * its device; this process merges a candidate's parts and records it once all are in.
    */
   readonly farm?: FarmSpec;
+  /**
+   * Awaited before each new generation is asked, once the budget leaves room for one (the live view's pause on a
+   * server, where workers finish the generation in flight and get nothing new). It must return once the signal aborts.
+   */
+  readonly beforeAsk?: (signal?: AbortSignal) => Promise<void>;
 }
 
 export interface StudyOutcome {

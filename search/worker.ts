@@ -51,8 +51,13 @@ export interface WorkerOptions {
   readonly coordinatorTimeoutMs?: number;
   /** What the worker says of its machine (the device farm's tables name it). */
   readonly machine?: unknown;
-  /** Wraps each study's evaluator (the live view's pause gate). */
+  /** Wraps each study's evaluator. */
   readonly wrapEvaluator?: (evaluator: Evaluator) => Evaluator;
+  /**
+   * Awaited before each lease (the live view's pause): while it waits this worker leases nothing, so the tasks it
+   * would have taken go to the other workers. It must return once the signal aborts.
+   */
+  readonly hold?: (signal?: AbortSignal) => Promise<void>;
   readonly log?: (line: string) => void;
 }
 
@@ -255,6 +260,10 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   let idleSince: number | undefined;
   try {
     while (!signal?.aborted) {
+      if (opts.hold) {
+        await opts.hold(signal);
+        if (signal?.aborted) break;
+      }
       const tasks = await queue.lease(id, { ...(opts.studyIds ? { studyIds: opts.studyIds } : {}), devices, limit, leaseMs, ...(excluded.size > 0 ? { excludeStudyIds: [...excluded] } : {}) });
       if (tasks.length > 0) {
         idleSince = undefined;

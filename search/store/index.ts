@@ -6,4 +6,4 @@ export { SCHEMA_VERSION, APPLICATION_ID } from './schema.js';
 export type * from './types.js';
 export { DEFAULT_DB, STORAGE_ENV, openStore, isPostgresUrl, redactUrl, type StoreOptions } from './open.js';
 export type { Store, CoordinatorLock, Awaitable } from './store.js';
-export type { TaskQueue, NewTask, LeasedTask, WorkerInfo, LeaseFilter } from './queue.js';
+export type { TaskQueue, NewTask, LeasedTask, WorkerInfo, LeaseFilter, ServingWorker, StudyActivity } from './queue.js';

@@ -48,6 +48,28 @@ export interface WorkerInfo {
   readonly machine?: unknown;
 }
 
+/** A worker serving a study now, as its coordinator's live view shows it. */
+export interface ServingWorker {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly device: string | null;
+  /** Tasks of the study it holds now (leases not expired). */
+  readonly leased: number;
+  /** Results of the study it recorded over the study's whole life: candidates (in a study measured on several devices, parts). */
+  readonly recorded: number;
+}
+
+/** Who works on a study now and what waits for them (read by the coordinator's live view, a few times a minute). */
+export interface StudyActivity {
+  /** Workers that hold a lease of the study now, or recorded its candidates and are alive (a recent heartbeat). */
+  readonly workers: readonly ServingWorker[];
+  /** Tasks (candidates, or their parts on several devices) waiting for a worker, not leased (or whose lease expired). */
+  readonly waiting: number;
+  /** Tasks leased by a worker now. */
+  readonly leased: number;
+}
+
 export interface LeaseFilter {
   /** Only these studies (by id); all when absent. */
   readonly studyIds?: readonly number[];
@@ -96,6 +118,8 @@ export interface TaskQueue {
    * returns who was ended, if anyone.
    */
   endHungCoordinator(studyId: number, silentMs: number): Promise<string | undefined>;
+  /** The workers serving a study now and its tasks waiting or leased (see StudyActivity). */
+  studyActivity(studyId: number): Promise<StudyActivity>;
   /** Waits for new tasks (true) or until the timeout (false). */
   waitForTasks(timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   /** Waits for results of the study to be recorded (true) or until the timeout (false). */

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { StoreError, StudyExistsError } from '../errors.js';
 import { FAULT_EXIT_CODE } from '../faults.js';
 import { decodeJson, encodeJson, encodeNumbers } from '../json.js';
-import type { LeaseFilter, LeasedTask, NewTask, PartResult, TaskQueue, WorkerInfo } from '../queue.js';
+import type { LeaseFilter, LeasedTask, NewTask, PartResult, StudyActivity, TaskQueue, WorkerInfo } from '../queue.js';
 import type { CoordinatorLock, Store } from '../store.js';
 import type {
   CandidateRecord,
@@ -115,6 +115,12 @@ function candidateColumns(rows: readonly FinishedCandidate[]): unknown[] {
 
 /** Who holds a study, as shown to others: this machine and process. */
 const SELF = `${hostname()} pid ${process.pid}`;
+
+/**
+ * A worker whose heartbeat is older than this is taken for gone (a worker beats every third of its lease: 10 s by
+ * default). Its heartbeat is its own clock's, compared with the server's: machines' clocks must agree within seconds.
+ */
+const WORKER_ALIVE_MS = 45_000;
 
 /** How often a coordinator says it is alive (coordinator_seen_at), on its lock's own connection. */
 const COORDINATOR_HEARTBEAT_MS = 1000;
@@ -830,11 +836,39 @@ export class PostgresStore implements Store, TaskQueue {
   }
 
   async unregisterWorker(workerId: string): Promise<void> {
-    // Kept when it recorded candidates: the device farm's tables name the machine of each measurement.
+    // Kept when it recorded candidates: the device farm's tables name the machine of each measurement. Its
+    // heartbeat 0 says it is gone (studyActivity counts it no more).
+    await this.q('UPDATE hwnas_workers SET heartbeat_at = 0 WHERE id = $1', [workerId]);
     await this.q(
       `DELETE FROM hwnas_workers WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM hwnas_candidates WHERE worker = $1) AND NOT EXISTS (SELECT 1 FROM hwnas_parts WHERE worker = $1)`,
       [workerId],
     );
+  }
+
+  async studyActivity(studyId: number): Promise<StudyActivity> {
+    // Leases by the server's clock; a heartbeat (the worker's clock) against the server's.
+    const workers = await this.q<{ id: string; host: string; pid: number; device: string | null; leased: number; recorded: number }>(
+      `WITH held AS (
+         SELECT lease_owner AS id, count(*)::int AS n FROM hwnas_tasks
+         WHERE study_id = $1 AND lease_owner IS NOT NULL AND lease_expires_at > clock_timestamp() GROUP BY lease_owner),
+       done AS (
+         SELECT id, sum(n)::int AS n FROM (
+           SELECT worker AS id, count(*) AS n FROM hwnas_candidates WHERE study_id = $1 AND worker IS NOT NULL GROUP BY worker
+           UNION ALL SELECT worker, count(*) FROM hwnas_parts WHERE study_id = $1 AND worker IS NOT NULL GROUP BY worker) r
+         GROUP BY id)
+       SELECT w.id, w.host, w.pid, w.device, coalesce(h.n, 0) AS leased, coalesce(d.n, 0) AS recorded
+       FROM hwnas_workers w LEFT JOIN held h ON h.id = w.id LEFT JOIN done d ON d.id = w.id
+       WHERE h.n IS NOT NULL OR (d.n IS NOT NULL AND w.heartbeat_at > extract(epoch FROM clock_timestamp()) * 1000 - $2)
+       ORDER BY w.host, w.pid, w.id`,
+      [studyId, WORKER_ALIVE_MS],
+    );
+    const [tasks] = await this.q<{ waiting: number; leased: number }>(
+      `SELECT count(*) FILTER (WHERE lease_expires_at IS NULL OR lease_expires_at <= clock_timestamp())::int AS waiting,
+         count(*) FILTER (WHERE lease_expires_at > clock_timestamp())::int AS leased
+       FROM hwnas_tasks WHERE study_id = $1`,
+      [studyId],
+    );
+    return { workers, waiting: tasks.waiting, leased: tasks.leased };
   }
 
   /** Studies that are running (for workers: what may bring work, what may need a coordinator). */
