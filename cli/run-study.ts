@@ -15,6 +15,7 @@ import { OutputFile, outputLine } from './output.js';
 import { loadStudyHead } from './report/study-data.js';
 import { frontierLines, plainPrinter } from './ui/plain.js';
 import { formatNumber } from './ui/progress.js';
+import type { LiveSession, RenderLiveView } from './ui/live.js';
 import { interactiveTerminal } from './ui/terminal.js';
 import { HWNAS_VERSION } from './version.js';
 
@@ -110,10 +111,13 @@ export async function executeStudy(opts: {
   onLocked?: () => void | Promise<void>;
   /** On a server store: evaluate nothing here, leave every candidate to `hwnas worker` processes. */
   workersOnly?: boolean;
+  /** Where the live view draws (tests); default this terminal. */
+  renderLiveView?: RenderLiveView;
 }): Promise<number> {
   const { store, study, resolved } = opts;
   const controller = new AbortController();
   const stop = () => controller.abort();
+  let live: LiveSession | undefined;
   // First signal: stop the evaluation in flight (a candidate being measured is abandoned and measured again on
   // resume), checkpoint, exit 0. A second one exits at once: every transaction is atomic, so resume continues
   // from the last commit.
@@ -123,18 +127,26 @@ export async function executeStudy(opts: {
       process.exit(130);
     }
     stop();
+    // The view shows it, and a paused study lets go.
+    live?.stop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let outcome: StudyOutcome;
-  // The live terminal view (cli/ui): its keys pause the evaluator and stop the study through the same signal. A
-  // server study prints plain lines (its candidates are evaluated by other processes too).
-  const mode = store.queue && opts.mode === 'tui' ? 'text' : opts.mode;
-  const live = mode === 'tui' ? await (await import('./ui/live.js')).attachLiveView({ study, resolved, dbPath: opts.storage, abort: stop }) : undefined;
+  // The live terminal view (cli/ui): its keys stop the study through the same signal, and pause it: an SQLite
+  // study's evaluator; a server study's asking (no new generation: the workers finish the one in flight) and this
+  // process's own worker (the other workers are other processes; they are not paused).
+  const mode = opts.mode;
+  if (mode === 'tui') {
+    const workersOnly = opts.workersOnly ?? false;
+    live = await (await import('./ui/live.js')).attachLiveView({ study, resolved, dbPath: opts.storage, abort: stop, store, workersOnly, ...(opts.renderLiveView ? { render: opts.renderLiveView } : {}) });
+  }
   try {
+    const view = live;
     outcome = await runPreparedStudy(store, study, resolved, {
-      ...(live ? { wrapEvaluator: (e) => live.wrap(e) } : {}),
-      onEvent: live ? live.onEvent : progressPrinter(mode === 'tui' ? 'quiet' : mode),
+      ...(view && !store.queue ? { wrapEvaluator: (e) => view.wrap(e) } : {}),
+      ...(view && store.queue ? { hold: (signal) => view.hold(signal) } : {}),
+      onEvent: view ? view.onEvent : progressPrinter(mode === 'tui' ? 'quiet' : mode),
       signal: controller.signal,
       ...(opts.onLocked ? { onLocked: opts.onLocked } : {}),
       workersOnly: opts.workersOnly ?? false,

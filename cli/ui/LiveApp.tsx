@@ -69,6 +69,7 @@ export function LiveApp(props: LiveAppProps) {
       describe={props.describe}
       {...(props.lossTokens ? { lossTokens: props.lossTokens } : {})}
       paused={snap.paused}
+      {...(snap.server ? { server: snap.server } : {})}
       stopping={snap.stopping}
       {...(message !== undefined ? { message } : {})}
       showHelp={help}

@@ -8,6 +8,7 @@ import React from 'react';
 import type { Objective } from '../../core/objectives.js';
 import type { Genes } from '../../core/space.js';
 import type { FrontierPoint } from '../../search/study.js';
+import type { ServerView } from './control.js';
 import { MARK_CHAR, scatterChart, stepChart, wantsLogScale, type Mark } from './charts.js';
 import { budgetFraction, etaMs, formatDuration, formatNumber, type ProgressState } from './progress.js';
 import { countText, metricText } from '../format.js';
@@ -26,6 +27,8 @@ export interface LiveViewProps {
   readonly showHelp?: boolean;
   /** Footer text for a finished study (the launcher offers more keys than `hwnas search`). */
   readonly finishedKeys?: string;
+  /** A study on a server: who works on it. */
+  readonly server?: ServerView;
   readonly width: number;
   readonly height: number;
 }
@@ -46,7 +49,7 @@ function statusText(p: LiveViewProps): { text: string; color: string } {
   const f = p.state.finished;
   if (f) return { text: `${f.status} (${f.reason})`, color: f.status === 'finished' ? 'green' : 'yellow' };
   if (p.stopping) return { text: 'stopping…', color: 'yellow' };
-  if (p.paused) return { text: 'paused', color: 'yellow' };
+  if (p.paused) return { text: p.server ? 'paused (no new generation)' : 'paused', color: 'yellow' };
   return { text: 'running', color: 'cyan' };
 }
 
@@ -89,6 +92,37 @@ const HELP = [
   '?  show / hide this help',
 ];
 
+// On a server the other workers are other processes: this one can stop asking, not stop them.
+const SERVER_HELP = [
+  'p  pause / resume: ask no new generation (the workers finish the one in flight) and lease nothing in this process',
+  'q  stop: checkpoint what is recorded, exit; candidates handed out stay for the workers; hwnas resume <study> continues',
+  'e  export the current frontier (JSON, and Hugging Face configs for LLM spaces)',
+  '?  show / hide this help',
+];
+
+/** Who works on a server study: how many workers, what waits for them, and each worker with what it recorded. */
+export function serverLine(server: ServerView): string {
+  const a = server.activity;
+  if (!a) return `workers: ${server.error ? `no answer from the server (${server.error})` : 'reading…'}`;
+  const here = (w: { host: string; pid: number }) => w.host === server.host && w.pid === server.pid;
+  const remote = a.workers.filter((w) => !here(w)).length;
+  const mine = a.workers.length - remote;
+  const who = a.workers.map((w) => `${here(w) ? 'this process' : `${w.host}:${w.pid}`} ${w.recorded} recorded${w.leased > 0 ? `, ${w.leased} in hand` : ''}`);
+  const count = `workers ${a.workers.length}${mine > 0 && remote > 0 ? ` (${remote} remote, ${mine} here)` : ''}`;
+  const tasks = `${a.waiting} waiting, ${a.leased} leased`;
+  const none = a.workers.length === 0 && a.waiting + a.leased > 0 ? ' · no worker serving: start hwnas worker --storage <url>' : '';
+  const error = server.error ? ` · last look failed: ${server.error}` : '';
+  return [count, tasks, ...who].join(' · ') + none + error;
+}
+
+/** What a pause means on a server: the asking stops, the workers (other processes) do not. */
+export function pausedText(server: ServerView): string {
+  const a = server.activity;
+  const left = a ? a.waiting + a.leased : undefined;
+  const workers = left === undefined ? 'the workers finish the generation in flight' : left > 0 ? `the workers finish the ${left} candidate${left === 1 ? '' : 's'} left of this generation` : 'this generation is done, the workers wait';
+  return `paused: nothing new is asked; ${workers}${server.workersOnly ? '' : '; this process leases nothing'}`;
+}
+
 /** Rows of the best-candidates table: frontier points spread over the x objective, newest marked. */
 function tableRows(p: LiveViewProps, maxRows: number): { head: string; lines: { text: string; isNew: boolean }[] } {
   const { objectives, state } = p;
@@ -117,8 +151,12 @@ export function LiveView(p: LiveViewProps) {
   const stats = `${budgetText} evaluated · ${formatNumber(state.candidatesPerS)}/s · ETA ${formatDuration(etaMs(state))} · gen ${state.generation} · elapsed ${formatDuration(state.elapsedMs)}`;
   const barWidth = Math.max(10, Math.min(40, w - stats.length - 8));
 
-  // Height budget: header 2, hv title 1 + chart, frontier title 1 + plot + axis 1, table head 1 + rows, failure 1, keys 1.
-  const fixed = 2 + 1 + 1 + 1 + 1 + 1 + 1 + (p.showHelp ? HELP.length : 0);
+  const server = p.server;
+  const help = server ? SERVER_HELP : HELP;
+  const pausedOnServer = server !== undefined && p.paused && state.finished === undefined && !p.stopping;
+  // Height budget: header 2, hv title 1 + chart, frontier title 1 + plot + axis 1, table head 1 + rows, failure 1, keys 1
+  // (a server study: its workers 1, and 1 while paused).
+  const fixed = 2 + 1 + 1 + 1 + 1 + 1 + 1 + (p.showHelp ? help.length : 0) + (server ? 1 : 0) + (pausedOnServer ? 1 : 0);
   let free = Math.max(6, p.height - fixed - 1);
   const hvRows = free >= 24 ? 4 : free >= 14 ? 2 : 0;
   free -= hvRows;
@@ -142,11 +180,22 @@ export function LiveView(p: LiveViewProps) {
       <Text wrap="truncate">
         {/* The status first: a long study name is what the terminal's width cuts. */}
         <Text bold>hwnas</Text> · <Text color={status.color}>{status.text}</Text> · study <Text bold>{state.study}</Text> · {p.subtitle}
+        {server ? ` · on ${server.location}` : ''}
       </Text>
       <Text wrap="truncate">
         <Text color="green">{bar(fraction, barWidth)}</Text> {fraction === null ? '' : `${Math.floor(fraction * 100)}% `}
         {stats}
       </Text>
+      {server && (
+        <Text wrap="truncate" color={server.error ? 'red' : undefined}>
+          {serverLine(server)}
+        </Text>
+      )}
+      {pausedOnServer && (
+        <Text wrap="truncate" color="yellow">
+          {pausedText(server)}
+        </Text>
+      )}
       <Text wrap="truncate">
         hypervolume <Text bold>{formatNumber(state.hypervolume)}</Text> · frontier {state.frontier.length} points
       </Text>
@@ -177,9 +226,9 @@ export function LiveView(p: LiveViewProps) {
         failed {state.failed}
         {state.lastError ? ` · last error: ${state.lastError}` : ''}
       </Text>
-      {p.showHelp && HELP.map((h) => <Text key={h} wrap="truncate">{h}</Text>)}
+      {p.showHelp && help.map((h) => <Text key={h} wrap="truncate">{h}</Text>)}
       <Text wrap="truncate" dimColor={!p.message}>
-        {finished ? (p.finishedKeys ?? 'e export · q quit') : 'p pause · q stop (checkpoint) · e export · ? help'}
+        {finished ? (p.finishedKeys ?? 'e export · q quit') : `p ${server ? 'pause asking' : 'pause'} · q stop (checkpoint) · e export · ? help`}
         {p.message ? ` │ ${p.message}` : ''}
       </Text>
     </Box>

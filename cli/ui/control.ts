@@ -1,10 +1,12 @@
 /**
  * The handle a view holds on a running study: progress state from the study's events, pause (a gate in front
- * of the evaluator, so the candidates in flight finish and nothing new starts), stop (the study's abort signal:
+ * of the evaluator, so the candidates in flight finish and nothing new starts; on a server, a gate before each
+ * generation's ask and each lease of this process's worker: see waitWhilePaused), stop (the study's abort signal:
  * it checkpoints and returns) and export. The study itself runs where it always does; evaluation happens in the
  * pool's worker threads or in short in-process batches between which the loop yields, so the UI stays live.
  */
 import type { Evaluator } from '../../search/evaluate/evaluator.js';
+import type { StudyActivity } from '../../search/store/index.js';
 import type { StudyEvent } from '../../search/study.js';
 import { initialProgress, reduceProgress, type ProgressState } from './progress.js';
 
@@ -19,10 +21,26 @@ export interface StudyControlOptions {
   readonly minNotifyMs?: number;
 }
 
+/** What a study on a server adds to the view: where it is, who works on it. */
+export interface ServerView {
+  /** The server as it may be shown (no password). */
+  readonly location: string;
+  /** This process (host and pid): its own worker is told apart from the others. */
+  readonly host: string;
+  readonly pid: number;
+  /** This process evaluates nothing (--workers-only). */
+  readonly workersOnly: boolean;
+  /** The last look at the server's workers and tasks, if one answered yet. */
+  readonly activity?: StudyActivity;
+  /** Why the last look failed (the server went away), if it did. */
+  readonly error?: string;
+}
+
 export interface ViewSnapshot {
   readonly progress: ProgressState;
   readonly paused: boolean;
   readonly stopping: boolean;
+  readonly server?: ServerView;
 }
 
 export class StudyControl {
@@ -36,6 +54,7 @@ export class StudyControl {
   private readonly minNotifyMs: number;
   private lastNotifyAt = -Infinity;
   private timer: NodeJS.Timeout | null = null;
+  private server: ServerView | undefined;
 
   constructor(private readonly options: StudyControlOptions) {
     this.state = initialProgress(options.study);
@@ -86,8 +105,36 @@ export class StudyControl {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.lastNotifyAt = this.now();
-    this.published = { progress: this.state, paused: this.paused, stopping: this.stopping };
+    this.published = { progress: this.state, paused: this.paused, stopping: this.stopping, ...(this.server ? { server: this.server } : {}) };
     for (const l of this.listeners) l();
+  }
+
+  /** A server study's workers and tasks, as last read (redrawn at once: it comes every few seconds). */
+  setServer(server: ServerView): void {
+    this.server = server;
+    this.notify();
+  }
+
+  /**
+   * Resolves once the study is not paused, or the signal aborts (a server study awaits it before each generation is
+   * asked and before each lease of this process's worker).
+   */
+  async waitWhilePaused(signal?: AbortSignal): Promise<void> {
+    while (this.gate && !signal?.aborted) {
+      const gate = this.gate.promise;
+      if (!signal) {
+        await gate;
+        continue;
+      }
+      let onAbort!: () => void;
+      const aborted = new Promise<void>((r) => (onAbort = r));
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await Promise.race([gate, aborted]);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    }
   }
 
   /** The evaluator behind the pause gate. */

@@ -1,22 +1,35 @@
 /**
  * Hooks the live view into a study run by `hwnas search` / `hwnas resume` (and the launcher): renders it with
- * ink, hands back the event feed and the pause-gated evaluator, and tears it down when the study returns.
+ * ink, hands back the event feed and the pause gates, and tears it down when the study returns. A study on a
+ * server also shows who works on it: the view reads the server's workers and tasks every few seconds.
  */
 import { render } from 'ink';
+import { hostname } from 'node:os';
 import React from 'react';
 import type { Evaluator } from '../../search/evaluate/evaluator.js';
-import type { StudyRecord } from '../../search/store/index.js';
+import type { Store, StudyRecord } from '../../search/store/index.js';
 import type { StudyEvent } from '../../search/study.js';
 import { fileSafe, type ResolvedStudy } from '../../search/study-config.js';
-import { StudyControl } from './control.js';
+import { StudyControl, type ServerView } from './control.js';
 import { LiveApp } from './LiveApp.js';
 
 export interface LiveSession {
   readonly onEvent: (event: StudyEvent) => void;
+  /** The evaluator behind the pause gate (an SQLite study: evaluation stops between two evaluator calls). */
   wrap(evaluator: Evaluator): Evaluator;
+  /** The pause gate of a server study: awaited before each generation is asked and each lease of this process's worker. */
+  hold(signal?: AbortSignal): Promise<void>;
+  /** Stops the study as the view's stop key does (a signal from outside: it shows 'stopping…', a pause lets go). */
+  stop(): void;
   /** Call when the study returned: draws the last frame and gives the terminal back. */
   close(): Promise<void>;
 }
+
+/** Where the view draws: ink on this terminal by default (tests: ink-testing-library's render). */
+export type RenderLiveView = (tree: React.ReactElement) => { unmount(): void; waitUntilExit(): Promise<unknown> };
+
+/** How often a server study's view reads its workers and tasks (one small query each time). */
+const SERVER_LOOK_MS = 2000;
 
 /** Exports the current frontier next to the working directory: JSON always, Hugging Face folders for LLM spaces. */
 export async function exportFrontierNow(dbPath: string, study: string, llm: boolean): Promise<string> {
@@ -47,11 +60,24 @@ export function subtitleOf(study: StudyRecord): string {
   return `${study.space}${study.device ? ` on ${study.device}` : ''} · ${study.strategy}`;
 }
 
-export async function attachLiveView(opts: { study: StudyRecord; resolved: ResolvedStudy; dbPath: string; abort: () => void }): Promise<LiveSession> {
+export async function attachLiveView(opts: {
+  study: StudyRecord;
+  resolved: ResolvedStudy;
+  dbPath: string;
+  abort: () => void;
+  /** The study's open store: on a server, the view reads its workers from it. */
+  store?: Store;
+  /** On a server: this process evaluates nothing. */
+  workersOnly?: boolean;
+  render?: RenderLiveView;
+}): Promise<LiveSession> {
   const { study, resolved } = opts;
   const llm = study.space.startsWith('llm');
   const control = new StudyControl({ study: study.name, abort: opts.abort, exportNow: () => exportFrontierNow(opts.dbPath, study.name, llm) });
-  const instance = render(
+  const queue = opts.store?.queue;
+  let server: ServerView | undefined = queue ? { location: opts.store!.location, host: hostname(), pid: process.pid, workersOnly: opts.workersOnly ?? false } : undefined;
+  if (server) control.setServer(server);
+  const tree = (
     <LiveApp
       control={control}
       subtitle={subtitleOf(study)}
@@ -59,19 +85,50 @@ export async function attachLiveView(opts: { study: StudyRecord; resolved: Resol
       describe={(g) => resolved.space.describe(g)}
       {...((resolved.evaluator as { trainingTokens?: number }).trainingTokens ? { lossTokens: (resolved.evaluator as { trainingTokens: number }).trainingTokens } : {})}
       {...(liveViewSettings.holdWhenFinished ? { finishedKeys: 'e export · q/enter back to the launcher' } : {})}
-    />,
-    { exitOnCtrlC: false },
+    />
   );
+  const instance = opts.render ? opts.render(tree) : render(tree, { exitOnCtrlC: false });
+  // A server study: who works on it, read every few seconds (one look at a time: a server that went away is waited for).
+  let look: NodeJS.Timeout | undefined;
+  let reading: Promise<void> | undefined;
+  const read = (): Promise<void> =>
+    (reading ??= (async () => {
+      try {
+        const activity = await queue!.studyActivity(study.id);
+        server = { location: server!.location, host: server!.host, pid: server!.pid, workersOnly: server!.workersOnly, activity };
+      } catch (error) {
+        server = { ...server!, error: (error as Error).message };
+      } finally {
+        reading = undefined;
+      }
+      if (look) control.setServer(server);
+    })());
+  if (queue && server) {
+    look = setInterval(() => void read(), SERVER_LOOK_MS);
+    look.unref();
+    void read();
+  }
+  const stopLooking = () => {
+    clearInterval(look);
+    look = undefined;
+  };
   return {
     onEvent: control.onEvent,
     wrap: (e) => control.wrap(e),
+    hold: (signal) => control.waitWhilePaused(signal),
+    stop: () => control.stop(),
     async close() {
-      // One more turn so the final state is drawn, then unmount: the last frame stays on the screen.
+      // The workers as the study ends (a look that takes over a second is not waited for), then one more turn so
+      // the final state is drawn, then unmount: the last frame stays on the screen.
+      if (look) await Promise.race([read(), new Promise((r) => setTimeout(r, 1000).unref())]);
       await new Promise((r) => setTimeout(r, 50));
       if (liveViewSettings.holdWhenFinished && !control.isStopping()) {
+        // The launcher keeps a finished study on the screen, with its workers as they go on, until a key.
         await instance.waitUntilExit().catch(() => {});
+        stopLooking();
         return;
       }
+      stopLooking();
       instance.unmount();
       await instance.waitUntilExit().catch(() => {});
     },

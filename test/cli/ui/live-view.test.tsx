@@ -1,8 +1,9 @@
 import { render } from 'ink-testing-library';
 import React from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { StudyControl } from '../../../cli/ui/control.js';
+import { StudyControl, type ServerView } from '../../../cli/ui/control.js';
 import { LiveApp } from '../../../cli/ui/LiveApp.js';
+import { serverLine } from '../../../cli/ui/LiveView.js';
 import { parseObjectives } from '../../../core/objectives.js';
 import type { Evaluator } from '../../../search/evaluate/evaluator.js';
 import type { StudyEvent } from '../../../search/study.js';
@@ -132,5 +133,70 @@ describe('live study view', () => {
     control.onEvent({ type: 'finished', reason: 'signal', status: 'stopped', generation: 0, evaluations: 0, failed: 0, frontierSize: 0, hypervolume: 0, elapsedMs: 5 });
     await until(() => ui.lastFrame()!.includes('stopped (signal)'));
     expect(ui.lastFrame()).toContain('stopped (signal)');
+  });
+
+  it('a server study: who works on it, what a pause means there (the asking stops, this process leases nothing), its help', async () => {
+    const { control, ui } = setup({ columns: 160, rows: 40 });
+    cleanup = ui.unmount;
+    feed(control, EVENTS);
+    control.setServer({
+      location: 'postgresql://hwnas@db.lab:5432/nas',
+      host: 'desk',
+      pid: 77,
+      workersOnly: false,
+      activity: {
+        workers: [
+          { id: 'g', host: 'gpu-7', pid: 4242, device: null, leased: 3, recorded: 41 },
+          { id: 'd', host: 'desk', pid: 77, device: null, leased: 0, recorded: 9 },
+        ],
+        waiting: 2,
+        leased: 3,
+      },
+    });
+    await until(() => ui.lastFrame()!.includes('workers 2'));
+    expect(ui.lastFrame()).toContain('· on postgresql://hwnas@db.lab:5432/nas');
+    expect(ui.lastFrame()).toContain('workers 2 (1 remote, 1 here) · 2 waiting, 3 leased · gpu-7:4242 41 recorded, 3 in hand · this process 9 recorded');
+    expect(ui.lastFrame()).toContain('p pause asking · q stop');
+    // Paused: the gate before each ask and each lease of this process's worker holds until resumed or stopped.
+    ui.stdin.write('p');
+    await until(() => ui.lastFrame()!.includes('paused'));
+    expect(ui.lastFrame()).toContain('paused (no new generation)');
+    expect(ui.lastFrame()).toContain('paused: nothing new is asked; the workers finish the 5 candidates left of this generation; this process leases nothing');
+    let released = false;
+    const held = control.waitWhilePaused().then(() => (released = true));
+    const aborted = new AbortController();
+    const heldUntilAbort = control.waitWhilePaused(aborted.signal);
+    await tick(60);
+    expect(released).toBe(false);
+    aborted.abort();
+    await heldUntilAbort;
+    expect(released).toBe(false);
+    ui.stdin.write('p');
+    await held;
+    expect(control.isPaused()).toBe(false);
+    ui.stdin.write('?');
+    await until(() => ui.lastFrame()!.includes('q  stop'));
+    expect(ui.lastFrame()).toContain('p  pause / resume: ask no new generation (the workers finish the one in flight) and lease nothing in this process');
+    expect(ui.lastFrame()).toContain('q  stop: checkpoint what is recorded, exit; candidates handed out stay for the workers');
+  });
+
+  it('a server study fits the terminal with its workers line, paused', async () => {
+    const { control, ui } = setup({ columns: 60, rows: 20 });
+    cleanup = ui.unmount;
+    feed(control, EVENTS);
+    const server: ServerView = { location: 'postgresql://u@h/d', host: 'h', pid: 1, workersOnly: true, activity: { workers: [], waiting: 8, leased: 0 } };
+    control.setServer(server);
+    control.pause();
+    await until(() => ui.lastFrame()!.includes('paused'));
+    const lines = ui.lastFrame()!.split('\n');
+    expect(Math.max(...lines.map((l) => [...l.replace(/\u001b\[[0-9;]*m/g, '')].length))).toBeLessThanOrEqual(60);
+    expect(lines.length).toBeLessThanOrEqual(20);
+  });
+
+  it('the workers line: none serving yet, not read yet, the server not answering', () => {
+    const base: ServerView = { location: 'postgresql://u@h/d', host: 'h', pid: 1, workersOnly: true };
+    expect(serverLine(base)).toBe('workers: reading…');
+    expect(serverLine({ ...base, activity: { workers: [], waiting: 8, leased: 0 } })).toBe('workers 0 · 8 waiting, 0 leased · no worker serving: start hwnas worker --storage <url>');
+    expect(serverLine({ ...base, error: 'postgresql://u@h/d: connection refused' })).toBe('workers: no answer from the server (postgresql://u@h/d: connection refused)');
   });
 });
