@@ -60,7 +60,7 @@ export interface ServingWorker {
   readonly recorded: number;
 }
 
-/** Who works on a study now and what waits for them (read by the coordinator's live view, a few times a minute). */
+/** Who works on a study now and what waits for them (read by the coordinator's live view every few seconds). */
 export interface StudyActivity {
   /** Workers that hold a lease of the study now, or recorded its candidates and are alive (a recent heartbeat). */
   readonly workers: readonly ServingWorker[];
