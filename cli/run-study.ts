@@ -29,10 +29,10 @@ export function progressMode(values: { json?: boolean; quiet?: boolean; plain?: 
 }
 
 /** Progress on stderr: JSON lines of events, or plain lines. */
-export function progressPrinter(mode: 'json' | 'text' | 'quiet'): (e: StudyEvent) => void {
+export function progressPrinter(mode: 'json' | 'text' | 'quiet', options: { readonly announced?: boolean } = {}): (e: StudyEvent) => void {
   if (mode === 'quiet') return () => {};
   if (mode === 'json') return (e) => process.stderr.write(JSON.stringify(e) + '\n');
-  return plainPrinter();
+  return plainPrinter({ announced: options.announced ?? false });
 }
 
 /** What a session ended with, or what a study held when there was nothing to run. */
@@ -113,6 +113,8 @@ export async function executeStudy(opts: {
   workersOnly?: boolean;
   /** Where the live view draws (tests); default this terminal. */
   renderLiveView?: RenderLiveView;
+  /** The command has said where the study resumes, with its budget: the progress lines do not say it again. */
+  announced?: boolean;
 }): Promise<number> {
   const { store, study, resolved } = opts;
   const controller = new AbortController();
@@ -137,6 +139,11 @@ export async function executeStudy(opts: {
   // study's evaluator; a server study's asking (no new generation: the workers finish the one in flight) and this
   // process's own worker (the other workers are other processes; they are not paused).
   const mode = opts.mode;
+  // Its parts wait for the devices' own workers: say which, once (the live view says it in its workers line).
+  if (resolved.evaluator.kind === 'farm' && mode === 'text') {
+    const devices = resolved.evaluator.measured.map((m) => m.device.id);
+    console.error(`candidates are measured on ${devices.join(', ')}: each needs a worker on that device (hwnas worker --storage ${store.location} --device-file <${devices.join('|')}>)`);
+  }
   if (mode === 'tui') {
     const workersOnly = opts.workersOnly ?? false;
     live = await (await import('./ui/live.js')).attachLiveView({ study, resolved, dbPath: opts.storage, abort: stop, store, workersOnly, ...(opts.renderLiveView ? { render: opts.renderLiveView } : {}) });
@@ -146,7 +153,7 @@ export async function executeStudy(opts: {
     outcome = await runPreparedStudy(store, study, resolved, {
       ...(view && !store.queue ? { wrapEvaluator: (e) => view.wrap(e) } : {}),
       ...(view && store.queue ? { hold: (signal) => view.hold(signal) } : {}),
-      onEvent: view ? view.onEvent : progressPrinter(mode === 'tui' ? 'quiet' : mode),
+      onEvent: view ? view.onEvent : progressPrinter(mode === 'tui' ? 'quiet' : mode, { announced: opts.announced ?? false }),
       signal: controller.signal,
       ...(opts.onLocked ? { onLocked: opts.onLocked } : {}),
       workersOnly: opts.workersOnly ?? false,
@@ -157,7 +164,9 @@ export async function executeStudy(opts: {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  const note = outcome.status === 'stopped' ? `continue it with: hwnas resume ${study.name}${store.location !== 'hwnas.db' ? ` --db ${store.location}` : ''}` : undefined;
+  // A server's URL is shown without its password: it comes from HWNAS_STORAGE, PGPASSWORD or ~/.pgpass.
+  const where = store.queue ? ` --storage ${store.location}` : store.location !== 'hwnas.db' ? ` --db ${store.location}` : '';
+  const note = outcome.status === 'stopped' ? `continue it with: hwnas resume ${study.name}${where}` : undefined;
   await publish({ store, study, resolved, mode: opts.mode, ...(opts.out !== undefined ? { out: opts.out } : {}), result: outcome, ...(note ? { note } : {}) });
   return 0;
 }

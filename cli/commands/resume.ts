@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { helpText, numberFlag, parseFlags } from '../args.js';
 import { UsageError } from '../errors.js';
-import { reopenStudy } from '../../search/run-search.js';
+import { MEASURE_ON_NEEDS_SERVER, reopenStudy } from '../../search/run-search.js';
 import { STORAGE_FLAGS, STORAGE_USAGE, openStore, openStoreWaitLine, storageOf } from '../open-store.js';
 import { isPostgresUrl } from '../../search/store/index.js';
 import { checkOutput } from '../output.js';
@@ -53,6 +53,7 @@ N to what it has evaluated. A study whose budget is spent is reported, not run.`
     const { store, study, resolved, onLocked, notes } = await reopenStudy(name, { storage: dbPath, overrides, force: values.force ?? false, onWait: openStoreWaitLine });
     try {
       for (const note of notes) console.error(note);
+      if (resolved.evaluator.kind === 'farm' && !store.queue) throw new UsageError(MEASURE_ON_NEEDS_SERVER);
       const config = resolved.config;
       if (config.out !== undefined) checkOutput({ flag: 'out', path: config.out });
       const mode = progressMode(values);
@@ -63,7 +64,7 @@ N to what it has evaluated. A study whose budget is spent is reported, not run.`
         return await reportStudy({ store, study, resolved, mode, out: config.out, state });
       }
       if (mode !== 'json' && mode !== 'quiet') console.error(`resuming study ${name} at ${state.evaluations} evaluated; budget ${budget}`);
-      return await executeStudy({ store, storage: dbPath, study, resolved, mode, out: config.out, onLocked, workersOnly: values['workers-only'] ?? false });
+      return await executeStudy({ store, storage: dbPath, study, resolved, mode, out: config.out, onLocked, workersOnly: values['workers-only'] ?? false, announced: true });
     } finally {
       await store.close();
     }

@@ -316,7 +316,7 @@ async function continueStudy(opts: { dbPath: string; study: StudyRecord; resolve
   const reopened = await reopenStudy(study.name, { storage: dbPath, overrides, onWait: openStoreWaitLine });
   try {
     for (const note of reopened.notes) console.error(note);
-    return await executeStudy({ store: reopened.store, storage: dbPath, study: reopened.study, resolved: reopened.resolved, onLocked: reopened.onLocked, mode, out: config.out, workersOnly: opts.workersOnly });
+    return await executeStudy({ store: reopened.store, storage: dbPath, study: reopened.study, resolved: reopened.resolved, onLocked: reopened.onLocked, mode, out: config.out, workersOnly: opts.workersOnly, announced: true });
   } finally {
     await reopened.store.close();
   }

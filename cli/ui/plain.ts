@@ -16,6 +16,8 @@ export interface PlainOptions {
   readonly now?: () => number;
   /** Least time between two generation lines (default 1 s; 0 prints every generation). */
   readonly minIntervalMs?: number;
+  /** The command said where the study resumes (hwnas resume): no second 'resuming' line. */
+  readonly announced?: boolean;
 }
 
 /** A line within a generation (slow evaluators: one candidate at a time): evaluations so far, rate and ETA. */
@@ -81,6 +83,7 @@ export function plainPrinter(options: PlainOptions = {}): (e: StudyEvent) => voi
     switch (e.type) {
       case 'started':
         lastPrintedAt = now();
+        if (e.resumed && options.announced) break;
         write(`${e.resumed ? 'resuming' : 'starting'} study ${e.study} at generation ${e.generation} (${e.evaluations} evaluated${e.resumed && e.frontier ? `, frontier of ${e.frontier.length}` : ''})${e.budget.evaluations ? `; budget ${e.budget.evaluations} evaluations in total` : ''}`);
         break;
       case 'batch-evaluated':

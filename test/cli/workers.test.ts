@@ -15,6 +15,7 @@ import { createRng } from '../../core/rng.js';
 import { SqliteStore, contentHash, type CandidateRecord, type StudyRecord } from '../../search/store/index.js';
 import { PostgresStore } from '../../search/store/postgres/postgres.js';
 import { PG_SCHEMA_VERSION } from '../../search/store/postgres/schema.js';
+import { redactUrl } from '../../search/store/postgres/url.js';
 import { captureConsole } from './console.js';
 import { TEST_PASSWORD, onTestProcessEnd, startPostgres, type TestServer } from '../postgres-server.js';
 
@@ -407,6 +408,9 @@ describe('hwnas worker on a PostgreSQL server', () => {
     for (const w of [anyDevice, ...measuring, other]) expect((await w.exited).code).toBe(0);
     expect(anyDevice.stderr()).toMatch(/taking it over/);
     expect(other.stderr()).toMatch(/evaluated 0, recorded 0/);
+    // The coordinator said which workers its candidates wait for, without the password.
+    expect(study.stderr()).toContain(`candidates are measured on ${devices.join(', ')}: each needs a worker on that device (hwnas worker --storage ${redactUrl(url)} --device-file <${devices.join('|')}>)`);
+    expect(study.stderr()).not.toContain(TEST_PASSWORD);
     const store = await PostgresStore.open(url, { readonly: true });
     try {
       const s = (await store.getStudy('m'))!;

@@ -142,6 +142,14 @@ describe('plain progress lines', () => {
     const lines: string[] = [];
     plainPrinter({ write: (l) => lines.push(l), now: () => 0 })({ type: 'started', study: 's', resumed: true, generation: 7, evaluations: 184, budget: { evaluations: 184 }, frontier });
     expect(lines).toEqual(['resuming study s at generation 7 (184 evaluated, frontier of 1); budget 184 evaluations in total']);
+    // hwnas resume has said where it resumes, with its budget: not a second time.
+    const after: string[] = [];
+    const announced = plainPrinter({ write: (l) => after.push(l), now: () => 0, announced: true });
+    announced({ type: 'started', study: 's', resumed: true, generation: 7, evaluations: 184, budget: { evaluations: 184 }, frontier });
+    expect(after).toEqual([]);
+    // A study that starts is still announced.
+    announced({ type: 'started', study: 's', resumed: false, generation: 0, evaluations: 0, budget: { evaluations: 10 } });
+    expect(after).toEqual(['starting study s at generation 0 (0 evaluated); budget 10 evaluations in total']);
   });
 
   it('throttles generation lines but always prints the last one', () => {
