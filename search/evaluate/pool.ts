@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Architecture } from '../../core/architecture.js';
@@ -8,6 +6,7 @@ import type { EvaluateOptions, EvaluationResult, Evaluator } from './evaluator.j
 import type { PoolTask } from './pool-worker.js';
 import type { EvaluatorSpec } from './registry.js';
 import { FALLBACK_TIMEOUT_MS_PER_CANDIDATE } from './timeouts.js';
+import { threadEntry } from '../thread-entry.js';
 
 /** The least time a worker has to build its evaluator (load modules, run a module's setup()). */
 const SETUP_TIMEOUT_MS = 120_000;
@@ -31,12 +30,7 @@ export interface PoolOptions {
   readonly timeoutMsPerCandidate?: number;
 }
 
-const here = import.meta.url;
-// Under tsx (tests, `node bin/hwnas.js`) the sources are .ts and a worker needs tsx registered itself.
-const runningFromTs = here.endsWith('.ts');
-const workerFile = new URL(runningFromTs ? './pool-worker.ts' : './pool-worker.js', here);
-/** tsx for the workers, resolved from this file: a bare '--import tsx' would resolve from the working directory. */
-const tsxLoader = () => pathToFileURL(createRequire(here).resolve('tsx')).href;
+const workerFile = threadEntry(import.meta.url, 'pool-worker');
 
 function describeFailure(error: unknown, timeoutMs: number | undefined): string {
   const e = error as { name?: string; message?: string } | undefined;
@@ -65,11 +59,11 @@ export class PoolEvaluator implements Evaluator {
     this.id = `pool(${options.threads})`;
     this.chunkSize = Math.max(1, options.chunkSize ?? 16);
     this.pool = new Piscina({
-      filename: workerFile.href,
+      filename: workerFile.url.href,
       minThreads: options.threads,
       maxThreads: options.threads,
       idleTimeout: 60_000,
-      ...(runningFromTs ? { execArgv: ['--import', tsxLoader()] } : {}),
+      ...(workerFile.execArgv ? { execArgv: workerFile.execArgv } : {}),
     });
     // A worker that cannot start fails the tasks given to it; without a listener the error would end the process.
     this.pool.on('error', (error: unknown) => {
