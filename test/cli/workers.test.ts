@@ -1,14 +1,17 @@
 /**
  * Studies on a real PostgreSQL server worked on by real `hwnas` processes: a coordinator and three workers killed
  * with SIGKILL at random moments end with exactly the candidates of an uninterrupted SQLite run; a coordinator that
- * hangs (SIGSTOP) loses its study to a worker and is fenced off when it wakes; a worker that hangs past its lease loses its candidates to another and its late results are dropped; a worker of another
- * device takes nothing; two studies share one server; the server goes away mid-study and comes back; bad URLs,
- * wrong passwords and a newer schema are one line each, without the password.
+ * hangs (SIGSTOP) loses its study to a worker and is fenced off when it wakes, and one stopped inside a transaction
+ * has its every session ended (no wait for a server timeout); a worker that hangs past its lease loses its
+ * candidates to another and its late results are dropped; a worker of another device takes nothing; two studies
+ * share one server; the server goes away mid-study and comes back; bad URLs, wrong passwords and a newer schema are
+ * one line each, without the password.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { createRng } from '../../core/rng.js';
@@ -201,6 +204,52 @@ describe('hwnas worker on a PostgreSQL server', () => {
     expect(got.rows).toEqual(expected.rows);
     expect(got.summary).toEqual(expected.summary);
     expect(got.tasks).toEqual([]);
+  }, 420_000);
+
+  it("a coordinator stopped inside its transaction (holding the study's row) has its every session ended: the take-over waits for no server timeout", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-stuck-'));
+    const yaml = studyYaml(dir, 's', ['strategy: nsga2', 'strategyOptions: {populationSize: 8}', 'generationSize: 8', 'evaluations: 24', 'costMs: 20']);
+    const expected = await sqliteRun(dir, yaml, 's');
+    // Generation 0 is seqs 0–7; each later one begins at 8 or above.
+    expect(expected.rows.filter((r) => r.generation > 0).every((r) => r.seq >= 8)).toBe(true);
+    const url = server.createDatabase('stuck');
+    const db = 'stuck';
+    const coordinator = hwnas(['search', '-c', yaml, '--storage', url, '--workers-only', '--quiet']);
+    const study = await untilStudy(url, 's');
+    // Rows of seqs 8–23 in an open transaction: the coordinator's write of generation 1 waits on them, inside its
+    // own transaction, which holds the study's row (the fencing check's FOR SHARE).
+    const blocker = new pg.Client({ connectionString: url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`INSERT INTO hwnas_tasks (study_id, seq, hash, genes, generation, created_at) SELECT $1, s, 'blocker ' || s, '[]', 1, 0 FROM generate_series(8, 23) s`, [study.id]);
+      const blockerPid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      hwnas(['worker', '--storage', url, '--no-take-over', '--quiet']);
+      await until(() => server.sql(db, `SELECT count(*) FROM pg_stat_activity WHERE ${blockerPid} = ANY(pg_blocking_pids(pid))`).trim() === '1', 'the coordinator to wait on the blocker');
+      const name = server.sql(db, `SELECT application_name FROM pg_stat_activity WHERE ${blockerPid} = ANY(pg_blocking_pids(pid))`).trim();
+      expect(name).toMatch(/^hwnas [0-9a-f-]{36}$/);
+      // Stopped there; the blocker goes, the write completes, and the transaction stays open, holding the row.
+      coordinator.child.kill('SIGSTOP');
+      await blocker.query('ROLLBACK');
+      const idleInTransaction = `SELECT count(*) FROM pg_stat_activity WHERE application_name = '${name}' AND state = 'idle in transaction'`;
+      await until(() => server.sql(db, idleInTransaction).trim() === '1', 'the stopped coordinator to sit inside its transaction');
+      const w = hwnas(['worker', '--storage', url, '--take-over-after', '300ms', '--coordinator-timeout', '2s']);
+      await until(() => /study 's': its coordinator .+ gave no sign of life for 2 s/.test(w.stderr()), 'the worker to end the silent coordinator');
+      // Every session of it ends now: none is left for the server's idle_in_transaction_session_timeout (60 s) to end.
+      await until(() => server.sql(db, `SELECT count(*) FROM pg_stat_activity WHERE application_name = '${name}'`).trim() === '0', "the stopped coordinator's sessions to end", 20_000);
+      await untilFinished(url, 's', 120_000);
+      expect(w.stderr()).toMatch(/study 's' has no coordinator; taking it over/);
+      coordinator.child.kill('SIGCONT');
+      expect((await coordinator.exited).code).toBe(1);
+      expect(coordinator.stderr()).toMatch(/(is coordinated by .* now: this process lost it|was taken over by .* while this process was cut off)/);
+      const got = await snapshot(url, 's');
+      expect(got.rows).toEqual(expected.rows);
+      expect(got.summary).toEqual(expected.summary);
+      expect(got.tasks).toEqual([]);
+    } finally {
+      await blocker.end();
+      killChildren();
+    }
   }, 420_000);
 
   it('a worker of another device takes nothing; a worker of that device takes the candidates', async () => {

@@ -126,6 +126,15 @@ const WORKER_ALIVE_MS = 45_000;
 const COORDINATOR_HEARTBEAT_MS = 1000;
 
 /**
+ * The application_name of a store's every connection (the pool's, the lock's, the listener's): 'hwnas ' and a
+ * UUID, 42 bytes (the server keeps 63), no credentials. A worker ending a hung coordinator ends every session of
+ * that name, so that none keeps a row lock (a coordinator stopped inside a transaction) for the minute of
+ * idle_in_transaction_session_timeout. A name of any other form (an older hwnas, a URL that sets its own) is never
+ * matched: only the lock's session is ended then.
+ */
+const SESSION_NAME_PATTERN = '^hwnas [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+
+/**
  * The advisory lock of one study's coordinator, on a connection of its own (a session lock lives as long as its
  * connection: a killed coordinator's lock is freed by the server at once). When the connection drops (the
  * server restarted) the lock is lost; it is taken again in the background as soon as the server answers, and
@@ -233,6 +242,8 @@ export class PostgresStore implements Store, TaskQueue {
   /** The connection of the readSnapshot in progress, if any (see q). */
   private readonly snapshotClient = new AsyncLocalStorage<pg.PoolClient>();
   private readonly clientConfig: pg.ClientConfig;
+  /** What this store's sessions are called on the server (see SESSION_NAME_PATTERN). */
+  readonly applicationName = `hwnas ${randomUUID()}`;
   private readonly reconnectTimeoutMs: number;
   private readonly onWait: ((message: string) => void) | undefined;
   private readonly locks = new Map<number, AdvisoryLock>();
@@ -252,7 +263,7 @@ export class PostgresStore implements Store, TaskQueue {
     this.clientConfig = {
       connectionString: url.trim(),
       types: TYPES,
-      application_name: 'hwnas',
+      application_name: this.applicationName,
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
       // A process that stops inside a transaction (a hung machine) must not hold its row locks for ever.
@@ -502,16 +513,28 @@ export class PostgresStore implements Store, TaskQueue {
   }
 
   /**
-   * Ends the session holding a running study's coordinator lock when its coordinator has not said it is alive for
-   * `silentMs` (stopped or hung: its lock would never be freed otherwise), which frees the study for a take-over.
-   * Returns the coordinator ended, if any. Ending another role's session needs that role or pg_signal_backend.
+   * Ends every session of a running study's coordinator (its lock's, and every other of its process's store: one
+   * stopped inside a transaction holds row locks that a take-over waits for) when it has not said it is alive for
+   * `silentMs` (its process stopped or gone: its lock would never be freed otherwise), which frees the study for a
+   * take-over. Never this store's own sessions. Returns the coordinator ended, if any. Ending another role's
+   * session needs that role or pg_signal_backend.
    */
   async endHungCoordinator(studyId: number, silentMs: number): Promise<string | undefined> {
+    // One statement: the staleness seen is the one acted on.
     const rows = await this.q<{ coordinator: string | null; ended: boolean }>(
-      `SELECT s.coordinator, pg_terminate_backend(l.pid) AS ended
-       FROM hwnas_studies s JOIN pg_locks l ON l.locktype = 'advisory' AND l.classid = $1::int::oid AND l.objid = s.id::oid AND l.objsubid = 2 AND l.granted
-       WHERE s.id = $2 AND s.status = 'running' AND s.coordinator_seen_at < now() - make_interval(secs => $3)`,
-      [ADVISORY_LOCK_CLASS, studyId, silentMs / 1000],
+      `WITH hung AS (
+         SELECT s.coordinator, l.pid, a.application_name AS app
+         FROM hwnas_studies s
+         JOIN pg_locks l ON l.locktype = 'advisory' AND l.classid = $1::int::oid AND l.objid = s.id::oid AND l.objsubid = 2 AND l.granted
+         LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE s.id = $2 AND s.status = 'running' AND s.coordinator_seen_at < now() - make_interval(secs => $3)
+           AND a.application_name IS DISTINCT FROM $4),
+       sessions AS (
+         SELECT pid FROM hung
+         UNION
+         SELECT a.pid FROM pg_stat_activity a JOIN hung h ON a.application_name = h.app WHERE h.app ~ $5 AND a.pid <> pg_backend_pid())
+       SELECT (SELECT coordinator FROM hung LIMIT 1) AS coordinator, pg_terminate_backend(pid) AS ended FROM sessions`,
+      [ADVISORY_LOCK_CLASS, studyId, silentMs / 1000, this.applicationName, SESSION_NAME_PATTERN],
     );
     const ended = rows.find((r) => r.ended);
     return ended ? (ended.coordinator ?? 'a coordinator') : undefined;

@@ -1,12 +1,13 @@
 /**
  * The PostgreSQL store on a real server: the same records as SQLite (every double exact, Infinity and NaN
  * included), the schema's version marks, one-line refusals (bad URLs, wrong passwords, a newer schema), the
- * lease protocol (SKIP LOCKED leases, expiry, each result recorded exactly once, device routing), and the library's
- * runSearch and resumeSearch on the server as on SQLite.
+ * lease protocol (SKIP LOCKED leases, expiry, each result recorded exactly once, device routing), a silent
+ * coordinator's sessions all ended, and the library's runSearch and resumeSearch on the server as on SQLite.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resumeSearch, runSearch } from '../../../search/run-search.js';
 import { PostgresStore } from '../../../search/store/postgres/postgres.js';
@@ -184,6 +185,65 @@ describe('PostgresStore', () => {
     }
   });
 
+  it("a silent coordinator has its every session ended (its lock's, its listener's, one inside a transaction holding the study's row), never the ender's own nor a bystander's", async () => {
+    const url = freshDb();
+    const db = new URL(url).pathname.slice(1);
+    const [a, b, c] = [await PostgresStore.open(url), await PostgresStore.open(url), await PostgresStore.open(url)];
+    const blocker = new pg.Client({ connectionString: url });
+    await blocker.connect();
+    /** Each store's sessions on the server now, by pid, with their last statement. */
+    const sessions = (store: PostgresStore) =>
+      server
+        .sql(db, `SELECT pid || ' ' || translate(left(query, 60), E'\\n', ' ') FROM pg_stat_activity WHERE application_name = '${store.applicationName}'`)
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => ({ pid: Number(line.split(' ')[0]), query: line.slice(line.indexOf(' ') + 1) }));
+    try {
+      // Every connection of a store carries its name, without credentials, within the server's 63 bytes.
+      expect(a.applicationName).toMatch(/^hwnas [0-9a-f-]{36}$/);
+      expect(a.applicationName).not.toBe(b.applicationName);
+      const st = await a.createStudy(newStudy('h'));
+      await a.setStatus(st.id, 'running', {});
+      const running = (await a.getStudy('h'))!;
+      expect('release' in (await a.lockStudy(running))).toBe(true);
+      await a.waitForTasks(1);
+      // A's next write waits on a task row the blocker holds, inside A's transaction that holds the study's row (FOR
+      // SHARE): as a coordinator stopped there, whose transaction a take-over's UPDATE of the row would wait for.
+      await blocker.query('BEGIN');
+      await blocker.query(`INSERT INTO hwnas_tasks (study_id, seq, hash, genes, generation, created_at) VALUES ($1, 0, 'blocker', '[]', 0, 0)`, [st.id]);
+      const write = a.enqueue(st.id, [{ seq: 0, hash: contentHash('nb201', 'h0'), genes: [0], generation: 0, device: null }]);
+      write.catch(() => {}); // awaited below; a test failing before that must not leave it unhandled
+      const blockerPid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      // Its lock's (beating), its listener's, and the transaction's sessions, by their last statements.
+      const kinds = ['LISTEN', 'WITH ins AS'];
+      await until(() => {
+        const now = sessions(a).map((x) => x.query).join('|');
+        return sessions(a).length >= 3 && kinds.every((k) => now.includes(k)) && server.sql(db, `SELECT count(*) FROM pg_stat_activity WHERE ${blockerPid} = ANY(pg_blocking_pids(pid))`).trim() === '1';
+      });
+      const before = sessions(a);
+      // B coordinates a study of its own: not ended by B, nor are B's sessions when B ends A's.
+      const own = await b.createStudy(newStudy('own'));
+      await b.setStatus(own.id, 'running', {});
+      expect('release' in (await b.lockStudy((await b.getStudy('own'))!))).toBe(true);
+      await c.listStudies();
+      const [bBefore, cBefore] = [sessions(b), sessions(c)];
+      expect(await b.endHungCoordinator(own.id, 0)).toBeUndefined();
+      // Silent for 0 s: any coordinator is; A's every session goes, in one statement.
+      expect(await b.endHungCoordinator(st.id, 0)).toMatch(/\(.{8}\)$/);
+      const alive = () => new Set(server.sql(db, 'SELECT pid FROM pg_stat_activity').trim().split('\n').map(Number));
+      await until(() => before.every((x) => !alive().has(x.pid)));
+      for (const x of [...bBefore, ...cBefore]) expect(alive().has(x.pid)).toBe(true);
+      // Nobody took the study: A takes its lock again once the blocker is gone, and its write goes through.
+      await blocker.query('ROLLBACK');
+      await write;
+      expect((await a.tasks(st.id)).map((t) => t.hash)).toEqual([contentHash('nb201', 'h0')]);
+    } finally {
+      await blocker.end();
+      for (const s of [a, b, c]) await s.close();
+    }
+  });
+
   it('refuses bad URLs, wrong passwords, missing databases and absent servers in one line without the password', async () => {
     freshDb();
     const cases: [string, RegExp][] = [
@@ -284,6 +344,15 @@ describe('a candidate in parts (a study measured on several devices)', () => {
     }
   });
 });
+
+/** Polls a synchronous check (psql) until it holds, for up to 20 s. */
+async function until(check: () => boolean): Promise<void> {
+  const end = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 async function closedPort(): Promise<number> {
   const { createServer } = await import('node:net');
