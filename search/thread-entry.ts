@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /** How to start a worker thread on a module: its file, and the Node options the thread needs. */
 export interface ThreadEntry {
@@ -21,4 +22,16 @@ const resolveHere = (specifier: string) => createRequire(import.meta.url).resolv
 export function threadEntry(besideUrl: string, name: string): ThreadEntry {
   const url = fileBeside(besideUrl, name);
   return fromTs(besideUrl) ? { url, execArgv: ['--import', pathToFileURL(resolveHere('tsx')).href] } : { url };
+}
+
+/**
+ * A worker thread on the file `name` beside the module at `besideUrl`. A .ts one is required through tsx's require
+ * hook, registered first in the thread: on Node 20 a thread's ESM loader does not see tsx's hooks (an entry or an
+ * import() of a .ts file fails with ERR_UNKNOWN_FILE_EXTENSION, as registry.ts's sibling() finds too).
+ */
+export function startThread(besideUrl: string, name: string, options: WorkerOptions = {}): Worker {
+  const url = fileBeside(besideUrl, name);
+  if (!fromTs(besideUrl)) return new Worker(url, options);
+  const code = `require(${JSON.stringify(resolveHere('tsx/cjs/api'))}).register(); require(${JSON.stringify(fileURLToPath(url))});`;
+  return new Worker(code, { ...options, eval: true });
 }

@@ -45,8 +45,9 @@ export interface WorkerOptions {
   /** How long a study must be seen without a coordinator before it is taken over. Default 2 s. */
   readonly takeOverAfterMs?: number;
   /**
-   * With takeOver: a coordinator that holds its lock but has not said it is alive for this long (stopped, hung) has
-   * its lock's session ended, and the study is taken over. Default 60 s.
+   * With takeOver: a coordinator that holds its lock but has not said it is alive for this long has its every
+   * session ended, and the study is taken over. It says so from a thread of its own: silent means its process is
+   * stopped (a hung machine) or gone, not busy; a main thread blocked for ever is never taken over. Default 60 s.
    */
   readonly coordinatorTimeoutMs?: number;
   /** What the worker says of its machine (the device farm's tables name it). */
@@ -204,7 +205,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
 
   const coordinatorTimeoutMs = opts.coordinatorTimeoutMs ?? 60_000;
   let endFailed = false;
-  /** A coordinator that holds its lock without a sign of life: its session is ended (taken over at the next look). */
+  /** A coordinator that holds its lock without a sign of life: its sessions are ended (taken over at the next look). */
   const endHung = async (study: StudyRecord): Promise<void> => {
     let ended: string | undefined;
     try {
@@ -215,7 +216,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       return;
     }
     if (ended) {
-      log(`worker ${id}: study '${study.name}': its coordinator ${ended} gave no sign of life for ${coordinatorTimeoutMs / 1000} s (stopped or hung); ended its hold on the study`);
+      log(`worker ${id}: study '${study.name}': its coordinator ${ended} gave no sign of life for ${coordinatorTimeoutMs / 1000} s (its process stopped or gone); ended its hold on the study`);
     }
   };
 

@@ -2,9 +2,10 @@
  * The package as another project gets it: `npm pack` (which builds dist/ through `prepare`), the tarball installed
  * into an empty project without the network (`npm ci --offline` from a lockfile pinning the tarball and this
  * repository's locked dependency versions, all in npm's cache since this repository's own install), then the
- * README's library example type-checked against the installed declarations, compiled and run, and the library
- * imported from plain JavaScript. Install scripts are skipped: the one native dependency, better-sqlite3, gets the
- * binary this repository's install compiled for the same version and Node.
+ * README's library example type-checked against the installed declarations, compiled and run, the library imported
+ * from plain JavaScript, and a study run by the installed CLI on a PostgreSQL server (its coordinator's heartbeat
+ * thread loads from the compiled code). Install scripts are skipped: the one native dependency, better-sqlite3, gets
+ * the binary this repository's install compiled for the same version and Node.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,12 +13,13 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startPostgres } from './postgres-server.js';
 
 const repo = resolve('.');
 const run = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } });
 
 describe('the packed tarball in another project', () => {
-  it('installs offline; the README example runs from TypeScript, and the library imports from JavaScript', () => {
+  it('installs offline; the README example runs from TypeScript, the library imports from JavaScript, and a study runs on a server', async () => {
     const work = mkdtempSync(join(tmpdir(), 'hwnas-pack-'));
     run('npm', ['pack', '--pack-destination', work], repo);
     const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
@@ -81,5 +83,17 @@ describe('the packed tarball in another project', () => {
     // Qwen2.5-0.5B: 494,032,768 parameters (its model card); NAS-Bench-201: 5^6 cells.
     expect(checked).toEqual({ functions: ['function', 'function', 'function', 'function', 'function'], params: 494_032_768, cells: 15_625, devices: true, searched: [24, 0, true] });
     expect(run(process.execPath, ['node_modules/.bin/hwnas', 'devices'], project)).toMatch(/jetson-agx-orin/);
+
+    // A study on a PostgreSQL server: its coordinator's heartbeat thread must load from the compiled code
+    // (dist/search/store/postgres/heartbeat-thread.js); one that cannot start refuses the study.
+    const server = await startPostgres();
+    try {
+      const url = server.createDatabase('packed');
+      const args = ['search', '--space', 'nb201', '--evaluator', 'slow-test', '--cost-ms', '0', '--evaluations', '4', '--generation-size', '4', '--name', 'p', '--storage', url, '--quiet'];
+      expect(run(process.execPath, ['node_modules/.bin/hwnas', ...args], project)).toMatch(/^study p: finished/);
+      expect(server.sql('packed', 'SELECT status, evaluations FROM hwnas_studies').trim()).toBe('finished|4');
+    } finally {
+      server.destroy();
+    }
   }, 600_000);
 });

@@ -17,7 +17,7 @@ const FLAGS = {
   'exit-when-idle': { type: 'boolean', help: 'exit once no task has waited and no study it serves has run for 10 s' },
   lease: { type: 'string', value: '30s', help: 'how long a leased candidate stays this worker\'s without a heartbeat' },
   'take-over-after': { type: 'string', value: '2s', help: 'take over a running study whose coordinator died after this long' },
-  'coordinator-timeout': { type: 'string', value: '60s', help: 'take over a study whose coordinator has given no sign of life this long' },
+  'coordinator-timeout': { type: 'string', value: '60s', help: 'take over a study whose coordinator\'s process has given no sign of life this long' },
   'no-take-over': { type: 'boolean', help: 'never run a study\'s strategy here' },
   quiet: { type: 'boolean', help: 'no progress lines' },
 } as const;
@@ -31,10 +31,12 @@ result once; runs until stopped (SIGINT/SIGTERM: the candidates in hand are reco
 device (a calibrated profile, or a built-in device id for the machine it runs on) and leases only the candidates
 measured on it; without, only candidates that need no particular device. A running study whose coordinator died
 is taken over (its strategy continues here from its last checkpoint) unless --no-take-over; so is one whose
-coordinator holds the study but has given no sign of life for --coordinator-timeout (stopped or hung): its session
-on the server is ended first (which needs the same database role, or pg_signal_backend), and should it wake up, its
-writes are refused. The storage may also
-come from HWNAS_STORAGE (a URL there stays out of ps and shell history).`;
+coordinator holds the study but has given no sign of life for --coordinator-timeout: its process is stopped (a hung
+machine, SIGSTOP) or gone. A coordinator that is only busy (a synchronous evaluator, a long strategy step) still
+beats, from a thread of its own, and is not taken over; nor is one whose main thread is blocked for ever. Its
+every session on the server is ended first (which needs the same database role, or pg_signal_backend), and should
+it wake up, its writes are refused. The storage may also come from HWNAS_STORAGE (a URL there stays out of ps and
+shell history).`;
 
 export const command: Command = {
   name: 'worker',

@@ -114,8 +114,8 @@ export interface TaskQueue {
   /** Whether no process holds the study's coordinator lock right now. */
   coordinatorMissing(studyId: number): Promise<boolean>;
   /**
-   * Ends the hold of a coordinator silent for `silentMs` (stopped or hung), every session of it, freeing the study
-   * for a take-over; returns who was ended, if anyone.
+   * Ends the hold of a coordinator silent for `silentMs` (its process stopped or gone), every session of it,
+   * freeing the study for a take-over; returns who was ended, if anyone.
    */
   endHungCoordinator(studyId: number, silentMs: number): Promise<string | undefined>;
   /** The workers serving a study now and its tasks waiting or leased (see StudyActivity). */

@@ -18,6 +18,7 @@ import type {
   StudySummary,
 } from '../types.js';
 import { describePgError, isTransient } from './errors.js';
+import { CoordinatorHeartbeat } from './heartbeat.js';
 import { ADVISORY_LOCK_CLASS, MIGRATION_LOCK_KEY, PG_APPLICATION, PG_MIGRATIONS, PG_SCHEMA_VERSION } from './schema.js';
 import { checkPostgresUrl, redactUrl } from './url.js';
 import { toStudy, type StudyRow } from '../study-row.js';
@@ -122,15 +123,15 @@ const SELF = `${hostname()} pid ${process.pid}`;
  */
 const WORKER_ALIVE_MS = 45_000;
 
-/** How often a coordinator says it is alive (coordinator_seen_at), on its lock's own connection. */
+/** How often a coordinator says it is alive (coordinator_seen_at), from a thread of its own (heartbeat.ts). */
 const COORDINATOR_HEARTBEAT_MS = 1000;
 
 /**
- * The application_name of a store's every connection (the pool's, the lock's, the listener's): 'hwnas ' and a
- * UUID, 42 bytes (the server keeps 63), no credentials. A worker ending a hung coordinator ends every session of
- * that name, so that none keeps a row lock (a coordinator stopped inside a transaction) for the minute of
- * idle_in_transaction_session_timeout. A name of any other form (an older hwnas, a URL that sets its own) is never
- * matched: only the lock's session is ended then.
+ * The application_name of a store's every connection (the pool's, the lock's, the listener's, the heartbeat's):
+ * 'hwnas ' and a UUID, 42 bytes (the server keeps 63), no credentials. A worker ending a hung coordinator ends every
+ * session of that name, so that none keeps a row lock (a coordinator stopped inside a transaction) for the minute
+ * of idle_in_transaction_session_timeout. A name of any other form (an older hwnas, a URL that sets its own) is
+ * never matched: only the lock's session is ended then.
  */
 const SESSION_NAME_PATTERN = '^hwnas [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
@@ -148,7 +149,7 @@ class AdvisoryLock implements CoordinatorLock {
    */
   readonly token = `${SELF} (${randomUUID().slice(0, 8)})`;
   private client: pg.Client | undefined;
-  private beat: NodeJS.Timeout | undefined;
+  private heartbeat: CoordinatorHeartbeat | undefined;
   private lost = false;
   private released = false;
   private reconnecting: Promise<void> | undefined;
@@ -158,6 +159,8 @@ class AdvisoryLock implements CoordinatorLock {
   constructor(
     private readonly store: PostgresStore,
     readonly studyId: number,
+    /** The store's connection settings as plain data, for the heartbeat thread. */
+    private readonly connection: pg.ClientConfig,
   ) {}
 
   /** Connects and tries the lock once: true when held. */
@@ -173,15 +176,16 @@ class AdvisoryLock implements CoordinatorLock {
     }
     this.client = client;
     this.lost = false;
-    // Timers stop with the process's event loop: a stopped or stuck coordinator stops saying it is alive.
-    clearInterval(this.beat);
-    this.beat = setInterval(() => {
-      this.client
-        ?.query('UPDATE hwnas_studies SET coordinator_seen_at = now() WHERE id = $1 AND coordinator = $2', [this.studyId, this.token])
-        .catch(() => {});
-    }, COORDINATOR_HEARTBEAT_MS);
-    this.beat.unref();
     return true;
+  }
+
+  /**
+   * Starts saying this coordinator is alive, once the study names its token: from a thread, so that a main thread
+   * busy for longer than the workers' --coordinator-timeout is not taken for hung. It stops by itself once the study
+   * names another coordinator.
+   */
+  async startHeartbeat(): Promise<void> {
+    this.heartbeat ??= await CoordinatorHeartbeat.start({ connection: this.connection, studyId: this.studyId, token: this.token, intervalMs: COORDINATOR_HEARTBEAT_MS });
   }
 
   private onLost(): void {
@@ -214,7 +218,9 @@ class AdvisoryLock implements CoordinatorLock {
 
   async release(): Promise<void> {
     this.released = true;
-    clearInterval(this.beat);
+    const heartbeat = this.heartbeat;
+    this.heartbeat = undefined;
+    await heartbeat?.stop();
     const client = this.client;
     this.client = undefined;
     if (client) {
@@ -241,6 +247,8 @@ export class PostgresStore implements Store, TaskQueue {
   private readonly pool: pg.Pool;
   /** The connection of the readSnapshot in progress, if any (see q). */
   private readonly snapshotClient = new AsyncLocalStorage<pg.PoolClient>();
+  /** Settings of every connection, as plain data (a heartbeat thread gets a copy); clientConfig adds the type parsers. */
+  private readonly connection: pg.ClientConfig;
   private readonly clientConfig: pg.ClientConfig;
   /** What this store's sessions are called on the server (see SESSION_NAME_PATTERN). */
   readonly applicationName = `hwnas ${randomUUID()}`;
@@ -260,15 +268,15 @@ export class PostgresStore implements Store, TaskQueue {
     this.readonly = options.readonly ?? false;
     this.reconnectTimeoutMs = options.reconnectTimeoutMs ?? 10 * 60_000;
     this.onWait = options.onWait;
-    this.clientConfig = {
+    this.connection = {
       connectionString: url.trim(),
-      types: TYPES,
       application_name: this.applicationName,
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
       // A process that stops inside a transaction (a hung machine) must not hold its row locks for ever.
       options: `-c idle_in_transaction_session_timeout=60000${this.readonly ? ' -c default_transaction_read_only=on' : ''}`,
     };
+    this.clientConfig = { ...this.connection, types: TYPES };
     this.pool = new pg.Pool({ ...this.clientConfig, max: options.poolSize ?? 4, idleTimeoutMillis: 30_000 });
     // An idle pooled connection that the server drops must not take the process down; the next query reconnects.
     this.pool.on('error', () => {});
@@ -491,7 +499,7 @@ export class PostgresStore implements Store, TaskQueue {
   }
 
   async lockStudy(study: StudyRecord): Promise<CoordinatorLock | { readonly heldBy: string }> {
-    const lock = new AdvisoryLock(this, study.id);
+    const lock = new AdvisoryLock(this, study.id, this.connection);
     let got: boolean;
     try {
       got = await this.retrying(() => lock.acquire());
@@ -501,7 +509,15 @@ export class PostgresStore implements Store, TaskQueue {
     }
     if (!got) return { heldBy: (await this.coordinatorOf(study.id)) ?? 'another process' };
     this.locks.set(study.id, lock);
-    await this.q('UPDATE hwnas_studies SET coordinator = $1, coordinator_seen_at = now() WHERE id = $2', [lock.token, study.id]);
+    try {
+      await this.q('UPDATE hwnas_studies SET coordinator = $1, coordinator_seen_at = now() WHERE id = $2', [lock.token, study.id]);
+      await lock.startHeartbeat();
+    } catch (error) {
+      this.locks.delete(study.id);
+      await lock.release();
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(`${this.location}: cannot start the heartbeat of study ${study.id}'s coordinator (${(error as Error).message})`);
+    }
     return {
       release: async () => {
         if (this.locks.get(study.id) !== lock) return;

@@ -2,7 +2,8 @@
  * The PostgreSQL store on a real server: the same records as SQLite (every double exact, Infinity and NaN
  * included), the schema's version marks, one-line refusals (bad URLs, wrong passwords, a newer schema), the
  * lease protocol (SKIP LOCKED leases, expiry, each result recorded exactly once, device routing), a silent
- * coordinator's sessions all ended, and the library's runSearch and resumeSearch on the server as on SQLite.
+ * coordinator's sessions all ended, its heartbeat beating through a blocked main thread, and the library's runSearch
+ * and resumeSearch on the server as on SQLite.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -185,7 +186,7 @@ describe('PostgresStore', () => {
     }
   });
 
-  it("a silent coordinator has its every session ended (its lock's, its listener's, one inside a transaction holding the study's row), never the ender's own nor a bystander's", async () => {
+  it("a silent coordinator has its every session ended (its lock's, its heartbeat's, its listener's, one inside a transaction holding the study's row), never the ender's own nor a bystander's", async () => {
     const url = freshDb();
     const db = new URL(url).pathname.slice(1);
     const [a, b, c] = [await PostgresStore.open(url), await PostgresStore.open(url), await PostgresStore.open(url)];
@@ -215,11 +216,11 @@ describe('PostgresStore', () => {
       const write = a.enqueue(st.id, [{ seq: 0, hash: contentHash('nb201', 'h0'), genes: [0], generation: 0, device: null }]);
       write.catch(() => {}); // awaited below; a test failing before that must not leave it unhandled
       const blockerPid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-      // Its lock's (beating), its listener's, and the transaction's sessions, by their last statements.
-      const kinds = ['LISTEN', 'WITH ins AS'];
+      // Its lock's, its heartbeat's, its listener's, and the transaction's sessions, by their last statements.
+      const kinds = ['SELECT pg_try_advisory_lock', 'UPDATE hwnas_studies SET coordinator_seen_at', 'LISTEN', 'WITH ins AS'];
       await until(() => {
         const now = sessions(a).map((x) => x.query).join('|');
-        return sessions(a).length >= 3 && kinds.every((k) => now.includes(k)) && server.sql(db, `SELECT count(*) FROM pg_stat_activity WHERE ${blockerPid} = ANY(pg_blocking_pids(pid))`).trim() === '1';
+        return kinds.every((k) => now.includes(k)) && server.sql(db, `SELECT count(*) FROM pg_stat_activity WHERE ${blockerPid} = ANY(pg_blocking_pids(pid))`).trim() === '1';
       });
       const before = sessions(a);
       // B coordinates a study of its own: not ended by B, nor are B's sessions when B ends A's.
@@ -241,6 +242,32 @@ describe('PostgresStore', () => {
     } finally {
       await blocker.end();
       for (const s of [a, b, c]) await s.close();
+    }
+  });
+
+  it("a coordinator's heartbeat beats while its main thread is blocked, and stops once the study names another coordinator", async () => {
+    const url = freshDb();
+    const db = new URL(url).pathname.slice(1);
+    const s = await PostgresStore.open(url);
+    try {
+      const st = await s.createStudy(newStudy('b'));
+      await s.setStatus(st.id, 'running', {});
+      expect('release' in (await s.lockStudy((await s.getStudy('b'))!))).toBe(true);
+      const seenAt = () => Number(server.sql(db, `SELECT extract(epoch FROM coordinator_seen_at) FROM hwnas_studies WHERE id = ${st.id}`));
+      // psql runs synchronously: nothing of this thread runs from t0 to the last read (a timer here could not beat).
+      const t0 = Number(server.sql(db, 'SELECT extract(epoch FROM now())'));
+      const end = Date.now() + 3000;
+      while (Date.now() < end) {
+        // busy, as a synchronous evaluator
+      }
+      expect(seenAt()).toBeGreaterThan(t0);
+      // Taken over (the row names another): the heartbeat's session ends for good.
+      const beating = () => server.sql(db, `SELECT count(*) FROM pg_stat_activity WHERE application_name = '${s.applicationName}' AND query LIKE 'UPDATE hwnas_studies SET coordinator_seen_at%'`).trim();
+      expect(beating()).toBe('1');
+      server.sql(db, `UPDATE hwnas_studies SET coordinator = 'another' WHERE id = ${st.id}`);
+      await until(() => beating() === '0');
+    } finally {
+      await s.close();
     }
   });
 
