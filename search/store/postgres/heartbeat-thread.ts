@@ -1,7 +1,8 @@
 /**
- * The body of a coordinator's heartbeat thread (started by heartbeat.ts): writes hwnas_studies.coordinator_seen_at
- * every `intervalMs` on a connection of its own, whatever the main thread is doing, until the study no longer names
- * this coordinator (released, or taken over by another process: then it stops for good). A server that is away
+ * The body of a coordinator's heartbeat thread (started by heartbeat.ts): writes its study's row of
+ * hwnas_coordinator_beats every `intervalMs` on a connection of its own, whatever the main thread is doing (no
+ * transaction of the coordinator locks that row), until the row no longer names this coordinator (released, or taken
+ * over by another process: then it stops for good). A server that is away
  * only skips beats: the next one connects again. It never prints anything (its connection string holds the
  * password).
  */
@@ -12,7 +13,7 @@ export interface HeartbeatData {
   /** The store's connection settings as plain data (application_name included: a hung coordinator's every session is ended). */
   readonly connection: pg.ClientConfig;
   readonly studyId: number;
-  /** The coordinator's token in hwnas_studies.coordinator. */
+  /** The coordinator's token (hwnas_studies.coordinator, hwnas_coordinator_beats.token). */
   readonly token: string;
   readonly intervalMs: number;
 }
@@ -34,7 +35,7 @@ async function beatUntilLost(data: HeartbeatData): Promise<void> {
         client.on('error', () => {});
         await client.connect();
       }
-      const beat = await client.query('UPDATE hwnas_studies SET coordinator_seen_at = now() WHERE id = $1 AND coordinator = $2', [data.studyId, data.token]);
+      const beat = await client.query('UPDATE hwnas_coordinator_beats SET seen_at = now() WHERE study_id = $1 AND token = $2', [data.studyId, data.token]);
       if (beat.rowCount === 0) break;
     } catch {
       drop();

@@ -6,9 +6,9 @@ import type { HeartbeatData } from './heartbeat-thread.js';
  * A study coordinator's heartbeat, in a worker thread: it beats while the main thread is busy (a synchronous
  * evaluator, a long strategy step), so only a process that is stopped (SIGSTOP stops every thread, as a hung
  * machine does) or gone falls silent and is taken over. The flip side: a main thread blocked for ever is never
- * taken over. One gap remains: the beat updates the study's row, so a main thread blocked while one of its own
- * write transactions holds that row (its in-process worker starting a long evaluation in the few milliseconds a
- * coordinator's write is in flight) holds the beat back too. The thread never keeps the process alive.
+ * taken over. The beat has a row of its own (hwnas_coordinator_beats), which no transaction of the coordinator
+ * locks, so a main thread blocked inside one of its write transactions does not hold it back. The thread never
+ * keeps the process alive.
  */
 export class CoordinatorHeartbeat {
   private constructor(private readonly thread: Worker) {}

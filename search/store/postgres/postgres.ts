@@ -123,7 +123,7 @@ const SELF = `${hostname()} pid ${process.pid}`;
  */
 const WORKER_ALIVE_MS = 45_000;
 
-/** How often a coordinator says it is alive (coordinator_seen_at), from a thread of its own (heartbeat.ts). */
+/** How often a coordinator says it is alive (hwnas_coordinator_beats), from a thread of its own (heartbeat.ts). */
 const COORDINATOR_HEARTBEAT_MS = 1000;
 
 /**
@@ -510,7 +510,12 @@ export class PostgresStore implements Store, TaskQueue {
     if (!got) return { heldBy: (await this.coordinatorOf(study.id)) ?? 'another process' };
     this.locks.set(study.id, lock);
     try {
-      await this.q('UPDATE hwnas_studies SET coordinator = $1, coordinator_seen_at = now() WHERE id = $2', [lock.token, study.id]);
+      await this.q(
+        `WITH named AS (UPDATE hwnas_studies SET coordinator = $1 WHERE id = $2 RETURNING id)
+         INSERT INTO hwnas_coordinator_beats (study_id, token, seen_at) SELECT id, $1, now() FROM named
+         ON CONFLICT (study_id) DO UPDATE SET token = excluded.token, seen_at = excluded.seen_at`,
+        [lock.token, study.id],
+      );
       await lock.startHeartbeat();
     } catch (error) {
       this.locks.delete(study.id);
@@ -522,7 +527,13 @@ export class PostgresStore implements Store, TaskQueue {
       release: async () => {
         if (this.locks.get(study.id) !== lock) return;
         this.locks.delete(study.id);
-        if (!this.closed) await this.q('UPDATE hwnas_studies SET coordinator = NULL WHERE id = $1 AND coordinator = $2', [study.id, lock.token]).catch(() => {});
+        if (!this.closed) {
+          await this.q(
+            `WITH beat AS (DELETE FROM hwnas_coordinator_beats WHERE study_id = $1 AND token = $2)
+             UPDATE hwnas_studies SET coordinator = NULL WHERE id = $1 AND coordinator = $2`,
+            [study.id, lock.token],
+          ).catch(() => {});
+        }
         await lock.release();
       },
     };
@@ -541,9 +552,10 @@ export class PostgresStore implements Store, TaskQueue {
       `WITH hung AS (
          SELECT s.coordinator, l.pid, a.application_name AS app
          FROM hwnas_studies s
+         JOIN hwnas_coordinator_beats b ON b.study_id = s.id
          JOIN pg_locks l ON l.locktype = 'advisory' AND l.classid = $1::int::oid AND l.objid = s.id::oid AND l.objsubid = 2 AND l.granted
          LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-         WHERE s.id = $2 AND s.status = 'running' AND s.coordinator_seen_at < now() - make_interval(secs => $3)
+         WHERE s.id = $2 AND s.status = 'running' AND b.seen_at < now() - make_interval(secs => $3)
            AND a.application_name IS DISTINCT FROM $4),
        sessions AS (
          SELECT pid FROM hung

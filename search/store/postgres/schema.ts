@@ -113,6 +113,15 @@ export const PG_MIGRATIONS: readonly string[] = [
      finished_at bigint NOT NULL,
      PRIMARY KEY (study_id, hash, part)
    );`,
+  // v4: the coordinator's heartbeat in a row of its own. On the study's row it waited behind any of the coordinator's
+  // own write transactions holding that row: a main thread blocked inside one (a long in-process evaluation) held
+  // the beat back, and the coordinator looked stopped.
+  `CREATE TABLE hwnas_coordinator_beats (
+     study_id integer PRIMARY KEY REFERENCES hwnas_studies (id) ON DELETE CASCADE,
+     token text NOT NULL,
+     seen_at timestamptz NOT NULL
+   );
+   ALTER TABLE hwnas_studies DROP COLUMN coordinator_seen_at;`,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

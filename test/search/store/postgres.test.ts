@@ -217,12 +217,16 @@ describe('PostgresStore', () => {
       write.catch(() => {}); // awaited below; a test failing before that must not leave it unhandled
       const blockerPid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
       // Its lock's, its heartbeat's, its listener's, and the transaction's sessions, by their last statements.
-      const kinds = ['SELECT pg_try_advisory_lock', 'UPDATE hwnas_studies SET coordinator_seen_at', 'LISTEN', 'WITH ins AS'];
+      const kinds = ['SELECT pg_try_advisory_lock', 'UPDATE hwnas_coordinator_beats SET seen_at', 'LISTEN', 'WITH ins AS'];
       await until(() => {
         const now = sessions(a).map((x) => x.query).join('|');
         return kinds.every((k) => now.includes(k)) && server.sql(db, `SELECT count(*) FROM pg_stat_activity WHERE ${blockerPid} = ANY(pg_blocking_pids(pid))`).trim() === '1';
       });
       const before = sessions(a);
+      // Its heartbeat goes on while its transaction holds the study's row (the beat has a row of its own).
+      const seenAt = () => Number(server.sql(db, `SELECT extract(epoch FROM seen_at) FROM hwnas_coordinator_beats WHERE study_id = ${st.id}`));
+      const seen = seenAt();
+      await until(() => seenAt() > seen);
       // B coordinates a study of its own: not ended by B, nor are B's sessions when B ends A's.
       const own = await b.createStudy(newStudy('own'));
       await b.setStatus(own.id, 'running', {});
@@ -253,7 +257,7 @@ describe('PostgresStore', () => {
       const st = await s.createStudy(newStudy('b'));
       await s.setStatus(st.id, 'running', {});
       expect('release' in (await s.lockStudy((await s.getStudy('b'))!))).toBe(true);
-      const seenAt = () => Number(server.sql(db, `SELECT extract(epoch FROM coordinator_seen_at) FROM hwnas_studies WHERE id = ${st.id}`));
+      const seenAt = () => Number(server.sql(db, `SELECT extract(epoch FROM seen_at) FROM hwnas_coordinator_beats WHERE study_id = ${st.id}`));
       // psql runs synchronously: nothing of this thread runs from t0 to the last read (a timer here could not beat).
       const t0 = Number(server.sql(db, 'SELECT extract(epoch FROM now())'));
       const end = Date.now() + 3000;
@@ -262,9 +266,10 @@ describe('PostgresStore', () => {
       }
       expect(seenAt()).toBeGreaterThan(t0);
       // Taken over (the row names another): the heartbeat's session ends for good.
-      const beating = () => server.sql(db, `SELECT count(*) FROM pg_stat_activity WHERE application_name = '${s.applicationName}' AND query LIKE 'UPDATE hwnas_studies SET coordinator_seen_at%'`).trim();
+      const beating = () => server.sql(db, `SELECT count(*) FROM pg_stat_activity WHERE application_name = '${s.applicationName}' AND query LIKE 'UPDATE hwnas_coordinator_beats SET seen_at%'`).trim();
       expect(beating()).toBe('1');
-      server.sql(db, `UPDATE hwnas_studies SET coordinator = 'another' WHERE id = ${st.id}`);
+      // As another coordinator's lockStudy writes it.
+      server.sql(db, `UPDATE hwnas_coordinator_beats SET token = 'another' WHERE study_id = ${st.id}`);
       await until(() => beating() === '0');
     } finally {
       await s.close();
