@@ -2,11 +2,13 @@
  * The command evaluator: any executable scores candidates. It gets one candidate as JSON on stdin
  * (candidate-document.ts) and prints its metrics as one JSON object on stdout (the last line, if it prints logs
  * before it). Up to `concurrency` processes run at once. Each runs in its own process group, so a timeout kills the
- * whole group (the shell, the interpreter and whatever it started). A non-zero exit, a signal, a timeout, output
+ * whole group (the shell, the interpreter and whatever it started), and the group ends itself once hwnas's process
+ * is gone (ORPHAN_GUARD: a SIGKILL leaves hwnas no chance to). A non-zero exit, a signal, a timeout, output
  * that is not JSON or lacks a declared metric fails that candidate with the stderr tail as the reason; the study
  * goes on. `retries` reruns a failed candidate that many times.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import type { Architecture } from '../../core/architecture.js';
 import type { Genes, SearchSpace } from '../../core/space.js';
 import { resolveSpace, type SpaceRef } from '../space-file.js';
@@ -38,6 +40,32 @@ const KILL_GRACE_MS = 2000;
 const STDERR_TAIL_BYTES = 4096;
 const STDOUT_LIMIT_BYTES = 16 * 2 ** 20;
 const groups = process.platform !== 'win32';
+
+/**
+ * The shell that leads each command's process group (POSIX): it runs the command ($1) in the background, and a
+ * watcher beside it ends the whole group within a second once hwnas's process (HWNAS_PARENT_PID) is gone — killed
+ * with SIGKILL, hwnas kills nothing itself, and a training run would go on with nobody to read its result. The
+ * candidate on fd 0 is handed to the command explicitly (a background job of a non-interactive shell reads
+ * /dev/null otherwise); the watcher holds none of the pipes, so the command's end is seen at once. Exit status: the
+ * command's (a signal as 128 + its number).
+ */
+const ORPHAN_GUARD = [
+  'exec 3<&0',
+  '/bin/sh -c "$1" <&3 3<&- &',
+  'job=$!',
+  'exec 0</dev/null 3<&-',
+  '(while kill -0 "$HWNAS_PARENT_PID" 2>/dev/null; do sleep 1; done; kill -KILL 0) </dev/null >/dev/null 2>&1 &',
+  'watch=$!',
+  'wait "$job"',
+  'status=$?',
+  'kill "$watch" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
+
+/** A signal's name from the 128 + number a shell exits with, if it is one. */
+function signalOfStatus(code: number): string | undefined {
+  return code > 128 ? Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0] : undefined;
+}
 
 /** The last lines of stderr, for a failure message. */
 function tail(stderr: string): string {
@@ -85,7 +113,9 @@ export class CommandEvaluator implements Evaluator {
     return new Promise((resolveResult) => {
       let child: ChildProcess;
       try {
-        child = spawn(spec.command, { cwd: spec.cwd, shell: true, detached: groups, stdio: ['pipe', 'pipe', 'pipe'] });
+        child = groups
+          ? spawn('/bin/sh', ['-c', ORPHAN_GUARD, 'hwnas-evaluator', spec.command], { cwd: spec.cwd, detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HWNAS_PARENT_PID: String(process.pid) } })
+          : spawn(spec.command, { cwd: spec.cwd, shell: true, stdio: ['pipe', 'pipe', 'pipe'] });
       } catch (error) {
         resolveResult({ ok: false, error: `cannot start '${spec.command}': ${(error as Error).message}` });
         return;
@@ -128,6 +158,8 @@ export class CommandEvaluator implements Evaluator {
         if (timedOut) return fail(`timed out after ${spec.timeoutMs} ms (process group killed)`);
         if (overflow) return fail(`printed more than ${STDOUT_LIMIT_BYTES} bytes on stdout (killed)`);
         if (signal) return fail(`killed by ${signal}`);
+        const shellSignal = groups && code !== null ? signalOfStatus(code) : undefined;
+        if (shellSignal) return fail(`killed by ${shellSignal}`);
         if (code !== 0) return fail(`exited with code ${code}`);
         const parsed = parseOutput(stdout);
         if (!parsed) return fail(`printed no JSON on stdout (expected one object of metrics; got ${JSON.stringify(stdout.trim().slice(-200))})`);

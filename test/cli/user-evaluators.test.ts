@@ -3,6 +3,7 @@
  * (SIGKILL) resumes to the records of an uninterrupted run; a changed evaluator file refuses the resume unless
  * forced; NAS-Bench-201's accuracy and HELP's measured latency as objectives; bad evaluator flags.
  */
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { captureConsole } from './console.js';
 import { hwnas } from './hwnas-process.js';
 
 const { errors } = captureConsole();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function rows(db: string, name: string) {
   const store = SqliteStore.open(db, { readonly: true });
@@ -75,6 +77,25 @@ describe('a command evaluator in a study', () => {
     expect(resumed.code).toBe(0);
     expect(rows(db, 'c')).toEqual(expected);
   }, 240_000);
+
+  it('SIGKILL of hwnas ends the command it was running: its process group does not outlive it', async () => {
+    const pids = join(d, 'pids');
+    const child = spawn(process.execPath, [resolve('bin/hwnas.js'), 'search', '--space', 'nb201', '--device', 'raspberry-pi-5', '--evaluator-command', `echo $$ >> ${pids}; exec sleep 300`, '--metric', 'max:score', '--objectives', 'max:score,latency', '--strategy', 'random', '--evaluations', '2', '--threads', '2', '--db', join(d, 'orphans.db'), '--quiet'], { stdio: 'ignore' });
+    const running = () => (existsSync(pids) ? readFileSync(pids, 'utf8').trim().split('\n').filter(Boolean).map(Number) : []);
+    // A process that is gone, or a zombie nobody reaped yet, is not running.
+    const alive = (pid: number) => existsSync(`/proc/${pid}/stat`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    for (let t = 0; running().length < 2; t++) {
+      if (t > 600) throw new Error('the commands did not start');
+      await sleep(50);
+    }
+    expect(running().every(alive)).toBe(true);
+    child.kill('SIGKILL');
+    // Within a second of hwnas's end each group ends itself; ten are allowed on a loaded machine.
+    for (let t = 0; running().some(alive); t++) {
+      if (t > 200) throw new Error(`the commands outlived hwnas: ${running().filter(alive).join(', ')}`);
+      await sleep(50);
+    }
+  }, 60_000);
 
   it('a changed script refuses the resume (exit 2, nothing written) unless --force', async () => {
     const db = join(d, 'changed.db');
