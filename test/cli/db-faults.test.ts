@@ -119,7 +119,9 @@ describe.skipIf(!canMount)('a disk that fills up during a study', () => {
     const room = 200 * 1024;
     const size = statSync(filler).size;
     spawnSync('truncate', ['-s', String(size - room), filler]);
-    const r = await oneLine(['search', ...quick, '--evaluations', '2000', '--generation-size', '4', '--db', db, '--name', 'full']);
+    // 1 ms per candidate: each commit (every 50 ms) holds a few dozen candidates, so the first ones fit however fast
+    // the machine runs (at no cost per candidate a first commit could hold hundreds, more than the room left).
+    const r = await oneLine(['search', ...quick, '--cost-ms', '1', '--evaluations', '2000', '--generation-size', '4', '--db', db, '--name', 'full']);
     expect(r.code).toBe(1);
     expect(r.line).toMatch(new RegExp(`^${db}: the disk is full \\(.*\\); what was recorded is kept: free some space, then resume the study$`));
     const store = SqliteStore.open(db, { readonly: true });
