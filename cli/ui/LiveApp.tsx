@@ -13,6 +13,8 @@ export interface LiveAppProps {
   readonly describe: (genes: Genes) => Record<string, number | string>;
   /** The training tokens the loss is predicted after, for its column header. */
   readonly lossTokens?: number;
+  /** What precision costs a candidate's loss (nats/token), for the frontier table. */
+  readonly precisionCost?: (genes: Genes) => number | undefined;
   /** Called with keys pressed once the study is over (the launcher offers its own follow-ups). */
   readonly onFinishedKey?: (input: string) => void;
   readonly finishedKeys?: string;
@@ -68,6 +70,7 @@ export function LiveApp(props: LiveAppProps) {
       objectives={props.objectives}
       describe={props.describe}
       {...(props.lossTokens ? { lossTokens: props.lossTokens } : {})}
+      {...(props.precisionCost ? { precisionCost: props.precisionCost } : {})}
       paused={snap.paused}
       {...(snap.server ? { server: snap.server } : {})}
       stopping={snap.stopping}

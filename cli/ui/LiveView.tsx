@@ -21,6 +21,11 @@ export interface LiveViewProps {
   readonly describe: (genes: Genes) => Record<string, number | string>;
   /** The training tokens the loss is predicted after, for its column header. */
   readonly lossTokens?: number;
+  /**
+   * What precision costs a candidate's loss (quantisation + training precision, nats/token): shown beside the loss,
+   * so that a low loss bought with a costly precision is seen as such.
+   */
+  readonly precisionCost?: (genes: Genes) => number | undefined;
   readonly paused: boolean;
   readonly stopping?: boolean;
   readonly message?: string;
@@ -132,10 +137,19 @@ function tableRows(p: LiveViewProps, maxRows: number): { head: string; lines: { 
   if (sorted.length <= maxRows) picked.push(...sorted);
   else for (let i = 0; i < maxRows; i++) picked.push(sorted[Math.round((i * (sorted.length - 1)) / Math.max(1, maxRows - 1))]);
   const geneNames = picked.length > 0 ? Object.keys(p.describe(picked[0].genes)) : [];
-  const cols = ['seq', ...geneNames, ...objectives.map((o) => (o.metric === 'loss' && p.lossTokens ? `loss@${countText(p.lossTokens)}` : o.metric))];
+  // The loss's precision part beside it: '+0.0165' of the loss is what its precision costs.
+  const cost = objectives.some((o) => o.metric === 'loss') ? p.precisionCost : undefined;
+  const lossCols = (o: Objective) => (o.metric === 'loss' ? [p.lossTokens ? `loss@${countText(p.lossTokens)}` : 'loss', ...(cost ? ['precision cost'] : [])] : [o.metric]);
+  const cols = ['seq', ...geneNames, ...objectives.flatMap(lossCols)];
   const cells = picked.map((pt) => {
     const d = p.describe(pt.genes);
-    return [String(pt.seq), ...geneNames.map((g) => String(d[g])), ...objectives.map((o, j) => metricText(o.metric, objectiveValue(pt, objectives, j)))];
+    const values = objectives.flatMap((o, j) => {
+      const text = metricText(o.metric, objectiveValue(pt, objectives, j));
+      if (o.metric !== 'loss' || !cost) return [text];
+      const c = cost(pt.genes);
+      return [text, c === undefined ? '—' : `+${c.toFixed(4)}`];
+    });
+    return [String(pt.seq), ...geneNames.map((g) => String(d[g])), ...values];
   });
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   const fmt = (r: string[]) => r.map((c, i) => c.padStart(widths[i])).join('  ');

@@ -3,6 +3,7 @@
  * ink, hands back the event feed and the pause gates, and tears it down when the study returns. A study on a
  * server also shows who works on it: the view reads the server's workers and tasks every few seconds.
  */
+import { lossPricingSpec, precisionCostOf } from '../loss-parts.js';
 import { render } from 'ink';
 import { hostname } from 'node:os';
 import React from 'react';
@@ -77,13 +78,17 @@ export async function attachLiveView(opts: {
   const queue = opts.store?.queue;
   let server: ServerView | undefined = queue ? { location: opts.store!.location, host: hostname(), pid: process.pid, workersOnly: opts.workersOnly ?? false } : undefined;
   if (server) control.setServer(server);
+  // The loss as the study prices it: its training tokens, and what precision costs each frontier candidate.
+  const pricing = lossPricingSpec(resolved.evaluator);
+  const precisionCost = precisionCostOf(resolved.evaluator, resolved.space);
   const tree = (
     <LiveApp
       control={control}
       subtitle={subtitleOf(study)}
       objectives={resolved.objectives}
       describe={(g) => resolved.space.describe(g)}
-      {...((resolved.evaluator as { trainingTokens?: number }).trainingTokens ? { lossTokens: (resolved.evaluator as { trainingTokens: number }).trainingTokens } : {})}
+      {...(pricing ? { lossTokens: pricing.trainingTokens } : {})}
+      {...(precisionCost ? { precisionCost } : {})}
       {...(liveViewSettings.holdWhenFinished ? { finishedKeys: 'e export · q/enter back to the launcher' } : {})}
     />
   );

@@ -7,6 +7,9 @@ import { serverLine } from '../../../cli/ui/LiveView.js';
 import { parseObjectives } from '../../../core/objectives.js';
 import type { Evaluator } from '../../../search/evaluate/evaluator.js';
 import type { StudyEvent } from '../../../search/study.js';
+import { precisionCostOf } from '../../../cli/loss-parts.js';
+import { createEvaluator } from '../../../search/evaluate/registry.js';
+import { parseStudyConfig, resolveStudy } from '../../../search/study-config.js';
 
 const tick = (ms = 120) => new Promise((r) => setTimeout(r, ms));
 /** Waits until the frame satisfies `ok` (ink redraws at most 30 times a second; this machine may be loaded). */
@@ -66,6 +69,31 @@ describe('live study view', () => {
     // Values in their units: loss to 4 decimals, latency in ms.
     expect(row9!.trim().split(/\s+/).slice(1)).toEqual(['9', '8', '256', '3.0000', '300.0', 'ms']);
     expect(rows.some((l) => /^\s+1\s+8\s+512\s+4\.0000\s+10 ms$/.test(l))).toBe(true);
+  });
+
+  it('beside the loss, what its precision costs, as the study prices it (int4 pays, fp16 nothing)', async () => {
+    const resolved = resolveStudy(parseStudyConfig({ space: 'llm-codesign', device: 'jetson-agx-orin' }, {}), {});
+    const cost = precisionCostOf(resolved.evaluator, resolved.space)!;
+    const int4 = [0, 2, 2, 0, 1, 2];
+    const fp16 = [4, 1, 2, 3, 1, 0];
+    expect([resolved.space.describe(int4).precision, resolved.space.describe(fp16).precision]).toEqual(['int4', 'fp16']);
+    // The study's own evaluator's record of each: its penalties are what the view shows.
+    const evaluator = await createEvaluator(resolved.evaluator);
+    const [a, b] = await evaluator.evaluate([resolved.space.decode(int4), resolved.space.decode(fp16)], [int4, fp16]);
+    const penalty = (r: typeof a) => (r.ok ? r.metrics.quantPenalty + r.metrics.trainingPrecisionPenalty : NaN);
+    expect(penalty(a)).toBeGreaterThan(0.001);
+    expect(penalty(b)).toBe(0);
+    const control = new StudyControl({ study: 'p', abort: vi.fn(), exportNow: vi.fn(async () => ''), minNotifyMs: 0 });
+    const ui = render(<LiveApp control={control} subtitle="llm-codesign" objectives={objectives} describe={(g) => resolved.space.describe(g)} lossTokens={1e10} precisionCost={cost} size={{ columns: 120, rows: 30 }} />);
+    cleanup = ui.unmount;
+    const loss = (r: typeof a) => (r.ok ? r.metrics.loss : NaN);
+    const latency = (r: typeof a) => (r.ok ? r.metrics.latencyMs : NaN);
+    feed(control, [EVENTS[0], { type: 'frontier-changed', generation: 0, frontier: [{ seq: 1, genes: int4, objectives: [loss(a), latency(a)] }, { seq: 2, genes: fp16, objectives: [loss(b), latency(b)] }] }]);
+    await until(() => ui.lastFrame()!.includes('precision cost'));
+    const frame = ui.lastFrame()!;
+    expect(frame).toMatch(/loss@10B\s+precision cost/);
+    expect(frame).toContain(`+${penalty(a).toFixed(4)}`);
+    expect(frame).toContain('+0.0000');
   });
 
   it('fits the terminal: no line wider than the columns, no more lines than the rows', async () => {
