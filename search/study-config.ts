@@ -281,6 +281,26 @@ function precisionLossOf(c: StudyConfig): PrecisionLossSpec {
 const DEFAULT_LINK = '100Mbit/s,2ms';
 export const deviceList = (devices: string) => devices.split(',').map((d) => d.trim());
 
+/** `fn()`, or its error as one UsageError naming where `key` came from (`at(key)`: a flag, or a file's field). */
+function orUsage<T>(at: (key: string) => string, key: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw new UsageError(`${at(key)}${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** What every roofline-priced spec shares: the workload, the mode and the loss law (its stored text), as data. */
+function lawFields(c: StudyConfig, files: FileReaders) {
+  return { workload: c.workload, mode: c.mode, law: c.lossLaw, ...files.lawText(c.lossLaw), trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
+}
+
+/** lawFields, once the law is known to load (a bad law is one line naming --loss-law). */
+function checkedLawFields(c: StudyConfig, at: (key: string) => string, files: FileReaders) {
+  orUsage(at, 'lossLaw', () => files.law(c.lossLaw));
+  return lawFields(c, files);
+}
+
 /** --devices a,b[,c] [--link]: the split evaluator over those devices; the other latency sources do not mix with it. */
 function splitSpecOf(c: StudyConfig, at: (key: string) => string, files: FileReaders): SplitSpec {
   const ids = deviceList(c.devices!);
@@ -290,25 +310,10 @@ function splitSpecOf(c: StudyConfig, at: (key: string) => string, files: FileRea
   if (c.latency !== undefined && c.latency !== 'analytic') throw new UsageError(`${at('latency')}a split over --devices is priced by the roofline of each device; --latency ${c.latency} does not apply`);
   if (c.evaluator !== undefined && c.evaluator !== 'split') throw new UsageError(`${at('evaluator')}--devices uses the split evaluator; drop --evaluator ${c.evaluator}`);
   if (c.mode === 'paper') throw new UsageError(`${at('mode')}the paper's closed forms price a whole model, not its stages; drop --paper`);
-  const devices = ids.map((id) => {
-    try {
-      return files.device(id);
-    } catch (error) {
-      throw new UsageError(`${at('devices')}${(error as Error).message}`);
-    }
-  });
-  let link;
-  try {
-    link = parseLink(c.link ?? DEFAULT_LINK);
-  } catch (error) {
-    throw new UsageError(`${at('link')}${(error as Error).message}`);
-  }
-  try {
-    files.law(c.lossLaw);
-  } catch (error) {
-    throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
-  }
-  return { kind: 'split', devices, link, workload: c.workload, mode: c.mode, law: c.lossLaw, ...files.lawText(c.lossLaw), trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
+  const devices = ids.map((id) => orUsage(at, 'devices', () => files.device(id)));
+  const link = orUsage(at, 'link', () => parseLink(c.link ?? DEFAULT_LINK));
+  // mode is narrowed above: the paper's closed forms are refused for a split.
+  return { kind: 'split', devices, link, ...checkedLawFields(c, at, files), mode: c.mode };
 }
 
 /**
@@ -345,18 +350,8 @@ function evaluatorSpecOf(c: StudyConfig, where: string, at: (key: string) => str
       return { kind: 'slow-test', costMs: c.costMs, ...(c.testFaults ? { faults: c.testFaults } : {}) };
     case 'analytic': {
       if (c.device === undefined) throw new UsageError(`${at('device')}required by the analytic evaluator; one of ${deviceIds().join(', ')} or a device .json file`);
-      let device;
-      try {
-        device = files.device(c.device);
-      } catch (error) {
-        throw new UsageError(`${at('device')}${(error as Error).message}`);
-      }
-      try {
-        files.law(c.lossLaw);
-      } catch (error) {
-        throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
-      }
-      return { kind: 'analytic', device, workload: c.workload, mode: c.mode, law: c.lossLaw, ...files.lawText(c.lossLaw), trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
+      const device = orUsage(at, 'device', () => files.device(c.device!));
+      return { kind: 'analytic', device, ...checkedLawFields(c, at, files) };
     }
     default:
       throw new UsageError(`${where}evaluator '${kind}' cannot be configured from a study config`);
@@ -372,28 +367,12 @@ function latencySpecOf(c: StudyConfig, at: (key: string) => string, files: FileR
   const latency = c.latency ?? (c.evaluator === 'measured' ? 'measured' : 'analytic');
   if (c.evaluator !== undefined && c.evaluator !== 'analytic' && c.evaluator !== latency) throw new UsageError(`${at('evaluator')}--latency ${latency} chooses the evaluator; drop --evaluator ${c.evaluator}`);
   let device: DeviceProfile;
-  if (c.deviceFile !== undefined) {
-    try {
-      device = files.deviceFile(c.deviceFile);
-    } catch (error) {
-      throw new UsageError(`${at('deviceFile')}${(error as Error).message}`);
-    }
-  } else if (latency === 'calibrated') {
-    throw new UsageError(`${at('latency')}calibrated latency needs --device-file device.json (written by hwnas calibrate)`);
-  } else if (c.device !== undefined) {
-    try {
-      device = files.device(c.device);
-    } catch (error) {
-      throw new UsageError(`${at('device')}${(error as Error).message}`);
-    }
-  } else if (latency === 'measured') device = localSpecProfile();
+  if (c.deviceFile !== undefined) device = orUsage(at, 'deviceFile', () => files.deviceFile(c.deviceFile!));
+  else if (latency === 'calibrated') throw new UsageError(`${at('latency')}calibrated latency needs --device-file device.json (written by hwnas calibrate)`);
+  else if (c.device !== undefined) device = orUsage(at, 'device', () => files.device(c.device!));
+  else if (latency === 'measured') device = localSpecProfile();
   else throw new UsageError(`${at('device')}required by the analytic evaluator; one of ${deviceIds().join(', ')} or a device .json file`);
-  try {
-    files.law(c.lossLaw);
-  } catch (error) {
-    throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
-  }
-  const base = { device, workload: c.workload, mode: c.mode, law: c.lossLaw, ...files.lawText(c.lossLaw), trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
+  const base = { device, ...checkedLawFields(c, at, files) };
   if (latency === 'predicted') return predictedSpecOf(c, base, at);
   if (latency !== 'measured') return { kind: 'analytic', ...base };
   if (c.threads > 1) throw new UsageError(`${at('threads')}measured latency runs one measurement at a time: use --threads 0 (in-process) or 1`);
@@ -411,30 +390,14 @@ function farmSpecOf(c: StudyConfig, at: (key: string) => string, files: FileRead
   if (c.devices !== undefined) throw new UsageError(`${at('measureOn')}a split over --devices is priced by the roofline; it is not measured on devices`);
   if (c.latency !== undefined && c.latency !== 'measured') throw new UsageError(`${at('latency')}--measure-on measures latency on each device; --latency ${c.latency} does not apply`);
   if (c.evaluator !== undefined && c.evaluator !== 'analytic' && c.evaluator !== 'measured') throw new UsageError(`${at('evaluator')}--measure-on measures latency on each device; drop --evaluator ${c.evaluator}`);
-  const profiles = refs.map((ref) => {
-    try {
-      return files.device(ref);
-    } catch (error) {
-      throw new UsageError(`${at('measureOn')}${(error as Error).message}`);
-    }
-  });
+  const profiles = refs.map((ref) => orUsage(at, 'measureOn', () => files.device(ref)));
   for (const [k, p] of profiles.entries()) {
     if (!DEVICE_ID_PATTERN.test(p.id)) throw new UsageError(`${at('measureOn')}${refs[k]}: device id '${p.id}' cannot name a metric (letters, digits, '_', '.', '-')`);
     if (profiles.findIndex((q) => q.id === p.id) !== k) throw new UsageError(`${at('measureOn')}device '${p.id}' is named twice`);
   }
-  let primary: DeviceProfile = profiles[0];
-  try {
-    if (c.deviceFile !== undefined) primary = files.deviceFile(c.deviceFile);
-    else if (c.device !== undefined) primary = files.device(c.device);
-  } catch (error) {
-    throw new UsageError(`${at(c.deviceFile !== undefined ? 'deviceFile' : 'device')}${(error as Error).message}`);
-  }
-  try {
-    files.law(c.lossLaw);
-  } catch (error) {
-    throw new UsageError(`${at('lossLaw')}${(error as Error).message}`);
-  }
-  const base = { workload: c.workload, mode: c.mode, law: c.lossLaw, ...files.lawText(c.lossLaw), trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
+  const primary: DeviceProfile =
+    c.deviceFile !== undefined ? orUsage(at, 'deviceFile', () => files.deviceFile(c.deviceFile!)) : c.device !== undefined ? orUsage(at, 'device', () => files.device(c.device!)) : profiles[0];
+  const base = checkedLawFields(c, at, files);
   return {
     kind: 'farm',
     base: { kind: 'combined', parts: [{ kind: 'analytic', device: primary, ...base }], omit: [...ROOFLINE_LATENCY_METRICS] },
@@ -462,7 +425,7 @@ function helpTableSpecOf(c: StudyConfig, at: (key: string) => string, files: Fil
   const devices = loadHelpMeta(SHIPPED_HELP_META_FILE, c.space).devices;
   if (c.device === undefined || !devices.includes(c.device)) throw new UsageError(`${at('device')}${c.device === undefined ? 'required:' : `'${c.device}' is not`} a device of HELP's ${c.space} table; one of ${devices.join(', ')}`);
   const table = helpLatencySpec(c.space, c.device);
-  const analytic: EvaluatorSpec = { kind: 'analytic', device: getDevice(ROOFLINE_REFERENCE_DEVICE), workload: c.workload, mode: c.mode, law: c.lossLaw, ...files.lawText(c.lossLaw), trainingTokens: c.trainingTokens, precisionLoss: precisionLossOf(c) };
+  const analytic: EvaluatorSpec = { kind: 'analytic', device: getDevice(ROOFLINE_REFERENCE_DEVICE), ...lawFields(c, files) };
   return { kind: 'combined', parts: [analytic, table], omit: ['energyJ'] };
 }
 
@@ -509,31 +472,18 @@ export function resolveStudy(c: StudyConfig, sources: ConfigSources = {}, stored
   const where = (key: string) => (sources.flagKeys?.has(key) || !sources.file ? `${flagOf(key)}: ` : `${sources.file}: ${key}: `);
   const inputs = stored.inputs ?? readStudyInputs(c, where);
   const files = fileReaders(inputs);
-  let space: SearchSpace;
-  try {
-    space = studySpace(c, inputs);
-  } catch (error) {
-    throw new UsageError(`${where('space')}${error instanceof Error ? error.message : String(error)}`);
-  }
-  const rethrow = <T>(key: string, fn: () => T): T => {
-    try {
-      return fn();
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new UsageError(`${where(key)}${message}`);
-    }
-  };
-  const strategy = rethrow('strategy', () => getStrategy(c.strategy));
-  const user: UserEvaluatorSpec[] = stored.evaluator ? [] : rethrow('evaluators', () => userEvaluatorSpecs(c.evaluators, { space, spaceRef: c.space, threads: c.threads, timeoutMs: c.timeoutMs }));
+  const space = orUsage(where, 'space', () => studySpace(c, inputs));
+  const strategy = orUsage(where, 'strategy', () => getStrategy(c.strategy));
+  const user: UserEvaluatorSpec[] = stored.evaluator ? [] : orUsage(where, 'evaluators', () => userEvaluatorSpecs(c.evaluators, { space, spaceRef: c.space, threads: c.threads, timeoutMs: c.timeoutMs }));
   const shipped = c.space === 'nb201' ? [nb201AccuracySpec()] : [];
   const specNow = () => composeSpec(evaluatorSpecOf(c, where('evaluator'), where, files), [...shipped, ...user]);
   // A study measured on several devices declares each device's metrics: its spec is needed before its objectives.
   let evaluator = stored.evaluator ?? (c.measureOn !== undefined ? specNow() : undefined);
   const { known, directions, declared } = metricCatalog(c, evaluator, space);
-  const objectives = rethrow('objectives', () => parseObjectives(c.objectives, known, directions));
-  const constraints = rethrow('constraints', () => parseConstraints(c.constraints, known));
+  const objectives = orUsage(where, 'objectives', () => parseObjectives(c.objectives, known, directions));
+  const constraints = orUsage(where, 'constraints', () => parseConstraints(c.constraints, known));
   // Bad strategy options surface now, not after the database was created.
-  rethrow('strategyOptions', () => strategy.create({ space, objectiveCount: objectives.length, seed: c.seed, options: c.strategyOptions, objectives, constraints }));
+  orUsage(where, 'strategyOptions', () => strategy.create({ space, objectiveCount: objectives.length, seed: c.seed, options: c.strategyOptions, objectives, constraints }));
   evaluator ??= specNow();
   const budget: Budget = {
     evaluations: c.evaluations,

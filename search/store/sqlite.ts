@@ -11,6 +11,7 @@ import { StudyLock, displayStatus, studyLockPath } from './lock.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, isHwnasTable, tableNames } from './schema.js';
 import type { CoordinatorLock, Store } from './store.js';
 import { toStudy, type StudyRow } from './study-row.js';
+import { toCandidateRecord, type CandidateRowBase } from './candidate-row.js';
 import type {
   CandidateRecord,
   CandidateResult,
@@ -247,19 +248,11 @@ function guarded(store: SqliteStore, busyTimeoutMs: number): SqliteStore {
   });
 }
 
-interface CandidateRow {
-  seq: number;
-  hash: string;
-  genes: string;
-  generation: number;
-  status: CandidateStatus;
+interface CandidateRow extends CandidateRowBase {
   /** JSON text (rows written before schema v4) or a float64 blob whose names are metric_keys' row. */
   metrics: string | Buffer | null;
   metric_keys: number | null;
   objectives: string | Buffer | null;
-  violation: number | null;
-  error: string | null;
-  eval_ms: number | null;
 }
 
 /** Schema v4 added candidates.metric_keys and checkpoints.genes; a read-only connection reads older files as they are. */
@@ -780,7 +773,6 @@ export class SqliteStore implements Store {
   }
 
   private toCandidate(r: CandidateRow): CandidateRecord {
-    const failed = r.status === 'failed';
     let metrics: Record<string, number> | undefined;
     if (typeof r.metrics === 'string') metrics = decodeJson<Record<string, number>>(r.metrics);
     else if (r.metrics !== null) {
@@ -791,18 +783,7 @@ export class SqliteStore implements Store {
     }
     const objectives =
       r.objectives === null ? undefined : typeof r.objectives === 'string' ? decodeJson<number[]>(r.objectives) : unpackFloats(r.objectives);
-    return {
-      seq: r.seq,
-      hash: r.hash,
-      genes: JSON.parse(r.genes) as number[],
-      generation: r.generation,
-      status: r.status,
-      ...(metrics !== undefined ? { metrics } : {}),
-      ...(objectives !== undefined ? { objectives } : {}),
-      ...(r.violation !== null ? { violation: r.violation } : failed ? { violation: Infinity } : {}),
-      ...(r.error !== null ? { error: r.error } : {}),
-      ...(r.eval_ms !== null ? { evalMs: r.eval_ms } : {}),
-    };
+    return toCandidateRecord(r, metrics, objectives);
   }
 
   /** The genes of the candidates with these sequence numbers (those that exist). */

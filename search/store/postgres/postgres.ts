@@ -22,6 +22,7 @@ import { CoordinatorHeartbeat } from './heartbeat.js';
 import { ADVISORY_LOCK_CLASS, MIGRATION_LOCK_KEY, PG_APPLICATION, PG_MIGRATIONS, PG_SCHEMA_VERSION } from './schema.js';
 import { checkPostgresUrl, redactUrl } from './url.js';
 import { toStudy, type StudyRow } from '../study-row.js';
+import { toCandidateRecord, type CandidateRowBase } from '../candidate-row.js';
 
 export interface PgOpenOptions {
   /** Refuse to create the schema on an empty database (commands that only read or continue a study). */
@@ -46,33 +47,13 @@ const PAGE_ROWS = 5000;
 
 const CANDIDATE_COLUMNS = 'seq, hash, genes, generation, status, metrics, objectives, violation, error, eval_ms';
 
-interface CandidateRow {
-  seq: number;
-  hash: string;
-  genes: string;
-  generation: number;
-  status: 'done' | 'failed';
+interface CandidateRow extends CandidateRowBase {
   metrics: string | null;
   objectives: string | null;
-  violation: number | null;
-  error: string | null;
-  eval_ms: number | null;
 }
 
 function toCandidate(r: CandidateRow): CandidateRecord {
-  const failed = r.status === 'failed';
-  return {
-    seq: r.seq,
-    hash: r.hash,
-    genes: JSON.parse(r.genes) as number[],
-    generation: r.generation,
-    status: r.status,
-    ...(r.metrics !== null ? { metrics: decodeJson<Record<string, number>>(r.metrics) } : {}),
-    ...(r.objectives !== null ? { objectives: decodeJson<number[]>(r.objectives) } : {}),
-    ...(r.violation !== null ? { violation: r.violation } : failed ? { violation: Infinity } : {}),
-    ...(r.error !== null ? { error: r.error } : {}),
-    ...(r.eval_ms !== null ? { evalMs: r.eval_ms } : {}),
-  };
+  return toCandidateRecord(r, r.metrics !== null ? decodeJson<Record<string, number>>(r.metrics) : undefined, r.objectives !== null ? decodeJson<number[]>(r.objectives) : undefined);
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
