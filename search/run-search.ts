@@ -71,7 +71,7 @@ export async function checkStudyMetrics(resolved: ResolvedStudy): Promise<void> 
     const evaluator = await createEvaluator(probe);
     try {
       const genes = resolved.space.sample(createRng(resolved.config.seed));
-      const [result] = await evaluateGuarded(evaluator, [resolved.space.decode(genes)], studyTimeoutMsPerCandidate(probe, resolved.config.timeoutMs, false), [genes]);
+      const [result] = await evaluateGuarded(evaluator, [resolved.space.decode(genes)], studyTimeoutMsPerCandidate(probe, resolved.config.timeoutMs), [genes]);
       // A failed sample (a table without this candidate, say) says nothing about the metrics: the study will tell.
       if (!result.ok) return;
       const nan = nanMetrics(result.metrics, resolved.objectives, resolved.constraints);
@@ -96,13 +96,8 @@ export async function checkStudyMetrics(resolved: ResolvedStudy): Promise<void> 
 }
 
 /** The study's limit per candidate (evaluate/timeouts.ts): every evaluator kind has one. */
-export function studyTimeoutMs(spec: EvaluatorSpec, timeoutMs: number | undefined): number {
-  const hasCommand = specParts(spec).some((p) => p.kind === 'command');
-  return studyTimeoutMsPerCandidate(spec, timeoutMs, hasCommand);
-}
-
 function timeoutOf(resolved: ResolvedStudy): number {
-  return studyTimeoutMs(resolved.evaluator, resolved.config.timeoutMs);
+  return studyTimeoutMsPerCandidate(resolved.evaluator, resolved.config.timeoutMs);
 }
 
 export function createStudyEvaluator(resolved: ResolvedStudy): Promise<Evaluator> {
@@ -112,8 +107,6 @@ export function createStudyEvaluator(resolved: ResolvedStudy): Promise<Evaluator
   }
   return createEvaluator(resolved.evaluator);
 }
-
-export { changedEvaluatorFiles, rehashEvaluatorFiles, taskDeviceOf, usesWorkerThreads, withThreads };
 
 export interface RunOptions {
   readonly onEvent?: (event: StudyEvent) => void;

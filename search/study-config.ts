@@ -14,7 +14,7 @@ import type { SearchSpace } from '../core/space.js';
 import { createRng } from '../core/rng.js';
 import { spaceRefName } from './space-file.js';
 import type { StudyInputs } from './store/types.js';
-import { readStudyInputs, studySpace } from './study-inputs.js';
+import { deviceList, readStudyInputs, studySpace } from './study-inputs.js';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { adaptedDir } from '../predictors/latency/adapted-dir.js';
@@ -279,7 +279,6 @@ function precisionLossOf(c: StudyConfig): PrecisionLossSpec {
 }
 
 const DEFAULT_LINK = '100Mbit/s,2ms';
-export const deviceList = (devices: string) => devices.split(',').map((d) => d.trim());
 
 /** `fn()`, or its error as one UsageError naming where `key` came from (`at(key)`: a flag, or a file's field). */
 function orUsage<T>(at: (key: string) => string, key: string, fn: () => T): T {

@@ -18,6 +18,9 @@ export type { StoredFile, StudyInputs };
 
 const isProfileFile = (ref: string) => /\.json$/i.test(ref);
 
+/** A comma-separated device list (--devices, --measure-on) as its entries. */
+export const deviceList = (devices: string) => devices.split(',').map((d) => d.trim());
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
@@ -43,7 +46,7 @@ export function readStudyInputs(c: Pick<StudyConfig, 'space' | 'lossLaw' | 'devi
     }
     return { path, sha256: sha256(text), text };
   };
-  const profileFiles = (list: string | undefined) => (list ?? '').split(',').map((d) => d.trim()).filter(isProfileFile);
+  const profileFiles = (list: string | undefined) => (list === undefined ? [] : deviceList(list).filter(isProfileFile));
   const deviceFiles = profileFiles(c.devices);
   const measureOnFiles = profileFiles(c.measureOn);
   return {
@@ -93,6 +96,6 @@ export function changedInputs(inputs: StudyInputs): string[] {
 export function studySpace(c: Pick<StudyConfig, 'space' | 'devices'>, inputs: StudyInputs | undefined): SearchSpace {
   const stored = inputs?.space;
   const space = stored && stored.path === c.space ? spaceFromText(stored.text, stored.path) : resolveSpace(c.space);
-  const devices = c.devices !== undefined ? c.devices.split(',').length : 0;
+  const devices = c.devices !== undefined ? deviceList(c.devices).length : 0;
   return devices >= 2 ? withPartitionGenes(space, devices) : space;
 }

@@ -363,8 +363,9 @@ export class StudySession {
     const t0 = performance.now();
     // Each look reads the results recorded since the last one (one query): no count first, no second read at the end.
     while (missing.size > 0) {
-      const got = await this.run.store.candidatesByHash(studyId, [...missing.keys()]);
-      if (farm) for (const [h, r] of await this.mergeParts(farm, generation, [...missing.keys()].filter((h) => !got.has(h)), missing)) got.set(h, r);
+      const hashes = [...missing.keys()];
+      const got = await this.run.store.candidatesByHash(studyId, hashes);
+      if (farm) for (const [h, r] of await this.mergeParts(farm, parts, generation, hashes.filter((h) => !got.has(h)), missing)) got.set(h, r);
       let failed = 0;
       for (const [h, r] of got) {
         const e = missing.get(h)!;
@@ -401,10 +402,9 @@ export class StudySession {
    * Candidates of a study measured on several devices whose parts are all recorded: merged, scored and recorded
    * here (record() skips one a previous coordinator recorded already), in one statement.
    */
-  private async mergeParts(farm: FarmSpec, generation: number, hashes: readonly string[], entries: ReadonlyMap<string, Entry>): Promise<Map<string, CandidateRecord>> {
+  private async mergeParts(farm: FarmSpec, parts: number, generation: number, hashes: readonly string[], entries: ReadonlyMap<string, Entry>): Promise<Map<string, CandidateRecord>> {
     const out = new Map<string, CandidateRecord>();
     if (hashes.length === 0) return out;
-    const parts = farmPartDevices(farm).length;
     const rows: FinishedCandidate[] = [];
     for (const [hash, list] of await this.run.store.queue!.partsOf(this.run.study.id, hashes)) {
       if (list.length < parts) continue;

@@ -160,7 +160,7 @@ export interface StudyState {
 
 /** The study's state from its last checkpoint, and whether `budget` leaves it anything to do. Reads only. */
 export async function inspectStudy(run: Omit<StudyRun, 'evaluator'>): Promise<StudyState> {
-  return (await StudySession.start({ ...run, evaluator: { id: 'none', evaluate: async () => [] } })).inspect();
+  return (await StudySession.start(run)).inspect();
 }
 
 /** Runs (or resumes) a study until a budget is spent, the strategy is exhausted or the signal aborts. */

@@ -144,7 +144,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         const { known, directions } = metricCatalog(config, recorded);
         const resolved = { space: studySpace(config, study.inputs), objectives: parseObjectives(config.objectives, known, directions), constraints: parseConstraints(config.constraints, known) };
         // Every kind has a limit (evaluate/timeouts.ts); a command's own, which kills its process group, stays in front.
-        const timeoutMs = studyTimeoutMsPerCandidate(spec, config.timeoutMs, specParts(spec).some((p) => p.kind === 'command'));
+        const timeoutMs = studyTimeoutMsPerCandidate(spec, config.timeoutMs);
         const evaluator =
           usesWorkerThreads(spec, threads) && taskDeviceOf(spec) === null
             ? createPoolEvaluator({ spec, threads, chunkSize: Math.max(1, config.chunkSize), timeoutMsPerCandidate: timeoutMs })
@@ -170,7 +170,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     const byStudy = new Map<string, LeasedTask[]>();
     for (const t of tasks) {
       const key = `${t.studyId}:${t.part ?? 0}`;
-      byStudy.set(key, [...(byStudy.get(key) ?? []), t]);
+      const list = byStudy.get(key);
+      if (list) list.push(t);
+      else byStudy.set(key, [t]);
     }
     for (const [key, list] of byStudy) {
       const { studyId } = list[0];
@@ -220,10 +222,10 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     }
   };
 
-  const takeOverOrphans = async (): Promise<void> => {
+  const takeOverOrphans = async (running: readonly StudyRecord[]): Promise<void> => {
     if (!opts.takeOver) return;
     const now = Date.now();
-    for (const study of await queue.runningStudies()) {
+    for (const study of running) {
       if (opts.studyIds && !opts.studyIds.includes(study.id)) continue;
       if (coordinating.has(study.id) || excluded.has(study.id) || cannotCoordinate.has(study.id)) continue;
       if (!(await queue.coordinatorMissing(study.id))) {
@@ -251,11 +253,10 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     }
   };
 
-  const idle = async (): Promise<boolean> => {
+  const idle = async (running: readonly StudyRecord[]): Promise<boolean> => {
     if (coordinating.size > 0) return false;
     if (await queue.hasTasksFor(devices, opts.studyIds)) return false;
-    const running = (await queue.runningStudies()).filter((s) => !opts.studyIds || opts.studyIds.includes(s.id));
-    return running.length === 0;
+    return !running.some((s) => !opts.studyIds || opts.studyIds.includes(s.id));
   };
 
   let idleSince: number | undefined;
@@ -276,9 +277,11 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         }
         continue;
       }
-      await takeOverOrphans();
+      // One look at the running studies serves the take-over and the idle check.
+      const running = opts.takeOver || opts.exitWhenIdle ? await queue.runningStudies() : [];
+      await takeOverOrphans(running);
       if (opts.exitWhenIdle) {
-        if (!(await idle())) idleSince = undefined;
+        if (!(await idle(running))) idleSince = undefined;
         else if (Date.now() - (idleSince ??= Date.now()) >= (opts.idleExitMs ?? 10_000)) break;
       }
       await queue.waitForTasks(IDLE_POLL_MS, signal);

@@ -3,7 +3,7 @@
  * evaluator that hangs fails its candidates with the reason instead of stalling the study (in worker threads) or
  * ending the process (in-process, a promise that never settles). `--timeout-ms` overrides it.
  */
-import type { EvaluatorSpec } from './registry.js';
+import { specParts, type EvaluatorSpec } from './registry.js';
 
 /**
  * The limit for a kind that declares none (a user's module may train a model): generous, but finite.
@@ -52,6 +52,7 @@ export function defaultTimeoutMsPerCandidate(spec: EvaluatorSpec): number {
  * command's own limit in front (the command kills its process group; a race at the same moment would only
  * abandon the process), so the shared one is its default, behind it.
  */
-export function studyTimeoutMsPerCandidate(spec: EvaluatorSpec, timeoutMs: number | undefined, hasCommand: boolean): number {
+export function studyTimeoutMsPerCandidate(spec: EvaluatorSpec, timeoutMs: number | undefined): number {
+  const hasCommand = specParts(spec).some((p) => p.kind === 'command');
   return hasCommand || timeoutMs === undefined ? defaultTimeoutMsPerCandidate(spec) : timeoutMs;
 }

@@ -28,6 +28,7 @@
  * not the history. The residual of the roofline composition is learned from each candidate as it is told, against
  * the term models of that moment.
  */
+import { dominates } from '../../core/pareto.js';
 import { z } from 'zod';
 import { createRng, shuffled, type RngState } from '../../core/rng.js';
 import type { Genes } from '../../core/space.js';
@@ -252,8 +253,8 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
     if (ind.violation <= 0 && ind.objectives.every(Number.isFinite)) {
       // One member per objective vector: candidates with equal objectives (a gene that changes nothing) would make
       // the archive, and the neighbourhoods searched every batch, grow with the history.
-      if (front.some((a) => dominatesVec(a.objectives, ind.objectives) || sameVec(a.objectives, ind.objectives))) return;
-      front = front.filter((a) => !dominatesVec(ind.objectives, a.objectives));
+      if (front.some((a) => dominates(a.objectives, ind.objectives) || sameVec(a.objectives, ind.objectives))) return;
+      front = front.filter((a) => !dominates(ind.objectives, a.objectives));
       const at = front.findIndex((a) => a.key > ind.key);
       front.splice(at < 0 ? front.length : at, 0, ind);
       closest = [];
@@ -450,13 +451,4 @@ export function epsilonIndicator(front: readonly (readonly number[])[], range: r
 function sameVec(a: readonly number[], b: readonly number[]): boolean {
   for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
   return true;
-}
-
-function dominatesVec(a: readonly number[], b: readonly number[]): boolean {
-  let better = false;
-  for (let j = 0; j < a.length; j++) {
-    if (a[j] > b[j]) return false;
-    if (a[j] < b[j]) better = true;
-  }
-  return better;
 }
