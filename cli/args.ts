@@ -101,7 +101,7 @@ export function parseFlags<O extends FlagSpecs>(command: string, argv: readonly 
 }
 
 /** Help lines for flags: `  --name VALUE   what it does`, grouped under their headings. */
-export function flagLines(flags: FlagSpecs): string[] {
+function flagLines(flags: FlagSpecs): string[] {
   const entries = Object.entries(flags).filter(([, f]) => !f.hidden);
   const label = ([name, f]: [string, FlagSpec]) => `${f.short ? `-${f.short}, ` : '    '}--${name}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}${f.multiple ? ' ...' : ''}`;
   const width = Math.min(34, Math.max(...entries.map((e) => label(e).length), 10));

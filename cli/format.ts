@@ -6,6 +6,12 @@
  */
 import { baseMetric } from '../core/objectives.js';
 
+/** One CSV cell: quoted when it holds a quote, a comma or a newline (RFC 4180). */
+export function csvCell(v: unknown): string {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
 export const UNITS_NOTE = 'units: sizes in binary units (1 GiB = 2^30 bytes), parameters in decimal (1B = 10^9), rates and FLOPs in SI (1 GB/s = 10^9 B/s)';
 
 const PREFIXES: [number, string][] = [[1e15, 'P'], [1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];

@@ -6,6 +6,7 @@
  * columns `hwnas predictor adapt --samples` reads (arch_str, latency_ms), then the spread, rounds and stability of
  * each figure and the machine that measured it.
  */
+import { csvCell } from './format.js';
 import { basename, dirname, join } from 'node:path';
 import type { Genes, SearchSpace } from '../core/space.js';
 import type { Workload } from '../core/workload.js';
@@ -39,10 +40,6 @@ export function deviceCsv(out: string, device: string): string {
   return join(dirname(out), `${basename(out, '.csv')}-${device}.csv`);
 }
 
-function csvCell(v: unknown): string {
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export async function measureOnFarm(m: FarmMeasure): Promise<void> {
   const { store, space, genes, devices } = m;

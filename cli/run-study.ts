@@ -10,7 +10,7 @@ import type { ResolvedStudy } from '../search/study-config.js';
 import type { LlmArchitecture } from '../core/architecture.js';
 import { lawOfSpec, lossOptionsOf } from '../search/evaluate/analytic.js';
 import { frontierLossSummary } from './loss-parts.js';
-import { frontierDocument, writeFrontierDocument } from './frontier-document.js';
+import { frontierDocument, frontierJson, writeFrontierDocument } from './frontier-document.js';
 import { OutputFile, outputLine } from './output.js';
 import { loadStudyHead } from './report/study-data.js';
 import { frontierLines, plainPrinter } from './ui/plain.js';
@@ -52,13 +52,15 @@ interface Result {
 async function publish(opts: { store: Store; study: StudyRecord; resolved: ResolvedStudy; mode: ProgressMode; out?: string; result: Result; note?: string }): Promise<void> {
   const { store, study, resolved, mode, out, result } = opts;
   const needsDocument = out !== undefined || mode === 'json';
-  const lossNotes = lossSummary(resolved, result.frontier);
   const head = needsDocument ? await loadStudyHead(store, study.name) : undefined;
+  // --json: the document is built once, printed with the outcome and written to --out as it is.
+  const doc = mode === 'json' ? await frontierDocument(store, head!, { exportedWith: HWNAS_VERSION }) : undefined;
   if (out !== undefined) {
     // The frontier document, streamed into the all-or-nothing output file (as hwnas export --format json).
     const file = OutputFile.open({ flag: 'out', path: out });
     try {
-      await writeFrontierDocument(store, head!, { format: 'json', exportedWith: HWNAS_VERSION }, (t) => file.write(t));
+      if (doc) file.write(await frontierJson(doc));
+      else await writeFrontierDocument(store, head!, { format: 'json', exportedWith: HWNAS_VERSION }, (t) => file.write(t));
     } catch (error) {
       file.abort();
       throw error;
@@ -66,7 +68,6 @@ async function publish(opts: { store: Store; study: StudyRecord; resolved: Resol
     const written = file.commit();
     if (mode !== 'quiet') console.error(outputLine(written, out));
   }
-  const doc = mode === 'json' ? await frontierDocument(store, head!, { exportedWith: HWNAS_VERSION }) : undefined;
   const outcome = { study: study.name, status: result.status, reason: result.reason, evaluations: result.evaluations, failed: result.failed, frontierSize: result.frontier.length, hypervolume: result.hypervolume };
   if (mode === 'json') {
     console.log(JSON.stringify({ outcome, ...doc }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
@@ -75,7 +76,7 @@ async function publish(opts: { store: Store; study: StudyRecord; resolved: Resol
   const line = `study ${study.name}: ${result.status} (${result.reason}); ${result.evaluations} evaluated, ${result.failed} failed, frontier of ${result.frontier.length}, hypervolume ${formatNumber(result.hypervolume)}`;
   console.log(opts.note ? `${line}\n${opts.note}` : line);
   if (mode === 'quiet') return;
-  for (const l of lossNotes) console.log(l);
+  for (const l of lossSummary(resolved, result.frontier)) console.log(l);
   if (result.frontier.length === 0 && result.status === 'stopped') console.log('frontier: none yet (stopped before a generation was complete)');
   else {
     const tokens = (resolved.evaluator as { trainingTokens?: number }).trainingTokens;

@@ -15,7 +15,7 @@ import { GPTQ_CHECK_POINTS } from '../../predictors/loss/precision-published.js'
 import type { FormInput } from '../../predictors/loss/law.js';
 import { runFit, sizeInput } from '../../predictors/loss/report.js';
 import { isShippedFitData, loadShippedFitTable, SHIPPED_FIT_DATA, SHIPPED_FIT_DATA_IDS } from '../../predictors/loss/shipped-data.js';
-import { choiceFlag, flagLines, numberFlag, parseFlags } from '../args.js';
+import { choiceFlag, helpText, numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { checkOutput, outputLine, writeOutput } from '../output.js';
@@ -128,7 +128,7 @@ const FLAGS = {
 
 export const command: Command = {
   name: 'fit',
-  help: () => `usage: ${HELP}\n\nflags:\n${flagLines(FLAGS).join('\n')}`,
+  help: () => helpText({ usage: HELP, flags: FLAGS }),
   async run(argv) {
     const { values } = parseFlags('fit', argv, FLAGS);
     if (values.penalty !== undefined) return fitPenalty(values);

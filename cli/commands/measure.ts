@@ -1,3 +1,4 @@
+import { csvCell } from '../format.js';
 import { countParams } from '../../core/params.js';
 import type { Genes } from '../../core/space.js';
 import { SPACES } from '../../core/spaces/index.js';
@@ -58,10 +59,6 @@ function helpReferenceGenes(space: LatencySpaceId): Genes[] {
   return rowsOfIndices(table, meta.referenceIndices).map((r) => table.genes[r].slice());
 }
 
-function csvCell(v: unknown): string {
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export const command: Command = {
   name: 'measure',
@@ -130,7 +127,8 @@ export const command: Command = {
       }
     });
 
-    const archStrOf = (g: Genes) => (space.id === 'nb201' ? formatNb201ArchStr(g) : space.id === 'fbnet' ? formatFbnetArchStr(g) : space.key(g));
+    const archStr = (g: Genes) => (space.id === 'nb201' ? formatNb201ArchStr(g) : space.id === 'fbnet' ? formatFbnetArchStr(g) : space.key(g));
+    const log = f.quiet ? () => {} : (line: string) => console.log(line);
     if (f.devices !== undefined || f.storage !== undefined) {
       if (f.devices === undefined || f.storage === undefined) throw new UsageError('--devices and --storage go together: the sample is measured by those devices\' workers on that server');
       if (passes !== 1) throw new UsageError('--passes: not with --devices (each device\'s worker measures once)');
@@ -162,9 +160,9 @@ export const command: Command = {
           seed,
           workload,
           timing,
-          archStr: archStrOf,
+          archStr,
           out: f.out,
-          log: f.quiet ? () => {} : (line: string) => console.log(line),
+          log,
           signal: controller.signal,
         });
       } finally {
@@ -176,10 +174,8 @@ export const command: Command = {
     }
 
     const backend = await initTf();
-    const log = f.quiet ? () => {} : (line: string) => console.log(line);
     log(describeBackend(backend));
     log(`machine: ${describeMachine(machineInfo(backend))}`);
-    const archStr = (g: Genes) => (space.id === 'nb201' ? formatNb201ArchStr(g) : space.id === 'fbnet' ? formatFbnetArchStr(g) : space.key(g));
     const geneNames = space.genes.map((g) => g.name);
     const header = ['arch_str', 'latency_ms', ...(isLlm ? ['ttft_ms', 'decode_ms_per_token', 'prompt_tokens', 'generated_tokens'] : []), ...(geneColumns ? geneNames : []), 'spread', 'runs', 'rounds', 'stable', 'clock', 'wall_ms', 'params', 'backend', 'threads', 'cpu', 'logical_cpus'];
     const rows: string[] = [header.join(',')];

@@ -17,10 +17,9 @@ import { deviceIds } from '../../hardware/devices.js';
 import { BUILTIN_LAW_IDS } from '../../predictors/loss/index.js';
 import { lossRangeWarnings } from '../../search/loss-range.js';
 import { specParts } from '../../search/evaluate/registry.js';
-import { analyticMetrics, DEFAULT_PRECISION_LOSS, type AnalyticSpec, type PrecisionLossSpec } from '../../search/evaluate/analytic.js';
+import { analyticMetrics, DEFAULT_PRECISION_LOSS, lawOfSpec, type AnalyticSpec, type PrecisionLossSpec } from '../../search/evaluate/analytic.js';
 import { ROOFLINE_LATENCY_METRICS } from '../../search/evaluate/farm.js';
 import { MEASURE_ON_NEEDS_SERVER, checkStudyMetrics, createStudyRecord, reopenStudy } from '../../search/run-search.js';
-import { resolveLaw } from '../../predictors/loss/index.js';
 import type { StudyRecord } from '../../search/store/index.js';
 import { inputDifferences, type StudyInputs } from '../../search/study-inputs.js';
 import { STRATEGIES } from '../../search/strategies/index.js';
@@ -248,7 +247,7 @@ export function prepareSearch(argv: readonly string[]): { values: ReturnType<typ
 export function analyticMetricsProblem(resolved: ResolvedStudy): string | null {
   const spec = specParts(resolved.evaluator).find((p) => p.kind === 'analytic' || p.kind === 'measured' || p.kind === 'predicted') as AnalyticSpec | undefined;
   if (!spec) return null;
-  const sample: Record<string, number> = analyticMetrics(resolved.space.decode(resolved.space.sample(createRng(resolved.config.seed))), { ...spec, kind: 'analytic' }, resolveLaw(spec.law));
+  const sample: Record<string, number> = analyticMetrics(resolved.space.decode(resolved.space.sample(createRng(resolved.config.seed))), { ...spec, kind: 'analytic' }, lawOfSpec(spec));
   // A study measured on several devices has no roofline latency: each device's is measured (search/evaluate/farm.ts).
   if (resolved.evaluator.kind === 'farm') for (const m of ROOFLINE_LATENCY_METRICS) delete sample[m];
   // The study's own evaluators and the shipped tables give what they declare.

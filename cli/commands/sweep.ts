@@ -1,3 +1,4 @@
+import { csvCell } from '../format.js';
 import type { Architecture, LlmArchitecture } from '../../core/architecture.js';
 import { SPACES } from '../../core/spaces/index.js';
 import { DEFAULT_TRAINING_TOKENS, lossOptionsOf } from '../../search/evaluate/analytic.js';
@@ -29,10 +30,6 @@ function withFlag<T>(flag: string, fn: () => T): T {
   }
 }
 
-function csvCell(v: unknown): string {
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export const command: Command = {
   name: 'sweep',
