@@ -103,6 +103,8 @@ export function frontierLossSummary(front: readonly LlmArchitecture[], law: Loss
   return lines;
 }
 
+const precisionPenalty = (parts: LossParts) => parts.quantPenalty + parts.trainingPrecisionPenalty;
+
 /** The part of a study's evaluator that prices its loss by hwnas's law (analytic, measured, predicted, split), if any. */
 export function lossPricingSpec(evaluator: EvaluatorSpec): Pick<AnalyticSpec, 'law' | 'lawText' | 'trainingTokens' | 'precisionLoss'> | undefined {
   return specParts(evaluator).find((p): p is Extract<EvaluatorSpec, { law: string }> => 'law' in p && typeof p.law === 'string');
@@ -118,10 +120,14 @@ export function precisionCostOf(evaluator: EvaluatorSpec, space: SearchSpace): (
   const options = spec ? lossOptionsOf(spec) : undefined;
   if (!spec || !options) return undefined;
   const law = lawOfSpec(spec);
+  // The view redraws its table several times a second: each candidate is priced once.
+  const known = new Map<string, number | undefined>();
   return (genes) => {
+    const key = space.key(genes);
+    if (known.has(key)) return known.get(key);
     const a = space.decode(genes);
-    if (a.family !== 'llm') return undefined;
-    const parts = lossParts(law, a, options, countParams(a));
-    return parts.quantPenalty + parts.trainingPrecisionPenalty;
+    const cost = a.family === 'llm' ? precisionPenalty(lossParts(law, a, options, countParams(a))) : undefined;
+    known.set(key, cost);
+    return cost;
   };
 }

@@ -51,10 +51,8 @@ function validMetricsText(known: readonly string[]): string {
  * a study measured on several: see search/evaluate/farm.ts).
  */
 function aliased(token: string): string {
-  const at = token.indexOf('@');
-  if (at < 0) return METRIC_ALIASES[token] ?? token;
-  const base = token.slice(0, at);
-  return `${METRIC_ALIASES[base] ?? base}${token.slice(at)}`;
+  const base = baseMetric(token);
+  return `${METRIC_ALIASES[base] ?? base}${token.slice(base.length)}`;
 }
 
 /** The metric a per-device name is of: `latencyMs@pixel7` → `latencyMs`. */

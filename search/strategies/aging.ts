@@ -94,14 +94,14 @@ export function createAging(
       while (out.length < n) {
         let child: Genes | undefined;
         if (initialAsked < populationSize) {
-          child = asked.unasked(() => space.sample(rng), rng);
+          child = asked.randomUnasked(rng);
           initialAsked++;
         } else if (population.length > 0) {
           for (let redraw = 0; redraw < MAX_REDRAWS && (child === undefined || asked.has(child)); redraw++) {
             for (let k = 0; k < sampleSize; k++) sample[k] = rng.int(population.length);
             child = space.mutate(population[bestOfSample(population, sample, rng)].genes, rng);
           }
-          if (asked.has(child!)) child = asked.unasked(() => space.sample(rng), rng);
+          if (asked.has(child!)) child = asked.randomUnasked(rng);
         } else break; // every initial candidate is still being evaluated
         if (!child) break; // the space is used up
         asked.add(child);

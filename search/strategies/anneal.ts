@@ -204,7 +204,7 @@ export const annealStrategy: StrategyFactory<AnnealState> = {
           if (busy.has(c)) continue;
           let g: Genes | undefined = propose(chains[c]);
           for (let redraw = 0; redraw < MAX_REDRAWS && asked.has(g); redraw++) g = propose(chains[c]);
-          if (asked.has(g)) g = asked.unasked(() => space.sample(rng), rng);
+          if (asked.has(g)) g = asked.randomUnasked(rng);
           if (!g) break;
           asked.add(g);
           pending.add(g, c);

@@ -125,7 +125,7 @@ export const nsga2Strategy: StrategyFactory<Nsga2State> = {
       }
       // Late in a study of a small space mating keeps finding known candidates: random new ones fill the rest.
       while (out.length < wanted) {
-        const g = asked.unasked(() => space.sample(rng), rng);
+        const g = asked.randomUnasked(rng);
         if (!g) break;
         asked.add(g);
         out.push(g);
@@ -170,7 +170,7 @@ export const nsga2Strategy: StrategyFactory<Nsga2State> = {
 function initialPopulation(size: number, space: SearchSpace, asked: AskedSet, rng: Rng): Genes[] {
   const out: Genes[] = [];
   while (out.length < size) {
-    const g = asked.unasked(() => space.sample(rng), rng);
+    const g = asked.randomUnasked(rng);
     if (!g) break;
     asked.add(g);
     out.push(g);

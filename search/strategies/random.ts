@@ -32,7 +32,7 @@ export const randomStrategy: StrategyFactory<RandomState> = {
       ask(n) {
         const out: Genes[] = [];
         for (let i = 0; i < n; i++) {
-          const g = seen.unasked(() => space.sample(rng), rng);
+          const g = seen.randomUnasked(rng);
           if (!g) break;
           seen.add(g);
           out.push(g);

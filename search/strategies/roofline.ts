@@ -309,7 +309,7 @@ function createRoofline(ctx: StrategyContext, saved?: RooflineState): Strategy<R
 
   const fillRandom = (out: Genes[], n: number): Genes[] => {
     while (out.length < n) {
-      const g = asked.unasked(() => space.sample(rng), rng);
+      const g = asked.randomUnasked(rng);
       if (!g) break;
       tryAdd(out, g);
     }

@@ -78,7 +78,7 @@ export const tpeStrategy: StrategyFactory<TpeState> = {
     /** Asked and not yet told, in ask order. */
     const pending: Genes[] = (saved?.pending ?? []).map((g) => g.slice());
 
-    const randomUnasked = (): Genes | undefined => asked.unasked(() => space.sample(rng), rng);
+    const randomUnasked = (): Genes | undefined => asked.randomUnasked(rng);
 
     const ask = (n: number): Genes[] => {
       const out: Genes[] = [];

@@ -109,6 +109,11 @@ export class AskedSet {
     return undefined;
   }
 
+  /** A random candidate not asked yet (drawn from the space, as unasked does), or undefined when it is used up. */
+  randomUnasked(rng: Rng): Genes | undefined {
+    return this.unasked(() => this.space.sample(rng), rng);
+  }
+
   save(): SavedAskedSet {
     const bytes = this.mode === 'bits' ? this.bits! : this.log.subarray(0, this.logBytes);
     return { mode: this.mode, count: this.count, data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
