@@ -7,7 +7,8 @@ import { countParams } from '../core/params.js';
 import { createRng } from '../core/rng.js';
 import type { SearchSpace } from '../core/space.js';
 import { resolveLaw } from '../predictors/loss/index.js';
-import { lossParts, lossWarnings, type LossOptions } from '../predictors/loss/loss-parts.js';
+import { lossParts, lossRangeIssues, type LossOptions } from '../predictors/loss/loss-parts.js';
+import { rangeIssueText } from '../predictors/loss/law.js';
 import { uniformBoundWarning } from '../predictors/loss/uniform-bound.js';
 
 /** Warnings for the law over `samples` candidates of the space (LLM spaces only), most frequent first. */
@@ -23,13 +24,17 @@ export function lossRangeWarnings(space: SearchSpace, law: string, options: Loss
     llm++;
     const params = countParams(arch);
     const parts = lossParts(l, arch, options, params);
-    const uniform = uniformBoundWarning(l.id, parts.loss, arch.vocabSize);
-    for (const w of [...lossWarnings(l, arch, options, params, parts), ...(uniform ? [uniform] : [])]) {
-      // One entry per kind of warning (which input, or the uniform bound), with its first example.
-      const kind = /^([^:]+: \w+)=/.exec(w)?.[1] ?? (w.includes('uniform guessing') ? 'uniform' : w);
+    // One entry per kind of warning (which input of which law, or the uniform bound), with its first example.
+    const count = (kind: string, text: string) => {
       const seen = counts.get(kind);
-      counts.set(kind, { n: (seen?.n ?? 0) + 1, example: seen?.example ?? w });
+      counts.set(kind, { n: (seen?.n ?? 0) + 1, example: seen?.example ?? text });
+    };
+    for (const issue of lossRangeIssues(l, arch, options, params, parts)) {
+      const text = rangeIssueText(issue);
+      count(issue.side === 'not finite' ? text : `${issue.source}: ${issue.input}`, text);
     }
+    const uniform = uniformBoundWarning(l.id, parts.loss, arch.vocabSize);
+    if (uniform) count('uniform', uniform);
   }
   return [...counts.values()].sort((a, b) => b.n - a.n).map(({ n, example }) => `${n} of ${llm} sampled candidates, e.g. ${example}`);
 }
