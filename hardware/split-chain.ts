@@ -5,7 +5,7 @@
  * the LM head. Each unit carries its operators, the bytes it hands on and the memory it holds.
  */
 import type { CnnArchitecture, LlmArchitecture } from '../core/architecture.js';
-import { DEFAULT_CNN_WORKLOAD, lowerCnn } from '../core/lower-cnn.js';
+import { cnnTotals, DEFAULT_CNN_WORKLOAD, lowerCnn } from '../core/lower-cnn.js';
 import { lowerLlm } from '../core/lower-llm.js';
 import type { Op } from '../core/ops.js';
 import { weightPrecision } from '../core/architecture.js';
@@ -41,7 +41,13 @@ interface ChainBase {
 }
 
 export type Chain =
-  | (ChainBase & { readonly kind: 'cnn'; readonly precision: Precision })
+  | (ChainBase & {
+      readonly kind: 'cnn';
+      readonly precision: Precision;
+      /** The whole model's parameters and forward-pass FLOPs at the chain's batch, from the same lowering. */
+      readonly params: number;
+      readonly flops: number;
+    })
   | (ChainBase & {
       readonly kind: 'llm';
       readonly arch: LlmArchitecture;
@@ -74,7 +80,16 @@ export function cnnChain(arch: CnnArchitecture, batch = 1, name: string = arch.f
     return { name: u.name, ops, outputBytes: u.outputBytes, decodeOutputBytes: 0, weightBytes: weightBytesOf(ops), kvBytes: 0, kvBytesAfterPrefill: 0 };
   });
   const imageBytes = (lowered.inputBytes / BYTES_PER_ELEMENT[workload.precision]) * IMAGE_BYTES_PER_VALUE;
-  return { kind: 'cnn', name, precision: workload.precision, inputBytes: imageBytes, resultBytes: units[units.length - 1].outputBytes, units };
+  return {
+    kind: 'cnn',
+    name,
+    precision: workload.precision,
+    params: lowered.params,
+    flops: cnnTotals(lowered.ops).flops,
+    inputBytes: imageBytes,
+    resultBytes: units[units.length - 1].outputBytes,
+    units,
+  };
 }
 
 /**

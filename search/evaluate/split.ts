@@ -1,5 +1,4 @@
 import type { Architecture } from '../../core/architecture.js';
-import { cnnTotals, lowerCnn, DEFAULT_CNN_WORKLOAD } from '../../core/lower-cnn.js';
 import type { Metrics } from '../../core/metrics.js';
 import { countParams } from '../../core/params.js';
 import { cutIndices } from '../../core/spaces/partitioned.js';
@@ -51,12 +50,11 @@ export function splitMetrics(arch: Architecture, spec: SplitSpec, law: LossLaw):
     energyJ: p.energyJ,
     transferBytes: p.transferBytes,
   };
-  if (model.family === 'llm') {
-    const params = countParams(model);
-    return { ...llmLossMetrics(model, spec, law, params), ...common, ttftMs: p.prefill.latencyMs, decodeMsPerToken: p.decode!.latencyMs, tokensPerS: p.decode!.perS, params: params.total };
+  if (chain.kind === 'llm') {
+    const params = countParams(chain.arch);
+    return { ...llmLossMetrics(chain.arch, spec, law, params), ...common, ttftMs: p.prefill.latencyMs, decodeMsPerToken: p.decode!.latencyMs, tokensPerS: p.decode!.perS, params: params.total };
   }
-  const lowered = lowerCnn(model, { ...DEFAULT_CNN_WORKLOAD, batch: spec.workload.batch });
-  return { ...common, params: lowered.params, flops: cnnTotals(lowered.ops).flops };
+  return { ...common, params: chain.params, flops: chain.flops };
 }
 
 export function createSplitEvaluator(spec: SplitSpec): Evaluator {

@@ -25,6 +25,8 @@ const TWO_OPS: Chain = {
   kind: 'cnn',
   name: 'two-op',
   precision: 'fp32',
+  params: 375,
+  flops: 30e6,
   inputBytes: 1000,
   resultBytes: 400,
   units: [
