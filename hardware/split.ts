@@ -16,6 +16,7 @@
  * state across each cut, and the sampled token id back. End to end = TTFT + generated tokens × step latency.
  * Decode throughput counts enough sequences in flight to fill the pipeline (tokens/s over the whole batch).
  */
+import type { Op } from '../core/ops.js';
 import { paretoIndices } from '../core/pareto.js';
 import { SIZE_LIMITS } from '../core/size-limits.js';
 import type { DeviceProfile } from './device.js';
@@ -35,26 +36,37 @@ export interface UnitPrice {
   readonly activationBytes: number;
 }
 
-/** The cost of every unit of `chain` on `device`. */
+/**
+ * The cost of every unit of `chain` on `device`. A unit's price depends on its operators alone (the rest is the
+ * chain's and the device's), and an LLM chain gives every layer of one type the same operator array: each distinct
+ * array is priced once.
+ */
 export function priceUnits(chain: Chain, device: DeviceProfile, ideal = false): UnitPrice[] {
+  const byOps = new Map<readonly Op[], UnitPrice>();
   return chain.units.map((unit) => {
-    let activationBytes = 0;
-    for (const op of unit.ops) if (op.phase !== 'decode') activationBytes = Math.max(activationBytes, op.base.activationBytesRead + op.base.activationBytesWritten);
-    if (chain.kind === 'cnn') {
-      const f = analyzeForward(unit.ops, device, chain.precision, ideal);
-      return { prefillS: f.latencyMs / 1e3, decodeS: 0, prefillEnergyJ: f.energyJ, decodeEnergyJ: 0, activationBytes };
-    }
-    const totals = llmOpTotals(chain.arch, unit.ops, chain.workload, device, ideal);
-    const sums = { prefill: [0, 0], decode: [0, 0] }; // [time, busy] per phase
-    totals.forEach((t, i) => {
-      const phase = unit.ops[i].phase === 'prefill' ? sums.prefill : sums.decode;
-      if (phase === sums.decode && chain.workload.generatedTokens === 0) return;
-      phase[0] += t.timeS;
-      phase[1] += Math.max(t.computeS, t.memoryS);
-    });
-    const energy = ([timeS, busyS]: number[]) => device.idlePowerW * timeS + (device.maxPowerW - device.idlePowerW) * busyS;
-    return { prefillS: sums.prefill[0], decodeS: sums.decode[0], prefillEnergyJ: energy(sums.prefill), decodeEnergyJ: energy(sums.decode), activationBytes };
+    let price = byOps.get(unit.ops);
+    if (!price) byOps.set(unit.ops, (price = priceOps(chain, unit.ops, device, ideal)));
+    return price;
   });
+}
+
+function priceOps(chain: Chain, ops: readonly Op[], device: DeviceProfile, ideal: boolean): UnitPrice {
+  let activationBytes = 0;
+  for (const op of ops) if (op.phase !== 'decode') activationBytes = Math.max(activationBytes, op.base.activationBytesRead + op.base.activationBytesWritten);
+  if (chain.kind === 'cnn') {
+    const f = analyzeForward(ops, device, chain.precision, ideal);
+    return { prefillS: f.latencyMs / 1e3, decodeS: 0, prefillEnergyJ: f.energyJ, decodeEnergyJ: 0, activationBytes };
+  }
+  const totals = llmOpTotals(chain.arch, ops, chain.workload, device, ideal);
+  const sums = { prefill: [0, 0], decode: [0, 0] }; // [time, busy] per phase
+  totals.forEach((t, i) => {
+    const phase = ops[i].phase === 'prefill' ? sums.prefill : sums.decode;
+    if (phase === sums.decode && chain.workload.generatedTokens === 0) return;
+    phase[0] += t.timeS;
+    phase[1] += Math.max(t.computeS, t.memoryS);
+  });
+  const energy = ([timeS, busyS]: number[]) => device.idlePowerW * timeS + (device.maxPowerW - device.idlePowerW) * busyS;
+  return { prefillS: sums.prefill[0], decodeS: sums.decode[0], prefillEnergyJ: energy(sums.prefill), decodeEnergyJ: energy(sums.decode), activationBytes };
 }
 
 /** How many partitions `partitions(units, devices)` yields: C(units + devices − 1, devices − 1). */
