@@ -229,6 +229,14 @@ function scale(k: number, t: OpTotals): OpTotals {
   return { flops: t.flops * k, bytes: t.bytes * k, computeS: t.computeS * k, memoryS: t.memoryS * k, overheadS: t.overheadS * k, timeS: t.timeS * k };
 }
 
+/**
+ * Energy of `timeS` seconds on `device` of which `busyS` are spent at the roofline's bound (compute or memory):
+ * idle power throughout, plus the dynamic power (max − idle) while busy. Joules.
+ */
+export function energyJ(device: DeviceProfile, timeS: number, busyS: number): number {
+  return device.idlePowerW * timeS + (device.maxPowerW - device.idlePowerW) * busyS;
+}
+
 export function boundOf(t: OpTotals): Bound {
   if (t.overheadS > t.computeS && t.overheadS > t.memoryS) return 'overhead';
   return t.computeS >= t.memoryS ? 'compute' : 'memory';
@@ -393,7 +401,7 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
   const weightsBytes = weightsInMemoryBytes(arch, params);
   const kv = kvCacheBytes(arch, workload);
   const memoryTotal = weightsBytes + kv + activationBytes;
-  const energyJ = device.idlePowerW * totalS + (device.maxPowerW - device.idlePowerW) * busyS;
+  const energy = energyJ(device, totalS, busyS);
   const generated = workload.batch * Math.max(1, steps);
 
   const opReports: OpReport[] = [];
@@ -434,8 +442,8 @@ export function analyzeLlm(arch: LlmArchitecture, workload: Workload, device: De
     ttftMs: prefillS * 1e3,
     totalLatencyMs: totalS * 1e3,
     memory: { weightsBytes, kvCacheBytes: kv, activationBytes, totalBytes: memoryTotal, fits: memoryTotal <= device.memoryBytes },
-    energyJ,
-    energyJPerToken: energyJ / generated,
+    energyJ: energy,
+    energyJPerToken: energy / generated,
     breakdown: {
       prefill: { computeMs: sums.prefill[0] * 1e3, memoryMs: sums.prefill[1] * 1e3, overheadMs: sums.prefill[2] * 1e3 },
       decode: { computeMs: sums.decode[0] * 1e3, memoryMs: sums.decode[1] * 1e3, overheadMs: sums.decode[2] * 1e3 },
@@ -463,7 +471,7 @@ export function analyzeForward(ops: readonly Op[], device: DeviceProfile, precis
     flops: totals.reduce((s, t) => s + t.flops, 0),
     bytes: totals.reduce((s, t) => s + t.bytes, 0),
     latencyMs: timeS * 1e3,
-    energyJ: device.idlePowerW * timeS + (device.maxPowerW - device.idlePowerW) * busyS,
+    energyJ: energyJ(device, timeS, busyS),
     ops: ops.map((op, i) => ({
       name: op.name,
       kind: op.kind,

@@ -21,7 +21,7 @@ import { paretoIndices } from '../core/pareto.js';
 import { SIZE_LIMITS } from '../core/size-limits.js';
 import type { DeviceProfile } from './device.js';
 import { serialisationS, transferS, type Link } from './link.js';
-import { analyzeForward, llmOpTotals } from './roofline.js';
+import { analyzeForward, energyJ, llmOpTotals } from './roofline.js';
 import type { Chain } from './split-chain.js';
 
 /** One unit's cost on one device. */
@@ -65,8 +65,7 @@ function priceOps(chain: Chain, ops: readonly Op[], device: DeviceProfile, ideal
     phase[0] += t.timeS;
     phase[1] += Math.max(t.computeS, t.memoryS);
   });
-  const energy = ([timeS, busyS]: number[]) => device.idlePowerW * timeS + (device.maxPowerW - device.idlePowerW) * busyS;
-  return { prefillS: sums.prefill[0], decodeS: sums.decode[0], prefillEnergyJ: energy(sums.prefill), decodeEnergyJ: energy(sums.decode), activationBytes };
+  return { prefillS: sums.prefill[0], decodeS: sums.decode[0], prefillEnergyJ: energyJ(device, sums.prefill[0], sums.prefill[1]), decodeEnergyJ: energyJ(device, sums.decode[0], sums.decode[1]), activationBytes };
 }
 
 /** How many partitions `partitions(units, devices)` yields: C(units + devices − 1, devices − 1). */
