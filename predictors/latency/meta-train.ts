@@ -99,9 +99,11 @@ export function metaTrain(input: MetaTrainInput): HelpModel {
   const validSet = new Set(validRows);
   const extraPool = pool.filter((r) => !validSet.has(r));
   const validX = selectRows(features.x, width, validRows);
-  const cases: ValidCase[] = input.validDevices.flatMap((device) =>
-    cfg.measurementGrid.flatMap((n) => Array.from({ length: cfg.ruleDraws }, (_, draw) => ({ device, n, draw, measured: measuredRows(referenceRows, n, rng, trimmedPool(extraPool, latencyOf(device))) }))),
-  );
+  const cases: ValidCase[] = input.validDevices.flatMap((device) => {
+    // The trimmed pool depends on the device alone (it draws nothing): sorted once, not per count and draw.
+    const devicePool = trimmedPool(extraPool, latencyOf(device));
+    return cfg.measurementGrid.flatMap((n) => Array.from({ length: cfg.ruleDraws }, (_, draw) => ({ device, n, draw, measured: measuredRows(referenceRows, n, rng, devicePool) })));
+  });
 
   let penalties: PenaltyEntry[] = cfg.measurementGrid.map((n) => ({ measurements: n, ridgeOnly: cfg.ridgeLambdaGrid[0] ?? 0.1, ridgePrior: cfg.ridgeLambdaGrid[0] ?? 0.1 }));
   const context = (): AdaptContext => ({ space: table.space, shape, spreadPrior, ridgePrior, penalties, config: cfg });
