@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Genes } from '../../core/space.js';
 import { getDevice } from '../../hardware/devices.js';
 import { describeBackend, initTf } from '../../hardware/tf-backend.js';
+import { adaptedDir } from '../../predictors/latency/adapted-dir.js';
 import { LATENCY_SPACES, LatencyDataError, loadHelpLatencyTable, loadHelpMeta, loadLatencySamples, rowsOfIndices, shippedHelpTableFile, type HelpSpaceMeta, type LatencySpaceId, type LatencyTable } from '../../predictors/latency/data.js';
 import { ROOFLINE_REFERENCE_DEVICE } from '../../predictors/latency/encode.js';
 import { evaluateDevices, HELP_QUERY, helpSamplePool, METHODS, type DeviceScore, type SetScore } from '../../predictors/latency/evaluation.js';
@@ -13,7 +14,6 @@ import { measuredRows, trimmedPool } from '../../predictors/latency/measurements
 import { metaTrain } from '../../predictors/latency/meta-train.js';
 import { adapt, type HelpModel } from '../../predictors/latency/model.js';
 import { ENCODER_KINDS } from '../../predictors/latency/network.js';
-import { adaptedDir } from '../../predictors/latency/registry.js';
 import { ADAPT_METHODS, ruleFor } from '../../predictors/latency/selection.js';
 import { createRng } from '../../core/rng.js';
 import { choiceFlag, helpText, numberFlag, parseFlags } from '../args.js';

@@ -9,6 +9,7 @@ import type { LatencySpaceId } from './data.js';
 import type { FeatureStats } from './encode.js';
 import { hardwareEmbedding, HW_EMBEDDING_SIZE, REFERENCE_COUNT, type EmbeddingKind } from './hardware-embedding.js';
 import type { SourceLut } from './luts.js';
+import { MEASUREMENT_GRID } from './measurements.js';
 import { forward, lossGrads, paramSpecs, toTensors, type EncoderKind, type NetworkShape } from './network.js';
 import { denormaliseLatency, deviceNormalisation, normaliseLatency, type DeviceNormalisation, type SpreadPrior } from './normalise.js';
 import { applyRidge, fitRidge } from './ridge.js';
@@ -68,7 +69,7 @@ export const DEFAULT_META_CONFIG: MetaTrainConfig = {
   innerLr: 0.01,
   outerLr: 1e-3,
   querySize: 64,
-  measurementGrid: [1, 3, 5, 10, 20],
+  measurementGrid: MEASUREMENT_GRID,
   encoder: 'mlp',
   archInput: 'features',
   skip: true,

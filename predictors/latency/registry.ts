@@ -7,9 +7,7 @@ import { join } from 'node:path';
 import { LatencyDataError } from './data.js';
 import { loadModel, saveModel } from './io.js';
 import type { HelpModel } from './model.js';
-import { adaptedDir, DEVICE_NAME } from './adapted-dir.js';
-
-export { adaptedDir };
+import { adaptedDir } from './adapted-dir.js';
 
 export class LatencyPredictorRegistry {
   private readonly byDevice = new Map<string, HelpModel>();

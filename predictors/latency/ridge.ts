@@ -53,14 +53,10 @@ export function fitRidge(space: LatencySpaceId, x: Float32Array, inputSize: numb
   return Array.from(choleskySolve(ata, aty, k));
 }
 
-export function ridgeWidth(space: LatencySpaceId, inputSize: number): number {
-  const layout = ridgeLayout(space, inputSize);
-  return 1 + layout.counts + layout.luts;
-}
-
 export function applyRidge(space: LatencySpaceId, x: Float32Array, inputSize: number, w: readonly number[]): Float64Array {
   const layout = ridgeLayout(space, inputSize);
-  if (w.length !== 1 + layout.counts + layout.luts) throw new Error(`ridge: ${w.length} weights for ${1 + layout.counts + layout.luts} features`);
+  const k = 1 + layout.counts + layout.luts;
+  if (w.length !== k) throw new Error(`ridge: ${w.length} weights for ${k} features`);
   const rows = x.length / inputSize;
   const out = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
