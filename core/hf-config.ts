@@ -274,8 +274,9 @@ export function toHfConfig(arch: LlmArchitecture): Json {
   if (linear.length > 0 || arch.layers.some((l) => !l.mixer || !l.mlp)) return hybridConfig(arch, base, linear, anySliding);
   if (!mlp.gated) throw new HfConfigError('a plain (non-gated) MLP in every layer: only Nemotron-H has a plain MLP, as blocks of their own; every layer here has attention');
 
-  const slidingFields = (): Json =>
-    anySliding ? { use_sliding_window: true, sliding_window: window, layer_types: mixers.map((m) => (m.kind === 'sliding-window' ? 'sliding_attention' : 'full_attention')) } : { use_sliding_window: false, sliding_window: null };
+  // transformers' per-layer attention kinds (Qwen2/3, Gemma 2/3, Ministral).
+  const layerTypes = mixers.map((m) => (m.kind === 'sliding-window' ? 'sliding_attention' : 'full_attention'));
+  const slidingFields = (): Json => (anySliding ? { use_sliding_window: true, sliding_window: window, layer_types: layerTypes } : { use_sliding_window: false, sliding_window: null });
   if (arch.postNorms) {
     if (mlp.kind !== 'dense') throw new HfConfigError('post-norms with experts: no transformers class has both');
     if (arch.qkvBias) throw new HfConfigError('post-norms with a q/k/v bias: Gemma puts attention_bias on o_proj too');
@@ -290,7 +291,7 @@ export function toHfConfig(arch: LlmArchitecture): Json {
       attention_bias: false,
       query_pre_attn_scalar: arch.headDim,
       sliding_window: window ?? null,
-      layer_types: mixers.map((m) => (m.kind === 'sliding-window' ? 'sliding_attention' : 'full_attention')),
+      layer_types: layerTypes,
     };
   }
   if (mlp.kind === 'moe') {
@@ -307,7 +308,7 @@ export function toHfConfig(arch: LlmArchitecture): Json {
   if (arch.qkNorm) return { ...dense, architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', attention_bias: false, ...slidingFields() };
   if (arch.qkvBias) return { ...dense, architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...slidingFields() };
   if (anySliding && !windows.has(0)) return { ...dense, architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: window };
-  if (anySliding) return { ...dense, architectures: ['MinistralForCausalLM'], model_type: 'ministral', sliding_window: window, layer_types: mixers.map((m) => (m.kind === 'sliding-window' ? 'sliding_attention' : 'full_attention')) };
+  if (anySliding) return { ...dense, architectures: ['MinistralForCausalLM'], model_type: 'ministral', sliding_window: window, layer_types: layerTypes };
   return { ...dense, architectures: ['LlamaForCausalLM'], model_type: 'llama', attention_bias: false, mlp_bias: false };
 }
 
