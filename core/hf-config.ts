@@ -1,5 +1,6 @@
 import type { DecoderLayer, LlmArchitecture, Mlp, MlpActivation, TokenMixer } from './architecture.js';
 import type { Precision } from './precision.js';
+import { mambaGroups, mambaHeadDim } from './params.js';
 import { aboveLimit, SIZE_LIMITS } from './size-limits.js';
 
 /*
@@ -318,7 +319,7 @@ function hybridConfig(arch: LlmArchitecture, base: Json, mamba: readonly Extract
   if (anySliding) throw new HfConfigError('sliding-window layers beside Mamba-2 or mixer-only layers: Bamba and Nemotron-H attend over the whole context');
   if (mlp.kind !== 'dense') throw new HfConfigError('experts in a hybrid: not supported');
   if (arch.qkNorm || arch.qkvBias || arch.postNorms) throw new HfConfigError('q/k norms, a q/k/v bias or post-norms in a hybrid: neither Bamba nor Nemotron-H has them');
-  const m = mamba.length > 0 ? single(mamba.map((x) => ({ stateSize: x.stateSize, expand: x.expand, headDim: x.headDim ?? arch.headDim, groups: x.groups ?? 1 })), 'Mamba-2 settings') : undefined;
+  const m = mamba.length > 0 ? single(mamba.map((x) => ({ stateSize: x.stateSize, expand: x.expand, headDim: mambaHeadDim(arch, x), groups: mambaGroups(x) })), 'Mamba-2 settings') : undefined;
   const inner = m ? m.expand * arch.hiddenSize : 0;
   if (m && (!Number.isInteger(inner) || inner % m.headDim !== 0)) throw new HfConfigError(`Mamba-2 width ${inner} is not a whole number of ${m.headDim}-channel heads`);
   const everyLayerBoth = arch.layers.every((l) => l.mixer && l.mlp);

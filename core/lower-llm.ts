@@ -1,5 +1,5 @@
 import { weightPrecision, type DecoderLayer, type LlmArchitecture, type TokenMixer, type WeightClass } from './architecture.js';
-import { linearMixerInnerChannels, MAMBA2_CONV_KERNEL, mambaGroups, mambaHeadDim, SHORT_CONV_KERNEL } from './params.js';
+import { linearMixerInnerChannels, MAMBA2_CONV_KERNEL, mamba2Dims, SHORT_CONV_KERNEL } from './params.js';
 import { BYTES_PER_ELEMENT } from './precision.js';
 import type { Op, OpCost, OpKind, Phase } from './ops.js';
 import type { Workload } from './workload.js';
@@ -189,10 +189,8 @@ function lowerMixer(arch: LlmArchitecture, mixer: TokenMixer, w: Workload, phase
   const inner = linearMixerInnerChannels(arch, mixer);
   const stateElements = inner * mixer.stateSize; // per sequence
   if (mixer.variant === 'mamba2') {
-    const ssmHeads = inner / mambaHeadDim(arch, mixer);
-    const bc = 2 * mambaGroups(mixer) * mixer.stateSize;
+    const { ssmHeads, bc, convChannels } = mamba2Dims(arch, mixer);
     const projOut = 2 * inner + bc + ssmHeads;
-    const convChannels = inner + bc;
     const convState = B * convChannels * (MAMBA2_CONV_KERNEL - 1) * bk;
     sink.add(`${prefix}.in_proj`, 'matmul', count, cost(2 * n * d * projOut, d * projOut * bw, n * d * ba, n * projOut * ba));
     sink.add(`${prefix}.conv1d`, 'conv', count, cost(2 * n * convChannels * MAMBA2_CONV_KERNEL, convChannels * (MAMBA2_CONV_KERNEL + 1) * bw, n * convChannels * ba, n * convChannels * ba, prefill ? 0 : convState, convState));

@@ -29,6 +29,17 @@ export function mambaGroups(mixer: Extract<TokenMixer, { kind: 'linear' }>): num
   return mixer.groups ?? 1;
 }
 
+/**
+ * A Mamba-2 mixer's derived sizes: inner channels (expand × width), channels per SSM head and the heads, the B/C
+ * projections' width (2 × groups × state size), and the causal conv's channels (x, B and C).
+ */
+export function mamba2Dims(arch: LlmArchitecture, mixer: Extract<TokenMixer, { kind: 'linear' }>): { inner: number; headDim: number; ssmHeads: number; bc: number; convChannels: number } {
+  const inner = linearMixerInnerChannels(arch, mixer);
+  const headDim = mambaHeadDim(arch, mixer);
+  const bc = 2 * mambaGroups(mixer) * mixer.stateSize;
+  return { inner, headDim, ssmHeads: inner / headDim, bc, convChannels: inner + bc };
+}
+
 /** Mamba2 defaults (state-spaces/mamba): depthwise causal conv of width 4, one group of B/C projections. */
 export const MAMBA2_CONV_KERNEL = 4;
 export const SHORT_CONV_KERNEL = 4;
@@ -42,16 +53,14 @@ export function mixerParams(arch: LlmArchitecture, mixer: TokenMixer): number {
     const qkNorm = arch.qkNorm ? 2 * arch.headDim : 0;
     return d * (q + 2 * kv) + bias + q * d + qkNorm;
   }
-  const inner = linearMixerInnerChannels(arch, mixer);
   if (mixer.variant === 'mamba2') {
     // in_proj → [z, x, B, C, dt]; conv1d over [x, B, C] with bias; A_log, D, dt_bias per head; gated RMSNorm; out_proj.
-    const ssmHeads = inner / mambaHeadDim(arch, mixer);
-    const bc = 2 * mambaGroups(mixer) * mixer.stateSize;
-    const convChannels = inner + bc;
+    const { inner, ssmHeads, bc, convChannels } = mamba2Dims(arch, mixer);
     return d * (2 * inner + bc + ssmHeads) + convChannels * (MAMBA2_CONV_KERNEL + 1) + 3 * ssmHeads + inner + inner * d;
   }
   // Linear attention / DeltaNet: q, k, v, o projections (no GQA); DeltaNet adds a β projection, short convs on
   // q, k, v and an output norm per head dimension.
+  const inner = linearMixerInnerChannels(arch, mixer);
   const projections = 3 * d * inner + inner * d;
   if (mixer.variant === 'deltanet') return projections + d * arch.heads + 3 * inner * SHORT_CONV_KERNEL + arch.headDim;
   return projections;

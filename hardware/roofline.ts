@@ -1,7 +1,7 @@
 import { uniformWeights, weightPrecision, WEIGHT_CLASSES, type LlmArchitecture, type WeightClass } from '../core/architecture.js';
 import { lowerLlm } from '../core/lower-llm.js';
 import { costBytes, type Op, type OpCost, type OpKind, type Phase } from '../core/ops.js';
-import { countParams, linearMixerInnerChannels, MAMBA2_CONV_KERNEL, mambaGroups, SHORT_CONV_KERNEL, type ParamCounts } from '../core/params.js';
+import { countParams, linearMixerInnerChannels, MAMBA2_CONV_KERNEL, mamba2Dims, SHORT_CONV_KERNEL, type ParamCounts } from '../core/params.js';
 import { BYTES_PER_ELEMENT, computePrecision, type Precision } from '../core/precision.js';
 import type { Workload } from '../core/workload.js';
 import type { DeviceProfile } from './device.js';
@@ -307,7 +307,7 @@ export function kvCacheBytes(arch: LlmArchitecture, w: Workload): number {
     else if (m.kind === 'sliding-window') elements += 2 * arch.kvHeads * arch.headDim * Math.min(context, m.windowTokens);
     else {
       const inner = linearMixerInnerChannels(arch, m);
-      const conv = m.variant === 'mamba2' ? (inner + 2 * mambaGroups(m) * m.stateSize) * (MAMBA2_CONV_KERNEL - 1) : m.variant === 'deltanet' ? 3 * inner * (SHORT_CONV_KERNEL - 1) : 0;
+      const conv = m.variant === 'mamba2' ? mamba2Dims(arch, m).convChannels * (MAMBA2_CONV_KERNEL - 1) : m.variant === 'deltanet' ? 3 * inner * (SHORT_CONV_KERNEL - 1) : 0;
       elements += inner * m.stateSize + conv;
     }
   }
