@@ -79,7 +79,8 @@ describe('the live view of a study on a PostgreSQL server', () => {
       ui = render(tree);
       return { unmount: ui.unmount, waitUntilExit: async () => {} };
     };
-    const frame = () => ui?.lastFrame() ?? '';
+    // The last frame drawn: when CI is set, ink's unmount writes one more, blank, frame (is-in-ci), which is not the view.
+    const frame = () => ui?.frames.findLast((f) => f.trim() !== '') ?? '';
     const screen = () => `${frame()}\n(worker stderr: ${workerErr.slice(-2000)})`;
     const cwd = process.cwd();
     process.chdir(dir);
