@@ -10,8 +10,8 @@ import { fmtValue } from '../predictors/loss/law.js';
 import { lossParts, lossRangeIssues, notModelledText, type LossOptions, type LossParts } from '../predictors/loss/loss-parts.js';
 import { formatCount } from './report/format.js';
 import type { Genes, SearchSpace } from '../core/space.js';
-import { lawOfSpec, lossOptionsOf, type AnalyticSpec } from '../search/evaluate/analytic.js';
-import { specParts, type EvaluatorSpec } from '../search/evaluate/registry.js';
+import { lawOfSpec, lossOptionsOf } from '../search/evaluate/analytic.js';
+import { lossPricingPart, type EvaluatorSpec } from '../search/evaluate/registry.js';
 
 /** The loss metrics of a candidate (search/evaluate/analytic.ts); parts are absent for studies priced before them. */
 export interface LossMetrics {
@@ -105,18 +105,13 @@ export function frontierLossSummary(front: readonly LlmArchitecture[], law: Loss
 
 const precisionPenalty = (parts: LossParts) => parts.quantPenalty + parts.trainingPrecisionPenalty;
 
-/** The part of a study's evaluator that prices its loss by hwnas's law (analytic, measured, predicted, split), if any. */
-export function lossPricingSpec(evaluator: EvaluatorSpec): Pick<AnalyticSpec, 'law' | 'lawText' | 'trainingTokens' | 'precisionLoss'> | undefined {
-  return specParts(evaluator).find((p): p is Extract<EvaluatorSpec, { law: string }> => 'law' in p && typeof p.law === 'string');
-}
-
 /**
  * What precision costs each candidate's loss (quantisation + training-precision penalties, nats/token), as the
  * study's evaluator prices it: for the live view's frontier table. Undefined when the study's loss is not hwnas's
  * law with precision priced (a CNN space, a study priced before precision cost loss).
  */
 export function precisionCostOf(evaluator: EvaluatorSpec, space: SearchSpace): ((genes: Genes) => number | undefined) | undefined {
-  const spec = lossPricingSpec(evaluator);
+  const spec = lossPricingPart(evaluator);
   const options = spec ? lossOptionsOf(spec) : undefined;
   if (!spec || !options) return undefined;
   const law = lawOfSpec(spec);

@@ -9,6 +9,7 @@ import { inspectStudy, type FrontierPoint, type StudyEvent, type StudyOutcome, t
 import type { ResolvedStudy } from '../search/study-config.js';
 import type { LlmArchitecture } from '../core/architecture.js';
 import { lawOfSpec, lossOptionsOf } from '../search/evaluate/analytic.js';
+import { lossPricingPart } from '../search/evaluate/registry.js';
 import { frontierLossSummary } from './loss-parts.js';
 import { frontierDocument, frontierJson, writeFrontierDocument } from './frontier-document.js';
 import { OutputFile, outputLine } from './output.js';
@@ -79,7 +80,7 @@ async function publish(opts: { store: Store; study: StudyRecord; resolved: Resol
   for (const l of lossSummary(resolved, result.frontier)) console.log(l);
   if (result.frontier.length === 0 && result.status === 'stopped') console.log('frontier: none yet (stopped before a generation was complete)');
   else {
-    const tokens = (resolved.evaluator as { trainingTokens?: number }).trainingTokens;
+    const tokens = lossPricingPart(resolved.evaluator)?.trainingTokens;
     for (const l of frontierLines(result.frontier, resolved.objectives, (g) => resolved.space.describe(g), 10, tokens)) console.log(l);
   }
 }
@@ -174,8 +175,8 @@ export async function executeStudy(opts: {
 
 /** What the frontier's losses are made of (cli/loss-parts.ts), for a study whose objectives include loss. */
 function lossSummary(resolved: ResolvedStudy, frontier: readonly FrontierPoint[]): string[] {
-  const spec = resolved.evaluator;
-  if (!('law' in spec) || !resolved.objectives.some((o) => o.metric === 'loss')) return [];
+  const spec = lossPricingPart(resolved.evaluator);
+  if (!spec || !resolved.objectives.some((o) => o.metric === 'loss')) return [];
   const front = frontier.map((p) => resolved.space.decode(p.genes)).filter((a): a is LlmArchitecture => a.family === 'llm');
   return front.length > 0 ? frontierLossSummary(front, lawOfSpec(spec), lossOptionsOf(spec)) : [];
 }

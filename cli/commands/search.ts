@@ -16,8 +16,8 @@ import { SPACES } from '../../core/spaces/index.js';
 import { deviceIds } from '../../hardware/devices.js';
 import { BUILTIN_LAW_IDS } from '../../predictors/loss/index.js';
 import { lossRangeWarnings } from '../../search/loss-range.js';
-import { specParts } from '../../search/evaluate/registry.js';
-import { analyticMetrics, DEFAULT_PRECISION_LOSS, lawOfSpec, type AnalyticSpec, type PrecisionLossSpec } from '../../search/evaluate/analytic.js';
+import { lossPricingPart, specParts } from '../../search/evaluate/registry.js';
+import { analyticMetrics, DEFAULT_PRECISION_LOSS, lawOfSpec, type AnalyticSpec } from '../../search/evaluate/analytic.js';
 import { ROOFLINE_LATENCY_METRICS } from '../../search/evaluate/farm.js';
 import { MEASURE_ON_NEEDS_SERVER, checkStudyMetrics, createStudyRecord, reopenStudy } from '../../search/run-search.js';
 import type { StudyRecord } from '../../search/store/index.js';
@@ -263,8 +263,8 @@ export const command: Command = {
     const { values, config, resolved } = prepareSearch(argv);
     await checkStudyMetrics(resolved);
     const mode = progressMode(values);
-    const spec = resolved.evaluator as { law?: string; trainingTokens?: number; precisionLoss?: PrecisionLossSpec };
-    if (spec.law !== undefined && spec.trainingTokens !== undefined && mode !== 'quiet' && resolved.objectives.some((o) => o.metric === 'loss')) {
+    const spec = lossPricingPart(resolved.evaluator);
+    if (spec && mode !== 'quiet' && resolved.objectives.some((o) => o.metric === 'loss')) {
       const warnings = lossRangeWarnings(resolved.space, spec.law, { trainingTokens: spec.trainingTokens, ...(spec.precisionLoss ?? DEFAULT_PRECISION_LOSS) }, { seed: config.seed });
       const head = `loss law ${spec.law} (at ${countText(spec.trainingTokens)} training tokens) is used outside the range it was fitted on; its losses there are extrapolations`;
       // Progress and warnings share stderr; with --json every line there is a JSON object.

@@ -3,6 +3,7 @@ import { helpText, parseFlags } from '../args.js';
 import { STORAGE_FLAGS, STORAGE_USAGE, openStore, storageOf } from '../open-store.js';
 import { ageText, countText, metricText as valueText, UNITS_NOTE } from '../format.js';
 import type { StudySummary } from '../../search/store/index.js';
+import { lossPricingPart, type EvaluatorSpec } from '../../search/evaluate/registry.js';
 
 const FLAGS = {
   ...STORAGE_FLAGS,
@@ -85,7 +86,7 @@ export const command: Command = {
         `${s.space}/${s.device || '-'}/${s.strategy}`,
         ageText(now - s.createdAt),
         ageText(now - s.updatedAt),
-        bestText(s.summary, (s.evaluator as { trainingTokens?: number } | undefined)?.trainingTokens),
+        bestText(s.summary, s.evaluator ? lossPricingPart(s.evaluator as EvaluatorSpec)?.trainingTokens : undefined),
       ]);
       const head = ['study', 'status', 'evaluated', 'failed', 'frontier', 'space/device/strategy', 'age', 'updated', 'best at each objective (#candidate, its other objectives)'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

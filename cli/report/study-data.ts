@@ -12,7 +12,7 @@ import type { DeviceProfile } from '../../hardware/device.js';
 import { getDevice } from '../../hardware/devices.js';
 import type { CandidateRecord, Store, StudyRecord } from '../../search/store/index.js';
 import { metricCatalog, parseStudyConfig, type StudyConfig } from '../../search/study-config.js';
-import type { EvaluatorSpec } from '../../search/evaluate/registry.js';
+import { devicePricingPart, lossPricingPart, type EvaluatorSpec } from '../../search/evaluate/registry.js';
 import { UsageError } from '../errors.js';
 import type { PrecisionLossSpec } from '../../search/evaluate/analytic.js';
 
@@ -51,9 +51,19 @@ export interface StudyData {
   readonly reference: readonly number[] | null;
 }
 
+/** The evaluator by its kinds: "analytic", "analytic+module", "farm: analytic, measured on pixel7, rpi5". */
+function evaluatorKindText(spec: EvaluatorSpec): string {
+  if (spec.kind === 'combined') return spec.parts.map(evaluatorKindText).join('+');
+  if (spec.kind === 'farm') return `farm: ${evaluatorKindText(spec.base)}, measured on ${spec.measured.map((m) => m.device.id).join(', ')}`;
+  return spec.kind;
+}
+
 function evaluatorInfo(study: StudyRecord): EvaluatorInfo {
-  const spec = (study.evaluator ?? {}) as Record<string, unknown>;
-  let device = (spec.device as DeviceProfile | undefined) ?? null;
+  const spec = study.evaluator as EvaluatorSpec | undefined;
+  // A combined study (the law beside your own evaluators) or a farm's base holds these in one of its parts.
+  const pricing = spec ? lossPricingPart(spec) : undefined;
+  const onDevice = spec ? devicePricingPart(spec) : undefined;
+  let device = onDevice?.device ?? null;
   if (!device && study.device) {
     try {
       device = getDevice(study.device);
@@ -62,14 +72,14 @@ function evaluatorInfo(study: StudyRecord): EvaluatorInfo {
     }
   }
   return {
-    kind: typeof spec.kind === 'string' ? spec.kind : 'unknown',
+    kind: spec ? evaluatorKindText(spec) : 'unknown',
     device,
-    workload: (spec.workload as Workload | undefined) ?? null,
-    law: typeof spec.law === 'string' ? spec.law : null,
-    lawText: typeof spec.lawText === 'string' ? spec.lawText : null,
-    mode: (spec.mode as EvaluatorInfo['mode']) ?? null,
-    trainingTokens: typeof spec.trainingTokens === 'number' ? spec.trainingTokens : null,
-    precisionLoss: (spec.precisionLoss as PrecisionLossSpec | undefined) ?? null,
+    workload: onDevice?.workload ?? (spec && 'workload' in spec ? spec.workload : null),
+    law: pricing?.law ?? null,
+    lawText: pricing?.lawText ?? null,
+    mode: onDevice?.mode ?? (spec && 'mode' in spec ? spec.mode : null),
+    trainingTokens: pricing?.trainingTokens ?? null,
+    precisionLoss: pricing?.precisionLoss ?? null,
   };
 }
 

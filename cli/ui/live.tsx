@@ -3,11 +3,12 @@
  * ink, hands back the event feed and the pause gates, and tears it down when the study returns. A study on a
  * server also shows who works on it: the view reads the server's workers and tasks every few seconds.
  */
-import { lossPricingSpec, precisionCostOf } from '../loss-parts.js';
+import { precisionCostOf } from '../loss-parts.js';
 import { render } from 'ink';
 import { hostname } from 'node:os';
 import React from 'react';
 import type { Evaluator } from '../../search/evaluate/evaluator.js';
+import { lossPricingPart } from '../../search/evaluate/registry.js';
 import type { Store, StudyRecord } from '../../search/store/index.js';
 import type { StudyEvent } from '../../search/study.js';
 import { fileSafe, type ResolvedStudy } from '../../search/study-config.js';
@@ -79,7 +80,7 @@ export async function attachLiveView(opts: {
   let server: ServerView | undefined = queue ? { location: opts.store!.location, host: hostname(), pid: process.pid, workersOnly: opts.workersOnly ?? false } : undefined;
   if (server) control.setServer(server);
   // The loss as the study prices it: its training tokens, and what precision costs each frontier candidate.
-  const pricing = lossPricingSpec(resolved.evaluator);
+  const pricing = lossPricingPart(resolved.evaluator);
   const precisionCost = precisionCostOf(resolved.evaluator, resolved.space);
   const tree = (
     <LiveApp

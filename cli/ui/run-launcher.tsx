@@ -8,6 +8,7 @@ import React from 'react';
 import { SPACES } from '../../core/spaces/index.js';
 import { deviceIds } from '../../hardware/devices.js';
 import { DEFAULT_DB, type StudyRecord } from '../../search/store/index.js';
+import { lossPricingPart, type EvaluatorSpec } from '../../search/evaluate/registry.js';
 import { STRATEGIES } from '../../search/strategies/index.js';
 import { UsageError } from '../errors.js';
 import { Launcher, type FormField, type LauncherAction, type StudyRow } from './Launcher.js';
@@ -87,7 +88,7 @@ function rowOf(s: ListedStudy): StudyRow {
     evaluations: s.evaluations,
     failed: s.failed,
     frontierSize: s.summary.frontierSize ?? 0,
-    best: bestText(s.summary, (s.evaluator as { trainingTokens?: number } | undefined)?.trainingTokens),
+    best: bestText(s.summary, s.evaluator ? lossPricingPart(s.evaluator as EvaluatorSpec)?.trainingTokens : undefined),
     space: s.space,
     device: s.device,
     strategy: s.strategy,

@@ -74,6 +74,22 @@ export function specParts(spec: EvaluatorSpec): EvaluatorSpec[] {
   return spec.kind === 'combined' ? [spec, ...spec.parts.flatMap(specParts)] : [spec];
 }
 
+/** How a study's loss is priced by hwnas's law: the law and the tokens it is read at. */
+export type LossPricing = Pick<AnalyticSpec, 'law' | 'lawText' | 'trainingTokens' | 'precisionLoss'>;
+
+/**
+ * The part of a study's evaluator that prices its loss by hwnas's law (analytic, measured, predicted, split), if
+ * any: at the top of a plain study, inside a combined one (the law beside your own evaluators) or a farm's base.
+ */
+export function lossPricingPart(spec: EvaluatorSpec): LossPricing | undefined {
+  return specParts(spec).find((p): p is Extract<EvaluatorSpec, { law: string }> => 'law' in p && typeof p.law === 'string');
+}
+
+/** The part that prices on one device profile (analytic, measured, predicted), if any. */
+export function devicePricingPart(spec: EvaluatorSpec): Pick<AnalyticSpec, 'device' | 'workload' | 'mode'> | undefined {
+  return specParts(spec).find((p): p is Extract<EvaluatorSpec, { device: unknown }> => 'device' in p && p.device !== undefined);
+}
+
 export async function createEvaluator(spec: EvaluatorSpec): Promise<Evaluator> {
   const build = BUILDERS[spec.kind] as Builder<EvaluatorKind> | undefined;
   if (!build) throw new Error(`unknown evaluator kind '${(spec as { kind: string }).kind}'; valid: ${EVALUATOR_KINDS.join(', ')}`);

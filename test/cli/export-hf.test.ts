@@ -12,7 +12,7 @@ import { SqliteStore } from '../../search/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-hf-'));
 const db = join(dir, 'hf.db');
-const { errors } = captureConsole();
+const { errors, logs } = captureConsole();
 
 beforeAll(async () => {
   vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -148,6 +148,26 @@ describe('hwnas export --format hf', () => {
     expect(errors[0]).toMatch(/none of the \d+ frontier candidates of study 'delta' has a transformers class that represents it exactly \(\d+ × DeltaNet layers: .*\); nothing written/);
     expect(existsSync(none)).toBe(false);
     vi.restoreAllMocks();
+  });
+
+  it("the law beside the user's own evaluator: the search's loss notes, and the card's law, device and pricing, are the law part's", async () => {
+    const module = join(dir, 'score.mjs');
+    writeFileSync(module, 'export function evaluate(c) { return { score: c.architecture.layers.length % 5 }; }\n');
+    const argv = ['search', '--space', 'llm-codesign', '--device', 'jetson-agx-orin', '--evaluator-module', module, '--metric', 'max:score', '--objectives', 'loss,latency,max:score'];
+    expect(await main([...argv, '--evaluations', '40', '--name', 'mine', '--db', db])).toBe(0);
+    const said = logs.join('\n');
+    expect(said).toContain('frontier precisions: ');
+    expect(said).toContain('loss = base (codesign law) + quantisation penalty + training-precision penalty, at 10B training tokens');
+    expect(said).toContain('loss (nats/token, 10B tokens)');
+    const out = join(dir, 'mine-hf');
+    expect(await main(['export', 'mine', '--format', 'hf', '--out', out, '--db', db])).toBe(0);
+    const { entries } = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { entries: { dir: string }[] };
+    const card = readFileSync(join(out, entries[0].dir, 'README.md'), 'utf8');
+    expect(card).toMatch(/\| loss \(nats\/token\) \| [\d.]+ \| law `codesign`: .*, at 10B training tokens \|/);
+    expect(card).toContain('| device | NVIDIA Jetson AGX Orin');
+    expect(card).toContain('| workload | batch 1, prompt 1024 tokens, 16 generated tokens |');
+    expect(card).toContain('| pricing | analytic+module evaluator, roofline mode |');
+    expect(card).toContain('| loss law | codesign |');
   });
 
   it('refuses bad input with one line, exit 2, nothing written', async () => {
