@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { uniformWeights, WEIGHT_CLASSES, weightPrecision, type LlmArchitecture } from '../../core/architecture.js';
+import { uniformWeights, WEIGHT_CLASSES, weightPrecision, type Architecture, type LlmArchitecture } from '../../core/architecture.js';
 import { HfConfigError, toHfConfig } from '../../core/hf-config.js';
 import { countParams } from '../../core/params.js';
 import { analyzeLlm, type LlmAnalysis } from '../../hardware/roofline.js';
@@ -177,54 +177,59 @@ function folderNames(items: readonly { seq: number; name: string }[]): Map<numbe
   return new Map(items.map((i) => [i.seq, counts.get(clean(i.name))! > 1 ? `${clean(i.name)}-seq${i.seq}` : clean(i.name)]));
 }
 
+/** A frontier candidate with the config transformers would build it from, or why there is none. */
+interface PlannedCandidate {
+  readonly c: CandidateRecord;
+  readonly arch: Architecture;
+  readonly hf: { readonly config: Record<string, unknown>; readonly modelType: string; readonly llm: LlmArchitecture } | { readonly config: null; readonly skipped: string };
+}
+
+/** The config of a candidate, checked parameter for parameter against the modules transformers builds from it. */
+function exactHfConfig(arch: Architecture): PlannedCandidate['hf'] {
+  if (arch.family !== 'llm') return { config: null, skipped: `a ${arch.family} architecture has no Hugging Face causal-LM config` };
+  try {
+    const config = toHfConfig(arch);
+    const built = hfParamCount(config);
+    const own = countParams(arch).total;
+    if (built !== own) return { config: null, skipped: `the ${String(config.model_type)} config would build ${built} parameters, not this candidate's ${own}` };
+    return { config, modelType: String(config.model_type), llm: arch };
+  } catch (error) {
+    if (!(error instanceof HfConfigError)) throw error;
+    return { config: null, skipped: error.message };
+  }
+}
+
+/** Every frontier candidate's config (each worked out once), decided before anything is written. */
+function exportPlan(data: StudyData): PlannedCandidate[] {
+  return data.frontier.map((c) => {
+    const arch = data.space.decode(c.genes);
+    return { c, arch, hf: exactHfConfig(arch) };
+  });
+}
+
 /**
  * One folder per frontier candidate a transformers class represents exactly — named after the architecture,
  * holding config.json and the model card as README.md (what the Hub shows) — and an index (README.md,
- * summary.json) listing every candidate, with the reason for each one that has no class. Every config's parameter
- * count is checked against the modules transformers builds from it (core/hf-params.ts) before anything is written.
+ * summary.json) listing every candidate, with the reason for each one that has no class.
  */
-export function exportHf(data: StudyData, outDir: string, exporterVersion: string): HfExportResult {
+function exportHf(data: StudyData, plan: readonly PlannedCandidate[], outDir: string, exporterVersion: string): HfExportResult {
   const entries: HfExportEntry[] = [];
   const files: { path: string; text: string }[] = [];
-  const archs = data.frontier.map((c) => ({ c, arch: data.space.decode(c.genes) }));
   // An architecture without a name of its own is named by what it is: class, depth, width.
-  const nameOf = (arch: LlmArchitecture) => {
-    if (arch.name) return arch.name;
-    let type = 'llm';
-    try {
-      type = String(toHfConfig(arch).model_type);
-    } catch {
-      // no class: the generic name
-    }
-    return `${type}-l${arch.layers.length}-d${arch.hiddenSize}`;
+  const nameOf = ({ c, arch, hf }: PlannedCandidate) => {
+    if (arch.family !== 'llm') return `candidate-${c.seq}`;
+    return arch.name ?? `${hf.config ? hf.modelType : 'llm'}-l${arch.layers.length}-d${arch.hiddenSize}`;
   };
-  const names = folderNames(archs.map(({ c, arch }) => ({ seq: c.seq, name: arch.family === 'llm' ? nameOf(arch) : `candidate-${c.seq}` })));
-  for (const { c, arch } of archs) {
+  const names = folderNames(plan.map((p) => ({ seq: p.c.seq, name: nameOf(p) })));
+  for (const { c, hf } of plan) {
+    if (!hf.config) {
+      entries.push({ seq: c.seq, dir: null, modelType: null, skipped: hf.skipped });
+      continue;
+    }
     const dir = names.get(c.seq)!;
-    if (arch.family !== 'llm') {
-      entries.push({ seq: c.seq, dir: null, modelType: null, skipped: `a ${arch.family} architecture has no Hugging Face causal-LM config` });
-      continue;
-    }
-    let config: Record<string, unknown> | null = null;
-    let skipped: string | undefined;
-    try {
-      config = toHfConfig(arch);
-      const built = hfParamCount(config);
-      const own = countParams(arch).total;
-      if (built !== own) throw new HfConfigError(`the ${String(config.model_type)} config would build ${built} parameters, not this candidate's ${own}`);
-    } catch (error) {
-      if (!(error instanceof HfConfigError)) throw error;
-      config = null;
-      skipped = error.message;
-    }
-    if (!config) {
-      entries.push({ seq: c.seq, dir: null, modelType: null, skipped: skipped! });
-      continue;
-    }
-    const modelType = String(config.model_type);
-    files.push({ path: join(dir, 'config.json'), text: JSON.stringify(config, null, 2) + '\n' });
-    files.push({ path: join(dir, 'README.md'), text: candidateCard(data, c, arch, { modelType }, exporterVersion) });
-    entries.push({ seq: c.seq, dir, modelType });
+    files.push({ path: join(dir, 'config.json'), text: JSON.stringify(hf.config, null, 2) + '\n' });
+    files.push({ path: join(dir, 'README.md'), text: candidateCard(data, c, hf.llm, { modelType: hf.modelType }, exporterVersion) });
+    entries.push({ seq: c.seq, dir, modelType: hf.modelType });
   }
   const metricNames = data.objectives.map((o) => o.metric);
   const written = entries.filter((e) => e.modelType).length;
@@ -254,9 +259,9 @@ export function exportHf(data: StudyData, outDir: string, exporterVersion: strin
 }
 
 /** The reasons candidates have no class, most frequent first: "9 × DeltaNet layers: …". */
-export function skipSummary(entries: readonly HfExportEntry[]): string {
+function skipSummary(reasons: readonly (string | undefined)[]): string {
   const counts = new Map<string, number>();
-  for (const e of entries) if (e.skipped) counts.set(e.skipped, (counts.get(e.skipped) ?? 0) + 1);
+  for (const why of reasons) if (why) counts.set(why, (counts.get(why) ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${n} × ${why}`).join('; ');
 }
 
@@ -279,14 +284,15 @@ export async function runHfExport(opts: { dbPath: string; name: string; out: str
   const family = data.space.decode(data.frontier[0].genes).family;
   if (family !== 'llm') throw new UsageError(`--format hf: study '${opts.name}' searched ${data.study.space} (${family} architectures); Hugging Face configs are for LLM spaces — use --format json or csv`);
   // Decide before writing: a frontier no transformers class represents writes nothing.
-  const probe = exportPlan(data);
-  if (probe.every((e) => !e.modelType)) {
-    throw new UsageError(`--format hf: none of the ${probe.length} frontier candidates of study '${opts.name}' has a transformers class that represents it exactly (${skipSummary(probe)}); nothing written — export --format json keeps them all`);
+  const plan = exportPlan(data);
+  if (plan.every((p) => !p.hf.config)) {
+    const reasons = plan.map((p) => (p.hf.config ? undefined : p.hf.skipped));
+    throw new UsageError(`--format hf: none of the ${plan.length} frontier candidates of study '${opts.name}' has a transformers class that represents it exactly (${skipSummary(reasons)}); nothing written — export --format json keeps them all`);
   }
   let entries: readonly HfExportEntry[] = [];
   // All or nothing: the folder is written whole beside the target and swapped in.
   const outcome = await writeOutputFolder(output, (dir) => {
-    entries = exportHf(data, dir, HWNAS_VERSION).entries;
+    entries = exportHf(data, plan, dir, HWNAS_VERSION).entries;
   });
   if (!opts.quiet) {
     const written = entries.filter((e) => e.modelType);
@@ -294,19 +300,4 @@ export async function runHfExport(opts: { dbPath: string; name: string; out: str
     for (const e of entries) if (e.skipped) console.error(`  seq ${e.seq}: no transformers class: ${e.skipped}`);
   }
   return { outDir: opts.out, entries };
-}
-
-/** Which frontier candidates a class represents exactly, without writing anything. */
-function exportPlan(data: StudyData): HfExportEntry[] {
-  return data.frontier.map((c) => {
-    const arch = data.space.decode(c.genes);
-    if (arch.family !== 'llm') return { seq: c.seq, dir: null, modelType: null, skipped: 'not an LLM' };
-    try {
-      const config = toHfConfig(arch);
-      return hfParamCount(config) === countParams(arch).total ? { seq: c.seq, dir: null, modelType: String(config.model_type) } : { seq: c.seq, dir: null, modelType: null, skipped: 'parameter counts differ' };
-    } catch (error) {
-      if (!(error instanceof HfConfigError)) throw error;
-      return { seq: c.seq, dir: null, modelType: null, skipped: error.message };
-    }
-  });
 }
