@@ -81,6 +81,9 @@ export async function searchProblemChecker(): Promise<(values: Readonly<Record<s
   };
 }
 
+/** The training tokens a study's loss is predicted at, for "loss 2.98 (after 10B tokens)". */
+const trainingTokensOf = (s: ListedStudy) => (s.evaluator ? lossPricingPart(s.evaluator as EvaluatorSpec)?.trainingTokens : undefined);
+
 function rowOf(s: ListedStudy): StudyRow {
   return {
     name: s.name,
@@ -88,7 +91,7 @@ function rowOf(s: ListedStudy): StudyRow {
     evaluations: s.evaluations,
     failed: s.failed,
     frontierSize: s.summary.frontierSize ?? 0,
-    best: bestText(s.summary, s.evaluator ? lossPricingPart(s.evaluator as EvaluatorSpec)?.trainingTokens : undefined),
+    best: bestText(s.summary, trainingTokensOf(s)),
     space: s.space,
     device: s.device,
     strategy: s.strategy,
@@ -147,13 +150,16 @@ export async function runLauncher(dbPath = DEFAULT_DB): Promise<number> {
   liveViewSettings.holdWhenFinished = true;
   const validate = await searchProblemChecker();
   let state: LauncherState = {};
+  // The studies as a search or resume just left them, listed once for its message and the next screen.
+  let listed: ListedStudy[] | undefined;
   for (;;) {
     let studies: ListedStudy[] = [];
     try {
-      studies = await listStudies(dbPath);
+      studies = listed ?? (await listStudies(dbPath));
     } catch (error) {
       state.message = (error as Error).message;
     }
+    listed = undefined;
     const action = await showLauncher(dbPath, studies, state, validate);
     // What stays from one screen to the next: the form's values and the selected study.
     state = { ...(state.values ? { values: state.values } : {}), ...(state.study ? { study: state.study } : {}) };
@@ -164,11 +170,11 @@ export async function runLauncher(dbPath = DEFAULT_DB): Promise<number> {
         const before = new Set(studies.map((s) => s.name));
         await (await import('../commands/search.js')).command.run(searchArgv(action.values, dbPath));
         // The study is the new one, or the existing one of this configuration that was continued.
-        const after = await listStudies(dbPath);
-        const study = after.find((s) => !before.has(s.name)) ?? [...after].sort((a, b) => b.updatedAt - a.updatedAt)[0];
+        listed = await listStudies(dbPath);
+        const study = listed.find((s) => !before.has(s.name)) ?? [...listed].sort((a, b) => b.updatedAt - a.updatedAt)[0];
         if (study) {
           state.study = study.name;
-          state.message = await outcomeLine(dbPath, study.name);
+          state.message = outcomeLine(study);
         }
       } else if (action.kind === 'resume') {
         state.study = action.study;
@@ -177,7 +183,9 @@ export async function runLauncher(dbPath = DEFAULT_DB): Promise<number> {
         // A study that spent its evaluation budget continues with 1000 more.
         if (s.status === 'finished' && s.summary.stopReason === 'evaluations') argv.push('--more', '1000');
         await (await import('../commands/resume.js')).command.run(argv);
-        state.message = await outcomeLine(dbPath, action.study);
+        listed = await listStudies(dbPath);
+        const after = listed.find((x) => x.name === action.study);
+        state.message = after ? outcomeLine(after) : `study ${action.study}`;
         state.screen = 'studies';
       } else if (action.kind === 'export') {
         state.study = action.study;
@@ -200,8 +208,7 @@ export async function runLauncher(dbPath = DEFAULT_DB): Promise<number> {
   }
 }
 
-async function outcomeLine(dbPath: string, name: string): Promise<string> {
-  const s = (await listStudies(dbPath)).find((x) => x.name === name);
-  if (!s) return `study ${name}`;
-  return `study ${name}: ${s.status}${s.summary.stopReason ? ` (${s.summary.stopReason})` : ''}, ${s.evaluations} evaluated, frontier of ${s.summary.frontierSize ?? 0}; best at each objective: ${bestText(s.summary)}`;
+/** What a search or resume left: the study's status, evaluations, frontier and best values. */
+function outcomeLine(s: ListedStudy): string {
+  return `study ${s.name}: ${s.status}${s.summary.stopReason ? ` (${s.summary.stopReason})` : ''}, ${s.evaluations} evaluated, frontier of ${s.summary.frontierSize ?? 0}; best at each objective: ${bestText(s.summary, trainingTokensOf(s))}`;
 }
