@@ -64,7 +64,9 @@ function lowered(b: Builder, inputSide: number): LoweredCnn {
 }
 
 function push(b: Builder, name: string, kind: OpKind, cost: Omit<OpCost, 'kvBytesRead' | 'kvBytesWritten'>): void {
-  b.ops.push({ name, kind, phase: 'forward', count: 1, base: { ...cost, kvBytesRead: 0, kvBytesWritten: 0 } });
+  // Field by field: V8 (Node 20) builds `{ ...cost, kvBytesRead: 0 }` some 40× slower, and it was most of a lowering.
+  const base: OpCost = { flops: cost.flops, weightBytes: cost.weightBytes, activationBytesRead: cost.activationBytesRead, activationBytesWritten: cost.activationBytesWritten, kvBytesRead: 0, kvBytesWritten: 0 };
+  b.ops.push({ name, kind, phase: 'forward', count: 1, base });
 }
 
 /** A convolution with folded BN (if `bn`) on an H×W input; returns the output side. */
