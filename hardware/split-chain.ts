@@ -107,14 +107,24 @@ export function llmChain(arch: LlmArchitecture, workload: Workload): Chain {
   const prefillHidden = B * workload.promptTokens * d * ba;
   const decodeHidden = B * d * ba;
   const afterPrefill: Workload = { ...workload, generatedTokens: 0 };
-  // A layer's operators: those of a one-layer model of that layer ('layer.*'), lowered once per layer type.
-  const byType = new Map<string, Op[]>();
-  const layerOps = (i: number): Op[] => {
-    const layer = arch.layers[i];
+  // A layer's operators ('layer.*'), weights and KV cache: those of a one-layer model of it, worked out once per
+  // layer type (the layers of one type share them; priceUnits prices each distinct operator array once).
+  type LayerShare = Pick<ChainUnit, 'ops' | 'weightBytes' | 'kvBytes' | 'kvBytesAfterPrefill'>;
+  const byType = new Map<string, LayerShare>();
+  const layerShare = (layer: LlmArchitecture['layers'][number]): LayerShare => {
     const key = JSON.stringify(layer);
-    let ops = byType.get(key);
-    if (!ops) byType.set(key, (ops = lowerLlm({ ...arch, layers: [layer] }, workload).filter((op) => op.name.startsWith('layer.'))));
-    return ops;
+    let share = byType.get(key);
+    if (!share) {
+      const one = { ...arch, layers: [layer] };
+      share = {
+        ops: lowerLlm(one, workload).filter((op) => op.name.startsWith('layer.')),
+        weightBytes: weightBytes(one) - layerless,
+        kvBytes: kvCacheBytes(one, workload),
+        kvBytesAfterPrefill: kvCacheBytes(one, afterPrefill),
+      };
+      byType.set(key, share);
+    }
+    return share;
   };
   const whole = lowerLlm({ ...arch, layers: [] }, workload);
   const embeddingMatrix = arch.vocabSize * d * BYTES_PER_ELEMENT[weightPrecision(arch.precision, 'embeddings')];
@@ -131,18 +141,7 @@ export function llmChain(arch: LlmArchitecture, workload: Workload): Chain {
       kvBytes: 0,
       kvBytesAfterPrefill: 0,
     },
-    ...arch.layers.map((layer, i): ChainUnit => {
-      const one = { ...arch, layers: [layer] };
-      return {
-        name: `layer${i}`,
-        ops: layerOps(i),
-        outputBytes: prefillHidden,
-        decodeOutputBytes: decodeHidden,
-        weightBytes: weightBytes(one) - layerless,
-        kvBytes: kvCacheBytes(one, workload),
-        kvBytesAfterPrefill: kvCacheBytes(one, afterPrefill),
-      };
-    }),
+    ...arch.layers.map((layer, i): ChainUnit => ({ name: `layer${i}`, ...layerShare(layer), outputBytes: prefillHidden, decodeOutputBytes: decodeHidden })),
     {
       name: 'lm_head',
       ops: whole.filter((op) => op.name === 'final_norm' || op.name === 'lm_head'),
