@@ -63,13 +63,13 @@ function lowered(b: Builder, inputSide: number): LoweredCnn {
   return { ops: b.ops, params: b.params, inputBytes: b.batch * 3 * inputSide * inputSide * b.bytesPerElement, units: b.units };
 }
 
-function push(b: Builder, name: string, kind: OpKind, cost: Omit<OpCost, 'kvBytesRead' | 'kvBytesWritten'>): void {
+function push(b: Builder, name: string, kind: OpKind, cost: Omit<OpCost, 'kvBytesRead' | 'kvBytesWritten'>, depthwise = false): void {
   // Field by field: V8 (Node 20) builds `{ ...cost, kvBytesRead: 0 }` some 40× slower, and it was most of a lowering.
   const base: OpCost = { flops: cost.flops, weightBytes: cost.weightBytes, activationBytesRead: cost.activationBytesRead, activationBytesWritten: cost.activationBytesWritten, kvBytesRead: 0, kvBytesWritten: 0 };
-  b.ops.push({ name, kind, phase: 'forward', count: 1, base });
+  b.ops.push(depthwise ? { name, kind, phase: 'forward', count: 1, base, depthwise } : { name, kind, phase: 'forward', count: 1, base });
 }
 
-/** A convolution with folded BN (if `bn`) on an H×W input; returns the output side. */
+/** A convolution with folded BN (if `bn`) on an H×W input; returns the output side. One group per channel: depthwise. */
 function conv(
   b: Builder,
   name: string,
@@ -88,7 +88,7 @@ function conv(
     weightBytes: (weights + biasElems) * b.bytesPerElement,
     activationBytesRead: b.batch * o.cin * o.hw * o.hw * b.bytesPerElement,
     activationBytesWritten: b.batch * o.cout * out * out * b.bytesPerElement,
-  });
+  }, groups > 1 && groups === o.cin && o.cout === o.cin);
   return out;
 }
 

@@ -52,6 +52,11 @@ export interface Op {
   readonly matmulBatch?: number;
   /** LLM ops: the class whose weights the op reads (its storage precision and, for a matmul, its compute precision). */
   readonly weightClass?: WeightClass | 'norms';
+  /**
+   * CNN convolutions with one channel per group (groups = input = output channels): runtimes run them on a kernel
+   * of their own, far from a dense convolution's rate, so the roofline prices them as a class of their own.
+   */
+  readonly depthwise?: boolean;
 }
 
 export const ZERO_COST: OpCost = {

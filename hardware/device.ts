@@ -46,6 +46,11 @@ export interface DeviceProfile {
  *   ones); default attentionEfficiency.
  * - elementwiseMemoryEfficiency: share of peak bandwidth reached by the operators that are neither matmuls nor
  *   attention (norms, RoPE, activations, softmax) at model sizes; default memoryEfficiency.
+ * - depthwiseConvEfficiency: share of peak FLOP/s reached by depthwise convolutions (a CNN's k×k convolutions with
+ *   one channel per group, Op.depthwise) in a forward pass, counted in the lowering's FLOPs (2 × k² per output
+ *   element); their bandwidth stays memoryEfficiency. Runtimes run them on a kernel of their own whose time follows
+ *   the taps, not the bytes, several times below a dense convolution's rate (tfjs-wasm);
+ *   default computeEfficiency.
  */
 export interface RuntimeProfile {
   readonly kernelsPerOp?: Readonly<Record<string, number>>;
@@ -53,5 +58,6 @@ export interface RuntimeProfile {
   readonly attentionEfficiency?: number;
   readonly singleBatchAttentionEfficiency?: number;
   readonly elementwiseMemoryEfficiency?: number;
+  readonly depthwiseConvEfficiency?: number;
   readonly source?: string;
 }

@@ -42,6 +42,7 @@ export const deviceProfileSchema = z
         attentionEfficiency: share.optional(),
         singleBatchAttentionEfficiency: share.optional(),
         elementwiseMemoryEfficiency: share.optional(),
+        depthwiseConvEfficiency: share.optional(),
         source: z.string().optional(),
       })
       .strict()

@@ -460,11 +460,17 @@ export interface ForwardAnalysis {
   readonly ops: readonly OpReport[];
 }
 
-/** Prices one forward pass (CNN ops, phase 'forward') at a single precision. */
+/**
+ * Prices one forward pass (CNN ops, phase 'forward') at a single precision. Depthwise convolutions take the runtime
+ * extension's depthwise FLOP rate when the profile has one (device.ts RuntimeProfile); every other op, and every op
+ * without it, the profile's compute rate and bandwidth.
+ */
 export function analyzeForward(ops: readonly Op[], device: DeviceProfile, precision: Precision, ideal = false): ForwardAnalysis {
   const rates = deviceRates(device, precision, ideal);
+  const depthwiseEfficiency = ideal ? undefined : device.runtime?.depthwiseConvEfficiency;
+  const depthwiseRates = depthwiseEfficiency === undefined ? rates : { ...rates, flopsPerS: peakFlopsPerS(device, precision) * depthwiseEfficiency };
   const countKernels = !ideal && device.runtime?.kernelsPerOp !== undefined;
-  const totals = ops.map((op) => opTotals(op, rates, 0, 0, countKernels ? rates.overheadS * kernelsOf(op, device) : op.fused ? 0 : rates.overheadS));
+  const totals = ops.map((op) => opTotals(op, op.depthwise ? depthwiseRates : rates, 0, 0, countKernels ? rates.overheadS * kernelsOf(op, device) : op.fused ? 0 : rates.overheadS));
   const timeS = totals.reduce((s, t) => s + t.timeS, 0);
   const busyS = totals.reduce((s, t) => s + Math.max(t.computeS, t.memoryS), 0);
   return {

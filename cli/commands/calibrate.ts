@@ -26,8 +26,8 @@ const FLAGS = {
 
 const DESCRIPTION = `Runs operator micro-benchmarks on this machine with TensorFlow.js (matmuls at prefill shapes → attainable FLOP/s,
 memory-bound ops → attainable bandwidth, a decoder probe → fixed cost per kernel; and, as the profile's optional
-runtime extension, matrix–vector products at decode shapes, attention blocks and element-wise ops at model sizes →
-their own rates, with the kernels each lowered operator launches) and writes a device profile in the built-in
+runtime extension, matrix–vector products at decode shapes, attention blocks, element-wise ops at model sizes and
+depthwise convolutions at MnasNet's shapes → their own rates, with the kernels each lowered operator launches) and writes a device profile in the built-in
 format, starting from this CPU's spec sheet, with every measurement kept beside it under "calibration".
 Use the profile with: hwnas search --latency calibrated --device-file device.json, or --device device.json.`;
 
@@ -95,6 +95,7 @@ export const command: Command = {
       after.attentionFlopsPerS !== undefined ? `attention ${si(after.attentionFlopsPerS, 'FLOP/s')}` : '',
       after.singleBatchAttentionFlopsPerS !== undefined ? `one-KV-head attention ${si(after.singleBatchAttentionFlopsPerS, 'FLOP/s')}` : '',
       after.elementwiseBytesPerS !== undefined ? `element-wise ${si(after.elementwiseBytesPerS, 'B/s')}` : '',
+      after.depthwiseFlopsPerS !== undefined ? `depthwise convolutions ${si(after.depthwiseFlopsPerS, 'FLOP/s')}` : '',
       profile.runtime?.kernelsPerOp ? 'overhead per TensorFlow.js kernel, kernels per operator counted' : '',
     ].filter(Boolean);
     if (shapeClasses.length) console.log(`runtime extension: ${shapeClasses.join('; ')}`);

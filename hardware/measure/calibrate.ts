@@ -97,6 +97,8 @@ export interface AttainedRates {
   readonly singleBatchAttentionFlopsPerS?: number;
   /** Element-wise operators at model sizes; absent: bytesPerS. */
   readonly elementwiseBytesPerS?: number;
+  /** Depthwise convolutions of a CNN forward pass, in the lowering's FLOPs; absent: flopsPerS. */
+  readonly depthwiseFlopsPerS?: number;
 }
 
 const median = (v: readonly number[]) => {
@@ -108,7 +110,10 @@ const median = (v: readonly number[]) => {
 /**
  * Rates from the micro-benchmarks. Compute: the median matmul rate over the prefill shapes (the shapes the models
  * run, not the best square shape a runtime can reach). Decode matmuls: the median rate of the matrix–vector
- * products at decode shapes, when measured (attention and element-wise rates likewise). Bandwidth: the median over
+ * products at decode shapes, when measured (attention and element-wise rates likewise). Depthwise convolutions: their
+ * FLOPs over their time, all shapes together — the rate of a network made of those layers (the plan times each
+ * shape at 3×3 and 5×5, which other work on the machine slows unequally; a median would pick one of them).
+ * Bandwidth: the median over
  * the memory-bound operations. Overhead: the fixed cost per kernel of the decoder probe (a generation of negligible
  * work, over the kernels it launches), else of the model-like kernel chain, else per operator of the tiny-op chain.
  */
@@ -119,6 +124,8 @@ export function attainedRates(micro: readonly MicroResult[]): AttainedRates {
   const attention = micro.filter((m) => m.kind === 'attention' && !/ kv1 /.test(m.name)).map((m) => m.flopsPerS);
   const singleAttention = micro.filter((m) => m.kind === 'attention' && / kv1 /.test(m.name)).map((m) => m.flopsPerS);
   const small = micro.filter((m) => m.kind === 'small-elementwise').map((m) => m.bytesPerS);
+  const depthwise = micro.filter((m) => m.kind === 'depthwise' && m.flopsPerS > 0);
+  const depthwiseS = depthwise.reduce((s, m) => s + m.flops / m.flopsPerS, 0);
   const mem = micro.filter((m) => m.kind === 'matvec' || m.kind === 'elementwise').map((m) => m.bytesPerS);
   const ov = micro.find((m) => m.kind === 'decoder-probe') ?? micro.find((m) => m.kind === 'kernels') ?? micro.find((m) => m.kind === 'overhead');
   const sync = micro.find((m) => m.kind === 'sync');
@@ -132,6 +139,7 @@ export function attainedRates(micro: readonly MicroResult[]): AttainedRates {
     ...(attention.length > 0 ? { attentionFlopsPerS: median(attention) } : {}),
     ...(singleAttention.length > 0 ? { singleBatchAttentionFlopsPerS: median(singleAttention) } : {}),
     ...(small.length > 0 ? { elementwiseBytesPerS: median(small) } : {}),
+    ...(depthwise.length > 0 ? { depthwiseFlopsPerS: depthwise.reduce((s, m) => s + m.flops, 0) / depthwiseS } : {}),
   };
 }
 
@@ -145,20 +153,21 @@ export function withRates(
   extra: { id?: string; name?: string; source: string; calibration?: unknown; kernelsPerOp?: Readonly<Record<string, number>> },
 ): DeviceProfile {
   const peak = base.peakFlopsPerS.fp32 ?? Math.max(...(Object.values(base.peakFlopsPerS) as number[]));
-  const flopsPeak = Math.max(peak, rates.flopsPerS, rates.decodeFlopsPerS ?? 0, rates.attentionFlopsPerS ?? 0, rates.singleBatchAttentionFlopsPerS ?? 0);
+  const flopsPeak = Math.max(peak, rates.flopsPerS, rates.decodeFlopsPerS ?? 0, rates.attentionFlopsPerS ?? 0, rates.singleBatchAttentionFlopsPerS ?? 0, rates.depthwiseFlopsPerS ?? 0);
   const bw = Math.max(base.memoryBandwidthBytesPerS, rates.bytesPerS, rates.elementwiseBytesPerS ?? 0);
   const kernelsPerOp = extra.kernelsPerOp ?? base.runtime?.kernelsPerOp;
   const runtime =
-    rates.decodeFlopsPerS !== undefined || rates.attentionFlopsPerS !== undefined || rates.elementwiseBytesPerS !== undefined || kernelsPerOp
+    rates.decodeFlopsPerS !== undefined || rates.attentionFlopsPerS !== undefined || rates.elementwiseBytesPerS !== undefined || rates.depthwiseFlopsPerS !== undefined || kernelsPerOp
       ? {
           ...(kernelsPerOp ? { kernelsPerOp } : {}),
           ...(rates.decodeFlopsPerS !== undefined ? { decodeMatmulEfficiency: rates.decodeFlopsPerS / flopsPeak } : {}),
           ...(rates.attentionFlopsPerS !== undefined ? { attentionEfficiency: rates.attentionFlopsPerS / flopsPeak } : {}),
           ...(rates.singleBatchAttentionFlopsPerS !== undefined ? { singleBatchAttentionEfficiency: rates.singleBatchAttentionFlopsPerS / flopsPeak } : {}),
           ...(rates.elementwiseBytesPerS !== undefined ? { elementwiseMemoryEfficiency: rates.elementwiseBytesPerS / bw } : {}),
+          ...(rates.depthwiseFlopsPerS !== undefined ? { depthwiseConvEfficiency: rates.depthwiseFlopsPerS / flopsPeak } : {}),
           source:
             base.runtime?.source ??
-            'kernels per lowered operator: TensorFlow.js decoder (hardware/measure/tfjs-kernels.ts); decode-matmul, attention and element-wise rates: micro-benchmarks at the models\' shapes (hardware/measure/micro.ts)',
+            'kernels per lowered operator: TensorFlow.js decoder (hardware/measure/tfjs-kernels.ts); decode-matmul, attention, element-wise and depthwise-convolution rates: micro-benchmarks at the models\' shapes (hardware/measure/micro.ts)',
         }
       : undefined;
   return parseDeviceProfile(
@@ -190,6 +199,7 @@ export function ratesOf(profile: DeviceProfile): AttainedRates {
     ...(rt?.attentionEfficiency !== undefined ? { attentionFlopsPerS: peak * rt.attentionEfficiency } : {}),
     ...(rt?.singleBatchAttentionEfficiency !== undefined ? { singleBatchAttentionFlopsPerS: peak * rt.singleBatchAttentionEfficiency } : {}),
     ...(rt?.elementwiseMemoryEfficiency !== undefined ? { elementwiseBytesPerS: profile.memoryBandwidthBytesPerS * rt.elementwiseMemoryEfficiency } : {}),
+    ...(rt?.depthwiseConvEfficiency !== undefined ? { depthwiseFlopsPerS: peak * rt.depthwiseConvEfficiency } : {}),
   };
 }
 
@@ -219,7 +229,7 @@ export function calibrateFromMicro(base: DeviceProfile, micro: readonly MicroRes
     ...(perKernel ? { kernelsPerOp: TFJS_LLM_KERNELS_PER_OP } : {}),
     ...(opts.id ? { id: opts.id } : {}),
     name: opts.name ?? `${base.name}, ${machine.backend} ${machine.threads || ''} thread(s), calibrated`,
-    source: `hwnas calibrate ${measuredAt}: efficiencies and per-operator overhead fitted to micro-benchmarks (median matmul rate at prefill shapes${attained.decodeFlopsPerS !== undefined ? ', median matrix–vector rate at decode shapes' : ''}, median memory-bound rate, ${perKernel ? 'per-kernel cost of a decoder probe × TensorFlow.js kernels per operator' : 'tiny-op chain'}) on ${machine.cpuModel}, ${machine.backend}, ${machine.threads} thread(s); peak and bandwidth: ${base.source}`,
+    source: `hwnas calibrate ${measuredAt}: efficiencies and per-operator overhead fitted to micro-benchmarks (median matmul rate at prefill shapes${attained.decodeFlopsPerS !== undefined ? ', median matrix–vector rate at decode shapes' : ''}${attained.depthwiseFlopsPerS !== undefined ? ', depthwise-convolution rate over MnasNet shapes' : ''}, median memory-bound rate, ${perKernel ? 'per-kernel cost of a decoder probe × TensorFlow.js kernels per operator' : 'tiny-op chain'}) on ${machine.cpuModel}, ${machine.backend}, ${machine.threads} thread(s); peak and bandwidth: ${base.source}`,
     calibration: record,
   });
 }
@@ -252,6 +262,7 @@ export function fitToNetworks(profile: DeviceProfile, samples: readonly FitSampl
   const attentionRatio = ratio(start.attentionFlopsPerS, start.flopsPerS);
   const singleRatio = ratio(start.singleBatchAttentionFlopsPerS, start.flopsPerS);
   const elementwiseRatio = ratio(start.elementwiseBytesPerS, start.bytesPerS);
+  const depthwiseRatio = ratio(start.depthwiseFlopsPerS, start.flopsPerS);
   const ratesAt = (l: number[]): AttainedRates => ({
     flopsPerS: Math.exp(l[0]),
     bytesPerS: Math.exp(l[1]),
@@ -260,6 +271,7 @@ export function fitToNetworks(profile: DeviceProfile, samples: readonly FitSampl
     ...(attentionRatio !== undefined ? { attentionFlopsPerS: attentionRatio * Math.exp(l[0]) } : {}),
     ...(singleRatio !== undefined ? { singleBatchAttentionFlopsPerS: singleRatio * Math.exp(l[0]) } : {}),
     ...(elementwiseRatio !== undefined ? { elementwiseBytesPerS: elementwiseRatio * Math.exp(l[1]) } : {}),
+    ...(depthwiseRatio !== undefined ? { depthwiseFlopsPerS: depthwiseRatio * Math.exp(l[0]) } : {}),
   });
   const make = (l: number[]) => withRates(profile, ratesAt(l), { source: profile.source });
   const before = meanAbsLogError(profile, samples);
@@ -313,6 +325,7 @@ export function fitScaleToNetworks(profile: DeviceProfile, samples: readonly Fit
     ...(r.attentionFlopsPerS !== undefined ? { attentionFlopsPerS: r.attentionFlopsPerS / scale } : {}),
     ...(r.singleBatchAttentionFlopsPerS !== undefined ? { singleBatchAttentionFlopsPerS: r.singleBatchAttentionFlopsPerS / scale } : {}),
     ...(r.elementwiseBytesPerS !== undefined ? { elementwiseBytesPerS: r.elementwiseBytesPerS / scale } : {}),
+    ...(r.depthwiseFlopsPerS !== undefined ? { depthwiseFlopsPerS: r.depthwiseFlopsPerS / scale } : {}),
   };
   const before = meanAbsLogError(profile, samples);
   const prev = (profile as DeviceProfile & { calibration?: unknown }).calibration as CalibrationRecord | undefined;

@@ -11,6 +11,9 @@
  *   and singleBatchAttentionEfficiency from the one-KV-head blocks);
  * - element-wise chains on model-sized activations (a prefill's [64, width]) → the element-wise bandwidth
  *   (runtime extension elementwiseMemoryEfficiency);
+ * - depthwise convolutions as the measured CNNs run them (fused bias and ReLU, 'same' padding) at MnasNet's layer
+ *   shapes, each at k3 and k5 → the depthwise FLOP rate of a forward pass (runtime extension
+ *   depthwiseConvEfficiency);
  * - memory-bound operations (matrix–vector products over weights larger than the last-level cache and large
  *   element-wise adds) → attainable bandwidth;
  * - a chain of tiny operators with one read-back at the end → the fixed cost per operator; a chain of the small
@@ -29,7 +32,7 @@ import { buildLlm } from './llm-model.js';
 import { TFJS_LLM_KERNELS_PER_OP } from './tfjs-kernels.js';
 import { defaultClock, timeIt, type Timing, type TimingOptions } from './timer.js';
 
-export type MicroKind = 'matmul' | 'gemv' | 'attention' | 'matvec' | 'elementwise' | 'small-elementwise' | 'overhead' | 'kernels' | 'decoder-probe' | 'sync';
+export type MicroKind = 'matmul' | 'gemv' | 'attention' | 'matvec' | 'elementwise' | 'small-elementwise' | 'depthwise' | 'overhead' | 'kernels' | 'decoder-probe' | 'sync';
 
 export interface MicroResult {
   readonly name: string;
@@ -57,6 +60,8 @@ export interface MicroPlan {
   readonly attentionTokens?: number;
   /** [rows, width] of the element-wise chains at model sizes (a multiply by a row and an add, as norms and RoPE). */
   readonly smallElementwise?: readonly (readonly [number, number])[];
+  /** [input side, channels, stride] of the depthwise convolutions, each timed at 3×3 and 5×5; none: no depthwise rate. */
+  readonly depthwise?: readonly (readonly [number, number, number])[];
   /**
    * Layers of the decoder probe: a decoder of width 64 (one head, FFN 64, vocabulary 64; prompt 8, 8 generated)
    * built by llm-model.ts, whose work is negligible, so its time over the kernels it launches (tfjs-kernels.ts)
@@ -110,6 +115,15 @@ export const DEFAULT_MICRO_PLAN: MicroPlan = {
     [64, 256],
     [64, 512],
   ],
+  // MobileNetV2's and MnasNet-A1's depthwise layers (the expanded channels of an MBConv6 at 112, 56, 14 and 7 pixels;
+  // the first layer of a block has stride 2), each at both kernel sizes of the space.
+  depthwise: [
+    [112, 96, 2],
+    [56, 144, 1],
+    [14, 480, 1],
+    [14, 672, 2],
+    [7, 960, 1],
+  ],
   elementwise: [1 << 22],
   overheadChain: 200,
   kernelChain: 240,
@@ -132,6 +146,7 @@ export const TINY_MICRO_PLAN: MicroPlan = {
   ],
   attentionTokens: 16,
   smallElementwise: [[16, 64]],
+  depthwise: [[14, 32, 1]],
   elementwise: [1 << 16],
   overheadChain: 50,
   kernelChain: 40,
@@ -233,7 +248,7 @@ export async function runMicroBenchmarks(plan: MicroPlan = DEFAULT_MICRO_PLAN, t
       });
     }, timing);
     const s = workS(t, 2 * r + 1); // each repeat: the op and a reshape; one slice before the read-back
-    const compute = kind === 'matmul';
+    const compute = kind === 'matmul' || kind === 'depthwise';
     push({ name, kind, flops: flops * r, bytes: bytes * r, ops: r, timing: t, flopsPerS: compute ? (flops * r) / s : 0, bytesPerS: compute ? 0 : (bytes * r) / s });
   };
 
@@ -312,6 +327,22 @@ export async function runMicroBenchmarks(plan: MicroPlan = DEFAULT_MICRO_PLAN, t
     push({ name: `elementwise ${rows}x${width} x${2 * chain}`, kind: 'small-elementwise', flops: 2 * chain * rows * width, bytes, ops: 2 * chain, timing: t, flopsPerS: 0, bytesPerS: bytes / s });
     x0.dispose();
     w.dispose();
+  }
+  // Depthwise convolutions as cnn-model.ts runs them (bias and ReLU fused), in the lowering's FLOPs (2·k²·C per
+  // output pixel) and bytes (filter and bias, input, output).
+  for (const [side, c, stride] of plan.depthwise ?? []) {
+    const x = tf.randomNormal([1, side, side, c]) as tf.Tensor4D;
+    const bias = tf.randomNormal([c]) as tf.Tensor1D;
+    const out = Math.ceil(side / stride);
+    for (const k of [3, 5]) {
+      const filter = tf.randomNormal([k, k, c, 1]) as tf.Tensor4D;
+      const flops = 2 * k * k * c * out * out;
+      const bytes = 4 * (k * k * c + c + c * side * side + c * out * out);
+      await timeOp(`depthwise ${side}x${side}x${c} k${k} s${stride}`, 'depthwise', flops, bytes, () => tf.fused.depthwiseConv2d({ x, filter, bias, strides: stride, pad: 'same', activation: 'relu' }).reshape([-1]));
+      filter.dispose();
+    }
+    x.dispose();
+    bias.dispose();
   }
   for (const n of plan.elementwise) {
     const a = tf.randomNormal([n]);

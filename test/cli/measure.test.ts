@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { captureConsole } from './console.js';
 import { loadDeviceFile } from '../../hardware/devices.js';
+import { analyzeForward } from '../../hardware/roofline.js';
+import { lowerMnasnet } from '../../core/lower-cnn.js';
+import { costBytes } from '../../core/ops.js';
+import { MNASNET_PRESETS } from '../../core/spaces/mnasnet.js';
 import { loadLatencySamples } from '../../predictors/latency/data.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hwnas-measure-'));
@@ -67,5 +71,20 @@ describe('hwnas measure / calibrate', () => {
     expect(p.id).toBe('my-box');
     expect(p.computeEfficiency).toBeGreaterThan(0);
     expect(p.opOverheadS).toBeGreaterThan(0);
+    // The depthwise rate was measured (3×3 and 5×5 runs kept in the record), and the file loads back whole.
+    const written = JSON.parse(readFileSync(out, 'utf8'));
+    expect(p).toEqual(written);
+    const dwEfficiency = p.runtime?.depthwiseConvEfficiency ?? NaN;
+    expect(dwEfficiency).toBeGreaterThan(0);
+    expect(dwEfficiency).toBeLessThanOrEqual(1);
+    const dwRuns = written.calibration.micro.filter((m: { kind: string }) => m.kind === 'depthwise').map((m: { name: string }) => m.name);
+    expect(dwRuns.some((n: string) => / k3 /.test(n)) && dwRuns.some((n: string) => / k5 /.test(n))).toBe(true);
+    // A MobileNetV2 priced on it: each depthwise layer at FLOPs / (peak × that share), bandwidth permitting.
+    const ops = lowerMnasnet(MNASNET_PRESETS.mobilenetv2).ops;
+    const f = analyzeForward(ops, p, 'fp32');
+    const first = ops.findIndex((o) => o.depthwise);
+    const peak = p.peakFlopsPerS.fp32!;
+    const expectedS = Math.max(ops[first].base.flops / (peak * dwEfficiency), costBytes(ops[first].base) / (p.memoryBandwidthBytesPerS * p.memoryEfficiency)) + p.opOverheadS;
+    expect(f.ops[first].latencyMs / 1e3).toBeCloseTo(expectedS, 12);
   });
 });

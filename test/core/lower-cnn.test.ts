@@ -146,6 +146,21 @@ describe('MnasNet lowering', () => {
     expect(names.filter((n) => n.endsWith('.residual'))).toHaveLength(1 + 2 + 3 + 2 + 2);
   });
 
+  it('depthwise convolutions are marked for the roofline, and only they: one per layer of MobileNetV2, none in NAS-Bench-201', () => {
+    const dw = (ops: readonly Op[]) => ops.filter((o) => o.depthwise).map((o) => o.name);
+    // MobileNetV2: 1 + 2 + 3 + 4 + 3 + 3 + 1 layers, each with one 3×3 depthwise convolution.
+    expect(dw(lowerMnasnet(mbv2).ops)).toEqual(lowerMnasnet(mbv2).ops.filter((o) => /\.dw3x3$/.test(o.name)).map((o) => o.name));
+    expect(dw(lowerMnasnet(mbv2).ops)).toHaveLength(17);
+    // A depthwise layer's cost is still 2·k²·C FLOPs per output pixel: block1 is 3×3 over 32 channels at 112².
+    expect(lowerMnasnet(mbv2).ops.find((o) => o.depthwise)!.base.flops).toBe(2 * 9 * 32 * 112 * 112);
+    expect(dw(lowerMnasnet(a1).ops).filter((n) => n.endsWith('dw5x5'))).toHaveLength(3 + 3);
+    expect(dw(lowerNb201({ family: 'nb201', edges: Array(6).fill('nor_conv_3x3') }).ops)).toEqual([]);
+    // FBNet: the 2-group 1×1 convolutions are grouped, not depthwise.
+    const fb = lowerFbnet({ family: 'fbnet', blocks: Array(22).fill('k5_e1_g2') }).ops;
+    expect(dw(fb)).toHaveLength(22);
+    expect(dw(fb).every((n) => n.endsWith('.dw5x5'))).toBe(true);
+  });
+
   it('units: stem, every layer, the head conv, the pool and the classifier, with the tensor each hands on', () => {
     const lowered = lowerMnasnet(mbv2);
     expect(lowered.inputBytes).toBe(3 * 224 * 224 * 4);

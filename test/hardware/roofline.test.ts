@@ -4,9 +4,12 @@ import { lowerLlm } from '../../core/lower-llm.js';
 import { PRESETS } from '../../core/presets.js';
 import { PAPER_WORKLOAD } from '../../core/workload.js';
 import type { DeviceProfile } from '../../hardware/device.js';
-import { getDevice } from '../../hardware/devices.js';
+import { getDevice, parseDeviceProfile } from '../../hardware/devices.js';
 import { paperClosedForm } from '../../hardware/paper-closed-form.js';
-import { analyzeLlm, opTimeS, sumMaxAffine } from '../../hardware/roofline.js';
+import { analyzeForward, analyzeLlm, opTimeS, sumMaxAffine } from '../../hardware/roofline.js';
+import { lowerMnasnet } from '../../core/lower-cnn.js';
+import type { Op } from '../../core/ops.js';
+import { MNASNET_PRESETS } from '../../core/spaces/mnasnet.js';
 import { TINY } from '../core/lower-llm.test.js';
 
 const TOY_DEVICE: DeviceProfile = {
@@ -137,5 +140,51 @@ describe('per-class weight precision (attention int8, MLP int4, embeddings and n
     expect(p.memory.weightsBytes).toBe(192);
     expect(p.decode.latencyMs).toBeCloseTo((4 / 100) * (96 + 36) * 1e3, 9);
     expect(p.prefill.flops).toBe(2 * 3 * 16 * 18);
+  });
+});
+
+describe('depthwise convolutions in a forward pass (runtime extension depthwiseConvEfficiency)', () => {
+  // Peak 1000 FLOP/s, 100 B/s, efficiencies 0.5: a dense op runs at 500 FLOP/s and 50 B/s, 0.01 s per launch.
+  const FP32_TOY: DeviceProfile = { ...TOY_DEVICE, peakFlopsPerS: { fp32: 1000 } };
+  const withDw = parseDeviceProfile({ ...FP32_TOY, runtime: { depthwiseConvEfficiency: 0.05 } }, 'dw.json');
+  const cost = (flops: number, bytes: number) => ({ flops, weightBytes: 0, activationBytesRead: bytes / 2, activationBytesWritten: bytes / 2, kvBytesRead: 0, kvBytesWritten: 0 });
+  const op = (name: string, base: ReturnType<typeof cost>, depthwise: boolean): Op => ({ name, kind: 'conv', phase: 'forward', count: 1, base, ...(depthwise ? { depthwise } : {}) });
+  const seconds = (ops: Op[], device: DeviceProfile, ideal = false) => analyzeForward(ops, device, 'fp32', ideal).ops.map((o) => o.latencyMs / 1e3);
+
+  it('a depthwise op takes FLOPs / (peak × depthwiseConvEfficiency) + overhead; its bandwidth and every other op stay as they were', () => {
+    const dwCompute = op('b.dw3x3', cost(1000, 40), true); // 1000 / (1000 × 0.05) = 20 s vs 40 / 50 = 0.8 s
+    const dwMemory = op('b.dw5x5', cost(10, 4000), true); // 10 / 50 = 0.2 s vs 4000 / 50 = 80 s: memory binds
+    const dense = op('b.pw_project', cost(1000, 40), false); // 1000 / 500 = 2 s
+    const [a, b, c] = seconds([dwCompute, dwMemory, dense], withDw);
+    expect(a).toBeCloseTo(20 + 0.01, 12);
+    expect(b).toBeCloseTo(80 + 0.01, 12);
+    expect(c).toBeCloseTo(2 + 0.01, 12);
+    // Without the field (or with an empty extension) a depthwise op is priced as any convolution.
+    expect(seconds([dwCompute, dwMemory, dense], FP32_TOY)).toEqual([2.01, 80.01, 2.01].map((x) => expect.closeTo(x, 12)));
+    expect(seconds([dwCompute], parseDeviceProfile({ ...FP32_TOY, runtime: {} }, 'empty'))).toEqual(seconds([dwCompute], FP32_TOY));
+    // The ideal roofline ignores runtime rates: 1000 / 1000 = 1 s, no overhead.
+    expect(seconds([dwCompute], withDw, true)[0]).toBeCloseTo(1, 12);
+  });
+
+  it('on a lowered MobileNetV2 the rate moves the 17 depthwise layers and nothing else', () => {
+    const ops = lowerMnasnet(MNASNET_PRESETS.mobilenetv2).ops;
+    const device = getDevice('raspberry-pi-5');
+    const plain = analyzeForward(ops, device, 'fp32');
+    const slow = analyzeForward(ops, parseDeviceProfile({ ...device, runtime: { depthwiseConvEfficiency: device.computeEfficiency / 10 } }, 'slow-dw'), 'fp32');
+    let moved = 0;
+    plain.ops.forEach((o, i) => {
+      if (ops[i].depthwise) {
+        moved++;
+        expect(slow.ops[i].latencyMs).toBeGreaterThan(o.latencyMs);
+      } else expect(slow.ops[i].latencyMs).toBe(o.latencyMs);
+    });
+    expect(moved).toBe(17);
+    expect(slow.flops).toBe(plain.flops);
+    expect(slow.bytes).toBe(plain.bytes);
+  });
+
+  it('a device file with a bad depthwise rate is refused, naming the field', () => {
+    expect(() => parseDeviceProfile({ ...FP32_TOY, runtime: { depthwiseConvEfficiency: 0 } }, 'dev.json')).toThrow(/dev\.json: runtime\.depthwiseConvEfficiency/);
+    expect(() => parseDeviceProfile({ ...FP32_TOY, runtime: { depthwiseConvEfficiency: 1.2 } }, 'dev.json')).toThrow(/dev\.json: runtime\.depthwiseConvEfficiency/);
   });
 });

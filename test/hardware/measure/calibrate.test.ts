@@ -5,7 +5,9 @@ import { attainedRates, fitScaleToNetworks, fitToNetworks, flopsPerCycle, ratesO
 import { llmLocalSpace, LOCAL_WORKLOAD } from '../../../core/spaces/llm-local.js';
 import type { MicroResult } from '../../../hardware/measure/micro.js';
 import type { Timing } from '../../../hardware/measure/timer.js';
-import { analyzeLlm } from '../../../hardware/roofline.js';
+import { analyzeForward, analyzeLlm } from '../../../hardware/roofline.js';
+import { lowerMnasnet } from '../../../core/lower-cnn.js';
+import { MNASNET_PRESETS } from '../../../core/spaces/mnasnet.js';
 import { createRng } from '../../../core/rng.js';
 
 const BASE: DeviceProfile = parseDeviceProfile(
@@ -59,6 +61,27 @@ describe('calibration', () => {
     expect(full.attentionFlopsPerS).toBe(1e9);
     expect(full.elementwiseBytesPerS).toBe(30e9);
     expect(full.opOverheadS).toBeCloseTo(10e-6, 15); // (10.05 − 0.05) ms / 1000 kernels
+  });
+
+  it('depthwise rate: the FLOPs of every depthwise run over their time, not a median of their rates', () => {
+    const dw = (name: string, flops: number, flopsPerS: number): MicroResult => ({ ...micro(name, 'depthwise', 1, { flopsPerS }), flops });
+    const base = [micro('sync', 'sync', 0.05, {}), micro('chain', 'overhead', 2.05, { ops: 200 }), micro('mm', 'matmul', 1, { flopsPerS: 20e9 }), micro('mv', 'matvec', 1, { bytesPerS: 2e9 })];
+    expect(attainedRates(base).depthwiseFlopsPerS).toBeUndefined();
+    // 1e9 FLOPs in 0.5 s, 3e9 in 0.3 s, 4e9 in 0.4 s: 8e9 FLOPs in 1.2 s (the median rate would be 10e9).
+    const r = attainedRates([...base, dw('k3', 1e9, 2e9), dw('k5', 3e9, 10e9), dw('k5b', 4e9, 10e9)]);
+    expect(r.depthwiseFlopsPerS).toBeCloseTo(8e9 / 1.2, 3);
+    // It lands in the extension as a share of peak (100 GFLOP/s), reads back, and follows the compute rate in refits.
+    const p = withRates(BASE, { ...r, flopsPerS: 20e9 }, { source: 'x' });
+    expect(p.runtime?.depthwiseConvEfficiency).toBeCloseTo(8e9 / 1.2 / 100e9, 12);
+    expect(ratesOf(p).depthwiseFlopsPerS).toBeCloseTo(8e9 / 1.2, 3);
+    expect(parseDeviceProfile(JSON.parse(JSON.stringify(p)), 'p.json').runtime).toEqual(p.runtime);
+    const ops = lowerMnasnet(MNASNET_PRESETS['mnasnet-a1']).ops;
+    const predictMs = (q: DeviceProfile) => analyzeForward(ops, q, 'fp32').latencyMs;
+    const fitted = ratesOf(fitToNetworks(p, [{ measuredMs: 2 * predictMs(p), predictMs }]));
+    expect(fitted.depthwiseFlopsPerS! / fitted.flopsPerS).toBeCloseTo(8e9 / 1.2 / 20e9, 9);
+    const scaled = fitScaleToNetworks(p, [{ measuredMs: 3 * predictMs(p), predictMs }]);
+    expect(predictMs(scaled) / predictMs(p)).toBeCloseTo(3, 9);
+    expect(ratesOf(scaled).depthwiseFlopsPerS).toBeCloseTo(8e9 / 1.2 / 3, 3);
   });
 
   it('shape-class rates land in the runtime extension as efficiencies; refining keeps their ratios', () => {
