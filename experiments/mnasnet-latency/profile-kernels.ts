@@ -3,6 +3,8 @@
  * of 4 kept; profiling inflates the times, the shares are what to read), beside the roofline's share per operator
  * class on a calibrated profile — the diagnosis of the calibrated roofline's error in results/mnasnet-latency.md:
  *   nice -n 10 node --import tsx experiments/mnasnet-latency/profile-kernels.ts [mobilenetv2|mnasnet-a1] [device.json]
+ * The profile defaults to the one run.ts calibrated (results/device.json, with the depthwise rate); the README's
+ * first diagnosis used experiments/local-accuracy/results/device.json (calibrated before there was one).
  */
 import { lowerMnasnet } from '../../core/lower-cnn.js';
 import { createRng } from '../../core/rng.js';
@@ -34,7 +36,7 @@ const by = new Map<string, number>();
 for (const k of best) by.set(k.name, (by.get(k.name) ?? 0) + k.ms);
 console.log(`${arch.name}: tfjs kernels (share of ${bestT.toFixed(1)} profiled ms)`);
 for (const [k, ms] of [...by.entries()].sort((a, b) => b[1] - a[1])) console.log(`  ${(100 * ms / bestT).toFixed(1).padStart(5)}%  ${k}`);
-const device = loadDeviceFile(process.argv[3] ?? 'experiments/local-accuracy/results/device.json');
+const device = loadDeviceFile(process.argv[3] ?? 'experiments/mnasnet-latency/results/device.json');
 const f = analyzeForward(lowerMnasnet(arch).ops, device, 'fp32');
 const classes = new Map<string, number>();
 for (const o of f.ops) {

@@ -6,7 +6,10 @@
  * its IQR/median > 0.1, at most 4 rounds) in passes with a quiet check (hardware/measure/passes.ts, as
  * experiments/local-accuracy measures); the calibration is hwnas calibrate's (micro-benchmarks → calibrated
  * profile), refined as in local-accuracy on `--refit` more networks held out from the scored ones.
- * Scores: (a) the spec-sheet roofline, (b) calibrated, (b+) three rates refined, (b+s) one time scale fitted.
+ * Scores: (a) the spec-sheet roofline, (b) calibrated without the depthwise rate (every convolution at the matmul
+ * rate), (b+) three rates refined, (b+s) one time scale fitted; (c), (c+), (c+s) the same with the calibrated
+ * depthwise-convolution rate (runtime extension depthwiseConvEfficiency). The calibrated profile is written to
+ * results/device.json (profile-kernels.ts reads it).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -52,8 +55,11 @@ console.log(`machine: ${describeMachine(machine)}`);
 // 1. Calibration, as hwnas calibrate does it.
 const spec = localSpecProfile('local-spec');
 const micro = await runMicroBenchmarks(DEFAULT_MICRO_PLAN, timing);
-const calibrated = calibrateFromMicro(spec, micro, machine, { id: 'local' });
-console.log(`[${elapsed()}] calibrated: ${JSON.stringify(ratesOf(calibrated))}`);
+const calibratedDw = calibrateFromMicro(spec, micro, machine, { id: 'local' });
+// The same profile without the depthwise rate: what the roofline did before it (every convolution at one rate).
+const { depthwiseConvEfficiency: _dw, ...runtimeWithout } = calibratedDw.runtime ?? {};
+const calibrated: DeviceProfile = { ...calibratedDw, runtime: runtimeWithout };
+console.log(`[${elapsed()}] calibrated: ${JSON.stringify(ratesOf(calibratedDw))}`);
 
 // 2. The presets, `--refit` held-out networks, then the `--sample` scored ones: measured in passes.
 const rng = createRng(seed);
@@ -82,12 +88,18 @@ const predict = (arch: MnasnetArchitecture, p: DeviceProfile) => analyzeForward(
 const samples = refitRows.map((r): FitSample => ({ measuredMs: r.measured.latencyMs, predictMs: (p) => predict(r.arch, p) }));
 const refined = fitToNetworks(calibrated, samples);
 const scaled = fitScaleToNetworks(calibrated, samples);
+const refinedDw = fitToNetworks(calibratedDw, samples);
+const scaledDw = fitScaleToNetworks(calibratedDw, samples);
 const profiles: [string, DeviceProfile][] = [
   ['(a) uncalibrated roofline (spec sheet)', spec],
-  ['(b) calibrated roofline (micro-benchmarks)', calibrated],
-  [`(b+) calibrated + three rates refined on ${nRefit} measured networks`, refined],
-  [`(b+s) calibrated + one time scale fitted on ${nRefit} measured networks`, scaled],
+  ['(b) calibrated roofline (micro-benchmarks), no depthwise rate', calibrated],
+  [`(b+) (b) + three rates refined on ${nRefit} measured networks`, refined],
+  [`(b+s) (b) + one time scale fitted on ${nRefit} measured networks`, scaled],
+  ['(c) calibrated roofline with the depthwise rate', calibratedDw],
+  [`(c+) (c) + three rates refined on ${nRefit} measured networks`, refinedDw],
+  [`(c+s) (c) + one time scale fitted on ${nRefit} measured networks`, scaledDw],
 ];
+const COLUMNS = ['uncalibrated_ms', 'calibrated_ms', 'refined_ms', 'scaled_ms', 'dw_calibrated_ms', 'dw_refined_ms', 'dw_scaled_ms'];
 const actual = scoredRows.map((r) => r.measured.latencyMs);
 const scores = profiles.map(([method, p]) => {
   const predicted = scoredRows.map((r) => predict(r.arch, p));
@@ -96,11 +108,27 @@ const scores = profiles.map(([method, p]) => {
 const macsOf = (arch: MnasnetArchitecture) => convMacs(lowerMnasnet(arch).ops);
 // MACs alone, for comparison: how well does the count rank the measured latencies?
 const macsSpearman = spearman(scoredRows.map((r) => macsOf(r.arch)), actual);
+// How much the ranking hangs on the measured depthwise rate (which other work on the machine moves; README).
+const dwRate = ratesOf(calibratedDw).depthwiseFlopsPerS ?? NaN;
+const sensitivity = [0.5, 0.75, 1, 1.5, 2].map((factor) => {
+  const p: DeviceProfile = { ...calibratedDw, runtime: { ...calibratedDw.runtime, depthwiseConvEfficiency: Math.min(1, calibratedDw.runtime!.depthwiseConvEfficiency! * factor) } };
+  const predicted = scoredRows.map((r) => predict(r.arch, p));
+  return { factor, depthwiseFlopsPerS: dwRate * factor, spearman: spearman(predicted, actual), mapePct: mape(predicted, actual) };
+});
+// Each depthwise micro-benchmark's rate, and the depthwise share of MnasNet-A1's predicted time.
+const dwMicro = micro.filter((m) => m.kind === 'depthwise');
+const a1 = presetRows.find((r) => r.key === 'mnasnet-a1');
+const dwShare = (p: DeviceProfile) => {
+  if (!a1) return NaN;
+  const ops = lowerMnasnet(a1.arch).ops;
+  const f = analyzeForward(ops, p, 'fp32');
+  return f.ops.reduce((s, o, i) => s + (ops[i].depthwise ? o.latencyMs : 0), 0) / f.latencyMs;
+};
 
 // 4. Report.
 const rates = (p: DeviceProfile) => {
   const r = ratesOf(p);
-  return `${(r.flopsPerS / 1e9).toFixed(2)} GFLOP/s, ${(r.bytesPerS / 1e9).toFixed(2)} GB/s, ${(r.opOverheadS * 1e6).toFixed(1)} µs/${p.runtime?.kernelsPerOp ? 'kernel' : 'op'}`;
+  return `${(r.flopsPerS / 1e9).toFixed(2)} GFLOP/s, ${(r.bytesPerS / 1e9).toFixed(2)} GB/s, ${(r.opOverheadS * 1e6).toFixed(1)} µs/${p.runtime?.kernelsPerOp ? 'kernel' : 'op'}${r.depthwiseFlopsPerS !== undefined ? `; depthwise ${(r.depthwiseFlopsPerS / 1e9).toFixed(2)} GFLOP/s` : ''}`;
 };
 const between = (rs: readonly PassRow<MnasnetArchitecture>[]) => {
   const gaps = rs.map((r) => Math.max(...r.passesMs) / Math.min(...r.passesMs) - 1).sort((a, b) => a - b);
@@ -109,10 +137,10 @@ const between = (rs: readonly PassRow<MnasnetArchitecture>[]) => {
 const lines: string[] = ['# MnasNet space on this machine (TensorFlow.js)', ''];
 lines.push(`Machine: ${describeMachine(machine)}. Shared with other work while measured (load varies).`);
 lines.push(`Timing: hwnas measure's (warm-up ${timing.warmup}, ${timing.runs} runs per round, a round re-taken when its IQR/median > ${timing.maxSpread}, at most ${timing.maxRounds} rounds, the quietest round's median) on the ${presetRows[0]?.measured.timing.clock ?? 'n/a'} clock; ${passes} passes in alternating orders, the lowest figure of a network kept; a quiet check before every measurement (${(quietWaitMs / 1000).toFixed(0)} s waited). One 224×224 image, fp32, random weights, BN folded.`, '');
-lines.push('| network | MACs | parameters | measured ms | (b) predicted ms | (b+s) predicted ms | passes ms |', '|---|---|---|---|---|---|---|');
+lines.push('| network | MACs | parameters | measured ms | (b) predicted ms | (b+s) predicted ms | (c) predicted ms | (c+s) predicted ms | passes ms |', '|---|---|---|---|---|---|---|---|---|');
 for (const r of presetRows) {
   const l = lowerMnasnet(r.arch);
-  lines.push(`| ${r.arch.name ?? r.key} | ${(convMacs(l.ops) / 1e6).toFixed(2)}M | ${(l.params / 1e6).toFixed(3)}M | ${r.measured.latencyMs.toFixed(1)} | ${predict(r.arch, calibrated).toFixed(1)} | ${predict(r.arch, scaled).toFixed(1)} | ${r.passesMs.map((v) => v.toFixed(1)).join(', ')} |`);
+  lines.push(`| ${r.arch.name ?? r.key} | ${(convMacs(l.ops) / 1e6).toFixed(2)}M | ${(l.params / 1e6).toFixed(3)}M | ${r.measured.latencyMs.toFixed(1)} | ${[calibrated, scaled, calibratedDw, scaledDw].map((p) => predict(r.arch, p).toFixed(1)).join(' | ')} | ${r.passesMs.map((v) => v.toFixed(1)).join(', ')} |`);
 }
 lines.push('', `Roofline on ${nSample} sampled networks of the space (seed ${seed}; ${nRefit} more held out for (b+) and (b+s)):`, '');
 lines.push('Profiles (attainable FLOP/s, bandwidth, per-operator overhead):');
@@ -120,9 +148,12 @@ for (const [method, p] of profiles) lines.push(`- ${method}: ${rates(p)}`);
 lines.push('', '| method | n | Spearman ρ | MAPE % | within ±10% |', '|---|---|---|---|---|');
 for (const s of scores) lines.push(`| ${s.method} | ${s.n} | ${s.spearman.toFixed(3)} | ${s.mapePct.toFixed(1)} | ${(100 * s.within10).toFixed(0)}% |`);
 lines.push('', `MACs alone rank the scored networks at Spearman ρ ${macsSpearman.toFixed(3)}. Measured range: ${Math.min(...actual).toFixed(1)}–${Math.max(...actual).toFixed(1)} ms; median gap between a network's passes ${(100 * between(rows)).toFixed(1)}%.`);
+lines.push('', `Depthwise micro-benchmarks (GFLOP/s; the rate is their FLOPs over their time): ${dwMicro.map((m) => `${m.name.replace('depthwise ', '')} ${(m.flopsPerS / 1e9).toFixed(2)}`).join(', ')}. Depthwise share of MnasNet-A1's predicted time: ${(100 * dwShare(calibrated)).toFixed(0)}% under (b), ${(100 * dwShare(calibratedDw)).toFixed(0)}% under (c).`);
+lines.push('', 'Sensitivity of (c) to the depthwise rate (the same measurements; the rate × factor):', '', '| factor | depthwise GFLOP/s | Spearman ρ | MAPE % |', '|---|---|---|---|');
+for (const x of sensitivity) lines.push(`| ${x.factor} | ${(x.depthwiseFlopsPerS / 1e9).toFixed(2)} | ${x.spearman.toFixed(3)} | ${x.mapePct.toFixed(1)} |`);
 lines.push(`Wall time: ${elapsed()}.`);
 mkdirSync(values.out!, { recursive: true });
-const csv = ['set,key,macs,params,measured_ms,clock,spread,rounds,stable,passes_ms,' + profiles.map((_, i) => ['uncalibrated_ms', 'calibrated_ms', 'refined_ms', 'scaled_ms'][i]).join(',')];
+const csv = ['set,key,macs,params,measured_ms,clock,spread,rounds,stable,passes_ms,' + COLUMNS.join(',')];
 const setOf = (i: number) => (i < presetRows.length ? 'preset' : i < presetRows.length + nRefit ? 'refit' : 'scored');
 rows.forEach((r, i) => {
   const l = lowerMnasnet(r.arch);
@@ -130,5 +161,6 @@ rows.forEach((r, i) => {
 });
 writeFileSync(join(values.out!, 'mnasnet.csv'), csv.join('\n') + '\n');
 writeFileSync(join(values.out!, 'mnasnet-latency.md'), lines.join('\n') + '\n');
-writeFileSync(join(values.out!, 'mnasnet-latency.json'), JSON.stringify({ machine, timing, passes, seed, scores, macsSpearman, presets: presetRows.map((r) => ({ key: r.key, measuredMs: r.measured.latencyMs, passesMs: r.passesMs })), profiles: Object.fromEntries(profiles.map(([m, p]) => [m, ratesOf(p)])) }, null, 1));
+writeFileSync(join(values.out!, 'device.json'), JSON.stringify(calibratedDw, null, 2) + '\n');
+writeFileSync(join(values.out!, 'mnasnet-latency.json'), JSON.stringify({ machine, timing, passes, seed, scores, macsSpearman, sensitivity, depthwiseMicro: dwMicro.map((m) => ({ name: m.name, flopsPerS: m.flopsPerS, spread: m.timing.spread, rounds: m.timing.rounds })), presets: presetRows.map((r) => ({ key: r.key, measuredMs: r.measured.latencyMs, passesMs: r.passesMs })), profiles: Object.fromEntries(profiles.map(([m, p]) => [m, ratesOf(p)])) }, null, 1));
 console.log(lines.join('\n'));
