@@ -71,3 +71,27 @@ export function discreteMutation(genes: readonly Gene[], o: MutationOptions = DE
     return g;
   };
 }
+
+/**
+ * The smallest change to a candidate: one gene, chosen uniformly among those with two or more choices, moves to a
+ * neighbouring choice — an ordinal gene one step up or down (inward at either end), a categorical gene to another
+ * choice, uniformly (all its choices are equally far apart). This is what polynomial mutation does when it changes
+ * a gene at all (a step of one, nearly always), made certain: NSGA-II walks a known child with it until it is new
+ * (nsga2.ts), so the child stays as close to its parents as the candidates asked so far allow.
+ */
+export function neighbourStep(genes: readonly Gene[]): (g: Genes, rng: Rng) => number[] {
+  const movable = genes.flatMap((gene, i) => (gene.choices.length > 1 ? [i] : []));
+  return (parent, rng) => {
+    const g = parent.slice();
+    if (movable.length === 0) return g;
+    const i = movable[rng.int(movable.length)];
+    const upper = genes[i].choices.length - 1;
+    if (!genes[i].ordinal) {
+      const other = rng.int(upper);
+      g[i] = other >= g[i] ? other + 1 : other;
+    } else if (g[i] === 0) g[i] = 1;
+    else if (g[i] === upper) g[i] = upper - 1;
+    else g[i] += rng.next() < 0.5 ? -1 : 1;
+    return g;
+  };
+}

@@ -4,7 +4,7 @@ import { fbnetSpace } from '../../../core/spaces/fbnet.js';
 import { gridGenes, gridIndex, type Gene } from '../../../core/space.js';
 import { discreteCrossover } from '../../../search/strategies/operators/crossover.js';
 import { AskedSet, BITSET_LIMIT } from '../../../search/strategies/operators/duplicates.js';
-import { changeProbability, discreteMutation } from '../../../search/strategies/operators/mutation.js';
+import { changeProbability, discreteMutation, neighbourStep } from '../../../search/strategies/operators/mutation.js';
 import { ParzenEstimator } from '../../../search/strategies/operators/parzen.js';
 import { Gram, oneHotLayout, Ridge } from '../../../search/strategies/operators/ridge.js';
 import { toySpace } from './toy.js';
@@ -96,6 +96,43 @@ describe('mutation', () => {
     // Each gene changes with probability (1/6) · (its chance to move from its value); the categorical one at (1/6) · p(5).
     const p = changeProbability(5, 20) / 6;
     expect(Math.abs(changed[2] / draws - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / draws));
+  });
+});
+
+describe('neighbour step', () => {
+  const genes = [ordinal(5), categorical(4), ordinal(1), ordinal(3)];
+  const step = neighbourStep(genes);
+
+  it('moves one gene, drawn among those that can move, to a neighbouring choice (scripted draws)', () => {
+    // Movable genes 0, 1 and 3 (gene 2 has one choice): the first draw picks among three.
+    expect(step([0, 2, 0, 2], scripted([0.1]))).toEqual([1, 2, 0, 2]); // gene 0 at its lower end: up
+    expect(step([4, 2, 0, 2], scripted([0.1]))).toEqual([3, 2, 0, 2]); // at its upper end: down
+    expect(step([2, 2, 0, 2], scripted([0.1, 0.3]))).toEqual([1, 2, 0, 2]); // inside: down (0.3 < ½) ...
+    expect(step([2, 2, 0, 2], scripted([0.1, 0.7]))).toEqual([3, 2, 0, 2]); // ... or up
+    expect(step([0, 2, 0, 2], scripted([0.9]))).toEqual([0, 2, 0, 1]); // gene 3 at its upper end (2 of 0..2)
+    // Gene 1, categorical: another of its 4 choices, the draw over the 3 others (0.9 → 2 → skips 2 → 3).
+    expect(step([0, 2, 0, 2], scripted([0.5, 0.9]))).toEqual([0, 3, 0, 2]);
+    expect(step([0, 2, 0, 2], scripted([0.5, 0.4]))).toEqual([0, 1, 0, 2]);
+  });
+
+  it('always changes exactly one movable gene, each about as often, and leaves a space of one candidate alone', () => {
+    const rng = createRng(5);
+    const picked = [0, 0, 0, 0];
+    let wrong = 0;
+    const draws = 30_000;
+    for (let t = 0; t < draws; t++) {
+      const parent = genes.map((g) => rng.int(g.choices.length));
+      const child = step(parent, rng);
+      const changed = child.flatMap((v, i) => (v !== parent[i] ? [i] : []));
+      const i = changed[0];
+      const far = child[i] < 0 || child[i] >= genes[i].choices.length || (genes[i].ordinal && Math.abs(child[i] - parent[i]) !== 1);
+      if (changed.length !== 1 || far) wrong++;
+      picked[i]++;
+    }
+    expect(wrong).toBe(0);
+    expect(picked[2]).toBe(0);
+    for (const i of [0, 1, 3]) expect(Math.abs(picked[i] / draws - 1 / 3)).toBeLessThan(4 * Math.sqrt((1 / 3) * (2 / 3) / draws));
+    expect(neighbourStep([ordinal(1), categorical(1)])([0, 0], createRng(1))).toEqual([0, 0]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../cli/errors.js';
 import { boundsOf, normalisedHypervolume, paretoIndices } from '../../../core/pareto.js';
 import { createRng } from '../../../core/rng.js';
@@ -110,6 +110,82 @@ describe('nsga2', () => {
     const population = (strategyState as { population: { g: number[]; r: number }[] }).population;
     const rank0 = population.filter((m) => m.r === 0).map((m) => m.g.join('.'));
     expect(rank0.sort()).toEqual(exact);
+  });
+});
+
+describe('nsga2 once mating stalls', () => {
+  // 16 · 4^6 = 65,536 candidates; the front is x1..x6 = 0 (16 points), and a candidate's distance from it is
+  // x1 + … + x6. Population 10: the front is found, the population stops changing, and mating's children are
+  // all known within the first hundred candidates.
+  const space = toySpace([16, 4, 4, 4, 4, 4, 4]);
+  const problem: Problem = (g) => {
+    const pen = 4 * (g[1] + g[2] + g[3] + g[4] + g[5] + g[6]);
+    return { objectives: [g[0] + pen, 15 - g[0] + pen], violation: 0 };
+  };
+  const distance = (key: string) => key.split('.').slice(1).reduce((sum, v) => sum + Number(v), 0);
+  type Origins = { mated: number; walked: number; random: number };
+  /** 2,000 candidates in generations of 10; the asked keys, and the origins after each generation. */
+  const run = (fill: string) => {
+    const s = STRATEGIES.nsga2.create({ space, objectiveCount: 2, seed: 1, options: { populationSize: 10, fill } });
+    const asked: string[] = [];
+    const origins: Origins[] = [];
+    while (asked.length < 2000) {
+      const genes = s.ask(10);
+      asked.push(...genes.map((g) => space.key(g)));
+      s.tell(genes.map((g) => evaluate(problem, g)));
+      origins.push((s.state() as { childOrigins: Origins }).childOrigins);
+    }
+    return { asked, origins };
+  };
+  let nearby: ReturnType<typeof run>;
+  let random: ReturnType<typeof run>;
+  beforeAll(() => {
+    nearby = run('nearby');
+    random = run('random');
+  });
+  const lateMeanDistance = (asked: string[]) => asked.slice(-500).reduce((sum, k) => sum + distance(k), 0) / 500;
+
+  it('mates as before until the first generation mating cannot fill, then walks its known children', () => {
+    // The generation told at index k proposes the children asked from 10 · (k + 1) on.
+    const stalled = nearby.origins.findIndex((o) => o.walked + o.random > 0);
+    expect(stalled).toBeGreaterThan(0);
+    const from = 10 * (stalled + 1);
+    expect(nearby.asked.slice(0, from)).toEqual(random.asked.slice(0, from));
+    expect(nearby.asked.slice(from, from + 10)).not.toEqual(random.asked.slice(from, from + 10));
+    // Children of mating fill under 10% of 2,000 here: the rest are walked, none random in a space barely touched.
+    const last = nearby.origins[nearby.origins.length - 1];
+    expect(last.walked).toBeGreaterThan(1500);
+    expect(last.random).toBe(0);
+    expect(random.origins[random.origins.length - 1].random).toBeGreaterThan(1500);
+  });
+
+  it('keeps late children near the front: as near as 2,000 distinct candidates can be, not uniform', () => {
+    // Uniform candidates are on average 6 · 1.5 = 9 steps away. Within 3 steps of the front lie 16 · C(9, 6) =
+    // 1,344 candidates, within 4 steps 16 · C(10, 6) = 3,360: the last of 2,000 candidates kept near the front
+    // are 4 steps away, a few 3 or 5.
+    expect(lateMeanDistance(random.asked)).toBeGreaterThan(8);
+    expect(lateMeanDistance(nearby.asked)).toBeLessThan(5);
+    expect(new Set(nearby.asked).size).toBe(2000);
+  });
+
+  it('resumes bit-identically through checkpoints while walking', () => {
+    const go = (checkpoint: boolean) => drive(STRATEGIES.nsga2, space, problem, { seed: 2, evaluations: 600, objectiveCount: 2, options: { populationSize: 10 }, checkpoint });
+    const plain = go(false);
+    const resumed = go(true);
+    expect((plain.strategyState as { childOrigins: Origins }).childOrigins.walked).toBeGreaterThan(300);
+    expect(resumed.restores).toBeGreaterThan(20);
+    expect(resumed.asked).toEqual(plain.asked);
+    expect(JSON.stringify(resumed.strategyState)).toEqual(JSON.stringify(plain.strategyState));
+  });
+
+  it('resumes a state saved before children were counted, counting from zero', () => {
+    const s = STRATEGIES.nsga2.create({ space, objectiveCount: 2, seed: 1, options: { populationSize: 10 } });
+    const genes = s.ask(10);
+    s.tell(genes.map((g) => evaluate(problem, g)));
+    const { childOrigins: _, ...older } = s.state() as { childOrigins: Origins };
+    const resumed = STRATEGIES.nsga2.create({ space, objectiveCount: 2, seed: 1, options: { populationSize: 10 } }, older);
+    expect(resumed.ask(10).length).toBe(10);
+    expect((resumed.state() as { childOrigins: Origins }).childOrigins).toEqual({ mated: 0, walked: 0, random: 0 });
   });
 });
 
