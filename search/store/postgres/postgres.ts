@@ -111,10 +111,19 @@ const COORDINATOR_HEARTBEAT_MS = 1000;
  * The application_name of a store's every connection (the pool's, the lock's, the listener's, the heartbeat's):
  * 'hwnas ' and a UUID, 42 bytes (the server keeps 63), no credentials. A worker ending a hung coordinator ends every
  * session of that name, so that none keeps a row lock (a coordinator stopped inside a transaction) for the minute
- * of idle_in_transaction_session_timeout. A name of any other form (an older hwnas, a URL that sets its own) is
- * never matched: only the lock's session is ended then.
+ * of idle_in_transaction_session_timeout. A URL's own application_name is dropped (withoutApplicationName): in
+ * node-postgres the URL's settings win over the client's, and a name of another form is never matched (an older
+ * hwnas's: only the lock's session is ended then).
  */
 const SESSION_NAME_PATTERN = '^hwnas [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+
+/** `url` without an application_name parameter (postgresql://…/db?application_name=x&sslmode=require → …?sslmode=require). */
+export function withoutApplicationName(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const kept = url.slice(q + 1).split('&').filter((p) => p !== '' && p.split('=')[0] !== 'application_name');
+  return kept.length > 0 ? `${url.slice(0, q)}?${kept.join('&')}` : url.slice(0, q);
+}
 
 /**
  * The advisory lock of one study's coordinator, on a connection of its own (a session lock lives as long as its
@@ -250,7 +259,7 @@ export class PostgresStore implements Store, TaskQueue {
     this.reconnectTimeoutMs = options.reconnectTimeoutMs ?? 10 * 60_000;
     this.onWait = options.onWait;
     this.connection = {
-      connectionString: url.trim(),
+      connectionString: withoutApplicationName(url.trim()),
       application_name: this.applicationName,
       connectionTimeoutMillis: 10_000,
       keepAlive: true,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resumeSearch, runSearch } from '../../../search/run-search.js';
-import { PostgresStore } from '../../../search/store/postgres/postgres.js';
+import { PostgresStore, withoutApplicationName } from '../../../search/store/postgres/postgres.js';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../../search/store/postgres/schema.js';
 import { redactUrl } from '../../../search/store/postgres/url.js';
 import { StoreError, contentHash, type FinishedCandidate, type NewStudy } from '../../../search/store/index.js';
@@ -189,7 +189,9 @@ describe('PostgresStore', () => {
   it("a silent coordinator has its every session ended (its lock's, its heartbeat's, its listener's, one inside a transaction holding the study's row), never the ender's own nor a bystander's", async () => {
     const url = freshDb();
     const db = new URL(url).pathname.slice(1);
-    const [a, b, c] = [await PostgresStore.open(url), await PostgresStore.open(url), await PostgresStore.open(url)];
+    // A's URL names its sessions itself: hwnas's own name wins (node-postgres would let the URL's win), so that A's
+    // every session can still be found and ended.
+    const [a, b, c] = [await PostgresStore.open(`${url}?application_name=mine&connect_timeout=10`), await PostgresStore.open(url), await PostgresStore.open(url)];
     const blocker = new pg.Client({ connectionString: url });
     await blocker.connect();
     /** Each store's sessions on the server now, by pid, with their last statement. */
@@ -204,6 +206,9 @@ describe('PostgresStore', () => {
       // Every connection of a store carries its name, without credentials, within the server's 63 bytes.
       expect(a.applicationName).toMatch(/^hwnas [0-9a-f-]{36}$/);
       expect(a.applicationName).not.toBe(b.applicationName);
+      expect(withoutApplicationName('postgresql://u@h/db?application_name=x&sslmode=require')).toBe('postgresql://u@h/db?sslmode=require');
+      expect(withoutApplicationName('postgresql://u@h/db?application_name=x')).toBe('postgresql://u@h/db');
+      expect(withoutApplicationName('postgresql://u@h/db')).toBe('postgresql://u@h/db');
       const st = await a.createStudy(newStudy('h'));
       await a.setStatus(st.id, 'running', {});
       const running = (await a.getStudy('h'))!;
