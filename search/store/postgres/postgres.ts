@@ -100,7 +100,7 @@ const SELF = `${hostname()} pid ${process.pid}`;
 
 /**
  * A worker whose heartbeat is older than this is taken for gone (a worker beats every third of its lease: 10 s by
- * default). Its heartbeat is its own clock's, compared with the server's: machines' clocks must agree within seconds.
+ * default). Heartbeats are stamped with the server's clock, so the machines' own clocks need not agree.
  */
 const WORKER_ALIVE_MS = 45_000;
 
@@ -775,7 +775,7 @@ export class PostgresStore implements Store, TaskQueue {
          counted AS (
            UPDATE hwnas_studies SET evaluations = evaluations + (SELECT count(*) FROM ins), failed = failed + (SELECT count(*) FROM ins WHERE status = 'failed'),
              updated_at = $15 WHERE id = $1 AND EXISTS (SELECT 1 FROM ins) RETURNING id),
-         beat AS (UPDATE hwnas_workers SET heartbeat_at = $15 WHERE id = $14 RETURNING id)
+         beat AS (UPDATE hwnas_workers SET heartbeat_at = (extract(epoch FROM clock_timestamp()) * 1000)::bigint WHERE id = $14 RETURNING id)
          SELECT (SELECT count(*)::int FROM ins) AS n, (SELECT count(*) FROM counted) + (SELECT count(*) FROM beat) AS touched,
            CASE WHEN EXISTS (SELECT 1 FROM held) THEN pg_notify('hwnas_results', $13) END AS notified`,
         [studyId, token, ...candidateColumns(rows), String(studyId), workerId, now],
@@ -803,7 +803,7 @@ export class PostgresStore implements Store, TaskQueue {
            AS u (study_id, seq, part, hash, device, status, metrics, error, eval_ms)
          WHERE EXISTS (SELECT 1 FROM held h WHERE h.study_id = u.study_id AND h.seq = u.seq AND h.part = u.part)
          ON CONFLICT DO NOTHING RETURNING study_id),
-       beat AS (UPDATE hwnas_workers SET heartbeat_at = $12 WHERE id = $11 RETURNING id)
+       beat AS (UPDATE hwnas_workers SET heartbeat_at = (extract(epoch FROM clock_timestamp()) * 1000)::bigint WHERE id = $11 RETURNING id)
        SELECT (SELECT count(*)::int FROM ins) AS n, (SELECT count(*) FROM beat) AS touched,
          (SELECT count(pg_notify('hwnas_results', s::text)) FROM (SELECT DISTINCT study_id AS s FROM held) d) AS notified`,
       [
@@ -862,15 +862,15 @@ export class PostgresStore implements Store, TaskQueue {
       `WITH renewed AS (
          UPDATE hwnas_tasks SET lease_expires_at = clock_timestamp() + $3 * interval '1 millisecond'
          WHERE lease_owner = $1 AND lease_token = ANY($2::text[]) RETURNING 1)
-       UPDATE hwnas_workers SET heartbeat_at = $4 WHERE id = $1`,
-      [workerId, tokens, leaseMs, Date.now()],
+       UPDATE hwnas_workers SET heartbeat_at = (extract(epoch FROM clock_timestamp()) * 1000)::bigint WHERE id = $1`,
+      [workerId, tokens, leaseMs],
     );
   }
 
   async registerWorker(w: WorkerInfo): Promise<void> {
     const now = Date.now();
     await this.q(
-      `INSERT INTO hwnas_workers (id, host, pid, device, machine, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
+      `INSERT INTO hwnas_workers (id, host, pid, device, machine, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $5, $6, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
        ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
       [w.id, w.host, w.pid, w.device, w.machine === undefined ? null : encodeJson(w.machine), now],
     );
@@ -887,7 +887,7 @@ export class PostgresStore implements Store, TaskQueue {
   }
 
   async studyActivity(studyId: number): Promise<StudyActivity> {
-    // Leases by the server's clock; a heartbeat (the worker's clock) against the server's.
+    // Leases and heartbeats by the server's clock: the machines' own clocks need not agree.
     const workers = await this.q<{ id: string; host: string; pid: number; device: string | null; leased: number; recorded: number }>(
       `WITH held AS (
          SELECT lease_owner AS id, count(*)::int AS n FROM hwnas_tasks

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resumeSearch, runSearch } from '../../../search/run-search.js';
 import { PostgresStore, withoutApplicationName } from '../../../search/store/postgres/postgres.js';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../../search/store/postgres/schema.js';
@@ -334,6 +334,31 @@ describe('PostgresStore', () => {
       await s.enqueue(st.id, [tasks[taken[0].seq]]);
       expect((await s.tasks(st.id)).map((t) => t.seq)).not.toContain(taken[0].seq);
     } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('workers on machines whose clocks disagree', () => {
+  it("a worker whose clock is an hour behind is still seen serving the study: its heartbeats are stamped by the server's clock", async () => {
+    const s = await PostgresStore.open(freshDb());
+    try {
+      const st = await s.createStudy(newStudy('clock'));
+      await s.enqueue(st.id, [{ seq: 0, hash: contentHash('nb201', 'c0'), genes: [0], generation: 0, device: null }]);
+      // The worker's machine: an hour behind the server.
+      vi.spyOn(Date, 'now').mockReturnValue(Date.now() - 3_600_000);
+      await s.registerWorker({ id: 'W', host: 'behind', pid: 1, device: null });
+      const [task] = await s.lease('W', { devices: [null], limit: 1, leaseMs: 60_000 });
+      await s.heartbeat('W', [task.token], 60_000);
+      const done: FinishedCandidate = { seq: task.seq, hash: task.hash, genes: task.genes, generation: 0, status: 'done', metrics: { loss: 1 }, objectives: [1], violation: 0, evalMs: 1 };
+      expect(await s.complete('W', [task], [done])).toBe(1);
+      vi.restoreAllMocks();
+      // No lease held now: it is listed by its recent heartbeat alone.
+      const activity = await s.studyActivity(st.id);
+      expect(activity).toMatchObject({ waiting: 0, leased: 0 });
+      expect(activity.workers.map((w) => `${w.host} ${w.recorded}`)).toEqual(['behind 1']);
+    } finally {
+      vi.restoreAllMocks();
       await s.close();
     }
   });
