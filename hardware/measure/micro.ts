@@ -19,8 +19,9 @@
  * - a chain of tiny operators with one read-back at the end → the fixed cost per operator; a chain of the small
  *   kernels a decoder launches (reshape, slice, multiply, add, on one row of a model's width) → the fixed cost
  *   per kernel, which the runtime extension's kernel counts multiply.
- * Each figure is timed with timer.ts (rounds, quietest kept) and the one read-back of each run is priced by the
- * overhead benchmark and subtracted, so that rates are not diluted by synchronisation.
+ * Each figure is timed with timer.ts (rounds, quietest kept; the depthwise shapes in interleaved rounds,
+ * interleaved.ts) and the one read-back of each run is priced by the overhead benchmark and subtracted, so that
+ * rates are not diluted by synchronisation.
  */
 import { uniformLayers, type LlmArchitecture } from '../../core/architecture.js';
 import { lowerLlm } from '../../core/lower-llm.js';
@@ -30,6 +31,7 @@ import { kernelsOf } from '../roofline.js';
 import { initTf, tf } from '../tf-backend.js';
 import { buildLlm } from './llm-model.js';
 import { TFJS_LLM_KERNELS_PER_OP } from './tfjs-kernels.js';
+import { timeInterleaved } from './interleaved.js';
 import { defaultClock, timeIt, type Timing, type TimingOptions } from './timer.js';
 
 export type MicroKind = 'matmul' | 'gemv' | 'attention' | 'matvec' | 'elementwise' | 'small-elementwise' | 'depthwise' | 'overhead' | 'kernels' | 'decoder-probe' | 'sync';
@@ -63,6 +65,11 @@ export interface MicroPlan {
   /** [input side, channels, stride] of the depthwise convolutions, each timed at 3×3 and 5×5; none: no depthwise rate. */
   readonly depthwise?: readonly (readonly [number, number, number])[];
   /**
+   * The depthwise convolutions are timed in interleaved rounds of a few runs, each shape keeping its quietest round
+   * (interleaved.ts): how many rounds, and timed runs per round (default DEFAULT_DEPTHWISE_ROUNDS).
+   */
+  readonly depthwiseRounds?: { readonly rounds: number; readonly runs: number };
+  /**
    * Layers of the decoder probe: a decoder of width 64 (one head, FFN 64, vocabulary 64; prompt 8, 8 generated)
    * built by llm-model.ts, whose work is negligible, so its time over the kernels it launches (tfjs-kernels.ts)
    * is the fixed cost per kernel inside a real generation (engine dispatch, tidy, allocation). 0/absent: none.
@@ -79,6 +86,13 @@ export interface MicroPlan {
   /** Repetitions of each op inside one timed run (amortises the read-back). */
   readonly repeat: number;
 }
+
+/**
+ * Interleaved rounds of the depthwise convolutions: 12 rounds of 3 timed runs. On this loaded shared host the
+ * kernel's quiet stretches lasted tens of milliseconds (a round of 3 runs fits in one) and came every few seconds
+ * (12 rounds of every shape span a couple of seconds); experiments/mnasnet-latency/depthwise-spread.ts measures it.
+ */
+export const DEFAULT_DEPTHWISE_ROUNDS = { rounds: 12, runs: 3 } as const;
 
 /**
  * The default plan: ~20–40 s on a 2-core machine under load. The matmuls span prefill-like (64–128 rows) to square
@@ -147,6 +161,7 @@ export const TINY_MICRO_PLAN: MicroPlan = {
   attentionTokens: 16,
   smallElementwise: [[16, 64]],
   depthwise: [[14, 32, 1]],
+  depthwiseRounds: { rounds: 2, runs: 3 },
   elementwise: [1 << 16],
   overheadChain: 50,
   kernelChain: 40,
@@ -238,19 +253,21 @@ export async function runMicroBenchmarks(plan: MicroPlan = DEFAULT_MICRO_PLAN, t
   // is a large part of a matrix–vector product's time. Never below half the run (noisy estimates).
   const workS = (t: Timing, kernels: number) => Math.max(t.valueMs - syncMs - kernels * kernelMs, 0.5 * t.valueMs) / 1e3;
 
-  const timeOp = async (name: string, kind: MicroKind, flops: number, bytes: number, make: () => tf.Tensor) => {
+  // One timed run of an op: `repeat` of them, one read-back.
+  const repeated = (make: () => tf.Tensor) => () => {
+    tf.tidy(() => {
+      let last: tf.Tensor | undefined;
+      for (let i = 0; i < plan.repeat; i++) last = make();
+      (last as tf.Tensor).slice([0], [1]).dataSync();
+    });
+  };
+  const pushOp = (name: string, kind: MicroKind, flops: number, bytes: number, t: Timing) => {
     const r = plan.repeat;
-    const t = await timeIt(() => {
-      tf.tidy(() => {
-        let last: tf.Tensor | undefined;
-        for (let i = 0; i < r; i++) last = make();
-        (last as tf.Tensor).slice([0], [1]).dataSync();
-      });
-    }, timing);
     const s = workS(t, 2 * r + 1); // each repeat: the op and a reshape; one slice before the read-back
     const compute = kind === 'matmul' || kind === 'depthwise';
     push({ name, kind, flops: flops * r, bytes: bytes * r, ops: r, timing: t, flopsPerS: compute ? (flops * r) / s : 0, bytesPerS: compute ? 0 : (bytes * r) / s });
   };
+  const timeOp = async (name: string, kind: MicroKind, flops: number, bytes: number, make: () => tf.Tensor) => pushOp(name, kind, flops, bytes, await timeIt(repeated(make), timing));
 
   for (const [m, k, n] of plan.matmuls) {
     const a = tf.randomNormal([m, k]) as tf.Tensor2D;
@@ -329,20 +346,30 @@ export async function runMicroBenchmarks(plan: MicroPlan = DEFAULT_MICRO_PLAN, t
     w.dispose();
   }
   // Depthwise convolutions as cnn-model.ts runs them (bias and ReLU fused), in the lowering's FLOPs (2·k²·C per
-  // output pixel) and bytes (filter and bias, input, output).
+  // output pixel) and bytes (filter and bias, input, output). Timed in short interleaved rounds, each shape keeping
+  // its quietest (interleaved.ts): on a shared host other work slows this kernel ~3× (a matmul ~1.35×) for seconds
+  // at a time, evenly enough to pass timeIt's spread check, and its quiet stretches are short.
+  const depthwise: { name: string; flops: number; bytes: number; run: () => void; tensors: tf.Tensor[] }[] = [];
   for (const [side, c, stride] of plan.depthwise ?? []) {
     const x = tf.randomNormal([1, side, side, c]) as tf.Tensor4D;
     const bias = tf.randomNormal([c]) as tf.Tensor1D;
     const out = Math.ceil(side / stride);
     for (const k of [3, 5]) {
       const filter = tf.randomNormal([k, k, c, 1]) as tf.Tensor4D;
-      const flops = 2 * k * k * c * out * out;
-      const bytes = 4 * (k * k * c + c + c * side * side + c * out * out);
-      await timeOp(`depthwise ${side}x${side}x${c} k${k} s${stride}`, 'depthwise', flops, bytes, () => tf.fused.depthwiseConv2d({ x, filter, bias, strides: stride, pad: 'same', activation: 'relu' }).reshape([-1]));
-      filter.dispose();
+      depthwise.push({
+        name: `depthwise ${side}x${side}x${c} k${k} s${stride}`,
+        flops: 2 * k * k * c * out * out,
+        bytes: 4 * (k * k * c + c + c * side * side + c * out * out),
+        run: repeated(() => tf.fused.depthwiseConv2d({ x, filter, bias, strides: stride, pad: 'same', activation: 'relu' }).reshape([-1])),
+        tensors: k === 5 ? [filter, x, bias] : [filter],
+      });
     }
-    x.dispose();
-    bias.dispose();
+  }
+  if (depthwise.length > 0) {
+    const { rounds, runs } = plan.depthwiseRounds ?? DEFAULT_DEPTHWISE_ROUNDS;
+    const timings = await timeInterleaved(depthwise.map((d) => d.run), rounds, { ...timing, runs });
+    depthwise.forEach((d, i) => pushOp(d.name, 'depthwise', d.flops, d.bytes, timings[i]));
+    depthwise.forEach((d) => d.tensors.forEach((t) => t.dispose()));
   }
   for (const n of plan.elementwise) {
     const a = tf.randomNormal([n]);
