@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { helpText, parseFlags } from '../args.js';
 import { STORAGE_FLAGS, STORAGE_USAGE, openStore, storageOf } from '../open-store.js';
 import { ageText, countText, metricText as valueText, UNITS_NOTE } from '../format.js';
-import type { StudySummary } from '../../search/store/index.js';
+import type { StudyRecord, StudySummary } from '../../search/store/index.js';
 import { lossPricingPart, type EvaluatorSpec } from '../../search/evaluate/registry.js';
 
 const FLAGS = {
@@ -29,6 +29,11 @@ export function bestText(summary: StudySummary, trainingTokens?: number): string
   }
   const best = Object.entries(summary.best ?? {});
   return best.length > 0 ? `ideal point: ${best.map(([m, v]) => `${m} ${metricText(m, v)}`).join(', ')}` : '—';
+}
+
+/** bestText of a study, its losses named with the training tokens its evaluator predicts them at. */
+export function studyBestText(s: Pick<StudyRecord, 'summary' | 'evaluator'>): string {
+  return bestText(s.summary, s.evaluator ? lossPricingPart(s.evaluator as EvaluatorSpec)?.trainingTokens : undefined);
 }
 
 export const command: Command = {
@@ -86,7 +91,7 @@ export const command: Command = {
         `${s.space}/${s.device || '-'}/${s.strategy}`,
         ageText(now - s.createdAt),
         ageText(now - s.updatedAt),
-        bestText(s.summary, s.evaluator ? lossPricingPart(s.evaluator as EvaluatorSpec)?.trainingTokens : undefined),
+        studyBestText(s),
       ]);
       const head = ['study', 'status', 'evaluated', 'failed', 'frontier', 'space/device/strategy', 'age', 'updated', 'best at each objective (#candidate, its other objectives)'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

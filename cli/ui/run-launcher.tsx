@@ -8,12 +8,11 @@ import React from 'react';
 import { SPACES } from '../../core/spaces/index.js';
 import { deviceIds } from '../../hardware/devices.js';
 import { DEFAULT_DB, type StudyRecord } from '../../search/store/index.js';
-import { lossPricingPart, type EvaluatorSpec } from '../../search/evaluate/registry.js';
 import { STRATEGIES } from '../../search/strategies/index.js';
 import { UsageError } from '../errors.js';
 import { Launcher, type FormField, type LauncherAction, type StudyRow } from './Launcher.js';
 import { exportFrontierNow, liveViewSettings } from './live.js';
-import { bestText } from '../commands/studies.js';
+import { studyBestText } from '../commands/studies.js';
 
 const WORKLOADS = [
   { label: 'chat', batch: 1, prompt: 1024, generate: 16, hint: 'batch 1, 1024-token prompt, 16 generated (the co-design paper’s workload)' },
@@ -81,9 +80,6 @@ export async function searchProblemChecker(): Promise<(values: Readonly<Record<s
   };
 }
 
-/** The training tokens a study's loss is predicted at, for "loss 2.98 (after 10B tokens)". */
-const trainingTokensOf = (s: ListedStudy) => (s.evaluator ? lossPricingPart(s.evaluator as EvaluatorSpec)?.trainingTokens : undefined);
-
 function rowOf(s: ListedStudy): StudyRow {
   return {
     name: s.name,
@@ -91,7 +87,7 @@ function rowOf(s: ListedStudy): StudyRow {
     evaluations: s.evaluations,
     failed: s.failed,
     frontierSize: s.summary.frontierSize ?? 0,
-    best: bestText(s.summary, trainingTokensOf(s)),
+    best: studyBestText(s),
     space: s.space,
     device: s.device,
     strategy: s.strategy,
@@ -210,5 +206,5 @@ export async function runLauncher(dbPath = DEFAULT_DB): Promise<number> {
 
 /** What a search or resume left: the study's status, evaluations, frontier and best values. */
 function outcomeLine(s: ListedStudy): string {
-  return `study ${s.name}: ${s.status}${s.summary.stopReason ? ` (${s.summary.stopReason})` : ''}, ${s.evaluations} evaluated, frontier of ${s.summary.frontierSize ?? 0}; best at each objective: ${bestText(s.summary, trainingTokensOf(s))}`;
+  return `study ${s.name}: ${s.status}${s.summary.stopReason ? ` (${s.summary.stopReason})` : ''}, ${s.evaluations} evaluated, frontier of ${s.summary.frontierSize ?? 0}; best at each objective: ${studyBestText(s)}`;
 }
