@@ -44,6 +44,11 @@ function done(seq: number, metrics: Record<string, number>, objectives: number[]
   return { seq, hash: contentHash('nb201', `k${seq}`), genes: [seq, 1, 2], generation: 0, status: 'done', metrics, objectives, violation, evalMs: 1.5 };
 }
 
+/** A leased task's result: done, with this loss as its one metric and objective. */
+function finished(t: LeasedTask, loss: number): FinishedCandidate {
+  return { seq: t.seq, hash: t.hash, genes: t.genes, generation: 0, status: 'done', metrics: { loss }, objectives: [loss], violation: 0, evalMs: 1 };
+}
+
 describe('PostgresStore', () => {
   it('records candidates exactly (doubles, -0, Infinity, NaN) and reads them back in ask order, once each', async () => {
     const s = await PostgresStore.open(freshDb());
@@ -324,9 +329,8 @@ describe('PostgresStore', () => {
       const taken = await s.lease('D', { devices: [null], limit: 1, leaseMs: 60_000 });
       expect(taken.map((t) => t.seq)).toEqual(relet.map((t) => t.seq));
       expect(taken[0].leases).toBe(2);
-      const result = (t: LeasedTask, loss: number): FinishedCandidate => ({ seq: t.seq, hash: t.hash, genes: t.genes, generation: 0, status: 'done', metrics: { loss }, objectives: [loss], violation: 0, evalMs: 1 });
-      expect(await s.complete('D', taken, [result(taken[0], 1)])).toBe(1);
-      expect(await s.complete(owner, relet, [result(relet[0], 99)])).toBe(0);
+      expect(await s.complete('D', taken, [finished(taken[0], 1)])).toBe(1);
+      expect(await s.complete(owner, relet, [finished(relet[0], 99)])).toBe(0);
       expect((await s.candidate(st.id, taken[0].hash))!.metrics).toEqual({ loss: 1 });
       expect((await s.getStudy('q'))!.evaluations).toBe(1);
       expect(await s.waiting(st.id, tasks.map((t) => t.hash))).toBe(3);
@@ -350,8 +354,7 @@ describe('workers on machines whose clocks disagree', () => {
       await s.registerWorker({ id: 'W', host: 'behind', pid: 1, device: null });
       const [task] = await s.lease('W', { devices: [null], limit: 1, leaseMs: 60_000 });
       await s.heartbeat('W', [task.token], 60_000);
-      const done: FinishedCandidate = { seq: task.seq, hash: task.hash, genes: task.genes, generation: 0, status: 'done', metrics: { loss: 1 }, objectives: [1], violation: 0, evalMs: 1 };
-      expect(await s.complete('W', [task], [done])).toBe(1);
+      expect(await s.complete('W', [task], [finished(task, 1)])).toBe(1);
       vi.restoreAllMocks();
       // No lease held now: it is listed by its recent heartbeat alone.
       const activity = await s.studyActivity(st.id);
